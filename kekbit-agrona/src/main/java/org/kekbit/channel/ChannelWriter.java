@@ -1,0 +1,734 @@
+package org.kekbit.channel;
+
+import java.io.File;
+import java.nio.MappedByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.nio.file.attribute.PosixFilePermission;
+import java.util.EnumSet;
+import java.util.Set;
+
+import org.agrona.DirectBuffer;
+import org.agrona.IoUtil;
+import org.agrona.concurrent.Agent;
+import org.agrona.concurrent.EpochClock;
+import org.agrona.concurrent.SystemEpochClock;
+import org.agrona.concurrent.UnsafeBuffer;
+import org.kekbit.codecs.channel.ChannelHeaderEncoder;
+
+import static org.kekbit.channel.ChannelDescriptor.HEADER_LENGTH;
+import static org.kekbit.channel.RecordDescriptor.CLOSED_MSG_TYPE_ID;
+import static org.kekbit.channel.RecordDescriptor.FULL_MSG_TYPE_ID;
+
+/**
+ * The single writer of a channel: it creates the channel file, appends records to it, keeps its heartbeat fresh
+ * and leaves an end marker when it closes or when a record does not fit.
+ * <pre>{@code
+ * try (ChannelWriter writer = ChannelWriter.create(new ChannelWriter.Context().root(root).channelId(42)))
+ * {
+ *     final long position = writer.write(MSG_TYPE_ID, buffer, 0, length);
+ *     if (position < 0)
+ *     {
+ *         // RECORD_TOO_LONG, CHANNEL_FULL or CHANNEL_CLOSED
+ *     }
+ *     writer.doWork(); // or let an AgentRunner, AgentInvoker or CompositeAgent run it
+ * }
+ * }</pre>
+ * The writer is an {@link Agent}: its {@link #doWork()} keeps the heartbeat fresh so readers can tell an idle writer
+ * from a dead one. Run it in the same duty cycle as the code that writes, for example in a
+ * {@link org.agrona.concurrent.CompositeAgent} with the producing agent.
+ * <p>
+ * Not threadsafe: one thread writes, claims, commits, runs the duty cycle and closes.
+ */
+public final class ChannelWriter implements Agent, AutoCloseable
+{
+    /**
+     * The record is longer than the channel's maximum record length; the channel is unchanged.
+     */
+    public static final long RECORD_TOO_LONG = -1;
+
+    /**
+     * The record did not fit in what is left of the channel; the channel is now marked FULL and takes no more.
+     */
+    public static final long CHANNEL_FULL = -2;
+
+    /**
+     * The writer was closed.
+     */
+    public static final long CHANNEL_CLOSED = -3;
+
+    private final UnsafeBuffer buffer;
+    private final MappedByteBuffer mappedBuffer;
+    private final EpochClock epochClock;
+    private final Path path;
+    private final String roleName;
+    private final long channelId;
+    private final int capacity;
+    private final int maxRecordLength;
+    private int position;
+    private int forcedPosition;
+    private long heartbeatTimeMs;
+    private long endCode;
+    private boolean isClaimOutstanding;
+
+    private ChannelWriter(final Context ctx, final MappedByteBuffer mappedBuffer, final long creationTimeMs)
+    {
+        this.mappedBuffer = mappedBuffer;
+        this.buffer = new UnsafeBuffer(mappedBuffer);
+        this.epochClock = ctx.epochClock();
+        this.path = ctx.path();
+        this.channelId = ctx.channelId();
+        this.capacity = (int)ctx.capacity();
+        this.maxRecordLength = ctx.maxRecordLength();
+        this.heartbeatTimeMs = creationTimeMs;
+        this.roleName = "kekbit-writer-" + Long.toHexString(channelId);
+    }
+
+    /**
+     * Create a channel and its writer. Creation is exclusive: when a file exists at the channel's path, or another
+     * creator wins a race for it, this fails and leaves that file alone. Every byte of the file is allocated here,
+     * so a full disk fails here rather than later.
+     *
+     * @param ctx configuration, concluded by this call.
+     * @return the writer of the new channel.
+     * @throws ChannelException with {@link ChannelException.Reason#ALREADY_EXISTS} when the channel exists, or
+     *                          {@link ChannelException.Reason#IO_ERROR} when the file cannot be created.
+     */
+    public static ChannelWriter create(final Context ctx)
+    {
+        ctx.conclude();
+        final Path path = ctx.path();
+        if (Files.exists(path))
+        {
+            throw new ChannelException(ChannelException.Reason.ALREADY_EXISTS, "channel already exists: " + path);
+        }
+
+        final long pid = WriterProcess.currentPid();
+        final Path tempPath = path.resolveSibling(path.getFileName() + "." + pid + "." + System.nanoTime() + ".tmp");
+        final MappedByteBuffer mappedBuffer = ChannelFiles.createAndMapTemp(
+            tempPath, ChannelDescriptor.fileLength(ctx.capacity()), ctx.filePermissions());
+        try
+        {
+            final long creationTimeMs = ctx.epochClock().time();
+            writeHeader(new UnsafeBuffer(mappedBuffer), ctx, pid, creationTimeMs);
+            if (ctx.preTouch())
+            {
+                ChannelFiles.preTouch(mappedBuffer, HEADER_LENGTH, true);
+            }
+            ChannelFiles.publish(tempPath, path);
+
+            return new ChannelWriter(ctx, mappedBuffer, creationTimeMs);
+        }
+        catch (final RuntimeException ex)
+        {
+            IoUtil.unmap(mappedBuffer);
+            ChannelFiles.deleteQuietly(tempPath);
+            throw ex;
+        }
+    }
+
+    /**
+     * Append a record by copying its payload.
+     *
+     * @param msgTypeId of the record, not negative.
+     * @param src       holding the payload.
+     * @param srcOffset of the payload in src.
+     * @param length    of the payload.
+     * @return the position after the record, or {@link #RECORD_TOO_LONG}, {@link #CHANNEL_FULL} or
+     * {@link #CHANNEL_CLOSED}.
+     * @throws IllegalArgumentException if msgTypeId or length is negative.
+     * @throws IllegalStateException    if a claim is outstanding.
+     */
+    public long write(final int msgTypeId, final DirectBuffer src, final int srcOffset, final int length)
+    {
+        final long result = reserve(msgTypeId, length);
+        if (result < 0)
+        {
+            return result;
+        }
+
+        final int recordOffset = (int)result;
+        final UnsafeBuffer buffer = this.buffer;
+        final int frameLength = RecordDescriptor.frameLength(length);
+        RecordDescriptor.msgTypeId(buffer, recordOffset, msgTypeId);
+        buffer.putBytes(RecordDescriptor.payloadOffset(recordOffset), src, srcOffset, length);
+
+        return publish(recordOffset, frameLength);
+    }
+
+    /**
+     * Claim room for a record to encode in place; then {@link RecordClaim#commit()} or {@link RecordClaim#abort()}
+     * it before the next write or claim.
+     *
+     * @param msgTypeId of the record, not negative.
+     * @param length    of the payload to claim.
+     * @param claim     to wrap around the claimed payload.
+     * @return the position the record will end at once committed, or {@link #RECORD_TOO_LONG},
+     * {@link #CHANNEL_FULL} or {@link #CHANNEL_CLOSED}.
+     * @throws IllegalArgumentException if msgTypeId or length is negative.
+     * @throws IllegalStateException    if a claim is outstanding.
+     */
+    public long tryClaim(final int msgTypeId, final int length, final RecordClaim claim)
+    {
+        final long result = reserve(msgTypeId, length);
+        if (result < 0)
+        {
+            return result;
+        }
+
+        final int recordOffset = (int)result;
+        final int frameLength = RecordDescriptor.frameLength(length);
+        RecordDescriptor.msgTypeId(buffer, recordOffset, msgTypeId);
+        claim.wrap(this, buffer, recordOffset, frameLength);
+        isClaimOutstanding = true;
+
+        return position + RecordDescriptor.alignedLength(frameLength);
+    }
+
+    /**
+     * Keep the heartbeat fresh: readers take a writer whose heartbeat is older than the channel's timeout for dead.
+     *
+     * @return 1 when the heartbeat was updated, otherwise 0.
+     */
+    public int doWork()
+    {
+        final long nowMs = epochClock.time();
+        if (nowMs != heartbeatTimeMs && CHANNEL_CLOSED != endCode)
+        {
+            heartbeatTimeMs = nowMs;
+            ChannelDescriptor.heartbeatTimeMsRelease(buffer, nowMs);
+            return 1;
+        }
+
+        return 0;
+    }
+
+    /**
+     * Flush what was written since the last call to storage. On tmpfs this is cheap; on a disk it is what makes
+     * records survive a power loss. Records survive a crash of the process without it.
+     */
+    public void force()
+    {
+        if (CHANNEL_CLOSED == endCode)
+        {
+            return;
+        }
+
+        final int from = forcedPosition;
+        final int to = position + RecordDescriptor.HEADER_LENGTH; // the records and an end marker after them
+        mappedBuffer.force(0, HEADER_LENGTH);
+        if (to > from)
+        {
+            mappedBuffer.force(HEADER_LENGTH + from, to - from);
+        }
+        forcedPosition = position;
+    }
+
+    /**
+     * Leave the CLOSED marker, unless the channel is FULL, and unmap the file. Readers reaching the end then see
+     * {@link ChannelState#CLOSED}. Idempotent.
+     */
+    public void close()
+    {
+        if (CHANNEL_CLOSED != endCode)
+        {
+            if (0 == endCode)
+            {
+                RecordDescriptor.msgTypeId(buffer, recordOffset(position), CLOSED_MSG_TYPE_ID);
+                RecordDescriptor.frameLengthRelease(buffer, recordOffset(position), RecordDescriptor.HEADER_LENGTH);
+            }
+            endCode = CHANNEL_CLOSED;
+            isClaimOutstanding = false;
+            buffer.wrap(0, 0);
+            IoUtil.unmap(mappedBuffer);
+        }
+    }
+
+    /**
+     * Close the channel when the agent running the writer closes.
+     */
+    public void onClose()
+    {
+        close();
+    }
+
+    /**
+     * Role name of the writer's agent.
+     *
+     * @return the role name.
+     */
+    public String roleName()
+    {
+        return roleName;
+    }
+
+    /**
+     * Position after the last committed record.
+     *
+     * @return the position, from 0 to {@link #capacity()}.
+     */
+    public long position()
+    {
+        return position;
+    }
+
+    /**
+     * Bytes left for records, headers and padding included.
+     *
+     * @return the remaining capacity.
+     */
+    public long remaining()
+    {
+        return capacity - position;
+    }
+
+    /**
+     * Capacity of the channel's data region.
+     *
+     * @return the capacity in bytes.
+     */
+    public int capacity()
+    {
+        return capacity;
+    }
+
+    /**
+     * Longest payload a record may have.
+     *
+     * @return the maximum record length in bytes.
+     */
+    public int maxRecordLength()
+    {
+        return maxRecordLength;
+    }
+
+    /**
+     * Id of the channel.
+     *
+     * @return the channel id.
+     */
+    public long channelId()
+    {
+        return channelId;
+    }
+
+    /**
+     * Path of the channel's file.
+     *
+     * @return the path.
+     */
+    public Path path()
+    {
+        return path;
+    }
+
+    /**
+     * Whether the writer was closed.
+     *
+     * @return true once closed.
+     */
+    public boolean isClosed()
+    {
+        return CHANNEL_CLOSED == endCode;
+    }
+
+    /**
+     * Whether a record did not fit and the channel was marked FULL.
+     *
+     * @return true once full.
+     */
+    public boolean isFull()
+    {
+        return CHANNEL_FULL == endCode;
+    }
+
+    long commit(final int recordOffset, final int frameLength)
+    {
+        if (!isClaimOutstanding)
+        {
+            throw new IllegalStateException("claim does not belong to an open writer");
+        }
+        isClaimOutstanding = false;
+        return publish(recordOffset, frameLength);
+    }
+
+    void abort(final int recordOffset, final int frameLength)
+    {
+        if (!isClaimOutstanding)
+        {
+            throw new IllegalStateException("claim does not belong to an open writer");
+        }
+        isClaimOutstanding = false;
+        // Leave only zeros behind: a later, shorter record must not expose stale bytes as a frame length.
+        buffer.setMemory(recordOffset, RecordDescriptor.alignedLength(frameLength), (byte)0);
+    }
+
+    private long reserve(final int msgTypeId, final int length)
+    {
+        RecordDescriptor.checkMsgTypeId(msgTypeId);
+        if (length < 0)
+        {
+            throw new IllegalArgumentException("length must not be negative: length=" + length);
+        }
+        if (isClaimOutstanding)
+        {
+            throw new IllegalStateException("a claim is outstanding: commit or abort it first");
+        }
+        if (0 != endCode)
+        {
+            return endCode;
+        }
+        if (length > maxRecordLength)
+        {
+            return RECORD_TOO_LONG;
+        }
+
+        final int alignedLength = RecordDescriptor.alignedLength(RecordDescriptor.frameLength(length));
+        if (alignedLength > capacity - position)
+        {
+            markFull();
+            return CHANNEL_FULL;
+        }
+
+        return recordOffset(position);
+    }
+
+    private long publish(final int recordOffset, final int frameLength)
+    {
+        RecordDescriptor.frameLengthRelease(buffer, recordOffset, frameLength);
+        position += RecordDescriptor.alignedLength(frameLength);
+        return position;
+    }
+
+    private void markFull()
+    {
+        RecordDescriptor.msgTypeId(buffer, recordOffset(position), FULL_MSG_TYPE_ID);
+        RecordDescriptor.frameLengthRelease(buffer, recordOffset(position), RecordDescriptor.HEADER_LENGTH);
+        endCode = CHANNEL_FULL;
+    }
+
+    private static int recordOffset(final int position)
+    {
+        return HEADER_LENGTH + position;
+    }
+
+    private static void writeHeader(
+        final UnsafeBuffer buffer, final Context ctx, final long pid, final long creationTimeMs)
+    {
+        new ChannelHeaderEncoder()
+            .wrap(buffer, 0)
+            .signature(ChannelDescriptor.SIGNATURE)
+            .formatVersion(0)
+            .headerLength(HEADER_LENGTH)
+            .channelId(ctx.channelId())
+            .writerId(ctx.writerId())
+            .capacity(ctx.capacity())
+            .maxRecordLength(ctx.maxRecordLength())
+            .recordAlignment(RecordDescriptor.ALIGNMENT)
+            .timeoutMs(ctx.timeoutMs())
+            .creationTimeMs(creationTimeMs)
+            .writerPid(pid)
+            .writerStartTimeMs(WriterProcess.currentStartTimeMs())
+            .heartbeatTimeMs(creationTimeMs);
+
+        ChannelDescriptor.formatVersionRelease(buffer, ChannelDescriptor.FORMAT_VERSION);
+    }
+
+    /**
+     * Configuration of a writer, validated once by {@link #conclude()}.
+     */
+    public static final class Context
+    {
+        /**
+         * Default capacity of a channel's data region: 64 MiB.
+         */
+        public static final long DEFAULT_CAPACITY = 64L * 1024 * 1024;
+
+        /**
+         * Default upper bound of the maximum record length: 16 MiB, or less when the capacity is smaller.
+         */
+        public static final int DEFAULT_MAX_RECORD_LENGTH = 16 * 1024 * 1024;
+
+        /**
+         * Default writer timeout.
+         */
+        public static final long DEFAULT_TIMEOUT_MS = 10_000;
+
+        private Path root;
+        private long channelId;
+        private boolean isChannelIdSet;
+        private long writerId;
+        private long capacity = DEFAULT_CAPACITY;
+        private int maxRecordLength = -1;
+        private long timeoutMs = DEFAULT_TIMEOUT_MS;
+        private EpochClock epochClock = SystemEpochClock.INSTANCE;
+        private Set<PosixFilePermission> filePermissions =
+            EnumSet.of(PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE);
+        private boolean preTouch = true;
+        private Path path;
+
+        /**
+         * Validate the configuration and fill in defaults. Called by {@link ChannelWriter#create(Context)}.
+         *
+         * @return this for a fluent API.
+         * @throws ChannelException         when capacity, maximum record length or timeout are out of range.
+         * @throws IllegalArgumentException when no channel id was set.
+         */
+        public Context conclude()
+        {
+            if (!isChannelIdSet)
+            {
+                throw new IllegalArgumentException("channelId must be set");
+            }
+            if (null == root)
+            {
+                root = defaultRoot();
+            }
+            if (null == epochClock)
+            {
+                throw new IllegalArgumentException("epochClock must not be null");
+            }
+            ChannelDescriptor.checkCapacity(capacity);
+            if (maxRecordLength < 0)
+            {
+                maxRecordLength = (int)Math.min(
+                    DEFAULT_MAX_RECORD_LENGTH, ChannelDescriptor.maxRecordLengthLimit(capacity));
+            }
+            ChannelDescriptor.checkMaxRecordLength(maxRecordLength, capacity);
+            ChannelDescriptor.checkTimeout(timeoutMs);
+            path = ChannelDescriptor.channelPath(root, channelId);
+
+            return this;
+        }
+
+        /**
+         * Folder used when no root is set: /dev/shm/kekbit where there is a /dev/shm, so channels run at memory
+         * speed, otherwise kekbit in the temp folder.
+         *
+         * @return the default root.
+         */
+        public static Path defaultRoot()
+        {
+            final File shm = new File("/dev/shm");
+            if (shm.isDirectory() && shm.canWrite())
+            {
+                return shm.toPath().resolve("kekbit");
+            }
+
+            return Paths.get(IoUtil.tmpDirName(), "kekbit");
+        }
+
+        /**
+         * Folder holding the channels.
+         *
+         * @param root folder.
+         * @return this for a fluent API.
+         */
+        public Context root(final Path root)
+        {
+            this.root = root;
+            return this;
+        }
+
+        /**
+         * Folder holding the channels.
+         *
+         * @return the root folder, or null before {@link #conclude()} when none was set.
+         */
+        public Path root()
+        {
+            return root;
+        }
+
+        /**
+         * Id of the channel: it decides the file's path under the root.
+         *
+         * @param channelId of the channel.
+         * @return this for a fluent API.
+         */
+        public Context channelId(final long channelId)
+        {
+            this.channelId = channelId;
+            this.isChannelIdSet = true;
+            return this;
+        }
+
+        /**
+         * Id of the channel.
+         *
+         * @return the channel id.
+         */
+        public long channelId()
+        {
+            return channelId;
+        }
+
+        /**
+         * Id of the writer, recorded in the header for the application's own use.
+         *
+         * @param writerId of the writer.
+         * @return this for a fluent API.
+         */
+        public Context writerId(final long writerId)
+        {
+            this.writerId = writerId;
+            return this;
+        }
+
+        /**
+         * Id of the writer.
+         *
+         * @return the writer id.
+         */
+        public long writerId()
+        {
+            return writerId;
+        }
+
+        /**
+         * Capacity of the data region in bytes, a multiple of {@link RecordDescriptor#ALIGNMENT} between
+         * {@link ChannelDescriptor#MIN_CAPACITY} and {@link ChannelDescriptor#MAX_CAPACITY}.
+         *
+         * @param capacity in bytes.
+         * @return this for a fluent API.
+         */
+        public Context capacity(final long capacity)
+        {
+            this.capacity = capacity;
+            return this;
+        }
+
+        /**
+         * Capacity of the data region in bytes.
+         *
+         * @return the capacity.
+         */
+        public long capacity()
+        {
+            return capacity;
+        }
+
+        /**
+         * Longest payload a record may have; by default the smaller of 16 MiB and what the capacity allows.
+         *
+         * @param maxRecordLength in bytes.
+         * @return this for a fluent API.
+         */
+        public Context maxRecordLength(final int maxRecordLength)
+        {
+            this.maxRecordLength = maxRecordLength;
+            return this;
+        }
+
+        /**
+         * Longest payload a record may have.
+         *
+         * @return the maximum record length, or -1 before {@link #conclude()} when none was set.
+         */
+        public int maxRecordLength()
+        {
+            return maxRecordLength;
+        }
+
+        /**
+         * Time after which readers take a writer whose heartbeat has not moved for dead.
+         *
+         * @param timeoutMs in milliseconds.
+         * @return this for a fluent API.
+         */
+        public Context timeoutMs(final long timeoutMs)
+        {
+            this.timeoutMs = timeoutMs;
+            return this;
+        }
+
+        /**
+         * Writer timeout.
+         *
+         * @return the timeout in milliseconds.
+         */
+        public long timeoutMs()
+        {
+            return timeoutMs;
+        }
+
+        /**
+         * Clock for the creation time and the heartbeat.
+         *
+         * @param epochClock to use.
+         * @return this for a fluent API.
+         */
+        public Context epochClock(final EpochClock epochClock)
+        {
+            this.epochClock = epochClock;
+            return this;
+        }
+
+        /**
+         * Clock for the creation time and the heartbeat.
+         *
+         * @return the clock.
+         */
+        public EpochClock epochClock()
+        {
+            return epochClock;
+        }
+
+        /**
+         * POSIX permissions of the channel file; owner read and write by default. Ignored where the file system has
+         * no POSIX permissions.
+         *
+         * @param filePermissions of the file.
+         * @return this for a fluent API.
+         */
+        public Context filePermissions(final Set<PosixFilePermission> filePermissions)
+        {
+            this.filePermissions = filePermissions;
+            return this;
+        }
+
+        /**
+         * POSIX permissions of the channel file.
+         *
+         * @return the permissions.
+         */
+        public Set<PosixFilePermission> filePermissions()
+        {
+            return filePermissions;
+        }
+
+        /**
+         * Whether to map every page of the data region in at creation, so that writing never stalls on a page
+         * fault. On by default; it costs one touch per page when the channel is created.
+         *
+         * @param preTouch true to touch every page at creation.
+         * @return this for a fluent API.
+         */
+        public Context preTouch(final boolean preTouch)
+        {
+            this.preTouch = preTouch;
+            return this;
+        }
+
+        /**
+         * Whether every page is touched at creation.
+         *
+         * @return true when pages are touched at creation.
+         */
+        public boolean preTouch()
+        {
+            return preTouch;
+        }
+
+        /**
+         * Path of the channel's file, known once concluded.
+         *
+         * @return the path, or null before {@link #conclude()}.
+         */
+        public Path path()
+        {
+            return path;
+        }
+    }
+}

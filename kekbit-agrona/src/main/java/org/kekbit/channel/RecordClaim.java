@@ -1,0 +1,105 @@
+package org.kekbit.channel;
+
+import org.agrona.MutableDirectBuffer;
+import org.agrona.concurrent.UnsafeBuffer;
+
+/**
+ * A record claimed with {@link ChannelWriter#tryClaim(int, int, RecordClaim)} for zero-copy writing: encode the
+ * payload into {@link #buffer()} from {@link #offset()}, then {@link #commit()} or {@link #abort()}. One claim can
+ * be reused for any number of records; it holds no memory of its own.
+ * <pre>{@code
+ * final RecordClaim claim = new RecordClaim();
+ * if (writer.tryClaim(MSG_TYPE_ID, encoder.sbeBlockLength(), claim) > 0)
+ * {
+ *     encoder.wrap(claim.buffer(), claim.offset()).price(price).quantity(quantity);
+ *     claim.commit();
+ * }
+ * }</pre>
+ * Not threadsafe: it belongs to the writer's thread.
+ */
+public final class RecordClaim
+{
+    private final UnsafeBuffer payload = new UnsafeBuffer(0, 0);
+    private ChannelWriter writer;
+    private int recordOffset;
+    private int frameLength;
+
+    void wrap(
+        final ChannelWriter writer,
+        final UnsafeBuffer channelBuffer,
+        final int recordOffset,
+        final int frameLength)
+    {
+        this.writer = writer;
+        this.recordOffset = recordOffset;
+        this.frameLength = frameLength;
+        payload.wrap(
+            channelBuffer, RecordDescriptor.payloadOffset(recordOffset), frameLength - RecordDescriptor.HEADER_LENGTH);
+    }
+
+    /**
+     * Buffer to encode the payload into; it spans exactly the claimed payload.
+     *
+     * @return the buffer.
+     */
+    public MutableDirectBuffer buffer()
+    {
+        return payload;
+    }
+
+    /**
+     * Offset of the payload in {@link #buffer()}.
+     *
+     * @return the offset, always 0.
+     */
+    public int offset()
+    {
+        return 0;
+    }
+
+    /**
+     * Length of the claimed payload.
+     *
+     * @return the length in bytes.
+     */
+    public int length()
+    {
+        return payload.capacity();
+    }
+
+    /**
+     * Publish the record to readers.
+     *
+     * @return the position after the record, as {@link ChannelWriter#write(int, org.agrona.DirectBuffer, int, int)}
+     * returns it.
+     * @throws IllegalStateException if the claim is not outstanding.
+     */
+    public long commit()
+    {
+        final ChannelWriter writer = checkedWriter();
+        return writer.commit(recordOffset, frameLength);
+    }
+
+    /**
+     * Give the claimed space back: nothing is published and the next record takes its place.
+     *
+     * @throws IllegalStateException if the claim is not outstanding.
+     */
+    public void abort()
+    {
+        final ChannelWriter writer = checkedWriter();
+        writer.abort(recordOffset, frameLength);
+    }
+
+    private ChannelWriter checkedWriter()
+    {
+        final ChannelWriter writer = this.writer;
+        if (null == writer)
+        {
+            throw new IllegalStateException("no outstanding claim");
+        }
+        this.writer = null;
+        payload.wrap(0, 0);
+        return writer;
+    }
+}

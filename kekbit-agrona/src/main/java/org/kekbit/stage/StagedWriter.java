@@ -1,0 +1,102 @@
+package org.kekbit.stage;
+
+import org.agrona.DirectBuffer;
+import org.agrona.MutableDirectBuffer;
+import org.kekbit.channel.ChannelWriter;
+import org.kekbit.channel.RecordClaim;
+
+/**
+ * Writes records through a chain of {@link RecordStage}s: each record is claimed once, the payload is copied to
+ * its end, every stage fills its own bytes in front of it, and the record is committed. Nothing is copied twice and
+ * nothing is allocated.
+ * <pre>
+ *   +-----------------+-----------------+-----+-------------------+
+ *   | stage 0 bytes   | stage 1 bytes   | ... | payload           |
+ *   +-----------------+-----------------+-----+-------------------+
+ * </pre>
+ * <pre>{@code
+ * final StagedWriter writer = new StagedWriter(channelWriter,
+ *     new TimestampStage(SystemEpochNanoClock.INSTANCE), new SequenceStage(1), new ChecksumStage());
+ * writer.write(MSG_TYPE_ID, buffer, 0, length);
+ * }</pre>
+ * Not threadsafe: it belongs to the thread of the channel's writer.
+ */
+public final class StagedWriter
+{
+    private final ChannelWriter writer;
+    private final RecordStage[] stages;
+    private final int[] stageOffsets;
+    private final int stagesLength;
+    private final RecordClaim claim = new RecordClaim();
+
+    /**
+     * Chain stages in front of a writer.
+     *
+     * @param writer to write with.
+     * @param stages in the order their bytes appear in each record.
+     */
+    public StagedWriter(final ChannelWriter writer, final RecordStage... stages)
+    {
+        this.writer = writer;
+        this.stages = stages.clone();
+        this.stageOffsets = new int[stages.length];
+        int length = 0;
+        for (int i = 0; i < stages.length; i++)
+        {
+            stageOffsets[i] = length;
+            length += stages[i].length();
+        }
+        this.stagesLength = length;
+    }
+
+    /**
+     * Write one record: the stages' bytes followed by the payload.
+     *
+     * @param msgTypeId of the record, not negative.
+     * @param src       holding the payload.
+     * @param srcOffset of the payload in src.
+     * @param length    of the payload.
+     * @return the position after the record, or one of the negative codes of
+     * {@link ChannelWriter#write(int, DirectBuffer, int, int)}.
+     */
+    public long write(final int msgTypeId, final DirectBuffer src, final int srcOffset, final int length)
+    {
+        final long result = writer.tryClaim(msgTypeId, stagesLength + length, claim);
+        if (result < 0)
+        {
+            return result;
+        }
+
+        final MutableDirectBuffer buffer = claim.buffer();
+        final int payloadOffset = claim.offset() + stagesLength;
+        buffer.putBytes(payloadOffset, src, srcOffset, length);
+        final RecordStage[] stages = this.stages;
+        for (int i = 0; i < stages.length; i++)
+        {
+            stages[i].apply(buffer, claim.offset() + stageOffsets[i], payloadOffset, length);
+        }
+
+        return claim.commit();
+    }
+
+    /**
+     * Offset of a stage's bytes from the start of a record's payload, to read them back.
+     *
+     * @param stageIndex in the order the stages were given.
+     * @return the offset.
+     */
+    public int stageOffset(final int stageIndex)
+    {
+        return stageOffsets[stageIndex];
+    }
+
+    /**
+     * Bytes all stages put in front of the payload.
+     *
+     * @return the length.
+     */
+    public int stagesLength()
+    {
+        return stagesLength;
+    }
+}
