@@ -1,0 +1,4 @@
+/**
+ * JMH benchmarks of Kekbit channels beside the systems users compare them with.
+ */
+package org.kekbit.benchmarks;
