@@ -53,7 +53,7 @@ public final class ChecksumStage implements RecordStage
         if (null != array)
         {
             final CRC32C crc = new CRC32C();
-            crc.update(array, (int)(buffer.wrapAdjustment() + payloadOffset), payloadLength);
+            crc.update(array, buffer.wrapAdjustment() + payloadOffset, payloadLength);
             return (int)crc.getValue();
         }
 
