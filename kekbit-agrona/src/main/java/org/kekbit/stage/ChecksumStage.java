@@ -5,7 +5,6 @@ import java.util.zip.CRC32C;
 
 import org.agrona.DirectBuffer;
 import org.agrona.MutableDirectBuffer;
-import org.agrona.checksum.Crc32c;
 
 import static org.agrona.BitUtil.SIZE_OF_INT;
 
@@ -49,14 +48,21 @@ public final class ChecksumStage implements RecordStage
 
     private static int checksum(final DirectBuffer buffer, final int payloadOffset, final int payloadLength)
     {
+        final CRC32C crc = new CRC32C();
         final byte[] array = buffer.byteArray();
         if (null != array)
         {
-            final CRC32C crc = new CRC32C();
             crc.update(array, (int)(buffer.wrapAdjustment() + payloadOffset), payloadLength);
             return (int)crc.getValue();
         }
 
-        return Crc32c.INSTANCE.compute(buffer.addressOffset(), payloadOffset, payloadLength);
+        // Not Agrona's Crc32c: it needs --add-opens java.base/java.util.zip, a second JVM flag, or it fails with
+        // an Error on first use. The byte-wise update of the JDK's CRC32C gives the same value with no flag.
+        final int limit = payloadOffset + payloadLength;
+        for (int i = payloadOffset; i < limit; i++)
+        {
+            crc.update(buffer.getByte(i));
+        }
+        return (int)crc.getValue();
     }
 }
