@@ -138,7 +138,7 @@ public final class ChannelReader implements AutoCloseable
      */
     public static ChannelReader awaitOpen(final Context ctx, final IdleStrategy idleStrategy, final long timeoutMs)
     {
-        final long deadlineMs = ctx.epochClock().time() + timeoutMs;
+        final long startMs = ctx.epochClock().time(); // elapsed time, not a deadline: now + Long.MAX_VALUE overflows
         idleStrategy.reset();
         while (true)
         {
@@ -153,7 +153,7 @@ public final class ChannelReader implements AutoCloseable
                 {
                     throw ex;
                 }
-                if (ctx.epochClock().time() >= deadlineMs)
+                if (ctx.epochClock().time() - startMs >= timeoutMs)
                 {
                     throw new ChannelException(ChannelException.Reason.TIMEOUT,
                         "channel not ready after " + timeoutMs + " ms: " + ex.getMessage(), ex);
