@@ -8,6 +8,7 @@ import java.nio.file.Paths;
 import java.nio.file.attribute.PosixFilePermission;
 import java.util.EnumSet;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicLong;
 
 import org.agrona.DirectBuffer;
 import org.agrona.IoUtil;
@@ -58,6 +59,8 @@ public final class ChannelWriter implements Agent, AutoCloseable
      */
     public static final long CHANNEL_CLOSED = -3;
 
+    private static final AtomicLong TEMP_FILE_COUNTER = new AtomicLong();
+
     private final UnsafeBuffer buffer;
     private final MappedByteBuffer mappedBuffer;
     private final EpochClock epochClock;
@@ -70,7 +73,7 @@ public final class ChannelWriter implements Agent, AutoCloseable
     private int forcedPosition;
     private long heartbeatTimeMs;
     private long endCode;
-    private boolean isClaimOutstanding;
+    private RecordClaim outstandingClaim;
 
     private ChannelWriter(final Context ctx, final MappedByteBuffer mappedBuffer, final long creationTimeMs)
     {
@@ -105,7 +108,8 @@ public final class ChannelWriter implements Agent, AutoCloseable
         }
 
         final long pid = WriterProcess.currentPid();
-        final Path tempPath = path.resolveSibling(path.getFileName() + "." + pid + "." + System.nanoTime() + ".tmp");
+        final Path tempPath = path.resolveSibling(path.getFileName() + "." + pid + "." +
+            TEMP_FILE_COUNTER.incrementAndGet() + "." + System.nanoTime() + ".tmp");
         final MappedByteBuffer mappedBuffer = ChannelFiles.createAndMapTemp(
             tempPath, ChannelDescriptor.fileLength(ctx.capacity()), ctx.filePermissions());
         try
@@ -181,7 +185,7 @@ public final class ChannelWriter implements Agent, AutoCloseable
         final int frameLength = RecordDescriptor.frameLength(length);
         RecordDescriptor.msgTypeId(buffer, recordOffset, msgTypeId);
         claim.wrap(this, buffer, recordOffset, frameLength);
-        isClaimOutstanding = true;
+        outstandingClaim = claim;
 
         return position + RecordDescriptor.alignedLength(frameLength);
     }
@@ -239,7 +243,11 @@ public final class ChannelWriter implements Agent, AutoCloseable
                 RecordDescriptor.frameLengthRelease(buffer, recordOffset(position), RecordDescriptor.HEADER_LENGTH);
             }
             endCode = CHANNEL_CLOSED;
-            isClaimOutstanding = false;
+            if (null != outstandingClaim)
+            {
+                outstandingClaim.release(); // its view must not outlive the mapping
+                outstandingClaim = null;
+            }
             buffer.wrap(0, 0);
             IoUtil.unmap(mappedBuffer);
         }
@@ -345,21 +353,21 @@ public final class ChannelWriter implements Agent, AutoCloseable
 
     long commit(final int recordOffset, final int frameLength)
     {
-        if (!isClaimOutstanding)
+        if (null == outstandingClaim)
         {
             throw new IllegalStateException("claim does not belong to an open writer");
         }
-        isClaimOutstanding = false;
+        outstandingClaim = null;
         return publish(recordOffset, frameLength);
     }
 
     void abort(final int recordOffset, final int frameLength)
     {
-        if (!isClaimOutstanding)
+        if (null == outstandingClaim)
         {
             throw new IllegalStateException("claim does not belong to an open writer");
         }
-        isClaimOutstanding = false;
+        outstandingClaim = null;
         // Leave only zeros behind: a later, shorter record must not expose stale bytes as a frame length.
         buffer.setMemory(recordOffset, RecordDescriptor.alignedLength(frameLength), (byte)0);
     }
@@ -371,7 +379,7 @@ public final class ChannelWriter implements Agent, AutoCloseable
         {
             throw new IllegalArgumentException("length must not be negative: length=" + length);
         }
-        if (isClaimOutstanding)
+        if (null != outstandingClaim)
         {
             throw new IllegalStateException("a claim is outstanding: commit or abort it first");
         }

@@ -91,6 +91,12 @@ public final class RecordClaim
         writer.abort(recordOffset, frameLength);
     }
 
+    void release()
+    {
+        writer = null;
+        payload.wrap(0, 0);
+    }
+
     private ChannelWriter checkedWriter()
     {
         final ChannelWriter writer = this.writer;
@@ -98,8 +104,7 @@ public final class RecordClaim
         {
             throw new IllegalStateException("no outstanding claim");
         }
-        this.writer = null;
-        payload.wrap(0, 0);
+        release();
         return writer;
     }
 }

@@ -371,6 +371,7 @@ class ChannelEndStatesTest
 
         writer.close();
 
+        assertEquals(0, claim.buffer().capacity(), "the claim's view must not outlive the mapping");
         assertThrows(IllegalStateException.class, claim::commit);
         try (ChannelReader reader = ChannelReader.open(writer.path()))
         {
