@@ -351,13 +351,22 @@ public final class ChannelWriter implements Agent, AutoCloseable
         return CHANNEL_FULL == endCode;
     }
 
-    long commit(final int recordOffset, final int frameLength)
+    long commit(final int recordOffset, final int claimedFrameLength, final int frameLength)
     {
         if (null == outstandingClaim)
         {
             throw new IllegalStateException("claim does not belong to an open writer");
         }
         outstandingClaim = null;
+
+        final int unusedFrom = RecordDescriptor.alignedLength(frameLength);
+        final int unusedTo = RecordDescriptor.alignedLength(claimedFrameLength);
+        if (unusedTo > unusedFrom)
+        {
+            // The next record starts in the unused tail: it must be zeros, or stale bytes could pass for a commit.
+            buffer.setMemory(recordOffset + unusedFrom, unusedTo - unusedFrom, (byte)0);
+        }
+
         return publish(recordOffset, frameLength);
     }
 

@@ -77,7 +77,28 @@ public final class RecordClaim
     public long commit()
     {
         final ChannelWriter writer = checkedWriter();
-        return writer.commit(recordOffset, frameLength);
+        return writer.commit(recordOffset, frameLength, frameLength);
+    }
+
+    /**
+     * Publish the record with a shorter payload than claimed, for encodings whose length is known only once
+     * written (SBE groups and var data): claim the most it can take, encode, then commit what was used. The unused
+     * tail goes back to the channel.
+     *
+     * @param length of the payload to publish, from 0 to {@link #length()}.
+     * @return the position after the record.
+     * @throws IllegalStateException    if the claim is not outstanding.
+     * @throws IllegalArgumentException if the length is negative or more than was claimed.
+     */
+    public long commit(final int length)
+    {
+        if (length < 0 || length > payload.capacity())
+        {
+            throw new IllegalArgumentException("length out of range: expected 0.." + payload.capacity() +
+                ", actual=" + length);
+        }
+        final ChannelWriter writer = checkedWriter();
+        return writer.commit(recordOffset, frameLength, RecordDescriptor.frameLength(length));
     }
 
     /**
