@@ -1,0 +1,94 @@
+package org.kekbit.sbe;
+
+import java.lang.management.ManagementFactory;
+import java.nio.file.Path;
+
+import org.agrona.concurrent.UnsafeBuffer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.kekbit.channel.ChannelReader;
+import org.kekbit.channel.ChannelWriter;
+import org.kekbit.channel.RecordClaim;
+import org.kekbit.channel.RecordHandler;
+import org.kekbit.codecs.trading.Side;
+import org.kekbit.codecs.trading.TradeDecoder;
+import org.kekbit.codecs.trading.TradeEncoder;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+/**
+ * The hot paths (write, claim/commit, poll, SBE claim and dispatch) allocate nothing, measured on this thread with
+ * the JVM's allocation counter after a warm-up. JMH's -prof gc gives the same figure in the benchmarks.
+ */
+class HotPathAllocationTest
+{
+    private static final int ITERATIONS = 50_000;
+
+    @TempDir
+    Path root;
+
+    private long sum;
+
+    @Test
+    void shouldAllocateNothingWhenWritingClaimingAndPolling()
+    {
+        final com.sun.management.ThreadMXBean threads =
+            (com.sun.management.ThreadMXBean)ManagementFactory.getThreadMXBean();
+        final UnsafeBuffer payload = new UnsafeBuffer(new byte[32]);
+        final RecordClaim claim = new RecordClaim();
+        final SbeRecordClaim sbeClaim = new SbeRecordClaim();
+        final TradeEncoder trade = new TradeEncoder();
+        final RecordHandler handler = (msgTypeId, buffer, offset, length) -> sum += length;
+        final SbeRecordDispatcher dispatcher = new SbeRecordDispatcher()
+            .on(new TradeDecoder(), decoded -> sum += decoded.size());
+
+        try (ChannelWriter writer = ChannelWriter.create(new ChannelWriter.Context()
+            .root(root).channelId(1).capacity(4L * 3 * ITERATIONS * 64));
+            ChannelReader reader = ChannelReader.open(writer.path()))
+        {
+            runHotPaths(writer, reader, payload, claim, sbeClaim, trade, handler, dispatcher);
+            runHotPaths(writer, reader, payload, claim, sbeClaim, trade, handler, dispatcher);
+
+            final long baseline = threads.getCurrentThreadAllocatedBytes();
+            final long calibration = threads.getCurrentThreadAllocatedBytes() - baseline;
+            final long before = threads.getCurrentThreadAllocatedBytes();
+            runHotPaths(writer, reader, payload, claim, sbeClaim, trade, handler, dispatcher);
+            final long allocated = threads.getCurrentThreadAllocatedBytes() - before - calibration;
+
+            assertEquals(0, allocated, "bytes allocated over " + 3 * ITERATIONS + " writes, claims and polls");
+        }
+    }
+
+    private void runHotPaths(
+        final ChannelWriter writer,
+        final ChannelReader reader,
+        final UnsafeBuffer payload,
+        final RecordClaim claim,
+        final SbeRecordClaim sbeClaim,
+        final TradeEncoder trade,
+        final RecordHandler handler,
+        final SbeRecordDispatcher dispatcher)
+    {
+        for (int i = 0; i < ITERATIONS; i++)
+        {
+            payload.putInt(0, i);
+            writer.write(1, payload, 0, payload.capacity());
+            reader.poll(handler, 1);
+
+            if (writer.tryClaim(2, 16, claim) > 0)
+            {
+                claim.buffer().putLong(claim.offset(), i);
+                claim.commit();
+            }
+            reader.poll(handler, 1);
+
+            if (sbeClaim.tryClaim(writer, trade, 0) > 0)
+            {
+                trade.instrumentId(i).size(i).aggressorSide(Side.BUY);
+                sbeClaim.commit();
+            }
+            reader.poll(dispatcher, 1);
+            writer.doWork();
+        }
+    }
+}
