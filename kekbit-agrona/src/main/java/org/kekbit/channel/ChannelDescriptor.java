@@ -1,10 +1,13 @@
 package org.kekbit.channel;
 
 import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 
 import org.agrona.BitUtil;
 import org.agrona.concurrent.AtomicBuffer;
+import org.agrona.concurrent.UnsafeBuffer;
+import org.kekbit.codecs.channel.ChannelHeaderDecoder;
 
 import static org.agrona.BitUtil.SIZE_OF_INT;
 import static org.agrona.BitUtil.SIZE_OF_LONG;
@@ -274,6 +277,93 @@ public final class ChannelDescriptor
     }
 
     /**
+     * Check a channel header read from a file, in the order that tells the causes apart: signature, length,
+     * readiness, version, then the fields. The checks a reader needs before it may map and trust the file.
+     *
+     * @param file       the header was read from, named in messages.
+     * @param header     the bytes read from the start of the file, at most {@link #HEADER_LENGTH} of them.
+     * @param fileLength of the file.
+     * @return a decoder wrapped around the header.
+     * @throws ChannelException naming the cause and the expected and actual values.
+     */
+    public static ChannelHeaderDecoder checkHeader(final Path file, final UnsafeBuffer header, final long fileLength)
+    {
+        final int length = header.capacity();
+        final byte[] signature = new byte[SIGNATURE_LENGTH];
+        header.getBytes(0, signature, 0, Math.min(length, signature.length));
+        final String actualSignature = new String(signature, 0, Math.min(length, signature.length),
+            StandardCharsets.US_ASCII);
+        if (!SIGNATURE.equals(actualSignature))
+        {
+            throw new ChannelException(ChannelException.Reason.NOT_A_CHANNEL, "not a channel: signature expected=" +
+                SIGNATURE + ", actual=" + printable(actualSignature) + ", file=" + file);
+        }
+
+        if (length < HEADER_LENGTH)
+        {
+            throw new ChannelException(ChannelException.Reason.TRUNCATED, "file shorter than a channel header: " +
+                "expected>=" + HEADER_LENGTH + ", actual=" + length + ", file=" + file);
+        }
+
+        final int formatVersion = formatVersionAcquire(header);
+        if (0 == formatVersion)
+        {
+            throw new ChannelException(ChannelException.Reason.NOT_READY,
+                "channel header not ready yet: formatVersion=0, file=" + file);
+        }
+        if (FORMAT_VERSION != formatVersion)
+        {
+            throw new ChannelException(ChannelException.Reason.INCOMPATIBLE_VERSION, "incompatible version: " +
+                "expected=" + FORMAT_VERSION + ", actual=" + formatVersion + ", file=" + file);
+        }
+
+        final ChannelHeaderDecoder decoder = new ChannelHeaderDecoder().wrap(
+            header, 0, ChannelHeaderDecoder.BLOCK_LENGTH, ChannelHeaderDecoder.SCHEMA_VERSION);
+        checkField("headerLength", HEADER_LENGTH, decoder.headerLength(), file);
+        checkField("recordAlignment", RecordDescriptor.ALIGNMENT, decoder.recordAlignment(), file);
+
+        try
+        {
+            checkCapacity(decoder.capacity());
+            checkMaxRecordLength(decoder.maxRecordLength(), decoder.capacity());
+            checkTimeout(decoder.timeoutMs());
+        }
+        catch (final ChannelException ex)
+        {
+            throw new ChannelException(ex.reason(), ex.getMessage() + ", file=" + file, ex);
+        }
+
+        final long expectedLength = fileLength(decoder.capacity());
+        if (fileLength < expectedLength)
+        {
+            throw new ChannelException(ChannelException.Reason.TRUNCATED, "channel file truncated: expected length>=" +
+                expectedLength + ", actual=" + fileLength + ", file=" + file);
+        }
+
+        return decoder;
+    }
+
+    private static void checkField(final String name, final long expected, final long actual, final Path file)
+    {
+        if (expected != actual)
+        {
+            throw new ChannelException(ChannelException.Reason.BAD_HEADER,
+                "bad " + name + ": expected=" + expected + ", actual=" + actual + ", file=" + file);
+        }
+    }
+
+    private static String printable(final String text)
+    {
+        final StringBuilder builder = new StringBuilder(text.length());
+        for (int i = 0; i < text.length(); i++)
+        {
+            final char c = text.charAt(i);
+            builder.append(c >= 0x20 && c < 0x7f ? c : '?');
+        }
+        return builder.toString();
+    }
+
+    /**
      * Load the format version with acquire semantics: 0 means the header is not ready.
      *
      * @param buffer over the file.
@@ -315,6 +405,21 @@ public final class ChannelDescriptor
     public static void heartbeatTimeMsRelease(final AtomicBuffer buffer, final long heartbeatTimeMs)
     {
         buffer.putLongRelease(HEARTBEAT_TIME_OFFSET, littleEndian(heartbeatTimeMs));
+    }
+
+    /**
+     * Take the writer's heartbeat over atomically: of several writers resuming a channel, exactly one succeeds.
+     *
+     * @param buffer                  over the file, mapped read-write.
+     * @param expectedHeartbeatTimeMs the heartbeat the caller saw.
+     * @param heartbeatTimeMs         to store.
+     * @return true when this caller stored it.
+     */
+    public static boolean heartbeatTimeMsCompareAndSet(
+        final AtomicBuffer buffer, final long expectedHeartbeatTimeMs, final long heartbeatTimeMs)
+    {
+        return buffer.compareAndSetLong(
+            HEARTBEAT_TIME_OFFSET, littleEndian(expectedHeartbeatTimeMs), littleEndian(heartbeatTimeMs));
     }
 
     /**

@@ -60,6 +60,22 @@ public final class ChannelException extends RuntimeException
         ALREADY_EXISTS,
 
         /**
+         * The channel's writer is still alive, or another writer took the channel over first: resuming it would
+         * make two writers.
+         */
+        WRITER_ACTIVE,
+
+        /**
+         * The channel was closed or filled: it takes no more records.
+         */
+        ENDED,
+
+        /**
+         * The channel holds a record header no writer writes, so it cannot be resumed after it.
+         */
+        CORRUPT,
+
+        /**
          * The channel did not appear or become ready before the deadline.
          */
         TIMEOUT,

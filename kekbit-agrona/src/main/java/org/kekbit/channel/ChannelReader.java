@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.MappedByteBuffer;
 import java.nio.channels.FileChannel;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.Iterator;
 import java.util.NoSuchElementException;
@@ -106,7 +105,7 @@ public final class ChannelReader implements AutoCloseable
             final ByteBuffer headerBytes = ByteBuffer.allocateDirect(HEADER_LENGTH);
             final int headerBytesRead = ChannelFiles.readPrefix(fileChannel, headerBytes);
             final long fileLength = fileChannel.size();
-            final ChannelHeaderDecoder valid = validateHeader(
+            final ChannelHeaderDecoder valid = ChannelDescriptor.checkHeader(
                 file, new UnsafeBuffer(headerBytes, 0, headerBytesRead), fileLength);
 
             final long mappedLength = ChannelDescriptor.fileLength(valid.capacity());
@@ -244,6 +243,17 @@ public final class ChannelReader implements AutoCloseable
         // The writer is gone, so nothing can appear after what is committed now: one more look decides.
         return 0 == RecordDescriptor.frameLengthAcquire(buffer, HEADER_LENGTH + position) ?
             ChannelState.ABANDONED : ChannelState.OPEN;
+    }
+
+    /**
+     * How the records ended as far as this reader has polled, without looking at the writer: OPEN until it reaches
+     * an end marker or a bad record.
+     *
+     * @return OPEN, CLOSED, FULL or CORRUPT.
+     */
+    ChannelState endState()
+    {
+        return endState;
     }
 
     /**
@@ -471,84 +481,6 @@ public final class ChannelReader implements AutoCloseable
         {
             throw new IllegalStateException("reader is corrupt: " + corruption);
         }
-    }
-
-    private static ChannelHeaderDecoder validateHeader(
-        final Path file, final UnsafeBuffer header, final long fileLength)
-    {
-        final int length = header.capacity();
-        final byte[] signature = new byte[ChannelDescriptor.SIGNATURE_LENGTH];
-        header.getBytes(0, signature, 0, Math.min(length, signature.length));
-        final String actualSignature = new String(signature, 0, Math.min(length, signature.length),
-            StandardCharsets.US_ASCII);
-        if (!ChannelDescriptor.SIGNATURE.equals(actualSignature))
-        {
-            throw new ChannelException(ChannelException.Reason.NOT_A_CHANNEL, "not a channel: signature expected=" +
-                ChannelDescriptor.SIGNATURE + ", actual=" + printable(actualSignature) + ", file=" + file);
-        }
-
-        if (length < HEADER_LENGTH)
-        {
-            throw new ChannelException(ChannelException.Reason.TRUNCATED, "file shorter than a channel header: " +
-                "expected>=" + HEADER_LENGTH + ", actual=" + length + ", file=" + file);
-        }
-
-        final int formatVersion = ChannelDescriptor.formatVersionAcquire(header);
-        if (0 == formatVersion)
-        {
-            throw new ChannelException(ChannelException.Reason.NOT_READY,
-                "channel header not ready yet: formatVersion=0, file=" + file);
-        }
-        if (ChannelDescriptor.FORMAT_VERSION != formatVersion)
-        {
-            throw new ChannelException(ChannelException.Reason.INCOMPATIBLE_VERSION, "incompatible version: " +
-                "expected=" + ChannelDescriptor.FORMAT_VERSION + ", actual=" + formatVersion + ", file=" + file);
-        }
-
-        final ChannelHeaderDecoder decoder = new ChannelHeaderDecoder().wrap(
-            header, 0, ChannelHeaderDecoder.BLOCK_LENGTH, ChannelHeaderDecoder.SCHEMA_VERSION);
-        checkField("headerLength", HEADER_LENGTH, decoder.headerLength(), file);
-        checkField("recordAlignment", RecordDescriptor.ALIGNMENT, decoder.recordAlignment(), file);
-
-        try
-        {
-            ChannelDescriptor.checkCapacity(decoder.capacity());
-            ChannelDescriptor.checkMaxRecordLength(decoder.maxRecordLength(), decoder.capacity());
-            ChannelDescriptor.checkTimeout(decoder.timeoutMs());
-        }
-        catch (final ChannelException ex)
-        {
-            throw new ChannelException(ex.reason(), ex.getMessage() + ", file=" + file, ex);
-        }
-
-        final long expectedLength = ChannelDescriptor.fileLength(decoder.capacity());
-        if (fileLength < expectedLength)
-        {
-            throw new ChannelException(ChannelException.Reason.TRUNCATED, "channel file truncated: expected length>=" +
-                expectedLength + ", actual=" + fileLength + ", file=" + file);
-        }
-
-        return decoder;
-    }
-
-    private static void checkField(final String name, final long expected, final long actual, final Path file)
-    {
-        if (expected != actual)
-        {
-            throw new ChannelException(ChannelException.Reason.BAD_HEADER,
-                "bad " + name + ": expected=" + expected + ", actual=" + actual + ", file=" + file);
-        }
-    }
-
-    private static String printable(final String text)
-    {
-        final StringBuilder builder = new StringBuilder(text.length());
-        for (int i = 0; i < text.length(); i++)
-        {
-            final char c = text.charAt(i);
-            builder.append(c >= 0x20 && c < 0x7f ? c : '?');
-        }
-        return builder.toString();
     }
 
     private final class RecordIterator implements Iterator<RecordView>, RecordHandler

@@ -1,10 +1,13 @@
 package org.kekbit.channel;
 
 import java.io.File;
+import java.io.IOException;
 import java.nio.MappedByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermission;
 import java.util.EnumSet;
 import java.util.Set;
@@ -16,6 +19,7 @@ import org.agrona.concurrent.Agent;
 import org.agrona.concurrent.EpochClock;
 import org.agrona.concurrent.SystemEpochClock;
 import org.agrona.concurrent.UnsafeBuffer;
+import org.kekbit.codecs.channel.ChannelHeaderDecoder;
 import org.kekbit.codecs.channel.ChannelHeaderEncoder;
 
 import static org.kekbit.channel.ChannelDescriptor.HEADER_LENGTH;
@@ -75,16 +79,24 @@ public final class ChannelWriter implements Agent, AutoCloseable
     private long endCode;
     private RecordClaim outstandingClaim;
 
-    private ChannelWriter(final Context ctx, final MappedByteBuffer mappedBuffer, final long creationTimeMs)
+    private ChannelWriter(
+        final Context ctx,
+        final MappedByteBuffer mappedBuffer,
+        final int capacity,
+        final int maxRecordLength,
+        final int position,
+        final long heartbeatTimeMs)
     {
         this.mappedBuffer = mappedBuffer;
         this.buffer = new UnsafeBuffer(mappedBuffer);
         this.epochClock = ctx.epochClock();
         this.path = ctx.path();
         this.channelId = ctx.channelId();
-        this.capacity = (int)ctx.capacity();
-        this.maxRecordLength = ctx.maxRecordLength();
-        this.heartbeatTimeMs = creationTimeMs;
+        this.capacity = capacity;
+        this.maxRecordLength = maxRecordLength;
+        this.position = position;
+        this.forcedPosition = position;
+        this.heartbeatTimeMs = heartbeatTimeMs;
         this.roleName = "kekbit-writer-" + Long.toHexString(channelId);
     }
 
@@ -122,13 +134,79 @@ public final class ChannelWriter implements Agent, AutoCloseable
             }
             ChannelFiles.publish(tempPath, path);
 
-            return new ChannelWriter(ctx, mappedBuffer, creationTimeMs);
+            return new ChannelWriter(
+                ctx, mappedBuffer, (int)ctx.capacity(), ctx.maxRecordLength(), 0, creationTimeMs);
         }
         catch (final RuntimeException ex)
         {
             IoUtil.unmap(mappedBuffer);
             ChannelFiles.deleteQuietly(tempPath);
             throw ex;
+        }
+    }
+
+    /**
+     * Carry on writing an abandoned channel after its last committed record, for a writer restarted after a crash.
+     * The channel keeps its shape: capacity, maximum record length, timeout and writer id come from its header, not
+     * from the context. Resuming succeeds only when the previous writer is gone: its process has exited (or, when
+     * it was this process, its heartbeat is older than the timeout). Of several resumers racing for the channel,
+     * exactly one wins: the heartbeat is taken over with a compare-and-set on the shared mapping. Whatever a dead
+     * writer left past its last committed record (an uncommitted claim) is zeroed before writing resumes, and readers
+     * that reported {@link ChannelState#ABANDONED} see the channel {@link ChannelState#OPEN} again.
+     *
+     * @param ctx configuration: the channel's root and id (or path), clock and pre-touch.
+     * @return the writer, positioned after the last committed record.
+     * @throws ChannelException with {@link ChannelException.Reason#WRITER_ACTIVE} when the previous writer lives
+     *                          or another resumer won, {@link ChannelException.Reason#ENDED} when the channel was
+     *                          closed or is full, {@link ChannelException.Reason#CORRUPT} when a record header is
+     *                          bad, or any reason {@link ChannelReader#open(Path)} throws.
+     */
+    public static ChannelWriter resume(final Context ctx)
+    {
+        ctx.conclude();
+        final Path path = ctx.path();
+        try (ChannelReader reader = ChannelReader.open(
+            new ChannelReader.Context().file(path).checkWriterProcess(false));
+            FileChannel fileChannel = FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE))
+        {
+            final ChannelHeaderDecoder header = reader.header();
+            final long fileLength = ChannelDescriptor.fileLength(reader.capacity());
+            final MappedByteBuffer mappedBuffer = fileChannel.map(FileChannel.MapMode.READ_WRITE, 0, fileLength);
+            final UnsafeBuffer buffer = new UnsafeBuffer(mappedBuffer);
+            try
+            {
+                final long nowMs = takeOver(buffer, header, ctx.epochClock().time(), path);
+                final int position = (int)reader.seekToEnd();
+                checkResumable(reader, path);
+
+                // Only one claim is ever outstanding, so a dead writer's leftovers lie within one maximum record.
+                final int leftoverEnd = (int)Math.min(ChannelDescriptor.fileLength(reader.capacity()),
+                    (long)HEADER_LENGTH + position + RecordDescriptor.alignedLength(
+                    RecordDescriptor.frameLength(reader.maxRecordLength())));
+                buffer.setMemory(HEADER_LENGTH + position, leftoverEnd - HEADER_LENGTH - position, (byte)0);
+                if (ctx.preTouch())
+                {
+                    ChannelFiles.preTouch(mappedBuffer, HEADER_LENGTH + position, true);
+                }
+
+                new ChannelHeaderEncoder()
+                    .wrap(buffer, 0)
+                    .writerStartTimeMs(WriterProcess.currentStartTimeMs())
+                    .writerPid(WriterProcess.currentPid());
+                ChannelDescriptor.heartbeatTimeMsRelease(buffer, nowMs);
+
+                return new ChannelWriter(
+                    ctx, mappedBuffer, reader.capacity(), reader.maxRecordLength(), position, nowMs);
+            }
+            catch (final RuntimeException ex)
+            {
+                IoUtil.unmap(mappedBuffer);
+                throw ex;
+            }
+        }
+        catch (final IOException ex)
+        {
+            throw ChannelFiles.ioError("cannot resume channel " + path + ": " + ex, ex);
         }
     }
 
@@ -423,6 +501,47 @@ public final class ChannelWriter implements Agent, AutoCloseable
         RecordDescriptor.msgTypeId(buffer, recordOffset(position), FULL_MSG_TYPE_ID);
         RecordDescriptor.frameLengthRelease(buffer, recordOffset(position), RecordDescriptor.HEADER_LENGTH);
         endCode = CHANNEL_FULL;
+    }
+
+    private static long takeOver(
+        final UnsafeBuffer buffer, final ChannelHeaderDecoder header, final long nowMs, final Path path)
+    {
+        final long pid = header.writerPid();
+        final long heartbeatTimeMs = ChannelDescriptor.heartbeatTimeMsAcquire(buffer);
+        final boolean isHeartbeatStale = nowMs - heartbeatTimeMs > header.timeoutMs();
+        final boolean isWriterAlive = WriterProcess.currentPid() == pid ?
+            !isHeartbeatStale : null != WriterProcess.find(pid, header.writerStartTimeMs());
+        if (isWriterAlive)
+        {
+            throw new ChannelException(ChannelException.Reason.WRITER_ACTIVE, "channel's writer is alive: pid=" +
+                pid + ", heartbeat " + (nowMs - heartbeatTimeMs) + " ms ago, timeoutMs=" + header.timeoutMs() +
+                ", file=" + path);
+        }
+
+        final long newHeartbeatTimeMs = Math.max(nowMs, heartbeatTimeMs + 1);
+        if (!ChannelDescriptor.heartbeatTimeMsCompareAndSet(buffer, heartbeatTimeMs, newHeartbeatTimeMs))
+        {
+            throw new ChannelException(ChannelException.Reason.WRITER_ACTIVE,
+                "another writer took the channel over first: file=" + path);
+        }
+
+        return newHeartbeatTimeMs;
+    }
+
+    private static void checkResumable(final ChannelReader reader, final Path path)
+    {
+        reader.poll((msgTypeId, buffer, offset, length) -> {}, 1); // reports a marker or a bad header at the end
+        final ChannelState state = reader.endState();
+        if (ChannelState.CLOSED == state || ChannelState.FULL == state)
+        {
+            throw new ChannelException(ChannelException.Reason.ENDED,
+                "channel is " + state + " and takes no more records: position=" + reader.position() + ", file=" + path);
+        }
+        if (ChannelState.CORRUPT == state)
+        {
+            throw new ChannelException(ChannelException.Reason.CORRUPT,
+                "cannot resume after a bad record: " + reader.corruption() + ", file=" + path);
+        }
     }
 
     private static int recordOffset(final int position)
