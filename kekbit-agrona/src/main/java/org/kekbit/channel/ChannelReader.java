@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.util.Iterator;
 import java.util.NoSuchElementException;
 
+import org.agrona.CloseHelper;
 import org.agrona.DirectBuffer;
 import org.agrona.IoUtil;
 import org.agrona.concurrent.EpochClock;
@@ -54,7 +55,7 @@ public final class ChannelReader implements AutoCloseable
     private final int capacity;
     private final int maxRecordLength;
     private final long timeoutMs;
-    private ProcessHandle writerProcess;
+    private WriterProcess writerProcess;
     private long writerPid;
     private int position;
     private ChannelState endState = ChannelState.OPEN;
@@ -393,6 +394,7 @@ public final class ChannelReader implements AutoCloseable
             }
             buffer.wrap(0, 0);
             IoUtil.unmap(mappedBuffer);
+            CloseHelper.quietClose(writerProcess);
         }
     }
 
@@ -467,6 +469,7 @@ public final class ChannelReader implements AutoCloseable
 
     private void findWriterProcess()
     {
+        CloseHelper.quietClose(writerProcess);
         writerPid = header.writerPid();
         writerProcess = checkWriterProcess ? WriterProcess.find(writerPid, header.writerStartTimeMs()) : null;
     }

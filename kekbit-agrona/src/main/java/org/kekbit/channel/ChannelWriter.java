@@ -509,8 +509,7 @@ public final class ChannelWriter implements Agent, AutoCloseable
         final long pid = header.writerPid();
         final long heartbeatTimeMs = ChannelDescriptor.heartbeatTimeMsAcquire(buffer);
         final boolean isHeartbeatStale = nowMs - heartbeatTimeMs > header.timeoutMs();
-        final boolean isWriterAlive = WriterProcess.currentPid() == pid ?
-            !isHeartbeatStale : null != WriterProcess.find(pid, header.writerStartTimeMs());
+        final boolean isWriterAlive = WriterProcess.currentPid() == pid ? !isHeartbeatStale : isRunning(pid, header);
         if (isWriterAlive)
         {
             throw new ChannelException(ChannelException.Reason.WRITER_ACTIVE, "channel's writer is alive: pid=" +
@@ -526,6 +525,14 @@ public final class ChannelWriter implements Agent, AutoCloseable
         }
 
         return newHeartbeatTimeMs;
+    }
+
+    private static boolean isRunning(final long pid, final ChannelHeaderDecoder header)
+    {
+        try (WriterProcess process = WriterProcess.find(pid, header.writerStartTimeMs()))
+        {
+            return null != process;
+        }
     }
 
     private static void checkResumable(final ChannelReader reader, final Path path)

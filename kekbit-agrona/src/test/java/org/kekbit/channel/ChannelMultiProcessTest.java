@@ -137,7 +137,7 @@ class ChannelMultiProcessTest
     }
 
     @Test
-    void shouldReportAbandonedAfterTimeoutWhenKilledWriterProcessIsNeverReaped() throws Exception
+    void shouldReportAbandonedPromptlyWhenKilledWriterProcessIsNeverReaped() throws Exception
     {
         final long timeoutMs = 2_000;
         final int records = 1_000;
@@ -169,10 +169,16 @@ class ChannelMultiProcessTest
                 Thread.sleep(10);
             }
 
-            // Killed, the writer stays a zombie, which ProcessHandle counts as alive: the heartbeat timeout decides.
+            // Killed, the writer stays a zombie, which ProcessHandle counts as alive: the process state in /proc
+            // tells, well before the heartbeat times out; a reader that does not check the process waits for that.
             ProcessHandle.of(writerPid).ifPresent(ProcessHandle::destroyForcibly);
+            final long killedNs = System.nanoTime();
             assertEquals(ChannelState.ABANDONED, awaitEnd(reader, verifier));
+            final long detectedMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - killedNs);
+            assertTrue(detectedMs < timeoutMs / 2, "zombie writer detected after " + detectedMs + " ms");
             assertEquals(ChannelState.ABANDONED, awaitEnd(timeoutOnlyReader, new CheckedRecord.Verifier()));
+            assertTrue(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - killedNs) >= timeoutMs / 2,
+                "the timeout-only reader waited for the heartbeat to go stale");
             assertEquals(records, verifier.records());
             assertNull(verifier.error());
         }
