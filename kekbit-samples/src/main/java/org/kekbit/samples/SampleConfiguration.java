@@ -57,8 +57,8 @@ public final class SampleConfiguration
         final String root = System.getProperty("kekbit.sample.root");
         return new SampleConfiguration(
             null == root ? ChannelWriter.Context.defaultRoot() : Paths.get(root),
-            longProperty("kekbit.sample.records", 10_000_000L),
-            (int)longProperty("kekbit.sample.payload", 32),
+            SampleChannels.longProperty(System.getProperties(), "kekbit.sample.records", 10_000_000L),
+            (int)SampleChannels.longProperty(System.getProperties(), "kekbit.sample.payload", 32),
             Boolean.getBoolean("kekbit.sample.keep"));
     }
 
@@ -100,23 +100,5 @@ public final class SampleConfiguration
     public boolean keep()
     {
         return keep;
-    }
-
-    private static long longProperty(final String name, final long defaultValue)
-    {
-        final String value = System.getProperty(name);
-        if (null == value)
-        {
-            return defaultValue;
-        }
-
-        try
-        {
-            return Long.parseLong(value.replace("_", "").replace(",", ""));
-        }
-        catch (final NumberFormatException ex)
-        {
-            throw new IllegalArgumentException(name + " must be a number: actual=" + value);
-        }
     }
 }

@@ -5,6 +5,8 @@ import java.nio.file.Paths;
 
 import org.kekbit.channel.ChannelWriter;
 
+import static org.kekbit.samples.SampleChannels.longProperty;
+
 /**
  * Settings of the trading pipeline, from system properties with defaults that finish in a few seconds:
  * <ul>
@@ -57,9 +59,9 @@ public record PipelineConfiguration(Path root, long quotes, long rate, int order
         final String root = System.getProperty("kekbit.pipeline.root");
         return new PipelineConfiguration(
             null == root ? ChannelWriter.Context.defaultRoot().resolve("pipeline") : Paths.get(root),
-            longProperty("kekbit.pipeline.quotes", 2_000_000),
-            longProperty("kekbit.pipeline.rate", 400_000),
-            (int)longProperty("kekbit.pipeline.orderEvery", 10));
+            longProperty(System.getProperties(), "kekbit.pipeline.quotes", 2_000_000),
+            longProperty(System.getProperties(), "kekbit.pipeline.rate", 400_000),
+            (int)longProperty(System.getProperties(), "kekbit.pipeline.orderEvery", 10));
     }
 
     /**
@@ -70,23 +72,5 @@ public record PipelineConfiguration(Path root, long quotes, long rate, int order
     public long orders()
     {
         return quotes / orderEvery;
-    }
-
-    private static long longProperty(final String name, final long defaultValue)
-    {
-        final String value = System.getProperty(name);
-        if (null == value)
-        {
-            return defaultValue;
-        }
-
-        try
-        {
-            return Long.parseLong(value.replace("_", "").replace(",", ""));
-        }
-        catch (final NumberFormatException ex)
-        {
-            throw new IllegalArgumentException(name + " must be a number: actual=" + value);
-        }
     }
 }
