@@ -75,7 +75,7 @@ public final class ChannelWriter implements Agent, AutoCloseable
     private long endCode;
     private RecordClaim outstandingClaim;
 
-    private ChannelWriter(final Context ctx, final MappedByteBuffer mappedBuffer, final long creationTimeMs)
+    private ChannelWriter(final Context ctx, final MappedByteBuffer mappedBuffer, final long heartbeatTimeMs)
     {
         this.mappedBuffer = mappedBuffer;
         this.buffer = new UnsafeBuffer(mappedBuffer);
@@ -84,7 +84,7 @@ public final class ChannelWriter implements Agent, AutoCloseable
         this.channelId = ctx.channelId();
         this.capacity = (int)ctx.capacity();
         this.maxRecordLength = ctx.maxRecordLength();
-        this.heartbeatTimeMs = creationTimeMs;
+        this.heartbeatTimeMs = heartbeatTimeMs;
         this.roleName = "kekbit-writer-" + Long.toHexString(channelId);
     }
 
@@ -114,15 +114,19 @@ public final class ChannelWriter implements Agent, AutoCloseable
             tempPath, ChannelDescriptor.fileLength(ctx.capacity()), ctx.filePermissions());
         try
         {
-            final long creationTimeMs = ctx.epochClock().time();
-            writeHeader(new UnsafeBuffer(mappedBuffer), ctx, pid, creationTimeMs);
+            final UnsafeBuffer buffer = new UnsafeBuffer(mappedBuffer);
+            writeHeader(buffer, ctx, pid, ctx.epochClock().time());
             if (ctx.preTouch())
             {
                 ChannelFiles.preTouch(mappedBuffer, HEADER_LENGTH, true);
             }
+            // Touching every page of a large channel can take longer than the timeout: a heartbeat stamped at
+            // creation would have readers take the writer for dead the moment the channel appears.
+            final long heartbeatTimeMs = ctx.epochClock().time();
+            ChannelDescriptor.heartbeatTimeMsRelease(buffer, heartbeatTimeMs);
             ChannelFiles.publish(tempPath, path);
 
-            return new ChannelWriter(ctx, mappedBuffer, creationTimeMs);
+            return new ChannelWriter(ctx, mappedBuffer, heartbeatTimeMs);
         }
         catch (final RuntimeException ex)
         {
