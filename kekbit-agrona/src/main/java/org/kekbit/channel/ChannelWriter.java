@@ -126,16 +126,20 @@ public final class ChannelWriter implements Agent, AutoCloseable
             tempPath, ChannelDescriptor.fileLength(ctx.capacity()), ctx.filePermissions());
         try
         {
-            final long creationTimeMs = ctx.epochClock().time();
-            writeHeader(new UnsafeBuffer(mappedBuffer), ctx, pid, creationTimeMs);
+            final UnsafeBuffer buffer = new UnsafeBuffer(mappedBuffer);
+            writeHeader(buffer, ctx, pid, ctx.epochClock().time());
             if (ctx.preTouch())
             {
                 ChannelFiles.preTouch(mappedBuffer, HEADER_LENGTH, true);
             }
+            // Touching every page of a large channel can take longer than the timeout: a heartbeat stamped at
+            // creation would have readers take the writer for dead the moment the channel appears.
+            final long heartbeatTimeMs = ctx.epochClock().time();
+            ChannelDescriptor.heartbeatTimeMsRelease(buffer, heartbeatTimeMs);
             ChannelFiles.publish(tempPath, path);
 
             return new ChannelWriter(
-                ctx, mappedBuffer, (int)ctx.capacity(), ctx.maxRecordLength(), 0, creationTimeMs);
+                ctx, mappedBuffer, (int)ctx.capacity(), ctx.maxRecordLength(), 0, heartbeatTimeMs);
         }
         catch (final RuntimeException ex)
         {

@@ -14,6 +14,7 @@ import org.agrona.concurrent.AgentRunner;
 import org.agrona.concurrent.BackoffIdleStrategy;
 import org.agrona.concurrent.CachedEpochClock;
 import org.agrona.concurrent.CompositeAgent;
+import org.agrona.concurrent.EpochClock;
 import org.agrona.concurrent.SystemEpochClock;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -75,6 +76,28 @@ class ChannelHeartbeatTest
             assertEquals(ChannelState.ABANDONED, reader.state());
             assertTrue(reader.state().isEnd());
             assertEquals(writer.position(), reader.position());
+        }
+    }
+
+    @Test
+    void shouldStampHeartbeatWhenChannelIsPublishedWhenCreationTakesLongerThanTimeout()
+    {
+        // Each reading of this clock is more than a timeout after the one before, as when touching every page of
+        // a large channel takes longer than the timeout.
+        final long[] lastReadingMs = {START_MS};
+        final EpochClock slowClock = () -> lastReadingMs[0] += 2 * TIMEOUT_MS;
+        try (ChannelWriter slowWriter = ChannelWriter.create(
+            ChannelTestSupport.writerContext(root.resolve("slow"), CAPACITY, 1024)
+                .timeoutMs(TIMEOUT_MS)
+                .epochClock(slowClock));
+            ChannelReader reader = ChannelReader.open(new ChannelReader.Context()
+                .file(slowWriter.path())
+                .epochClock(() -> lastReadingMs[0])
+                .checkWriterProcess(false)))
+        {
+            assertEquals(lastReadingMs[0], reader.header().heartbeatTimeMs());
+            assertTrue(reader.header().creationTimeMs() < reader.header().heartbeatTimeMs());
+            assertEquals(ChannelState.OPEN, reader.state(), "a channel just published has a live writer");
         }
     }
 

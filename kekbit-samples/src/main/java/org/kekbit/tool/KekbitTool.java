@@ -1,0 +1,217 @@
+package org.kekbit.tool;
+
+import java.io.BufferedOutputStream;
+import java.io.FileDescriptor;
+import java.io.FileOutputStream;
+import java.io.InputStream;
+import java.io.OutputStreamWriter;
+import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.NoSuchFileException;
+import java.util.List;
+import java.util.concurrent.Callable;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.UnmatchedArgumentException;
+
+/**
+ * The {@code kekbit} command-line tool: look into, follow, check and write channel files, and measure a channel.
+ * <pre>
+ * java -jar kekbit-samples/target/kekbit.jar info /dev/shm/kekbit/0000_0000/0000_002a.kekbit
+ * java -jar kekbit-samples/target/kekbit.jar tail --follow FILE
+ * echo hello | java -jar kekbit-samples/target/kekbit.jar write --root /tmp/kekbit --channel 0x2a
+ * </pre>
+ * Exit codes: {@link #EXIT_OK}, {@link #EXIT_FAILED} (the channel is corrupt, a record did not fit, a benchmark
+ * lost records) and {@link #EXIT_USAGE} (bad arguments, a file that is missing, unreadable or not a channel). Every
+ * error is one line on standard error starting with {@code kekbit: }, never a stack trace.
+ * <p>
+ * {@link #run(String[], InputStream, PrintStream, PrintStream)} runs a command in-process without exiting, for
+ * tests and for embedding. Each call builds its own commands, so calls on different threads do not interfere.
+ */
+@Command(
+    name = "kekbit",
+    synopsisSubcommandLabel = "COMMAND",
+    description = "Look into, follow, check and write Kekbit channel files.",
+    footer = {"", "Exit codes: 0 ok, 1 channel corrupt or record did not fit, 2 bad arguments or not a channel."})
+public final class KekbitTool implements Callable<Integer>
+{
+    /**
+     * The command did what was asked and the channel, if any, is consistent.
+     */
+    public static final int EXIT_OK = 0;
+
+    /**
+     * The command ran but found a fault: a corrupt channel, a record that did not fit, a benchmark that lost
+     * records.
+     */
+    public static final int EXIT_FAILED = 1;
+
+    /**
+     * The command could not run: bad arguments, or a file that is missing, unreadable or not a channel.
+     */
+    public static final int EXIT_USAGE = 2;
+
+    private static final String PREFIX = "kekbit: ";
+
+    @Spec
+    private CommandSpec spec;
+
+    @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help and exit.")
+    private boolean help;
+
+    private KekbitTool()
+    {
+    }
+
+    /**
+     * Run a command and exit with its code.
+     *
+     * @param args command and its arguments.
+     */
+    public static void main(final String[] args)
+    {
+        // Buffered: tail may print millions of lines; the commands flush whenever they wait.
+        final PrintStream out = new PrintStream(
+            new BufferedOutputStream(new FileOutputStream(FileDescriptor.out), 1 << 16), false, StandardCharsets.UTF_8);
+        final PrintStream err = new PrintStream(new FileOutputStream(FileDescriptor.err), true, StandardCharsets.UTF_8);
+        final int exitCode = run(args, System.in, out, err);
+        out.flush();
+        err.flush();
+        System.exit(exitCode);
+    }
+
+    /**
+     * Run a command in-process, reading standard input from {@link System#in}.
+     *
+     * @param args command and its arguments.
+     * @param out  for the command's output.
+     * @param err  for the one line describing an error.
+     * @return the exit code: {@link #EXIT_OK}, {@link #EXIT_FAILED} or {@link #EXIT_USAGE}.
+     */
+    public static int run(final String[] args, final PrintStream out, final PrintStream err)
+    {
+        return run(args, System.in, out, err);
+    }
+
+    /**
+     * Run a command in-process.
+     *
+     * @param args command and its arguments.
+     * @param in   standard input, read by {@code write}.
+     * @param out  for the command's output.
+     * @param err  for the one line describing an error.
+     * @return the exit code: {@link #EXIT_OK}, {@link #EXIT_FAILED} or {@link #EXIT_USAGE}.
+     */
+    public static int run(final String[] args, final InputStream in, final PrintStream out, final PrintStream err)
+    {
+        final PrintWriter outWriter = new PrintWriter(new OutputStreamWriter(out, StandardCharsets.UTF_8), true);
+        final PrintWriter errWriter = new PrintWriter(new OutputStreamWriter(err, StandardCharsets.UTF_8), true);
+        final CommandLine commandLine = new CommandLine(new KekbitTool())
+            .addSubcommand(new InfoCommand(out))
+            .addSubcommand(new TailCommand(out))
+            .addSubcommand(new VerifyCommand(out))
+            .addSubcommand(new WriteCommand(in, out))
+            .addSubcommand(new BenchCommand(out))
+            .addSubcommand(new CommandLine.HelpCommand());
+        commandLine
+            .setCaseInsensitiveEnumValuesAllowed(true)
+            .setOut(outWriter)
+            .setErr(errWriter)
+            .setParameterExceptionHandler((ex, arguments) -> printError(err, usageMessage(ex), EXIT_USAGE))
+            .setExecutionExceptionHandler((ex, cmd, parseResult) -> printError(err, describe(ex), exitCode(ex)));
+
+        try
+        {
+            return commandLine.execute(null == args ? new String[0] : args);
+        }
+        catch (final InternalError ex)
+        {
+            // How the JVM reports SIGBUS: a mapped file was truncated under us.
+            return printError(err, "fault accessing a mapped channel file, was it truncated? " + ex.getMessage(),
+                EXIT_USAGE);
+        }
+        finally
+        {
+            outWriter.flush();
+            errWriter.flush();
+            out.flush();
+        }
+    }
+
+    /**
+     * Called when no command is given.
+     *
+     * @return never, it throws.
+     * @throws ParameterException always, naming the commands.
+     */
+    public Integer call()
+    {
+        throw new ParameterException(spec.commandLine(), "missing command: info, tail, verify, write or bench");
+    }
+
+    /**
+     * Make a message fit one line.
+     *
+     * @param message possibly spanning lines.
+     * @return the message on one line, or an empty string for null.
+     */
+    static String oneLine(final String message)
+    {
+        return null == message ? "" : message.replaceAll("\\s*[\\r\\n]+\\s*", " ").trim();
+    }
+
+    private static int printError(final PrintStream err, final String message, final int exitCode)
+    {
+        err.println(PREFIX + oneLine(message));
+        err.flush();
+        return exitCode;
+    }
+
+    private static String usageMessage(final ParameterException ex)
+    {
+        final CommandLine commandLine = ex.getCommandLine();
+        String message = ex.getMessage();
+        if (ex instanceof UnmatchedArgumentException && null == commandLine.getParent())
+        {
+            final List<String> unmatched = ((UnmatchedArgumentException)ex).getUnmatched();
+            if (!unmatched.isEmpty() && !unmatched.get(0).startsWith("-"))
+            {
+                message = "unknown command: '" + unmatched.get(0) + "', expected info, tail, verify, write or bench";
+            }
+        }
+
+        return oneLine(message) + " (see '" + commandLine.getCommandSpec().qualifiedName() + " --help')";
+    }
+
+    private static int exitCode(final Exception ex)
+    {
+        return ex instanceof ToolException ? ((ToolException)ex).exitCode() : EXIT_USAGE;
+    }
+
+    private static String describe(final Throwable ex)
+    {
+        if (ex instanceof UncheckedIOException && null != ex.getCause())
+        {
+            return describe(ex.getCause());
+        }
+        if (ex instanceof NoSuchFileException)
+        {
+            return "no such file: " + ex.getMessage();
+        }
+        if (ex instanceof AccessDeniedException)
+        {
+            return "permission denied: " + ex.getMessage();
+        }
+
+        final String message = ex.getMessage();
+        return null == message || message.isBlank() ? "internal error: " + ex.getClass().getName() : message;
+    }
+}

@@ -1,0 +1,94 @@
+package org.kekbit.tool;
+
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+
+import org.agrona.DirectBuffer;
+import org.kekbit.channel.ChannelReader;
+import org.kekbit.channel.ChannelState;
+import org.kekbit.channel.RecordHandler;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/**
+ * {@code kekbit verify FILE [--json]}: read a whole channel with every check a reader makes and report what it
+ * holds. Exits {@link KekbitTool#EXIT_OK} for a consistent channel in any state but CORRUPT,
+ * {@link KekbitTool#EXIT_FAILED} for a CORRUPT one.
+ */
+@Command(
+    name = "verify",
+    description = "Read a whole channel and report its records, payload bytes, end position and state. Exit 0 " +
+        "when consistent (OPEN, CLOSED, FULL, ABANDONED), 1 when CORRUPT, 2 when not a channel.")
+final class VerifyCommand implements Callable<Integer>
+{
+    private static final int POLL_LIMIT = 4096;
+
+    private final PrintStream out;
+
+    @Parameters(index = "0", paramLabel = "FILE", description = "Channel file.")
+    private Path file;
+
+    @Option(names = "--json", description = "Print one JSON object instead of name: value lines.")
+    private boolean json;
+
+    @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help and exit.")
+    private boolean help;
+
+    VerifyCommand(final PrintStream out)
+    {
+        this.out = out;
+    }
+
+    /**
+     * Scan the channel and print the report.
+     *
+     * @return {@link KekbitTool#EXIT_OK}, or {@link KekbitTool#EXIT_FAILED} when the channel is corrupt.
+     */
+    public Integer call()
+    {
+        try (ChannelReader reader = ChannelReader.open(file))
+        {
+            final RecordCounter counter = new RecordCounter();
+            int count;
+            do
+            {
+                count = reader.poll(counter, POLL_LIMIT);
+            }
+            while (count > 0);
+
+            final ChannelState state = reader.state();
+            final Report report = new Report()
+                .add("records", counter.records)
+                .add("bytes", counter.bytes)
+                .add("position", reader.position())
+                .add("capacity", reader.capacity())
+                .add("state", state.name())
+                .add("corruption", reader.corruption());
+
+            if (json)
+            {
+                out.println(report.toJson());
+            }
+            else
+            {
+                out.print(report.toText());
+            }
+
+            return ChannelState.CORRUPT == state ? KekbitTool.EXIT_FAILED : KekbitTool.EXIT_OK;
+        }
+    }
+
+    private static final class RecordCounter implements RecordHandler
+    {
+        private long records;
+        private long bytes;
+
+        public void onRecord(final int msgTypeId, final DirectBuffer buffer, final int offset, final int length)
+        {
+            records++;
+            bytes += length;
+        }
+    }
+}

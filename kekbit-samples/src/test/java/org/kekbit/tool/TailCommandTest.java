@@ -1,0 +1,267 @@
+package org.kekbit.tool;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import org.agrona.concurrent.UnsafeBuffer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.kekbit.channel.ChannelWriter;
+import org.kekbit.codecs.trading.ExecType;
+import org.kekbit.codecs.trading.ExecutionReportEncoder;
+import org.kekbit.codecs.trading.NewOrderSingleEncoder;
+import org.kekbit.codecs.trading.OrdType;
+import org.kekbit.codecs.trading.QuoteEncoder;
+import org.kekbit.codecs.trading.Side;
+import org.kekbit.codecs.trading.TradeEncoder;
+import org.kekbit.sbe.SbeRecordClaim;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.kekbit.tool.ToolTestSupport.ToolResult;
+import static org.kekbit.tool.ToolTestSupport.assertNoStackTrace;
+import static org.kekbit.tool.ToolTestSupport.assertOneErrorLine;
+import static org.kekbit.tool.ToolTestSupport.closedChannel;
+import static org.kekbit.tool.ToolTestSupport.corruptRecordAt;
+import static org.kekbit.tool.ToolTestSupport.run;
+import static org.kekbit.tool.ToolTestSupport.writeText;
+
+class TailCommandTest
+{
+    @TempDir
+    Path root;
+
+    @Test
+    void shouldPrintEachPayloadAsOneLineWhenFormatIsText()
+    {
+        final Path file = closedChannel(root, 1, "alpha", "wörld ✓", "", "two\nlines\tand a tab");
+
+        final ToolResult result = run("tail", file.toString());
+
+        assertEquals(KekbitTool.EXIT_OK, result.exitCode(), result.err());
+        assertEquals("alpha\nwörld ✓\n\ntwo\\nlines\tand a tab\n", result.out());
+        assertEquals("", result.err());
+    }
+
+    @Test
+    void shouldPrintPositionTypeLengthAndDumpWhenFormatIsHex()
+    {
+        final Path file;
+        try (ChannelWriter writer = ChannelWriter.create(ToolTestSupport.context(root, 1)))
+        {
+            writeText(writer, "Hi");
+            final byte[] bytes = "0123456789abcdefXYZ".getBytes(StandardCharsets.US_ASCII);
+            writer.write(7, new UnsafeBuffer(bytes), 0, bytes.length);
+            file = writer.path();
+        }
+
+        final ToolResult result = run("tail", file.toString(), "--format", "hex");
+
+        assertEquals(KekbitTool.EXIT_OK, result.exitCode(), result.err());
+        assertEquals(
+            "position=0 msgTypeId=0 length=2\n" +
+            "00000000  48 69                                             |Hi|\n" +
+            "position=16 msgTypeId=7 length=19\n" +
+            "00000000  30 31 32 33 34 35 36 37  38 39 61 62 63 64 65 66  |0123456789abcdef|\n" +
+            "00000010  58 59 5a                                          |XYZ|\n",
+            result.out());
+    }
+
+    @Test
+    void shouldDecodeTradingMessagesWhenFormatIsSbe()
+    {
+        final Path file;
+        try (ChannelWriter writer = ChannelWriter.create(ToolTestSupport.context(root, 1)))
+        {
+            writeTradingMessages(writer);
+            final byte[] other = {1, 2, 3};
+            writer.write(99, new UnsafeBuffer(other), 0, other.length);
+            writer.write(TradeEncoder.TEMPLATE_ID, new UnsafeBuffer(other), 0, other.length); // too short for SBE
+            file = writer.path();
+        }
+
+        final ToolResult result = run("tail", file.toString(), "--format", "SBE");
+
+        assertEquals(KekbitTool.EXIT_OK, result.exitCode(), result.err());
+        final String[] lines = result.out().split("\n");
+        assertEquals(6, lines.length, result.out());
+        assertTrue(lines[0].startsWith("[Quote]") && lines[0].contains("instrumentId=7") &&
+            lines[0].contains("bidSize=100") && lines[0].contains("side=BUY") && lines[0].contains("side=SELL"),
+            lines[0]);
+        assertTrue(lines[1].startsWith("[Trade]") && lines[1].contains("aggressorSide=SELL") &&
+            lines[1].contains("size=25"), lines[1]);
+        assertTrue(lines[2].startsWith("[NewOrderSingle]") && lines[2].contains("clOrdId=11") &&
+            lines[2].contains("account='ACC-1'"), lines[2]);
+        assertTrue(lines[3].startsWith("[ExecutionReport]") && lines[3].contains("execType=FILL") &&
+            lines[3].contains("text='filled'"), lines[3]);
+        assertEquals("msgTypeId=99 length=3", lines[4]);
+        assertTrue(lines[5].startsWith("msgTypeId=2 length=3 undecodable: "), lines[5]);
+        assertNoStackTrace(result);
+    }
+
+    @Test
+    void shouldPrintNothingWhenFromEndOfCommittedRecords()
+    {
+        final Path file = closedChannel(root, 1, "one", "two");
+
+        final ToolResult result = run("tail", file.toString(), "--from", "end");
+
+        assertEquals(KekbitTool.EXIT_OK, result.exitCode(), result.err());
+        assertEquals("", result.out());
+    }
+
+    @Test
+    void shouldStartAtRecordWhenFromIsItsPosition()
+    {
+        final long[] positions;
+        final Path file;
+        try (ChannelWriter writer = ChannelWriter.create(ToolTestSupport.context(root, 1)))
+        {
+            positions = writeText(writer, "one", "two", "three");
+            file = writer.path();
+        }
+
+        assertEquals("two\nthree\n", run("tail", file.toString(), "--from", String.valueOf(positions[0])).out());
+        assertEquals("three\n", run("tail", file.toString(), "--from", String.valueOf(positions[1])).out());
+        assertEquals("", run("tail", file.toString(), "--from", String.valueOf(positions[2])).out());
+        assertEquals("one\ntwo\nthree\n", run("tail", file.toString(), "--from", "0").out());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"3", "8", "4096", "-8", "99999999999"})
+    void shouldFailWithOneLineWhenFromIsNotARecordBoundary(final String position)
+    {
+        final Path file = closedChannel(root, 1, "a record longer than eight bytes", "two");
+
+        final ToolResult result = run("tail", file.toString(), "--from", position);
+
+        assertOneErrorLine(result, KekbitTool.EXIT_USAGE);
+        assertTrue(result.err().contains("--from " + position), result.err());
+        assertEquals("", result.out());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"middle", "", "0x10", "1.5"})
+    void shouldFailWithOneLineWhenFromIsNotAPosition(final String from)
+    {
+        final Path file = closedChannel(root, 1, "one");
+
+        assertOneErrorLine(run("tail", file.toString(), "--from", from), KekbitTool.EXIT_USAGE);
+    }
+
+    @Test
+    void shouldPrintGoodRecordsThenFailWhenChannelIsCorrupt() throws Exception
+    {
+        final long[] positions;
+        final Path file;
+        try (ChannelWriter writer = ChannelWriter.create(ToolTestSupport.context(root, 1)))
+        {
+            positions = writeText(writer, "one", "two", "three");
+            file = writer.path();
+        }
+        corruptRecordAt(file, positions[1]);
+
+        final ToolResult result = run("tail", file.toString());
+
+        assertOneErrorLine(result, KekbitTool.EXIT_FAILED);
+        assertEquals("one\ntwo\n", result.out());
+        assertTrue(result.err().contains("corrupt") && result.err().contains("position=" + positions[1]),
+            result.err());
+    }
+
+    @Test
+    @Timeout(30)
+    void shouldEndFollowingWhenWriterCloses() throws Exception
+    {
+        try (ChannelWriter writer = ChannelWriter.create(ToolTestSupport.context(root, 1)))
+        {
+            writeText(writer, "first");
+            final ToolTestSupport.WatchedOutput output = new ToolTestSupport.WatchedOutput("first\n");
+            final AtomicInteger exitCode = new AtomicInteger(-1);
+            final ByteArrayOutputStream err = new ByteArrayOutputStream();
+            final Thread tail = new Thread(() -> exitCode.set(KekbitTool.run(
+                new String[]{ "tail", "--follow", writer.path().toString() },
+                new ByteArrayInputStream(new byte[0]),
+                new PrintStream(output, false, StandardCharsets.UTF_8),
+                new PrintStream(err, true, StandardCharsets.UTF_8))));
+            tail.setDaemon(true); // a tail that never ends must not keep the test JVM alive
+            tail.start();
+
+            output.awaitText(); // the tail has printed what was there and is now waiting for more
+            writeText(writer, "second", "third");
+            writer.doWork();
+            writer.close();
+            tail.join();
+
+            assertEquals(KekbitTool.EXIT_OK, exitCode.get(), err.toString(StandardCharsets.UTF_8));
+            assertEquals("first\nsecond\nthird\n", output.text());
+            assertEquals("", err.toString(StandardCharsets.UTF_8));
+        }
+    }
+
+    @Test
+    @Timeout(30)
+    void shouldEndFollowingWhenChannelIsFull()
+    {
+        final Path file;
+        try (ChannelWriter writer = ChannelWriter.create(ToolTestSupport.context(root, 1).capacity(64)))
+        {
+            writeText(writer, "0123456789abcdef0123", "0123456789abcdef0123");
+            assertEquals(ChannelWriter.CHANNEL_FULL, writer.write(0, new UnsafeBuffer(new byte[8]), 0, 8));
+            file = writer.path();
+
+            final ToolResult result = run("tail", "--follow", file.toString());
+
+            assertEquals(KekbitTool.EXIT_OK, result.exitCode(), result.err());
+            assertEquals("0123456789abcdef0123\n0123456789abcdef0123\n", result.out());
+        }
+    }
+
+    private static void writeTradingMessages(final ChannelWriter writer)
+    {
+        final SbeRecordClaim claim = new SbeRecordClaim();
+
+        final QuoteEncoder quote = new QuoteEncoder();
+        assertTrue(claim.tryClaim(writer, quote,
+            QuoteEncoder.LevelsEncoder.sbeHeaderSize() + 2 * QuoteEncoder.LevelsEncoder.sbeBlockLength()) > 0);
+        quote.instrumentId(7).sendingTimeNs(1_000).transactTimeNs(900);
+        quote.bidPrice().mantissa(10_125_000_000L);
+        quote.bidSize(100);
+        quote.askPrice().mantissa(10_130_000_000L);
+        quote.askSize(200);
+        final QuoteEncoder.LevelsEncoder levels = quote.levelsCount(2);
+        levels.next().side(Side.BUY).size(50).price().mantissa(10_120_000_000L);
+        levels.next().side(Side.SELL).size(60).price().mantissa(10_135_000_000L);
+        claim.commit();
+
+        final TradeEncoder trade = new TradeEncoder();
+        assertTrue(claim.tryClaim(writer, trade, 0) > 0);
+        trade.instrumentId(7).sendingTimeNs(2_000).transactTimeNs(1_900).size(25).aggressorSide(Side.SELL);
+        trade.price().mantissa(10_130_000_000L);
+        claim.commit();
+
+        final NewOrderSingleEncoder order = new NewOrderSingleEncoder();
+        assertTrue(claim.tryClaim(writer, order, NewOrderSingleEncoder.accountHeaderLength() + 16) > 0);
+        order.clOrdId(11).instrumentId(7).side(Side.BUY).ordType(OrdType.LIMIT).quantity(25)
+            .sendingTimeNs(3_000).transactTimeNs(2_900).originTimeNs(1_000);
+        order.price().mantissa(10_130_000_000L);
+        order.account("ACC-1");
+        claim.commit();
+
+        final ExecutionReportEncoder report = new ExecutionReportEncoder();
+        assertTrue(claim.tryClaim(writer, report, ExecutionReportEncoder.textHeaderLength() + 16) > 0);
+        report.orderId(21).clOrdId(11).execId(31).instrumentId(7).side(Side.BUY).execType(ExecType.FILL)
+            .lastQuantity(25).leavesQuantity(0).cumQuantity(25).sendingTimeNs(4_000).transactTimeNs(3_900)
+            .originTimeNs(1_000);
+        report.lastPrice().mantissa(10_130_000_000L);
+        report.text("filled");
+        claim.commit();
+    }
+}
