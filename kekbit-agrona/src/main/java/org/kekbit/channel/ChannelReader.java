@@ -43,6 +43,11 @@ public final class ChannelReader implements AutoCloseable
 {
     private static final int CORRUPT = -1;
 
+    /**
+     * How often an idle reader asks the OS whether the writer's process still runs.
+     */
+    static final long PROCESS_CHECK_INTERVAL_MS = 10;
+
     private final UnsafeBuffer buffer;
     private final MappedByteBuffer mappedBuffer;
     private final EpochClock epochClock;
@@ -57,6 +62,8 @@ public final class ChannelReader implements AutoCloseable
     private final long timeoutMs;
     private WriterProcess writerProcess;
     private long writerPid;
+    private long lastProcessCheckMs = Long.MIN_VALUE / 2;
+    private boolean isWriterProcessGone;
     private int position;
     private ChannelState endState = ChannelState.OPEN;
     private String corruption;
@@ -449,7 +456,8 @@ public final class ChannelReader implements AutoCloseable
 
     private boolean isWriterGone()
     {
-        if (epochClock.time() - ChannelDescriptor.heartbeatTimeMsAcquire(buffer) > timeoutMs)
+        final long nowMs = epochClock.time();
+        if (nowMs - ChannelDescriptor.heartbeatTimeMsAcquire(buffer) > timeoutMs)
         {
             return true;
         }
@@ -459,12 +467,18 @@ public final class ChannelReader implements AutoCloseable
             return false;
         }
 
-        if (header.writerPid() != writerPid)
+        // Asking the OS costs system calls: an idle reader polling in a loop asks at most once per interval.
+        if (nowMs - lastProcessCheckMs >= PROCESS_CHECK_INTERVAL_MS || nowMs < lastProcessCheckMs)
         {
-            findWriterProcess(); // a new writer took the channel over
+            lastProcessCheckMs = nowMs;
+            if (header.writerPid() != writerPid)
+            {
+                findWriterProcess(); // a new writer took the channel over
+            }
+            isWriterProcessGone = null == writerProcess || !writerProcess.isAlive();
         }
 
-        return null == writerProcess || !writerProcess.isAlive();
+        return isWriterProcessGone;
     }
 
     private void findWriterProcess()
