@@ -30,6 +30,7 @@ import org.agrona.concurrent.UnsafeBuffer;
  *   create <root> <channelId> <rounds>
  *   crashwriter <root> <channelId> <capacity> <timeoutMs> <maxRecordLength> <recordsPerLife> <seed>
  *   follow <file> <awaitMs> <checkWriterProcess>
+ *   createone <root> <channelId> <capacity>
  * }</pre>
  * A child speaks in lines on stdout, each flushed as it is printed:
  * <ul>
@@ -45,6 +46,7 @@ import org.agrona.concurrent.UnsafeBuffer;
  *   <li>follow: {@code OPENED}, {@code OPEN records=<n>} each time an abandoned channel is written again, a reply
  *   {@code <request> state=ABANDONED records=<n> lastSeq=<s> position=<p> abandonedAtMs=<t> ok=<b>} to each line
  *   read on stdin, as soon as the channel is abandoned, and at the end {@code RESULT ... opens=<n>};</li>
+ *   <li>createone: {@code CREATING}, then {@code CREATED <path>} or {@code FAILED <REASON> <message>};</li>
  *   <li>any role: {@code ERROR <exception>} with its stack trace, and exit code 1.</li>
  * </ul>
  * A child halts when its stdin reaches end of file, which is when the test JVM is gone, and after
@@ -57,6 +59,7 @@ final class ChildMain
     static final String CREATE = "create";
     static final String CRASH_WRITER = "crashwriter";
     static final String FOLLOW = "follow";
+    static final String CREATE_ONE = "createone";
     static final String THEN_CLOSE = "close";
     static final String THEN_HANG = "hang";
 
@@ -101,6 +104,10 @@ final class ChildMain
 
                 case FOLLOW:
                     follow(args);
+                    break;
+
+                case CREATE_ONE:
+                    createOne(args);
                     break;
 
                 default:
@@ -518,6 +525,24 @@ final class ChildMain
             say("RESULT records=" + verifier.records() + " state=" + state + " lastSeq=" + verifier.lastSequence() +
                 " position=" + reader.position() + " opens=" + opens + " ok=" + (null == verifier.error()) +
                 " error=" + verifier.error());
+        }
+    }
+
+    /**
+     * Create one channel, for a test to kill while it allocates a large one, or to watch it fail.
+     */
+    private static void createOne(final String[] args)
+    {
+        final ChannelWriter.Context ctx = new ChannelWriter.Context()
+            .root(Path.of(args[1])).channelId(Long.parseLong(args[2])).capacity(Long.parseLong(args[3]));
+        say("CREATING");
+        try (ChannelWriter writer = ChannelWriter.create(ctx))
+        {
+            say("CREATED " + writer.path());
+        }
+        catch (final ChannelException ex)
+        {
+            say("FAILED " + ex.reason() + " " + ex.getMessage());
         }
     }
 
