@@ -31,6 +31,7 @@ import org.agrona.concurrent.UnsafeBuffer;
  *   crashwriter <root> <channelId> <capacity> <timeoutMs> <maxRecordLength> <recordsPerLife> <seed>
  *   follow <file> <awaitMs> <checkWriterProcess>
  *   createone <root> <channelId> <capacity>
+ *   scribble <file>
  * }</pre>
  * A child speaks in lines on stdout, each flushed as it is printed:
  * <ul>
@@ -47,6 +48,8 @@ import org.agrona.concurrent.UnsafeBuffer;
  *   {@code <request> state=ABANDONED records=<n> lastSeq=<s> position=<p> abandonedAtMs=<t> ok=<b>} to each line
  *   read on stdin, as soon as the channel is abandoned, and at the end {@code RESULT ... opens=<n>};</li>
  *   <li>createone: {@code CREATING}, then {@code CREATED <path>} or {@code FAILED <REASON> <message>};</li>
+ *   <li>scribble: {@code POLLING}, then {@code WROTE} should a write through the buffer a reader hands out
+ *   succeed (it must not: the mapping is read-only, so the JVM dies of SIGSEGV first);</li>
  *   <li>any role: {@code ERROR <exception>} with its stack trace, and exit code 1.</li>
  * </ul>
  * A child halts when its stdin reaches end of file, which is when the test JVM is gone, and after
@@ -60,6 +63,7 @@ final class ChildMain
     static final String CRASH_WRITER = "crashwriter";
     static final String FOLLOW = "follow";
     static final String CREATE_ONE = "createone";
+    static final String SCRIBBLE = "scribble";
     static final String THEN_CLOSE = "close";
     static final String THEN_HANG = "hang";
 
@@ -108,6 +112,10 @@ final class ChildMain
 
                 case CREATE_ONE:
                     createOne(args);
+                    break;
+
+                case SCRIBBLE:
+                    scribble(args);
                     break;
 
                 default:
@@ -543,6 +551,22 @@ final class ChildMain
         catch (final ChannelException ex)
         {
             say("FAILED " + ex.reason() + " " + ex.getMessage());
+        }
+    }
+
+    /**
+     * Try to modify a channel through the buffer its reader hands to the handler, as a buggy handler might.
+     */
+    private static void scribble(final String[] args)
+    {
+        try (ChannelReader reader = ChannelReader.open(Path.of(args[1])))
+        {
+            say("POLLING");
+            reader.poll((msgTypeId, buffer, offset, length) ->
+            {
+                ((MutableDirectBuffer)buffer).putLong(offset, 0xBAD_CAFEL);
+                say("WROTE");
+            }, 1);
         }
     }
 
