@@ -32,6 +32,7 @@ import org.agrona.concurrent.UnsafeBuffer;
  *   follow <file> <awaitMs> <checkWriterProcess>
  *   createone <root> <channelId> <capacity>
  *   scribble <file>
+ *   checksum <file> <awaitMs>
  * }</pre>
  * A child speaks in lines on stdout, each flushed as it is printed:
  * <ul>
@@ -50,6 +51,8 @@ import org.agrona.concurrent.UnsafeBuffer;
  *   <li>createone: {@code CREATING}, then {@code CREATED <path>} or {@code FAILED <REASON> <message>};</li>
  *   <li>scribble: {@code POLLING}, then {@code WROTE} should a write through the buffer a reader hands out
  *   succeed (it must not: the mapping is read-only, so the JVM dies of SIGSEGV first);</li>
+ *   <li>checksum: {@code OPENED}, then at the end {@code CHECKSUM records=<n> hash=<h> errors=<e> state=<STATE>}
+ *   over {@link SequenceChecksum} records;</li>
  *   <li>any role: {@code ERROR <exception>} with its stack trace, and exit code 1.</li>
  * </ul>
  * A child halts when its stdin reaches end of file, which is when the test JVM is gone, and after
@@ -64,6 +67,7 @@ final class ChildMain
     static final String FOLLOW = "follow";
     static final String CREATE_ONE = "createone";
     static final String SCRIBBLE = "scribble";
+    static final String CHECKSUM = "checksum";
     static final String THEN_CLOSE = "close";
     static final String THEN_HANG = "hang";
 
@@ -116,6 +120,10 @@ final class ChildMain
 
                 case SCRIBBLE:
                     scribble(args);
+                    break;
+
+                case CHECKSUM:
+                    checksum(args);
                     break;
 
                 default:
@@ -567,6 +575,28 @@ final class ChildMain
                 ((MutableDirectBuffer)buffer).putLong(offset, 0xBAD_CAFEL);
                 say("WROTE");
             }, 1);
+        }
+    }
+
+    /**
+     * Follow a channel of {@link SequenceChecksum} records to its end and report their checksum.
+     */
+    private static void checksum(final String[] args)
+    {
+        final IdleStrategy idleStrategy = new BackoffIdleStrategy();
+        try (ChannelReader reader = ChannelReader.awaitOpen(
+            new ChannelReader.Context().file(Path.of(args[1])), idleStrategy, Long.parseLong(args[2])))
+        {
+            say("OPENED");
+            final SequenceChecksum checksum = new SequenceChecksum();
+            idleStrategy.reset();
+            int workCount;
+            while ((workCount = reader.poll(checksum, 4096)) > 0 || !reader.state().isEnd())
+            {
+                idleStrategy.idle(workCount);
+            }
+            say("CHECKSUM records=" + checksum.records() + " hash=" + checksum.hash() + " errors=" +
+                checksum.errors() + " state=" + reader.state());
         }
     }
 
