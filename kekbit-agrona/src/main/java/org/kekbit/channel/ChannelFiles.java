@@ -5,6 +5,7 @@ import java.nio.ByteBuffer;
 import java.nio.MappedByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.AccessDeniedException;
+import java.nio.file.DirectoryStream;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -13,18 +14,104 @@ import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.FileAttribute;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * File system operations behind creating and opening channels: exclusive creation, allocation and mapping.
  */
 final class ChannelFiles
 {
+    /**
+     * Suffix of the temp file a channel is written under before it is published.
+     */
+    static final String TEMP_SUFFIX = ".tmp";
+
     private static final int ZERO_CHUNK_LENGTH = 1024 * 1024;
     private static final int PAGE_STRIDE = 4096;
+    private static final AtomicLong TEMP_FILE_COUNTER = new AtomicLong();
 
     private ChannelFiles()
     {
+    }
+
+    /**
+     * Unique name beside a channel's path for its creator to write it under:
+     * {@code <channel file>.<pid>.<counter>.<nanoTime>.tmp}, so that a file left by a creator that died names it.
+     */
+    static Path tempPath(final Path path, final long pid)
+    {
+        return path.resolveSibling(path.getFileName() + "." + pid + "." + TEMP_FILE_COUNTER.incrementAndGet() + "." +
+            System.nanoTime() + TEMP_SUFFIX);
+    }
+
+    /**
+     * Process id of the creator a temp file's name records.
+     *
+     * @return the pid, or -1 when the name is not one {@link #tempPath(Path, long)} makes.
+     */
+    static long tempFileCreatorPid(final String fileName)
+    {
+        final int channelSuffixIndex = fileName.indexOf(ChannelDescriptor.FILE_SUFFIX + ".");
+        if (!fileName.endsWith(TEMP_SUFFIX) || channelSuffixIndex <= 0)
+        {
+            return -1;
+        }
+
+        final String[] fields = fileName.substring(channelSuffixIndex + ChannelDescriptor.FILE_SUFFIX.length() + 1,
+            fileName.length() - TEMP_SUFFIX.length()).split("\\.");
+        try
+        {
+            if (3 == fields.length)
+            {
+                Long.parseLong(fields[1]);
+                Long.parseLong(fields[2]);
+                return Long.parseLong(fields[0]);
+            }
+        }
+        catch (final NumberFormatException ignore)
+        {
+            // not a temp file of ours
+        }
+        return -1;
+    }
+
+    /**
+     * Delete the temp files under a root whose creator no longer runs.
+     */
+    static List<Path> deleteStaleTempFiles(final Path root)
+    {
+        final List<Path> deleted = new ArrayList<>();
+        if (!Files.isDirectory(root))
+        {
+            return deleted;
+        }
+
+        try (DirectoryStream<Path> folders = Files.newDirectoryStream(root, Files::isDirectory))
+        {
+            for (final Path folder : folders)
+            {
+                try (DirectoryStream<Path> files = Files.newDirectoryStream(folder, "*" + TEMP_SUFFIX))
+                {
+                    for (final Path file : files)
+                    {
+                        final long pid = tempFileCreatorPid(file.getFileName().toString());
+                        if (pid > 0 && !isRunning(pid) && Files.deleteIfExists(file))
+                        {
+                            deleted.add(file);
+                        }
+                    }
+                }
+            }
+        }
+        catch (final IOException ex)
+        {
+            throw ioError("cannot delete stale temp files under " + root + ": " + ex, ex);
+        }
+
+        return deleted;
     }
 
     /**
@@ -192,6 +279,14 @@ final class ChannelFiles
         {
             throw ioError("cannot allocate " + fileLength + " bytes for channel file " + path + " (allocated " +
                 position + "): " + ex.getMessage(), ex);
+        }
+    }
+
+    private static boolean isRunning(final long pid)
+    {
+        try (WriterProcess process = WriterProcess.find(pid, 0))
+        {
+            return null != process;
         }
     }
 

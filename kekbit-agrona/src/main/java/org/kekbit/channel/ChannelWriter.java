@@ -10,8 +10,8 @@ import java.nio.file.Paths;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermission;
 import java.util.EnumSet;
+import java.util.List;
 import java.util.Set;
-import java.util.concurrent.atomic.AtomicLong;
 
 import org.agrona.DirectBuffer;
 import org.agrona.IoUtil;
@@ -62,8 +62,6 @@ public final class ChannelWriter implements Agent, AutoCloseable
      * The writer was closed.
      */
     public static final long CHANNEL_CLOSED = -3;
-
-    private static final AtomicLong TEMP_FILE_COUNTER = new AtomicLong();
 
     private final UnsafeBuffer buffer;
     private final MappedByteBuffer mappedBuffer;
@@ -120,8 +118,7 @@ public final class ChannelWriter implements Agent, AutoCloseable
         }
 
         final long pid = WriterProcess.currentPid();
-        final Path tempPath = path.resolveSibling(path.getFileName() + "." + pid + "." +
-            TEMP_FILE_COUNTER.incrementAndGet() + "." + System.nanoTime() + ".tmp");
+        final Path tempPath = ChannelFiles.tempPath(path, pid);
         final MappedByteBuffer mappedBuffer = ChannelFiles.createAndMapTemp(
             tempPath, ChannelDescriptor.fileLength(ctx.capacity()), ctx.filePermissions());
         try
@@ -212,6 +209,22 @@ public final class ChannelWriter implements Agent, AutoCloseable
         {
             throw ChannelFiles.ioError("cannot resume channel " + path + ": " + ex, ex);
         }
+    }
+
+    /**
+     * Delete the temp files that creators left under a root when they died before publishing their channel, as a
+     * creator killed while allocating a large channel does. Such a file, named
+     * {@code <channel file>.<pid>.<counter>.<nanoTime>.tmp} beside the channel's path, never becomes a channel and
+     * blocks no later creation, but holds its disk space. It is deleted only when the process its name records no
+     * longer runs, so a creation in progress is left alone.
+     *
+     * @param root folder holding the channels.
+     * @return the files deleted.
+     * @throws ChannelException with {@link ChannelException.Reason#IO_ERROR} when a folder cannot be listed.
+     */
+    public static List<Path> deleteStaleTempFiles(final Path root)
+    {
+        return ChannelFiles.deleteStaleTempFiles(root);
     }
 
     /**

@@ -79,6 +79,26 @@ final class ChildProcess implements AutoCloseable
         return launch(name, List.of("sh", "-c", script.toString()));
     }
 
+    /**
+     * Start a child JVM under a file size limit (RLIMIT_FSIZE, set by the shell's {@code ulimit -f}): the JVM ignores
+     * SIGXFSZ, so a write past the limit fails with EFBIG ("File too large"), as a write to a full disk fails.
+     *
+     * @param name   for diagnostics.
+     * @param blocks the limit in the shell's blocks (512 bytes for dash, 1024 for bash).
+     * @param args   the role and its arguments.
+     * @return the running child.
+     */
+    static ChildProcess startWithFileSizeLimit(final String name, final long blocks, final String... args)
+    {
+        final StringBuilder script = new StringBuilder("ulimit -f ").append(blocks).append(" && exec ");
+        for (final String word : javaCommand(List.of(), args))
+        {
+            script.append('\'').append(word.replace("'", "'\\''")).append("' ");
+        }
+
+        return launch(name, List.of("sh", "-c", script.toString()));
+    }
+
     static ChildProcess start(final String name, final String... args)
     {
         return start(name, List.of(), args);
