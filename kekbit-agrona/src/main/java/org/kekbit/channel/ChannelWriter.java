@@ -176,7 +176,7 @@ public final class ChannelWriter implements Agent, AutoCloseable
             final UnsafeBuffer buffer = new UnsafeBuffer(mappedBuffer);
             try
             {
-                final long nowMs = takeOver(buffer, header, ctx.epochClock().time(), path);
+                final long takeOverTimeMs = takeOver(buffer, header, ctx.epochClock().time(), path);
                 final int position = (int)reader.seekToEnd();
                 checkResumable(reader, path);
 
@@ -194,10 +194,12 @@ public final class ChannelWriter implements Agent, AutoCloseable
                     .wrap(buffer, 0)
                     .writerStartTimeMs(WriterProcess.currentStartTimeMs())
                     .writerPid(WriterProcess.currentPid());
-                ChannelDescriptor.heartbeatTimeMsRelease(buffer, nowMs);
+                // Scanning and touching a large channel takes time: stamp the heartbeat again once writing resumes.
+                final long heartbeatTimeMs = Math.max(takeOverTimeMs, ctx.epochClock().time());
+                ChannelDescriptor.heartbeatTimeMsRelease(buffer, heartbeatTimeMs);
 
                 return new ChannelWriter(
-                    ctx, mappedBuffer, reader.capacity(), reader.maxRecordLength(), position, nowMs);
+                    ctx, mappedBuffer, reader.capacity(), reader.maxRecordLength(), position, heartbeatTimeMs);
             }
             catch (final RuntimeException ex)
             {
