@@ -124,15 +124,19 @@ public final class ChannelWriter implements Agent, AutoCloseable
         try
         {
             final long creationTimeMs = ctx.epochClock().time();
-            writeHeader(new UnsafeBuffer(mappedBuffer), ctx, pid, creationTimeMs);
+            final UnsafeBuffer buffer = new UnsafeBuffer(mappedBuffer);
+            writeHeader(buffer, ctx, pid, creationTimeMs);
             if (ctx.preTouch())
             {
                 ChannelFiles.preTouch(mappedBuffer, HEADER_LENGTH, true);
             }
+            // Pre-touching a large channel takes a while: readers must not find the new writer's heartbeat stale.
+            final long heartbeatTimeMs = Math.max(creationTimeMs, ctx.epochClock().time());
+            ChannelDescriptor.heartbeatTimeMsRelease(buffer, heartbeatTimeMs);
             ChannelFiles.publish(tempPath, path);
 
             return new ChannelWriter(
-                ctx, mappedBuffer, (int)ctx.capacity(), ctx.maxRecordLength(), 0, creationTimeMs);
+                ctx, mappedBuffer, (int)ctx.capacity(), ctx.maxRecordLength(), 0, heartbeatTimeMs);
         }
         catch (final RuntimeException ex)
         {
@@ -190,10 +194,12 @@ public final class ChannelWriter implements Agent, AutoCloseable
                     .wrap(buffer, 0)
                     .writerStartTimeMs(WriterProcess.currentStartTimeMs())
                     .writerPid(WriterProcess.currentPid());
-                ChannelDescriptor.heartbeatTimeMsRelease(buffer, nowMs);
+                // Clearing and pre-touching take a while: readers must not find the new writer's heartbeat stale.
+                final long heartbeatTimeMs = Math.max(nowMs, ctx.epochClock().time());
+                ChannelDescriptor.heartbeatTimeMsRelease(buffer, heartbeatTimeMs);
 
                 return new ChannelWriter(
-                    ctx, mappedBuffer, reader.capacity(), reader.maxRecordLength(), position, nowMs);
+                    ctx, mappedBuffer, reader.capacity(), reader.maxRecordLength(), position, heartbeatTimeMs);
             }
             catch (final RuntimeException ex)
             {
