@@ -386,6 +386,44 @@ public final class ChannelDescriptor
     }
 
     /**
+     * Load the writer's process id with acquire semantics: negative, minus the resumer's pid, while a resumer takes
+     * the channel over.
+     *
+     * @param buffer over the file.
+     * @return the writer's pid.
+     */
+    public static long writerPidAcquire(final AtomicBuffer buffer)
+    {
+        return littleEndian(buffer.getLongAcquire(WRITER_PID_OFFSET));
+    }
+
+    /**
+     * Store the writer's process id with release semantics, publishing its start time stored before it.
+     *
+     * @param buffer    over the file.
+     * @param writerPid to store.
+     */
+    public static void writerPidRelease(final AtomicBuffer buffer, final long writerPid)
+    {
+        buffer.putLongRelease(WRITER_PID_OFFSET, littleEndian(writerPid));
+    }
+
+    /**
+     * Swap the writer's process id atomically: of several writers resuming a channel, exactly one succeeds.
+     *
+     * @param buffer            over the file, mapped read-write.
+     * @param expectedWriterPid the pid the caller saw.
+     * @param writerPid         to store.
+     * @return true when this caller stored it.
+     */
+    public static boolean writerPidCompareAndSet(
+        final AtomicBuffer buffer, final long expectedWriterPid, final long writerPid)
+    {
+        return buffer.compareAndSetLong(
+            WRITER_PID_OFFSET, littleEndian(expectedWriterPid), littleEndian(writerPid));
+    }
+
+    /**
      * Load the writer's heartbeat with acquire semantics.
      *
      * @param buffer over the file.

@@ -123,15 +123,15 @@ public final class ChannelWriter implements Agent, AutoCloseable
             tempPath, ChannelDescriptor.fileLength(ctx.capacity()), ctx.filePermissions());
         try
         {
+            final long creationTimeMs = ctx.epochClock().time();
             final UnsafeBuffer buffer = new UnsafeBuffer(mappedBuffer);
-            writeHeader(buffer, ctx, pid, ctx.epochClock().time());
+            writeHeader(buffer, ctx, pid, creationTimeMs);
             if (ctx.preTouch())
             {
                 ChannelFiles.preTouch(mappedBuffer, HEADER_LENGTH, true);
             }
-            // Touching every page of a large channel can take longer than the timeout: a heartbeat stamped at
-            // creation would have readers take the writer for dead the moment the channel appears.
-            final long heartbeatTimeMs = ctx.epochClock().time();
+            // Pre-touching a large channel takes a while: readers must not find the new writer's heartbeat stale.
+            final long heartbeatTimeMs = Math.max(creationTimeMs, ctx.epochClock().time());
             ChannelDescriptor.heartbeatTimeMsRelease(buffer, heartbeatTimeMs);
             ChannelFiles.publish(tempPath, path);
 
@@ -151,7 +151,9 @@ public final class ChannelWriter implements Agent, AutoCloseable
      * The channel keeps its shape: capacity, maximum record length, timeout and writer id come from its header, not
      * from the context. Resuming succeeds only when the previous writer is gone: its process has exited (or, when
      * it was this process, its heartbeat is older than the timeout). Of several resumers racing for the channel,
-     * exactly one wins: the heartbeat is taken over with a compare-and-set on the shared mapping. Whatever a dead
+     * exactly one wins, in this process or another: the writer's pid is swapped for minus the resumer's with a
+     * compare-and-set on the shared mapping, which marks the channel as being taken over until the resumer's own
+     * pid is stored (a resumer that dies meanwhile is taken over from in turn). Whatever a dead
      * writer left past its last committed record (an uncommitted claim) is zeroed before writing resumes, and readers
      * that reported {@link ChannelState#ABANDONED} see the channel {@link ChannelState#OPEN} again.
      *
@@ -174,9 +176,14 @@ public final class ChannelWriter implements Agent, AutoCloseable
             final long fileLength = ChannelDescriptor.fileLength(reader.capacity());
             final MappedByteBuffer mappedBuffer = fileChannel.map(FileChannel.MapMode.READ_WRITE, 0, fileLength);
             final UnsafeBuffer buffer = new UnsafeBuffer(mappedBuffer);
+            final long currentPid = WriterProcess.currentPid();
+            long previousPid = 0;
+            boolean isTakenOver = false;
             try
             {
-                final long takeOverTimeMs = takeOver(buffer, header, ctx.epochClock().time(), path);
+                final long nowMs = ctx.epochClock().time();
+                previousPid = takeOver(buffer, header, currentPid, nowMs, path);
+                isTakenOver = true;
                 final int position = (int)reader.seekToEnd();
                 checkResumable(reader, path);
 
@@ -190,19 +197,23 @@ public final class ChannelWriter implements Agent, AutoCloseable
                     ChannelFiles.preTouch(mappedBuffer, HEADER_LENGTH + position, true);
                 }
 
-                new ChannelHeaderEncoder()
-                    .wrap(buffer, 0)
-                    .writerStartTimeMs(WriterProcess.currentStartTimeMs())
-                    .writerPid(WriterProcess.currentPid());
-                // Scanning and touching a large channel takes time: stamp the heartbeat again once writing resumes.
-                final long heartbeatTimeMs = Math.max(takeOverTimeMs, ctx.epochClock().time());
+                // Clearing and pre-touching take a while: readers must not find the new writer's heartbeat stale.
+                final long heartbeatTimeMs = Math.max(
+                    Math.max(nowMs, ctx.epochClock().time()), ChannelDescriptor.heartbeatTimeMsAcquire(buffer) + 1);
                 ChannelDescriptor.heartbeatTimeMsRelease(buffer, heartbeatTimeMs);
+                new ChannelHeaderEncoder().wrap(buffer, 0).writerStartTimeMs(WriterProcess.currentStartTimeMs());
+                ChannelDescriptor.writerPidRelease(buffer, currentPid); // ends the take-over
 
                 return new ChannelWriter(
                     ctx, mappedBuffer, reader.capacity(), reader.maxRecordLength(), position, heartbeatTimeMs);
             }
             catch (final RuntimeException ex)
             {
+                if (isTakenOver)
+                {
+                    // Give the channel back as it was, so that the next resumer is told why, not WRITER_ACTIVE.
+                    ChannelDescriptor.writerPidCompareAndSet(buffer, -currentPid, previousPid);
+                }
                 IoUtil.unmap(mappedBuffer);
                 throw ex;
             }
@@ -522,33 +533,55 @@ public final class ChannelWriter implements Agent, AutoCloseable
         endCode = CHANNEL_FULL;
     }
 
+    /**
+     * Take the channel over from a dead writer: exactly one resumer swaps the pid it read for minus its own, which
+     * marks the channel as being taken over until resume stores the new writer's start time and pid. A resumer that
+     * finds the mark refuses while the marking process runs, and takes over from it when it died taking over.
+     *
+     * @return the pid it replaced, to put back should resuming fail.
+     */
     private static long takeOver(
-        final UnsafeBuffer buffer, final ChannelHeaderDecoder header, final long nowMs, final Path path)
+        final UnsafeBuffer buffer,
+        final ChannelHeaderDecoder header,
+        final long currentPid,
+        final long nowMs,
+        final Path path)
     {
-        final long pid = header.writerPid();
-        final long heartbeatTimeMs = ChannelDescriptor.heartbeatTimeMsAcquire(buffer);
-        final boolean isHeartbeatStale = nowMs - heartbeatTimeMs > header.timeoutMs();
-        final boolean isWriterAlive = WriterProcess.currentPid() == pid ? !isHeartbeatStale : isRunning(pid, header);
-        if (isWriterAlive)
+        final long pid = ChannelDescriptor.writerPidAcquire(buffer);
+        if (pid < 0)
         {
-            throw new ChannelException(ChannelException.Reason.WRITER_ACTIVE, "channel's writer is alive: pid=" +
-                pid + ", heartbeat " + (nowMs - heartbeatTimeMs) + " ms ago, timeoutMs=" + header.timeoutMs() +
-                ", file=" + path);
+            if (isRunning(-pid, 0))
+            {
+                throw new ChannelException(ChannelException.Reason.WRITER_ACTIVE,
+                    "another writer is taking the channel over: pid=" + -pid + ", file=" + path);
+            }
+        }
+        else
+        {
+            final long heartbeatTimeMs = ChannelDescriptor.heartbeatTimeMsAcquire(buffer);
+            final boolean isHeartbeatStale = nowMs - heartbeatTimeMs > header.timeoutMs();
+            final boolean isWriterAlive = currentPid == pid ?
+                !isHeartbeatStale : isRunning(pid, header.writerStartTimeMs());
+            if (isWriterAlive)
+            {
+                throw new ChannelException(ChannelException.Reason.WRITER_ACTIVE, "channel's writer is alive: pid=" +
+                    pid + ", heartbeat " + (nowMs - heartbeatTimeMs) + " ms ago, timeoutMs=" + header.timeoutMs() +
+                    ", file=" + path);
+            }
         }
 
-        final long newHeartbeatTimeMs = Math.max(nowMs, heartbeatTimeMs + 1);
-        if (!ChannelDescriptor.heartbeatTimeMsCompareAndSet(buffer, heartbeatTimeMs, newHeartbeatTimeMs))
+        if (!ChannelDescriptor.writerPidCompareAndSet(buffer, pid, -currentPid))
         {
             throw new ChannelException(ChannelException.Reason.WRITER_ACTIVE,
                 "another writer took the channel over first: file=" + path);
         }
 
-        return newHeartbeatTimeMs;
+        return pid;
     }
 
-    private static boolean isRunning(final long pid, final ChannelHeaderDecoder header)
+    private static boolean isRunning(final long pid, final long startTimeMs)
     {
-        try (WriterProcess process = WriterProcess.find(pid, header.writerStartTimeMs()))
+        try (WriterProcess process = WriterProcess.find(pid, startTimeMs))
         {
             return null != process;
         }

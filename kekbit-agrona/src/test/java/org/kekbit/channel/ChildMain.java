@@ -329,7 +329,7 @@ final class ChildMain
         final long recordsPerLife = Long.parseLong(args[6]);
         final Random random = new Random(Long.parseLong(args[7]));
 
-        final Path warmRoot = root.resolveSibling(root.getFileName() + "-warm-" + ProcessHandle.current().pid());
+        final Path warmRoot = root.resolve("warm-" + ProcessHandle.current().pid()); // no channel folder's name
         final ChannelWriter warmWriter = ChannelWriter.create(new ChannelWriter.Context()
             .root(warmRoot).channelId(channelId).capacity(1 << 20).maxRecordLength(maxRecordLength));
         writeChecked(warmWriter, new Random(0), 0, 2_000, 0);

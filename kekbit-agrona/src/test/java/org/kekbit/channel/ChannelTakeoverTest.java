@@ -1,0 +1,177 @@
+package org.kekbit.channel;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import org.agrona.concurrent.UnsafeBuffer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Handing a channel over to a writer: {@link ChannelWriter#create} and {@link ChannelWriter#resume} take a while on
+ * a large channel (pre-touching it), and meanwhile readers that judge the writer by its heartbeat must not take the
+ * new writer for dead once it is handed over, and no other process may resume the channel too.
+ */
+class ChannelTakeoverTest
+{
+    /**
+     * Pre-touching this much of a file on disk takes far longer than {@link #TIMEOUT_MS}.
+     */
+    private static final long LARGE_CAPACITY = 128L << 20;
+    private static final long TIMEOUT_MS = 50;
+    private static final long CHANNEL_ID = 11;
+
+    @TempDir
+    Path root;
+
+    private final List<ChildProcess> children = new ArrayList<>();
+
+    @AfterEach
+    void killChildren()
+    {
+        children.forEach(ChildProcess::close);
+    }
+
+    @Test
+    @Timeout(60)
+    void shouldHandOverFreshHeartbeatWhenCreateReturnsAfterPreTouchingLargeChannel()
+    {
+        try (ChannelWriter writer = ChannelWriter.create(context()))
+        {
+            final long returnedAtMs = System.currentTimeMillis();
+            assertHeartbeatFresh(writer.path(), returnedAtMs);
+        }
+    }
+
+    @Test
+    @Timeout(60)
+    void shouldHandOverFreshHeartbeatWhenResumeReturnsAfterPreTouchingLargeChannel() throws Exception
+    {
+        final ChannelWriter crashed = ChannelWriter.create(context().preTouch(false));
+        final Path path = crashed.path();
+        final UnsafeBuffer payload = new UnsafeBuffer(new byte[CheckedRecord.MAX_LENGTH]);
+        final CheckedRecord record = new CheckedRecord();
+        assertTrue(crashed.write(CheckedRecord.MSG_TYPE_ID, payload, 0, record.encode(payload, 0, 0)) > 0);
+        Thread.sleep(2 * TIMEOUT_MS); // the crashed writer of this process is taken for dead once its heartbeat is
+
+        try (ChannelWriter resumed = ChannelWriter.resume(context()))
+        {
+            final long returnedAtMs = System.currentTimeMillis();
+            assertEquals(crashed.position(), resumed.position());
+            assertHeartbeatFresh(path, returnedAtMs);
+        }
+    }
+
+    @Test
+    @Timeout(120)
+    void shouldRefuseSecondResumerWhenFirstProcessIsStillTakingChannelOver() throws Exception
+    {
+        final ChildProcess dead = startWriter("dead-writer");
+        dead.awaitLine("STANDBY");
+        dead.send("CREATE");
+        dead.awaitLine("RESUMED");
+        final ChildProcess first = startWriter("first-resumer");
+        final ChildProcess second = startWriter("second-resumer");
+        first.awaitLine("STANDBY");
+        second.awaitLine("STANDBY");
+        dead.kill();
+
+        final Path path = ChannelDescriptor.channelPath(root, CHANNEL_ID);
+        try (ChannelReader observer = ChannelReader.open(
+            new ChannelReader.Context().file(path).checkWriterProcess(false)))
+        {
+            final long deadPid = observer.header().writerPid();
+            final long deadHeartbeatTimeMs = observer.header().heartbeatTimeMs();
+            first.send("RESUME");
+            final long deadlineNs = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (deadHeartbeatTimeMs == observer.header().heartbeatTimeMs() &&
+                deadPid == observer.header().writerPid())
+            {
+                assertTrue(System.nanoTime() < deadlineNs, first::transcript);
+                Thread.onSpinWait();
+            }
+            // The first resumer has started taking over and is still pre-touching: it has not handed itself over.
+            assertTrue(first.pid() != observer.header().writerPid(), "precondition: the first resumer is mid-takeover");
+            second.send("RESUME");
+
+            final String refused = second.awaitLine("ERROR");
+            assertTrue(refused.startsWith("ERROR " + ChannelException.class.getName() +
+                ": another writer is taking the channel over: pid=" + first.pid() + ", "), second::transcript);
+            assertEquals(1, second.awaitExit(), second::transcript);
+            first.awaitLine("RESUMED");
+            first.send("CLOSE");
+            final long records = Long.parseLong(first.awaitValues("CLOSED").get("records"));
+            assertEquals(0, first.awaitExit(), first::transcript);
+
+            final CheckedRecord.Verifier verifier = new CheckedRecord.Verifier();
+            try (ChannelReader reader = ChannelReader.open(path))
+            {
+                while (reader.poll(verifier, Integer.MAX_VALUE) > 0)
+                {
+                    Thread.onSpinWait();
+                }
+                assertEquals(ChannelState.CLOSED, reader.state());
+            }
+            assertEquals(null, verifier.error());
+            assertEquals(records, verifier.records());
+        }
+    }
+
+    @Test
+    @Timeout(30)
+    void shouldGiveChannelBackWhenResumeFailsAfterTakingItOver() throws Exception
+    {
+        final Path path;
+        try (ChannelWriter writer = ChannelWriter.create(context().capacity(4096)))
+        {
+            path = writer.path();
+        }
+        Thread.sleep(2 * TIMEOUT_MS);
+        final long pid = ProcessHandle.current().pid();
+
+        for (int attempt = 0; attempt < 2; attempt++)
+        {
+            final ChannelException ex = assertThrows(ChannelException.class,
+                () -> ChannelWriter.resume(context().capacity(4096)));
+            assertEquals(ChannelException.Reason.ENDED, ex.reason(), ex::getMessage);
+            try (ChannelReader reader = ChannelReader.open(
+                new ChannelReader.Context().file(path).checkWriterProcess(false)))
+            {
+                assertEquals(pid, reader.header().writerPid(), "the take-over mark is undone");
+            }
+        }
+    }
+
+    private ChildProcess startWriter(final String name)
+    {
+        final ChildProcess child = ChildProcess.start(name, ChildMain.CRASH_WRITER, root.toString(),
+            String.valueOf(CHANNEL_ID), String.valueOf(LARGE_CAPACITY), String.valueOf(60_000), "256", "1000", "7");
+        children.add(child);
+        return child;
+    }
+
+    private static void assertHeartbeatFresh(final Path path, final long returnedAtMs)
+    {
+        try (ChannelReader reader = ChannelReader.open(
+            new ChannelReader.Context().file(path).checkWriterProcess(false)))
+        {
+            final long heartbeatAgeMs = returnedAtMs - reader.header().heartbeatTimeMs();
+            assertTrue(heartbeatAgeMs <= TIMEOUT_MS / 2, "heartbeat " + heartbeatAgeMs + " ms old when handed over");
+            assertEquals(ChannelState.OPEN, reader.state(), "a writer just handed over is alive");
+        }
+    }
+
+    private ChannelWriter.Context context()
+    {
+        return new ChannelWriter.Context()
+            .root(root).channelId(CHANNEL_ID).capacity(LARGE_CAPACITY).timeoutMs(TIMEOUT_MS);
+    }
+}
