@@ -93,7 +93,7 @@ public final class ChannelWriter implements Agent, AutoCloseable
         this.capacity = capacity;
         this.maxRecordLength = maxRecordLength;
         this.position = position;
-        this.forcedPosition = position;
+        this.forcedPosition = 0; // a resumed writer cannot know what the dead one forced: its first force covers all
         this.heartbeatTimeMs = heartbeatTimeMs;
         this.roleName = "kekbit-writer-" + Long.toHexString(channelId);
     }
@@ -318,7 +318,8 @@ public final class ChannelWriter implements Agent, AutoCloseable
 
     /**
      * Flush what was written since the last call to storage. On tmpfs this is cheap; on a disk it is what makes
-     * records survive a power loss. Records survive a crash of the process without it.
+     * records survive a power loss. Records survive a crash of the process without it. The first call on a resumed
+     * writer also flushes the records of the writer it took over from, which may never have forced them.
      */
     public void force()
     {
@@ -457,6 +458,16 @@ public final class ChannelWriter implements Agent, AutoCloseable
     public boolean isFull()
     {
         return CHANNEL_FULL == endCode;
+    }
+
+    /**
+     * Position up to which records were forced by this writer; the next {@link #force()} covers what follows.
+     *
+     * @return the position.
+     */
+    int forcedPosition()
+    {
+        return forcedPosition;
     }
 
     long commit(final int recordOffset, final int claimedFrameLength, final int frameLength)

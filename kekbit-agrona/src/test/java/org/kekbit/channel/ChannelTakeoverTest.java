@@ -150,6 +150,31 @@ class ChannelTakeoverTest
         }
     }
 
+    @Test
+    @Timeout(30)
+    void shouldForceDeadWritersRecordsWhenResumedWriterForcesFirst() throws Exception
+    {
+        final ChannelWriter.Context ctx = context().capacity(1 << 20).preTouch(false);
+        final ChannelWriter crashed = ChannelWriter.create(ctx);
+        final UnsafeBuffer payload = new UnsafeBuffer(new byte[CheckedRecord.MAX_LENGTH]);
+        final CheckedRecord record = new CheckedRecord();
+        for (int i = 0; i < 500; i++)
+        {
+            assertTrue(crashed.write(CheckedRecord.MSG_TYPE_ID, payload, 0, record.encode(payload, 0, i)) > 0);
+        }
+        Thread.sleep(2 * TIMEOUT_MS); // the crashed writer of this process is taken for dead once its heartbeat is
+
+        try (ChannelWriter resumed = ChannelWriter.resume(ctx))
+        {
+            assertEquals(crashed.position(), resumed.position());
+            // Nothing says the dead writer forced its records: the first force() must cover them.
+            assertEquals(0, resumed.forcedPosition());
+            assertTrue(resumed.write(CheckedRecord.MSG_TYPE_ID, payload, 0, record.encode(payload, 0, 500)) > 0);
+            resumed.force();
+            assertEquals(resumed.position(), resumed.forcedPosition());
+        }
+    }
+
     private ChildProcess startWriter(final String name)
     {
         final ChildProcess child = ChildProcess.start(name, ChildMain.CRASH_WRITER, root.toString(),
