@@ -446,21 +446,6 @@ public final class ChannelDescriptor
     }
 
     /**
-     * Take the writer's heartbeat over atomically: of several writers resuming a channel, exactly one succeeds.
-     *
-     * @param buffer                  over the file, mapped read-write.
-     * @param expectedHeartbeatTimeMs the heartbeat the caller saw.
-     * @param heartbeatTimeMs         to store.
-     * @return true when this caller stored it.
-     */
-    public static boolean heartbeatTimeMsCompareAndSet(
-        final AtomicBuffer buffer, final long expectedHeartbeatTimeMs, final long heartbeatTimeMs)
-    {
-        return buffer.compareAndSetLong(
-            HEARTBEAT_TIME_OFFSET, littleEndian(expectedHeartbeatTimeMs), littleEndian(heartbeatTimeMs));
-    }
-
-    /**
      * Convert between native order and the file's little endian order; the JIT folds it away on little endian
      * machines. Atomic accessors have no byte order parameter, hence this.
      *
