@@ -1,9 +1,6 @@
 package org.kekbit.benchmarks;
 
-import java.io.File;
-import java.io.IOException;
 import java.nio.MappedByteBuffer;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 
@@ -34,22 +31,35 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * A first smoke benchmark of the record protocol on one thread: write a record, then poll it, a million times,
- * for a Kekbit channel (copying write and claim/commit) and, as the floor for the protocol, Agrona's
- * {@link OneToOneRingBuffer} over a file mapped from the same folder. Each invocation starts on a fresh channel
- * whose pages the writer's and the reader's pre-touch made resident and mapped, outside the measured time, so this
- * measures the hot paths and not page faults. Cross-thread throughput and latency against Aeron and Chronicle
- * Queue come later.
+ * The record protocol on one thread, the cost of the hot paths alone: write a record, then poll it, 2^20 times per
+ * invocation, for a Kekbit channel (copying write and claim/commit) and, as the floor for the protocol, Agrona's
+ * {@link OneToOneRingBuffer} over a file mapped from /dev/shm; time per record. Each invocation starts on a fresh
+ * channel of exactly {@value #RECORDS} records (40 MiB for 32-byte payloads) whose pages the writer's and the
+ * reader's pre-touch made resident and mapped, outside the measured time, so this measures the hot paths and not page
+ * faults. With {@code -prof gc} it is also the allocation check of write, claim/commit and poll.
  * <pre>
- * java -jar kekbit-benchmarks/target/kekbit-benchmarks.jar WriteThenPollBenchmark -foe true
+ * java -jar kekbit-benchmarks/target/kekbit-benchmarks.jar WriteThenPollBenchmark -foe true -prof gc
  * </pre>
  */
-@BenchmarkMode(Mode.SingleShotTime)
+@BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
 @OperationsPerInvocation(WriteThenPollBenchmark.RECORDS)
-@Warmup(iterations = 10, batchSize = 1)
-@Measurement(iterations = 20, batchSize = 1)
-@Fork(value = 1, jvmArgsAppend = "--add-opens=java.base/jdk.internal.misc=ALL-UNNAMED")
+@Warmup(iterations = 3, time = 1)
+@Measurement(iterations = 5, time = 1)
+@Fork(value = 1, jvmArgsAppend = {
+    BenchmarkConfiguration.AGRONA_OPENS,
+    BenchmarkConfiguration.CHRONICLE_EXPORTS_REF,
+    BenchmarkConfiguration.CHRONICLE_EXPORTS_NIO,
+    BenchmarkConfiguration.CHRONICLE_EXPORTS_MISC,
+    BenchmarkConfiguration.CHRONICLE_EXPORTS_JAVAC,
+    BenchmarkConfiguration.CHRONICLE_OPENS_JAVAC,
+    BenchmarkConfiguration.CHRONICLE_OPENS_LANG,
+    BenchmarkConfiguration.CHRONICLE_OPENS_REFLECT,
+    BenchmarkConfiguration.CHRONICLE_OPENS_IO,
+    BenchmarkConfiguration.CHRONICLE_OPENS_UTIL,
+    BenchmarkConfiguration.CHRONICLE_OPENS_NIO,
+    BenchmarkConfiguration.CHRONICLE_ANALYTICS_OFF,
+    BenchmarkConfiguration.NO_BOUNDS_CHECKS })
 @State(Scope.Thread)
 public class WriteThenPollBenchmark
 {
@@ -58,8 +68,8 @@ public class WriteThenPollBenchmark
      */
     public static final int RECORDS = 1 << 20;
 
-    private static final int MSG_TYPE_ID = 1;
-    private static final int RING_CAPACITY = 64 * 1024 * 1024;
+    private static final int MSG_TYPE_ID = BenchmarkConfiguration.MSG_TYPE_ID;
+    private static final int RING_CAPACITY = BenchmarkConfiguration.RING_CAPACITY;
 
     @Param({ "32" })
     int payloadLength;
@@ -75,17 +85,14 @@ public class WriteThenPollBenchmark
     private OneToOneRingBuffer ringBuffer;
 
     /**
-     * Create the folder, the payload and the ring buffer.
-     *
-     * @throws IOException if the folder cannot be created.
+     * Create the folder, the payload and the ring buffer, its pages touched.
      */
     @Setup(Level.Trial)
-    public void setupTrial() throws IOException
+    public void setupTrial()
     {
-        root = Files.createTempDirectory(ChannelWriter.Context.defaultRoot().getParent(), "kekbit-bench");
+        root = BenchmarkConfiguration.shmFolder("kekbit-bench-wtp-");
         payload = new UnsafeBuffer(new byte[payloadLength]);
-        final File ringFile = root.resolve("ring.dat").toFile();
-        ringMapping = IoUtil.mapNewFile(ringFile, RING_CAPACITY + RingBufferDescriptor.TRAILER_LENGTH);
+        ringMapping = Storage.mapNewFile(root.resolve("ring"), RING_CAPACITY + RingBufferDescriptor.TRAILER_LENGTH);
         ringBuffer = new OneToOneRingBuffer(new UnsafeBuffer(ringMapping));
     }
 
@@ -95,25 +102,19 @@ public class WriteThenPollBenchmark
     @Setup(Level.Invocation)
     public void setupInvocation()
     {
-        writer = ChannelWriter.create(new ChannelWriter.Context()
-            .root(root)
-            .channelId(++channelId)
-            .capacity(((long)RECORDS + 1) * (payloadLength + 16))
-            .maxRecordLength(payloadLength));
-        reader = ChannelReader.open(new ChannelReader.Context().file(writer.path()).preTouch(true));
+        writer = Storage.createChannel(root, ++channelId, payloadLength, RECORDS);
+        reader = Storage.openReader(writer.path(), true);
     }
 
     /**
      * Close and delete the invocation's channel.
-     *
-     * @throws IOException if the file cannot be deleted.
      */
     @TearDown(Level.Invocation)
-    public void tearDownInvocation() throws IOException
+    public void tearDownInvocation()
     {
         reader.close();
         writer.close();
-        Files.delete(writer.path());
+        Storage.delete(writer.path());
     }
 
     /**
@@ -123,7 +124,7 @@ public class WriteThenPollBenchmark
     public void tearDownTrial()
     {
         IoUtil.unmap(ringMapping);
-        IoUtil.delete(root.toFile(), true);
+        Storage.delete(root);
     }
 
     /**
@@ -141,7 +142,7 @@ public class WriteThenPollBenchmark
         long delivered = 0;
         for (int i = 0; i < RECORDS; i++)
         {
-            payload.putInt(0, i);
+            payload.putLong(0, i);
             writer.write(MSG_TYPE_ID, payload, 0, payloadLength);
             delivered += reader.poll(handler, 1);
         }
@@ -149,7 +150,7 @@ public class WriteThenPollBenchmark
     }
 
     /**
-     * Claim, encode in place and commit, then poll, on a channel.
+     * Claim, fill in place (the sequence, then the rest of the payload) and commit, then poll, on a channel.
      *
      * @return records delivered.
      */
@@ -160,13 +161,16 @@ public class WriteThenPollBenchmark
         final ChannelReader reader = this.reader;
         final CountingHandler handler = this.handler;
         final RecordClaim claim = this.claim;
+        final UnsafeBuffer payload = this.payload;
         long delivered = 0;
         for (int i = 0; i < RECORDS; i++)
         {
             if (writer.tryClaim(MSG_TYPE_ID, payloadLength, claim) > 0)
             {
                 final MutableDirectBuffer buffer = claim.buffer();
-                buffer.putInt(claim.offset(), i);
+                final int offset = claim.offset();
+                buffer.putLong(offset, i);
+                buffer.putBytes(offset + 8, payload, 8, payloadLength - 8);
                 claim.commit();
             }
             delivered += reader.poll(handler, 1);
@@ -188,8 +192,35 @@ public class WriteThenPollBenchmark
         long delivered = 0;
         for (int i = 0; i < RECORDS; i++)
         {
-            payload.putInt(0, i);
+            payload.putLong(0, i);
             ringBuffer.write(MSG_TYPE_ID, payload, 0, payloadLength);
+            delivered += ringBuffer.read(handler, 1);
+        }
+        return delivered + handler.sum;
+    }
+
+    /**
+     * Claim, fill in place and commit, then read, on Agrona's one-to-one ring buffer.
+     *
+     * @return records delivered.
+     */
+    @Benchmark
+    public long ringBufferClaimThenRead()
+    {
+        final OneToOneRingBuffer ringBuffer = this.ringBuffer;
+        final MutableDirectBuffer buffer = ringBuffer.buffer();
+        final CountingHandler handler = this.handler;
+        final UnsafeBuffer payload = this.payload;
+        long delivered = 0;
+        for (int i = 0; i < RECORDS; i++)
+        {
+            final int index = ringBuffer.tryClaim(MSG_TYPE_ID, payloadLength);
+            if (index > 0)
+            {
+                buffer.putLong(index, i);
+                buffer.putBytes(index + 8, payload, 8, payloadLength - 8);
+                ringBuffer.commit(index);
+            }
             delivered += ringBuffer.read(handler, 1);
         }
         return delivered + handler.sum;
@@ -201,12 +232,12 @@ public class WriteThenPollBenchmark
 
         public void onRecord(final int msgTypeId, final DirectBuffer buffer, final int offset, final int length)
         {
-            sum += buffer.getInt(offset);
+            sum += buffer.getLong(offset);
         }
 
         public void onMessage(final int msgTypeId, final MutableDirectBuffer buffer, final int index, final int length)
         {
-            sum += buffer.getInt(index);
+            sum += buffer.getLong(index);
         }
     }
 }

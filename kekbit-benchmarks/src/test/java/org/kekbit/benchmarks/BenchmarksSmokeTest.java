@@ -1,0 +1,71 @@
+package org.kekbit.benchmarks;
+
+import java.util.Collection;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.openjdk.jmh.results.RunResult;
+import org.openjdk.jmh.runner.Runner;
+import org.openjdk.jmh.runner.RunnerException;
+import org.openjdk.jmh.runner.options.Options;
+import org.openjdk.jmh.runner.options.OptionsBuilder;
+import org.openjdk.jmh.runner.options.TimeValue;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Runs a representative subset of the benchmarks for a moment each, in forked JVMs with the benchmarks' own flags,
+ * so that none can rot: every scenario, and every peer's setup (Agrona, Aeron's embedded driver, Chronicle Queue).
+ * Asserts only that each produced a positive score, never how fast: the machine may be slow or busy.
+ */
+class BenchmarksSmokeTest
+{
+    private static final List<String> BENCHMARKS = List.of(
+        "RoundTripBenchmark.kekbit",
+        "RoundTripBenchmark.aeron",
+        "StreamingBenchmark.kekbitClaim",
+        "StreamingBenchmark.ringBufferWrite",
+        "StreamingBenchmark.chronicleWrite",
+        "FanOutBenchmark.kekbit",
+        "DurableAppendBenchmark.kekbit",
+        "ReplayBenchmark.kekbit",
+        "SbeQuoteBenchmark.kekbit",
+        "WriteThenPollBenchmark.channelWriteThenPoll");
+
+    @Test
+    @Timeout(value = 180, unit = TimeUnit.SECONDS)
+    void shouldProducePositiveScoreWhenEachBenchmarkRunsBriefly() throws RunnerException
+    {
+        final OptionsBuilder builder = new OptionsBuilder();
+        for (final String benchmark : BENCHMARKS)
+        {
+            builder.include("^" + BenchmarkConfiguration.class.getPackageName().replace(".", "\\.") + "\\." +
+                benchmark.replace(".", "\\.") + "$");
+        }
+        final Options options = builder
+            .param("payloadLength", "32")
+            .param("burst", "1")
+            .param("forceEvery", "64")
+            .param("storage", "shm")
+            .param("preTouch", "true")
+            .forks(1)
+            .jvmArgsAppend(BenchmarkConfiguration.JVM_FLAGS)
+            .warmupIterations(0)
+            .measurementIterations(1)
+            .measurementTime(TimeValue.milliseconds(200))
+            .shouldFailOnError(true)
+            .build();
+
+        final Collection<RunResult> results = new Runner(options).run();
+
+        assertEquals(BENCHMARKS.size(), results.size(), "one result per benchmark");
+        for (final RunResult result : results)
+        {
+            final double score = result.getPrimaryResult().getScore();
+            assertTrue(score > 0, () -> result.getParams().getBenchmark() + " score=" + score);
+        }
+    }
+}
