@@ -6,6 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 
+import org.agrona.IoUtil;
 import org.kekbit.channel.RecordDescriptor;
 
 /**
@@ -136,7 +137,8 @@ public final class BenchmarkConfiguration
     }
 
     /**
-     * A new, empty folder on /dev/shm (the temp folder where there is none) for one trial's files.
+     * A new, empty folder on /dev/shm (the temp folder where there is none) for one trial's files, deleted when the
+     * JVM exits if the trial has not deleted it.
      *
      * @param prefix of the folder's name.
      * @return the folder.
@@ -150,7 +152,8 @@ public final class BenchmarkConfiguration
 
     /**
      * A new, empty folder on the real disk for one trial's files: under {@value #DISK_DIR_ENV} when set, otherwise
-     * under the temp folder (on a disk on the machines this was written on; check with {@code df}).
+     * under the temp folder (on a disk on the machines this was written on; check with {@code df}). Deleted when the
+     * JVM exits if the trial has not deleted it.
      *
      * @param prefix of the folder's name.
      * @return the folder.
@@ -179,7 +182,10 @@ public final class BenchmarkConfiguration
         try
         {
             Files.createDirectories(parent);
-            return Files.createTempDirectory(parent, prefix);
+            final Path folder = Files.createTempDirectory(parent, prefix);
+            // A benchmark that throws skips its trial teardown: the fork still deletes its files as it exits.
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> IoUtil.delete(folder.toFile(), true)));
+            return folder;
         }
         catch (final IOException ex)
         {
