@@ -73,6 +73,7 @@ public final class ChannelWriter implements Agent, AutoCloseable
     private final int maxRecordLength;
     private int position;
     private int forcedPosition;
+    private boolean isHeaderForced;
     private long heartbeatTimeMs;
     private long endCode;
     private RecordClaim outstandingClaim;
@@ -261,12 +262,9 @@ public final class ChannelWriter implements Agent, AutoCloseable
         }
 
         final int recordOffset = (int)result;
-        final UnsafeBuffer buffer = this.buffer;
-        final int frameLength = RecordDescriptor.frameLength(length);
-        RecordDescriptor.msgTypeId(buffer, recordOffset, msgTypeId);
         buffer.putBytes(RecordDescriptor.payloadOffset(recordOffset), src, srcOffset, length);
 
-        return publish(recordOffset, frameLength);
+        return publish(recordOffset, RecordDescriptor.frameLength(length), msgTypeId);
     }
 
     /**
@@ -289,10 +287,10 @@ public final class ChannelWriter implements Agent, AutoCloseable
             return result;
         }
 
+        // Nothing is stored in the record until commit: the header goes in last, in one store.
         final int recordOffset = (int)result;
         final int frameLength = RecordDescriptor.frameLength(length);
-        RecordDescriptor.msgTypeId(buffer, recordOffset, msgTypeId);
-        claim.wrap(this, buffer, recordOffset, frameLength);
+        claim.wrap(this, buffer.addressOffset(), recordOffset, frameLength, msgTypeId);
         outstandingClaim = claim;
 
         return position + RecordDescriptor.alignedLength(frameLength);
@@ -328,13 +326,12 @@ public final class ChannelWriter implements Agent, AutoCloseable
             return;
         }
 
-        final int from = forcedPosition;
-        final int to = position + RecordDescriptor.HEADER_LENGTH; // the records and an end marker after them
-        mappedBuffer.force(0, HEADER_LENGTH);
-        if (to > from)
-        {
-            mappedBuffer.force(HEADER_LENGTH + from, to - from);
-        }
+        // The records and the end marker after them. The header changes after creation or resume only in its
+        // heartbeat, which is worthless after a power loss: it goes with the first force alone, in the same msync.
+        final int from = isHeaderForced ? HEADER_LENGTH + forcedPosition : 0;
+        final int to = HEADER_LENGTH + position + RecordDescriptor.HEADER_LENGTH;
+        mappedBuffer.force(from, to - from);
+        isHeaderForced = true;
         forcedPosition = position;
     }
 
@@ -348,8 +345,8 @@ public final class ChannelWriter implements Agent, AutoCloseable
         {
             if (0 == endCode)
             {
-                RecordDescriptor.msgTypeId(buffer, recordOffset(position), CLOSED_MSG_TYPE_ID);
-                RecordDescriptor.frameLengthRelease(buffer, recordOffset(position), RecordDescriptor.HEADER_LENGTH);
+                RecordDescriptor.headerRelease(
+                    buffer, recordOffset(position), RecordDescriptor.HEADER_LENGTH, CLOSED_MSG_TYPE_ID);
             }
             endCode = CHANNEL_CLOSED;
             if (null != outstandingClaim)
@@ -470,7 +467,7 @@ public final class ChannelWriter implements Agent, AutoCloseable
         return forcedPosition;
     }
 
-    long commit(final int recordOffset, final int claimedFrameLength, final int frameLength)
+    long commit(final int recordOffset, final int claimedFrameLength, final int frameLength, final int msgTypeId)
     {
         if (null == outstandingClaim)
         {
@@ -486,7 +483,7 @@ public final class ChannelWriter implements Agent, AutoCloseable
             buffer.setMemory(recordOffset + unusedFrom, unusedTo - unusedFrom, (byte)0);
         }
 
-        return publish(recordOffset, frameLength);
+        return publish(recordOffset, frameLength, msgTypeId);
     }
 
     void abort(final int recordOffset, final int frameLength)
@@ -530,17 +527,17 @@ public final class ChannelWriter implements Agent, AutoCloseable
         return recordOffset(position);
     }
 
-    private long publish(final int recordOffset, final int frameLength)
+    private long publish(final int recordOffset, final int frameLength, final int msgTypeId)
     {
-        RecordDescriptor.frameLengthRelease(buffer, recordOffset, frameLength);
+        RecordDescriptor.headerRelease(buffer, recordOffset, frameLength, msgTypeId);
         position += RecordDescriptor.alignedLength(frameLength);
         return position;
     }
 
     private void markFull()
     {
-        RecordDescriptor.msgTypeId(buffer, recordOffset(position), FULL_MSG_TYPE_ID);
-        RecordDescriptor.frameLengthRelease(buffer, recordOffset(position), RecordDescriptor.HEADER_LENGTH);
+        RecordDescriptor.headerRelease(
+            buffer, recordOffset(position), RecordDescriptor.HEADER_LENGTH, FULL_MSG_TYPE_ID);
         endCode = CHANNEL_FULL;
     }
 

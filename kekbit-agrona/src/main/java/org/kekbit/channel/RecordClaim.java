@@ -23,18 +23,22 @@ public final class RecordClaim
     private ChannelWriter writer;
     private int recordOffset;
     private int frameLength;
+    private int msgTypeId;
 
     void wrap(
         final ChannelWriter writer,
-        final UnsafeBuffer channelBuffer,
+        final long channelAddress,
         final int recordOffset,
-        final int frameLength)
+        final int frameLength,
+        final int msgTypeId)
     {
         this.writer = writer;
         this.recordOffset = recordOffset;
         this.frameLength = frameLength;
-        payload.wrap(
-            channelBuffer, RecordDescriptor.payloadOffset(recordOffset), frameLength - RecordDescriptor.HEADER_LENGTH);
+        this.msgTypeId = msgTypeId;
+        // By address: wrapping another buffer would check bounds and store its references on every claim.
+        final long payloadAddress = channelAddress + RecordDescriptor.payloadOffset(recordOffset);
+        payload.wrap(payloadAddress, frameLength - RecordDescriptor.HEADER_LENGTH);
     }
 
     /**
@@ -77,7 +81,7 @@ public final class RecordClaim
     public long commit()
     {
         final ChannelWriter writer = checkedWriter();
-        return writer.commit(recordOffset, frameLength, frameLength);
+        return writer.commit(recordOffset, frameLength, frameLength, msgTypeId);
     }
 
     /**
@@ -98,7 +102,7 @@ public final class RecordClaim
                 ", actual=" + length);
         }
         final ChannelWriter writer = checkedWriter();
-        return writer.commit(recordOffset, frameLength, RecordDescriptor.frameLength(length));
+        return writer.commit(recordOffset, frameLength, RecordDescriptor.frameLength(length), msgTypeId);
     }
 
     /**
@@ -115,7 +119,7 @@ public final class RecordClaim
     void release()
     {
         writer = null;
-        payload.wrap(0, 0);
+        payload.wrap(0L, 0);
     }
 
     private ChannelWriter checkedWriter()

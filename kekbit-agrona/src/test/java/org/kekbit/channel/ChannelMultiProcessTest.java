@@ -128,11 +128,11 @@ class ChannelMultiProcessTest
             assertEquals(ChannelState.OPEN, timeoutOnlyReader.state());
         }
 
-        // The claim did leave its type and payload in the file; only its frame length, the commit, is missing.
+        // The claim did leave its payload in the file; its header, stored only at commit, is missing.
         final ByteBuffer claimed = readAt(path, ChannelDescriptor.HEADER_LENGTH + position,
             RecordDescriptor.HEADER_LENGTH + Long.BYTES);
         assertEquals(0, claimed.getInt(RecordDescriptor.FRAME_LENGTH_OFFSET));
-        assertEquals(CheckedRecord.MSG_TYPE_ID, claimed.getInt(RecordDescriptor.MSG_TYPE_ID_OFFSET));
+        assertEquals(0, claimed.getInt(RecordDescriptor.MSG_TYPE_ID_OFFSET));
         assertEquals(records, claimed.getLong(RecordDescriptor.HEADER_LENGTH + CheckedRecord.SEQUENCE_OFFSET));
     }
 

@@ -14,9 +14,9 @@ import org.openjdk.jcstress.infra.results.IIJ_Result;
 
 /**
  * The record commit protocol, with the methods {@code ChannelWriter} and {@code ChannelReader} use: the writer
- * stores the type id and the payload, then the frame length with release semantics; the reader loads the frame
- * length with acquire semantics, then the type id and the payload. A reader that sees the frame length must see the
- * type id and payload stored before it.
+ * stores the payload, then the header (frame length and type id in one 8-byte store) with release semantics; the
+ * reader loads the frame length with acquire semantics, then the type id and the payload. A reader that sees the
+ * frame length must see the type id and payload.
  */
 @JCStressTest
 @Description("A committed record's type id and payload are visible to a reader that sees its frame length.")
@@ -38,10 +38,9 @@ public class RecordCommitStressTest
     @Actor
     public void writer()
     {
-        RecordDescriptor.msgTypeId(buffer, 0, MSG_TYPE_ID);
         buffer.putLong(RecordDescriptor.payloadOffset(0), PAYLOAD);
         buffer.putLong(RecordDescriptor.payloadOffset(0) + Long.BYTES, PAYLOAD);
-        RecordDescriptor.frameLengthRelease(buffer, 0, RecordDescriptor.frameLength(PAYLOAD_LENGTH));
+        RecordDescriptor.headerRelease(buffer, 0, RecordDescriptor.frameLength(PAYLOAD_LENGTH), MSG_TYPE_ID);
     }
 
     /**
