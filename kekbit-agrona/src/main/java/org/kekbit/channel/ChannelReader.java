@@ -218,6 +218,55 @@ public final class ChannelReader implements AutoCloseable
     }
 
     /**
+     * Deliver the records committed after this reader's position as one block of whole records, headers included,
+     * of at most {@code blockLengthLimit} bytes (or the first record alone, when it is longer). Never blocks. Every
+     * record header in the block is checked as {@link #poll(RecordHandler, int)} checks it, and the block stops
+     * before an end marker or a bad header, which set the state as {@code poll} does. The position moves past the
+     * block before the handler is called.
+     *
+     * @param handler          to call with the block, unless nothing new is committed.
+     * @param blockLengthLimit most bytes to deliver when the first record is shorter.
+     * @return the number of bytes delivered.
+     */
+    public int blockPoll(final BlockHandler handler, final int blockLengthLimit)
+    {
+        final int startPosition = this.position;
+        int position = startPosition;
+        while (ChannelState.OPEN == endState)
+        {
+            final int recordOffset = HEADER_LENGTH + position;
+            final int frameLength = RecordDescriptor.frameLengthAcquire(buffer, recordOffset);
+            if (0 == frameLength)
+            {
+                break;
+            }
+
+            final int msgTypeId = RecordDescriptor.msgTypeId(buffer, recordOffset);
+            final int alignedLength = checkedAlignedLength(position, frameLength, msgTypeId);
+            if (CORRUPT == alignedLength)
+            {
+                this.position = position; // where the end marker or the bad record lies, as poll leaves it
+                markEnd(frameLength, msgTypeId);
+                break;
+            }
+            if (position > startPosition && position - startPosition + alignedLength > blockLengthLimit)
+            {
+                break;
+            }
+            position += alignedLength;
+        }
+
+        final int length = position - startPosition;
+        this.position = position;
+        if (length > 0)
+        {
+            handler.onBlock(buffer, HEADER_LENGTH + startPosition, length, startPosition);
+        }
+
+        return length;
+    }
+
+    /**
      * The records committed after this reader's position, as an iterator that never blocks: {@code hasNext()} is
      * false when nothing more is committed yet, and may turn true later. The iterator and the view it hands out are
      * reused: this returns the same iterator every time.

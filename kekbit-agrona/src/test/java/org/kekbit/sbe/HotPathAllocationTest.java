@@ -6,6 +6,7 @@ import java.nio.file.Path;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.kekbit.channel.BlockHandler;
 import org.kekbit.channel.ChannelReader;
 import org.kekbit.channel.ChannelWriter;
 import org.kekbit.channel.RecordClaim;
@@ -17,8 +18,8 @@ import org.kekbit.codecs.trading.TradeEncoder;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /**
- * The hot paths (write, claim/commit, poll, SBE claim and dispatch) allocate nothing, measured on this thread with
- * the JVM's allocation counter after a warm-up. JMH's -prof gc gives the same figure in the benchmarks.
+ * The hot paths (write, claim/commit, poll, block poll, SBE claim and dispatch) allocate nothing, measured on this
+ * thread with the JVM's allocation counter after a warm-up. JMH's -prof gc gives the same figure in the benchmarks.
  */
 class HotPathAllocationTest
 {
@@ -28,6 +29,7 @@ class HotPathAllocationTest
     Path root;
 
     private long sum;
+    private final BlockHandler blockHandler = (buffer, offset, length, position) -> sum += length;
 
     @Test
     void shouldAllocateNothingWhenWritingClaimingAndPolling()
@@ -55,7 +57,7 @@ class HotPathAllocationTest
             runHotPaths(writer, reader, payload, claim, sbeClaim, trade, handler, dispatcher);
             final long allocated = threads.getCurrentThreadAllocatedBytes() - before - calibration;
 
-            assertEquals(0, allocated, "bytes allocated over " + 3 * ITERATIONS + " writes, claims and polls");
+            assertEquals(0, allocated, "bytes allocated over " + 4 * ITERATIONS + " writes, claims and polls");
         }
     }
 
@@ -88,6 +90,9 @@ class HotPathAllocationTest
                 sbeClaim.commit();
             }
             reader.poll(dispatcher, 1);
+
+            writer.write(3, payload, 0, payload.capacity());
+            reader.blockPoll(blockHandler, 4096);
             writer.doWork();
         }
     }

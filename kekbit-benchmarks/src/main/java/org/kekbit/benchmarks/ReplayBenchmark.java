@@ -18,6 +18,7 @@ import net.openhft.chronicle.wire.DocumentContext;
 import org.agrona.DirectBuffer;
 import org.agrona.IoUtil;
 import org.agrona.concurrent.UnsafeBuffer;
+import org.kekbit.channel.BlockHandler;
 import org.kekbit.channel.ChannelDescriptor;
 import org.kekbit.channel.ChannelReader;
 import org.kekbit.channel.ChannelWriter;
@@ -47,7 +48,10 @@ import static org.kekbit.benchmarks.BenchmarkConfiguration.POLL_LIMIT;
  * <ul>
  *     <li><b>Kekbit</b>: a channel holding exactly {@value #RECORDS} records (40 MiB and 296 MiB of data region);
  *     each invocation opens a new reader in its setup, outside the measured time, with {@code preTouch} true (pages
- *     mapped in at open) or false (the reader takes the page faults as it goes).</li>
+ *     mapped in at open) or false (the reader takes the page faults as it goes). {@code kekbit} polls record by
+ *     record and copies each payload; {@code kekbitBlock} takes blocks of whole records of up to
+ *     {@value #BLOCK_LENGTH_LIMIT} bytes with {@link ChannelReader#blockPoll} and copies each block, headers
+ *     included, as an archiver or a replica would.</li>
  *     <li><b>Chronicle Queue</b>: a queue of the same records; each invocation reads with a new tailer from the
  *     start.</li>
  *     <li><b>Raw copy</b>, the floor: one {@code putBytes} of the channel's whole data region (headers and padding
@@ -82,10 +86,15 @@ public class ReplayBenchmark
     public static final int RECORDS = 1 << 20;
 
     /**
+     * Most bytes {@link #kekbitBlock} takes per {@link ChannelReader#blockPoll}.
+     */
+    public static final int BLOCK_LENGTH_LIMIT = 64 * 1024;
+
+    /**
      * Kekbit: a pre-filled channel, a new reader per invocation.
      */
     @State(Scope.Thread)
-    public static class KekbitState implements RecordHandler
+    public static class KekbitState implements RecordHandler, BlockHandler
     {
         @Param({ "32", "288" })
         int payloadLength;
@@ -107,7 +116,7 @@ public class ReplayBenchmark
         {
             root = BenchmarkConfiguration.shmFolder("kekbit-bench-replay-");
             channel = fill(root, payloadLength);
-            destination = destination((long)RECORDS * payloadLength);
+            destination = destination((long)RECORDS * BenchmarkConfiguration.kekbitRecordLength(payloadLength));
         }
 
         /**
@@ -147,6 +156,20 @@ public class ReplayBenchmark
          * @param length    of the payload.
          */
         public void onRecord(final int msgTypeId, final DirectBuffer buffer, final int offset, final int length)
+        {
+            destination.putBytes(destinationOffset, buffer, offset, length);
+            destinationOffset += length;
+        }
+
+        /**
+         * Copy the block, record headers included, into the destination.
+         *
+         * @param buffer   holding the block.
+         * @param offset   of the block.
+         * @param length   of the block.
+         * @param position of the block in the channel.
+         */
+        public void onBlock(final DirectBuffer buffer, final int offset, final int length, final long position)
         {
             destination.putBytes(destinationOffset, buffer, offset, length);
             destinationOffset += length;
@@ -302,6 +325,29 @@ public class ReplayBenchmark
                 throw new IllegalStateException("channel ended early: received=" + received);
             }
             received += count;
+        }
+
+        return state.destinationOffset;
+    }
+
+    /**
+     * Kekbit: read the whole channel from its start in blocks of whole records, as an archiver or a replicator
+     * would, copying each block with its record headers.
+     *
+     * @param state of the trial.
+     * @return bytes copied.
+     */
+    @Benchmark
+    public int kekbitBlock(final KekbitState state)
+    {
+        final ChannelReader reader = state.reader;
+        final long end = (long)RECORDS * BenchmarkConfiguration.kekbitRecordLength(state.payloadLength);
+        while (reader.position() < end)
+        {
+            if (0 == reader.blockPoll(state, BLOCK_LENGTH_LIMIT))
+            {
+                throw new IllegalStateException("channel ended early: position=" + reader.position());
+            }
         }
 
         return state.destinationOffset;
