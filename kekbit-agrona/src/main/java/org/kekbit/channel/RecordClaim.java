@@ -21,6 +21,7 @@ public final class RecordClaim
 {
     private final UnsafeBuffer payload = new UnsafeBuffer(0, 0);
     private ChannelWriter writer;
+    private boolean isOutstanding;
     private int recordOffset;
     private int frameLength;
     private int msgTypeId;
@@ -32,7 +33,11 @@ public final class RecordClaim
         final int frameLength,
         final int msgTypeId)
     {
-        this.writer = writer;
+        if (this.writer != writer) // a reference store into an old object costs G1 a fence
+        {
+            this.writer = writer;
+        }
+        isOutstanding = true;
         this.recordOffset = recordOffset;
         this.frameLength = frameLength;
         this.msgTypeId = msgTypeId;
@@ -118,14 +123,13 @@ public final class RecordClaim
 
     void release()
     {
-        writer = null;
+        isOutstanding = false;
         payload.wrap(0L, 0);
     }
 
     private ChannelWriter checkedWriter()
     {
-        final ChannelWriter writer = this.writer;
-        if (null == writer)
+        if (!isOutstanding)
         {
             throw new IllegalStateException("no outstanding claim");
         }

@@ -26,6 +26,7 @@ public final class RatioReport
         { "FanOutBenchmark", "kekbit", "aeron", "chronicle" },
         { "DurableAppendBenchmark", "kekbit", "rawMsync", "rawMsyncHeaderAndData", "chronicle" },
         { "ReplayBenchmark", "kekbit", "rawCopy", "chronicle" },
+        { "ReplayBenchmark", "kekbitBlock", "rawCopy", "chronicle" },
         { "SbeQuoteBenchmark", "kekbit", "ringBuffer", "aeron", "plainBuffer" },
         { "WriteThenPollBenchmark", "channelWriteThenPoll", "ringBufferWriteThenRead" },
         { "WriteThenPollBenchmark", "channelClaimThenPoll", "ringBufferClaimThenRead" },
