@@ -130,6 +130,12 @@ public final class BenchmarkConfiguration
      */
     public static final String DISK_DIR_ENV = "KEKBIT_BENCH_DISK_DIR";
 
+    /**
+     * Environment variable naming the memory-backed folder to use instead of /dev/shm, for example a tmpfs mounted
+     * with {@code huge=always} to give every system's mapped files 2 MiB pages.
+     */
+    public static final String SHM_DIR_ENV = "KEKBIT_BENCH_SHM_DIR";
+
     private static final Path SHM = Paths.get("/dev/shm");
 
     private BenchmarkConfiguration()
@@ -137,16 +143,18 @@ public final class BenchmarkConfiguration
     }
 
     /**
-     * A new, empty folder on /dev/shm (the temp folder where there is none) for one trial's files, deleted when the
-     * JVM exits if the trial has not deleted it.
+     * A new, empty folder on /dev/shm (or under {@value #SHM_DIR_ENV} when set; the temp folder where there is
+     * neither) for one trial's files, deleted when the JVM exits if the trial has not deleted it.
      *
      * @param prefix of the folder's name.
      * @return the folder.
      */
     public static Path shmFolder(final String prefix)
     {
-        final Path parent = Files.isDirectory(SHM) && Files.isWritable(SHM) ?
-            SHM : Paths.get(System.getProperty("java.io.tmpdir"));
+        final String dir = System.getenv(SHM_DIR_ENV);
+        final Path shm = null != dir && !dir.isEmpty() ? Paths.get(dir) : SHM;
+        final Path parent = Files.isDirectory(shm) && Files.isWritable(shm) ?
+            shm : Paths.get(System.getProperty("java.io.tmpdir"));
         return newFolder(parent, prefix);
     }
 
