@@ -191,13 +191,14 @@ public final class ChannelReader implements AutoCloseable
         {
             final int position = this.position;
             final int recordOffset = HEADER_LENGTH + position;
-            final int frameLength = RecordDescriptor.frameLengthAcquire(buffer, recordOffset);
+            final long header = RecordDescriptor.headerAcquire(buffer, recordOffset);
+            final int frameLength = RecordDescriptor.headerFrameLength(header);
             if (0 == frameLength)
             {
                 break;
             }
 
-            final int msgTypeId = RecordDescriptor.msgTypeId(buffer, recordOffset);
+            final int msgTypeId = RecordDescriptor.headerMsgTypeId(header);
             final int alignedLength = checkedAlignedLength(position, frameLength, msgTypeId);
             if (CORRUPT == alignedLength)
             {
@@ -235,13 +236,14 @@ public final class ChannelReader implements AutoCloseable
         while (ChannelState.OPEN == endState)
         {
             final int recordOffset = HEADER_LENGTH + position;
-            final int frameLength = RecordDescriptor.frameLengthAcquire(buffer, recordOffset);
+            final long header = RecordDescriptor.headerAcquire(buffer, recordOffset);
+            final int frameLength = RecordDescriptor.headerFrameLength(header);
             if (0 == frameLength)
             {
                 break;
             }
 
-            final int msgTypeId = RecordDescriptor.msgTypeId(buffer, recordOffset);
+            final int msgTypeId = RecordDescriptor.headerMsgTypeId(header);
             final int alignedLength = checkedAlignedLength(position, frameLength, msgTypeId);
             if (CORRUPT == alignedLength)
             {
@@ -479,10 +481,10 @@ public final class ChannelReader implements AutoCloseable
      */
     private int peekRecordLength(final int position)
     {
-        final int recordOffset = HEADER_LENGTH + position;
-        final int frameLength = RecordDescriptor.frameLengthAcquire(buffer, recordOffset);
+        final long header = RecordDescriptor.headerAcquire(buffer, HEADER_LENGTH + position);
+        final int frameLength = RecordDescriptor.headerFrameLength(header);
         return 0 == frameLength ?
-            0 : checkedAlignedLength(position, frameLength, RecordDescriptor.msgTypeId(buffer, recordOffset));
+            0 : checkedAlignedLength(position, frameLength, RecordDescriptor.headerMsgTypeId(header));
     }
 
     private void markEnd(final int frameLength, final int msgTypeId)
@@ -559,13 +561,14 @@ public final class ChannelReader implements AutoCloseable
             }
 
             final int recordOffset = HEADER_LENGTH + position;
-            final int frameLength = RecordDescriptor.frameLengthAcquire(buffer, recordOffset);
+            final long header = RecordDescriptor.headerAcquire(buffer, recordOffset);
+            final int frameLength = RecordDescriptor.headerFrameLength(header);
             if (0 == frameLength)
             {
                 return false;
             }
 
-            final int msgTypeId = RecordDescriptor.msgTypeId(buffer, recordOffset);
+            final int msgTypeId = RecordDescriptor.headerMsgTypeId(header);
             if (CORRUPT == checkedAlignedLength(position, frameLength, msgTypeId))
             {
                 markEnd(frameLength, msgTypeId);

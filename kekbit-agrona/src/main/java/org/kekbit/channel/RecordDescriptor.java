@@ -23,10 +23,11 @@ import static org.kekbit.channel.ChannelDescriptor.littleEndian;
  *  +---------------------------------------------------------------+
  * </pre>
  * Both header words are little endian. A record is committed by storing its header last, after the payload: both
- * words in one 8-byte store with release semantics. Readers load the frame length with acquire semantics, so a
- * non-zero frame length guarantees the type and payload are visible. Storing the header once per record means a
- * reader spinning on it takes the cache line from the writer once per record, not between every store. The file is
- * zero-filled at creation and never reused, so a frame length of 0 means nothing has been committed there yet.
+ * words in one 8-byte store with release semantics. Readers load the header the same way, in one 8-byte load with
+ * acquire semantics, so a non-zero frame length guarantees the type and payload are visible. Storing the header once
+ * per record means a reader spinning on it takes the cache line from the writer once per record, not between every
+ * store. The file is zero-filled at creation and never reused, so a frame length of 0 means nothing has been
+ * committed there yet.
  * <p>
  * Records are aligned to {@link #ALIGNMENT} = 8 bytes: the commit word is then always naturally aligned for atomic
  * access, an 8-byte field at the start of a payload is aligned too (SBE blocks, timestamps, sequences), and a
@@ -131,6 +132,41 @@ public final class RecordDescriptor
     }
 
     /**
+     * Load a record's whole header, frame length and message type id, with acquire semantics: one load that matches
+     * the writer's one store.
+     *
+     * @param buffer       over the file.
+     * @param recordOffset of the record, a multiple of {@link #ALIGNMENT}.
+     * @return the header; {@link #headerFrameLength(long)} of it is 0 when nothing is committed there yet.
+     */
+    public static long headerAcquire(final AtomicBuffer buffer, final int recordOffset)
+    {
+        return littleEndian(buffer.getLongAcquire(recordOffset + FRAME_LENGTH_OFFSET));
+    }
+
+    /**
+     * Frame length in a header loaded with {@link #headerAcquire(AtomicBuffer, int)}.
+     *
+     * @param header as loaded.
+     * @return the frame length.
+     */
+    public static int headerFrameLength(final long header)
+    {
+        return (int)header;
+    }
+
+    /**
+     * Message type id in a header loaded with {@link #headerAcquire(AtomicBuffer, int)}.
+     *
+     * @param header as loaded.
+     * @return the message type id.
+     */
+    public static int headerMsgTypeId(final long header)
+    {
+        return (int)(header >>> 32);
+    }
+
+    /**
      * Commit a record by storing its frame length and message type id together with release semantics, after its
      * payload.
      *
@@ -145,17 +181,5 @@ public final class RecordDescriptor
         // Little endian: the frame length is the low half of the word, the type id the high half.
         final long header = ((long)msgTypeId << 32) | (frameLength & 0xFFFF_FFFFL);
         buffer.putLongRelease(recordOffset + FRAME_LENGTH_OFFSET, littleEndian(header));
-    }
-
-    /**
-     * Load a record's message type id; call after {@link #frameLengthAcquire(AtomicBuffer, int)} saw it committed.
-     *
-     * @param buffer       over the file.
-     * @param recordOffset of the record.
-     * @return the message type id.
-     */
-    public static int msgTypeId(final AtomicBuffer buffer, final int recordOffset)
-    {
-        return littleEndian(buffer.getInt(recordOffset + MSG_TYPE_ID_OFFSET));
     }
 }

@@ -15,8 +15,8 @@ import org.openjdk.jcstress.infra.results.IIJ_Result;
 /**
  * The record commit protocol, with the methods {@code ChannelWriter} and {@code ChannelReader} use: the writer
  * stores the payload, then the header (frame length and type id in one 8-byte store) with release semantics; the
- * reader loads the frame length with acquire semantics, then the type id and the payload. A reader that sees the
- * frame length must see the type id and payload.
+ * reader loads the header in one 8-byte load with acquire semantics, then the payload. A reader that sees the frame
+ * length must see the type id and payload.
  */
 @JCStressTest
 @Description("A committed record's type id and payload are visible to a reader that sees its frame length.")
@@ -51,8 +51,9 @@ public class RecordCommitStressTest
     @Actor
     public void reader(final IIJ_Result result)
     {
-        result.r1 = RecordDescriptor.frameLengthAcquire(buffer, 0);
-        result.r2 = RecordDescriptor.msgTypeId(buffer, 0);
+        final long header = RecordDescriptor.headerAcquire(buffer, 0);
+        result.r1 = RecordDescriptor.headerFrameLength(header);
+        result.r2 = RecordDescriptor.headerMsgTypeId(header);
         result.r3 = buffer.getLong(RecordDescriptor.payloadOffset(0) + Long.BYTES);
     }
 }
