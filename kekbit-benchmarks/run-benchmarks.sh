@@ -2,7 +2,7 @@
 # Runs every Kekbit benchmark beside its peers in one JMH run, then makes the latency chart and the ratio tables.
 #
 #   kekbit-benchmarks/run-benchmarks.sh                      # the full set: 3 warmup + 5 measurement iterations of 1 s
-#   WI=1 I=3 kekbit-benchmarks/run-benchmarks.sh             # the short run of docs/benchmarks.md
+#   WI=1 I=3 kekbit-benchmarks/run-benchmarks.sh             # a short run (about 9 min)
 #   kekbit-benchmarks/run-benchmarks.sh RoundTripBenchmark   # extra arguments go to JMH (here: one scenario)
 #
 # Environment: WI, I (warmup and measurement iterations), W, R (their durations), F (forks), SKIP_BUILD=1 to reuse
