@@ -233,6 +233,7 @@ public final class ChannelReader implements AutoCloseable
     {
         final int startPosition = this.position;
         int position = startPosition;
+        // The header walk repeats poll's rather than calling peekRecordLength: that measured 5-10% slower at 32 B.
         while (ChannelState.OPEN == endState)
         {
             final int recordOffset = HEADER_LENGTH + position;
