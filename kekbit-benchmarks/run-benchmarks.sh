@@ -9,7 +9,7 @@
 # the jar, KEKBIT_BENCH_DISK_DIR (folder on the real disk for the durable benchmarks; default below).
 # Writes kekbit-benchmarks/target/results.json (JMH JSON, with -prof gc), results.txt (the console log) and
 # benchmarks-report.md (ratios against each peer), and docs/benchmarks-latency.png.
-# Every benchmark JVM gets the same flags from BenchmarkConfiguration (@Fork on each class); -foe true makes a
+# Every benchmark JVM gets the same flags from BenchmarkConfiguration (@Fork on BenchmarkDefaults, which every class extends); -foe true makes a
 # failing benchmark fail the run.
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -11,8 +11,9 @@ import org.kekbit.channel.RecordDescriptor;
 
 /**
  * What every benchmark shares: the one set of JVM flags all systems run with, the sizes of the peers' buffers and
- * where files go. Each benchmark class lists {@link #JVM_FLAGS}' constants in its {@code @Fork(jvmArgsAppend = ...)}
- * (annotations take constants, not arrays), and the smoke test passes {@link #JVM_FLAGS} itself.
+ * where files go. {@link BenchmarkDefaults}, which every benchmark class extends, lists {@link #JVM_FLAGS}'
+ * constants in its {@code @Fork(jvmArgsAppend = ...)} (annotations take constants, not arrays), and the smoke test
+ * passes {@link #JVM_FLAGS} itself.
  * <p>
  * Every system gets the same flags, even those that need fewer: Agrona's (and so Aeron's and Kekbit's)
  * {@code --add-opens} for {@code jdk.internal.misc}, Chronicle Queue's exports and opens, Chronicle's analytics

@@ -25,9 +25,7 @@ import org.kekbit.channel.ChannelWriter;
 import org.kekbit.channel.RecordHandler;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
-import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Level;
-import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OperationsPerInvocation;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
@@ -36,7 +34,6 @@ import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
-import org.openjdk.jmh.annotations.Warmup;
 
 import static org.kekbit.benchmarks.BenchmarkConfiguration.MSG_TYPE_ID;
 import static org.kekbit.benchmarks.BenchmarkConfiguration.POLL_LIMIT;
@@ -62,23 +59,7 @@ import static org.kekbit.benchmarks.BenchmarkConfiguration.POLL_LIMIT;
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.SECONDS)
 @OperationsPerInvocation(ReplayBenchmark.RECORDS)
-@Warmup(iterations = 3, time = 1)
-@Measurement(iterations = 5, time = 1)
-@Fork(value = 1, jvmArgsAppend = {
-    BenchmarkConfiguration.AGRONA_OPENS,
-    BenchmarkConfiguration.CHRONICLE_EXPORTS_REF,
-    BenchmarkConfiguration.CHRONICLE_EXPORTS_NIO,
-    BenchmarkConfiguration.CHRONICLE_EXPORTS_MISC,
-    BenchmarkConfiguration.CHRONICLE_EXPORTS_JAVAC,
-    BenchmarkConfiguration.CHRONICLE_OPENS_JAVAC,
-    BenchmarkConfiguration.CHRONICLE_OPENS_LANG,
-    BenchmarkConfiguration.CHRONICLE_OPENS_REFLECT,
-    BenchmarkConfiguration.CHRONICLE_OPENS_IO,
-    BenchmarkConfiguration.CHRONICLE_OPENS_UTIL,
-    BenchmarkConfiguration.CHRONICLE_OPENS_NIO,
-    BenchmarkConfiguration.CHRONICLE_ANALYTICS_OFF,
-    BenchmarkConfiguration.NO_BOUNDS_CHECKS })
-public class ReplayBenchmark
+public class ReplayBenchmark extends BenchmarkDefaults
 {
     /**
      * Records in the pre-filled stream, all read by each invocation.

@@ -27,9 +27,7 @@ import org.kekbit.sbe.SbeRecordClaim;
 import org.kekbit.sbe.SbeRecordDispatcher;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
-import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Level;
-import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OperationsPerInvocation;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
@@ -37,7 +35,6 @@ import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
-import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * Scenario 6, SBE: one thread encodes a market-data {@code Quote} (top of book and {@value #LEVELS} levels,
@@ -58,23 +55,7 @@ import org.openjdk.jmh.annotations.Warmup;
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
 @OperationsPerInvocation(SbeQuoteBenchmark.QUOTES)
-@Warmup(iterations = 3, time = 1)
-@Measurement(iterations = 5, time = 1)
-@Fork(value = 1, jvmArgsAppend = {
-    BenchmarkConfiguration.AGRONA_OPENS,
-    BenchmarkConfiguration.CHRONICLE_EXPORTS_REF,
-    BenchmarkConfiguration.CHRONICLE_EXPORTS_NIO,
-    BenchmarkConfiguration.CHRONICLE_EXPORTS_MISC,
-    BenchmarkConfiguration.CHRONICLE_EXPORTS_JAVAC,
-    BenchmarkConfiguration.CHRONICLE_OPENS_JAVAC,
-    BenchmarkConfiguration.CHRONICLE_OPENS_LANG,
-    BenchmarkConfiguration.CHRONICLE_OPENS_REFLECT,
-    BenchmarkConfiguration.CHRONICLE_OPENS_IO,
-    BenchmarkConfiguration.CHRONICLE_OPENS_UTIL,
-    BenchmarkConfiguration.CHRONICLE_OPENS_NIO,
-    BenchmarkConfiguration.CHRONICLE_ANALYTICS_OFF,
-    BenchmarkConfiguration.NO_BOUNDS_CHECKS })
-public class SbeQuoteBenchmark
+public class SbeQuoteBenchmark extends BenchmarkDefaults
 {
     /**
      * Quotes per invocation.

@@ -17,9 +17,7 @@ import org.kekbit.channel.RecordClaim;
 import org.kekbit.channel.RecordHandler;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
-import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Level;
-import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OperationsPerInvocation;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
@@ -28,7 +26,6 @@ import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
-import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * The record protocol on one thread, the cost of the hot paths alone: write a record, then poll it, 2^20 times per
@@ -44,24 +41,8 @@ import org.openjdk.jmh.annotations.Warmup;
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
 @OperationsPerInvocation(WriteThenPollBenchmark.RECORDS)
-@Warmup(iterations = 3, time = 1)
-@Measurement(iterations = 5, time = 1)
-@Fork(value = 1, jvmArgsAppend = {
-    BenchmarkConfiguration.AGRONA_OPENS,
-    BenchmarkConfiguration.CHRONICLE_EXPORTS_REF,
-    BenchmarkConfiguration.CHRONICLE_EXPORTS_NIO,
-    BenchmarkConfiguration.CHRONICLE_EXPORTS_MISC,
-    BenchmarkConfiguration.CHRONICLE_EXPORTS_JAVAC,
-    BenchmarkConfiguration.CHRONICLE_OPENS_JAVAC,
-    BenchmarkConfiguration.CHRONICLE_OPENS_LANG,
-    BenchmarkConfiguration.CHRONICLE_OPENS_REFLECT,
-    BenchmarkConfiguration.CHRONICLE_OPENS_IO,
-    BenchmarkConfiguration.CHRONICLE_OPENS_UTIL,
-    BenchmarkConfiguration.CHRONICLE_OPENS_NIO,
-    BenchmarkConfiguration.CHRONICLE_ANALYTICS_OFF,
-    BenchmarkConfiguration.NO_BOUNDS_CHECKS })
 @State(Scope.Thread)
-public class WriteThenPollBenchmark
+public class WriteThenPollBenchmark extends BenchmarkDefaults
 {
     /**
      * Records written and polled per invocation.
