@@ -1,6 +1,5 @@
 package org.kekbit.channel;
 
-import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 
@@ -9,8 +8,7 @@ import org.agrona.concurrent.AtomicBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.kekbit.codecs.channel.ChannelHeaderDecoder;
 
-import static org.agrona.BitUtil.SIZE_OF_INT;
-import static org.agrona.BitUtil.SIZE_OF_LONG;
+import static org.kekbit.channel.RecordDescriptor.littleEndian;
 
 /**
  * Layout of a channel file: a header, the data region holding the records, and a trailer.
@@ -58,20 +56,25 @@ import static org.agrona.BitUtil.SIZE_OF_LONG;
  *  |                      Creation Time Ms                         |
  *  |                                                               |
  *  +---------------------------------------------------------------+
- *  |                         Writer Pid                            |
+ *  |     Writer Pid (minus the resumer's pid during a take-over)   |
  *  |                                                               |
  *  +---------------------------------------------------------------+
- *  |                    Writer Start Time Ms                       |
+ *  |       Writer Start Ticks (clock ticks since boot, Linux)      |
  *  |                                                               |
  *  +---------------------------------------------------------------+
  *  |          Heartbeat Time Ms (kept fresh by the writer)         |
  *  |                                                               |
  *  +---------------------------------------------------------------+
+ *  |     Writer Namespace Id (boot id XOR pid namespace inode)     |
+ *  |                                                               |
+ *  +---------------------------------------------------------------+
  *  |                 Reserved up to 128 bytes                     ...
  *  +---------------------------------------------------------------+
  * </pre>
- * A header is trusted only once its format version is non-zero: the writer stores it last with release semantics
- * and readers load it with acquire semantics before they decode anything else.
+ * The offsets come from the generated codec; none is defined here. A header is trusted only once its format
+ * version is non-zero: the writer stores it last with release semantics and readers load it with acquire semantics
+ * before they decode anything else. Writer pid, start ticks and namespace id describe the writer's process and are
+ * read as one triple; {@link WriterLiveness} owns that protocol and every judgement of the writer's liveness.
  */
 public final class ChannelDescriptor
 {
@@ -83,7 +86,7 @@ public final class ChannelDescriptor
     /**
      * Version of the file format written by this library; readers refuse any other.
      */
-    public static final int FORMAT_VERSION = 1;
+    public static final int FORMAT_VERSION = 2;
 
     /**
      * File name suffix of a channel.
@@ -91,74 +94,9 @@ public final class ChannelDescriptor
     public static final String FILE_SUFFIX = ".kekbit";
 
     /**
-     * Offset of the signature.
-     */
-    public static final int SIGNATURE_OFFSET = 0;
-
-    /**
      * Length of the signature.
      */
-    public static final int SIGNATURE_LENGTH = 8;
-
-    /**
-     * Offset of the format version: 0 while the header is being written.
-     */
-    public static final int FORMAT_VERSION_OFFSET = SIGNATURE_OFFSET + SIGNATURE_LENGTH;
-
-    /**
-     * Offset of the header length, which is also the offset of the data region.
-     */
-    public static final int HEADER_LENGTH_OFFSET = FORMAT_VERSION_OFFSET + SIZE_OF_INT;
-
-    /**
-     * Offset of the channel id.
-     */
-    public static final int CHANNEL_ID_OFFSET = HEADER_LENGTH_OFFSET + SIZE_OF_INT;
-
-    /**
-     * Offset of the writer id.
-     */
-    public static final int WRITER_ID_OFFSET = CHANNEL_ID_OFFSET + SIZE_OF_LONG;
-
-    /**
-     * Offset of the capacity of the data region.
-     */
-    public static final int CAPACITY_OFFSET = WRITER_ID_OFFSET + SIZE_OF_LONG;
-
-    /**
-     * Offset of the maximum payload length of a record.
-     */
-    public static final int MAX_RECORD_LENGTH_OFFSET = CAPACITY_OFFSET + SIZE_OF_LONG;
-
-    /**
-     * Offset of the record alignment.
-     */
-    public static final int RECORD_ALIGNMENT_OFFSET = MAX_RECORD_LENGTH_OFFSET + SIZE_OF_INT;
-
-    /**
-     * Offset of the writer timeout.
-     */
-    public static final int TIMEOUT_OFFSET = RECORD_ALIGNMENT_OFFSET + SIZE_OF_INT;
-
-    /**
-     * Offset of the creation time.
-     */
-    public static final int CREATION_TIME_OFFSET = TIMEOUT_OFFSET + SIZE_OF_LONG;
-
-    /**
-     * Offset of the writer's process id.
-     */
-    public static final int WRITER_PID_OFFSET = CREATION_TIME_OFFSET + SIZE_OF_LONG;
-
-    /**
-     * Offset of the start time of the writer's process.
-     */
-    public static final int WRITER_START_TIME_OFFSET = WRITER_PID_OFFSET + SIZE_OF_LONG;
-
-    /**
-     * Offset of the writer's heartbeat time.
-     */
-    public static final int HEARTBEAT_TIME_OFFSET = WRITER_START_TIME_OFFSET + SIZE_OF_LONG;
+    public static final int SIGNATURE_LENGTH = ChannelHeaderDecoder.signatureLength();
 
     /**
      * Length of the header, a multiple of the cache line so the data region starts on one.
@@ -181,7 +119,12 @@ public final class ChannelDescriptor
     public static final int MAX_CAPACITY =
         (Integer.MAX_VALUE - HEADER_LENGTH - TRAILER_LENGTH) & ~(RecordDescriptor.ALIGNMENT - 1);
 
-    private static final boolean NATIVE_LITTLE_ENDIAN = ByteOrder.nativeOrder() == ByteOrder.LITTLE_ENDIAN;
+    // The few offsets that need atomic access, from the codec: the schema is the header's only layout.
+    private static final int FORMAT_VERSION_OFFSET = ChannelHeaderDecoder.formatVersionEncodingOffset();
+    private static final int WRITER_PID_OFFSET = ChannelHeaderDecoder.writerPidEncodingOffset();
+    private static final int WRITER_START_TICKS_OFFSET = ChannelHeaderDecoder.writerStartTicksEncodingOffset();
+    private static final int WRITER_NAMESPACE_ID_OFFSET = ChannelHeaderDecoder.writerNamespaceIdEncodingOffset();
+    private static final int HEARTBEAT_TIME_OFFSET = ChannelHeaderDecoder.heartbeatTimeMsEncodingOffset();
 
     private ChannelDescriptor()
     {
@@ -290,7 +233,8 @@ public final class ChannelDescriptor
     {
         final int length = header.capacity();
         final byte[] signature = new byte[SIGNATURE_LENGTH];
-        header.getBytes(0, signature, 0, Math.min(length, signature.length));
+        header.getBytes(ChannelHeaderDecoder.signatureEncodingOffset(), signature, 0,
+            Math.min(length, signature.length));
         final String actualSignature = new String(signature, 0, Math.min(length, signature.length),
             StandardCharsets.US_ASCII);
         if (!SIGNATURE.equals(actualSignature))
@@ -375,55 +319,6 @@ public final class ChannelDescriptor
     }
 
     /**
-     * Store the format version with release semantics, publishing a header written before it.
-     *
-     * @param buffer        over the file.
-     * @param formatVersion to store.
-     */
-    public static void formatVersionRelease(final AtomicBuffer buffer, final int formatVersion)
-    {
-        buffer.putIntRelease(FORMAT_VERSION_OFFSET, littleEndian(formatVersion));
-    }
-
-    /**
-     * Load the writer's process id with acquire semantics: negative, minus the resumer's pid, while a resumer takes
-     * the channel over.
-     *
-     * @param buffer over the file.
-     * @return the writer's pid.
-     */
-    public static long writerPidAcquire(final AtomicBuffer buffer)
-    {
-        return littleEndian(buffer.getLongAcquire(WRITER_PID_OFFSET));
-    }
-
-    /**
-     * Store the writer's process id with release semantics, publishing its start time stored before it.
-     *
-     * @param buffer    over the file.
-     * @param writerPid to store.
-     */
-    public static void writerPidRelease(final AtomicBuffer buffer, final long writerPid)
-    {
-        buffer.putLongRelease(WRITER_PID_OFFSET, littleEndian(writerPid));
-    }
-
-    /**
-     * Swap the writer's process id atomically: of several writers resuming a channel, exactly one succeeds.
-     *
-     * @param buffer            over the file, mapped read-write.
-     * @param expectedWriterPid the pid the caller saw.
-     * @param writerPid         to store.
-     * @return true when this caller stored it.
-     */
-    public static boolean writerPidCompareAndSet(
-        final AtomicBuffer buffer, final long expectedWriterPid, final long writerPid)
-    {
-        return buffer.compareAndSetLong(
-            WRITER_PID_OFFSET, littleEndian(expectedWriterPid), littleEndian(writerPid));
-    }
-
-    /**
      * Load the writer's heartbeat with acquire semantics.
      *
      * @param buffer over the file.
@@ -435,37 +330,72 @@ public final class ChannelDescriptor
     }
 
     /**
-     * Store the writer's heartbeat with release semantics.
-     *
-     * @param buffer          over the file.
-     * @param heartbeatTimeMs in epoch milliseconds.
+     * Store the format version with release semantics, publishing a header written before it.
      */
-    public static void heartbeatTimeMsRelease(final AtomicBuffer buffer, final long heartbeatTimeMs)
+    static void formatVersionRelease(final AtomicBuffer buffer, final int formatVersion)
+    {
+        buffer.putIntRelease(FORMAT_VERSION_OFFSET, littleEndian(formatVersion));
+    }
+
+    /**
+     * Load the writer's process id with acquire semantics: negative, minus the resumer's pid, while a resumer takes
+     * the channel over. Loaded before and after the start ticks and namespace id it publishes, to read them as a
+     * pair (see {@link WriterLiveness}).
+     */
+    static long writerPidAcquire(final AtomicBuffer buffer)
+    {
+        return littleEndian(buffer.getLongAcquire(WRITER_PID_OFFSET));
+    }
+
+    /**
+     * Load the writer's process id without ordering: the writer's own check that nobody took its channel over.
+     */
+    static long writerPid(final AtomicBuffer buffer)
+    {
+        return littleEndian(buffer.getLong(WRITER_PID_OFFSET));
+    }
+
+    /**
+     * Swap the writer's process id atomically (a full fence): of several resumers exactly one succeeds, and the
+     * final swap publishes the start ticks and namespace id stored before it.
+     */
+    static boolean writerPidCompareAndSet(final AtomicBuffer buffer, final long expectedWriterPid, final long writerPid)
+    {
+        return buffer.compareAndSetLong(WRITER_PID_OFFSET, littleEndian(expectedWriterPid), littleEndian(writerPid));
+    }
+
+    /**
+     * Load the start ticks of the writer's process with acquire semantics.
+     */
+    static long writerStartTicksAcquire(final AtomicBuffer buffer)
+    {
+        return littleEndian(buffer.getLongAcquire(WRITER_START_TICKS_OFFSET));
+    }
+
+    /**
+     * Load the writer's namespace id with acquire semantics.
+     */
+    static long writerNamespaceIdAcquire(final AtomicBuffer buffer)
+    {
+        return littleEndian(buffer.getLongAcquire(WRITER_NAMESPACE_ID_OFFSET));
+    }
+
+    /**
+     * Store the writer's process identity while its pid is the take-over mark: ordered before the pid's final
+     * compare-and-set.
+     */
+    static void writerProcessOrdered(final AtomicBuffer buffer, final long startTicks, final long namespaceId)
+    {
+        buffer.putLongRelease(WRITER_START_TICKS_OFFSET, littleEndian(startTicks));
+        buffer.putLongRelease(WRITER_NAMESPACE_ID_OFFSET, littleEndian(namespaceId));
+    }
+
+    /**
+     * Store the writer's heartbeat with release semantics.
+     */
+    static void heartbeatTimeMsRelease(final AtomicBuffer buffer, final long heartbeatTimeMs)
     {
         buffer.putLongRelease(HEARTBEAT_TIME_OFFSET, littleEndian(heartbeatTimeMs));
-    }
-
-    /**
-     * Convert between native order and the file's little endian order; the JIT folds it away on little endian
-     * machines. Atomic accessors have no byte order parameter, hence this.
-     *
-     * @param value in one order.
-     * @return the value in the other.
-     */
-    static int littleEndian(final int value)
-    {
-        return NATIVE_LITTLE_ENDIAN ? value : Integer.reverseBytes(value);
-    }
-
-    /**
-     * Convert between native order and the file's little endian order.
-     *
-     * @param value in one order.
-     * @return the value in the other.
-     */
-    static long littleEndian(final long value)
-    {
-        return NATIVE_LITTLE_ENDIAN ? value : Long.reverseBytes(value);
     }
 
     private static String hexHalf(final int half)

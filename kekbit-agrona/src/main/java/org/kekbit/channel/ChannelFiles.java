@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.MappedByteBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.FileAlreadyExistsException;
@@ -11,6 +12,7 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.FileAttribute;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -18,6 +20,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
+
+import org.agrona.concurrent.UnsafeBuffer;
 
 /**
  * File system operations behind creating and opening channels: exclusive creation, allocation and mapping.
@@ -34,6 +38,12 @@ final class ChannelFiles
     private static final AtomicLong TEMP_FILE_COUNTER = new AtomicLong();
 
     /**
+     * A temp file whose creator cannot be seen from here (another pid namespace) is taken for left behind once it
+     * has not changed for this long: creation writes it continuously.
+     */
+    static final long STALE_TEMP_FILE_MS = 60_000;
+
+    /**
      * Where {@link #preTouch(MappedByteBuffer, int, boolean)} publishes what it read, so the reads stay.
      */
     private static volatile int preTouchSink;
@@ -44,47 +54,48 @@ final class ChannelFiles
 
     /**
      * Unique name beside a channel's path for its creator to write it under:
-     * {@code <channel file>.<pid>.<counter>.<nanoTime>.tmp}, so that a file left by a creator that died names it.
+     * {@code <channel file>.<namespaceId hex>.<pid>.<startTicks>.<counter>.tmp}, so that a file left by a creator
+     * that died names it exactly, for {@link WriterLiveness#isCreatorAlive}.
      */
-    static Path tempPath(final Path path, final long pid)
+    static Path tempPath(final Path path, final ProcessIdentity creator)
     {
-        return path.resolveSibling(path.getFileName() + "." + pid + "." + TEMP_FILE_COUNTER.incrementAndGet() + "." +
-            System.nanoTime() + TEMP_SUFFIX);
+        return path.resolveSibling(path.getFileName() + "." + Long.toHexString(creator.namespaceId) + "." +
+            creator.pid + "." + creator.startTicks + "." + TEMP_FILE_COUNTER.incrementAndGet() + TEMP_SUFFIX);
     }
 
     /**
-     * Process id of the creator a temp file's name records.
+     * Creator a temp file's name records.
      *
-     * @return the pid, or -1 when the name is not one {@link #tempPath(Path, long)} makes.
+     * @return the creator, or null when the name is not one {@link #tempPath(Path, ProcessIdentity)} makes.
      */
-    static long tempFileCreatorPid(final String fileName)
+    static ProcessIdentity tempFileCreator(final String fileName)
     {
         final int channelSuffixIndex = fileName.indexOf(ChannelDescriptor.FILE_SUFFIX + ".");
         if (!fileName.endsWith(TEMP_SUFFIX) || channelSuffixIndex <= 0)
         {
-            return -1;
+            return null;
         }
 
         final String[] fields = fileName.substring(channelSuffixIndex + ChannelDescriptor.FILE_SUFFIX.length() + 1,
             fileName.length() - TEMP_SUFFIX.length()).split("\\.");
         try
         {
-            if (3 == fields.length)
+            if (4 == fields.length)
             {
-                Long.parseLong(fields[1]);
-                Long.parseLong(fields[2]);
-                return Long.parseLong(fields[0]);
+                Long.parseLong(fields[3]);
+                return new ProcessIdentity(
+                    Long.parseLong(fields[1]), Long.parseLong(fields[2]), Long.parseUnsignedLong(fields[0], 16));
             }
         }
         catch (final NumberFormatException ignore)
         {
             // not a temp file of ours
         }
-        return -1;
+        return null;
     }
 
     /**
-     * Delete the temp files under a root whose creator no longer runs.
+     * Delete the temp files under a root, in its channel folders, whose creator is gone.
      */
     static List<Path> deleteStaleTempFiles(final Path root)
     {
@@ -98,17 +109,7 @@ final class ChannelFiles
         {
             for (final Path folder : folders)
             {
-                try (DirectoryStream<Path> files = Files.newDirectoryStream(folder, "*" + TEMP_SUFFIX))
-                {
-                    for (final Path file : files)
-                    {
-                        final long pid = tempFileCreatorPid(file.getFileName().toString());
-                        if (pid > 0 && !isRunning(pid) && Files.deleteIfExists(file))
-                        {
-                            deleted.add(file);
-                        }
-                    }
-                }
+                deleteStaleTempFiles(folder, deleted);
             }
         }
         catch (final IOException ex)
@@ -117,6 +118,112 @@ final class ChannelFiles
         }
 
         return deleted;
+    }
+
+    /**
+     * Delete the temp files in one channel folder whose creator is gone; best effort, for a creation beside them.
+     */
+    static void deleteStaleTempFilesBeside(final Path channelPath)
+    {
+        try
+        {
+            deleteStaleTempFiles(channelPath.getParent(), new ArrayList<>());
+        }
+        catch (final IOException ignore)
+        {
+            // A folder that cannot be listed fails the creation itself with a clearer message.
+        }
+    }
+
+    private static void deleteStaleTempFiles(final Path folder, final List<Path> deleted) throws IOException
+    {
+        if (!Files.isDirectory(folder))
+        {
+            return;
+        }
+
+        try (DirectoryStream<Path> files = Files.newDirectoryStream(folder, "*" + TEMP_SUFFIX))
+        {
+            for (final Path file : files)
+            {
+                final ProcessIdentity creator = tempFileCreator(file.getFileName().toString());
+                if (null != creator && !WriterLiveness.isCreatorAlive(creator.pid, creator.startTicks,
+                    creator.namespaceId, lastModifiedMs(file), System.currentTimeMillis(), STALE_TEMP_FILE_MS) &&
+                    Files.deleteIfExists(file))
+                {
+                    deleted.add(file);
+                }
+            }
+        }
+    }
+
+    private static long lastModifiedMs(final Path file)
+    {
+        try
+        {
+            return Files.getLastModifiedTime(file).toMillis();
+        }
+        catch (final IOException ex)
+        {
+            return System.currentTimeMillis(); // it changed under us: taken for fresh
+        }
+    }
+
+    /**
+     * Identity of a file that all its links share: the file system's key (device and inode), or its real path where
+     * the file system has none.
+     */
+    static Object fileKey(final Path path)
+    {
+        try
+        {
+            final Object key = Files.readAttributes(path, BasicFileAttributes.class).fileKey();
+            return null != key ? key : path.toRealPath().toString();
+        }
+        catch (final IOException ex)
+        {
+            throw ioError("cannot read attributes of channel file " + path + ": " + ex, ex);
+        }
+    }
+
+    /**
+     * Delete a channel file after checking it is one, unless a writer of this JVM has it open.
+     */
+    static boolean deleteChannel(final Path path)
+    {
+        if (!Files.exists(path))
+        {
+            return false;
+        }
+        try (FileChannel channel = openForRead(path))
+        {
+            final ByteBuffer prefix = ByteBuffer.allocate(ChannelDescriptor.SIGNATURE_LENGTH);
+            final int length = readPrefix(channel, prefix);
+            final String signature = new String(prefix.array(), 0, length, StandardCharsets.US_ASCII);
+            if (!ChannelDescriptor.SIGNATURE.equals(signature))
+            {
+                throw new ChannelException(ChannelException.Reason.NOT_A_CHANNEL,
+                    "not a channel, not deleted: " + path);
+            }
+        }
+        catch (final IOException ex)
+        {
+            throw ioError("cannot read channel file " + path + ": " + ex, ex);
+        }
+        if (WriterLiveness.isOpenInThisJvm(fileKey(path)))
+        {
+            throw new ChannelException(ChannelException.Reason.WRITER_ACTIVE,
+                "a writer of this process has the channel open, not deleted: " + path);
+        }
+
+        try
+        {
+            return Files.deleteIfExists(path);
+        }
+        catch (final IOException ex)
+        {
+            throw ioError("cannot delete channel file " + path + ": " + ex, ex);
+        }
     }
 
     /**
@@ -168,6 +275,7 @@ final class ChannelFiles
         try
         {
             Files.createLink(path, tempPath);
+            forceFolderOnDisk(path.getParent());
         }
         catch (final FileAlreadyExistsException ex)
         {
@@ -184,17 +292,19 @@ final class ChannelFiles
     }
 
     /**
-     * Touch one byte per page so that the pages are mapped in before the first record needs them.
+     * Touch one byte per page from {@code from} to {@code to} so that the pages are mapped in before the first record
+     * needs them. The index is a long: an int would overflow past the end of a channel near
+     * {@link ChannelDescriptor#MAX_CAPACITY}.
      * <p>
      * The bytes read are summed into {@link #preTouchSink}: once C2 compiles this method it drops loads whose value
      * goes nowhere, and a read-only pre-touch then maps nothing in (1 fault instead of one per 16 pages).
      */
-    static void preTouch(final MappedByteBuffer buffer, final int from, final boolean write)
+    static void preTouch(final MappedByteBuffer buffer, final int from, final int to, final boolean write)
     {
-        final int limit = buffer.capacity();
         int sum = 0;
-        for (int i = from; i < limit; i += PAGE_STRIDE)
+        for (long index = from; index < to; index += PAGE_STRIDE)
         {
+            final int i = (int)index;
             final byte value = buffer.get(i);
             if (write)
             {
@@ -224,6 +334,33 @@ final class ChannelFiles
             }
         }
         return buffer.position();
+    }
+
+    /**
+     * Whether opening a channel file is worth trying now: false while there is no file, or while its header is still
+     * being written (format version 0), found without throwing, for waiting in a loop.
+     */
+    static boolean isReadyToOpen(final Path path)
+    {
+        if (!path.toFile().isFile())
+        {
+            return false;
+        }
+
+        final int prefixLength = ChannelDescriptor.SIGNATURE_LENGTH + Integer.BYTES;
+        try (FileChannel channel = FileChannel.open(path, StandardOpenOption.READ))
+        {
+            final ByteBuffer prefix = ByteBuffer.allocate(prefixLength);
+            final int length = readPrefix(channel, prefix);
+            final boolean isSignature = length >= ChannelDescriptor.SIGNATURE_LENGTH && ChannelDescriptor.SIGNATURE
+                .equals(new String(prefix.array(), 0, ChannelDescriptor.SIGNATURE_LENGTH, StandardCharsets.US_ASCII));
+            return !isSignature || (length == prefixLength &&
+                0 != ChannelDescriptor.formatVersionAcquire(new UnsafeBuffer(prefix.array())));
+        }
+        catch (final IOException ex)
+        {
+            return true; // let open report why
+        }
     }
 
     /**
@@ -293,11 +430,18 @@ final class ChannelFiles
         }
     }
 
-    private static boolean isRunning(final long pid)
+    /**
+     * Make a new link survive a power loss where the file system is on a disk: fsync the folder, as a journal must.
+     * On tmpfs there is nothing to flush.
+     */
+    private static void forceFolderOnDisk(final Path folder) throws IOException
     {
-        try (WriterProcess process = WriterProcess.find(pid, 0))
+        if (!"tmpfs".equals(Files.getFileStore(folder).type()))
         {
-            return null != process;
+            try (FileChannel channel = FileChannel.open(folder, StandardOpenOption.READ))
+            {
+                channel.force(true);
+            }
         }
     }
 

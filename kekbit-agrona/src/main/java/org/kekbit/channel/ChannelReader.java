@@ -11,9 +11,7 @@ import java.util.NoSuchElementException;
 import org.agrona.CloseHelper;
 import org.agrona.DirectBuffer;
 import org.agrona.IoUtil;
-import org.agrona.concurrent.EpochClock;
 import org.agrona.concurrent.IdleStrategy;
-import org.agrona.concurrent.SystemEpochClock;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.kekbit.codecs.channel.ChannelHeaderDecoder;
 
@@ -43,44 +41,35 @@ public final class ChannelReader implements AutoCloseable
 {
     private static final int CORRUPT = -1;
 
-    /**
-     * How often an idle reader asks the OS whether the writer's process still runs.
-     */
-    static final long PROCESS_CHECK_INTERVAL_MS = 10;
-
     private final UnsafeBuffer buffer;
     private final MappedByteBuffer mappedBuffer;
-    private final EpochClock epochClock;
     private final Path path;
+    private final Object fileKey;
     private final RecordView view = new RecordView();
     private final RecordIterator iterator = new RecordIterator();
     private final ChannelHeaderDecoder header = new ChannelHeaderDecoder();
-    private final boolean checkWriterProcess;
+    private final WriterLiveness writerLiveness;
     private final long channelId;
     private final int capacity;
     private final int maxRecordLength;
-    private final long timeoutMs;
-    private WriterProcess writerProcess;
-    private long writerPid;
-    private long lastProcessCheckMs = Long.MIN_VALUE / 2;
-    private boolean isWriterProcessGone;
     private int position;
+    private long stopHeader;
     private ChannelState endState = ChannelState.OPEN;
     private String corruption;
     private boolean isClosed;
 
-    private ChannelReader(final Context ctx, final MappedByteBuffer mappedBuffer, final ChannelHeaderDecoder valid)
+    private ChannelReader(
+        final Context ctx, final MappedByteBuffer mappedBuffer, final ChannelHeaderDecoder valid, final Object fileKey)
     {
         this.mappedBuffer = mappedBuffer;
         this.buffer = new UnsafeBuffer(mappedBuffer);
-        this.epochClock = ctx.epochClock();
-        this.path = ctx.file();
-        this.checkWriterProcess = ctx.checkWriterProcess();
+        this.path = ctx.path();
+        this.fileKey = fileKey;
         this.channelId = valid.channelId();
         this.capacity = (int)valid.capacity();
         this.maxRecordLength = valid.maxRecordLength();
-        this.timeoutMs = valid.timeoutMs();
         this.header.wrap(buffer, 0, ChannelHeaderDecoder.BLOCK_LENGTH, ChannelHeaderDecoder.SCHEMA_VERSION);
+        this.writerLiveness = new WriterLiveness(buffer, fileKey, valid.timeoutMs(), ctx.epochClock(), ctx.observer());
     }
 
     /**
@@ -93,7 +82,7 @@ public final class ChannelReader implements AutoCloseable
      */
     public static ChannelReader open(final Path file)
     {
-        return open(new Context().file(file));
+        return open(new Context().path(file));
     }
 
     /**
@@ -107,7 +96,7 @@ public final class ChannelReader implements AutoCloseable
     public static ChannelReader open(final Context ctx)
     {
         ctx.conclude();
-        final Path file = ctx.file();
+        final Path file = ctx.path();
         try (FileChannel fileChannel = ChannelFiles.openForRead(file))
         {
             final ByteBuffer headerBytes = ByteBuffer.allocateDirect(HEADER_LENGTH);
@@ -120,12 +109,10 @@ public final class ChannelReader implements AutoCloseable
             final MappedByteBuffer mappedBuffer = fileChannel.map(FileChannel.MapMode.READ_ONLY, 0, mappedLength);
             if (ctx.preTouch())
             {
-                ChannelFiles.preTouch(mappedBuffer, HEADER_LENGTH, false);
+                ChannelFiles.preTouch(mappedBuffer, HEADER_LENGTH, mappedBuffer.capacity(), false);
             }
 
-            final ChannelReader reader = new ChannelReader(ctx, mappedBuffer, valid);
-            reader.findWriterProcess();
-            return reader;
+            return new ChannelReader(ctx, mappedBuffer, valid, ChannelFiles.fileKey(file));
         }
         catch (final IOException ex)
         {
@@ -145,29 +132,33 @@ public final class ChannelReader implements AutoCloseable
      */
     public static ChannelReader awaitOpen(final Context ctx, final IdleStrategy idleStrategy, final long timeoutMs)
     {
+        ctx.conclude();
         final long startMs = ctx.epochClock().time(); // elapsed time, not a deadline: now + Long.MAX_VALUE overflows
         idleStrategy.reset();
-        while (true)
+        // Wait without exceptions: a missing or unready file is the expected state here, checked by a plain look.
+        while (!ChannelFiles.isReadyToOpen(ctx.path()))
         {
-            try
+            if (ctx.epochClock().time() - startMs >= timeoutMs)
             {
-                return open(ctx);
-            }
-            catch (final ChannelException ex)
-            {
-                final ChannelException.Reason reason = ex.reason();
-                if (reason != ChannelException.Reason.NOT_FOUND && reason != ChannelException.Reason.NOT_READY)
+                try
                 {
-                    throw ex;
+                    return open(ctx); // once, at the deadline: it names the cause
                 }
-                if (ctx.epochClock().time() - startMs >= timeoutMs)
+                catch (final ChannelException ex)
                 {
+                    final ChannelException.Reason reason = ex.reason();
+                    if (reason != ChannelException.Reason.NOT_FOUND && reason != ChannelException.Reason.NOT_READY)
+                    {
+                        throw ex;
+                    }
                     throw new ChannelException(ChannelException.Reason.TIMEOUT,
                         "channel not ready after " + timeoutMs + " ms: " + ex.getMessage(), ex);
                 }
             }
             idleStrategy.idle();
         }
+
+        return open(ctx);
     }
 
     /**
@@ -231,36 +222,20 @@ public final class ChannelReader implements AutoCloseable
      */
     public int blockPoll(final BlockHandler handler, final int blockLengthLimit)
     {
-        final int startPosition = this.position;
-        int position = startPosition;
-        // The header walk repeats poll's rather than calling peekRecordLength: that measured 5-10% slower at 32 B.
-        while (ChannelState.OPEN == endState)
+        if (ChannelState.OPEN != endState)
         {
-            final int recordOffset = HEADER_LENGTH + position;
-            final long header = RecordDescriptor.headerAcquire(buffer, recordOffset);
-            final int frameLength = RecordDescriptor.headerFrameLength(header);
-            if (0 == frameLength)
-            {
-                break;
-            }
+            return 0;
+        }
 
-            final int msgTypeId = RecordDescriptor.headerMsgTypeId(header);
-            final int alignedLength = checkedAlignedLength(position, frameLength, msgTypeId);
-            if (CORRUPT == alignedLength)
-            {
-                this.position = position; // where the end marker or the bad record lies, as poll leaves it
-                markEnd(frameLength, msgTypeId);
-                break;
-            }
-            if (position > startPosition && position - startPosition + alignedLength > blockLengthLimit)
-            {
-                break;
-            }
-            position += alignedLength;
+        final int startPosition = this.position;
+        final int position = walk(startPosition, blockLengthLimit);
+        this.position = position;
+        if (0 != stopHeader)
+        {
+            markEnd(stopHeader); // where the end marker or the bad record lies, as poll leaves it
         }
 
         final int length = position - startPosition;
-        this.position = position;
         if (length > 0)
         {
             handler.onBlock(buffer, HEADER_LENGTH + startPosition, length, startPosition);
@@ -270,9 +245,12 @@ public final class ChannelReader implements AutoCloseable
     }
 
     /**
-     * The records committed after this reader's position, as an iterator that never blocks: {@code hasNext()} is
-     * false when nothing more is committed yet, and may turn true later. The iterator and the view it hands out are
-     * reused: this returns the same iterator every time.
+     * The records committed after this reader's position, as an iterator that never blocks. At the live end,
+     * {@code hasNext()} is false when nothing more is committed yet and turns true once the writer commits again: an
+     * iterator that returned false is not finished, so loop over it again later (check {@link #state()} to know
+     * whether more can come). {@code hasNext()} is also false at an end marker or a bad record, which it reports in
+     * {@link #state()}. The iterator and the view it hands out are reused: this returns the same iterator every
+     * time, and a view is valid until the next call to {@code next()}.
      *
      * @return the iterator.
      */
@@ -283,26 +261,30 @@ public final class ChannelReader implements AutoCloseable
 
     /**
      * State of the channel at this reader's position. {@link ChannelState#ABANDONED} is reported only when nothing
-     * more is committed after the position and the writer is gone: its process has exited, or its heartbeat is
-     * older than the channel's timeout.
+     * more is committed after the position and the writer is not alive by the rule of {@code docs/format.md}: where
+     * this process can see the writer's process, that process has exited; otherwise its heartbeat is older than the
+     * channel's timeout. ABANDONED is not an end: it turns back to OPEN when a writer resumes the channel.
      *
      * @return the state.
+     * @throws IllegalStateException when the reader is closed.
      */
     public ChannelState state()
     {
+        if (isClosed)
+        {
+            throw new IllegalStateException("reader is closed");
+        }
         if (ChannelState.OPEN != endState)
         {
             return endState;
         }
-
-        if (!isWriterGone())
+        if (writerLiveness.isAlive())
         {
             return ChannelState.OPEN;
         }
 
         // The writer is gone, so nothing can appear after what is committed now: one more look decides.
-        return 0 == RecordDescriptor.frameLengthAcquire(buffer, HEADER_LENGTH + position) ?
-            ChannelState.ABANDONED : ChannelState.OPEN;
+        return walk(position, 0) == position && 0 == stopHeader ? ChannelState.ABANDONED : ChannelState.OPEN;
     }
 
     /**
@@ -328,11 +310,14 @@ public final class ChannelReader implements AutoCloseable
 
     /**
      * Move to a position the writer returned for a committed record, or 0. The records from the nearest known
-     * record boundary (this position when moving forward, otherwise 0) are walked to check it is one.
+     * record boundary (this position when moving forward, otherwise 0) are walked to check it is one. When an end
+     * marker lies at the position, the state says so at once ({@link ChannelState#CLOSED} or
+     * {@link ChannelState#FULL}).
      *
      * @param position to move to.
-     * @throws IllegalArgumentException when the position is not the end of a committed record.
-     * @throws IllegalStateException    when the reader is {@link ChannelState#CORRUPT}.
+     * @throws IllegalArgumentException when the position is not the end of a committed record, naming the end marker
+     *                                  or bad record header the walk stopped at.
+     * @throws IllegalStateException    when the reader is closed or {@link ChannelState#CORRUPT}.
      */
     public void seek(final long position)
     {
@@ -343,21 +328,26 @@ public final class ChannelReader implements AutoCloseable
                 "position out of range or misaligned: expected 0.." + capacity + ", actual=" + position);
         }
 
-        int boundary = position >= this.position ? this.position : 0;
-        int alignedLength = 0;
-        while (boundary < position && (alignedLength = peekRecordLength(boundary)) > 0)
+        final int target = (int)position;
+        int boundary = target >= this.position ? this.position : 0;
+        stopHeader = 0;
+        if (boundary < target)
         {
-            boundary += alignedLength;
+            boundary = walk(boundary, target - boundary);
         }
-
-        if (boundary != position)
+        if (boundary != target)
         {
             throw new IllegalArgumentException("not the end of a committed record: position=" + position +
-                (CORRUPT == alignedLength ? ", bad record header at position=" + boundary : ""));
+                (0 == stopHeader ? "" : ", the walk stopped at " + describe(stopHeader, boundary)));
         }
 
-        this.position = boundary;
+        this.position = target;
         this.endState = ChannelState.OPEN;
+        final long headerAtTarget = RecordDescriptor.headerAcquire(buffer, HEADER_LENGTH + target);
+        if (isEndMarker(headerAtTarget))
+        {
+            markEnd(headerAtTarget);
+        }
     }
 
     /**
@@ -370,13 +360,22 @@ public final class ChannelReader implements AutoCloseable
     public long seekToEnd()
     {
         checkUsable();
-        int alignedLength;
-        while ((alignedLength = peekRecordLength(position)) > 0)
-        {
-            position += alignedLength;
-        }
-
+        position = walk(position, Integer.MAX_VALUE);
         return position;
+    }
+
+    /**
+     * Move past every committed record and report what lies after them, for a resumer: OPEN when nothing is
+     * committed there, otherwise the end marker or bad record found, as poll would report it.
+     */
+    ChannelState scanToEnd()
+    {
+        seekToEnd();
+        if (0 != stopHeader)
+        {
+            markEnd(stopHeader);
+        }
+        return endState;
     }
 
     /**
@@ -390,7 +389,8 @@ public final class ChannelReader implements AutoCloseable
     }
 
     /**
-     * Decoder over the channel's header, to read fields such as the writer id or creation time.
+     * Decoder over the channel's header, to read fields such as the writer id or creation time. Once the reader is
+     * closed it decodes a copy of the header as it was at close.
      *
      * @return the decoder, reused.
      */
@@ -440,20 +440,22 @@ public final class ChannelReader implements AutoCloseable
     }
 
     /**
-     * Unmap the file. Polling a closed reader delivers nothing. Idempotent.
+     * Unmap the file. Polling a closed reader delivers nothing; {@link #state()} and seeking throw
+     * {@link IllegalStateException}. Idempotent.
      */
     public void close()
     {
         if (!isClosed)
         {
             isClosed = true;
-            if (ChannelState.OPEN == endState)
-            {
-                endState = ChannelState.CLOSED; // so no read of the unmapped memory can follow
-            }
+            endState = ChannelState.CLOSED; // poll and the iterator stop here; state() throws for a closed reader
+            // The header decoder must not read unmapped memory: it keeps decoding a copy.
+            final UnsafeBuffer headerCopy = new UnsafeBuffer(new byte[HEADER_LENGTH]);
+            headerCopy.putBytes(0, buffer, 0, HEADER_LENGTH);
+            header.wrap(headerCopy, 0, ChannelHeaderDecoder.BLOCK_LENGTH, ChannelHeaderDecoder.SCHEMA_VERSION);
             buffer.wrap(0, 0);
             IoUtil.unmap(mappedBuffer);
-            CloseHelper.quietClose(writerProcess);
+            CloseHelper.quietClose(writerLiveness);
         }
     }
 
@@ -476,16 +478,53 @@ public final class ChannelReader implements AutoCloseable
     }
 
     /**
-     * Length of the committed record at a position, without changing state.
+     * The one header walk, behind blockPoll, the iterator, seek, seekToEnd and state (poll keeps an inline copy of
+     * its loop body, measured faster at 32 B): from a record boundary over whole committed and checked records, at
+     * most {@code maxBytes} of them but always the first. Sets {@link #stopHeader} to the header it stopped at when
+     * that is an end marker or a bad header, otherwise to 0 (nothing committed there yet, or the limit).
      *
-     * @return the aligned length, 0 when nothing is committed, {@link #CORRUPT} for an end marker or a bad header.
+     * @return the position it stopped at.
      */
-    private int peekRecordLength(final int position)
+    private int walk(final int from, final int maxBytes)
     {
-        final long header = RecordDescriptor.headerAcquire(buffer, HEADER_LENGTH + position);
-        final int frameLength = RecordDescriptor.headerFrameLength(header);
-        return 0 == frameLength ?
-            0 : checkedAlignedLength(position, frameLength, RecordDescriptor.headerMsgTypeId(header));
+        final UnsafeBuffer buffer = this.buffer;
+        int position = from;
+        while (true)
+        {
+            final long header = RecordDescriptor.headerAcquire(buffer, HEADER_LENGTH + position);
+            final int frameLength = RecordDescriptor.headerFrameLength(header);
+            if (0 == frameLength)
+            {
+                stopHeader = 0;
+                return position;
+            }
+
+            final int msgTypeId = RecordDescriptor.headerMsgTypeId(header);
+            final int alignedLength = checkedAlignedLength(position, frameLength, msgTypeId);
+            if (CORRUPT == alignedLength)
+            {
+                stopHeader = header;
+                return position;
+            }
+            if (position > from && position - from + alignedLength > maxBytes)
+            {
+                stopHeader = 0;
+                return position;
+            }
+            position += alignedLength;
+        }
+    }
+
+    private static boolean isEndMarker(final long header)
+    {
+        final int msgTypeId = RecordDescriptor.headerMsgTypeId(header);
+        return RecordDescriptor.HEADER_LENGTH == RecordDescriptor.headerFrameLength(header) &&
+            (CLOSED_MSG_TYPE_ID == msgTypeId || FULL_MSG_TYPE_ID == msgTypeId);
+    }
+
+    private void markEnd(final long header)
+    {
+        markEnd(RecordDescriptor.headerFrameLength(header), RecordDescriptor.headerMsgTypeId(header));
     }
 
     private void markEnd(final int frameLength, final int msgTypeId)
@@ -506,38 +545,23 @@ public final class ChannelReader implements AutoCloseable
         }
     }
 
-    private boolean isWriterGone()
+    private String describe(final long header, final int position)
     {
-        final long nowMs = epochClock.time();
-        if (nowMs - ChannelDescriptor.heartbeatTimeMsAcquire(buffer) > timeoutMs)
+        if (isEndMarker(header))
         {
-            return true;
+            return "end marker " + (CLOSED_MSG_TYPE_ID == RecordDescriptor.headerMsgTypeId(header) ?
+                ChannelState.CLOSED : ChannelState.FULL) + " at position=" + position;
         }
-
-        if (!checkWriterProcess)
-        {
-            return false;
-        }
-
-        // Asking the OS costs system calls: an idle reader polling in a loop asks at most once per interval.
-        if (nowMs - lastProcessCheckMs >= PROCESS_CHECK_INTERVAL_MS || nowMs < lastProcessCheckMs)
-        {
-            lastProcessCheckMs = nowMs;
-            if (header.writerPid() != writerPid)
-            {
-                findWriterProcess(); // a new writer took the channel over
-            }
-            isWriterProcessGone = null == writerProcess || !writerProcess.isAlive();
-        }
-
-        return isWriterProcessGone;
+        return "bad record header at position=" + position + ": frameLength=" +
+            RecordDescriptor.headerFrameLength(header) + ", msgTypeId=" + RecordDescriptor.headerMsgTypeId(header);
     }
 
-    private void findWriterProcess()
+    /**
+     * Identity of the channel file, shared by all its links.
+     */
+    Object fileKey()
     {
-        CloseHelper.quietClose(writerProcess);
-        writerPid = header.writerPid();
-        writerProcess = checkWriterProcess ? WriterProcess.find(writerPid, header.writerStartTimeMs()) : null;
+        return fileKey;
     }
 
     private void checkUsable()
@@ -560,23 +584,16 @@ public final class ChannelReader implements AutoCloseable
             {
                 return false;
             }
-
-            final int recordOffset = HEADER_LENGTH + position;
-            final long header = RecordDescriptor.headerAcquire(buffer, recordOffset);
-            final int frameLength = RecordDescriptor.headerFrameLength(header);
-            if (0 == frameLength)
+            if (walk(position, 0) > position)
             {
-                return false;
+                return true;
+            }
+            if (0 != stopHeader)
+            {
+                markEnd(stopHeader);
             }
 
-            final int msgTypeId = RecordDescriptor.headerMsgTypeId(header);
-            if (CORRUPT == checkedAlignedLength(position, frameLength, msgTypeId))
-            {
-                markEnd(frameLength, msgTypeId);
-                return false;
-            }
-
-            return true;
+            return false;
         }
 
         public RecordView next()
@@ -596,156 +613,28 @@ public final class ChannelReader implements AutoCloseable
     }
 
     /**
-     * Configuration of a reader.
+     * Configuration of a reader: the shared fields of {@link ChannelContext}; readers do not pre-touch by default.
      */
-    public static final class Context
+    public static final class Context extends ChannelContext<Context>
     {
-        private Path file;
-        private Path root;
-        private long channelId;
-        private boolean isChannelIdSet;
-        private EpochClock epochClock = SystemEpochClock.INSTANCE;
-        private boolean checkWriterProcess = true;
-        private boolean preTouch;
+        /**
+         * A context with the defaults.
+         */
+        public Context()
+        {
+            super(false);
+        }
 
         /**
          * Validate the configuration; called by {@link ChannelReader#open(Context)}.
          *
          * @return this for a fluent API.
-         * @throws IllegalArgumentException when neither a file nor a channel id was set.
+         * @throws IllegalArgumentException when neither a path nor a channel id was set.
          */
         public Context conclude()
         {
-            if (null == file)
-            {
-                if (!isChannelIdSet)
-                {
-                    throw new IllegalArgumentException("either file or channelId must be set");
-                }
-                file = ChannelDescriptor.channelPath(
-                    null == root ? ChannelWriter.Context.defaultRoot() : root, channelId);
-            }
-            if (null == epochClock)
-            {
-                throw new IllegalArgumentException("epochClock must not be null");
-            }
-
+            concludePath();
             return this;
-        }
-
-        /**
-         * File of the channel; takes precedence over root and channel id.
-         *
-         * @param file of the channel.
-         * @return this for a fluent API.
-         */
-        public Context file(final Path file)
-        {
-            this.file = file;
-            return this;
-        }
-
-        /**
-         * File of the channel.
-         *
-         * @return the file, or null before {@link #conclude()} when none was set.
-         */
-        public Path file()
-        {
-            return file;
-        }
-
-        /**
-         * Folder holding the channels, used with {@link #channelId(long)}; the writer's default when not set.
-         *
-         * @param root folder.
-         * @return this for a fluent API.
-         */
-        public Context root(final Path root)
-        {
-            this.root = root;
-            return this;
-        }
-
-        /**
-         * Id of the channel, used with {@link #root(Path)} to find its file.
-         *
-         * @param channelId of the channel.
-         * @return this for a fluent API.
-         */
-        public Context channelId(final long channelId)
-        {
-            this.channelId = channelId;
-            this.isChannelIdSet = true;
-            return this;
-        }
-
-        /**
-         * Clock to judge the writer's heartbeat by.
-         *
-         * @param epochClock to use.
-         * @return this for a fluent API.
-         */
-        public Context epochClock(final EpochClock epochClock)
-        {
-            this.epochClock = epochClock;
-            return this;
-        }
-
-        /**
-         * Clock to judge the writer's heartbeat by.
-         *
-         * @return the clock.
-         */
-        public EpochClock epochClock()
-        {
-            return epochClock;
-        }
-
-        /**
-         * Whether to take the writer for gone as soon as its process has exited, before its heartbeat times out.
-         * On by default; turn it off when the writer runs in another pid namespace (another container or host).
-         *
-         * @param checkWriterProcess true to check the writer's process.
-         * @return this for a fluent API.
-         */
-        public Context checkWriterProcess(final boolean checkWriterProcess)
-        {
-            this.checkWriterProcess = checkWriterProcess;
-            return this;
-        }
-
-        /**
-         * Whether the writer's process is checked.
-         *
-         * @return true when checked.
-         */
-        public boolean checkWriterProcess()
-        {
-            return checkWriterProcess;
-        }
-
-        /**
-         * Whether to map every page of the channel in at open, so that reading never stalls on a page fault.
-         * Off by default.
-         *
-         * @param preTouch true to touch every page at open.
-         * @return this for a fluent API.
-         */
-        public Context preTouch(final boolean preTouch)
-        {
-            this.preTouch = preTouch;
-            return this;
-        }
-
-        /**
-         * Whether every page is touched at open.
-         *
-         * @return true when pages are touched at open.
-         */
-        public boolean preTouch()
-        {
-            return preTouch;
         }
     }
 }

@@ -17,23 +17,33 @@ import org.agrona.concurrent.EpochClock;
  * }
  * }</pre>
  * When nothing is left to read, the agent looks at the channel's state at most once per millisecond of the given
- * clock (a liveness check may cost a system call). Once the channel has ended (CLOSED, FULL, ABANDONED or CORRUPT)
- * it ends: it throws an expected {@link AgentTerminationException}, which stops an {@code AgentRunner} or
- * {@code AgentInvoker} cleanly without reporting an error, or, when built not to terminate, it stays idle so the
- * other agents of a {@code CompositeAgent} go on. {@link #endState()} tells how the channel ended. Closing the agent
- * closes the reader.
+ * clock (a liveness check may cost a system call). Once the channel has ended (CLOSED, FULL or CORRUPT) it ends: it
+ * throws an expected {@link AgentTerminationException}, which stops an {@code AgentRunner} or {@code AgentInvoker}
+ * cleanly without reporting an error, or, when built not to terminate, it stays idle so the other agents of a
+ * {@code CompositeAgent} go on. {@link #endState()} tells how the channel ended. Closing the agent closes the reader.
+ * <p>
+ * {@link ChannelState#ABANDONED} is not an end: the agent keeps following, so it reads on when a writer resumes the
+ * channel, for at most {@code maxAbandonedMs} of the clock in a row; after that it ends with ABANDONED. The default
+ * follows for ever; 0 ends at the first ABANDONED.
  * <p>
  * Not threadsafe: it runs on the thread of its duty cycle.
  */
 public final class ChannelReaderAgent implements Agent
 {
+    /**
+     * Follow an abandoned channel for ever, waiting for a writer to resume it.
+     */
+    public static final long FOLLOW_FOREVER = Long.MAX_VALUE;
+
     private final ChannelReader reader;
     private final RecordHandler handler;
     private final EpochClock epochClock;
     private final String roleName;
     private final int pollLimit;
     private final boolean terminateOnEnd;
+    private final long maxAbandonedMs;
     private long lastStateCheckMs = Long.MIN_VALUE;
+    private long abandonedSinceMs = Long.MIN_VALUE;
     private ChannelState endState;
 
     /**
@@ -47,7 +57,7 @@ public final class ChannelReaderAgent implements Agent
     public ChannelReaderAgent(
         final ChannelReader reader, final RecordHandler handler, final int pollLimit, final EpochClock epochClock)
     {
-        this(reader, handler, pollLimit, epochClock, true);
+        this(reader, handler, pollLimit, epochClock, true, FOLLOW_FOREVER);
     }
 
     /**
@@ -67,6 +77,34 @@ public final class ChannelReaderAgent implements Agent
         final EpochClock epochClock,
         final boolean terminateOnEnd)
     {
+        this(reader, handler, pollLimit, epochClock, terminateOnEnd, FOLLOW_FOREVER);
+    }
+
+    /**
+     * Construct an agent that follows an abandoned channel for a bounded time.
+     *
+     * @param reader         to poll; closed with the agent.
+     * @param handler        for the records.
+     * @param pollLimit      of records per duty cycle.
+     * @param epochClock     to pace state checks with.
+     * @param terminateOnEnd true to throw an expected {@link AgentTerminationException} when the channel ends,
+     *                       false to stay idle.
+     * @param maxAbandonedMs how long the channel may stay ABANDONED before the agent ends with it:
+     *                       {@link #FOLLOW_FOREVER}, or 0 to end at once.
+     */
+    public ChannelReaderAgent(
+        final ChannelReader reader,
+        final RecordHandler handler,
+        final int pollLimit,
+        final EpochClock epochClock,
+        final boolean terminateOnEnd,
+        final long maxAbandonedMs)
+    {
+        if (maxAbandonedMs < 0)
+        {
+            throw new IllegalArgumentException("maxAbandonedMs must not be negative: maxAbandonedMs=" + maxAbandonedMs);
+        }
+        this.maxAbandonedMs = maxAbandonedMs;
         if (pollLimit <= 0)
         {
             throw new IllegalArgumentException("pollLimit must be positive: pollLimit=" + pollLimit);
@@ -100,7 +138,7 @@ public final class ChannelReaderAgent implements Agent
             {
                 lastStateCheckMs = nowMs;
                 final ChannelState state = reader.state();
-                if (state.isEnd())
+                if (isEnd(state, nowMs))
                 {
                     endState = state;
                     if (terminateOnEnd)
@@ -112,6 +150,21 @@ public final class ChannelReaderAgent implements Agent
         }
 
         return workCount;
+    }
+
+    private boolean isEnd(final ChannelState state, final long nowMs)
+    {
+        if (ChannelState.ABANDONED != state)
+        {
+            abandonedSinceMs = Long.MIN_VALUE;
+            return state.isEnd();
+        }
+        if (Long.MIN_VALUE == abandonedSinceMs)
+        {
+            abandonedSinceMs = nowMs;
+        }
+
+        return nowMs - abandonedSinceMs >= maxAbandonedMs;
     }
 
     /**

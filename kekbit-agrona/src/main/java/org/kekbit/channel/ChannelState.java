@@ -21,8 +21,9 @@ public enum ChannelState
     FULL,
 
     /**
-     * The reader read everything committed and the writer is gone without closing: its process has exited or its
-     * heartbeat is older than the channel's timeout.
+     * The reader read everything committed and the writer is gone without closing: its process has exited or, where
+     * its process cannot be seen, its heartbeat is older than the channel's timeout. Not an end: a writer may resume
+     * the channel, and the state turns back to {@link #OPEN}.
      */
     ABANDONED,
 
@@ -32,13 +33,24 @@ public enum ChannelState
     CORRUPT;
 
     /**
-     * Whether no record can follow in this state, so a reader may stop polling. {@link #ABANDONED} counts as an end:
-     * a writer restarted on the channel would be a new writer the reader may choose to follow.
+     * Whether no record can ever follow in this state: {@link #CLOSED}, {@link #FULL} and {@link #CORRUPT}.
+     * {@link #ABANDONED} is not an end, as a writer may resume the channel; a follower decides how long to wait for
+     * one (see {@link ChannelReaderAgent}).
      *
-     * @return true for every state but {@link #OPEN}.
+     * @return true for CLOSED, FULL and CORRUPT.
      */
     public boolean isEnd()
     {
-        return this != OPEN;
+        return CLOSED == this || FULL == this || CORRUPT == this;
+    }
+
+    /**
+     * Whether a reader in this state has nothing to read now and no live writer: an end, or ABANDONED.
+     *
+     * @return true for every state but {@link #OPEN}.
+     */
+    public boolean isEndOrAbandoned()
+    {
+        return OPEN != this;
     }
 }

@@ -1,13 +1,8 @@
 package org.kekbit.channel;
 
-import java.io.File;
-import java.io.IOException;
 import java.nio.MappedByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.Paths;
-import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermission;
 import java.util.EnumSet;
 import java.util.List;
@@ -16,10 +11,9 @@ import java.util.Set;
 import org.agrona.DirectBuffer;
 import org.agrona.IoUtil;
 import org.agrona.concurrent.Agent;
+import org.agrona.concurrent.AtomicBuffer;
 import org.agrona.concurrent.EpochClock;
-import org.agrona.concurrent.SystemEpochClock;
 import org.agrona.concurrent.UnsafeBuffer;
-import org.kekbit.codecs.channel.ChannelHeaderDecoder;
 import org.kekbit.codecs.channel.ChannelHeaderEncoder;
 
 import static org.kekbit.channel.ChannelDescriptor.HEADER_LENGTH;
@@ -40,9 +34,11 @@ import static org.kekbit.channel.RecordDescriptor.FULL_MSG_TYPE_ID;
  *     writer.doWork(); // or let an AgentRunner, AgentInvoker or CompositeAgent run it
  * }
  * }</pre>
- * The writer is an {@link Agent}: its {@link #doWork()} keeps the heartbeat fresh so readers can tell an idle writer
- * from a dead one. Run it in the same duty cycle as the code that writes, for example in a
- * {@link org.agrona.concurrent.CompositeAgent} with the producing agent.
+ * The writer is an {@link Agent}: its {@link #doWork()} keeps the heartbeat fresh. Readers and resumers that share
+ * the writer's pid namespace judge it by its process, so an idle writer that never runs its duty cycle stays alive
+ * to them; those in another pid namespace (another container or host) judge it by its heartbeat, so there a writer
+ * must run {@code doWork()} at least every {@code timeoutMs / 2}. Run it in the same duty cycle as the code that
+ * writes, for example in a {@link org.agrona.concurrent.CompositeAgent} with the producing agent.
  * <p>
  * Not threadsafe: one thread writes, claims, commits, runs the duty cycle and closes.
  */
@@ -63,37 +59,64 @@ public final class ChannelWriter implements Agent, AutoCloseable
      */
     public static final long CHANNEL_CLOSED = -3;
 
-    private final UnsafeBuffer buffer;
+    /**
+     * Another writer took the channel over, so this one must stop: its heartbeat had gone older than the timeout
+     * for a resumer that could not see its process (another pid namespace). Nothing more is written, not even an
+     * end marker on close.
+     */
+    public static final long CHANNEL_TAKEN_OVER = -4;
+
+    /**
+     * The heartbeat is stamped this many times per timeout, as Aeron keeps a client alive every 500 ms of a 10 s
+     * timeout: often enough that one late duty cycle is not taken for death, rarely enough to let an idle duty cycle
+     * back off.
+     */
+    static final int HEARTBEATS_PER_TIMEOUT = 20;
+
+    private final AtomicBuffer buffer;
     private final MappedByteBuffer mappedBuffer;
     private final EpochClock epochClock;
     private final Path path;
+    private final Object fileKey;
     private final String roleName;
     private final long channelId;
+    private final long ownPid;
+    private final long heartbeatIntervalMs;
     private final int capacity;
     private final int maxRecordLength;
     private int position;
     private int forcedPosition;
     private boolean isHeaderForced;
+    private boolean isClosed;
     private long heartbeatTimeMs;
     private long endCode;
     private RecordClaim claim;
     private boolean isClaimOutstanding;
 
-    private ChannelWriter(
-        final Context ctx,
+    ChannelWriter(
+        final AtomicBuffer buffer,
         final MappedByteBuffer mappedBuffer,
+        final Path path,
+        final Object fileKey,
+        final EpochClock epochClock,
+        final long channelId,
+        final long ownPid,
         final int capacity,
         final int maxRecordLength,
+        final long timeoutMs,
         final int position,
         final long heartbeatTimeMs)
     {
+        this.buffer = buffer;
         this.mappedBuffer = mappedBuffer;
-        this.buffer = new UnsafeBuffer(mappedBuffer);
-        this.epochClock = ctx.epochClock();
-        this.path = ctx.path();
-        this.channelId = ctx.channelId();
+        this.path = path;
+        this.fileKey = fileKey;
+        this.epochClock = epochClock;
+        this.channelId = channelId;
+        this.ownPid = ownPid;
         this.capacity = capacity;
         this.maxRecordLength = maxRecordLength;
+        this.heartbeatIntervalMs = Math.max(1, timeoutMs / HEARTBEATS_PER_TIMEOUT);
         this.position = position;
         this.forcedPosition = 0; // a resumed writer cannot know what the dead one forced: its first force covers all
         this.heartbeatTimeMs = heartbeatTimeMs;
@@ -103,7 +126,8 @@ public final class ChannelWriter implements Agent, AutoCloseable
     /**
      * Create a channel and its writer. Creation is exclusive: when a file exists at the channel's path, or another
      * creator wins a race for it, this fails and leaves that file alone. Every byte of the file is allocated here,
-     * so a full disk fails here rather than later.
+     * so a full disk fails here rather than later. Temp files that creators killed mid-creation left beside the
+     * channel are deleted first (see {@link #deleteStaleTempFiles(Path)}).
      *
      * @param ctx configuration, concluded by this call.
      * @return the writer of the new channel.
@@ -118,30 +142,38 @@ public final class ChannelWriter implements Agent, AutoCloseable
         {
             throw new ChannelException(ChannelException.Reason.ALREADY_EXISTS, "channel already exists: " + path);
         }
+        ChannelFiles.deleteStaleTempFilesBeside(path);
 
-        final long pid = WriterProcess.currentPid();
-        final Path tempPath = ChannelFiles.tempPath(path, pid);
+        final ProcessIdentity self = ProcessIdentity.CURRENT;
+        final Path tempPath = ChannelFiles.tempPath(path, self);
         final MappedByteBuffer mappedBuffer = ChannelFiles.createAndMapTemp(
             tempPath, ChannelDescriptor.fileLength(ctx.capacity()), ctx.filePermissions());
+        Object fileKey = null;
         try
         {
+            fileKey = ChannelFiles.fileKey(tempPath); // a hard link keeps it: registered before anyone can see it
+            WriterLiveness.registerOpenWriter(fileKey);
             final long creationTimeMs = ctx.epochClock().time();
             final UnsafeBuffer buffer = new UnsafeBuffer(mappedBuffer);
-            writeHeader(buffer, ctx, pid, creationTimeMs);
+            writeHeader(buffer, ctx, self, creationTimeMs);
             if (ctx.preTouch())
             {
-                ChannelFiles.preTouch(mappedBuffer, HEADER_LENGTH, true);
+                ChannelFiles.preTouch(mappedBuffer, HEADER_LENGTH, mappedBuffer.capacity(), true);
             }
             // Pre-touching a large channel takes a while: readers must not find the new writer's heartbeat stale.
             final long heartbeatTimeMs = Math.max(creationTimeMs, ctx.epochClock().time());
             ChannelDescriptor.heartbeatTimeMsRelease(buffer, heartbeatTimeMs);
             ChannelFiles.publish(tempPath, path);
 
-            return new ChannelWriter(
-                ctx, mappedBuffer, (int)ctx.capacity(), ctx.maxRecordLength(), 0, heartbeatTimeMs);
+            return new ChannelWriter(buffer, mappedBuffer, path, fileKey, ctx.epochClock(), ctx.channelId(),
+                self.pid, (int)ctx.capacity(), ctx.maxRecordLength(), ctx.timeoutMs(), 0, heartbeatTimeMs);
         }
         catch (final RuntimeException ex)
         {
+            if (null != fileKey)
+            {
+                WriterLiveness.unregisterOpenWriter(fileKey);
+            }
             IoUtil.unmap(mappedBuffer);
             ChannelFiles.deleteQuietly(tempPath);
             throw ex;
@@ -151,15 +183,18 @@ public final class ChannelWriter implements Agent, AutoCloseable
     /**
      * Carry on writing an abandoned channel after its last committed record, for a writer restarted after a crash.
      * The channel keeps its shape: capacity, maximum record length, timeout and writer id come from its header, not
-     * from the context. Resuming succeeds only when the previous writer is gone: its process has exited (or, when
-     * it was this process, its heartbeat is older than the timeout). Of several resumers racing for the channel,
-     * exactly one wins, in this process or another: the writer's pid is swapped for minus the resumer's with a
-     * compare-and-set on the shared mapping, which marks the channel as being taken over until the resumer's own
-     * pid is stored (a resumer that dies meanwhile is taken over from in turn). Whatever a dead
-     * writer left past its last committed record (an uncommitted claim) is zeroed before writing resumes, and readers
-     * that reported {@link ChannelState#ABANDONED} see the channel {@link ChannelState#OPEN} again.
+     * from the context, which only says where the channel is, the clock and pre-touch.
+     * <p>
+     * Resuming never takes a channel from a live writer, judged by the one rule of the format
+     * (docs/format.md, "Is the writer alive?"): a writer open in this JVM blocks it; where this process can see the
+     * writer's process (same boot and pid namespace), that process must have exited; otherwise the writer's
+     * heartbeat must be older than the timeout. Of several resumers racing for the channel exactly one wins, in this
+     * process or another: the writer's pid is swapped for minus the resumer's with a compare-and-set, a mark that
+     * holds until the resumer publishes its own pid. Whatever a dead writer left past its last committed record (an
+     * uncommitted claim) is zeroed before writing resumes, and readers that reported {@link ChannelState#ABANDONED}
+     * see the channel {@link ChannelState#OPEN} again.
      *
-     * @param ctx configuration: the channel's root and id (or path), clock and pre-touch.
+     * @param ctx where the channel is, the clock and pre-touch; its other fields are not used.
      * @return the writer, positioned after the last committed record.
      * @throws ChannelException with {@link ChannelException.Reason#WRITER_ACTIVE} when the previous writer lives
      *                          or another resumer won, {@link ChannelException.Reason#ENDED} when the channel was
@@ -168,70 +203,17 @@ public final class ChannelWriter implements Agent, AutoCloseable
      */
     public static ChannelWriter resume(final Context ctx)
     {
-        ctx.conclude();
-        final Path path = ctx.path();
-        try (ChannelReader reader = ChannelReader.open(
-            new ChannelReader.Context().file(path).checkWriterProcess(false));
-            FileChannel fileChannel = FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE))
-        {
-            final ChannelHeaderDecoder header = reader.header();
-            final long fileLength = ChannelDescriptor.fileLength(reader.capacity());
-            final MappedByteBuffer mappedBuffer = fileChannel.map(FileChannel.MapMode.READ_WRITE, 0, fileLength);
-            final UnsafeBuffer buffer = new UnsafeBuffer(mappedBuffer);
-            final long currentPid = WriterProcess.currentPid();
-            long previousPid = 0;
-            boolean isTakenOver = false;
-            try
-            {
-                final long nowMs = ctx.epochClock().time();
-                previousPid = takeOver(buffer, header, currentPid, nowMs, path);
-                isTakenOver = true;
-                final int position = (int)reader.seekToEnd();
-                checkResumable(reader, path);
-
-                // Only one claim is ever outstanding, so a dead writer's leftovers lie within one maximum record.
-                final int leftoverEnd = (int)Math.min(ChannelDescriptor.fileLength(reader.capacity()),
-                    (long)HEADER_LENGTH + position + RecordDescriptor.alignedLength(
-                    RecordDescriptor.frameLength(reader.maxRecordLength())));
-                buffer.setMemory(HEADER_LENGTH + position, leftoverEnd - HEADER_LENGTH - position, (byte)0);
-                if (ctx.preTouch())
-                {
-                    ChannelFiles.preTouch(mappedBuffer, HEADER_LENGTH + position, true);
-                }
-
-                // Clearing and pre-touching take a while: readers must not find the new writer's heartbeat stale.
-                final long heartbeatTimeMs = Math.max(
-                    Math.max(nowMs, ctx.epochClock().time()), ChannelDescriptor.heartbeatTimeMsAcquire(buffer) + 1);
-                ChannelDescriptor.heartbeatTimeMsRelease(buffer, heartbeatTimeMs);
-                new ChannelHeaderEncoder().wrap(buffer, 0).writerStartTimeMs(WriterProcess.currentStartTimeMs());
-                ChannelDescriptor.writerPidRelease(buffer, currentPid); // ends the take-over
-
-                return new ChannelWriter(
-                    ctx, mappedBuffer, reader.capacity(), reader.maxRecordLength(), position, heartbeatTimeMs);
-            }
-            catch (final RuntimeException ex)
-            {
-                if (isTakenOver)
-                {
-                    // Give the channel back as it was, so that the next resumer is told why, not WRITER_ACTIVE.
-                    ChannelDescriptor.writerPidCompareAndSet(buffer, -currentPid, previousPid);
-                }
-                IoUtil.unmap(mappedBuffer);
-                throw ex;
-            }
-        }
-        catch (final IOException ex)
-        {
-            throw ChannelFiles.ioError("cannot resume channel " + path + ": " + ex, ex);
-        }
+        return ChannelTakeover.resume(ctx);
     }
 
     /**
      * Delete the temp files that creators left under a root when they died before publishing their channel, as a
      * creator killed while allocating a large channel does. Such a file, named
-     * {@code <channel file>.<pid>.<counter>.<nanoTime>.tmp} beside the channel's path, never becomes a channel and
-     * blocks no later creation, but holds its disk space. It is deleted only when the process its name records no
-     * longer runs, so a creation in progress is left alone.
+     * {@code <channel file>.<namespaceId>.<pid>.<startTicks>.<counter>.tmp} beside the channel's path, never becomes
+     * a channel and blocks no later creation, but holds its disk space. It is deleted only when its creator is gone
+     * by the liveness rule: where this process can see the creator's process, that process must have exited;
+     * otherwise the file must not have changed for {@link ChannelFiles#STALE_TEMP_FILE_MS} ms. {@link #create}
+     * does the same for the folder it creates in.
      *
      * @param root folder holding the channels.
      * @return the files deleted.
@@ -243,14 +225,29 @@ public final class ChannelWriter implements Agent, AutoCloseable
     }
 
     /**
+     * Delete a channel's file, for example a finished channel before its id is used again. Readers and a writer that
+     * have it mapped keep reading and writing the unlinked file until they close.
+     *
+     * @param path of the channel's file.
+     * @return true when a file was deleted, false when there was none.
+     * @throws ChannelException with {@link ChannelException.Reason#NOT_A_CHANNEL} when the file is not a channel,
+     *                          {@link ChannelException.Reason#WRITER_ACTIVE} when a writer of this JVM has it open,
+     *                          or {@link ChannelException.Reason#IO_ERROR}.
+     */
+    public static boolean delete(final Path path)
+    {
+        return ChannelFiles.deleteChannel(path);
+    }
+
+    /**
      * Append a record by copying its payload.
      *
      * @param msgTypeId of the record, not negative.
      * @param src       holding the payload.
      * @param srcOffset of the payload in src.
      * @param length    of the payload.
-     * @return the position after the record, or {@link #RECORD_TOO_LONG}, {@link #CHANNEL_FULL} or
-     * {@link #CHANNEL_CLOSED}.
+     * @return the position after the record, or {@link #RECORD_TOO_LONG}, {@link #CHANNEL_FULL},
+     * {@link #CHANNEL_CLOSED} or {@link #CHANNEL_TAKEN_OVER}.
      * @throws IllegalArgumentException if msgTypeId or length is negative.
      * @throws IllegalStateException    if a claim is outstanding.
      */
@@ -276,12 +273,17 @@ public final class ChannelWriter implements Agent, AutoCloseable
      * @param length    of the payload to claim.
      * @param claim     to wrap around the claimed payload.
      * @return the position the record will end at once committed, or {@link #RECORD_TOO_LONG},
-     * {@link #CHANNEL_FULL} or {@link #CHANNEL_CLOSED}.
+     * {@link #CHANNEL_FULL}, {@link #CHANNEL_CLOSED} or {@link #CHANNEL_TAKEN_OVER}.
      * @throws IllegalArgumentException if msgTypeId or length is negative.
-     * @throws IllegalStateException    if a claim is outstanding.
+     * @throws IllegalStateException    if a claim is outstanding on this writer, or the claim is outstanding on
+     *                                  another writer.
      */
     public long tryClaim(final int msgTypeId, final int length, final RecordClaim claim)
     {
+        if (claim.isOutstanding() && !isClaimOutstanding)
+        {
+            throw new IllegalStateException("the claim is outstanding on another writer: commit or abort it first");
+        }
         final long result = reserve(msgTypeId, length);
         if (result < 0)
         {
@@ -303,15 +305,22 @@ public final class ChannelWriter implements Agent, AutoCloseable
     }
 
     /**
-     * Keep the heartbeat fresh: readers take a writer whose heartbeat is older than the channel's timeout for dead.
+     * Keep the heartbeat fresh: where a reader or resumer cannot see this writer's process (another pid namespace,
+     * another host), it takes a writer whose heartbeat is older than the channel's timeout for dead. The heartbeat
+     * is stamped once per {@code timeoutMs / 20} (500 ms of the default 10 s), so an idle duty cycle can back off.
      *
-     * @return 1 when the heartbeat was updated, otherwise 0.
+     * @return 1 when the heartbeat was stamped, otherwise 0.
      */
     public int doWork()
     {
         final long nowMs = epochClock.time();
-        if (nowMs != heartbeatTimeMs && CHANNEL_CLOSED != endCode)
+        if (nowMs - heartbeatTimeMs >= heartbeatIntervalMs && !isClosed && CHANNEL_TAKEN_OVER != endCode)
         {
+            if (!isOwner())
+            {
+                endCode = CHANNEL_TAKEN_OVER;
+                return 0;
+            }
             heartbeatTimeMs = nowMs;
             ChannelDescriptor.heartbeatTimeMsRelease(buffer, nowMs);
             return 1;
@@ -327,7 +336,7 @@ public final class ChannelWriter implements Agent, AutoCloseable
      */
     public void force()
     {
-        if (CHANNEL_CLOSED == endCode)
+        if (isClosed || null == mappedBuffer)
         {
             return;
         }
@@ -342,26 +351,20 @@ public final class ChannelWriter implements Agent, AutoCloseable
     }
 
     /**
-     * Leave the CLOSED marker, unless the channel is FULL, and unmap the file. Readers reaching the end then see
-     * {@link ChannelState#CLOSED}. Idempotent.
+     * Leave the CLOSED marker, unless the channel is FULL or was taken over, and unmap the file. Readers reaching
+     * the end then see {@link ChannelState#CLOSED}. Idempotent.
      */
     public void close()
     {
-        if (CHANNEL_CLOSED != endCode)
+        if (!isClosed)
         {
-            if (0 == endCode)
+            isClosed = true;
+            if (0 == endCode && isOwner())
             {
                 RecordDescriptor.headerRelease(
                     buffer, recordOffset(position), RecordDescriptor.HEADER_LENGTH, CLOSED_MSG_TYPE_ID);
             }
-            endCode = CHANNEL_CLOSED;
-            if (isClaimOutstanding)
-            {
-                claim.release(); // its view must not outlive the mapping
-                isClaimOutstanding = false;
-            }
-            buffer.wrap(0, 0);
-            IoUtil.unmap(mappedBuffer);
+            release();
         }
     }
 
@@ -450,17 +453,27 @@ public final class ChannelWriter implements Agent, AutoCloseable
      */
     public boolean isClosed()
     {
-        return CHANNEL_CLOSED == endCode;
+        return isClosed;
     }
 
     /**
-     * Whether a record did not fit and the channel was marked FULL.
+     * Whether a record did not fit and the channel was marked FULL; stays true after {@link #close()}.
      *
      * @return true once full.
      */
     public boolean isFull()
     {
         return CHANNEL_FULL == endCode;
+    }
+
+    /**
+     * Whether another writer took the channel over (see {@link #CHANNEL_TAKEN_OVER}).
+     *
+     * @return true once this writer has noticed it.
+     */
+    public boolean isTakenOver()
+    {
+        return CHANNEL_TAKEN_OVER == endCode;
     }
 
     /**
@@ -473,13 +486,34 @@ public final class ChannelWriter implements Agent, AutoCloseable
         return forcedPosition;
     }
 
-    long commit(final int recordOffset, final int claimedFrameLength, final int frameLength, final int msgTypeId)
+    /**
+     * Stop as a killed process stops, for tests in one JVM: no end marker, the claim left as it is, the file unmapped
+     * and the writer no longer open in this JVM, so the channel can be resumed.
+     */
+    void crash()
     {
-        if (!isClaimOutstanding)
+        if (!isClosed)
         {
-            throw new IllegalStateException("claim does not belong to an open writer");
+            isClosed = true;
+            release();
         }
+    }
+
+    boolean isOutstanding(final RecordClaim claim)
+    {
+        return isClaimOutstanding && this.claim == claim;
+    }
+
+    long commit(
+        final RecordClaim claim,
+        final int recordOffset,
+        final int claimedFrameLength,
+        final int frameLength,
+        final int msgTypeId)
+    {
+        checkOutstanding(claim);
         isClaimOutstanding = false;
+        claim.release();
 
         final int unusedFrom = RecordDescriptor.alignedLength(frameLength);
         final int unusedTo = RecordDescriptor.alignedLength(claimedFrameLength);
@@ -492,15 +526,21 @@ public final class ChannelWriter implements Agent, AutoCloseable
         return publish(recordOffset, frameLength, msgTypeId);
     }
 
-    void abort(final int recordOffset, final int frameLength)
+    void abort(final RecordClaim claim, final int recordOffset, final int frameLength)
     {
-        if (!isClaimOutstanding)
-        {
-            throw new IllegalStateException("claim does not belong to an open writer");
-        }
+        checkOutstanding(claim);
         isClaimOutstanding = false;
+        claim.release();
         // Leave only zeros behind: a later, shorter record must not expose stale bytes as a frame length.
         buffer.setMemory(recordOffset, RecordDescriptor.alignedLength(frameLength), (byte)0);
+    }
+
+    private void checkOutstanding(final RecordClaim claim)
+    {
+        if (!isOutstanding(claim))
+        {
+            throw new IllegalStateException("no outstanding claim: it was committed, aborted or its writer closed");
+        }
     }
 
     private long reserve(final int msgTypeId, final int length)
@@ -514,9 +554,14 @@ public final class ChannelWriter implements Agent, AutoCloseable
         {
             throw new IllegalStateException("a claim is outstanding: commit or abort it first");
         }
-        if (0 != endCode)
+        if (0 != endCode || isClosed)
         {
-            return endCode;
+            return isClosed ? CHANNEL_CLOSED : endCode;
+        }
+        if (!isOwner())
+        {
+            endCode = CHANNEL_TAKEN_OVER;
+            return CHANNEL_TAKEN_OVER;
         }
         if (length > maxRecordLength)
         {
@@ -533,6 +578,15 @@ public final class ChannelWriter implements Agent, AutoCloseable
         return recordOffset(position);
     }
 
+    /**
+     * Whether the header still names this writer: one plain load of a line only this writer stores to, so it
+     * costs an L1 hit on the write path.
+     */
+    private boolean isOwner()
+    {
+        return ChannelDescriptor.writerPid(buffer) == ownPid;
+    }
+
     private long publish(final int recordOffset, final int frameLength, final int msgTypeId)
     {
         RecordDescriptor.headerRelease(buffer, recordOffset, frameLength, msgTypeId);
@@ -547,73 +601,21 @@ public final class ChannelWriter implements Agent, AutoCloseable
         endCode = CHANNEL_FULL;
     }
 
-    /**
-     * Take the channel over from a dead writer: exactly one resumer swaps the pid it read for minus its own, which
-     * marks the channel as being taken over until resume stores the new writer's start time and pid. A resumer that
-     * finds the mark refuses while the marking process runs, and takes over from it when it died taking over.
-     *
-     * @return the pid it replaced, to put back should resuming fail.
-     */
-    private static long takeOver(
-        final UnsafeBuffer buffer,
-        final ChannelHeaderDecoder header,
-        final long currentPid,
-        final long nowMs,
-        final Path path)
+    private void release()
     {
-        final long pid = ChannelDescriptor.writerPidAcquire(buffer);
-        if (pid < 0)
+        if (isClaimOutstanding)
         {
-            if (isRunning(-pid, 0))
-            {
-                throw new ChannelException(ChannelException.Reason.WRITER_ACTIVE,
-                    "another writer is taking the channel over: pid=" + -pid + ", file=" + path);
-            }
+            claim.release(); // its view must not outlive the mapping
+            isClaimOutstanding = false;
         }
-        else
+        if (null != mappedBuffer)
         {
-            final long heartbeatTimeMs = ChannelDescriptor.heartbeatTimeMsAcquire(buffer);
-            final boolean isHeartbeatStale = nowMs - heartbeatTimeMs > header.timeoutMs();
-            final boolean isWriterAlive = currentPid == pid ?
-                !isHeartbeatStale : isRunning(pid, header.writerStartTimeMs());
-            if (isWriterAlive)
-            {
-                throw new ChannelException(ChannelException.Reason.WRITER_ACTIVE, "channel's writer is alive: pid=" +
-                    pid + ", heartbeat " + (nowMs - heartbeatTimeMs) + " ms ago, timeoutMs=" + header.timeoutMs() +
-                    ", file=" + path);
-            }
+            buffer.wrap(0, 0);
+            IoUtil.unmap(mappedBuffer);
         }
-
-        if (!ChannelDescriptor.writerPidCompareAndSet(buffer, pid, -currentPid))
+        if (null != fileKey)
         {
-            throw new ChannelException(ChannelException.Reason.WRITER_ACTIVE,
-                "another writer took the channel over first: file=" + path);
-        }
-
-        return pid;
-    }
-
-    private static boolean isRunning(final long pid, final long startTimeMs)
-    {
-        try (WriterProcess process = WriterProcess.find(pid, startTimeMs))
-        {
-            return null != process;
-        }
-    }
-
-    private static void checkResumable(final ChannelReader reader, final Path path)
-    {
-        reader.poll((msgTypeId, buffer, offset, length) -> {}, 1); // reports a marker or a bad header at the end
-        final ChannelState state = reader.endState();
-        if (ChannelState.CLOSED == state || ChannelState.FULL == state)
-        {
-            throw new ChannelException(ChannelException.Reason.ENDED,
-                "channel is " + state + " and takes no more records: position=" + reader.position() + ", file=" + path);
-        }
-        if (ChannelState.CORRUPT == state)
-        {
-            throw new ChannelException(ChannelException.Reason.CORRUPT,
-                "cannot resume after a bad record: " + reader.corruption() + ", file=" + path);
+            WriterLiveness.unregisterOpenWriter(fileKey);
         }
     }
 
@@ -623,7 +625,7 @@ public final class ChannelWriter implements Agent, AutoCloseable
     }
 
     private static void writeHeader(
-        final UnsafeBuffer buffer, final Context ctx, final long pid, final long creationTimeMs)
+        final UnsafeBuffer buffer, final Context ctx, final ProcessIdentity self, final long creationTimeMs)
     {
         new ChannelHeaderEncoder()
             .wrap(buffer, 0)
@@ -637,17 +639,20 @@ public final class ChannelWriter implements Agent, AutoCloseable
             .recordAlignment(RecordDescriptor.ALIGNMENT)
             .timeoutMs(ctx.timeoutMs())
             .creationTimeMs(creationTimeMs)
-            .writerPid(pid)
-            .writerStartTimeMs(WriterProcess.currentStartTimeMs())
-            .heartbeatTimeMs(creationTimeMs);
+            .writerPid(self.pid)
+            .writerStartTicks(self.startTicks)
+            .heartbeatTimeMs(creationTimeMs)
+            .writerNamespaceId(self.namespaceId);
 
         ChannelDescriptor.formatVersionRelease(buffer, ChannelDescriptor.FORMAT_VERSION);
     }
 
     /**
-     * Configuration of a writer, validated once by {@link #conclude()}.
+     * Configuration of a writer, validated once by {@link #conclude()}: the shared fields of
+     * {@link ChannelContext} and the shape of a new channel. {@link ChannelWriter#resume(Context)} uses only the
+     * shared fields.
      */
-    public static final class Context
+    public static final class Context extends ChannelContext<Context>
     {
         /**
          * Default capacity of a channel's data region: 64 MiB.
@@ -664,40 +669,31 @@ public final class ChannelWriter implements Agent, AutoCloseable
          */
         public static final long DEFAULT_TIMEOUT_MS = 10_000;
 
-        private Path root;
-        private long channelId;
-        private boolean isChannelIdSet;
         private long writerId;
         private long capacity = DEFAULT_CAPACITY;
         private int maxRecordLength = -1;
         private long timeoutMs = DEFAULT_TIMEOUT_MS;
-        private EpochClock epochClock = SystemEpochClock.INSTANCE;
         private Set<PosixFilePermission> filePermissions =
             EnumSet.of(PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE);
-        private boolean preTouch = true;
-        private Path path;
+
+        /**
+         * A context with the defaults; writers pre-touch by default.
+         */
+        public Context()
+        {
+            super(true);
+        }
 
         /**
          * Validate the configuration and fill in defaults. Called by {@link ChannelWriter#create(Context)}.
          *
          * @return this for a fluent API.
          * @throws ChannelException         when capacity, maximum record length or timeout are out of range.
-         * @throws IllegalArgumentException when no channel id was set.
+         * @throws IllegalArgumentException when neither a path nor a channel id was set.
          */
         public Context conclude()
         {
-            if (!isChannelIdSet)
-            {
-                throw new IllegalArgumentException("channelId must be set");
-            }
-            if (null == root)
-            {
-                root = defaultRoot();
-            }
-            if (null == epochClock)
-            {
-                throw new IllegalArgumentException("epochClock must not be null");
-            }
+            concludePath();
             ChannelDescriptor.checkCapacity(capacity);
             if (maxRecordLength < 0)
             {
@@ -706,71 +702,8 @@ public final class ChannelWriter implements Agent, AutoCloseable
             }
             ChannelDescriptor.checkMaxRecordLength(maxRecordLength, capacity);
             ChannelDescriptor.checkTimeout(timeoutMs);
-            path = ChannelDescriptor.channelPath(root, channelId);
 
             return this;
-        }
-
-        /**
-         * Folder used when no root is set: /dev/shm/kekbit where there is a /dev/shm, so channels run at memory
-         * speed, otherwise kekbit in the temp folder.
-         *
-         * @return the default root.
-         */
-        public static Path defaultRoot()
-        {
-            final File shm = new File("/dev/shm");
-            if (shm.isDirectory() && shm.canWrite())
-            {
-                return shm.toPath().resolve("kekbit");
-            }
-
-            return Paths.get(IoUtil.tmpDirName(), "kekbit");
-        }
-
-        /**
-         * Folder holding the channels.
-         *
-         * @param root folder.
-         * @return this for a fluent API.
-         */
-        public Context root(final Path root)
-        {
-            this.root = root;
-            return this;
-        }
-
-        /**
-         * Folder holding the channels.
-         *
-         * @return the root folder, or null before {@link #conclude()} when none was set.
-         */
-        public Path root()
-        {
-            return root;
-        }
-
-        /**
-         * Id of the channel: it decides the file's path under the root.
-         *
-         * @param channelId of the channel.
-         * @return this for a fluent API.
-         */
-        public Context channelId(final long channelId)
-        {
-            this.channelId = channelId;
-            this.isChannelIdSet = true;
-            return this;
-        }
-
-        /**
-         * Id of the channel.
-         *
-         * @return the channel id.
-         */
-        public long channelId()
-        {
-            return channelId;
         }
 
         /**
@@ -841,7 +774,9 @@ public final class ChannelWriter implements Agent, AutoCloseable
         }
 
         /**
-         * Time after which readers take a writer whose heartbeat has not moved for dead.
+         * Time after which a writer whose process cannot be seen (another pid namespace or host) and whose
+         * heartbeat has not moved is taken for dead. The writer's {@link ChannelWriter#doWork()} stamps the
+         * heartbeat 20 times per timeout.
          *
          * @param timeoutMs in milliseconds.
          * @return this for a fluent API.
@@ -860,28 +795,6 @@ public final class ChannelWriter implements Agent, AutoCloseable
         public long timeoutMs()
         {
             return timeoutMs;
-        }
-
-        /**
-         * Clock for the creation time and the heartbeat.
-         *
-         * @param epochClock to use.
-         * @return this for a fluent API.
-         */
-        public Context epochClock(final EpochClock epochClock)
-        {
-            this.epochClock = epochClock;
-            return this;
-        }
-
-        /**
-         * Clock for the creation time and the heartbeat.
-         *
-         * @return the clock.
-         */
-        public EpochClock epochClock()
-        {
-            return epochClock;
         }
 
         /**
@@ -905,39 +818,6 @@ public final class ChannelWriter implements Agent, AutoCloseable
         public Set<PosixFilePermission> filePermissions()
         {
             return filePermissions;
-        }
-
-        /**
-         * Whether to map every page of the data region in at creation, so that writing never stalls on a page
-         * fault. On by default; it costs one touch per page when the channel is created.
-         *
-         * @param preTouch true to touch every page at creation.
-         * @return this for a fluent API.
-         */
-        public Context preTouch(final boolean preTouch)
-        {
-            this.preTouch = preTouch;
-            return this;
-        }
-
-        /**
-         * Whether every page is touched at creation.
-         *
-         * @return true when pages are touched at creation.
-         */
-        public boolean preTouch()
-        {
-            return preTouch;
-        }
-
-        /**
-         * Path of the channel's file, known once concluded.
-         *
-         * @return the path, or null before {@link #conclude()}.
-         */
-        public Path path()
-        {
-            return path;
         }
     }
 }

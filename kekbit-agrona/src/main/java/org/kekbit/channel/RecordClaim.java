@@ -21,7 +21,6 @@ public final class RecordClaim
 {
     private final UnsafeBuffer payload = new UnsafeBuffer(0, 0);
     private ChannelWriter writer;
-    private boolean isOutstanding;
     private int recordOffset;
     private int frameLength;
     private int msgTypeId;
@@ -37,7 +36,6 @@ public final class RecordClaim
         {
             this.writer = writer;
         }
-        isOutstanding = true;
         this.recordOffset = recordOffset;
         this.frameLength = frameLength;
         this.msgTypeId = msgTypeId;
@@ -85,8 +83,7 @@ public final class RecordClaim
      */
     public long commit()
     {
-        final ChannelWriter writer = checkedWriter();
-        return writer.commit(recordOffset, frameLength, frameLength, msgTypeId);
+        return checkedWriter().commit(this, recordOffset, frameLength, frameLength, msgTypeId);
     }
 
     /**
@@ -101,13 +98,13 @@ public final class RecordClaim
      */
     public long commit(final int length)
     {
+        final ChannelWriter writer = checkedWriter();
         if (length < 0 || length > payload.capacity())
         {
             throw new IllegalArgumentException("length out of range: expected 0.." + payload.capacity() +
                 ", actual=" + length);
         }
-        final ChannelWriter writer = checkedWriter();
-        return writer.commit(recordOffset, frameLength, RecordDescriptor.frameLength(length), msgTypeId);
+        return writer.commit(this, recordOffset, frameLength, RecordDescriptor.frameLength(length), msgTypeId);
     }
 
     /**
@@ -117,23 +114,34 @@ public final class RecordClaim
      */
     public void abort()
     {
-        final ChannelWriter writer = checkedWriter();
-        writer.abort(recordOffset, frameLength);
+        checkedWriter().abort(this, recordOffset, frameLength);
     }
 
+    /**
+     * Whether the claim is outstanding: claimed and not yet committed or aborted, on a writer still open. The writer
+     * keeps that state; the claim only asks it.
+     *
+     * @return true while outstanding.
+     */
+    public boolean isOutstanding()
+    {
+        return null != writer && writer.isOutstanding(this);
+    }
+
+    /**
+     * Drop the view of the channel, so it cannot outlive the record or the mapping.
+     */
     void release()
     {
-        isOutstanding = false;
         payload.wrap(0L, 0);
     }
 
     private ChannelWriter checkedWriter()
     {
-        if (!isOutstanding)
+        if (!isOutstanding())
         {
-            throw new IllegalStateException("no outstanding claim");
+            throw new IllegalStateException("no outstanding claim: it was committed, aborted or its writer closed");
         }
-        release();
         return writer;
     }
 }

@@ -1,10 +1,11 @@
 package org.kekbit.channel;
 
+import java.nio.ByteOrder;
+
 import org.agrona.BitUtil;
 import org.agrona.concurrent.AtomicBuffer;
 
 import static org.agrona.BitUtil.SIZE_OF_INT;
-import static org.kekbit.channel.ChannelDescriptor.littleEndian;
 
 /**
  * Framing of the records in a channel's data region.
@@ -67,6 +68,8 @@ public final class RecordDescriptor
      * Type id of the end marker a writer leaves when a record did not fit.
      */
     public static final int FULL_MSG_TYPE_ID = -2;
+
+    private static final boolean NATIVE_LITTLE_ENDIAN = ByteOrder.nativeOrder() == ByteOrder.LITTLE_ENDIAN;
 
     private RecordDescriptor()
     {
@@ -168,18 +171,41 @@ public final class RecordDescriptor
 
     /**
      * Commit a record by storing its frame length and message type id together with release semantics, after its
-     * payload.
+     * payload. Only the writer stores headers: package-private so no other code can damage a channel.
      *
      * @param buffer       over the file.
      * @param recordOffset of the record, a multiple of {@link #ALIGNMENT}.
      * @param frameLength  to store.
      * @param msgTypeId    to store.
      */
-    public static void headerRelease(
+    static void headerRelease(
         final AtomicBuffer buffer, final int recordOffset, final int frameLength, final int msgTypeId)
     {
         // Little endian: the frame length is the low half of the word, the type id the high half.
         final long header = ((long)msgTypeId << 32) | (frameLength & 0xFFFF_FFFFL);
         buffer.putLongRelease(recordOffset + FRAME_LENGTH_OFFSET, littleEndian(header));
+    }
+
+    /**
+     * Convert between native order and the file's little endian order; the JIT folds it away on little endian
+     * machines. Atomic accessors have no byte order parameter, hence this.
+     *
+     * @param value in one order.
+     * @return the value in the other.
+     */
+    static int littleEndian(final int value)
+    {
+        return NATIVE_LITTLE_ENDIAN ? value : Integer.reverseBytes(value);
+    }
+
+    /**
+     * Convert between native order and the file's little endian order.
+     *
+     * @param value in one order.
+     * @return the value in the other.
+     */
+    static long littleEndian(final long value)
+    {
+        return NATIVE_LITTLE_ENDIAN ? value : Long.reverseBytes(value);
     }
 }

@@ -2,76 +2,60 @@ package org.kekbit.channel;
 
 import java.io.IOException;
 import java.io.RandomAccessFile;
-import java.time.Instant;
-import java.util.Optional;
 
 import org.agrona.CloseHelper;
-import org.agrona.SystemUtil;
 
 /**
- * The writer's process as the header records it (pid and start time), so readers can tell a live writer from a
- * dead one without waiting for a timeout, and a reused pid from the original process.
+ * A writer's process looked up through {@code /proc/<pid>/stat}, for a checker that shares the writer's boot and pid
+ * namespace (see {@link ProcessIdentity#canSee(long)}): the process is the writer only when its start ticks match
+ * the header's exactly, and it runs only while it is neither gone nor a zombie waiting to be reaped (which
+ * {@link ProcessHandle#isAlive()} would take for alive).
  * <p>
- * {@link ProcessHandle#isAlive()} takes a killed process its parent has not reaped yet (a zombie) for alive, so on
- * Linux the process state in {@code /proc/<pid>/stat} is checked too, through a file kept open and a reused buffer:
- * a check allocates nothing.
+ * The stat file is kept open and read into a reused buffer, so a check allocates nothing; once the process exits,
+ * reads of the open file fail, so a reused pid is never mistaken for it.
  */
 final class WriterProcess implements AutoCloseable
 {
-    /**
-     * Start times taken by different JVMs may be rounded differently; pids are not reused within this window.
-     */
-    private static final long START_TIME_TOLERANCE_MS = 1000;
-    private static final int STAT_PREFIX_LENGTH = 512;
+    private static final int STAT_PREFIX_LENGTH = 1024;
 
-    private final ProcessHandle handle;
     private final RandomAccessFile stat;
-    private final byte[] statBytes;
+    private final byte[] statBytes = new byte[STAT_PREFIX_LENGTH];
+    private final long startTicks;
     private boolean isGone;
 
-    private WriterProcess(final ProcessHandle handle, final RandomAccessFile stat)
+    private WriterProcess(final RandomAccessFile stat, final long startTicks)
     {
-        this.handle = handle;
         this.stat = stat;
-        this.statBytes = null == stat ? null : new byte[STAT_PREFIX_LENGTH];
-    }
-
-    static long currentPid()
-    {
-        return ProcessHandle.current().pid();
-    }
-
-    static long currentStartTimeMs()
-    {
-        return startTimeMs(ProcessHandle.current());
+        this.startTicks = startTicks;
     }
 
     /**
      * Find the writer's process if it still runs.
      *
-     * @param pid         from the header.
-     * @param startTimeMs from the header, 0 when the writer did not know it.
+     * @param pid        from the header.
+     * @param startTicks from the header; 0 when the writer could not read it, then the pid alone decides.
      * @return the process, or null when no such process runs.
      */
-    static WriterProcess find(final long pid, final long startTimeMs)
+    static WriterProcess find(final long pid, final long startTicks)
     {
-        final Optional<ProcessHandle> handle = ProcessHandle.of(pid);
-        if (handle.isEmpty() || !handle.get().isAlive())
+        if (pid <= 0)
         {
             return null;
         }
 
-        final long actualStartTimeMs = startTimeMs(handle.get());
-        if (startTimeMs != 0 && actualStartTimeMs != 0 &&
-            Math.abs(actualStartTimeMs - startTimeMs) > START_TIME_TOLERANCE_MS)
+        final RandomAccessFile stat;
+        try
         {
-            return null; // the pid was reused by another process
+            stat = new RandomAccessFile("/proc/" + pid + "/stat", "r");
+        }
+        catch (final IOException ex)
+        {
+            return null;
         }
 
-        final WriterProcess process = new WriterProcess(handle.get(), openStat(pid));
+        final WriterProcess process = new WriterProcess(stat, startTicks);
         if (!process.isAlive())
         {
-            process.close();
             return null;
         }
 
@@ -79,7 +63,7 @@ final class WriterProcess implements AutoCloseable
     }
 
     /**
-     * Whether the process still runs: not exited, not a zombie waiting to be reaped.
+     * Whether the process still runs: the same process (start ticks), not exited, not a zombie.
      *
      * @return true while it runs.
      */
@@ -87,7 +71,7 @@ final class WriterProcess implements AutoCloseable
     {
         if (!isGone)
         {
-            isGone = !handle.isAlive() || isZombie();
+            isGone = !readsAsRunning();
             if (isGone)
             {
                 close();
@@ -102,53 +86,28 @@ final class WriterProcess implements AutoCloseable
         CloseHelper.quietClose(stat);
     }
 
-    private boolean isZombie()
+    private boolean readsAsRunning()
     {
-        if (null == stat)
-        {
-            return false;
-        }
-
         try
         {
             stat.seek(0);
             final int length = stat.read(statBytes);
-            // Format: "pid (comm) S ...": the command may hold spaces and parentheses, the state follows the last ')'.
-            for (int i = length - 1; i > 0; i--)
+            if (length <= 0)
             {
-                if (')' == statBytes[i])
-                {
-                    final int stateIndex = i + 2;
-                    return stateIndex < length && ('Z' == statBytes[stateIndex] || 'X' == statBytes[stateIndex]);
-                }
+                return false;
             }
-            return false;
+
+            final byte state = ProcessIdentity.parseState(statBytes, length);
+            if ('Z' == state || 'X' == state || 0 == state)
+            {
+                return false;
+            }
+
+            return 0 == startTicks || ProcessIdentity.parseStartTicks(statBytes, length) == startTicks;
         }
         catch (final IOException ex)
         {
-            return true; // the process is gone: its /proc entry no longer reads
+            return false; // the process is gone: its /proc entry no longer reads
         }
-    }
-
-    private static RandomAccessFile openStat(final long pid)
-    {
-        if (!SystemUtil.isLinux())
-        {
-            return null;
-        }
-
-        try
-        {
-            return new RandomAccessFile("/proc/" + pid + "/stat", "r");
-        }
-        catch (final IOException ex)
-        {
-            return null;
-        }
-    }
-
-    private static long startTimeMs(final ProcessHandle handle)
-    {
-        return handle.info().startInstant().map(Instant::toEpochMilli).orElse(0L);
     }
 }

@@ -30,6 +30,7 @@ import net.jqwik.api.lifecycle.AfterContainer;
 import net.jqwik.api.lifecycle.BeforeContainer;
 import org.agrona.IoUtil;
 import org.agrona.concurrent.UnsafeBuffer;
+import org.kekbit.codecs.channel.ChannelHeaderDecoder;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -156,8 +157,8 @@ class ChannelCorruptionPropertyTest
         }
 
         // Opens: the records are the template's, read under the (possibly smaller) capacity and max record length.
-        final int capacity = (int)header.getLong(ChannelDescriptor.CAPACITY_OFFSET);
-        final int maxRecordLength = header.getInt(ChannelDescriptor.MAX_RECORD_LENGTH_OFFSET);
+        final int capacity = (int)header.getLong(ChannelHeaderDecoder.capacityEncodingOffset());
+        final int maxRecordLength = header.getInt(ChannelHeaderDecoder.maxRecordLengthEncodingOffset());
         final ReadOutcome outcome = read(bytes, null);
         int expectedRecords = 0;
         ChannelState expectedState = ChannelState.CLOSED;
@@ -388,9 +389,9 @@ class ChannelCorruptionPropertyTest
             {
                 final byte[] file = withPrefix(bytes, true);
                 final ByteBuffer buffer = ByteBuffer.wrap(file).order(ByteOrder.LITTLE_ENDIAN);
-                buffer.putLong(ChannelDescriptor.CAPACITY_OFFSET, capacity * 8);
-                buffer.putInt(ChannelDescriptor.MAX_RECORD_LENGTH_OFFSET, maxRecordLength);
-                buffer.putLong(ChannelDescriptor.TIMEOUT_OFFSET, TIMEOUT_MS);
+                buffer.putLong(ChannelHeaderDecoder.capacityEncodingOffset(), capacity * 8);
+                buffer.putInt(ChannelHeaderDecoder.maxRecordLengthEncodingOffset(), maxRecordLength);
+                buffer.putLong(ChannelHeaderDecoder.timeoutMsEncodingOffset(), TIMEOUT_MS);
                 return new StrangeFile("plausible header then random", file);
             });
         final Arbitrary<StrangeFile> foreign = Combinators.combine(
@@ -419,9 +420,9 @@ class ChannelCorruptionPropertyTest
         if (isPlausible)
         {
             final ByteBuffer buffer = ByteBuffer.wrap(file).order(ByteOrder.LITTLE_ENDIAN);
-            buffer.putInt(ChannelDescriptor.FORMAT_VERSION_OFFSET, ChannelDescriptor.FORMAT_VERSION);
-            buffer.putInt(ChannelDescriptor.HEADER_LENGTH_OFFSET, HEADER_LENGTH);
-            buffer.putInt(ChannelDescriptor.RECORD_ALIGNMENT_OFFSET, RecordDescriptor.ALIGNMENT);
+            buffer.putInt(ChannelHeaderDecoder.formatVersionEncodingOffset(), ChannelDescriptor.FORMAT_VERSION);
+            buffer.putInt(ChannelHeaderDecoder.headerLengthEncodingOffset(), HEADER_LENGTH);
+            buffer.putInt(ChannelHeaderDecoder.recordAlignmentEncodingOffset(), RecordDescriptor.ALIGNMENT);
         }
         return file;
     }
@@ -442,7 +443,7 @@ class ChannelCorruptionPropertyTest
         {
             return ChannelException.Reason.TRUNCATED;
         }
-        final int formatVersion = header.getInt(ChannelDescriptor.FORMAT_VERSION_OFFSET);
+        final int formatVersion = header.getInt(ChannelHeaderDecoder.formatVersionEncodingOffset());
         if (0 == formatVersion)
         {
             return ChannelException.Reason.NOT_READY;
@@ -451,23 +452,23 @@ class ChannelCorruptionPropertyTest
         {
             return ChannelException.Reason.INCOMPATIBLE_VERSION;
         }
-        if (HEADER_LENGTH != header.getInt(ChannelDescriptor.HEADER_LENGTH_OFFSET) ||
-            RecordDescriptor.ALIGNMENT != header.getInt(ChannelDescriptor.RECORD_ALIGNMENT_OFFSET))
+        if (HEADER_LENGTH != header.getInt(ChannelHeaderDecoder.headerLengthEncodingOffset()) ||
+            RecordDescriptor.ALIGNMENT != header.getInt(ChannelHeaderDecoder.recordAlignmentEncodingOffset()))
         {
             return ChannelException.Reason.BAD_HEADER;
         }
-        final long capacity = header.getLong(ChannelDescriptor.CAPACITY_OFFSET);
+        final long capacity = header.getLong(ChannelHeaderDecoder.capacityEncodingOffset());
         if (capacity < ChannelDescriptor.MIN_CAPACITY || capacity > ChannelDescriptor.MAX_CAPACITY ||
             0 != (capacity & (RecordDescriptor.ALIGNMENT - 1)))
         {
             return ChannelException.Reason.BAD_CAPACITY;
         }
-        final int maxRecordLength = header.getInt(ChannelDescriptor.MAX_RECORD_LENGTH_OFFSET);
+        final int maxRecordLength = header.getInt(ChannelHeaderDecoder.maxRecordLengthEncodingOffset());
         if (maxRecordLength < 0 || maxRecordLength > capacity - RecordDescriptor.HEADER_LENGTH)
         {
             return ChannelException.Reason.BAD_MAX_RECORD_LENGTH;
         }
-        if (header.getLong(ChannelDescriptor.TIMEOUT_OFFSET) <= 0)
+        if (header.getLong(ChannelHeaderDecoder.timeoutMsEncodingOffset()) <= 0)
         {
             return ChannelException.Reason.BAD_HEADER;
         }
@@ -491,25 +492,27 @@ class ChannelCorruptionPropertyTest
             case NOT_READY:
                 return "formatVersion=0";
             case INCOMPATIBLE_VERSION:
-                return "expected=1, actual=" + header.getInt(ChannelDescriptor.FORMAT_VERSION_OFFSET);
+                return "expected=" + ChannelDescriptor.FORMAT_VERSION + ", actual=" +
+                    header.getInt(ChannelHeaderDecoder.formatVersionEncodingOffset());
             case BAD_CAPACITY:
-                return "actual=" + header.getLong(ChannelDescriptor.CAPACITY_OFFSET);
+                return "actual=" + header.getLong(ChannelHeaderDecoder.capacityEncodingOffset());
             case BAD_MAX_RECORD_LENGTH:
-                return "actual=" + header.getInt(ChannelDescriptor.MAX_RECORD_LENGTH_OFFSET);
+                return "actual=" + header.getInt(ChannelHeaderDecoder.maxRecordLengthEncodingOffset());
             case TRUNCATED:
                 return "actual=" + fileLength;
             case BAD_HEADER:
-                if (HEADER_LENGTH != header.getInt(ChannelDescriptor.HEADER_LENGTH_OFFSET))
+                if (HEADER_LENGTH != header.getInt(ChannelHeaderDecoder.headerLengthEncodingOffset()))
                 {
                     return "bad headerLength: expected=128, actual=" +
-                        header.getInt(ChannelDescriptor.HEADER_LENGTH_OFFSET);
+                        header.getInt(ChannelHeaderDecoder.headerLengthEncodingOffset());
                 }
-                if (RecordDescriptor.ALIGNMENT != header.getInt(ChannelDescriptor.RECORD_ALIGNMENT_OFFSET))
+                if (RecordDescriptor.ALIGNMENT != header.getInt(ChannelHeaderDecoder.recordAlignmentEncodingOffset()))
                 {
                     return "bad recordAlignment: expected=8, actual=" +
-                        header.getInt(ChannelDescriptor.RECORD_ALIGNMENT_OFFSET);
+                        header.getInt(ChannelHeaderDecoder.recordAlignmentEncodingOffset());
                 }
-                return "timeoutMs must be positive: actual=" + header.getLong(ChannelDescriptor.TIMEOUT_OFFSET);
+                return "timeoutMs must be positive: actual=" +
+                    header.getLong(ChannelHeaderDecoder.timeoutMsEncodingOffset());
             default:
                 throw new IllegalArgumentException("unexpected reason " + reason);
         }
@@ -546,8 +549,8 @@ class ChannelCorruptionPropertyTest
         final byte[] initial = null == lateMutation ? bytes : template;
         Files.write(file, initial);
         final ReadOutcome outcome = new ReadOutcome();
-        final ChannelReader.Context ctx = new ChannelReader.Context().file(file).checkWriterProcess(false)
-            .epochClock(() -> Long.MAX_VALUE / 2);
+        final ChannelReader.Context ctx = new ChannelReader.Context().path(file)
+            .observer(ProcessIdentities.OTHER_NAMESPACE).epochClock(() -> Long.MAX_VALUE / 2);
         try (ChannelReader reader = ChannelReader.open(ctx); ChannelReader seeker = ChannelReader.open(ctx))
         {
             if (null != lateMutation)
@@ -590,20 +593,20 @@ class ChannelCorruptionPropertyTest
      */
     enum HeaderField
     {
-        SIGNATURE(ChannelDescriptor.SIGNATURE_OFFSET, 8),
-        FORMAT_VERSION(ChannelDescriptor.FORMAT_VERSION_OFFSET, 4),
-        HEADER_LENGTH_FIELD(ChannelDescriptor.HEADER_LENGTH_OFFSET, 4),
-        CHANNEL_ID(ChannelDescriptor.CHANNEL_ID_OFFSET, 8),
-        WRITER_ID(ChannelDescriptor.WRITER_ID_OFFSET, 8),
-        CAPACITY_FIELD(ChannelDescriptor.CAPACITY_OFFSET, 8),
-        MAX_RECORD_LENGTH_FIELD(ChannelDescriptor.MAX_RECORD_LENGTH_OFFSET, 4),
-        RECORD_ALIGNMENT(ChannelDescriptor.RECORD_ALIGNMENT_OFFSET, 4),
-        TIMEOUT(ChannelDescriptor.TIMEOUT_OFFSET, 8),
-        CREATION_TIME(ChannelDescriptor.CREATION_TIME_OFFSET, 8),
-        WRITER_PID(ChannelDescriptor.WRITER_PID_OFFSET, 8),
-        WRITER_START_TIME(ChannelDescriptor.WRITER_START_TIME_OFFSET, 8),
-        HEARTBEAT(ChannelDescriptor.HEARTBEAT_TIME_OFFSET, 8),
-        RESERVED(ChannelDescriptor.HEARTBEAT_TIME_OFFSET + 8, 8);
+        SIGNATURE(ChannelHeaderDecoder.signatureEncodingOffset(), 8),
+        FORMAT_VERSION(ChannelHeaderDecoder.formatVersionEncodingOffset(), 4),
+        HEADER_LENGTH_FIELD(ChannelHeaderDecoder.headerLengthEncodingOffset(), 4),
+        CHANNEL_ID(ChannelHeaderDecoder.channelIdEncodingOffset(), 8),
+        WRITER_ID(ChannelHeaderDecoder.writerIdEncodingOffset(), 8),
+        CAPACITY_FIELD(ChannelHeaderDecoder.capacityEncodingOffset(), 8),
+        MAX_RECORD_LENGTH_FIELD(ChannelHeaderDecoder.maxRecordLengthEncodingOffset(), 4),
+        RECORD_ALIGNMENT(ChannelHeaderDecoder.recordAlignmentEncodingOffset(), 4),
+        TIMEOUT(ChannelHeaderDecoder.timeoutMsEncodingOffset(), 8),
+        CREATION_TIME(ChannelHeaderDecoder.creationTimeMsEncodingOffset(), 8),
+        WRITER_PID(ChannelHeaderDecoder.writerPidEncodingOffset(), 8),
+        WRITER_START_TIME(ChannelHeaderDecoder.writerStartTicksEncodingOffset(), 8),
+        HEARTBEAT(ChannelHeaderDecoder.heartbeatTimeMsEncodingOffset(), 8),
+        RESERVED(ChannelHeaderDecoder.heartbeatTimeMsEncodingOffset() + 8, 8);
 
         final int offset;
         final int size;

@@ -271,7 +271,7 @@ class ChannelCrashTest
     {
         final long position;
         try (ChannelReader reader = ChannelReader.open(
-            new ChannelReader.Context().file(path).checkWriterProcess(false)))
+            new ChannelReader.Context().path(path).observer(ProcessIdentities.OTHER_NAMESPACE)))
         {
             position = reader.seekToEnd();
         }

@@ -3,6 +3,7 @@ package org.kekbit.channel;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -17,6 +18,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
+import org.kekbit.codecs.channel.ChannelHeaderDecoder;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -66,18 +68,21 @@ class ChannelCreationCrashTest
             String.valueOf(CHANNEL_ID), String.valueOf(LARGE_CAPACITY));
         creator.awaitLine("CREATING");
         final Future<ChannelException> waitingReader = executor.submit(() -> assertThrows(ChannelException.class,
-            () -> ChannelReader.awaitOpen(new ChannelReader.Context().file(path), new SleepingMillisIdleStrategy(1),
+            () -> ChannelReader.awaitOpen(new ChannelReader.Context().path(path), new SleepingMillisIdleStrategy(1),
             3 * AWAIT_MS).close()));
 
         final Path tempFile = awaitTempFileOfAtLeast(path.getParent(), KILL_AT_BYTES, creator);
+        final long creatorStartTicks = ProcessIdentity.startTicks(creator.pid());
         creator.kill();
 
         assertFalse(Files.exists(path), "no channel appears at the path of a creation that did not finish");
         assertEquals(List.of(tempFile), list(path.getParent()));
         assertTrue(Files.size(tempFile) < ChannelDescriptor.fileLength(LARGE_CAPACITY), "killed mid-allocation");
         final String tempName = tempFile.getFileName().toString();
-        assertTrue(tempName.startsWith(path.getFileName() + "." + creator.pid() + "."), tempName);
-        assertEquals(creator.pid(), ChannelFiles.tempFileCreatorPid(tempName), "the leftover names its creator");
+        final ProcessIdentity named = ChannelFiles.tempFileCreator(tempName);
+        assertEquals(creator.pid(), named.pid, "the leftover names its creator: " + tempName);
+        assertEquals(creatorStartTicks, named.startTicks, tempName);
+        assertEquals(ProcessIdentity.CURRENT.namespaceId, named.namespaceId, tempName);
 
         final ChannelException waited = waitingReader.get(PROMPT_MS, TimeUnit.MILLISECONDS);
         assertEquals(ChannelException.Reason.TIMEOUT, waited.reason(), waited::getMessage);
@@ -85,14 +90,14 @@ class ChannelCreationCrashTest
 
         final long startNs = System.nanoTime();
         final ChannelException ex = assertThrows(ChannelException.class, () -> ChannelReader.awaitOpen(
-            new ChannelReader.Context().file(path), new SleepingMillisIdleStrategy(1), AWAIT_MS).close());
+            new ChannelReader.Context().path(path), new SleepingMillisIdleStrategy(1), AWAIT_MS).close());
         final long waitedMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNs);
         assertEquals(ChannelException.Reason.TIMEOUT, ex.reason());
         assertTrue(ex.getMessage().startsWith("channel not ready after " + AWAIT_MS + " ms: no channel file: " + path),
             ex.getMessage());
         assertTrue(waitedMs >= AWAIT_MS - CLOCK_SLACK_MS && waitedMs < PROMPT_MS, "waited " + waitedMs + " ms");
 
-        // The leftover blocks nobody: a new writer creates the channel beside it.
+        // The leftover blocks nobody: a new writer creates the channel beside it, and deletes it first.
         try (ChannelWriter writer = ChannelWriter.create(new ChannelWriter.Context()
             .root(root).channelId(CHANNEL_ID).capacity(64 * 1024)))
         {
@@ -105,8 +110,8 @@ class ChannelCreationCrashTest
             }
         }
 
-        assertEquals(List.of(tempFile), ChannelWriter.deleteStaleTempFiles(root));
         assertEquals(List.of(path), list(path.getParent()));
+        assertEquals(List.of(), ChannelWriter.deleteStaleTempFiles(root));
     }
 
     @Test
@@ -119,7 +124,7 @@ class ChannelCreationCrashTest
         {
             path = writer.path();
         }
-        ChannelTestSupport.putInt(path, ChannelDescriptor.FORMAT_VERSION_OFFSET, 0);
+        ChannelTestSupport.putInt(path, ChannelHeaderDecoder.formatVersionEncodingOffset(), 0);
 
         final ChannelException notReady = assertThrows(ChannelException.class, () -> ChannelReader.open(path));
         assertEquals(ChannelException.Reason.NOT_READY, notReady.reason());
@@ -127,7 +132,7 @@ class ChannelCreationCrashTest
 
         final long startNs = System.nanoTime();
         final ChannelException ex = assertThrows(ChannelException.class, () -> ChannelReader.awaitOpen(
-            new ChannelReader.Context().file(path), new SleepingMillisIdleStrategy(1), AWAIT_MS).close());
+            new ChannelReader.Context().path(path), new SleepingMillisIdleStrategy(1), AWAIT_MS).close());
         final long waitedMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNs);
         assertEquals(ChannelException.Reason.TIMEOUT, ex.reason());
         assertEquals(
@@ -142,24 +147,36 @@ class ChannelCreationCrashTest
     {
         final Process exited = new ProcessBuilder("true").start();
         assertEquals(0, exited.waitFor());
-        final long deadPid = exited.pid();
-        final long livePid = ProcessHandle.current().pid();
+        final ProcessIdentity self = ProcessIdentity.CURRENT;
+        final ProcessIdentity dead = new ProcessIdentity(exited.pid(), 0, self.namespaceId);
+        final ProcessIdentity reused = new ProcessIdentity(self.pid, self.startTicks + 1, self.namespaceId);
+        final ProcessIdentity elsewhere = ProcessIdentities.OTHER_NAMESPACE;
         final Path channel = ChannelDescriptor.channelPath(root, CHANNEL_ID);
         Files.createDirectories(channel.getParent());
 
-        final Path stale = Files.createFile(ChannelFiles.tempPath(channel, deadPid));
-        final Path inProgress = Files.createFile(ChannelFiles.tempPath(channel, livePid));
+        final Path stale = Files.createFile(ChannelFiles.tempPath(channel, dead));
+        final Path staleReusedPid = Files.createFile(ChannelFiles.tempPath(channel, reused));
+        final Path inProgress = Files.createFile(ChannelFiles.tempPath(channel, self));
+        // A creator in another pid namespace cannot be looked up: its file's last change is its heartbeat.
+        final Path elsewhereInProgress = Files.createFile(ChannelFiles.tempPath(channel, elsewhere));
+        final Path elsewhereStale = Files.createFile(ChannelFiles.tempPath(channel, elsewhere));
+        Files.setLastModifiedTime(elsewhereStale,
+            FileTime.fromMillis(System.currentTimeMillis() - 2 * ChannelFiles.STALE_TEMP_FILE_MS));
         final Path foreign = Files.createFile(channel.resolveSibling("notes.tmp"));
-        final Path badPid = Files.createFile(channel.resolveSibling(channel.getFileName() + ".x1.2.3.tmp"));
+        final Path badPid = Files.createFile(channel.resolveSibling(channel.getFileName() + ".1.x1.2.3.tmp"));
         final Path channelFile = Files.createFile(channel);
 
-        assertEquals(deadPid, ChannelFiles.tempFileCreatorPid(stale.getFileName().toString()));
-        assertEquals(-1, ChannelFiles.tempFileCreatorPid(foreign.getFileName().toString()));
-        assertEquals(-1, ChannelFiles.tempFileCreatorPid(badPid.getFileName().toString()));
-        assertEquals(-1, ChannelFiles.tempFileCreatorPid(channelFile.getFileName().toString()));
+        assertEquals(dead.pid, ChannelFiles.tempFileCreator(stale.getFileName().toString()).pid);
+        assertEquals(elsewhere.namespaceId,
+            ChannelFiles.tempFileCreator(elsewhereStale.getFileName().toString()).namespaceId);
+        assertEquals(null, ChannelFiles.tempFileCreator(foreign.getFileName().toString()));
+        assertEquals(null, ChannelFiles.tempFileCreator(badPid.getFileName().toString()));
+        assertEquals(null, ChannelFiles.tempFileCreator(channelFile.getFileName().toString()));
 
-        assertEquals(List.of(stale), ChannelWriter.deleteStaleTempFiles(root));
-        assertEquals(Set.of(badPid, channelFile, inProgress, foreign), Set.copyOf(list(channel.getParent())));
+        assertEquals(
+            Set.of(stale, staleReusedPid, elsewhereStale), Set.copyOf(ChannelWriter.deleteStaleTempFiles(root)));
+        assertEquals(Set.of(badPid, channelFile, inProgress, elsewhereInProgress, foreign),
+            Set.copyOf(list(channel.getParent())));
         assertEquals(List.of(), ChannelWriter.deleteStaleTempFiles(root.resolve("missing")));
     }
 

@@ -31,44 +31,21 @@ class ChannelDescriptorTest
     Path root;
 
     @Test
-    void shouldMatchCodecEncodingOffsetsWhenHeaderLayoutIsDescribed()
-    {
-        assertEquals(ChannelHeaderEncoder.signatureEncodingOffset(), ChannelDescriptor.SIGNATURE_OFFSET);
-        assertEquals(ChannelHeaderEncoder.formatVersionEncodingOffset(), ChannelDescriptor.FORMAT_VERSION_OFFSET);
-        assertEquals(ChannelHeaderEncoder.headerLengthEncodingOffset(), ChannelDescriptor.HEADER_LENGTH_OFFSET);
-        assertEquals(ChannelHeaderEncoder.channelIdEncodingOffset(), ChannelDescriptor.CHANNEL_ID_OFFSET);
-        assertEquals(ChannelHeaderEncoder.writerIdEncodingOffset(), ChannelDescriptor.WRITER_ID_OFFSET);
-        assertEquals(ChannelHeaderEncoder.capacityEncodingOffset(), ChannelDescriptor.CAPACITY_OFFSET);
-        assertEquals(
-            ChannelHeaderEncoder.maxRecordLengthEncodingOffset(), ChannelDescriptor.MAX_RECORD_LENGTH_OFFSET);
-        assertEquals(
-            ChannelHeaderEncoder.recordAlignmentEncodingOffset(), ChannelDescriptor.RECORD_ALIGNMENT_OFFSET);
-        assertEquals(ChannelHeaderEncoder.timeoutMsEncodingOffset(), ChannelDescriptor.TIMEOUT_OFFSET);
-        assertEquals(ChannelHeaderEncoder.creationTimeMsEncodingOffset(), ChannelDescriptor.CREATION_TIME_OFFSET);
-        assertEquals(ChannelHeaderEncoder.writerPidEncodingOffset(), ChannelDescriptor.WRITER_PID_OFFSET);
-        assertEquals(
-            ChannelHeaderEncoder.writerStartTimeMsEncodingOffset(), ChannelDescriptor.WRITER_START_TIME_OFFSET);
-        assertEquals(ChannelHeaderEncoder.heartbeatTimeMsEncodingOffset(), ChannelDescriptor.HEARTBEAT_TIME_OFFSET);
-    }
-
-    @Test
-    void shouldMatchCodecDecodingOffsetsWhenHeaderLayoutIsDescribed()
-    {
-        assertEquals(ChannelHeaderDecoder.formatVersionEncodingOffset(), ChannelDescriptor.FORMAT_VERSION_OFFSET);
-        assertEquals(ChannelHeaderDecoder.capacityEncodingOffset(), ChannelDescriptor.CAPACITY_OFFSET);
-        assertEquals(ChannelHeaderDecoder.heartbeatTimeMsEncodingOffset(), ChannelDescriptor.HEARTBEAT_TIME_OFFSET);
-        assertEquals(ChannelHeaderDecoder.BLOCK_LENGTH, ChannelDescriptor.HEADER_LENGTH);
-    }
-
-    @Test
     void shouldMatchCodecEncodingLengthsWhenAtomicAccessorsUseFieldWidths()
     {
         assertEquals(Integer.BYTES, ChannelHeaderEncoder.formatVersionEncodingLength());
         assertEquals(Long.BYTES, ChannelHeaderEncoder.heartbeatTimeMsEncodingLength());
         assertEquals(Long.BYTES, ChannelHeaderEncoder.capacityEncodingLength());
-        assertTrue(ChannelDescriptor.HEARTBEAT_TIME_OFFSET + Long.BYTES <= ChannelDescriptor.HEADER_LENGTH);
-        assertEquals(0, ChannelDescriptor.FORMAT_VERSION_OFFSET % Integer.BYTES);
-        assertEquals(0, ChannelDescriptor.HEARTBEAT_TIME_OFFSET % Long.BYTES);
+        assertEquals(ChannelHeaderDecoder.BLOCK_LENGTH, ChannelDescriptor.HEADER_LENGTH);
+        assertEquals(0, ChannelHeaderDecoder.formatVersionEncodingOffset() % Integer.BYTES);
+        // Fields loaded and stored atomically must be naturally aligned and inside the header.
+        for (final int offset : new int[]{ ChannelHeaderDecoder.writerPidEncodingOffset(),
+            ChannelHeaderDecoder.writerStartTicksEncodingOffset(), ChannelHeaderDecoder.heartbeatTimeMsEncodingOffset(),
+            ChannelHeaderDecoder.writerNamespaceIdEncodingOffset() })
+        {
+            assertEquals(0, offset % Long.BYTES, "offset=" + offset);
+            assertTrue(offset + Long.BYTES <= ChannelDescriptor.HEADER_LENGTH, "offset=" + offset);
+        }
     }
 
     @Test
@@ -124,21 +101,29 @@ class ChannelDescriptorTest
             final ByteBuffer header = ByteBuffer.wrap(file).order(ByteOrder.LITTLE_ENDIAN);
 
             assertEquals(ChannelDescriptor.fileLength(1024), file.length);
-            final String signature = new String(file, ChannelDescriptor.SIGNATURE_OFFSET,
+            final String signature = new String(file, ChannelHeaderDecoder.signatureEncodingOffset(),
                 ChannelDescriptor.SIGNATURE_LENGTH, StandardCharsets.US_ASCII);
             assertEquals(ChannelDescriptor.SIGNATURE, signature);
-            assertEquals(ChannelDescriptor.FORMAT_VERSION, header.getInt(ChannelDescriptor.FORMAT_VERSION_OFFSET));
-            assertEquals(ChannelDescriptor.HEADER_LENGTH, header.getInt(ChannelDescriptor.HEADER_LENGTH_OFFSET));
-            assertEquals(0x0102_0304_0506_0708L, header.getLong(ChannelDescriptor.CHANNEL_ID_OFFSET));
-            assertEquals(77, header.getLong(ChannelDescriptor.WRITER_ID_OFFSET));
-            assertEquals(1024, header.getLong(ChannelDescriptor.CAPACITY_OFFSET));
-            assertEquals(500, header.getInt(ChannelDescriptor.MAX_RECORD_LENGTH_OFFSET));
-            assertEquals(RecordDescriptor.ALIGNMENT, header.getInt(ChannelDescriptor.RECORD_ALIGNMENT_OFFSET));
-            assertEquals(4321, header.getLong(ChannelDescriptor.TIMEOUT_OFFSET));
-            assertEquals(1_700_000_000_123L, header.getLong(ChannelDescriptor.CREATION_TIME_OFFSET));
-            assertEquals(ProcessHandle.current().pid(), header.getLong(ChannelDescriptor.WRITER_PID_OFFSET));
-            assertEquals(1_700_000_000_123L, header.getLong(ChannelDescriptor.HEARTBEAT_TIME_OFFSET));
-            for (int i = ChannelDescriptor.HEARTBEAT_TIME_OFFSET + Long.BYTES; i < file.length; i++)
+            assertEquals(
+                ChannelDescriptor.FORMAT_VERSION, header.getInt(ChannelHeaderDecoder.formatVersionEncodingOffset()));
+            assertEquals(
+                ChannelDescriptor.HEADER_LENGTH, header.getInt(ChannelHeaderDecoder.headerLengthEncodingOffset()));
+            assertEquals(0x0102_0304_0506_0708L, header.getLong(ChannelHeaderDecoder.channelIdEncodingOffset()));
+            assertEquals(77, header.getLong(ChannelHeaderDecoder.writerIdEncodingOffset()));
+            assertEquals(1024, header.getLong(ChannelHeaderDecoder.capacityEncodingOffset()));
+            assertEquals(500, header.getInt(ChannelHeaderDecoder.maxRecordLengthEncodingOffset()));
+            assertEquals(
+                RecordDescriptor.ALIGNMENT, header.getInt(ChannelHeaderDecoder.recordAlignmentEncodingOffset()));
+            assertEquals(4321, header.getLong(ChannelHeaderDecoder.timeoutMsEncodingOffset()));
+            assertEquals(1_700_000_000_123L, header.getLong(ChannelHeaderDecoder.creationTimeMsEncodingOffset()));
+            assertEquals(
+                ProcessHandle.current().pid(), header.getLong(ChannelHeaderDecoder.writerPidEncodingOffset()));
+            assertEquals(ProcessIdentity.CURRENT.startTicks,
+                header.getLong(ChannelHeaderDecoder.writerStartTicksEncodingOffset()));
+            assertEquals(1_700_000_000_123L, header.getLong(ChannelHeaderDecoder.heartbeatTimeMsEncodingOffset()));
+            assertEquals(ProcessIdentity.CURRENT.namespaceId,
+                header.getLong(ChannelHeaderDecoder.writerNamespaceIdEncodingOffset()));
+            for (int i = ChannelHeaderDecoder.writerNamespaceIdEncodingOffset() + Long.BYTES; i < file.length; i++)
             {
                 assertEquals(0, file[i], "reserved header bytes and data region start zeroed, index=" + i);
             }

@@ -74,7 +74,8 @@ class ChannelHeartbeatTest
             assertEquals(ChannelState.OPEN, reader.state(), "a record remains unread");
             assertEquals(1, reader.poll(new RecordCollector(), 1));
             assertEquals(ChannelState.ABANDONED, reader.state());
-            assertTrue(reader.state().isEnd());
+            assertFalse(reader.state().isEnd(), "ABANDONED is not an end: a writer may resume");
+            assertTrue(reader.state().isEndOrAbandoned());
             assertEquals(writer.position(), reader.position());
         }
     }
@@ -91,9 +92,9 @@ class ChannelHeartbeatTest
                 .timeoutMs(TIMEOUT_MS)
                 .epochClock(slowClock));
             ChannelReader reader = ChannelReader.open(new ChannelReader.Context()
-                .file(slowWriter.path())
+                .path(slowWriter.path())
                 .epochClock(() -> lastReadingMs[0])
-                .checkWriterProcess(false)))
+                .observer(ProcessIdentities.OTHER_NAMESPACE)))
         {
             assertEquals(lastReadingMs[0], reader.header().heartbeatTimeMs());
             assertTrue(reader.header().creationTimeMs() < reader.header().heartbeatTimeMs());
@@ -150,16 +151,18 @@ class ChannelHeartbeatTest
     }
 
     @Test
-    void shouldStayOpenWhenWriterProcessIsCheckedAndHeartbeatIsFresh()
+    void shouldStayOpenWhateverItsHeartbeatWhenReaderCanSeeWritersProcess()
     {
         try (ChannelReader reader = ChannelReader.open(
-            new ChannelReader.Context().file(writer.path()).epochClock(readerClock)))
+            new ChannelReader.Context().path(writer.path()).epochClock(readerClock)))
         {
-            readerClock.update(START_MS + TIMEOUT_MS);
-            assertEquals(ChannelState.OPEN, reader.state());
-
             readerClock.update(START_MS + TIMEOUT_MS + 1);
-            assertEquals(ChannelState.ABANDONED, reader.state(), "a live process does not outweigh a stale heartbeat");
+            assertEquals(ChannelState.OPEN, reader.state(), "an idle writer open in a live process is alive");
+            readerClock.update(START_MS + 1_000 * TIMEOUT_MS);
+            assertEquals(ChannelState.OPEN, reader.state(), "however long its duty cycle has not run");
+
+            writer.crash();
+            assertEquals(ChannelState.ABANDONED, reader.state(), "dropped without closing: dead at once");
         }
     }
 
@@ -236,11 +239,11 @@ class ChannelHeartbeatTest
     }
 
     @Test
-    void shouldEndInvokerWithAbandonedWhenHeartbeatTimesOut()
+    void shouldEndInvokerWithAbandonedWhenChannelStaysAbandonedForMaxAbandonedMs()
     {
         final ChannelReader reader = openReader();
         final RecordCollector collector = new RecordCollector();
-        final ChannelReaderAgent agent = new ChannelReaderAgent(reader, collector, 10, readerClock);
+        final ChannelReaderAgent agent = new ChannelReaderAgent(reader, collector, 10, readerClock, true, TIMEOUT_MS);
         final AgentInvoker invoker = new AgentInvoker(errors::add, null, agent);
         invoker.start();
         writeRecords(0, 3);
@@ -248,10 +251,51 @@ class ChannelHeartbeatTest
         assertEquals(3, invoker.invoke());
         readerClock.advance(TIMEOUT_MS + 1);
         invoker.invoke();
+        assertFalse(invoker.isClosed(), "abandoned: waiting for a writer to resume");
+        readerClock.advance(TIMEOUT_MS - 1);
+        invoker.invoke();
+        assertFalse(invoker.isClosed());
+        readerClock.advance(1);
+        invoker.invoke();
 
         assertTrue(invoker.isClosed());
         assertEquals(ChannelState.ABANDONED, agent.endState());
         assertEquals(3, collector.size());
+        assertTrue(errors.isEmpty(), errors.toString());
+    }
+
+    @Test
+    void shouldFollowThroughWriterRestartWhenChannelIsAbandoned()
+    {
+        final ChannelReader reader = openReader();
+        final RecordCollector collector = new RecordCollector();
+        final ChannelReaderAgent agent = new ChannelReaderAgent(reader, collector, 10, readerClock);
+        final AgentInvoker invoker = new AgentInvoker(errors::add, null, agent);
+        invoker.start();
+        writeRecords(0, 3);
+        assertEquals(3, invoker.invoke());
+
+        writer.crash();
+        readerClock.advance(100 * TIMEOUT_MS);
+        invoker.invoke();
+        assertFalse(invoker.isClosed(), "followers follow an abandoned channel by default");
+        assertEquals(ChannelState.ABANDONED, reader.state());
+
+        writerClock.update(readerClock.time());
+        writer = ChannelWriter.resume(new ChannelWriter.Context().path(writer.path()).epochClock(writerClock));
+        writeRecords(3, 5);
+        readerClock.advance(1);
+        assertEquals(2, invoker.invoke());
+        assertEquals(5, collector.size());
+        assertEquals(ChannelState.OPEN, reader.state());
+
+        writer.close();
+        readerClock.advance(1);
+        invoker.invoke();
+        readerClock.advance(1);
+        invoker.invoke();
+        assertTrue(invoker.isClosed());
+        assertEquals(ChannelState.CLOSED, agent.endState());
         assertTrue(errors.isEmpty(), errors.toString());
     }
 
@@ -352,9 +396,9 @@ class ChannelHeartbeatTest
         ChannelTestSupport.putRecordHeader(copy, ChannelTestSupport.alignedRecordLength(0), -1, 1);
         final RecordCollector collector = new RecordCollector();
         final ChannelReaderAgent agent = new ChannelReaderAgent(ChannelReader.open(new ChannelReader.Context()
-            .file(copy)
+            .path(copy)
             .epochClock(readerClock)
-            .checkWriterProcess(false)), collector, 10, readerClock);
+            .observer(ProcessIdentities.OTHER_NAMESPACE)), collector, 10, readerClock);
         final AgentInvoker invoker = new AgentInvoker(errors::add, null, agent);
         invoker.start();
 
@@ -416,9 +460,9 @@ class ChannelHeartbeatTest
     private ChannelReader openReader()
     {
         return ChannelReader.open(new ChannelReader.Context()
-            .file(writer.path())
+            .path(writer.path())
             .epochClock(readerClock)
-            .checkWriterProcess(false));
+            .observer(ProcessIdentities.OTHER_NAMESPACE));
     }
 
     private void writeRecords(final int from, final int to)

@@ -102,7 +102,7 @@ class ChannelMultiProcessTest
 
         try (ChannelReader reader = ChannelReader.open(path);
             ChannelReader timeoutOnlyReader = ChannelReader.open(
-                new ChannelReader.Context().file(path).checkWriterProcess(false)))
+                new ChannelReader.Context().path(path).observer(ProcessIdentities.OTHER_NAMESPACE)))
         {
             final CheckedRecord.Verifier verifier = new CheckedRecord.Verifier();
             drain(reader, verifier);
@@ -148,7 +148,7 @@ class ChannelMultiProcessTest
 
         try (ChannelReader reader = ChannelReader.open(path);
             ChannelReader timeoutOnlyReader = ChannelReader.open(
-                new ChannelReader.Context().file(path).checkWriterProcess(false)))
+                new ChannelReader.Context().path(path).observer(ProcessIdentities.OTHER_NAMESPACE)))
         {
             final long writerPid = reader.header().writerPid();
             assertEquals(Optional.of(writer.pid()),
@@ -460,7 +460,7 @@ class ChannelMultiProcessTest
     {
         final long deadlineNs = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(WRITER_TIMEOUT_MS / 10);
         ChannelState state;
-        while (!(state = reader.state()).isEnd())
+        while (!(state = reader.state()).isEndOrAbandoned())
         {
             if (0 == reader.poll(verifier, 1000))
             {

@@ -19,6 +19,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.kekbit.channel.ChannelException.Reason;
 import org.kekbit.channel.ChannelTestSupport.RecordCollector;
+import org.kekbit.codecs.channel.ChannelHeaderDecoder;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -111,7 +112,7 @@ class ChannelOpenValidationTest
     @Test
     void shouldThrowNotAChannelWhenSignatureIsOffByOneByte() throws IOException
     {
-        ChannelTestSupport.putInt(channel, ChannelDescriptor.SIGNATURE_OFFSET + 4, 0x2A58_4942); // "BIX*"
+        ChannelTestSupport.putInt(channel, ChannelHeaderDecoder.signatureEncodingOffset() + 4, 0x2A58_4942); // "BIX*"
 
         final ChannelException ex = assertOpenFails(Reason.NOT_A_CHANNEL, channel);
 
@@ -121,16 +122,16 @@ class ChannelOpenValidationTest
     @Test
     void shouldThrowNotReadyWhenFormatVersionIsZero() throws IOException
     {
-        ChannelTestSupport.putInt(channel, ChannelDescriptor.FORMAT_VERSION_OFFSET, 0);
+        ChannelTestSupport.putInt(channel, ChannelHeaderDecoder.formatVersionEncodingOffset(), 0);
 
         assertOpenFails(Reason.NOT_READY, channel);
     }
 
     @ParameterizedTest
-    @ValueSource(ints = { 7, 2, -1, Integer.MAX_VALUE })
+    @ValueSource(ints = { 7, 1, -1, Integer.MAX_VALUE }) // 1: the format before writerStartTicks
     void shouldThrowIncompatibleVersionWhenFormatVersionIsUnknown(final int formatVersion) throws IOException
     {
-        ChannelTestSupport.putInt(channel, ChannelDescriptor.FORMAT_VERSION_OFFSET, formatVersion);
+        ChannelTestSupport.putInt(channel, ChannelHeaderDecoder.formatVersionEncodingOffset(), formatVersion);
 
         final ChannelException ex = assertOpenFails(Reason.INCOMPATIBLE_VERSION, channel);
 
@@ -141,11 +142,11 @@ class ChannelOpenValidationTest
     @Test
     void shouldNameBothVersionsWhenFormatVersionIsSeven() throws IOException
     {
-        ChannelTestSupport.putInt(channel, ChannelDescriptor.FORMAT_VERSION_OFFSET, 7);
+        ChannelTestSupport.putInt(channel, ChannelHeaderDecoder.formatVersionEncodingOffset(), 7);
 
         final ChannelException ex = assertOpenFails(Reason.INCOMPATIBLE_VERSION, channel);
 
-        assertTrue(ex.getMessage().contains("expected=1"), ex.getMessage());
+        assertTrue(ex.getMessage().contains("expected=" + ChannelDescriptor.FORMAT_VERSION), ex.getMessage());
         assertTrue(ex.getMessage().contains("actual=7"), ex.getMessage());
     }
 
@@ -153,7 +154,7 @@ class ChannelOpenValidationTest
     @ValueSource(longs = { 0, 8, 56, 100, 1020, -1024, 1L << 31, Long.MAX_VALUE })
     void shouldThrowBadCapacityWhenHeaderCapacityIsOutOfRangeOrMisaligned(final long capacity) throws IOException
     {
-        ChannelTestSupport.putLong(channel, ChannelDescriptor.CAPACITY_OFFSET, capacity);
+        ChannelTestSupport.putLong(channel, ChannelHeaderDecoder.capacityEncodingOffset(), capacity);
 
         final ChannelException ex = assertOpenFails(Reason.BAD_CAPACITY, channel);
 
@@ -166,7 +167,7 @@ class ChannelOpenValidationTest
     void shouldThrowBadMaxRecordLengthWhenHeaderMaxRecordLengthDoesNotFit(final int maxRecordLength)
         throws IOException
     {
-        ChannelTestSupport.putInt(channel, ChannelDescriptor.MAX_RECORD_LENGTH_OFFSET, maxRecordLength);
+        ChannelTestSupport.putInt(channel, ChannelHeaderDecoder.maxRecordLengthEncodingOffset(), maxRecordLength);
 
         final ChannelException ex = assertOpenFails(Reason.BAD_MAX_RECORD_LENGTH, channel);
 
@@ -177,7 +178,7 @@ class ChannelOpenValidationTest
     @ValueSource(ints = { 0, 64, 127, 129, 256, -128 })
     void shouldThrowBadHeaderWhenHeaderLengthIsWrong(final int headerLength) throws IOException
     {
-        ChannelTestSupport.putInt(channel, ChannelDescriptor.HEADER_LENGTH_OFFSET, headerLength);
+        ChannelTestSupport.putInt(channel, ChannelHeaderDecoder.headerLengthEncodingOffset(), headerLength);
 
         final ChannelException ex = assertOpenFails(Reason.BAD_HEADER, channel);
 
@@ -190,7 +191,7 @@ class ChannelOpenValidationTest
     @ValueSource(ints = { 0, 1, 4, 16, 64 })
     void shouldThrowBadHeaderWhenRecordAlignmentIsWrong(final int recordAlignment) throws IOException
     {
-        ChannelTestSupport.putInt(channel, ChannelDescriptor.RECORD_ALIGNMENT_OFFSET, recordAlignment);
+        ChannelTestSupport.putInt(channel, ChannelHeaderDecoder.recordAlignmentEncodingOffset(), recordAlignment);
 
         final ChannelException ex = assertOpenFails(Reason.BAD_HEADER, channel);
 
@@ -202,7 +203,7 @@ class ChannelOpenValidationTest
     @ValueSource(longs = { 0, -1 })
     void shouldThrowBadHeaderWhenTimeoutIsNotPositive(final long timeoutMs) throws IOException
     {
-        ChannelTestSupport.putLong(channel, ChannelDescriptor.TIMEOUT_OFFSET, timeoutMs);
+        ChannelTestSupport.putLong(channel, ChannelHeaderDecoder.timeoutMsEncodingOffset(), timeoutMs);
 
         final ChannelException ex = assertOpenFails(Reason.BAD_HEADER, channel);
 
@@ -210,7 +211,7 @@ class ChannelOpenValidationTest
     }
 
     @ParameterizedTest
-    @ValueSource(ints = { ChannelDescriptor.SIGNATURE_LENGTH, ChannelDescriptor.SIGNATURE_LENGTH + 4, 64, 127 })
+    @ValueSource(ints = { 8, 12, 64, 127 }) // the signature alone, with the format version, and longer
     void shouldThrowTruncatedWhenFileIsShorterThanHeaderButHasSignature(final int length) throws IOException
     {
         ChannelTestSupport.truncate(channel, length);
@@ -237,7 +238,7 @@ class ChannelOpenValidationTest
     @Test
     void shouldThrowTruncatedWhenHeaderCapacityExceedsFile() throws IOException
     {
-        ChannelTestSupport.putLong(channel, ChannelDescriptor.CAPACITY_OFFSET, 2 * CAPACITY);
+        ChannelTestSupport.putLong(channel, ChannelHeaderDecoder.capacityEncodingOffset(), 2 * CAPACITY);
 
         assertOpenFails(Reason.TRUNCATED, channel);
     }
@@ -245,7 +246,7 @@ class ChannelOpenValidationTest
     @Test
     void shouldOpenWhenFileIsLongerThanHeaderSays() throws IOException
     {
-        ChannelTestSupport.putLong(channel, ChannelDescriptor.CAPACITY_OFFSET, CAPACITY * 3 / 4);
+        ChannelTestSupport.putLong(channel, ChannelHeaderDecoder.capacityEncodingOffset(), CAPACITY * 3 / 4);
 
         try (ChannelReader reader = ChannelReader.open(channel))
         {
@@ -296,7 +297,7 @@ class ChannelOpenValidationTest
         final CachedEpochClock clock = new CachedEpochClock();
         final AdvancingIdleStrategy idleStrategy = new AdvancingIdleStrategy(clock, 10);
         final ChannelReader.Context ctx = new ChannelReader.Context()
-            .file(root.resolve("late.kekbit"))
+            .path(root.resolve("late.kekbit"))
             .epochClock(clock);
 
         final ChannelException ex = assertThrows(
@@ -313,7 +314,7 @@ class ChannelOpenValidationTest
     @Timeout(10)
     void shouldThrowTimeoutWhenAwaitedChannelNeverAppearsOnSystemClock()
     {
-        final ChannelReader.Context ctx = new ChannelReader.Context().file(root.resolve("late.kekbit"));
+        final ChannelReader.Context ctx = new ChannelReader.Context().path(root.resolve("late.kekbit"));
 
         final ChannelException ex = assertThrows(
             ChannelException.class, () -> ChannelReader.awaitOpen(ctx, NoOpIdleStrategy.INSTANCE, 20));
@@ -329,7 +330,7 @@ class ChannelOpenValidationTest
         final AdvancingIdleStrategy idleStrategy = new AdvancingIdleStrategy(clock, 10);
 
         final ChannelException ex = assertThrows(ChannelException.class, () -> ChannelReader.awaitOpen(
-            new ChannelReader.Context().file(file).epochClock(clock), idleStrategy, 1000));
+            new ChannelReader.Context().path(file).epochClock(clock), idleStrategy, 1000));
 
         assertEquals(Reason.NOT_A_CHANNEL, ex.reason());
         assertEquals(0, idleStrategy.idleCount);
@@ -338,7 +339,7 @@ class ChannelOpenValidationTest
     @Test
     void shouldOpenWhenAwaitedHeaderBecomesReady() throws IOException
     {
-        ChannelTestSupport.putInt(channel, ChannelDescriptor.FORMAT_VERSION_OFFSET, 0);
+        ChannelTestSupport.putInt(channel, ChannelHeaderDecoder.formatVersionEncodingOffset(), 0);
         final CachedEpochClock clock = new CachedEpochClock();
         final AdvancingIdleStrategy idleStrategy = new AdvancingIdleStrategy(clock, 10)
         {
@@ -347,13 +348,13 @@ class ChannelOpenValidationTest
                 if (3 == idleCount)
                 {
                     ChannelTestSupport.putInt(
-                        channel, ChannelDescriptor.FORMAT_VERSION_OFFSET, ChannelDescriptor.FORMAT_VERSION);
+                        channel, ChannelHeaderDecoder.formatVersionEncodingOffset(), ChannelDescriptor.FORMAT_VERSION);
                 }
             }
         };
 
         try (ChannelReader reader = ChannelReader.awaitOpen(
-            new ChannelReader.Context().file(channel).epochClock(clock), idleStrategy, 1000))
+            new ChannelReader.Context().path(channel).epochClock(clock), idleStrategy, 1000))
         {
             assertEquals(3, idleStrategy.idleCount);
             assertEquals(1, reader.poll(new RecordCollector(), 10));
@@ -419,7 +420,7 @@ class ChannelOpenValidationTest
     @Test
     void shouldKeepWaitingWhenTimeoutIsLongMaxValue() throws IOException
     {
-        ChannelTestSupport.putInt(channel, ChannelDescriptor.FORMAT_VERSION_OFFSET, 0);
+        ChannelTestSupport.putInt(channel, ChannelHeaderDecoder.formatVersionEncodingOffset(), 0);
         final CachedEpochClock clock = new CachedEpochClock();
         clock.update(1_700_000_000_000L);
         final AdvancingIdleStrategy idleStrategy = new AdvancingIdleStrategy(clock, 1000)
@@ -429,13 +430,13 @@ class ChannelOpenValidationTest
                 if (5 == idleCount)
                 {
                     ChannelTestSupport.putInt(
-                        channel, ChannelDescriptor.FORMAT_VERSION_OFFSET, ChannelDescriptor.FORMAT_VERSION);
+                        channel, ChannelHeaderDecoder.formatVersionEncodingOffset(), ChannelDescriptor.FORMAT_VERSION);
                 }
             }
         };
 
         try (ChannelReader reader = ChannelReader.awaitOpen(
-            new ChannelReader.Context().file(channel).epochClock(clock), idleStrategy, Long.MAX_VALUE))
+            new ChannelReader.Context().path(channel).epochClock(clock), idleStrategy, Long.MAX_VALUE))
         {
             assertEquals(5, idleStrategy.idleCount);
             assertEquals(1, reader.poll(new RecordCollector(), 10));

@@ -51,7 +51,7 @@ class ChannelReadOnlyTest
         final byte[] before = Files.readAllBytes(path);
         final FileTime modifiedBefore = Files.getLastModifiedTime(path);
 
-        try (ChannelReader reader = ChannelReader.open(new ChannelReader.Context().file(path).preTouch(true)))
+        try (ChannelReader reader = ChannelReader.open(new ChannelReader.Context().path(path).preTouch(true)))
         {
             final CheckedRecord.Verifier verifier = new CheckedRecord.Verifier();
             assertEquals(RECORDS, reader.poll(verifier, Integer.MAX_VALUE));

@@ -324,7 +324,7 @@ class ChannelReaderTest
         assertEquals(0, reader.poll(collector, 10));
         assertEquals(0, collector.size());
         assertFalse(reader.records().hasNext());
-        assertTrue(reader.state().isEnd());
+        assertThrows(IllegalStateException.class, reader::state, "a closed reader reports nothing of the channel");
     }
 
     @Test
@@ -532,7 +532,7 @@ class ChannelReaderTest
             if (0 == count)
             {
                 final ChannelState state = reader.state();
-                if (state.isEnd())
+                if (state.isEndOrAbandoned())
                 {
                     return state;
                 }

@@ -38,6 +38,16 @@ class ChannelResumeTest
      */
     private ChannelWriter crashedWriter(final int records)
     {
+        final ChannelWriter writer = stalledWriter(records);
+        writer.crash();
+        return writer;
+    }
+
+    /**
+     * A writer still open in this JVM that stopped mid-claim and never runs its duty cycle again.
+     */
+    private ChannelWriter stalledWriter(final int records)
+    {
         final ChannelWriter writer = ChannelWriter.create(context());
         for (int i = 0; i < records; i++)
         {
@@ -57,8 +67,8 @@ class ChannelResumeTest
         clock.advance(TIMEOUT_MS + 1);
 
         try (ChannelWriter resumed = ChannelWriter.resume(context());
-            ChannelReader reader = ChannelReader.open(new ChannelReader.Context().file(resumed.path())
-                .epochClock(clock).checkWriterProcess(false)))
+            ChannelReader reader = ChannelReader.open(new ChannelReader.Context().path(resumed.path())
+                .epochClock(clock).observer(ProcessIdentities.OTHER_NAMESPACE)))
         {
             assertEquals(crashedPosition, resumed.position());
             assertEquals(CAPACITY, resumed.capacity());
@@ -93,7 +103,8 @@ class ChannelResumeTest
     {
         crashedWriter(3);
         try (ChannelReader reader = ChannelReader.open(new ChannelReader.Context()
-            .file(ChannelDescriptor.channelPath(root, 5)).epochClock(clock).checkWriterProcess(false)))
+            .path(ChannelDescriptor.channelPath(root, 5)).epochClock(clock)
+            .observer(ProcessIdentities.OTHER_NAMESPACE)))
         {
             assertEquals(3, reader.poll((msgTypeId, buffer, offset, length) -> {}, 100));
             clock.advance(TIMEOUT_MS + 1);
@@ -111,11 +122,29 @@ class ChannelResumeTest
     }
 
     @Test
-    void shouldRefuseWhenWriterOfThisProcessIsStillFresh()
+    void shouldRefuseWhenWriterIsOpenInThisProcessHoweverStaleItsHeartbeat()
     {
-        crashedWriter(1);
+        final ChannelWriter stalled = stalledWriter(1);
+        clock.advance(100 * TIMEOUT_MS);
+
         final ChannelException ex = assertThrows(ChannelException.class, () -> ChannelWriter.resume(context()));
         assertEquals(ChannelException.Reason.WRITER_ACTIVE, ex.reason());
+        assertTrue(ex.getMessage().contains("open in this process"), ex.getMessage());
+        final ChannelException simulatedElsewhere = assertThrows(ChannelException.class,
+            () -> ChannelWriter.resume(context().observer(ProcessIdentities.OTHER_NAMESPACE)));
+        assertEquals(ChannelException.Reason.WRITER_ACTIVE, simulatedElsewhere.reason(), "one writer per JVM first");
+
+        // The stalled writer never lost the channel: it closes as the only writer, its CLOSED after its record.
+        try (ChannelReader reader = ChannelReader.open(stalled.path()))
+        {
+            assertEquals(ChannelState.OPEN, reader.state(), "its process runs, so it is alive here");
+        }
+        stalled.close();
+        try (ChannelReader reader = ChannelReader.open(stalled.path()))
+        {
+            assertEquals(1, reader.poll((msgTypeId, buffer, offset, length) -> {}, 100));
+            assertEquals(ChannelState.CLOSED, reader.state());
+        }
     }
 
     @Test
@@ -129,7 +158,7 @@ class ChannelResumeTest
         final ChannelWriter full = ChannelWriter.create(context().channelId(6).capacity(64).maxRecordLength(56));
         assertEquals(64, full.write(1, payload(56, 0), 0, 56));
         assertEquals(ChannelWriter.CHANNEL_FULL, full.write(1, payload(8, 0), 0, 8));
-        clock.advance(TIMEOUT_MS + 1);
+        full.crash();
         final ChannelException ex = assertThrows(
             ChannelException.class, () -> ChannelWriter.resume(context().channelId(6)));
         assertEquals(ChannelException.Reason.ENDED, ex.reason());
@@ -171,10 +200,14 @@ class ChannelResumeTest
                 }));
             }
 
-            int winners = 0;
+            final List<Object> outcomes = new ArrayList<>();
             for (final Future<Object> result : results)
             {
-                final Object outcome = result.get(20, TimeUnit.SECONDS);
+                outcomes.add(result.get(20, TimeUnit.SECONDS));
+            }
+            int winners = 0;
+            for (final Object outcome : outcomes)
+            {
                 if (outcome instanceof ChannelWriter)
                 {
                     winners++;

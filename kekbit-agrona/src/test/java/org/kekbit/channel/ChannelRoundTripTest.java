@@ -214,7 +214,7 @@ class ChannelRoundTripTest
             .preTouch(writerPreTouch);
         try (ChannelWriter touchWriter = ChannelWriter.create(ctx);
             ChannelReader touchReader = ChannelReader.open(
-                new ChannelReader.Context().file(touchWriter.path()).preTouch(readerPreTouch)))
+                new ChannelReader.Context().path(touchWriter.path()).preTouch(readerPreTouch)))
         {
             final RecordCollector touchCollector = new RecordCollector(touchReader);
             int count = 0;

@@ -215,7 +215,7 @@ final class ChildMain
 
         final IdleStrategy idleStrategy = new BackoffIdleStrategy();
         try (ChannelReader reader = ChannelReader.awaitOpen(
-            new ChannelReader.Context().file(file), idleStrategy, awaitMs))
+            new ChannelReader.Context().path(file), idleStrategy, awaitMs))
         {
             say("OPENED");
             final CheckedRecord.Verifier verifier = new CheckedRecord.Verifier();
@@ -223,7 +223,7 @@ final class ChildMain
             while (true)
             {
                 final int workCount = reader.poll(verifier, 1000);
-                if (0 == workCount && reader.state().isEnd())
+                if (0 == workCount && reader.state().isEndOrAbandoned())
                 {
                     break;
                 }
@@ -469,7 +469,7 @@ final class ChildMain
     private static long readBack(final Path path, final long expectedPosition)
     {
         try (ChannelReader reader = ChannelReader.open(
-            new ChannelReader.Context().file(path).checkWriterProcess(false)))
+            new ChannelReader.Context().path(path).observer(ProcessIdentities.OTHER_NAMESPACE)))
         {
             final CheckedRecord.Verifier verifier = new CheckedRecord.Verifier();
             while (reader.poll(verifier, Integer.MAX_VALUE) > 0)
@@ -497,8 +497,12 @@ final class ChildMain
         say("BOUNDS_CHECKS " + UnsafeBuffer.SHOULD_BOUNDS_CHECK);
 
         final IdleStrategy idleStrategy = new BackoffIdleStrategy();
-        try (ChannelReader reader = ChannelReader.awaitOpen(new ChannelReader.Context().file(file)
-            .checkWriterProcess(checkWriterProcess), idleStrategy, awaitMs))
+        final ChannelReader.Context ctx = new ChannelReader.Context().path(file);
+        if (!checkWriterProcess)
+        {
+            ctx.observer(ProcessIdentities.OTHER_NAMESPACE); // judge the writer by its heartbeat alone
+        }
+        try (ChannelReader reader = ChannelReader.awaitOpen(ctx, idleStrategy, awaitMs))
         {
             say("OPENED");
             final CheckedRecord.Verifier verifier = new CheckedRecord.Verifier();
@@ -524,7 +528,7 @@ final class ChildMain
                     opens++;
                     say("OPEN records=" + verifier.records());
                 }
-                else if (state.isEnd() && ChannelState.ABANDONED != state)
+                else if (state.isEnd())
                 {
                     break;
                 }
@@ -585,7 +589,7 @@ final class ChildMain
     {
         final IdleStrategy idleStrategy = new BackoffIdleStrategy();
         try (ChannelReader reader = ChannelReader.awaitOpen(
-            new ChannelReader.Context().file(Path.of(args[1])), idleStrategy, Long.parseLong(args[2])))
+            new ChannelReader.Context().path(Path.of(args[1])), idleStrategy, Long.parseLong(args[2])))
         {
             say("OPENED");
             final SequenceChecksum checksum = new SequenceChecksum();

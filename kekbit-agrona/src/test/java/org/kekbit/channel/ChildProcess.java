@@ -28,6 +28,9 @@ final class ChildProcess implements AutoCloseable
 
     private static final String EOF = new String("<EOF>"); // identity marks the end, not the text
 
+    private static final List<String> UNSHARE_PID_NAMESPACE =
+        List.of("unshare", "--pid", "--fork", "--mount-proc", "--kill-child=SIGKILL");
+
     private final String name;
     private final Process process;
     private final BlockingQueue<String> lines = new LinkedBlockingQueue<>();
@@ -97,6 +100,49 @@ final class ChildProcess implements AutoCloseable
         }
 
         return launch(name, List.of("sh", "-c", script.toString()));
+    }
+
+    /**
+     * Start a child JVM in a new pid namespace (as in another container sharing the folder), through
+     * {@code unshare --pid --fork --mount-proc}: its pid there is 1, and this process cannot look it up. Killing the
+     * child kills {@code unshare}, which kills the JVM ({@code --kill-child}).
+     *
+     * @param name for diagnostics.
+     * @param args the role and its arguments.
+     * @return the running child.
+     */
+    static ChildProcess startInPidNamespace(final String name, final String... args)
+    {
+        final List<String> command = new ArrayList<>(UNSHARE_PID_NAMESPACE);
+        command.addAll(javaCommand(List.of(), args));
+        return launch(name, command);
+    }
+
+    /**
+     * Why children cannot be started in a new pid namespace here, or null when they can: it needs unshare(1) and the
+     * privilege to create namespaces (root, or user namespaces).
+     *
+     * @return the reason, or null.
+     */
+    static String whyNoPidNamespace()
+    {
+        final List<String> command = new ArrayList<>(UNSHARE_PID_NAMESPACE);
+        command.add("true");
+        try
+        {
+            final Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+            final String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+            return 0 == process.waitFor() ? null : "cannot create a pid namespace here: " + output;
+        }
+        catch (final IOException ex)
+        {
+            return "no unshare(1) here: " + ex.getMessage();
+        }
+        catch (final InterruptedException ex)
+        {
+            Thread.currentThread().interrupt();
+            return "interrupted";
+        }
     }
 
     static ChildProcess start(final String name, final String... args)

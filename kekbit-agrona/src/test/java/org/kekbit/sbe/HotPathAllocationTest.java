@@ -28,6 +28,8 @@ class HotPathAllocationTest
     @TempDir
     Path root;
 
+    private static final int MEASURED_RUNS = 5;
+
     private long sum;
     private final BlockHandler blockHandler = (buffer, offset, length, position) -> sum += length;
 
@@ -45,19 +47,27 @@ class HotPathAllocationTest
             .on(new TradeDecoder(), decoded -> sum += decoded.size());
 
         try (ChannelWriter writer = ChannelWriter.create(new ChannelWriter.Context()
-            .root(root).channelId(1).capacity(4L * 3 * ITERATIONS * 64));
+            .root(root).channelId(1).capacity(4L * (2 + MEASURED_RUNS) * ITERATIONS * 64));
             ChannelReader reader = ChannelReader.open(writer.path()))
         {
             runHotPaths(writer, reader, payload, claim, sbeClaim, trade, handler, dispatcher);
             runHotPaths(writer, reader, payload, claim, sbeClaim, trade, handler, dispatcher);
 
-            final long baseline = threads.getCurrentThreadAllocatedBytes();
-            final long calibration = threads.getCurrentThreadAllocatedBytes() - baseline;
-            final long before = threads.getCurrentThreadAllocatedBytes();
-            runHotPaths(writer, reader, payload, claim, sbeClaim, trade, handler, dispatcher);
-            final long allocated = threads.getCurrentThreadAllocatedBytes() - before - calibration;
+            // On a loaded machine the JIT may still be recompiling: a deoptimisation can rematerialise a few
+            // scalar-replaced objects once (a few hundred bytes, seen with the code before and after this test was
+            // made robust). An allocation on a hot path recurs in every run, so the best of a few runs must be 0.
+            long leastAllocated = Long.MAX_VALUE;
+            for (int run = 0; run < MEASURED_RUNS && leastAllocated > 0; run++)
+            {
+                final long baseline = threads.getCurrentThreadAllocatedBytes();
+                final long calibration = threads.getCurrentThreadAllocatedBytes() - baseline;
+                final long before = threads.getCurrentThreadAllocatedBytes();
+                runHotPaths(writer, reader, payload, claim, sbeClaim, trade, handler, dispatcher);
+                leastAllocated = Math.min(
+                    leastAllocated, threads.getCurrentThreadAllocatedBytes() - before - calibration);
+            }
 
-            assertEquals(0, allocated, "bytes allocated over " + 4 * ITERATIONS + " writes, claims and polls");
+            assertEquals(0, leastAllocated, "bytes allocated over " + 4 * ITERATIONS + " writes, claims and polls");
         }
     }
 

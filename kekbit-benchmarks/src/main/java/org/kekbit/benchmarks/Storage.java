@@ -63,7 +63,7 @@ public final class Storage
      */
     public static ChannelReader openReader(final Path path, final boolean preTouch)
     {
-        return ChannelReader.open(new ChannelReader.Context().file(path).preTouch(preTouch));
+        return ChannelReader.open(new ChannelReader.Context().path(path).preTouch(preTouch));
     }
 
     /**

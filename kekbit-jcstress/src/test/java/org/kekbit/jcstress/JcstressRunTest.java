@@ -29,7 +29,8 @@ class JcstressRunTest
     private static final String AGRONA_FLAG = "--add-opens=java.base/jdk.internal.misc=ALL-UNNAMED";
     private static final String MODE = System.getProperty("kekbit.jcstress.mode");
     private static final long TIME_MS = Long.getLong("kekbit.jcstress.timeMs", 1_000);
-    private static final String[] TESTS = { "HeaderPublishStressTest", "RecordCommitStressTest" };
+    private static final String[] TESTS =
+        { "HeaderPublishStressTest", "RecordCommitStressTest", "WriterProcessPublishStressTest" };
 
     @Test
     @Timeout(value = 30, unit = TimeUnit.MINUTES)
@@ -39,7 +40,7 @@ class JcstressRunTest
         final List<String> command = new ArrayList<>(List.of(
             Path.of(System.getProperty("java.home"), "bin", "java").toString(), AGRONA_FLAG,
             "-cp", System.getProperty("java.class.path"), "org.openjdk.jcstress.Main",
-            "-v", "-t", "org\\.kekbit\\.jcstress\\..*", "-r", workDir.resolve("results").toString()));
+            "-v", "-t", "org\\.kekbit\\.channel\\..*StressTest", "-r", workDir.resolve("results").toString()));
         if (null == MODE)
         {
             command.addAll(List.of("-f", "1", "-fsm", "1", "-iters", "1", "-time", String.valueOf(TIME_MS),
@@ -63,7 +64,7 @@ class JcstressRunTest
         assertTrue(results.contains("Error tests: No matches."), results);
         for (final String test : TESTS)
         {
-            assertTrue(results.contains("[OK] org.kekbit.jcstress." + test), () -> test + " did not pass\n" + results);
+            assertTrue(results.contains("[OK] org.kekbit.channel." + test), () -> test + " did not pass\n" + results);
         }
         final Matcher progress = Pattern.compile(
             "\\(Results: (\\d+) planned; (\\d+) passed, 0 failed, 0 soft errs, 0 hard errs\\)").matcher(output);

@@ -89,7 +89,7 @@ public final class EchoReader
                 else
                 {
                     final ChannelState state = reader.state();
-                    if (state.isEnd())
+                    if (state.isEndOrAbandoned())
                     {
                         return new Result(printer.lines, state);
                     }

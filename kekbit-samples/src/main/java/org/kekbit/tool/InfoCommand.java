@@ -63,8 +63,9 @@ final class InfoCommand implements Callable<Integer>
                 .add("timeoutMs", header.timeoutMs())
                 .add("creationTimeMs", header.creationTimeMs())
                 .add("writerPid", header.writerPid())
-                .add("writerStartTimeMs", header.writerStartTimeMs())
+                .add("writerStartTicks", header.writerStartTicks())
                 .add("heartbeatTimeMs", header.heartbeatTimeMs())
+                .add("writerNamespaceId", Long.toHexString(header.writerNamespaceId()))
                 .add("state", state.name());
 
             if (json)

@@ -82,7 +82,7 @@ class SampleChannelsTest
         assertEquals(root, writerContext.root());
         assertEquals(7, writerContext.channelId());
         assertEquals(4096, writerContext.capacity());
-        assertEquals(writerContext.path(), channels.readerContext(7).conclude().file());
+        assertEquals(writerContext.path(), channels.readerContext(7).conclude().path());
     }
 
     @ParameterizedTest

@@ -22,8 +22,8 @@ class InfoCommandTest
 {
     private static final List<String> KEYS = List.of(
         "signature", "formatVersion", "headerLength", "channelId", "writerId", "capacity", "maxRecordLength",
-        "recordAlignment", "timeoutMs", "creationTimeMs", "writerPid", "writerStartTimeMs", "heartbeatTimeMs",
-        "state");
+        "recordAlignment", "timeoutMs", "creationTimeMs", "writerPid", "writerStartTicks", "heartbeatTimeMs",
+        "writerNamespaceId", "state");
 
     @TempDir
     Path root;
@@ -106,8 +106,9 @@ class InfoCommandTest
         assertTrue(creationTimeMs >= beforeMs && creationTimeMs <= afterMs, fields.toString());
         final long heartbeatTimeMs = Long.parseLong(fields.get("heartbeatTimeMs"));
         assertTrue(heartbeatTimeMs >= creationTimeMs && heartbeatTimeMs <= afterMs, fields.toString());
-        final long startTimeMs = Long.parseLong(fields.get("writerStartTimeMs"));
-        assertTrue(startTimeMs > 0 && startTimeMs <= creationTimeMs, fields.toString());
+        final long startTicks = Long.parseLong(fields.get("writerStartTicks"));
+        assertTrue(startTicks > 0, fields.toString());
+        assertTrue(Long.parseUnsignedLong(fields.get("writerNamespaceId"), 16) != 0, fields.toString());
         assertEquals(state, fields.get("state"));
     }
 }

@@ -22,6 +22,7 @@ import org.agrona.concurrent.UnsafeBuffer;
 import org.kekbit.channel.ChannelDescriptor;
 import org.kekbit.channel.ChannelWriter;
 import org.kekbit.channel.RecordDescriptor;
+import org.kekbit.codecs.channel.ChannelHeaderDecoder;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -171,6 +172,20 @@ final class ToolTestSupport
             frameLength.putInt(0, RecordDescriptor.HEADER_LENGTH - 1);
             final long fileOffset = ChannelDescriptor.HEADER_LENGTH + position + RecordDescriptor.FRAME_LENGTH_OFFSET;
             channel.write(frameLength, fileOffset);
+        }
+    }
+
+    /**
+     * Make the channel's writer look as if it ran in another pid namespace (another container), where the tool cannot
+     * look its process up and must judge it by its heartbeat alone.
+     */
+    static void moveWriterToAnotherNamespace(final Path file) throws IOException
+    {
+        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.WRITE))
+        {
+            final ByteBuffer namespaceId = ByteBuffer.allocate(Long.BYTES).order(ByteOrder.LITTLE_ENDIAN);
+            namespaceId.putLong(0, 1);
+            channel.write(namespaceId, ChannelHeaderDecoder.writerNamespaceIdEncodingOffset());
         }
     }
 

@@ -72,13 +72,15 @@ class VerifyCommandTest
     }
 
     @Test
-    void shouldReportAbandonedAndExitZeroWhenHeartbeatIsStale()
+    void shouldReportAbandonedAndExitZeroWhenHeartbeatOfWriterInAnotherNamespaceIsStale() throws Exception
     {
         final CachedEpochClock stoppedClock = new CachedEpochClock(); // the heartbeat stays at 1970
         try (ChannelWriter writer = ChannelWriter.create(
             ToolTestSupport.context(root, 1).epochClock(stoppedClock).timeoutMs(1000)))
         {
             final long[] positions = writeText(writer, "one");
+            assertReport(writer.path(), KekbitTool.EXIT_OK, 1, 3, positions[0], "OPEN"); // its process runs here
+            ToolTestSupport.moveWriterToAnotherNamespace(writer.path());
 
             assertReport(writer.path(), KekbitTool.EXIT_OK, 1, 3, positions[0], "ABANDONED");
         }

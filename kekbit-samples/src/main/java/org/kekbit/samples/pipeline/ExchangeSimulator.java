@@ -49,7 +49,7 @@ final class ExchangeSimulator implements Agent
         }
 
         final int workCount = orders.poll(dispatcher, POLL_LIMIT);
-        if (0 == workCount && orders.state().isEnd())
+        if (0 == workCount && orders.state().isEndOrAbandoned())
         {
             executions.close();
             isDone = true;

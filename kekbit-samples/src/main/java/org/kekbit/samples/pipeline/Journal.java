@@ -65,7 +65,7 @@ final class Journal implements Agent
             }
 
             final int count = readers[i].poll(handlers[i], POLL_LIMIT);
-            if (0 == count && readers[i].state().isEnd())
+            if (0 == count && readers[i].state().isEndOrAbandoned())
             {
                 endStates[i] = readers[i].state();
             }

@@ -54,7 +54,7 @@ final class Strategy implements Agent
         }
 
         final int workCount = quotes.poll(dispatcher, POLL_LIMIT);
-        if (0 == workCount && quotes.state().isEnd())
+        if (0 == workCount && quotes.state().isEndOrAbandoned())
         {
             orders.close();
             isDone = true;

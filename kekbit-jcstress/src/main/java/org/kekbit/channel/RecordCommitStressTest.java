@@ -1,9 +1,8 @@
-package org.kekbit.jcstress;
+package org.kekbit.channel;
 
 import java.nio.ByteBuffer;
 
 import org.agrona.concurrent.UnsafeBuffer;
-import org.kekbit.channel.RecordDescriptor;
 import org.openjdk.jcstress.annotations.Actor;
 import org.openjdk.jcstress.annotations.Description;
 import org.openjdk.jcstress.annotations.Expect;
