@@ -22,6 +22,7 @@ import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
 
 import org.agrona.concurrent.UnsafeBuffer;
+import org.kekbit.codecs.channel.ChannelHeaderDecoder;
 
 /**
  * File system operations behind creating and opening channels: exclusive creation, allocation and mapping.
@@ -170,15 +171,16 @@ final class ChannelFiles
     }
 
     /**
-     * Identity of a file that all its links share: the file system's key (device and inode), or its real path where
-     * the file system has none.
+     * Identity of a channel that all links to its file share: the file system's key (device and inode), or its real
+     * path where the file system has none, with its creation time, so that an inode reused by a later file is another
+     * channel.
      */
-    static Object fileKey(final Path path)
+    static Object fileKey(final Path path, final long creationTimeMs)
     {
         try
         {
             final Object key = Files.readAttributes(path, BasicFileAttributes.class).fileKey();
-            return null != key ? key : path.toRealPath().toString();
+            return List.of(null != key ? key : path.toRealPath().toString(), creationTimeMs);
         }
         catch (final IOException ex)
         {
@@ -195,22 +197,27 @@ final class ChannelFiles
         {
             return false;
         }
+        final long creationTimeMs;
         try (FileChannel channel = openForRead(path))
         {
-            final ByteBuffer prefix = ByteBuffer.allocate(ChannelDescriptor.SIGNATURE_LENGTH);
+            final ByteBuffer prefix = ByteBuffer.allocate(ChannelDescriptor.HEADER_LENGTH);
             final int length = readPrefix(channel, prefix);
-            final String signature = new String(prefix.array(), 0, length, StandardCharsets.US_ASCII);
+            final String signature = new String(prefix.array(), 0,
+                Math.min(length, ChannelDescriptor.SIGNATURE_LENGTH), StandardCharsets.US_ASCII);
             if (!ChannelDescriptor.SIGNATURE.equals(signature))
             {
                 throw new ChannelException(ChannelException.Reason.NOT_A_CHANNEL,
                     "not a channel, not deleted: " + path);
             }
+            creationTimeMs = length < ChannelDescriptor.HEADER_LENGTH ? 0 : new ChannelHeaderDecoder().wrap(
+                new UnsafeBuffer(prefix.array()), 0, ChannelHeaderDecoder.BLOCK_LENGTH,
+                ChannelHeaderDecoder.SCHEMA_VERSION).creationTimeMs();
         }
         catch (final IOException ex)
         {
             throw ioError("cannot read channel file " + path + ": " + ex, ex);
         }
-        if (WriterLiveness.isOpenInThisJvm(fileKey(path)))
+        if (WriterLiveness.isOpenInThisJvm(fileKey(path, creationTimeMs)))
         {
             throw new ChannelException(ChannelException.Reason.WRITER_ACTIVE,
                 "a writer of this process has the channel open, not deleted: " + path);

@@ -112,7 +112,8 @@ public final class ChannelReader implements AutoCloseable
                 ChannelFiles.preTouch(mappedBuffer, HEADER_LENGTH, mappedBuffer.capacity(), false);
             }
 
-            return new ChannelReader(ctx, mappedBuffer, valid, ChannelFiles.fileKey(file));
+            return new ChannelReader(
+                ctx, mappedBuffer, valid, ChannelFiles.fileKey(file, valid.creationTimeMs()));
         }
         catch (final IOException ex)
         {

@@ -151,9 +151,9 @@ public final class ChannelWriter implements Agent, AutoCloseable
         Object fileKey = null;
         try
         {
-            fileKey = ChannelFiles.fileKey(tempPath); // a hard link keeps it: registered before anyone can see it
-            WriterLiveness.registerOpenWriter(fileKey);
             final long creationTimeMs = ctx.epochClock().time();
+            fileKey = ChannelFiles.fileKey(tempPath, creationTimeMs); // the link keeps it: registered before it is seen
+            WriterLiveness.registerOpenWriter(fileKey);
             final UnsafeBuffer buffer = new UnsafeBuffer(mappedBuffer);
             writeHeader(buffer, ctx, self, creationTimeMs);
             if (ctx.preTouch())
@@ -314,7 +314,9 @@ public final class ChannelWriter implements Agent, AutoCloseable
     public int doWork()
     {
         final long nowMs = epochClock.time();
-        if (nowMs - heartbeatTimeMs >= heartbeatIntervalMs && !isClosed && CHANNEL_TAKEN_OVER != endCode)
+        // A clock stepped back stamps at once: a heartbeat left in the future would read as too new, not fresh.
+        if ((nowMs - heartbeatTimeMs >= heartbeatIntervalMs || nowMs < heartbeatTimeMs) &&
+            !isClosed && CHANNEL_TAKEN_OVER != endCode)
         {
             if (!isOwner())
             {

@@ -79,7 +79,8 @@ class JcstressRunTest
 
         // The interesting interleaving happened: readers saw records and headers as they were published.
         assertTrue(samples(results, "24, 7, 4242424242") > 0, results);
-        assertTrue(samples(results, "1, 65536") > 0, results);
+        assertTrue(samples(results, "2, 65536") > 0, results);
+        assertTrue(samples(results, "100, 1000, 5") > 0 && samples(results, "200, 2000, 6") > 0, results);
     }
 
     private static long samples(final String results, final String outcome)
