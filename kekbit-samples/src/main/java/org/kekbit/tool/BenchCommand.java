@@ -17,6 +17,7 @@ import org.agrona.concurrent.AgentTerminationException;
 import org.agrona.concurrent.BusySpinIdleStrategy;
 import org.agrona.concurrent.SystemEpochClock;
 import org.agrona.concurrent.UnsafeBuffer;
+import org.kekbit.AgronaAccess;
 import org.kekbit.channel.ChannelDescriptor;
 import org.kekbit.channel.ChannelException;
 import org.kekbit.channel.ChannelReader;
@@ -90,6 +91,7 @@ final class BenchCommand implements Callable<Integer>
      */
     public Integer call()
     {
+        AgronaAccess.check(); // one line naming the JVM flag, rather than Agrona's IllegalAccessError
         final long capacity = capacity();
         final Path rootFolder = null != root ? root : ChannelWriter.Context.defaultRoot();
         final boolean isRootCreated = !Files.exists(rootFolder);

@@ -14,6 +14,7 @@ import org.agrona.concurrent.BackoffIdleStrategy;
 import org.agrona.concurrent.IdleStrategy;
 import org.agrona.concurrent.SleepingMillisIdleStrategy;
 import org.agrona.sbe.MessageDecoderFlyweight;
+import org.kekbit.AgronaAccess;
 import org.kekbit.channel.ChannelReader;
 import org.kekbit.channel.ChannelState;
 import org.kekbit.channel.RecordDescriptor;
@@ -137,6 +138,7 @@ final class TailCommand implements Callable<Integer>
      */
     public Integer call()
     {
+        AgronaAccess.check(); // one line naming the JVM flag, rather than Agrona's IllegalAccessError
         try (ChannelReader reader = open())
         {
             moveToStart(reader);

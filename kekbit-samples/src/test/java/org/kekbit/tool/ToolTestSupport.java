@@ -184,12 +184,20 @@ final class ToolTestSupport
      */
     static Process startToolProcess(final String... args) throws IOException
     {
-        final List<String> command = new ArrayList<>(List.of(
-            Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-            "--add-opens=java.base/jdk.internal.misc=ALL-UNNAMED",
-            "--add-opens=java.base/sun.nio.ch=ALL-UNNAMED",
-            "-cp", testClassPath(),
-            KekbitTool.class.getName()));
+        final List<String> manifestFlags = List.of(
+            "--add-opens=java.base/jdk.internal.misc=ALL-UNNAMED", "--add-opens=java.base/sun.nio.ch=ALL-UNNAMED");
+        return startToolProcess(manifestFlags, args);
+    }
+
+    /**
+     * Start the tool's {@code main} in a JVM of its own with the given JVM flags.
+     */
+    static Process startToolProcess(final List<String> jvmFlags, final String... args) throws IOException
+    {
+        final List<String> command = new ArrayList<>();
+        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        command.addAll(jvmFlags);
+        command.addAll(List.of("-cp", testClassPath(), KekbitTool.class.getName()));
         command.addAll(List.of(args));
         return new ProcessBuilder(command).start();
     }
