@@ -12,7 +12,7 @@ import java.lang.reflect.Method;
  * pipe.
  * <p>
  * The JVM ignores SIGPIPE, so a write to a pipe without a reader fails with EPIPE, which a {@link java.io.PrintStream}
- * swallows; and a tail waiting for records writes nothing, so it would not notice at all. Two signs are taken, as
+ * swallows; and a tail waiting for records writes nothing, so it would not notice at all. Two signs are taken, as GNU
  * coreutils' {@code tail -f} does: a write that failed with a broken pipe, and {@code poll(2)} of the descriptor
  * reporting POLLERR or POLLHUP, which it does for the write end of a pipe without readers while nothing is written.
  * The poll goes through the JDK's {@code sun.nio.ch.Net.poll}, which needs
