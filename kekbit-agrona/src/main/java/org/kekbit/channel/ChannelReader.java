@@ -13,6 +13,7 @@ import org.agrona.DirectBuffer;
 import org.agrona.IoUtil;
 import org.agrona.concurrent.IdleStrategy;
 import org.agrona.concurrent.UnsafeBuffer;
+import org.kekbit.AgronaAccess;
 import org.kekbit.codecs.channel.ChannelHeaderDecoder;
 
 import static org.kekbit.channel.ChannelDescriptor.HEADER_LENGTH;
@@ -24,7 +25,7 @@ import static org.kekbit.channel.RecordDescriptor.FULL_MSG_TYPE_ID;
  * order, each exactly once, at its own pace. Any number of readers may follow one channel, in any threads or
  * processes.
  * <pre>{@code
- * try (ChannelReader reader = ChannelReader.open(new ChannelReader.Context().file(path)))
+ * try (ChannelReader reader = ChannelReader.open(new ChannelReader.Context().path(path)))
  * {
  *     while (!reader.state().isEnd())
  *     {
@@ -95,6 +96,7 @@ public final class ChannelReader implements AutoCloseable
      */
     public static ChannelReader open(final Context ctx)
     {
+        AgronaAccess.check();
         ctx.conclude();
         final Path file = ctx.path();
         try (FileChannel fileChannel = ChannelFiles.openForRead(file))

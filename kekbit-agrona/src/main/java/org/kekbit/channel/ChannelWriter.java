@@ -14,6 +14,7 @@ import org.agrona.concurrent.Agent;
 import org.agrona.concurrent.AtomicBuffer;
 import org.agrona.concurrent.EpochClock;
 import org.agrona.concurrent.UnsafeBuffer;
+import org.kekbit.AgronaAccess;
 import org.kekbit.codecs.channel.ChannelHeaderEncoder;
 
 import static org.kekbit.channel.ChannelDescriptor.HEADER_LENGTH;
@@ -136,6 +137,7 @@ public final class ChannelWriter implements Agent, AutoCloseable
      */
     public static ChannelWriter create(final Context ctx)
     {
+        AgronaAccess.check();
         ctx.conclude();
         final Path path = ctx.path();
         if (Files.exists(path))
@@ -203,6 +205,7 @@ public final class ChannelWriter implements Agent, AutoCloseable
      */
     public static ChannelWriter resume(final Context ctx)
     {
+        AgronaAccess.check();
         return ChannelTakeover.resume(ctx);
     }
 

@@ -38,7 +38,7 @@ import org.openjdk.jmh.annotations.TearDown;
 
 /**
  * Scenario 6, SBE: one thread encodes a market-data {@code Quote} (top of book and {@value #LEVELS} levels,
- * {@value #QUOTE_LENGTH} bytes with its SBE header) straight into a claimed record, commits it, then polls it back
+ * {@linkplain #QUOTE_LENGTH 132 bytes} with its SBE header) straight into a claimed record, commits it, then polls it back
  * and decodes every field; the score is the time per quote. {@value #QUOTES} quotes per invocation.
  * <ul>
  *     <li><b>Kekbit</b>: {@link SbeRecordClaim} to encode, {@link SbeRecordDispatcher} to decode on poll; a fresh

@@ -14,6 +14,7 @@ import org.agrona.concurrent.Agent;
 import org.agrona.concurrent.AgentInvoker;
 import org.agrona.concurrent.AgentTerminationException;
 import org.agrona.concurrent.IdleStrategy;
+import org.kekbit.AgronaAccess;
 import org.kekbit.channel.ChannelException;
 
 /**
@@ -65,6 +66,17 @@ final class SampleMain
      */
     static int launch(final PrintStream out, final PrintStream err, final Body body)
     {
+        try
+        {
+            AgronaAccess.check(); // one line naming the JVM flag, rather than Agrona's IllegalAccessError
+        }
+        catch (final IllegalStateException ex)
+        {
+            err.println("kekbit: " + oneLine(ex));
+            err.flush();
+            return EXIT_BAD_INPUT;
+        }
+
         try
         {
             return body.run();

@@ -17,6 +17,7 @@ import org.agrona.concurrent.AgentTerminationException;
 import org.agrona.concurrent.BusySpinIdleStrategy;
 import org.agrona.concurrent.SystemEpochClock;
 import org.agrona.concurrent.UnsafeBuffer;
+import org.kekbit.AgronaAccess;
 import org.kekbit.channel.ChannelDescriptor;
 import org.kekbit.channel.ChannelException;
 import org.kekbit.channel.ChannelReader;
@@ -36,8 +37,8 @@ import picocli.CommandLine.Spec;
  * can while a reader thread, an agent on a busy-spinning {@link AgentRunner}, reads them. Each payload carries the
  * writer's {@link System#nanoTime()} and a sequence number; the reader records the latency to its own
  * {@code nanoTime()} in an HdrHistogram and checks the sequence. Prints records/s, MB/s of payload and latency
- * percentiles in ns, then deletes the channel. With the writer unthrottled, latency includes the time records
- * queue in the channel while the reader catches up.
+ * percentiles in ns, then deletes the channel, its folder when empty, and the root when this run created it.
+ * With the writer unthrottled, latency includes the time records queue in the channel while the reader catches up.
  */
 @Command(
     name = "bench",
@@ -90,7 +91,10 @@ final class BenchCommand implements Callable<Integer>
      */
     public Integer call()
     {
+        AgronaAccess.check(); // one line naming the JVM flag, rather than Agrona's IllegalAccessError
         final long capacity = capacity();
+        final Path rootFolder = null != root ? root : ChannelWriter.Context.defaultRoot();
+        final boolean isRootCreated = !Files.exists(rootFolder);
         final ChannelWriter writer = createChannel(capacity);
         final Path path = writer.path();
         try
@@ -103,6 +107,12 @@ final class BenchCommand implements Callable<Integer>
         {
             writer.close();
             deleteQuietly(path);
+            // Leave no empty folder behind: the channel's own, and the root if this run made it.
+            deleteQuietly(path.getParent());
+            if (isRootCreated)
+            {
+                deleteQuietly(rootFolder);
+            }
         }
     }
 
@@ -222,6 +232,9 @@ final class BenchCommand implements Callable<Integer>
         }
     }
 
+    /**
+     * Delete a file, or a folder if it is empty.
+     */
     private static void deleteQuietly(final Path path)
     {
         try
@@ -230,7 +243,8 @@ final class BenchCommand implements Callable<Integer>
         }
         catch (final IOException ignore)
         {
-            // A leftover benchmark channel blocks nobody: the next run picks another id.
+            // A folder still in use is not empty and stays; a leftover benchmark channel blocks nobody: the next run
+            // picks another id.
         }
     }
 

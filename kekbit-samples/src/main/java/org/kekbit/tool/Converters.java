@@ -65,4 +65,45 @@ final class Converters
             }
         }
     }
+
+    /**
+     * A duration in milliseconds, with a unit: {@code 500ms}, {@code 30s}, {@code 5m}, {@code 1h}; a bare number is
+     * seconds, as for {@code sleep} and {@code timeout}.
+     */
+    static final class Duration implements ITypeConverter<Long>
+    {
+        private static final String[] UNITS = {"ms", "s", "m", "h"};
+        private static final long[] UNIT_MS = {1, 1000, 60_000, 3_600_000};
+
+        public Long convert(final String value)
+        {
+            final String text = value.trim().replace("_", "").toLowerCase(Locale.ROOT);
+            String digits = text;
+            long unitMs = UNIT_MS[1];
+            for (int i = 0; i < UNITS.length; i++)
+            {
+                if (text.endsWith(UNITS[i]))
+                {
+                    digits = text.substring(0, text.length() - UNITS[i].length());
+                    unitMs = UNIT_MS[i];
+                    break;
+                }
+            }
+
+            try
+            {
+                final long amount = Long.parseLong(digits);
+                if (amount < 0)
+                {
+                    throw new NumberFormatException();
+                }
+                return Math.multiplyExact(amount, unitMs);
+            }
+            catch (final NumberFormatException | ArithmeticException ex)
+            {
+                throw new TypeConversionException(
+                    "expected a duration such as 500ms, 30s, 5m or 1h, actual='" + value + "'");
+            }
+        }
+    }
 }

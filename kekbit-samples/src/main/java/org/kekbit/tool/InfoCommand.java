@@ -4,6 +4,7 @@ import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 
+import org.kekbit.AgronaAccess;
 import org.kekbit.channel.ChannelReader;
 import org.kekbit.channel.ChannelState;
 import org.kekbit.channel.RecordHandler;
@@ -14,11 +15,13 @@ import picocli.CommandLine.Parameters;
 
 /**
  * {@code kekbit info FILE [--json]}: every field of a channel's header, named as in the SBE schema, and the state of
- * the channel after its last record.
+ * the channel after its last record. Exits {@link KekbitTool#EXIT_FAILED} after printing when the channel is
+ * CORRUPT.
  */
 @Command(
     name = "info",
-    description = "Print every header field of a channel, named as in its SBE schema, and its state.")
+    description = "Print every header field of a channel, named as in its SBE schema, and its state; exit 1 when " +
+        "the channel is corrupt.")
 final class InfoCommand implements Callable<Integer>
 {
     private static final int POLL_LIMIT = 4096;
@@ -43,10 +46,13 @@ final class InfoCommand implements Callable<Integer>
     /**
      * Print the header and state.
      *
-     * @return {@link KekbitTool#EXIT_OK}; a file that is not a channel fails with a {@code ChannelException}.
+     * @return {@link KekbitTool#EXIT_OK}; after printing, fails with {@link KekbitTool#EXIT_FAILED} when the channel
+     * is CORRUPT, as {@code verify} and {@code tail} do; a file that is not a channel fails with a
+     * {@code ChannelException}.
      */
     public Integer call()
     {
+        AgronaAccess.check(); // one line naming the JVM flag, rather than Agrona's IllegalAccessError
         try (ChannelReader reader = ChannelReader.open(file))
         {
             final ChannelState state = scanToEnd(reader);
@@ -75,6 +81,12 @@ final class InfoCommand implements Callable<Integer>
             else
             {
                 out.print(report.toText());
+            }
+
+            if (ChannelState.CORRUPT == state)
+            {
+                // The header is printed all the same: it helps to find out what went wrong.
+                throw new ToolException(KekbitTool.EXIT_FAILED, "channel corrupt: " + reader.corruption());
             }
         }
 

@@ -13,6 +13,7 @@ import java.nio.file.AccessDeniedException;
 import java.nio.file.NoSuchFileException;
 import java.util.List;
 import java.util.concurrent.Callable;
+import java.util.function.BooleanSupplier;
 
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -30,8 +31,15 @@ import picocli.CommandLine.UnmatchedArgumentException;
  * echo hello | java -jar kekbit-samples/target/kekbit.jar write --root /tmp/kekbit --channel 0x2a
  * </pre>
  * Exit codes: {@link #EXIT_OK}, {@link #EXIT_FAILED} (the channel is corrupt, a record did not fit, a benchmark
- * lost records) and {@link #EXIT_USAGE} (bad arguments, a file that is missing, unreadable or not a channel). Every
- * error is one line on standard error starting with {@code kekbit: }, never a stack trace.
+ * lost records, the output could not be written) and {@link #EXIT_USAGE} (bad arguments, a file that is missing,
+ * unreadable or not a channel). Every error is one line on standard error starting with {@code kekbit: }, never a
+ * stack trace.
+ * <p>
+ * When the reader of standard output goes away, as {@code head} does in {@code kekbit tail FILE | head}, the
+ * command stops at once and exits with {@link #EXIT_OK} without a message: the reader had what it wanted. (Tools
+ * killed by SIGPIPE exit with 141, which fails a {@code set -o pipefail} script for a pipeline that did what it
+ * was asked; the JVM ignores SIGPIPE, so the tool chooses.) Any other failure to write standard output, such as a
+ * full disk, is {@link #EXIT_FAILED}.
  * <p>
  * {@link #run(String[], InputStream, PrintStream, PrintStream)} runs a command in-process without exiting, for
  * tests and for embedding. Each call builds its own commands, so calls on different threads do not interfere.
@@ -40,7 +48,8 @@ import picocli.CommandLine.UnmatchedArgumentException;
     name = "kekbit",
     synopsisSubcommandLabel = "COMMAND",
     description = "Look into, follow, check and write Kekbit channel files.",
-    footer = {"", "Exit codes: 0 ok, 1 channel corrupt or record did not fit, 2 bad arguments or not a channel."})
+    footer = {"", "Exit codes: 0 ok (also when the reader of the output has gone, as head in '| head'), " +
+        "1 channel corrupt, record did not fit or output not written, 2 bad arguments or not a channel."})
 public final class KekbitTool implements Callable<Integer>
 {
     /**
@@ -50,7 +59,7 @@ public final class KekbitTool implements Callable<Integer>
 
     /**
      * The command ran but found a fault: a corrupt channel, a record that did not fit, a benchmark that lost
-     * records.
+     * records, output that could not be written.
      */
     public static final int EXIT_FAILED = 1;
 
@@ -79,10 +88,11 @@ public final class KekbitTool implements Callable<Integer>
     public static void main(final String[] args)
     {
         // Buffered: tail may print millions of lines; the commands flush whenever they wait.
+        final StandardOutput standardOutput = new StandardOutput();
         final PrintStream out = new PrintStream(
-            new BufferedOutputStream(new FileOutputStream(FileDescriptor.out), 1 << 16), false, StandardCharsets.UTF_8);
+            new BufferedOutputStream(standardOutput, 1 << 16), false, StandardCharsets.UTF_8);
         final PrintStream err = new PrintStream(new FileOutputStream(FileDescriptor.err), true, StandardCharsets.UTF_8);
-        final int exitCode = run(args, System.in, out, err);
+        final int exitCode = run(args, System.in, out, err, standardOutput::isReaderGone);
         out.flush();
         err.flush();
         System.exit(exitCode);
@@ -112,11 +122,32 @@ public final class KekbitTool implements Callable<Integer>
      */
     public static int run(final String[] args, final InputStream in, final PrintStream out, final PrintStream err)
     {
+        return run(args, in, out, err, () -> false);
+    }
+
+    /**
+     * Run a command in-process, knowing whether the reader of {@code out} has gone.
+     *
+     * @param args               command and its arguments.
+     * @param in                 standard input, read by {@code write}.
+     * @param out                for the command's output.
+     * @param err                for the one line describing an error.
+     * @param isOutputReaderGone true once nobody reads {@code out} any more, as {@code head} in
+     *                           {@code kekbit tail FILE | head}; may make a system call.
+     * @return the exit code: {@link #EXIT_OK}, {@link #EXIT_FAILED} or {@link #EXIT_USAGE}.
+     */
+    static int run(
+        final String[] args,
+        final InputStream in,
+        final PrintStream out,
+        final PrintStream err,
+        final BooleanSupplier isOutputReaderGone)
+    {
         final PrintWriter outWriter = new PrintWriter(new OutputStreamWriter(out, StandardCharsets.UTF_8), true);
         final PrintWriter errWriter = new PrintWriter(new OutputStreamWriter(err, StandardCharsets.UTF_8), true);
         final CommandLine commandLine = new CommandLine(new KekbitTool())
             .addSubcommand(new InfoCommand(out))
-            .addSubcommand(new TailCommand(out))
+            .addSubcommand(new TailCommand(out, err, isOutputReaderGone))
             .addSubcommand(new VerifyCommand(out))
             .addSubcommand(new WriteCommand(in, out))
             .addSubcommand(new BenchCommand(out))

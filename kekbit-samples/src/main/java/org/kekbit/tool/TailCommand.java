@@ -1,14 +1,20 @@
 package org.kekbit.tool;
 
 import java.io.PrintStream;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
 
 import org.agrona.DirectBuffer;
 import org.agrona.concurrent.BackoffIdleStrategy;
 import org.agrona.concurrent.IdleStrategy;
+import org.agrona.concurrent.SleepingMillisIdleStrategy;
 import org.agrona.sbe.MessageDecoderFlyweight;
+import org.kekbit.AgronaAccess;
 import org.kekbit.channel.ChannelReader;
 import org.kekbit.channel.ChannelState;
 import org.kekbit.channel.RecordDescriptor;
@@ -26,10 +32,20 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code kekbit tail FILE [--from start|end|POSITION] [--follow] [--format text|hex|sbe]}: print the records of a
- * channel. Without {@code --follow} it prints what is committed and exits; with it, it waits for more with a
- * {@link BackoffIdleStrategy} until the channel is CLOSED, FULL, ABANDONED or CORRUPT. A CORRUPT channel ends with
- * {@link KekbitTool#EXIT_FAILED} after the records before the bad one.
+ * {@code kekbit tail FILE [--from start|end|POSITION] [--follow] [--wait DURATION] [--format text|hex|sbe]}: print
+ * the records of a channel. Without {@code --follow} it prints what is committed and exits; with it, it waits for
+ * more with a {@link BackoffIdleStrategy} until the channel is CLOSED, FULL or CORRUPT, and through a writer's restart
+ * while it is ABANDONED, for {@code --abandoned-wait} at most (for ever by default). With
+ * {@code --wait} it first waits for a channel that does not exist yet, or is not ready, to appear. A CORRUPT channel
+ * ends with {@link KekbitTool#EXIT_FAILED} after the records before the bad one.
+ * <p>
+ * It stops at once, exiting with {@link KekbitTool#EXIT_OK}, when the reader of its output has gone
+ * ({@code kekbit tail FILE | head}): after each batch of records it checks the output, and while following an
+ * idle channel it checks every {@value #OUTPUT_CHECK_INTERVAL_MS} ms. Other failures to write the output end it
+ * with {@link KekbitTool#EXIT_FAILED}.
+ * <p>
+ * In text format a payload that is not text (control bytes other than tab, CR and LF, or bytes that are not UTF-8)
+ * prints a one-line hint on standard error, once, pointing at {@code --format hex} and {@code --format sbe}.
  */
 @Command(
     name = "tail",
@@ -37,6 +53,9 @@ import picocli.CommandLine.Spec;
 final class TailCommand implements Callable<Integer>
 {
     private static final int POLL_LIMIT = 1024;
+    static final long OUTPUT_CHECK_INTERVAL_MS = 50;
+    private static final long OUTPUT_CHECK_INTERVAL_NS = TimeUnit.MILLISECONDS.toNanos(OUTPUT_CHECK_INTERVAL_MS);
+    private static final long AWAIT_OPEN_SLEEP_MS = 10;
     private static final int HEX_BYTES_PER_LINE = 16;
     private static final char[] HEX_DIGITS = "0123456789abcdef".toCharArray();
 
@@ -63,6 +82,9 @@ final class TailCommand implements Callable<Integer>
     }
 
     private final PrintStream out;
+    private final PrintStream err;
+    private final BooleanSupplier isOutputReaderGone;
+    private boolean isOutputClosed;
 
     @Spec
     private CommandSpec spec;
@@ -80,8 +102,25 @@ final class TailCommand implements Callable<Integer>
 
     @Option(
         names = "--follow",
-        description = "Wait for new records until the channel is closed, full, abandoned or corrupt.")
+        description = "Wait for new records until the channel is closed, full or corrupt; through a writer's " +
+            "restart when it is abandoned (see --abandoned-wait). Prints the state it stopped on to stderr.")
     private boolean follow;
+
+    @Option(
+        names = "--abandoned-wait",
+        paramLabel = "DURATION",
+        converter = Converters.Duration.class,
+        description = "With --follow, how long to wait for a writer to resume an abandoned channel before stopping " +
+            "(500ms, 30s, 5m, 1h; a bare number is seconds). Default: for ever.")
+    private Long abandonedWaitMs;
+
+    @Option(
+        names = "--wait",
+        paramLabel = "DURATION",
+        converter = Converters.Duration.class,
+        description = "Wait up to DURATION (500ms, 30s, 5m, 1h; a bare number is seconds) for a channel that does " +
+            "not exist yet, or is not ready, instead of failing at once.")
+    private Long waitMs;
 
     @Option(
         names = "--format",
@@ -94,24 +133,40 @@ final class TailCommand implements Callable<Integer>
     @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help and exit.")
     private boolean help;
 
-    TailCommand(final PrintStream out)
+    TailCommand(final PrintStream out, final PrintStream err, final BooleanSupplier isOutputReaderGone)
     {
         this.out = out;
+        this.err = err;
+        this.isOutputReaderGone = isOutputReaderGone;
     }
 
     /**
      * Print the records.
      *
-     * @return {@link KekbitTool#EXIT_OK}, or fails with {@link KekbitTool#EXIT_FAILED} when the channel is corrupt.
+     * @return {@link KekbitTool#EXIT_OK}, also when the reader of the output has gone; fails with
+     * {@link KekbitTool#EXIT_FAILED} when the channel is corrupt or the output cannot be written.
      */
     public Integer call()
     {
-        try (ChannelReader reader = ChannelReader.open(file))
+        AgronaAccess.check(); // one line naming the JVM flag, rather than Agrona's IllegalAccessError
+        try (ChannelReader reader = open())
         {
             moveToStart(reader);
             final RecordHandler handler = newPrinter(reader);
             final ChannelState state = follow ? follow(reader, handler) : readCommitted(reader, handler);
-            out.flush();
+            if (follow && !isOutputClosed && state.isEndOrAbandoned())
+            {
+                err.println("tail: stopped at position=" + reader.position() + ": channel " + state);
+            }
+            if (isOutputClosed || checkOutputClosed())
+            {
+                if (isOutputReaderGone.getAsBoolean())
+                {
+                    return KekbitTool.EXIT_OK;
+                }
+                throw new ToolException(KekbitTool.EXIT_FAILED, "cannot write the output: stopped at position=" +
+                    reader.position());
+            }
             if (ChannelState.CORRUPT == state)
             {
                 throw new ToolException(KekbitTool.EXIT_FAILED, "channel corrupt: " + reader.corruption());
@@ -119,6 +174,26 @@ final class TailCommand implements Callable<Integer>
         }
 
         return KekbitTool.EXIT_OK;
+    }
+
+    private ChannelReader open()
+    {
+        if (null == waitMs)
+        {
+            return ChannelReader.open(file);
+        }
+
+        return ChannelReader.awaitOpen(
+            new ChannelReader.Context().path(file), new SleepingMillisIdleStrategy(AWAIT_OPEN_SLEEP_MS), waitMs);
+    }
+
+    /**
+     * Flush the output and tell whether it can no longer be written, or nobody reads it.
+     */
+    private boolean checkOutputClosed()
+    {
+        isOutputClosed = out.checkError() || isOutputReaderGone.getAsBoolean();
+        return isOutputClosed;
     }
 
     private void moveToStart(final ChannelReader reader)
@@ -156,12 +231,13 @@ final class TailCommand implements Callable<Integer>
 
     private ChannelState readCommitted(final ChannelReader reader, final RecordHandler handler)
     {
-        int count;
-        do
+        while (reader.poll(handler, POLL_LIMIT) > 0)
         {
-            count = reader.poll(handler, POLL_LIMIT);
+            if (checkOutputClosed())
+            {
+                break;
+            }
         }
-        while (count > 0);
 
         return reader.state();
     }
@@ -169,21 +245,55 @@ final class TailCommand implements Callable<Integer>
     private ChannelState follow(final ChannelReader reader, final RecordHandler handler)
     {
         final IdleStrategy idleStrategy = new BackoffIdleStrategy();
+        final long abandonedWaitNs = null == abandonedWaitMs ? Long.MAX_VALUE :
+            TimeUnit.MILLISECONDS.toNanos(abandonedWaitMs);
+        long abandonedSinceNs = 0;
+        boolean isAbandoned = false;
+        long nextCheckNs = System.nanoTime();
         while (true)
         {
             final int count = reader.poll(handler, POLL_LIMIT);
-            if (0 == count)
+            if (count > 0)
+            {
+                if (checkOutputClosed())
+                {
+                    return reader.state();
+                }
+            }
+            else
             {
                 final ChannelState state = reader.state();
                 if (state.isEnd())
                 {
                     return state;
                 }
-
-                out.flush();
-                if (out.checkError())
+                // ABANDONED is not an end: a writer may resume the channel, so follow on for as long as allowed.
+                if (ChannelState.ABANDONED == state)
                 {
-                    return state; // nobody reads the output any more, as with a closed pipe
+                    if (!isAbandoned)
+                    {
+                        isAbandoned = true;
+                        abandonedSinceNs = System.nanoTime();
+                    }
+                    else if (System.nanoTime() - abandonedSinceNs >= abandonedWaitNs)
+                    {
+                        return state;
+                    }
+                }
+                else
+                {
+                    isAbandoned = false;
+                }
+
+                // Idle, nothing is written, so a closed pipe shows only when asked: ask now and then.
+                final long nowNs = System.nanoTime();
+                if (nowNs - nextCheckNs >= 0)
+                {
+                    nextCheckNs = nowNs + OUTPUT_CHECK_INTERVAL_NS;
+                    if (checkOutputClosed())
+                    {
+                        return state;
+                    }
                 }
             }
             idleStrategy.idle(count);
@@ -199,7 +309,7 @@ final class TailCommand implements Callable<Integer>
             case SBE:
                 return new SbePrinter(out);
             default:
-                return new TextPrinter(out);
+                return new TextPrinter(reader, out, err);
         }
     }
 
@@ -226,15 +336,59 @@ final class TailCommand implements Callable<Integer>
         }
     }
 
+    /**
+     * The position a record starts at, from within the handler: the reader's position is already past the record
+     * then. It is also a position {@code --from} accepts.
+     */
+    static long recordPosition(final ChannelReader reader, final int length)
+    {
+        return reader.position() - RecordDescriptor.alignedLength(RecordDescriptor.frameLength(length));
+    }
+
+    /**
+     * Whether a payload is not text: it holds a control byte other than tab, CR and LF, or is not UTF-8.
+     */
+    static boolean isBinary(final byte[] bytes, final int length, final String decoded)
+    {
+        for (int i = 0; i < length; i++)
+        {
+            final int b = bytes[i] & 0xff;
+            if ((b < 0x20 && '\t' != b && '\n' != b && '\r' != b) || 0x7f == b)
+            {
+                return true;
+            }
+        }
+
+        if (decoded.indexOf('\uFFFD') < 0)
+        {
+            return false;
+        }
+        try
+        {
+            // Malformed bytes decode to U+FFFD; so does the real U+FFFD, rarely: ask a strict decoder.
+            StandardCharsets.UTF_8.newDecoder().decode(ByteBuffer.wrap(bytes, 0, length));
+            return false;
+        }
+        catch (final CharacterCodingException ex)
+        {
+            return true;
+        }
+    }
+
     private static final class TextPrinter implements RecordHandler
     {
+        private final ChannelReader reader;
         private final PrintStream out;
+        private final PrintStream err;
         private final StringBuilder line = new StringBuilder();
         private byte[] bytes = new byte[256];
+        private boolean isHintPrinted;
 
-        TextPrinter(final PrintStream out)
+        TextPrinter(final ChannelReader reader, final PrintStream out, final PrintStream err)
         {
+            this.reader = reader;
             this.out = out;
+            this.err = err;
         }
 
         public void onRecord(final int msgTypeId, final DirectBuffer buffer, final int offset, final int length)
@@ -245,6 +399,14 @@ final class TailCommand implements Callable<Integer>
             }
             buffer.getBytes(offset, bytes, 0, length);
             final String text = new String(bytes, 0, length, StandardCharsets.UTF_8);
+            if (!isHintPrinted && isBinary(bytes, length, text))
+            {
+                isHintPrinted = true;
+                err.println("kekbit: hint: the record at position=" + recordPosition(reader, length) +
+                    " (msgTypeId=" + msgTypeId + ", length=" + length + ") is not text: --format hex dumps " +
+                    "records, --format sbe decodes SBE messages of the trading schema");
+                err.flush();
+            }
 
             line.setLength(0);
             for (int i = 0; i < text.length(); i++)
@@ -269,10 +431,7 @@ final class TailCommand implements Callable<Integer>
 
         public void onRecord(final int msgTypeId, final DirectBuffer buffer, final int offset, final int length)
         {
-            // Within the handler the reader's position is already past the record: step back to where it starts,
-            // which is also a position --from accepts.
-            final long position = reader.position() -
-                RecordDescriptor.alignedLength(RecordDescriptor.frameLength(length));
+            final long position = recordPosition(reader, length);
             out.println("position=" + position + " msgTypeId=" + msgTypeId + " length=" + length);
 
             for (int lineStart = 0; lineStart < length; lineStart += HEX_BYTES_PER_LINE)

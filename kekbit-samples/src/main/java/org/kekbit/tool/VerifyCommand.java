@@ -5,6 +5,7 @@ import java.nio.file.Path;
 import java.util.concurrent.Callable;
 
 import org.agrona.DirectBuffer;
+import org.kekbit.AgronaAccess;
 import org.kekbit.channel.ChannelReader;
 import org.kekbit.channel.ChannelState;
 import org.kekbit.channel.RecordHandler;
@@ -48,6 +49,7 @@ final class VerifyCommand implements Callable<Integer>
      */
     public Integer call()
     {
+        AgronaAccess.check(); // one line naming the JVM flag, rather than Agrona's IllegalAccessError
         try (ChannelReader reader = ChannelReader.open(file))
         {
             final RecordCounter counter = new RecordCounter();

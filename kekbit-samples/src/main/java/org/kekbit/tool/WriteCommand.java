@@ -16,6 +16,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import org.agrona.concurrent.BackoffIdleStrategy;
 import org.agrona.concurrent.IdleStrategy;
 import org.agrona.concurrent.UnsafeBuffer;
+import org.kekbit.AgronaAccess;
 import org.kekbit.channel.ChannelWriter;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -104,6 +105,7 @@ final class WriteCommand implements Callable<Integer>
      */
     public Integer call()
     {
+        AgronaAccess.check(); // one line naming the JVM flag, rather than Agrona's IllegalAccessError
         final ChannelWriter writer = ChannelWriter.create(context());
         final LineReader lineReader = new LineReader(in);
         final Thread readerThread = new Thread(lineReader, "kekbit-write-stdin");

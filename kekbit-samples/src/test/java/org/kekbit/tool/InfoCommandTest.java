@@ -13,6 +13,7 @@ import org.kekbit.channel.RecordDescriptor;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.kekbit.tool.ToolTestSupport.ToolResult;
+import static org.kekbit.tool.ToolTestSupport.assertOneErrorLine;
 import static org.kekbit.tool.ToolTestSupport.parseJson;
 import static org.kekbit.tool.ToolTestSupport.parseText;
 import static org.kekbit.tool.ToolTestSupport.run;
@@ -71,6 +72,29 @@ class InfoCommandTest
             assertEquals("OPEN", parseText(result.out()).get("state"));
             assertEquals("1", parseText(result.out()).get("channelId"));
         }
+    }
+
+    @Test
+    void shouldPrintHeaderThenExitOneWhenChannelIsCorrupt() throws Exception
+    {
+        final long[] positions;
+        final Path file;
+        try (ChannelWriter writer = ChannelWriter.create(ToolTestSupport.context(root, 1)))
+        {
+            positions = writeText(writer, "one", "two");
+            file = writer.path();
+        }
+        ToolTestSupport.corruptRecordAt(file, positions[0]);
+
+        final ToolResult text = run("info", file.toString());
+        final ToolResult json = run("info", file.toString(), "--json");
+
+        assertOneErrorLine(text, KekbitTool.EXIT_FAILED);
+        assertTrue(text.err().contains("channel corrupt") && text.err().contains("position=" + positions[0]),
+            text.err());
+        assertEquals("CORRUPT", parseText(text.out()).get("state"));
+        assertOneErrorLine(json, KekbitTool.EXIT_FAILED);
+        assertEquals("CORRUPT", parseJson(json.out()).get("state"));
     }
 
     private Path createClosedChannel()

@@ -2,19 +2,25 @@ package org.kekbit.tool;
 
 import java.io.IOException;
 import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Random;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.params.provider.ValueSource;
+import org.kekbit.AgronaAccess;
 import org.kekbit.channel.ChannelDescriptor;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -99,6 +105,43 @@ class KekbitToolTest
         assertTrue(result.out().startsWith("Usage: kekbit"), result.out());
         assertEquals("", result.err());
         assertNoStackTrace(result);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"info", "tail", "verify", "bench --records 10", "write --root ROOT --channel 9"})
+    @Timeout(60)
+    void shouldNameTheJvmFlagInOneLineWhenJvmLacksIt(final String command) throws Exception
+    {
+        final Path file = closedChannel(root, 1, "one");
+        final List<String> args = new ArrayList<>(List.of(command.replace("ROOT", root.toString()).split(" ")));
+        if (!command.contains("--"))
+        {
+            args.add(file.toString());
+        }
+        final Process tool = ToolTestSupport.startToolProcess(List.of(), args.toArray(new String[0]));
+        tool.getOutputStream().close();
+
+        final String out = new String(tool.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        final String err = new String(tool.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(tool.waitFor(30, TimeUnit.SECONDS));
+
+        final ToolResult result = new ToolResult(tool.exitValue(), out, err);
+        assertOneErrorLine(result, KekbitTool.EXIT_USAGE);
+        assertTrue(err.contains(AgronaAccess.JVM_FLAG), err);
+        assertEquals("", out);
+    }
+
+    @Test
+    @Timeout(60)
+    void shouldPrintHelpWhenJvmLacksTheFlag() throws Exception
+    {
+        final Process tool = ToolTestSupport.startToolProcess(List.of(), "tail", "--help");
+
+        final String out = new String(tool.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(tool.waitFor(30, TimeUnit.SECONDS));
+
+        assertEquals(KekbitTool.EXIT_OK, tool.exitValue());
+        assertTrue(out.startsWith("Usage: kekbit tail"), out);
     }
 
     private Path badFile(final String kind) throws IOException

@@ -1,19 +1,27 @@
 package org.kekbit.tool;
 
+import java.io.BufferedReader;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
+import java.io.InputStreamReader;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.HexFormat;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
+import org.agrona.concurrent.CachedEpochClock;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
+import org.kekbit.channel.ChannelDescriptor;
 import org.kekbit.channel.ChannelWriter;
+import org.kekbit.channel.RecordDescriptor;
 import org.kekbit.codecs.trading.ExecType;
 import org.kekbit.codecs.trading.ExecutionReportEncoder;
 import org.kekbit.codecs.trading.NewOrderSingleEncoder;
@@ -202,7 +210,8 @@ class TailCommandTest
 
             assertEquals(KekbitTool.EXIT_OK, exitCode.get(), err.toString(StandardCharsets.UTF_8));
             assertEquals("first\nsecond\nthird\n", output.text());
-            assertEquals("", err.toString(StandardCharsets.UTF_8));
+            assertEquals("tail: stopped at position=" + writer.position() + ": channel CLOSED\n",
+                err.toString(StandardCharsets.UTF_8));
         }
     }
 
@@ -221,6 +230,260 @@ class TailCommandTest
 
             assertEquals(KekbitTool.EXIT_OK, result.exitCode(), result.err());
             assertEquals("0123456789abcdef0123\n0123456789abcdef0123\n", result.out());
+            assertEquals("tail: stopped at position=64: channel FULL\n", result.err());
+        }
+    }
+
+    @Test
+    @Timeout(30)
+    void shouldFollowAbandonedChannelForAbandonedWaitThenSayWhy() throws Exception
+    {
+        final CachedEpochClock stoppedClock = new CachedEpochClock(); // the heartbeat stays at 1970
+        try (ChannelWriter writer = ChannelWriter.create(
+            ToolTestSupport.context(root, 1).epochClock(stoppedClock).timeoutMs(1000)))
+        {
+            writeText(writer, "last words");
+            ToolTestSupport.moveWriterToAnotherNamespace(writer.path()); // judged by its stale heartbeat: ABANDONED
+
+            final long startNs = System.nanoTime();
+            final ToolResult result = run("tail", "--follow", "--abandoned-wait", "300ms", writer.path().toString());
+            final long tookMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNs);
+
+            assertEquals(KekbitTool.EXIT_OK, result.exitCode(), result.err());
+            assertEquals("last words\n", result.out());
+            assertEquals("tail: stopped at position=" + writer.position() + ": channel ABANDONED\n", result.err());
+            assertTrue(tookMs >= 300, "followed the abandoned channel for " + tookMs + " ms, not 300");
+        }
+    }
+
+    @Test
+    @Timeout(30)
+    void shouldStopAfterOneBatchAndExitZeroWhenReaderOfOutputHasGone()
+    {
+        final Path file = channelOfManyRecords(100_000);
+        final ToolTestSupport.ClosedOutput closedOutput = new ToolTestSupport.ClosedOutput();
+        final ByteArrayOutputStream err = new ByteArrayOutputStream();
+
+        final int exitCode = KekbitTool.run(new String[]{ "tail", file.toString() },
+            new ByteArrayInputStream(new byte[0]), new PrintStream(closedOutput, false, StandardCharsets.UTF_8),
+            new PrintStream(err, true, StandardCharsets.UTF_8), () -> closedOutput.writes() > 0);
+
+        assertEquals(KekbitTool.EXIT_OK, exitCode, err.toString(StandardCharsets.UTF_8));
+        assertEquals("", err.toString(StandardCharsets.UTF_8));
+        // One write per line: a batch of records at most, not the 100,000 a tail to the end would attempt.
+        assertTrue(closedOutput.writes() <= 2 * 1024, "writes=" + closedOutput.writes());
+    }
+
+    @Test
+    @Timeout(30)
+    void shouldStopAfterOneBatchAndExitOneWhenOutputCannotBeWritten()
+    {
+        final Path file = channelOfManyRecords(100_000);
+        final ToolTestSupport.ClosedOutput failingOutput = new ToolTestSupport.ClosedOutput();
+        final ByteArrayOutputStream err = new ByteArrayOutputStream();
+
+        final int exitCode = KekbitTool.run(new String[]{ "tail", file.toString() },
+            new ByteArrayInputStream(new byte[0]), new PrintStream(failingOutput, false, StandardCharsets.UTF_8),
+            new PrintStream(err, true, StandardCharsets.UTF_8));
+
+        final ToolResult result = new ToolResult(exitCode, "", err.toString(StandardCharsets.UTF_8));
+        assertOneErrorLine(result, KekbitTool.EXIT_FAILED);
+        assertTrue(result.err().contains("cannot write the output"), result.err());
+        assertTrue(failingOutput.writes() <= 2 * 1024, "writes=" + failingOutput.writes());
+    }
+
+    @Test
+    @Timeout(30)
+    void shouldStopFollowingIdleChannelWhenReaderOfOutputHasGone() throws Exception
+    {
+        // The writer stays alive and silent for longer than the test may run: only the output can end the tail.
+        try (ChannelWriter writer = ChannelWriter.create(ToolTestSupport.context(root, 1).timeoutMs(120_000)))
+        {
+            writeText(writer, "first");
+            final ToolTestSupport.WatchedOutput output = new ToolTestSupport.WatchedOutput("first\n");
+            final AtomicBoolean isReaderGone = new AtomicBoolean();
+            final AtomicInteger exitCode = new AtomicInteger(-1);
+            final ByteArrayOutputStream err = new ByteArrayOutputStream();
+            final Thread tail = new Thread(() -> exitCode.set(KekbitTool.run(
+                new String[]{ "tail", "--follow", writer.path().toString() },
+                new ByteArrayInputStream(new byte[0]),
+                new PrintStream(output, false, StandardCharsets.UTF_8),
+                new PrintStream(err, true, StandardCharsets.UTF_8),
+                isReaderGone::get)));
+            tail.setDaemon(true);
+            tail.start();
+
+            output.awaitText();
+            isReaderGone.set(true);
+            tail.join();
+
+            assertEquals(KekbitTool.EXIT_OK, exitCode.get(), err.toString(StandardCharsets.UTF_8));
+            assertEquals("first\n", output.text());
+            assertEquals("", err.toString(StandardCharsets.UTF_8));
+        }
+    }
+
+    @Test
+    @Timeout(60)
+    void shouldExitAtOnceWhenPipeIsClosedWhileFollowingIdleChannelInItsOwnProcess() throws Exception
+    {
+        try (ChannelWriter writer = ChannelWriter.create(ToolTestSupport.context(root, 1).timeoutMs(120_000)))
+        {
+            writeText(writer, "first");
+            final Process tail = ToolTestSupport.startToolProcess("tail", "--follow", writer.path().toString());
+            try
+            {
+                final BufferedReader lines = new BufferedReader(
+                    new InputStreamReader(tail.getInputStream(), StandardCharsets.UTF_8));
+                assertEquals("first", lines.readLine());
+
+                lines.close(); // as head does after its lines: the pipe has no reader any more
+
+                assertTrue(tail.waitFor(20, TimeUnit.SECONDS), "tail --follow still runs with its pipe closed");
+                final String err = new String(tail.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+                assertEquals(KekbitTool.EXIT_OK, tail.exitValue(), err);
+                assertEquals("", err);
+            }
+            finally
+            {
+                tail.destroyForcibly();
+            }
+        }
+    }
+
+    @Test
+    @Timeout(60)
+    void shouldExitAtOnceWhenPipeIsClosedWhileReadingManyRecordsInItsOwnProcess() throws Exception
+    {
+        final Path file = channelOfManyRecords(2_000_000);
+        final Process tail = ToolTestSupport.startToolProcess("tail", file.toString());
+        try
+        {
+            final BufferedReader lines = new BufferedReader(
+                new InputStreamReader(tail.getInputStream(), StandardCharsets.UTF_8));
+            assertEquals("record-0", lines.readLine());
+
+            lines.close();
+
+            assertTrue(tail.waitFor(20, TimeUnit.SECONDS), "tail still runs with its pipe closed");
+            final String err = new String(tail.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertEquals(KekbitTool.EXIT_OK, tail.exitValue(), err);
+            assertEquals("", err);
+        }
+        finally
+        {
+            tail.destroyForcibly();
+        }
+    }
+
+    @Test
+    @Timeout(30)
+    void shouldWaitForChannelToAppearWhenWaitIsGiven() throws Exception
+    {
+        final Path file = ChannelDescriptor.channelPath(root, 1);
+        final ToolTestSupport.WatchedOutput output = new ToolTestSupport.WatchedOutput("first\n");
+        final AtomicInteger exitCode = new AtomicInteger(-1);
+        final ByteArrayOutputStream err = new ByteArrayOutputStream();
+        final Thread tail = new Thread(() -> exitCode.set(KekbitTool.run(
+            new String[]{ "tail", "--follow", "--wait", "25s", file.toString() },
+            new ByteArrayInputStream(new byte[0]),
+            new PrintStream(output, false, StandardCharsets.UTF_8),
+            new PrintStream(err, true, StandardCharsets.UTF_8))));
+        tail.setDaemon(true);
+        tail.start();
+        while (Thread.State.TIMED_WAITING != tail.getState()) // idling between attempts to open a missing file
+        {
+            assertTrue(tail.isAlive(), err.toString(StandardCharsets.UTF_8));
+            Thread.onSpinWait();
+        }
+
+        try (ChannelWriter writer = ChannelWriter.create(ToolTestSupport.context(root, 1)))
+        {
+            writeText(writer, "first");
+            output.awaitText();
+            writeText(writer, "second");
+        }
+        tail.join();
+
+        assertEquals(KekbitTool.EXIT_OK, exitCode.get(), err.toString(StandardCharsets.UTF_8));
+        assertEquals("first\nsecond\n", output.text());
+    }
+
+    @Test
+    @Timeout(30)
+    void shouldFailWithOneLineWhenChannelDoesNotAppearWithinWait()
+    {
+        final Path file = ChannelDescriptor.channelPath(root, 1);
+
+        final ToolResult result = run("tail", "--follow", "--wait", "200ms", file.toString());
+
+        assertOneErrorLine(result, KekbitTool.EXIT_USAGE);
+        assertTrue(result.err().contains("not ready after 200 ms"), result.err());
+        assertTrue(result.err().contains(file.toString()), result.err());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"soon", "-1s", "5x", "ms", "1.5s"})
+    void shouldFailWithOneLineWhenWaitIsNotADuration(final String duration)
+    {
+        final Path file = closedChannel(root, 1, "one");
+
+        final ToolResult result = run("tail", "--wait", duration, file.toString());
+
+        assertOneErrorLine(result, KekbitTool.EXIT_USAGE);
+        assertTrue(result.err().contains("--wait"), result.err());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"00 01 02", "c3 28", "ff", "41 7f"})
+    void shouldHintAtHexAndSbeOnceWhenTextFormatMeetsBinaryPayloads(final String hexBytes)
+    {
+        final byte[] binary = HexFormat.ofDelimiter(" ").parseHex(hexBytes);
+        final long[] positions;
+        final Path file;
+        try (ChannelWriter writer = ChannelWriter.create(ToolTestSupport.context(root, 1)))
+        {
+            positions = writeText(writer, "text");
+            writer.write(3, new UnsafeBuffer(binary), 0, binary.length);
+            writer.write(3, new UnsafeBuffer(binary), 0, binary.length);
+            writeText(writer, "more text");
+            file = writer.path();
+        }
+
+        final ToolResult result = run("tail", file.toString());
+
+        assertEquals(KekbitTool.EXIT_OK, result.exitCode(), result.err());
+        assertEquals(4, result.out().split("\n").length, result.out());
+        assertTrue(result.err().startsWith("kekbit: hint: the record at position=" + positions[0] +
+            " (msgTypeId=3, length=" + binary.length + ") is not text"), result.err());
+        assertTrue(result.err().contains("--format hex") && result.err().contains("--format sbe"), result.err());
+        assertEquals(1, result.err().split("\n", -1).length - 1, "one line, once: " + result.err());
+    }
+
+    @Test
+    void shouldNotHintWhenPayloadsAreTextEvenWithReplacementCharacter()
+    {
+        final Path file = closedChannel(root, 1, "plain", "tab\tand\r\nnewline", "\uFFFD is a character", "ünï");
+
+        final ToolResult result = run("tail", file.toString());
+
+        assertEquals(KekbitTool.EXIT_OK, result.exitCode(), result.err());
+        assertEquals("", result.err());
+    }
+
+    private Path channelOfManyRecords(final int records)
+    {
+        final UnsafeBuffer payload = new UnsafeBuffer(new byte[32]);
+        final long capacity = records * (long)RecordDescriptor.alignedLength(RecordDescriptor.frameLength(16)) +
+            ChannelDescriptor.MIN_CAPACITY;
+        try (ChannelWriter writer = ChannelWriter.create(ToolTestSupport.context(root, 2).capacity(capacity)))
+        {
+            for (int i = 0; i < records; i++)
+            {
+                final int length = payload.putStringWithoutLengthAscii(0, "record-" + i);
+                assertTrue(writer.write(0, payload, 0, length) > 0);
+            }
+            return writer.path();
         }
     }
 

@@ -2,6 +2,7 @@ package org.kekbit.tool;
 
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
+import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -12,9 +13,12 @@ import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -186,6 +190,68 @@ final class ToolTestSupport
             final ByteBuffer namespaceId = ByteBuffer.allocate(Long.BYTES).order(ByteOrder.LITTLE_ENDIAN);
             namespaceId.putLong(0, 1);
             channel.write(namespaceId, ChannelHeaderDecoder.writerNamespaceIdEncodingOffset());
+        }
+    }
+
+    /**
+     * Start the tool's {@code main} in a JVM of its own, with the flags of {@code kekbit.jar}'s manifest, its
+     * standard output a pipe to this process: {@link Process#getInputStream()}.
+     */
+    static Process startToolProcess(final String... args) throws IOException
+    {
+        final List<String> manifestFlags = List.of(
+            "--add-opens=java.base/jdk.internal.misc=ALL-UNNAMED", "--add-opens=java.base/sun.nio.ch=ALL-UNNAMED");
+        return startToolProcess(manifestFlags, args);
+    }
+
+    /**
+     * Start the tool's {@code main} in a JVM of its own with the given JVM flags.
+     */
+    static Process startToolProcess(final List<String> jvmFlags, final String... args) throws IOException
+    {
+        final List<String> command = new ArrayList<>();
+        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        command.addAll(jvmFlags);
+        command.addAll(List.of("-cp", testClassPath(), KekbitTool.class.getName()));
+        command.addAll(List.of(args));
+        return new ProcessBuilder(command).start();
+    }
+
+    /**
+     * The class path of the classes under test and their dependencies. Surefire starts its JVM from a manifest-only
+     * jar, then sets both surefire.test.class.path and java.class.path to the real entries; elsewhere
+     * java.class.path is the real one.
+     */
+    static String testClassPath()
+    {
+        final String classPath = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
+        assertTrue(classPath.contains(File.pathSeparator) || classPath.endsWith(".jar"), classPath);
+        return classPath;
+    }
+
+    /**
+     * An output whose reader has gone: every write fails, as on a pipe whose reader has closed it. Counts the
+     * attempts.
+     */
+    static final class ClosedOutput extends OutputStream
+    {
+        private final AtomicLong writes = new AtomicLong();
+
+        public void write(final int b) throws IOException
+        {
+            writes.incrementAndGet();
+            throw new IOException("Broken pipe");
+        }
+
+        public void write(final byte[] b, final int off, final int len) throws IOException
+        {
+            writes.incrementAndGet();
+            throw new IOException("Broken pipe");
+        }
+
+        long writes()
+        {
+            return writes.get();
         }
     }
 
