@@ -473,6 +473,17 @@ public final class ChannelWriter implements Agent, AutoCloseable
         return forcedPosition;
     }
 
+    /**
+     * The mapping of the channel file, for {@link RecordClaim#byteBuffer()} to take a view of; the writer itself
+     * uses only absolute access to it.
+     *
+     * @return the mapping.
+     */
+    MappedByteBuffer mappedBuffer()
+    {
+        return mappedBuffer;
+    }
+
     long commit(final int recordOffset, final int claimedFrameLength, final int frameLength, final int msgTypeId)
     {
         if (!isClaimOutstanding)
