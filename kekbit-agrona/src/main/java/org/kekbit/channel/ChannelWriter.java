@@ -492,6 +492,17 @@ public final class ChannelWriter implements Agent, AutoCloseable
     }
 
     /**
+     * The mapping of the channel file, for {@link RecordClaim#byteBuffer()} to take a view of; the writer itself
+     * uses only absolute access to it.
+     *
+     * @return the mapping.
+     */
+    MappedByteBuffer mappedBuffer()
+    {
+        return mappedBuffer;
+    }
+
+    /**
      * Stop as a killed process stops, for tests in one JVM: no end marker, the claim left as it is, the file unmapped
      * and the writer no longer open in this JVM, so the channel can be resumed.
      */

@@ -1,5 +1,8 @@
 package org.kekbit.channel;
 
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+
 import org.agrona.MutableDirectBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
 
@@ -24,6 +27,8 @@ public final class RecordClaim
     private int recordOffset;
     private int frameLength;
     private int msgTypeId;
+    private ByteBuffer view;
+    private ChannelWriter viewWriter;
 
     void wrap(
         final ChannelWriter writer,
@@ -52,6 +57,38 @@ public final class RecordClaim
     public MutableDirectBuffer buffer()
     {
         return payload;
+    }
+
+    /**
+     * The claimed payload as a direct {@link ByteBuffer}, for JDK APIs that take one and run fastest, or only, on
+     * a direct buffer: {@link java.util.zip.CRC32C#update(ByteBuffer)} (an intrinsic), message digests, ciphers,
+     * channel reads. Its position is the payload's first byte and its limit the byte after its last; its byte order
+     * is little endian.
+     * <p>
+     * It is a view of the whole channel file, so its position is also the payload's offset in the file: touch only
+     * the bytes from position to limit. The claim keeps one view per writer: the first call after the claim was
+     * used with another writer creates it, every later call only sets its position and limit, and
+     * {@link #buffer()}, {@link ChannelWriter#tryClaim(int, int, RecordClaim)} and {@link #commit()} never touch it.
+     * Valid until the claim is committed or aborted.
+     *
+     * @return the view, positioned on the payload.
+     * @throws IllegalStateException if the claim is not outstanding.
+     */
+    public ByteBuffer byteBuffer()
+    {
+        if (!isOutstanding())
+        {
+            throw new IllegalStateException("no outstanding claim");
+        }
+        if (viewWriter != writer)
+        {
+            view = writer.mappedBuffer().duplicate().order(ByteOrder.LITTLE_ENDIAN);
+            viewWriter = writer;
+        }
+        final int payloadOffset = RecordDescriptor.payloadOffset(recordOffset);
+        view.limit(payloadOffset + payload.capacity()).position(payloadOffset);
+
+        return view;
     }
 
     /**

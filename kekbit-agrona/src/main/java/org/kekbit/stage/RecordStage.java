@@ -19,7 +19,9 @@ public interface RecordStage
     /**
      * Fill this stage's bytes of a claimed record.
      *
-     * @param buffer        holding the claimed record.
+     * @param buffer        holding the claimed record: from a {@link StagedWriter}, a buffer over the whole channel
+     *                      file whose {@link org.agrona.DirectBuffer#byteBuffer()} is a direct view of the file, for
+     *                      JDK APIs that want one; touch only this record's bytes.
      * @param offset        of this stage's bytes in the buffer.
      * @param payloadOffset of the payload in the buffer, already copied in.
      * @param payloadLength of the payload.

@@ -1,7 +1,9 @@
 package org.kekbit.stage;
 
+import java.nio.ByteBuffer;
+
 import org.agrona.DirectBuffer;
-import org.agrona.MutableDirectBuffer;
+import org.agrona.concurrent.UnsafeBuffer;
 import org.kekbit.channel.ChannelWriter;
 import org.kekbit.channel.RecordClaim;
 
@@ -9,6 +11,11 @@ import org.kekbit.channel.RecordClaim;
  * Writes records through a chain of {@link RecordStage}s: each record is claimed once, the payload is copied to
  * its end, every stage fills its own bytes in front of it, and the record is committed. Nothing is copied twice and
  * nothing is allocated.
+ * <p>
+ * Stages are handed a buffer over the whole channel file that wraps a direct {@link ByteBuffer}
+ * ({@link RecordClaim#byteBuffer()}), bound on the first record and kept for the writer's life, so a stage can pass
+ * the bytes to JDK APIs intrinsified on direct buffers, as {@link ChecksumStage} does with CRC-32C; the offsets it is
+ * given are offsets in that buffer.
  * <pre>
  *   +-----------------+-----------------+-----+-------------------+
  *   | stage 0 bytes   | stage 1 bytes   | ... | payload           |
@@ -16,7 +23,7 @@ import org.kekbit.channel.RecordClaim;
  * </pre>
  * <pre>{@code
  * final StagedWriter writer = new StagedWriter(channelWriter,
- *     new TimestampStage(SystemEpochNanoClock.INSTANCE), new SequenceStage(1), new ChecksumStage());
+ *     new TimestampStage(new OffsetEpochNanoClock()), new SequenceStage(1), new ChecksumStage());
  * writer.write(MSG_TYPE_ID, buffer, 0, length);
  * }</pre>
  * Not threadsafe: it belongs to the thread of the channel's writer.
@@ -28,6 +35,7 @@ public final class StagedWriter
     private final int[] stageOffsets;
     private final int stagesLength;
     private final RecordClaim claim = new RecordClaim();
+    private final UnsafeBuffer recordBuffer = new UnsafeBuffer(0, 0);
 
     /**
      * Chain stages in front of a writer.
@@ -67,13 +75,20 @@ public final class StagedWriter
             return result;
         }
 
-        final MutableDirectBuffer buffer = claim.buffer();
-        final int payloadOffset = claim.offset() + stagesLength;
+        final ByteBuffer view = claim.byteBuffer();
+        final UnsafeBuffer buffer = recordBuffer;
+        if (buffer.byteBuffer() != view) // once per writer: a reference store per record would cost G1 a fence
+        {
+            buffer.wrap(view);
+        }
+        final int claimedOffset = view.position();
+        final int payloadOffset = claimedOffset + stagesLength;
         buffer.putBytes(payloadOffset, src, srcOffset, length);
         final RecordStage[] stages = this.stages;
+        final int[] stageOffsets = this.stageOffsets;
         for (int i = 0; i < stages.length; i++)
         {
-            stages[i].apply(buffer, claim.offset() + stageOffsets[i], payloadOffset, length);
+            stages[i].apply(buffer, claimedOffset + stageOffsets[i], payloadOffset, length);
         }
 
         return claim.commit();

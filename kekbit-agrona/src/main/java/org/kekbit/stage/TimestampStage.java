@@ -10,6 +10,11 @@ import static org.agrona.BitUtil.SIZE_OF_LONG;
 
 /**
  * Stamps each record with the time it was written: 8 bytes, epoch nanoseconds, little endian.
+ * <p>
+ * The clock is read once per record, so it must not allocate: Agrona's
+ * {@link org.agrona.concurrent.OffsetEpochNanoClock} ({@code System.nanoTime()} plus an offset) does not.
+ * {@link org.agrona.concurrent.SystemEpochNanoClock} reads {@code Instant.now()}, which allocated 24 bytes per record
+ * on JDK 17 (escape analysis did not remove the {@code Instant}) and costs a call into the VM.
  */
 public final class TimestampStage implements RecordStage
 {

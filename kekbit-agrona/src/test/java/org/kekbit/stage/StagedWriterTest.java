@@ -32,6 +32,7 @@ class StagedWriterTest
     private static final int CHECKSUM = 2;
     private static final int CHECKSUM_OFFSET = 8 + 8;
     private static final int STAGES_LENGTH = CHECKSUM_OFFSET + 4;
+    private static final ChecksumStage CHECKER = new ChecksumStage(); // tests run on one thread
 
     @TempDir
     Path root;
@@ -148,9 +149,9 @@ class StagedWriterTest
         reader.poll((msgTypeId, buffer, offset, recordLength) -> buffer.getBytes(offset, array, 7, recordLength), 1);
 
         final UnsafeBuffer copy = new UnsafeBuffer(array, 7, STAGES_LENGTH + length);
-        assertTrue(ChecksumStage.isValid(copy, writer.stageOffset(CHECKSUM), STAGES_LENGTH, length));
+        assertTrue(CHECKER.matches(copy, writer.stageOffset(CHECKSUM), STAGES_LENGTH, length));
         array[7 + STAGES_LENGTH + length - 1] ^= 1;
-        assertFalse(ChecksumStage.isValid(copy, writer.stageOffset(CHECKSUM), STAGES_LENGTH, length));
+        assertFalse(CHECKER.matches(copy, writer.stageOffset(CHECKSUM), STAGES_LENGTH, length));
     }
 
     @Test
@@ -250,13 +251,13 @@ class StagedWriterTest
         {
             this.msgTypeId = msgTypeId;
             this.bytes = new UnsafeBuffer(StagedWriterTest.bytes(buffer, offset, length));
-            this.isValidOnMapping = ChecksumStage.isValid(
+            this.isValidOnMapping = CHECKER.matches(
                 buffer, offset + CHECKSUM_OFFSET, offset + STAGES_LENGTH, length - STAGES_LENGTH);
         }
 
         boolean isChecksumValid(final StagedWriter writer)
         {
-            return ChecksumStage.isValid(
+            return CHECKER.matches(
                 bytes, writer.stageOffset(CHECKSUM), writer.stagesLength(), bytes.capacity() - writer.stagesLength());
         }
 

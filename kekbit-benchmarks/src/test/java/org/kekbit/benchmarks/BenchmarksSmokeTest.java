@@ -33,6 +33,7 @@ class BenchmarksSmokeTest
         "DurableAppendBenchmark.kekbit",
         "ReplayBenchmark.kekbit",
         "SbeQuoteBenchmark.kekbit",
+        "StagedWriteBenchmark.stagedWrite",
         "WriteThenPollBenchmark.channelWriteThenPoll");
 
     @Test
