@@ -570,7 +570,8 @@ public final class ChannelReader implements AutoCloseable
     {
         if (isEndMarker(header))
         {
-            return "end marker " + endMarkerState(RecordDescriptor.headerMsgTypeId(header)) + " at position=" + position;
+            return "end marker " + endMarkerState(RecordDescriptor.headerMsgTypeId(header)) +
+                " at position=" + position;
         }
         return "bad record header at position=" + position + ": frameLength=" +
             RecordDescriptor.headerFrameLength(header) + ", msgTypeId=" + RecordDescriptor.headerMsgTypeId(header);
