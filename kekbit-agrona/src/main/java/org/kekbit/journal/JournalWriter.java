@@ -601,6 +601,14 @@ public final class JournalWriter implements Agent, AutoCloseable
     }
 
     /**
+     * The positions file, for tests.
+     */
+    JournalReaderPositions positions()
+    {
+        return positions;
+    }
+
+    /**
      * The next segment created ahead of need, for tests.
      */
     ChannelWriter nextSegment()
