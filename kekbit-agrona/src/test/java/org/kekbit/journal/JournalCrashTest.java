@@ -26,7 +26,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class JournalCrashTest
 {
     private static final int SEGMENT_CAPACITY = 16 * 1024;
-    private static final int MAX_RECORD_LENGTH = 600;
+    private static final int MAX_RECORD_LENGTH = JournalTestSupport.MAX_RECORD_LENGTH;
 
     @TempDir
     Path folder;
@@ -68,8 +68,8 @@ class JournalCrashTest
             assertEquals(List.of(), checker.errors, "after kill " + kill);
             if (1 == kill % 3)
             {
+                final long committed = reader.commit();
                 reader.close(); // a named reader restarted: it resumes at its commit
-                final long committed = reader.position();
                 reader = JournalReader.open(new JournalReader.Context().folder(folder).name("follower"));
                 assertEquals(committed, reader.position());
             }
