@@ -218,6 +218,34 @@ class JournalRoundTripTest
     }
 
     @Test
+    void shouldDeliverBlocksAtJournalPositionsWhenBlockPollingAcrossRolls()
+    {
+        try (JournalWriter writer = JournalWriter.create(writerContext(folder));
+            JournalReader reader = JournalReader.open(new JournalReader.Context().folder(folder)))
+        {
+            long sequence = 0;
+            while (writer.rolls() < 5)
+            {
+                write(writer, scratch, sequence++);
+            }
+            final List<long[]> blocks = new ArrayList<>();
+            while (reader.blockPoll((buffer, offset, length, position) ->
+                blocks.add(new long[]{ position, length }), SEGMENT_CAPACITY) > 0)
+            {
+                assertTrue(blocks.size() <= 6, "blocks=" + blocks.size());
+            }
+            for (int i = 0; i < blocks.size(); i++)
+            {
+                assertEquals((long)i * SEGMENT_CAPACITY, blocks.get(i)[0], "each segment's block at its base");
+            }
+            assertEquals(6, blocks.size(), "one block per segment");
+            final long[] last = blocks.get(blocks.size() - 1);
+            assertEquals(writer.position(), last[0] + last[1]);
+            assertEquals(writer.position(), reader.position());
+        }
+    }
+
+    @Test
     void shouldFailWithAlreadyExistsWhenCreatingExistingJournal()
     {
         try (JournalWriter ignore = JournalWriter.create(writerContext(folder)))
