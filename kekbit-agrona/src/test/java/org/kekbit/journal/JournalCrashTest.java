@@ -75,20 +75,27 @@ class JournalCrashTest
             }
         }
 
-        final Child last = Child.start(JournalChildMain.WRITER, folder.toString(),
-            Long.toString(SEGMENT_CAPACITY), Integer.toString(MAX_RECORD_LENGTH));
-        final String ready = last.awaitLine("READY");
-        last.kill();
-        final long total = Long.parseLong(ready.substring(ready.indexOf('=') + 1));
+        // The last kill may land anywhere: resume here (repairing a roll cut short) and close, then count afresh.
+        JournalWriter.resume(new JournalWriter.Context().folder(folder).preTouch(false)).close();
+        final JournalTestSupport.Checker fresh = new JournalTestSupport.Checker(0);
+        try (JournalReader all = JournalReader.open(new JournalReader.Context().folder(folder)))
+        {
+            while (all.poll(fresh, 1000) > 0)
+            {
+                assertEquals(List.of(), fresh.errors);
+            }
+            assertEquals(JournalState.CLOSED, all.state());
+        }
+        assertTrue(fresh.next >= lastWritten, "records the last writer reported are there: " + lastWritten);
 
         while (reader.poll(checker, 1000) > 0)
         {
             reader.commit();
         }
         assertEquals(List.of(), checker.errors);
-        assertEquals(total, checker.next, "every record written before the last kill, once");
+        assertEquals(fresh.next, checker.next, "every record in the journal, once, in order");
         assertTrue(JournalFiles.segmentBases(folder).size() > 2 * kills, "rolled many times");
-        assertEquals(JournalState.ABANDONED, reader.state());
+        assertEquals(JournalState.CLOSED, reader.state());
         reader.close();
     }
 
