@@ -71,6 +71,12 @@ public final class ChannelException extends RuntimeException
         ENDED,
 
         /**
+         * A journal's named reader is held by a live reader, in this process or another: opening it again would
+         * make two readers commit one position.
+         */
+        READER_ACTIVE,
+
+        /**
          * The channel holds a record header no writer writes, so it cannot be resumed after it.
          */
         CORRUPT,

@@ -19,6 +19,7 @@ import org.kekbit.codecs.channel.ChannelHeaderDecoder;
 import static org.kekbit.channel.ChannelDescriptor.HEADER_LENGTH;
 import static org.kekbit.channel.RecordDescriptor.CLOSED_MSG_TYPE_ID;
 import static org.kekbit.channel.RecordDescriptor.FULL_MSG_TYPE_ID;
+import static org.kekbit.channel.RecordDescriptor.ROLLED_MSG_TYPE_ID;
 
 /**
  * A reader of a channel: it maps the file read-only, validates the header and delivers the committed records in
@@ -166,7 +167,8 @@ public final class ChannelReader implements AutoCloseable
 
     /**
      * Deliver the records committed after this reader's position, at most {@code limit} of them. Never blocks.
-     * When it meets an end marker the state becomes {@link ChannelState#CLOSED} or {@link ChannelState#FULL}; when
+     * When it meets an end marker the state becomes {@link ChannelState#CLOSED}, {@link ChannelState#FULL} or
+     * {@link ChannelState#ROLLED}; when
      * it meets a record header no writer writes it becomes {@link ChannelState#CORRUPT}; either way it stays
      * before the marker or the bad record and delivers nothing more.
      * <p>
@@ -292,11 +294,13 @@ public final class ChannelReader implements AutoCloseable
 
     /**
      * How the records ended as far as this reader has polled, without looking at the writer: OPEN until it reaches
-     * an end marker or a bad record.
+     * an end marker or a bad record. Costs one field load, unlike {@link #state()}, which may ask the OS about the
+     * writer: for a caller that only needs to know whether the reader stopped at an end marker, as a journal's
+     * reader does after each poll.
      *
-     * @return OPEN, CLOSED, FULL or CORRUPT.
+     * @return OPEN, CLOSED, FULL, ROLLED or CORRUPT.
      */
-    ChannelState endState()
+    public ChannelState endState()
     {
         return endState;
     }
@@ -522,7 +526,17 @@ public final class ChannelReader implements AutoCloseable
     {
         final int msgTypeId = RecordDescriptor.headerMsgTypeId(header);
         return RecordDescriptor.HEADER_LENGTH == RecordDescriptor.headerFrameLength(header) &&
-            (CLOSED_MSG_TYPE_ID == msgTypeId || FULL_MSG_TYPE_ID == msgTypeId);
+            (CLOSED_MSG_TYPE_ID == msgTypeId || FULL_MSG_TYPE_ID == msgTypeId ||
+            ROLLED_MSG_TYPE_ID == msgTypeId);
+    }
+
+    private static ChannelState endMarkerState(final int msgTypeId)
+    {
+        if (CLOSED_MSG_TYPE_ID == msgTypeId)
+        {
+            return ChannelState.CLOSED;
+        }
+        return FULL_MSG_TYPE_ID == msgTypeId ? ChannelState.FULL : ChannelState.ROLLED;
     }
 
     private void markEnd(final long header)
@@ -540,6 +554,10 @@ public final class ChannelReader implements AutoCloseable
         {
             endState = ChannelState.FULL;
         }
+        else if (RecordDescriptor.HEADER_LENGTH == frameLength && ROLLED_MSG_TYPE_ID == msgTypeId)
+        {
+            endState = ChannelState.ROLLED;
+        }
         else
         {
             endState = ChannelState.CORRUPT;
@@ -552,8 +570,8 @@ public final class ChannelReader implements AutoCloseable
     {
         if (isEndMarker(header))
         {
-            return "end marker " + (CLOSED_MSG_TYPE_ID == RecordDescriptor.headerMsgTypeId(header) ?
-                ChannelState.CLOSED : ChannelState.FULL) + " at position=" + position;
+            return "end marker " + endMarkerState(RecordDescriptor.headerMsgTypeId(header)) +
+                " at position=" + position;
         }
         return "bad record header at position=" + position + ": frameLength=" +
             RecordDescriptor.headerFrameLength(header) + ", msgTypeId=" + RecordDescriptor.headerMsgTypeId(header);

@@ -21,6 +21,12 @@ public enum ChannelState
     FULL,
 
     /**
+     * The reader reached the marker a journal's writer leaves in a segment it rolled over from: no record will ever
+     * follow in this channel, the journal continues in the next segment (see {@code org.kekbit.journal}).
+     */
+    ROLLED,
+
+    /**
      * The reader read everything committed and the writer is gone without closing: its process has exited or, where
      * its process cannot be seen, its heartbeat is older than the channel's timeout. Not an end: a writer may resume
      * the channel, and the state turns back to {@link #OPEN}.
@@ -33,15 +39,16 @@ public enum ChannelState
     CORRUPT;
 
     /**
-     * Whether no record can ever follow in this state: {@link #CLOSED}, {@link #FULL} and {@link #CORRUPT}.
+     * Whether no record can ever follow in this state: {@link #CLOSED}, {@link #FULL}, {@link #ROLLED} and
+     * {@link #CORRUPT}.
      * {@link #ABANDONED} is not an end, as a writer may resume the channel; a follower decides how long to wait for
      * one (see {@link ChannelReaderAgent}).
      *
-     * @return true for CLOSED, FULL and CORRUPT.
+     * @return true for CLOSED, FULL, ROLLED and CORRUPT.
      */
     public boolean isEnd()
     {
-        return CLOSED == this || FULL == this || CORRUPT == this;
+        return CLOSED == this || FULL == this || ROLLED == this || CORRUPT == this;
     }
 
     /**

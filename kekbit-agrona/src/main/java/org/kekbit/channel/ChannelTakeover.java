@@ -81,7 +81,7 @@ final class ChannelTakeover
         {
             // Marked: no live writer can commit now, so one walk finds the end and what lies there.
             final ChannelState state = reader.scanToEnd();
-            if (ChannelState.CLOSED == state || ChannelState.FULL == state)
+            if (ChannelState.CLOSED == state || ChannelState.FULL == state || ChannelState.ROLLED == state)
             {
                 throw new ChannelException(ChannelException.Reason.ENDED, "channel is " + state +
                     " and takes no more records: position=" + reader.position() + ", file=" + path);

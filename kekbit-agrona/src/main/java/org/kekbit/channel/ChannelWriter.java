@@ -20,6 +20,7 @@ import org.kekbit.codecs.channel.ChannelHeaderEncoder;
 import static org.kekbit.channel.ChannelDescriptor.HEADER_LENGTH;
 import static org.kekbit.channel.RecordDescriptor.CLOSED_MSG_TYPE_ID;
 import static org.kekbit.channel.RecordDescriptor.FULL_MSG_TYPE_ID;
+import static org.kekbit.channel.RecordDescriptor.ROLLED_MSG_TYPE_ID;
 
 /**
  * The single writer of a channel: it creates the channel file, appends records to it, keeps its heartbeat fresh
@@ -361,16 +362,39 @@ public final class ChannelWriter implements Agent, AutoCloseable
      */
     public void close()
     {
+        close(CLOSED_MSG_TYPE_ID);
+    }
+
+    /**
+     * Close as a journal's writer closes a segment it rolls over from: leave the ROLLED marker instead of CLOSED,
+     * unless the channel is FULL or was taken over, and unmap the file. Readers reaching the end then see
+     * {@link ChannelState#ROLLED}, which tells a journal's reader to go on in the next segment, so the journal's
+     * writer must have made that segment visible first. A plain channel reader takes ROLLED for an end, as it takes
+     * CLOSED. The marker is one release store of a record header, the same commit as any record. Idempotent, and a
+     * no-op once closed.
+     *
+     * @return true when the ROLLED marker was written.
+     */
+    public boolean roll()
+    {
+        return close(ROLLED_MSG_TYPE_ID);
+    }
+
+    private boolean close(final int endMarkerTypeId)
+    {
+        boolean isMarked = false;
         if (!isClosed)
         {
             isClosed = true;
             if (0 == endCode && isOwner())
             {
                 RecordDescriptor.headerRelease(
-                    buffer, recordOffset(position), RecordDescriptor.HEADER_LENGTH, CLOSED_MSG_TYPE_ID);
+                    buffer, recordOffset(position), RecordDescriptor.HEADER_LENGTH, endMarkerTypeId);
+                isMarked = true;
             }
             release();
         }
+        return isMarked;
     }
 
     /**
@@ -459,6 +483,16 @@ public final class ChannelWriter implements Agent, AutoCloseable
     public boolean isClosed()
     {
         return isClosed;
+    }
+
+    /**
+     * Whether a claim is outstanding: claimed and neither committed nor aborted yet.
+     *
+     * @return true while a claim is outstanding.
+     */
+    public boolean isClaimOutstanding()
+    {
+        return isClaimOutstanding;
     }
 
     /**

@@ -35,7 +35,7 @@ import static org.agrona.BitUtil.SIZE_OF_INT;
  * 32-byte payload costs 40 bytes of channel where a cache-line alignment would cost 64.
  * <p>
  * Negative message type ids are reserved for end markers, which are a bare header with a frame length of
- * {@link #HEADER_LENGTH}: {@link #CLOSED_MSG_TYPE_ID} and {@link #FULL_MSG_TYPE_ID}.
+ * {@link #HEADER_LENGTH}: {@link #CLOSED_MSG_TYPE_ID}, {@link #FULL_MSG_TYPE_ID} and {@link #ROLLED_MSG_TYPE_ID}.
  */
 public final class RecordDescriptor
 {
@@ -68,6 +68,12 @@ public final class RecordDescriptor
      * Type id of the end marker a writer leaves when a record did not fit.
      */
     public static final int FULL_MSG_TYPE_ID = -2;
+
+    /**
+     * Type id of the end marker a journal's writer leaves in a segment when the next record did not fit in what is
+     * left of it: the journal continues in the next segment, which exists before this marker is written.
+     */
+    public static final int ROLLED_MSG_TYPE_ID = -3;
 
     private static final boolean NATIVE_LITTLE_ENDIAN = ByteOrder.nativeOrder() == ByteOrder.LITTLE_ENDIAN;
 

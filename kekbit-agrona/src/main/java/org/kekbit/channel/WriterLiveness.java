@@ -333,6 +333,45 @@ final class WriterLiveness implements AutoCloseable
     }
 
     /**
+     * Whether a process recorded as a triple with a heartbeat is alive by the rule above, for owners of other records
+     * than a channel's writer (a journal's named readers): the process decides where the observer can see it, the
+     * heartbeat elsewhere. The observer itself counts as alive: whether it still holds what the triple names is for
+     * the caller's own registry to say, as {@link #isOpenInThisJvm(Object)} does for channels.
+     *
+     * @param pid             of the process, not negative; 0 means none and the heartbeat decides.
+     * @param startTicks      of the process, 0 when unknown.
+     * @param namespaceId     of the process, 0 when unknown.
+     * @param heartbeatTimeMs last stamped by the process.
+     * @param nowMs           the observer's time.
+     * @param timeoutMs       after which a heartbeat is stale.
+     * @param self            the observer.
+     * @return true when alive.
+     */
+    static boolean isProcessAlive(
+        final long pid,
+        final long startTicks,
+        final long namespaceId,
+        final long heartbeatTimeMs,
+        final long nowMs,
+        final long timeoutMs,
+        final ProcessIdentity self)
+    {
+        if (pid <= 0 || !self.canSee(namespaceId))
+        {
+            return isFresh(heartbeatTimeMs, nowMs, timeoutMs);
+        }
+        if (self.isSelf(pid, startTicks, namespaceId))
+        {
+            return true;
+        }
+
+        try (WriterProcess process = WriterProcess.find(pid, startTicks))
+        {
+            return null != process;
+        }
+    }
+
+    /**
      * Record a writer as open in this JVM; refused when one is open on the same file already.
      *
      * @param fileKey of the channel file.

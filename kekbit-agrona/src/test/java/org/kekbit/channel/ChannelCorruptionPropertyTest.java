@@ -233,7 +233,8 @@ class ChannelCorruptionPropertyTest
         {
             final ChannelState expected = RecordDescriptor.HEADER_LENGTH != frameLength ? ChannelState.CORRUPT :
                 RecordDescriptor.CLOSED_MSG_TYPE_ID == msgTypeId ? ChannelState.CLOSED :
-                RecordDescriptor.FULL_MSG_TYPE_ID == msgTypeId ? ChannelState.FULL : ChannelState.CORRUPT;
+                RecordDescriptor.FULL_MSG_TYPE_ID == msgTypeId ? ChannelState.FULL :
+                RecordDescriptor.ROLLED_MSG_TYPE_ID == msgTypeId ? ChannelState.ROLLED : ChannelState.CORRUPT;
             assertEquals(before, outcome.records, outcome::toString);
             assertEquals(expected, outcome.endState, outcome::toString);
             assertEquals(m.position, outcome.position, outcome::toString);

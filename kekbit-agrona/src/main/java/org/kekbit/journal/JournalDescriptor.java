@@ -1,0 +1,371 @@
+package org.kekbit.journal;
+
+import java.nio.file.Path;
+
+import org.agrona.BitUtil;
+import org.kekbit.channel.ChannelDescriptor;
+import org.kekbit.channel.ChannelException;
+import org.kekbit.channel.RecordDescriptor;
+
+import static org.agrona.BitUtil.SIZE_OF_INT;
+import static org.agrona.BitUtil.SIZE_OF_LONG;
+
+/**
+ * Layout of a journal: a folder of segments, each an ordinary channel file, and one file of named reader positions.
+ * <pre>
+ *  journal folder/
+ *    00000000000000000000.kekbit      segment at journal position 0          (sealed: ends with ROLLED)
+ *    00000000000000004096.kekbit      segment at journal position 4096       (sealed)
+ *    00000000000000008192.kekbit      segment being written                   (no end marker yet)
+ *    next-00000000000000012288.kekbit the next segment, created ahead of need (not a segment yet)
+ *    readers.positions                named readers' slots
+ * </pre>
+ * Every segment has the same capacity, a power of two fixed for the journal's life, and is named by its base
+ * journal position in 20 zero-padded decimal digits (Kafka's width) and the channel suffix. A journal position is
+ * 64-bit: the segment's base plus the channel position inside it. So the base of the segment holding a position is
+ * {@code position & ~(capacity - 1)} and the offset inside it {@code position & (capacity - 1)}, Aeron's term
+ * arithmetic; the channel id in each segment's header is its base position.
+ * <p>
+ * <b>Roll rule.</b> Records never straddle segments. A record whose aligned length does not fit in what is left of
+ * the current segment goes to the next segment, at offset 0; the writer first makes the next segment visible under
+ * its name (a hard link of a file it created, allocated and pre-touched beforehand), then leaves a ROLLED end marker
+ * ({@link RecordDescriptor#ROLLED_MSG_TYPE_ID}) after the last record of the current one, in the segment's trailer
+ * when the records fill it exactly. The bytes between the marker and the end of the segment are never written: the
+ * journal positions there are skipped, so journal positions increase but are not contiguous across a roll. A
+ * position equal to a segment's end is the same number as the next segment's base, and both denote the same place
+ * in the stream.
+ * <p>
+ * <b>Reader positions file</b> ({@link #POSITIONS_FILE_NAME}), all fields little endian:
+ * <pre>
+ *   0                   1                   2                   3
+ *   0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1
+ *  +---------------------------------------------------------------+
+ *  |                  Signature "*KEKPOS*" (8 bytes)               |
+ *  +---------------------------------------------------------------+
+ *  |        Format Version (stored last, 0 while written)          |
+ *  +---------------------------------------------------------------+
+ *  |                          Slot Count                           |
+ *  +---------------------------------------------------------------+
+ *  |                          Slot Length                          |
+ *  +---------------------------------------------------------------+
+ *  |                   Reserved up to 64 bytes                    ...
+ *  +---------------------------------------------------------------+
+ *  |                 Slot 0 .. Slot Count - 1                     ...
+ *  +---------------------------------------------------------------+
+ * </pre>
+ * Each slot, {@link #SLOT_LENGTH} bytes, one named reader:
+ * <pre>
+ *  +---------------------------------------------------------------+
+ *  |   Owner Pid (8): 0 free, -pid while claimed, pid when held    |
+ *  +---------------------------------------------------------------+
+ *  |                      Owner Start Ticks (8)                    |
+ *  +---------------------------------------------------------------+
+ *  |                      Owner Namespace Id (8)                   |
+ *  +---------------------------------------------------------------+
+ *  |                      Heartbeat Time Ms (8)                    |
+ *  +---------------------------------------------------------------+
+ *  |       Committed Position (8), -1 when nothing committed       |
+ *  +---------------------------------------------------------------+
+ *  |                        Commit Time Ms (8)                     |
+ *  +---------------------------------------------------------------+
+ *  |        Flags (4): bit 0 protects retention                    |
+ *  +---------------------------------------------------------------+
+ *  |        Name Length (4): 0 for an unused slot, stored last     |
+ *  +---------------------------------------------------------------+
+ *  |             Name, US-ASCII, up to 72 bytes                   ...
+ *  +---------------------------------------------------------------+
+ * </pre>
+ */
+public final class JournalDescriptor
+{
+    /**
+     * Suffix of a segment's file name: the channel suffix.
+     */
+    public static final String SEGMENT_SUFFIX = ChannelDescriptor.FILE_SUFFIX;
+
+    /**
+     * Digits of the base position in a segment's file name.
+     */
+    public static final int SEGMENT_NAME_DIGITS = 20;
+
+    /**
+     * Prefix of the name the next segment is created under before the roll links it into place: no reader takes a
+     * file so named for a segment.
+     */
+    public static final String NEXT_SEGMENT_PREFIX = "next-";
+
+    /**
+     * Smallest segment capacity: the smallest power of two a channel may have.
+     */
+    public static final int MIN_SEGMENT_CAPACITY = 64;
+
+    /**
+     * Largest segment capacity: the largest power of two a channel may have.
+     */
+    public static final int MAX_SEGMENT_CAPACITY = 1 << 30;
+
+    /**
+     * Name of the named readers' positions file in the journal folder.
+     */
+    public static final String POSITIONS_FILE_NAME = "readers.positions";
+
+    /**
+     * Signature at the start of the positions file.
+     */
+    public static final String POSITIONS_SIGNATURE = "*KEKPOS*";
+
+    /**
+     * Format version of the positions file.
+     */
+    public static final int POSITIONS_FORMAT_VERSION = 1;
+
+    /**
+     * Offset of the format version in the positions file.
+     */
+    public static final int POSITIONS_FORMAT_VERSION_OFFSET = POSITIONS_SIGNATURE.length();
+
+    /**
+     * Offset of the slot count in the positions file.
+     */
+    public static final int POSITIONS_SLOT_COUNT_OFFSET = POSITIONS_FORMAT_VERSION_OFFSET + SIZE_OF_INT;
+
+    /**
+     * Offset of the slot length in the positions file.
+     */
+    public static final int POSITIONS_SLOT_LENGTH_OFFSET = POSITIONS_SLOT_COUNT_OFFSET + SIZE_OF_INT;
+
+    /**
+     * Length of the positions file's header; the slots follow it.
+     */
+    public static final int POSITIONS_HEADER_LENGTH = BitUtil.CACHE_LINE_LENGTH;
+
+    /**
+     * Offset of the owner's pid in a slot.
+     */
+    public static final int SLOT_OWNER_PID_OFFSET = 0;
+
+    /**
+     * Offset of the owner's start ticks in a slot.
+     */
+    public static final int SLOT_OWNER_START_TICKS_OFFSET = SLOT_OWNER_PID_OFFSET + SIZE_OF_LONG;
+
+    /**
+     * Offset of the owner's namespace id in a slot.
+     */
+    public static final int SLOT_OWNER_NAMESPACE_ID_OFFSET = SLOT_OWNER_START_TICKS_OFFSET + SIZE_OF_LONG;
+
+    /**
+     * Offset of the owner's heartbeat in a slot.
+     */
+    public static final int SLOT_HEARTBEAT_TIME_OFFSET = SLOT_OWNER_NAMESPACE_ID_OFFSET + SIZE_OF_LONG;
+
+    /**
+     * Offset of the committed position in a slot.
+     */
+    public static final int SLOT_POSITION_OFFSET = SLOT_HEARTBEAT_TIME_OFFSET + SIZE_OF_LONG;
+
+    /**
+     * Offset of the commit time in a slot.
+     */
+    public static final int SLOT_COMMIT_TIME_OFFSET = SLOT_POSITION_OFFSET + SIZE_OF_LONG;
+
+    /**
+     * Offset of the flags in a slot.
+     */
+    public static final int SLOT_FLAGS_OFFSET = SLOT_COMMIT_TIME_OFFSET + SIZE_OF_LONG;
+
+    /**
+     * Offset of the name's length in a slot.
+     */
+    public static final int SLOT_NAME_LENGTH_OFFSET = SLOT_FLAGS_OFFSET + SIZE_OF_INT;
+
+    /**
+     * Offset of the name in a slot.
+     */
+    public static final int SLOT_NAME_OFFSET = SLOT_NAME_LENGTH_OFFSET + SIZE_OF_INT;
+
+    /**
+     * Length of a slot: two cache lines, so readers committing in different slots do not share a line.
+     */
+    public static final int SLOT_LENGTH = 2 * BitUtil.CACHE_LINE_LENGTH;
+
+    /**
+     * Longest name of a named reader, in bytes.
+     */
+    public static final int MAX_NAME_LENGTH = SLOT_LENGTH - SLOT_NAME_OFFSET;
+
+    /**
+     * Slots in a positions file: the most named readers a journal has.
+     */
+    public static final int SLOT_COUNT = 64;
+
+    /**
+     * Flag of a slot whose reader protects retention.
+     */
+    public static final int FLAG_PROTECTS_RETENTION = 1;
+
+    /**
+     * Committed position of a slot with nothing committed.
+     */
+    public static final long NULL_POSITION = -1;
+
+    private JournalDescriptor()
+    {
+    }
+
+    /**
+     * Check a segment capacity: a power of two from {@link #MIN_SEGMENT_CAPACITY} to {@link #MAX_SEGMENT_CAPACITY}.
+     *
+     * @param segmentCapacity to check.
+     * @throws ChannelException with {@link ChannelException.Reason#BAD_CAPACITY} when it is not.
+     */
+    public static void checkSegmentCapacity(final long segmentCapacity)
+    {
+        if (segmentCapacity < MIN_SEGMENT_CAPACITY || segmentCapacity > MAX_SEGMENT_CAPACITY ||
+            !BitUtil.isPowerOfTwo(segmentCapacity))
+        {
+            throw new ChannelException(ChannelException.Reason.BAD_CAPACITY,
+                "segment capacity must be a power of two in " + MIN_SEGMENT_CAPACITY + ".." + MAX_SEGMENT_CAPACITY +
+                ": segmentCapacity=" + segmentCapacity);
+        }
+    }
+
+    /**
+     * Check a maximum record length lets a record of that length fit an empty segment.
+     *
+     * @param maxRecordLength to check.
+     * @param segmentCapacity of the journal.
+     * @throws ChannelException with {@link ChannelException.Reason#BAD_MAX_RECORD_LENGTH} when it does not.
+     */
+    public static void checkMaxRecordLength(final int maxRecordLength, final long segmentCapacity)
+    {
+        ChannelDescriptor.checkMaxRecordLength(maxRecordLength, segmentCapacity);
+    }
+
+    /**
+     * Base position of the segment holding a journal position.
+     *
+     * @param position        in the journal.
+     * @param segmentCapacity of the journal, a power of two.
+     * @return the segment's base position.
+     */
+    public static long segmentBase(final long position, final long segmentCapacity)
+    {
+        return position & ~(segmentCapacity - 1);
+    }
+
+    /**
+     * Offset of a journal position inside its segment: the channel position there.
+     *
+     * @param position        in the journal.
+     * @param segmentCapacity of the journal, a power of two.
+     * @return the offset in the segment.
+     */
+    public static int segmentOffset(final long position, final long segmentCapacity)
+    {
+        return (int)(position & (segmentCapacity - 1));
+    }
+
+    /**
+     * Index of a segment, counted from the journal's first: its base over the capacity, a shift.
+     *
+     * @param position        in the journal.
+     * @param segmentCapacity of the journal, a power of two.
+     * @return the segment's index.
+     */
+    public static long segmentIndex(final long position, final long segmentCapacity)
+    {
+        return position >>> Long.numberOfTrailingZeros(segmentCapacity);
+    }
+
+    /**
+     * File name of the segment at a base position: 20 zero-padded digits and the channel suffix.
+     *
+     * @param basePosition of the segment, not negative.
+     * @return the file name.
+     */
+    public static String segmentFileName(final long basePosition)
+    {
+        final String digits = Long.toString(basePosition);
+        final StringBuilder name = new StringBuilder(SEGMENT_NAME_DIGITS + SEGMENT_SUFFIX.length());
+        for (int i = digits.length(); i < SEGMENT_NAME_DIGITS; i++)
+        {
+            name.append('0');
+        }
+        return name.append(digits).append(SEGMENT_SUFFIX).toString();
+    }
+
+    /**
+     * Path of the segment at a base position.
+     *
+     * @param folder       of the journal.
+     * @param basePosition of the segment.
+     * @return the path.
+     */
+    public static Path segmentPath(final Path folder, final long basePosition)
+    {
+        return folder.resolve(segmentFileName(basePosition));
+    }
+
+    /**
+     * Path the next segment is created under before the roll links it to {@link #segmentPath(Path, long)}.
+     *
+     * @param folder       of the journal.
+     * @param basePosition of the segment.
+     * @return the path.
+     */
+    public static Path nextSegmentPath(final Path folder, final long basePosition)
+    {
+        return folder.resolve(NEXT_SEGMENT_PREFIX + segmentFileName(basePosition));
+    }
+
+    /**
+     * Base position a segment's file name gives.
+     *
+     * @param fileName to parse.
+     * @return the base position, or -1 when the name is not exactly a segment's.
+     */
+    public static long parseSegmentBase(final String fileName)
+    {
+        if (fileName.length() != SEGMENT_NAME_DIGITS + SEGMENT_SUFFIX.length() || !fileName.endsWith(SEGMENT_SUFFIX))
+        {
+            return -1;
+        }
+        long base = 0;
+        for (int i = 0; i < SEGMENT_NAME_DIGITS; i++)
+        {
+            final char c = fileName.charAt(i);
+            if (c < '0' || c > '9')
+            {
+                return -1;
+            }
+            base = base * 10 + (c - '0');
+            if (base < 0)
+            {
+                return -1;
+            }
+        }
+        return base;
+    }
+
+    /**
+     * Length of the positions file.
+     *
+     * @return the length in bytes.
+     */
+    public static int positionsFileLength()
+    {
+        return POSITIONS_HEADER_LENGTH + SLOT_COUNT * SLOT_LENGTH;
+    }
+
+    /**
+     * Offset of a slot in the positions file.
+     *
+     * @param slot index.
+     * @return the offset.
+     */
+    public static int slotOffset(final int slot)
+    {
+        return POSITIONS_HEADER_LENGTH + slot * SLOT_LENGTH;
+    }
+}

@@ -1,0 +1,781 @@
+package org.kekbit.journal;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import org.agrona.DirectBuffer;
+import org.agrona.collections.LongArrayList;
+import org.kekbit.channel.BlockHandler;
+import org.kekbit.channel.ChannelException;
+import org.kekbit.channel.ChannelReader;
+import org.kekbit.channel.ChannelState;
+import org.kekbit.channel.RecordHandler;
+
+/**
+ * A reader of a journal: it reads the segments in order, crossing from one to the next at each ROLLED marker by the
+ * successor's computed name (it never lists the folder to cross and never waits), and unmaps each segment it
+ * leaves. Any number of readers may follow one journal, in any threads or processes.
+ * <pre>{@code
+ * try (JournalReader reader = JournalReader.open(new JournalReader.Context().folder(folder).name("audit")))
+ * {
+ *     while (!reader.state().isEnd())
+ *     {
+ *         final int count = reader.poll(handler, 100);
+ *         if (count > 0)
+ *         {
+ *             reader.commit(); // a named reader resumes after its last commit when it is opened again
+ *         }
+ *         idleStrategy.idle(count);
+ *     }
+ * }
+ * }</pre>
+ * A reader opened with a name is durable: it holds that name's slot in the journal's positions file while it is
+ * open (a second open of the name, in this process or another, fails while this one lives), it resumes after the
+ * position it last committed, and unless told otherwise it protects retention: the writer never deletes a segment
+ * it still needs.
+ * <p>
+ * Not threadsafe: use one reader per thread.
+ */
+public final class JournalReader implements AutoCloseable
+{
+    /**
+     * Returned by {@link #commit()} on a reader opened without a name.
+     */
+    public static final long NOT_NAMED = -1;
+
+    private final Path folder;
+    private final Context ctx;
+    private final String name;
+    private final BlockAdapter blockAdapter = new BlockAdapter();
+    private final long heartbeatIntervalMs;
+    private JournalReaderPositions positions;
+    private int slot = -1;
+    private long lastHeartbeatMs;
+    private long segmentCapacity;
+    private ChannelReader segment;
+    private long segmentBase;
+    private long pendingPosition;
+    private Path pendingPath;
+    private boolean isTruncated;
+    private String corruption;
+    private boolean isClosed;
+
+    private JournalReader(final Context ctx)
+    {
+        this.ctx = ctx;
+        this.folder = ctx.folder();
+        this.name = ctx.name();
+        this.heartbeatIntervalMs = Math.max(1, ctx.timeoutMs() / 20);
+    }
+
+    /**
+     * Open a reader on a journal. Without a name it starts at the oldest segment. With a name it claims the name's
+     * slot in the positions file (creating both when missing), then resumes after the name's last committed
+     * position, or starts at the oldest segment and commits that position when the name is new. A journal whose
+     * first segment does not exist yet is waited for by {@link #poll}, so a reader may start before the writer.
+     *
+     * @param ctx configuration, concluded by this call.
+     * @return the reader.
+     * @throws ChannelException with {@link ChannelException.Reason#READER_ACTIVE} when a live reader holds the name,
+     *                          or {@link ChannelException.Reason#IO_ERROR}, or any reason opening a segment throws.
+     * @throws IllegalStateException when the name is new and every slot is bound to another name.
+     */
+    public static JournalReader open(final Context ctx)
+    {
+        ctx.conclude();
+        final JournalReader reader = new JournalReader(ctx);
+        try
+        {
+            if (null != reader.name)
+            {
+                reader.claimName();
+            }
+            else
+            {
+                reader.seekToStart();
+            }
+        }
+        catch (final RuntimeException ex)
+        {
+            reader.close();
+            throw ex;
+        }
+        return reader;
+    }
+
+    private void claimName()
+    {
+        try
+        {
+            Files.createDirectories(folder);
+        }
+        catch (final IOException ex)
+        {
+            throw JournalFiles.ioError("cannot create journal folder " + folder + ": " + ex, ex);
+        }
+        positions = JournalReaderPositions.openOrCreate(folder);
+        final int boundSlot = positions.bind(name, ctx.protectRetention());
+        if (boundSlot < 0)
+        {
+            throw new IllegalStateException("every reader slot is bound to another name: slots=" +
+                JournalDescriptor.SLOT_COUNT + ", file=" + positions.path());
+        }
+        final long nowMs = ctx.epochClock().time();
+        if (!positions.claim(boundSlot, nowMs, ctx.timeoutMs()))
+        {
+            throw new ChannelException(ChannelException.Reason.READER_ACTIVE,
+                "named reader is held by a live reader: name=" + name + ", file=" + positions.path());
+        }
+        slot = boundSlot;
+        lastHeartbeatMs = nowMs;
+
+        final long committed = positions.position(slot);
+        if (committed >= 0)
+        {
+            seek(committed);
+        }
+        else
+        {
+            seekToStart();
+            commit();
+        }
+    }
+
+    /**
+     * Deliver the records committed after this reader's position, at most {@code limit} of them, crossing into the
+     * next segment at a ROLLED marker. Never blocks. The position moves past a record before the handler is called,
+     * so {@link #position()} within the handler is the journal position after the record. On an open segment this
+     * allocates nothing; crossing opens the next segment and unmaps the last.
+     *
+     * @param handler to call for each record.
+     * @param limit   of records to deliver in this call.
+     * @return the number of records delivered.
+     */
+    public int poll(final RecordHandler handler, final int limit)
+    {
+        ChannelReader segment = this.segment;
+        if (null == segment)
+        {
+            segment = openPending();
+            if (null == segment)
+            {
+                return 0;
+            }
+        }
+
+        int count = 0;
+        while (true)
+        {
+            if (count < limit)
+            {
+                count += segment.poll(handler, limit - count);
+            }
+            if (ChannelState.ROLLED != segment.endState())
+            {
+                break;
+            }
+            segment = crossToNext();
+            if (null == segment || count >= limit)
+            {
+                break;
+            }
+        }
+        heartbeat();
+
+        return count;
+    }
+
+    /**
+     * Deliver the records committed after this reader's position as one block of whole records of the current
+     * segment, as {@link ChannelReader#blockPoll(BlockHandler, int)} does; the position the handler gets is a
+     * journal position. A block never spans two segments: at a ROLLED marker this crosses into the next segment and
+     * the next call delivers from there.
+     *
+     * @param handler          to call with the block.
+     * @param blockLengthLimit most bytes to deliver when the first record is shorter.
+     * @return the number of bytes delivered.
+     */
+    public int blockPoll(final BlockHandler handler, final int blockLengthLimit)
+    {
+        ChannelReader segment = this.segment;
+        if (null == segment)
+        {
+            segment = openPending();
+            if (null == segment)
+            {
+                return 0;
+            }
+        }
+        if (ChannelState.ROLLED == segment.endState())
+        {
+            segment = crossToNext();
+            if (null == segment)
+            {
+                return 0;
+            }
+        }
+
+        blockAdapter.delegate = handler;
+        blockAdapter.base = segmentBase;
+        final int length = segment.blockPoll(blockAdapter, blockLengthLimit);
+        blockAdapter.delegate = null;
+        if (ChannelState.ROLLED == segment.endState())
+        {
+            crossToNext();
+        }
+        heartbeat();
+
+        return length;
+    }
+
+    /**
+     * Commit this named reader's position: a plain store of the commit time, then one release store of the
+     * position in the positions file. When the reader is opened with its name again, in this process or after a
+     * crash in another, it resumes here. Allocates nothing, throws nothing.
+     *
+     * @return the committed journal position, or {@link #NOT_NAMED} for a reader without a name.
+     */
+    public long commit()
+    {
+        if (slot < 0 || isClosed)
+        {
+            return NOT_NAMED;
+        }
+        final long position = position();
+        positions.commit(slot, position, ctx.epochClock().time());
+        return position;
+    }
+
+    /**
+     * State of the journal at this reader's position.
+     *
+     * @return OPEN, CLOSED, ABANDONED, CORRUPT or TRUNCATED.
+     * @throws IllegalStateException when the reader is closed.
+     */
+    public JournalState state()
+    {
+        checkNotClosed();
+        if (isTruncated)
+        {
+            return JournalState.TRUNCATED;
+        }
+        if (null != corruption)
+        {
+            return JournalState.CORRUPT;
+        }
+        if (null == segment)
+        {
+            return JournalState.OPEN; // waiting for the first segment
+        }
+
+        switch (segment.state())
+        {
+            case CLOSED:
+                return JournalState.CLOSED;
+            case ABANDONED:
+                return JournalState.ABANDONED;
+            case CORRUPT:
+                return JournalState.CORRUPT;
+            case FULL:
+                return JournalState.CORRUPT; // a journal's writer never fills a segment: it rolls
+            default:
+                return JournalState.OPEN; // OPEN, or ROLLED: the next poll crosses into the next segment
+        }
+    }
+
+    /**
+     * Why the reader is {@link JournalState#CORRUPT}.
+     *
+     * @return a description, or null when not corrupt.
+     */
+    public String corruption()
+    {
+        if (null != corruption)
+        {
+            return corruption;
+        }
+        if (null != segment && ChannelState.FULL == segment.endState())
+        {
+            return "segment is FULL, which a journal's writer never leaves: " + segment.path();
+        }
+        return null == segment ? null : segment.corruption();
+    }
+
+    /**
+     * Journal position of the next record to read.
+     *
+     * @return the position.
+     */
+    public long position()
+    {
+        final ChannelReader segment = this.segment;
+        return null != segment ? segmentBase + segment.position() : pendingPosition;
+    }
+
+    /**
+     * Move to a journal position a writer returned for a committed record, or a segment's base. When the segment
+     * holding it was deleted, the state becomes {@link JournalState#TRUNCATED} at that position.
+     *
+     * @param position to move to.
+     * @throws IllegalArgumentException when the position is negative, beyond the journal, or not the end of a
+     *                                  committed record.
+     * @throws IllegalStateException    when the reader is closed.
+     */
+    public void seek(final long position)
+    {
+        checkNotClosed();
+        if (position < 0)
+        {
+            throw new IllegalArgumentException("position must not be negative: position=" + position);
+        }
+        isTruncated = false;
+        corruption = null;
+        if (0 == segmentCapacity)
+        {
+            final LongArrayList bases = JournalFiles.segmentBases(folder);
+            if (bases.isEmpty())
+            {
+                if (0 == position)
+                {
+                    setPending(0);
+                    return;
+                }
+                setTruncated(position);
+                return;
+            }
+            switchTo(bases.getLong(0)); // learns the capacity
+        }
+
+        final long base = JournalDescriptor.segmentBase(position, segmentCapacity);
+        final int offset = JournalDescriptor.segmentOffset(position, segmentCapacity);
+        if (null != segment && base == segmentBase)
+        {
+            segment.seek(offset);
+        }
+        else if (Files.exists(JournalDescriptor.segmentPath(folder, base)))
+        {
+            switchTo(base);
+            segment.seek(offset);
+        }
+        else if (0 == offset && position > 0 &&
+            Files.exists(JournalDescriptor.segmentPath(folder, base - segmentCapacity)))
+        {
+            switchTo(base - segmentCapacity); // the end of a full segment whose successor is not there yet
+            segment.seek(segmentCapacity);
+        }
+        else
+        {
+            final LongArrayList bases = JournalFiles.segmentBases(folder);
+            if (bases.isEmpty() || position < bases.getLong(0))
+            {
+                setTruncated(position);
+            }
+            else
+            {
+                throw new IllegalArgumentException("position beyond the journal's last segment: position=" +
+                    position + ", lastSegmentBase=" + bases.getLong(bases.size() - 1));
+            }
+        }
+    }
+
+    /**
+     * Move to the start of the oldest segment there is. Lists the folder.
+     *
+     * @return the new position.
+     * @throws IllegalStateException when the reader is closed.
+     */
+    public long seekToStart()
+    {
+        checkNotClosed();
+        isTruncated = false;
+        corruption = null;
+        final LongArrayList bases = JournalFiles.segmentBases(folder);
+        if (bases.isEmpty())
+        {
+            setPending(0);
+        }
+        else
+        {
+            switchTo(bases.getLong(0));
+        }
+        return position();
+    }
+
+    /**
+     * Move past every record committed so far, to read only what comes next. Lists the folder.
+     *
+     * @return the new position.
+     * @throws IllegalStateException when the reader is closed.
+     */
+    public long seekToEnd()
+    {
+        checkNotClosed();
+        isTruncated = false;
+        corruption = null;
+        final LongArrayList bases = JournalFiles.segmentBases(folder);
+        if (bases.isEmpty())
+        {
+            setPending(0);
+        }
+        else
+        {
+            switchTo(bases.getLong(bases.size() - 1));
+            segment.seekToEnd();
+        }
+        return position();
+    }
+
+    /**
+     * Name of the reader.
+     *
+     * @return the name, or null for a reader without one.
+     */
+    public String name()
+    {
+        return name;
+    }
+
+    /**
+     * Capacity of the journal's segments, known once a segment was opened.
+     *
+     * @return the capacity, or 0 while no segment was opened.
+     */
+    public long segmentCapacity()
+    {
+        return segmentCapacity;
+    }
+
+    /**
+     * Path of the segment being read.
+     *
+     * @return the path, or null while none is open.
+     */
+    public Path segmentPath()
+    {
+        return null == segment ? null : segment.path();
+    }
+
+    /**
+     * Unmap the segment, give the name back (its committed position stays) and unmap the positions file.
+     * Idempotent.
+     */
+    public void close()
+    {
+        if (!isClosed)
+        {
+            isClosed = true;
+            closeSegment();
+            if (null != positions)
+            {
+                if (slot >= 0)
+                {
+                    positions.release(slot);
+                }
+                positions.close();
+            }
+        }
+    }
+
+    /**
+     * Stop as a killed process stops, for tests in one JVM: the name's slot keeps this process as its owner, but
+     * this JVM no longer counts it as held.
+     */
+    void crash()
+    {
+        if (!isClosed)
+        {
+            isClosed = true;
+            closeSegment();
+            if (null != positions)
+            {
+                if (slot >= 0)
+                {
+                    positions.forget(slot);
+                }
+                positions.close();
+            }
+        }
+    }
+
+    private void heartbeat()
+    {
+        if (slot >= 0)
+        {
+            final long nowMs = ctx.epochClock().time();
+            if (nowMs - lastHeartbeatMs >= heartbeatIntervalMs || nowMs < lastHeartbeatMs)
+            {
+                lastHeartbeatMs = nowMs;
+                positions.heartbeat(slot, nowMs);
+            }
+        }
+    }
+
+    private ChannelReader openPending()
+    {
+        if (isTruncated || null != corruption || isClosed || !Files.exists(pendingPath))
+        {
+            return null;
+        }
+        try
+        {
+            final long base = 0 == segmentCapacity ? 0 :
+                JournalDescriptor.segmentBase(pendingPosition, segmentCapacity);
+            final ChannelReader opened = openSegment(base);
+            if (null != opened && 0 != segmentCapacity)
+            {
+                opened.seek(JournalDescriptor.segmentOffset(pendingPosition, segmentCapacity));
+            }
+            return opened;
+        }
+        catch (final ChannelException ex)
+        {
+            final ChannelException.Reason reason = ex.reason();
+            if (ChannelException.Reason.NOT_FOUND == reason || ChannelException.Reason.NOT_READY == reason)
+            {
+                return null;
+            }
+            corruption = ex.getMessage();
+            return null;
+        }
+    }
+
+    /**
+     * Open the segment after the current one, which a ROLLED marker says is linked, then unmap the current one.
+     */
+    private ChannelReader crossToNext()
+    {
+        final long nextBase = segmentBase + segmentCapacity;
+        try
+        {
+            return openSegment(nextBase);
+        }
+        catch (final ChannelException ex)
+        {
+            if (ChannelException.Reason.NOT_FOUND == ex.reason())
+            {
+                setTruncated(nextBase);
+            }
+            else
+            {
+                final long position = position();
+                closeSegment();
+                pendingPosition = position;
+                corruption = ex.getMessage();
+            }
+            return null;
+        }
+    }
+
+    private void switchTo(final long base)
+    {
+        openSegment(base);
+    }
+
+    /**
+     * Open a segment read-only, check it belongs to this journal, make it current and unmap the previous one.
+     */
+    private ChannelReader openSegment(final long base)
+    {
+        final ChannelReader opened = ChannelReader.open(new ChannelReader.Context()
+            .path(JournalDescriptor.segmentPath(folder, base))
+            .epochClock(ctx.epochClock())
+            .preTouch(ctx.preTouch()));
+        final long capacity = opened.capacity();
+        if (0 == segmentCapacity)
+        {
+            try
+            {
+                JournalDescriptor.checkSegmentCapacity(capacity);
+            }
+            catch (final ChannelException ex)
+            {
+                opened.close();
+                throw ex;
+            }
+            segmentCapacity = capacity;
+        }
+        else if (capacity != segmentCapacity)
+        {
+            opened.close();
+            throw new ChannelException(ChannelException.Reason.BAD_CAPACITY, "segment of another capacity: " +
+                "expected=" + segmentCapacity + ", actual=" + capacity + ", file=" + opened.path());
+        }
+
+        closeSegment();
+        segment = opened;
+        segmentBase = base;
+        return opened;
+    }
+
+    private void closeSegment()
+    {
+        if (null != segment)
+        {
+            segment.close();
+            segment = null;
+        }
+    }
+
+    private void setPending(final long position)
+    {
+        closeSegment();
+        pendingPosition = position;
+        pendingPath = JournalDescriptor.segmentPath(folder,
+            0 == segmentCapacity ? 0 : JournalDescriptor.segmentBase(position, segmentCapacity));
+    }
+
+    private void setTruncated(final long position)
+    {
+        closeSegment();
+        pendingPosition = position;
+        isTruncated = true;
+    }
+
+    private void checkNotClosed()
+    {
+        if (isClosed)
+        {
+            throw new IllegalStateException("reader is closed");
+        }
+    }
+
+    private static final class BlockAdapter implements BlockHandler
+    {
+        private BlockHandler delegate;
+        private long base;
+
+        public void onBlock(final DirectBuffer buffer, final int offset, final int length, final long position)
+        {
+            delegate.onBlock(buffer, offset, length, base + position);
+        }
+    }
+
+    /**
+     * Configuration of a journal's reader, validated once by {@link #conclude()}.
+     */
+    public static final class Context extends JournalContext<Context>
+    {
+        /**
+         * Default timeout of a named reader's heartbeat, for observers that cannot see its process.
+         */
+        public static final long DEFAULT_TIMEOUT_MS = 10_000;
+
+        private String name;
+        private boolean protectRetention = true;
+        private long timeoutMs = DEFAULT_TIMEOUT_MS;
+        private boolean preTouch;
+
+        /**
+         * Validate the configuration.
+         *
+         * @return this for a fluent API.
+         * @throws IllegalArgumentException when the folder is not set, the name is not 1 to
+         *                                  {@link JournalDescriptor#MAX_NAME_LENGTH} printable US-ASCII characters,
+         *                                  or the timeout is not positive.
+         */
+        public Context conclude()
+        {
+            concludeShared();
+            if (null != name)
+            {
+                JournalReaderPositions.nameBytes(name);
+            }
+            if (timeoutMs <= 0)
+            {
+                throw new IllegalArgumentException("timeoutMs must be positive: timeoutMs=" + timeoutMs);
+            }
+            return this;
+        }
+
+        /**
+         * Name of a durable reader: it resumes after its last committed position when opened again.
+         *
+         * @param name 1 to {@link JournalDescriptor#MAX_NAME_LENGTH} printable US-ASCII characters, or null.
+         * @return this for a fluent API.
+         */
+        public Context name(final String name)
+        {
+            this.name = name;
+            return this;
+        }
+
+        /**
+         * Name of a durable reader.
+         *
+         * @return the name, or null.
+         */
+        public String name()
+        {
+            return name;
+        }
+
+        /**
+         * Whether a named reader new to the journal protects retention: the writer deletes no segment at or after
+         * its committed position. On by default; the choice is recorded when the name is first bound.
+         *
+         * @param protectRetention true to protect.
+         * @return this for a fluent API.
+         */
+        public Context protectRetention(final boolean protectRetention)
+        {
+            this.protectRetention = protectRetention;
+            return this;
+        }
+
+        /**
+         * Whether a new named reader protects retention.
+         *
+         * @return true when it does.
+         */
+        public boolean protectRetention()
+        {
+            return protectRetention;
+        }
+
+        /**
+         * Time after which a named reader whose process cannot be seen and whose heartbeat has not moved is taken
+         * for dead, so its name can be claimed again. Its polls stamp the heartbeat 20 times per timeout.
+         *
+         * @param timeoutMs in milliseconds.
+         * @return this for a fluent API.
+         */
+        public Context timeoutMs(final long timeoutMs)
+        {
+            this.timeoutMs = timeoutMs;
+            return this;
+        }
+
+        /**
+         * Heartbeat timeout of a named reader.
+         *
+         * @return the timeout in milliseconds.
+         */
+        public long timeoutMs()
+        {
+            return timeoutMs;
+        }
+
+        /**
+         * Whether to map every page of a segment in when it is opened. Off by default.
+         *
+         * @param preTouch true to touch every page.
+         * @return this for a fluent API.
+         */
+        public Context preTouch(final boolean preTouch)
+        {
+            this.preTouch = preTouch;
+            return this;
+        }
+
+        /**
+         * Whether segments are pre-touched when opened.
+         *
+         * @return true when they are.
+         */
+        public boolean preTouch()
+        {
+            return preTouch;
+        }
+    }
+}

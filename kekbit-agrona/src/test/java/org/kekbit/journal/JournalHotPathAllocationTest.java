@@ -1,0 +1,83 @@
+package org.kekbit.journal;
+
+import java.lang.management.ManagementFactory;
+import java.nio.file.Path;
+
+import org.agrona.concurrent.UnsafeBuffer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.kekbit.channel.BlockHandler;
+import org.kekbit.channel.RecordClaim;
+import org.kekbit.channel.RecordHandler;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+/**
+ * A journal's hot paths (write, claim/commit, poll and block poll on an open segment, a named reader's commit, the
+ * writer's duty cycle between rolls) allocate nothing, measured as the channel's HotPathAllocationTest measures.
+ */
+class JournalHotPathAllocationTest
+{
+    private static final int ITERATIONS = 20_000;
+    private static final int MEASURED_RUNS = 5;
+
+    @TempDir
+    Path folder;
+
+    private long sum;
+    private final RecordHandler handler = (msgTypeId, buffer, offset, length) -> sum += length;
+    private final BlockHandler blockHandler = (buffer, offset, length, position) -> sum += length;
+
+    @Test
+    void shouldAllocateNothingWhenWritingClaimingPollingAndCommitting()
+    {
+        final com.sun.management.ThreadMXBean threads =
+            (com.sun.management.ThreadMXBean)ManagementFactory.getThreadMXBean();
+        final UnsafeBuffer payload = new UnsafeBuffer(new byte[32]);
+        final RecordClaim claim = new RecordClaim();
+
+        try (JournalWriter writer = JournalWriter.create(new JournalWriter.Context()
+            .folder(folder).segmentCapacity(16 * 1024 * 1024).preTouch(false));
+            JournalReader reader = JournalReader.open(new JournalReader.Context().folder(folder).name("hot")))
+        {
+            writer.doWork(); // the next segment exists: no roll happens in the measured runs
+            runHotPaths(writer, reader, payload, claim);
+            runHotPaths(writer, reader, payload, claim);
+
+            long leastAllocated = Long.MAX_VALUE;
+            for (int run = 0; run < MEASURED_RUNS && leastAllocated > 0; run++)
+            {
+                final long before = threads.getCurrentThreadAllocatedBytes();
+                runHotPaths(writer, reader, payload, claim);
+                leastAllocated = Math.min(leastAllocated, threads.getCurrentThreadAllocatedBytes() - before);
+            }
+
+            assertEquals(0, writer.rolls());
+            assertEquals(writer.position(), reader.position());
+            assertEquals(0, leastAllocated, "bytes allocated over " + 3 * ITERATIONS + " writes, claims and polls");
+        }
+    }
+
+    private void runHotPaths(
+        final JournalWriter writer, final JournalReader reader, final UnsafeBuffer payload, final RecordClaim claim)
+    {
+        for (int i = 0; i < ITERATIONS; i++)
+        {
+            payload.putInt(0, i);
+            writer.write(1, payload, 0, payload.capacity());
+            reader.poll(handler, 1);
+
+            if (writer.tryClaim(2, 16, claim) > 0)
+            {
+                claim.buffer().putLong(claim.offset(), i);
+                claim.commit();
+            }
+            reader.poll(handler, 1);
+
+            writer.write(3, payload, 0, payload.capacity());
+            reader.blockPoll(blockHandler, 4096);
+            reader.commit();
+            writer.doWork();
+        }
+    }
+}

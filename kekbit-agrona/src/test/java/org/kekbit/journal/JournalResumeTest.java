@@ -1,0 +1,172 @@
+package org.kekbit.journal;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+import org.agrona.concurrent.UnsafeBuffer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.kekbit.channel.ChannelException;
+import org.kekbit.channel.ChannelReader;
+import org.kekbit.channel.ChannelState;
+import org.kekbit.channel.RecordClaim;
+import org.kekbit.channel.RecordDescriptor;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.kekbit.journal.JournalTestSupport.MSG_TYPE_ID;
+import static org.kekbit.journal.JournalTestSupport.SEGMENT_CAPACITY;
+import static org.kekbit.journal.JournalTestSupport.write;
+import static org.kekbit.journal.JournalTestSupport.writerContext;
+
+class JournalResumeTest
+{
+    @TempDir
+    Path folder;
+
+    private final UnsafeBuffer scratch = new UnsafeBuffer(new byte[JournalTestSupport.MAX_RECORD_LENGTH]);
+
+    @Test
+    void shouldWriteMissingRolledMarkerWhenWriterDiedBetweenLinkAndMarker()
+    {
+        final JournalWriter writer = JournalWriter.create(writerContext(folder));
+        final JournalReader reader = JournalReader.open(new JournalReader.Context().folder(folder));
+        final JournalTestSupport.Checker checker = new JournalTestSupport.Checker(0);
+        long sequence = 0;
+        writer.doWork();
+        while (RecordDescriptor.alignedLength(RecordDescriptor.frameLength(JournalTestSupport.length(sequence))) <=
+            writer.currentSegment().remaining())
+        {
+            write(writer, scratch, sequence++);
+        }
+        final long endOfFirst = writer.position();
+        assertTrue(writer.linkNext(), "the successor is linked");
+        JournalTestSupport.crash(writer); // before the ROLLED marker
+
+        assertTrue(Files.exists(JournalDescriptor.segmentPath(folder, SEGMENT_CAPACITY)));
+        while (reader.poll(checker, 100) > 0)
+        {
+            assertEquals(List.of(), checker.errors);
+        }
+        assertEquals(endOfFirst, reader.position(), "stuck at the end of the first segment: no marker");
+        assertEquals(JournalState.ABANDONED, reader.state());
+
+        try (JournalWriter resumed = JournalWriter.resume(writerContext(folder)))
+        {
+            assertEquals(SEGMENT_CAPACITY, resumed.position(), "the last segment is the linked successor");
+            assertEquals(ChannelState.ROLLED, endStateOf(JournalDescriptor.segmentPath(folder, 0)));
+            assertFalse(Files.exists(JournalDescriptor.nextSegmentPath(folder, SEGMENT_CAPACITY)));
+            for (int i = 0; i < 50; i++)
+            {
+                assertTrue(write(resumed, scratch, sequence++) > 0);
+            }
+        }
+
+        while (reader.poll(checker, 100) > 0)
+        {
+            assertEquals(List.of(), checker.errors);
+        }
+        assertEquals(sequence, checker.next);
+        assertEquals(JournalState.CLOSED, reader.state());
+        reader.close();
+    }
+
+    @Test
+    void shouldRepairOnceWhenResumedTwiceAfterCrashBetweenLinkAndMarker()
+    {
+        final JournalWriter writer = JournalWriter.create(writerContext(folder));
+        long sequence = 0;
+        while (RecordDescriptor.alignedLength(RecordDescriptor.frameLength(JournalTestSupport.length(sequence))) <=
+            writer.currentSegment().remaining())
+        {
+            write(writer, scratch, sequence++);
+        }
+        writer.doWork();
+        assertTrue(writer.linkNext());
+        JournalTestSupport.crash(writer);
+
+        final JournalWriter first = JournalWriter.resume(writerContext(folder));
+        JournalTestSupport.crash(first);
+        try (JournalWriter second = JournalWriter.resume(writerContext(folder)))
+        {
+            assertEquals(SEGMENT_CAPACITY, second.position());
+            assertEquals(ChannelState.ROLLED, endStateOf(JournalDescriptor.segmentPath(folder, 0)));
+        }
+    }
+
+    @Test
+    void shouldContinueSequenceWhenResumedAfterCrashWithClaimOutstanding()
+    {
+        long sequence = 0;
+        final JournalWriter writer = JournalWriter.create(writerContext(folder));
+        while (writer.rolls() < 5)
+        {
+            write(writer, scratch, sequence++);
+            writer.doWork();
+        }
+        final long positionBeforeCrash = writer.position();
+        final RecordClaim claim = new RecordClaim();
+        assertTrue(writer.tryClaim(MSG_TYPE_ID, 16, claim) > 0);
+        claim.buffer().putLong(0, -1L); // never committed
+        JournalTestSupport.crash(writer);
+
+        final ChannelException active = assertThrows(ChannelException.class, () ->
+        {
+            try (JournalWriter ignore = JournalWriter.create(writerContext(folder)))
+            {
+                // must not get here
+            }
+        });
+        assertEquals(ChannelException.Reason.ALREADY_EXISTS, active.reason());
+
+        try (JournalWriter resumed = JournalWriter.resume(writerContext(folder)))
+        {
+            assertEquals(positionBeforeCrash, resumed.position());
+            final ChannelException twice =
+                assertThrows(ChannelException.class, () -> JournalWriter.resume(writerContext(folder)));
+            assertEquals(ChannelException.Reason.WRITER_ACTIVE, twice.reason());
+            while (resumed.rolls() < 3)
+            {
+                write(resumed, scratch, sequence++);
+                resumed.doWork();
+            }
+        }
+
+        try (JournalReader reader = JournalReader.open(new JournalReader.Context().folder(folder)))
+        {
+            final JournalTestSupport.Checker checker = new JournalTestSupport.Checker(0);
+            while (reader.poll(checker, 100) > 0)
+            {
+                assertEquals(List.of(), checker.errors);
+            }
+            assertEquals(sequence, checker.next);
+            assertEquals(JournalState.CLOSED, reader.state());
+        }
+    }
+
+    @Test
+    void shouldRefuseResumeWhenJournalIsMissingOrClosed()
+    {
+        final ChannelException missing =
+            assertThrows(ChannelException.class, () -> JournalWriter.resume(writerContext(folder)));
+        assertEquals(ChannelException.Reason.NOT_FOUND, missing.reason());
+
+        JournalWriter.create(writerContext(folder)).close();
+        final ChannelException closed =
+            assertThrows(ChannelException.class, () -> JournalWriter.resume(writerContext(folder)));
+        assertEquals(ChannelException.Reason.ENDED, closed.reason());
+    }
+
+    private static ChannelState endStateOf(final Path segment)
+    {
+        try (ChannelReader reader = ChannelReader.open(segment))
+        {
+            reader.seekToEnd();
+            reader.poll(new JournalTestSupport.Checker(0), 1);
+            return reader.endState();
+        }
+    }
+}

@@ -1,0 +1,297 @@
+package org.kekbit.journal;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.stream.Stream;
+
+import org.agrona.concurrent.UnsafeBuffer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.kekbit.channel.ChannelException;
+import org.kekbit.channel.ChannelReader;
+import org.kekbit.channel.ChannelState;
+import org.kekbit.channel.RecordClaim;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.kekbit.journal.JournalTestSupport.MSG_TYPE_ID;
+import static org.kekbit.journal.JournalTestSupport.SEGMENT_CAPACITY;
+import static org.kekbit.journal.JournalTestSupport.write;
+import static org.kekbit.journal.JournalTestSupport.writerContext;
+
+class JournalRoundTripTest
+{
+    private static final int RECORDS = 3_000;
+
+    @TempDir
+    Path folder;
+
+    private final UnsafeBuffer scratch = new UnsafeBuffer(new byte[JournalTestSupport.MAX_RECORD_LENGTH]);
+
+    @Test
+    void shouldDeliverEveryRecordOnceInOrderWhenWritingAcrossManyRolls()
+    {
+        final JournalReader early = JournalReader.open(new JournalReader.Context().folder(folder));
+        final JournalTestSupport.Checker earlyChecker = new JournalTestSupport.Checker(0);
+        earlyChecker.reader = early;
+        assertEquals(0, early.poll(earlyChecker, 10), "no journal yet");
+        assertEquals(JournalState.OPEN, early.state());
+
+        final List<Long> written = new ArrayList<>();
+        JournalReader midway = null;
+        JournalTestSupport.Checker midwayChecker = null;
+        try (JournalWriter writer = JournalWriter.create(writerContext(folder)))
+        {
+            final RecordClaim claim = new RecordClaim();
+            for (long sequence = 0; sequence < RECORDS; sequence++)
+            {
+                final long position;
+                if (0 == sequence % 3)
+                {
+                    final int length = JournalTestSupport.length(sequence);
+                    position = writer.tryClaim(MSG_TYPE_ID, length, claim);
+                    assertTrue(position > 0, "claim: " + position);
+                    JournalTestSupport.encode(scratch, sequence);
+                    claim.buffer().putBytes(claim.offset(), scratch, 0, length);
+                    claim.commit();
+                    assertEquals(position, writer.position());
+                }
+                else
+                {
+                    position = write(writer, scratch, sequence);
+                    assertTrue(position > 0, "write: " + position);
+                }
+                written.add(position);
+                writer.doWork();
+                early.poll(earlyChecker, 7);
+                if (RECORDS / 2 == sequence)
+                {
+                    midway = JournalReader.open(new JournalReader.Context().folder(folder));
+                    midwayChecker = new JournalTestSupport.Checker(0);
+                    midwayChecker.reader = midway;
+                }
+            }
+            assertTrue(writer.rolls() > 100, "rolls=" + writer.rolls());
+        }
+
+        drain(early, earlyChecker);
+        assertNotNull(midway);
+        drain(midway, midwayChecker);
+        for (final JournalTestSupport.Checker checker : List.of(earlyChecker, midwayChecker))
+        {
+            assertEquals(List.of(), checker.errors);
+            assertEquals(RECORDS, checker.next);
+            assertEquals(written, checker.positions, "the reader's position after each record is the writer's");
+        }
+        assertEquals(JournalState.CLOSED, early.state());
+        early.close();
+        midway.close();
+    }
+
+    @Test
+    void shouldReadNextRecordWhenSeekingToAnyPositionTheWriterReturned()
+    {
+        final List<Long> written = new ArrayList<>();
+        try (JournalWriter writer = JournalWriter.create(writerContext(folder)))
+        {
+            for (long sequence = 0; sequence < 500; sequence++)
+            {
+                written.add(write(writer, scratch, sequence));
+            }
+        }
+
+        try (JournalReader reader = JournalReader.open(new JournalReader.Context().folder(folder)))
+        {
+            final Random random = new Random(7);
+            for (int i = 0; i < 200; i++)
+            {
+                final int index = random.nextInt(written.size() - 1);
+                reader.seek(written.get(index));
+                assertEquals(written.get(index), reader.position());
+                final JournalTestSupport.Checker checker = new JournalTestSupport.Checker(index + 1);
+                checker.reader = reader;
+                assertEquals(1, reader.poll(checker, 1), "after seek to " + written.get(index));
+                assertEquals(List.of(), checker.errors);
+                assertEquals(written.get(index + 1), reader.position());
+            }
+
+            reader.seek(0);
+            final JournalTestSupport.Checker checker = new JournalTestSupport.Checker(0);
+            assertEquals(1, reader.poll(checker, 1));
+            assertEquals(List.of(), checker.errors);
+
+            reader.seekToEnd();
+            assertEquals(written.get(written.size() - 1), reader.position());
+            assertEquals(0, reader.poll(new JournalTestSupport.Checker(0), 1), "the next poll reports the marker");
+            assertEquals(JournalState.CLOSED, reader.state());
+            assertThrows(IllegalArgumentException.class, () -> reader.seek(written.get(written.size() - 1) +
+                100L * SEGMENT_CAPACITY));
+        }
+    }
+
+    @Test
+    void shouldRollWithoutCreatingSegmentInlineWhenDutyCycleRanBefore()
+    {
+        try (JournalWriter writer = JournalWriter.create(writerContext(folder)))
+        {
+            writer.doWork();
+            assertTrue(Files.exists(JournalDescriptor.nextSegmentPath(folder, SEGMENT_CAPACITY)),
+                "next segment created ahead of need");
+            for (long sequence = 0; sequence < 200; sequence++)
+            {
+                write(writer, scratch, sequence);
+                writer.doWork();
+            }
+            assertTrue(writer.rolls() >= 10, "rolls=" + writer.rolls());
+            assertEquals(0, writer.inlineSegmentCreations());
+        }
+        assertFalse(hasNextSegmentFile(), "close deletes the next segment");
+    }
+
+    @Test
+    void shouldCreateSegmentInlineWhenDutyCycleNeverRan()
+    {
+        try (JournalWriter writer = JournalWriter.create(writerContext(folder)))
+        {
+            for (long sequence = 0; sequence < 100; sequence++)
+            {
+                write(writer, scratch, sequence);
+            }
+            assertTrue(writer.rolls() > 0);
+            assertEquals(writer.rolls(), writer.inlineSegmentCreations());
+        }
+    }
+
+    @Test
+    void shouldLeaveRolledMarkerThatPlainChannelReaderTakesForAnEndWhenSegmentIsSealed()
+    {
+        try (JournalWriter writer = JournalWriter.create(writerContext(folder)))
+        {
+            long sequence = 0;
+            while (0 == writer.rolls())
+            {
+                write(writer, scratch, sequence++);
+            }
+            try (ChannelReader reader = ChannelReader.open(JournalDescriptor.segmentPath(folder, 0)))
+            {
+                reader.seekToEnd();
+                assertEquals(0, reader.poll(new JournalTestSupport.Checker(0), 10));
+                assertEquals(ChannelState.ROLLED, reader.state());
+                assertTrue(reader.state().isEnd());
+                assertEquals(SEGMENT_CAPACITY, reader.header().channelId() + SEGMENT_CAPACITY);
+            }
+        }
+    }
+
+    @Test
+    void shouldUnmapSegmentWhenReaderCrossesToNext() throws IOException
+    {
+        try (JournalWriter writer = JournalWriter.create(writerContext(folder));
+            JournalReader reader = JournalReader.open(new JournalReader.Context().folder(folder)))
+        {
+            long sequence = 0;
+            while (writer.rolls() < 3)
+            {
+                write(writer, scratch, sequence++);
+            }
+            final JournalTestSupport.Checker checker = new JournalTestSupport.Checker(0);
+            final String firstSegment = JournalDescriptor.segmentFileName(0);
+            reader.poll(checker, 1);
+            assertTrue(mapsContain(firstSegment), "the first segment is mapped while read");
+            while (reader.poll(checker, 100) > 0)
+            {
+                assertEquals(List.of(), checker.errors);
+            }
+            assertEquals(sequence, checker.next);
+            assertEquals(writer.position(), reader.position());
+            assertEquals(JournalDescriptor.segmentPath(folder, 3L * SEGMENT_CAPACITY), reader.segmentPath());
+            assertFalse(mapsContain(firstSegment), "no mapping of a segment the reader left");
+            assertFalse(mapsContain(JournalDescriptor.segmentFileName(SEGMENT_CAPACITY)));
+        }
+    }
+
+    @Test
+    void shouldDeliverBlocksAtJournalPositionsWhenBlockPollingAcrossRolls()
+    {
+        try (JournalWriter writer = JournalWriter.create(writerContext(folder));
+            JournalReader reader = JournalReader.open(new JournalReader.Context().folder(folder)))
+        {
+            long sequence = 0;
+            while (writer.rolls() < 5)
+            {
+                write(writer, scratch, sequence++);
+            }
+            final List<long[]> blocks = new ArrayList<>();
+            while (reader.blockPoll((buffer, offset, length, position) ->
+                blocks.add(new long[]{ position, length }), SEGMENT_CAPACITY) > 0)
+            {
+                assertTrue(blocks.size() <= 6, "blocks=" + blocks.size());
+            }
+            for (int i = 0; i < blocks.size(); i++)
+            {
+                assertEquals((long)i * SEGMENT_CAPACITY, blocks.get(i)[0], "each segment's block at its base");
+            }
+            assertEquals(6, blocks.size(), "one block per segment");
+            final long[] last = blocks.get(blocks.size() - 1);
+            assertEquals(writer.position(), last[0] + last[1]);
+            assertEquals(writer.position(), reader.position());
+        }
+    }
+
+    @Test
+    void shouldFailWithAlreadyExistsWhenCreatingExistingJournal()
+    {
+        try (JournalWriter ignore = JournalWriter.create(writerContext(folder)))
+        {
+            final ChannelException ex =
+                assertThrows(ChannelException.class, () -> JournalWriter.create(writerContext(folder)));
+            assertEquals(ChannelException.Reason.ALREADY_EXISTS, ex.reason());
+        }
+        final ChannelException ex =
+            assertThrows(ChannelException.class, () -> JournalWriter.create(writerContext(folder)));
+        assertEquals(ChannelException.Reason.ALREADY_EXISTS, ex.reason());
+    }
+
+    @Test
+    void shouldReturnCodesWhenRecordTooLongOrClosed()
+    {
+        final JournalWriter writer = JournalWriter.create(writerContext(folder));
+        assertEquals(JournalWriter.RECORD_TOO_LONG,
+            writer.write(MSG_TYPE_ID, scratch, 0, JournalTestSupport.MAX_RECORD_LENGTH + 1));
+        assertEquals(0, writer.position());
+        writer.close();
+        assertEquals(JournalWriter.JOURNAL_CLOSED, writer.write(MSG_TYPE_ID, scratch, 0, 8));
+    }
+
+    private void drain(final JournalReader reader, final JournalTestSupport.Checker checker)
+    {
+        while (reader.poll(checker, 100) > 0)
+        {
+            assertEquals(List.of(), checker.errors);
+        }
+    }
+
+    private boolean hasNextSegmentFile() throws RuntimeException
+    {
+        try (Stream<Path> files = Files.list(folder))
+        {
+            return files.anyMatch((file) -> file.getFileName().toString().startsWith("next-"));
+        }
+        catch (final IOException ex)
+        {
+            throw new IllegalStateException(ex);
+        }
+    }
+
+    static boolean mapsContain(final String fileName) throws IOException
+    {
+        return Files.readAllLines(Path.of("/proc/self/maps")).stream().anyMatch((line) -> line.endsWith(fileName));
+    }
+}
