@@ -37,20 +37,29 @@ public final class SustainedReport
     /**
      * Print the report.
      *
-     * @param args {@code label=file} pairs, one per storage, such as {@code /dev/shm=target/sustained-shm.json};
-     *             files that do not exist are skipped.
+     * @param args {@code label=file[,file...]} pairs (split at the last {@code =}), one per storage, such as
+     *             {@code /dev/shm=target/sustained-shm-kekbit.json,target/sustained-shm-aeron.json}; files that do
+     *             not exist are skipped.
      * @throws IOException when a file cannot be read.
      */
     public static void main(final String[] args) throws IOException
     {
         for (final String arg : args)
         {
-            final int eq = arg.indexOf('=');
+            final int eq = arg.lastIndexOf('=');
             final String label = arg.substring(0, eq);
-            final Path file = Paths.get(arg.substring(eq + 1));
-            if (Files.exists(file))
+            final List<BenchmarkResult> results = new ArrayList<>();
+            for (final String name : arg.substring(eq + 1).split(","))
             {
-                print(label, BenchmarkResult.read(file), System.out);
+                final Path file = Paths.get(name);
+                if (Files.exists(file))
+                {
+                    results.addAll(BenchmarkResult.read(file));
+                }
+            }
+            if (!results.isEmpty())
+            {
+                print(label, results, System.out);
             }
         }
     }
