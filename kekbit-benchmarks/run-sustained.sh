@@ -8,10 +8,13 @@
 #   kekbit-benchmarks/run-sustained.sh                          # 1 small warmup + 3 measurements per system and size
 #   I=1 RECORDS=5000000 kekbit-benchmarks/run-sustained.sh      # a quick look
 #   SYSTEMS="kekbit freshMemory" STORAGES=shm kekbit-benchmarks/run-sustained.sh
+#   KEEP=1 SYSTEMS="kekbitWriterAlone kekbitReaderAlone freshMemoryWriterAlone freshMemoryReaderAlone" \
+#       kekbit-benchmarks/run-sustained.sh                      # add the controlled variants to the last report
 #
 # Environment: I (measurements, default 3), WI (warmup iterations of at most 2M records, default 1), RECORDS
 # (default 20000000), PAYLOADS (default 32,288), SYSTEMS, STORAGES ("shm huge"), HUGE_DIR (default
-# /mnt/kekbit-huge), SKIP_BUILD=1 to reuse the jar.
+# /mnt/kekbit-huge), SKIP_BUILD=1 to reuse the jar, KEEP=1 to keep the results of earlier runs in the report (by
+# default they are deleted first; a system run again replaces its own).
 # Writes kekbit-benchmarks/target/sustained-report.md (tables, load averages), sustained-log.txt (console) and one
 # JMH JSON per storage and system (sustained-<storage>-<system>.json).
 set -euo pipefail
@@ -34,8 +37,11 @@ if [[ "${SKIP_BUILD:-0}" != "1" || ! -f "$JAR" ]]; then
     mvn -B -ntp package -DskipTests -pl kekbit-benchmarks -am
 fi
 
-: > "$LOG"
-: > "$LOADS"
+if [[ "${KEEP:-0}" != "1" ]]; then
+    rm -f "$TARGET"/sustained-*.json
+    : > "$LOG"
+    : > "$LOADS"
+fi
 mounted_here=0
 cleanup()
 {
@@ -99,18 +105,17 @@ for storage in $STORAGES; do
             dir="$HUGE_DIR"; label="tmpfs huge=always ($HUGE_DIR, 2 MiB pages)" ;;
         *) echo "unknown storage: $storage" >&2; exit 1 ;;
     esac
-    files=()
     for system in $SYSTEMS; do
         run_system "$storage" "$dir" "$system"
-        files+=("$TARGET/sustained-$storage-$system.json")
     done
+    files=("$TARGET"/sustained-"$storage"-*.json)
     args+=("$label=$(IFS=,; echo "${files[*]}")")
 done
 
 {
     echo "## Sustained streaming, $(date -u '+%F %H:%M UTC'), commit $(git rev-parse --short HEAD)"
     echo
-    echo "\`I=$I WI=$WI RECORDS=$RECORDS PAYLOADS=$PAYLOADS kekbit-benchmarks/run-sustained.sh\`: $I measurement(s)"
+    echo "\`I=$I WI=$WI RECORDS=$RECORDS PAYLOADS=$PAYLOADS kekbit-benchmarks/run-sustained.sh\` (last: $SYSTEMS): $I measurement(s)"
     echo "per system and size, each moving $RECORDS records end to end (one JMH single-shot invocation), after $WI"
     echo "warmup iteration(s) of at most 2M records; $(nproc) cores. ${huge_note}"
     echo

@@ -80,6 +80,11 @@ import static org.kekbit.benchmarks.BenchmarkConfiguration.MSG_TYPE_ID;
  *     and tailer, before the window; closed and deleted after it); its files grow inside the window, as users run
  *     it (the open-source edition has no pre-toucher).</li>
  * </ul>
+ * Controlled variants, to find where the time goes on new memory: {@code kekbitWriterAlone} and
+ * {@code freshMemoryWriterAlone} (the writer's loop with no reader: its thread spins idle), and
+ * {@code kekbitReaderAlone} and {@code freshMemoryReaderAlone} (the reader alone on records the benchmark thread
+ * wrote before the window, out of every cache by then).
+ * <p>
  * Files go under {@link BenchmarkConfiguration#shmFolder(String)}: /dev/shm, or {@code KEKBIT_BENCH_SHM_DIR}.
  */
 @BenchmarkMode(Mode.SingleShotTime)
@@ -361,6 +366,34 @@ public class SustainedStreamingBenchmark extends BenchmarkDefaults
     }
 
     /**
+     * Kekbit with every record of the iteration written by the benchmark thread before the window: for
+     * {@code kekbitReaderAlone}.
+     */
+    @State(Scope.Thread)
+    public static class KekbitPrewrittenState extends KekbitState
+    {
+        void openIteration()
+        {
+            super.openIteration();
+            writeKekbit(this, sequence, sequence + iterationRecords);
+        }
+    }
+
+    /**
+     * The fresh-memory floor with every record of the iteration written before the window: for
+     * {@code freshMemoryReaderAlone}.
+     */
+    @State(Scope.Thread)
+    public static class FreshMemoryPrewrittenState extends FreshMemoryState
+    {
+        void openIteration()
+        {
+            super.openIteration();
+            writeFreshMemory(this, sequence, sequence + iterationRecords);
+        }
+    }
+
+    /**
      * Agrona: a resident one-to-one ring buffer of 64 MiB over a file mapped from the shm folder.
      */
     @State(Scope.Thread)
@@ -482,11 +515,44 @@ public class SustainedStreamingBenchmark extends BenchmarkDefaults
     @Benchmark
     public long kekbit(final KekbitState state)
     {
+        final long first = state.begin();
+        return state.finish(writeKekbit(state, first, first + state.iterationRecords));
+    }
+
+    /**
+     * Controlled variant: Kekbit's writer alone, the same records into the same pre-created channels, no reader
+     * (its thread spins idle).
+     *
+     * @param state of the trial.
+     * @return the next sequence.
+     */
+    @Benchmark
+    public long kekbitWriterAlone(final KekbitState state)
+    {
+        final long first = state.sequence;
+        state.sequence = writeKekbit(state, first, first + state.iterationRecords);
+        return state.sequence;
+    }
+
+    /**
+     * Controlled variant: Kekbit's reader alone, taking and checking records the benchmark thread wrote into the
+     * channels before the window (so the data is out of every cache and new to the reader's mapping).
+     *
+     * @param state of the trial.
+     * @return the next sequence.
+     */
+    @Benchmark
+    public long kekbitReaderAlone(final KekbitPrewrittenState state)
+    {
+        final long first = state.begin();
+        return state.finish(first + state.iterationRecords);
+    }
+
+    static long writeKekbit(final KekbitState state, final long first, final long end)
+    {
         final ChannelRotation rotation = state.rotation;
         final UnsafeBuffer payload = state.payload;
         final int length = state.payloadLength;
-        final long first = state.begin();
-        final long end = first + state.iterationRecords;
         ChannelWriter writer = rotation.writer();
         for (long sequence = first; sequence < end; sequence++)
         {
@@ -503,7 +569,7 @@ public class SustainedStreamingBenchmark extends BenchmarkDefaults
             }
         }
 
-        return state.finish(end);
+        return end;
     }
 
     /**
@@ -515,6 +581,39 @@ public class SustainedStreamingBenchmark extends BenchmarkDefaults
     @Benchmark
     public long freshMemory(final FreshMemoryState state)
     {
+        final long first = state.begin();
+        return state.finish(writeFreshMemory(state, first, first + state.iterationRecords));
+    }
+
+    /**
+     * Controlled variant: the fresh-memory floor's writer alone, no reader (its thread spins idle).
+     *
+     * @param state of the trial.
+     * @return the next sequence.
+     */
+    @Benchmark
+    public long freshMemoryWriterAlone(final FreshMemoryState state)
+    {
+        final long first = state.sequence;
+        state.sequence = writeFreshMemory(state, first, first + state.iterationRecords);
+        return state.sequence;
+    }
+
+    /**
+     * Controlled variant: the fresh-memory floor's reader alone, on records written before the window.
+     *
+     * @param state of the trial.
+     * @return the next sequence.
+     */
+    @Benchmark
+    public long freshMemoryReaderAlone(final FreshMemoryPrewrittenState state)
+    {
+        final long first = state.begin();
+        return state.finish(first + state.iterationRecords);
+    }
+
+    static long writeFreshMemory(final FreshMemoryState state, final long first, final long end)
+    {
         final UnsafeBuffer[] segments = state.writerSegments;
         final UnsafeBuffer counter = state.counter;
         final UnsafeBuffer payload = state.payload;
@@ -522,8 +621,6 @@ public class SustainedStreamingBenchmark extends BenchmarkDefaults
         final int frameLength = RecordDescriptor.frameLength(length);
         final int stride = state.recordLength();
         final long segmentBytes = state.recordsPerSegment() * stride;
-        final long first = state.begin();
-        final long end = first + state.iterationRecords;
         int segment = 0;
         UnsafeBuffer buffer = segments[0];
         long offset = 0;
@@ -544,7 +641,7 @@ public class SustainedStreamingBenchmark extends BenchmarkDefaults
             offset += stride;
         }
 
-        return state.finish(end);
+        return end;
     }
 
     /**

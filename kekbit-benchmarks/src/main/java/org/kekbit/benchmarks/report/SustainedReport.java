@@ -13,7 +13,8 @@ import java.util.TreeSet;
 /**
  * Prints the results of {@code SustainedStreamingBenchmark} as Markdown tables, one per storage (a JMH JSON file
  * each): for every payload length, each system's median rate over the measurements in M records/s and in GB/s of
- * payload, the range of its measurements, and Kekbit's rate divided by the system's (above 1: Kekbit is faster).
+ * payload, the range of its measurements, and Kekbit's rate divided by the system's (above 1: Kekbit is faster);
+ * then the controlled variants (one side alone), without a ratio.
  * <pre>
  * java -cp kekbit-benchmarks/target/kekbit-benchmarks.jar org.kekbit.benchmarks.report.SustainedReport \
  *     /dev/shm=kekbit-benchmarks/target/sustained-shm.json
@@ -28,6 +29,10 @@ public final class SustainedReport
         { "ringBuffer", "floor and peer: Agrona OneToOneRingBuffer, 64 MiB resident" },
         { "aeron", "Aeron IPC exclusive publication, 16 MiB terms" },
         { "chronicle", "Chronicle Queue, default, files grow in the window" },
+        { "kekbitWriterAlone", "variant: Kekbit writer alone, no reader" },
+        { "kekbitReaderAlone", "variant: Kekbit reader alone, records written before" },
+        { "freshMemoryWriterAlone", "variant: fresh-memory writer alone, no reader" },
+        { "freshMemoryReaderAlone", "variant: fresh-memory reader alone, records written before" },
     };
 
     private SustainedReport()
@@ -100,7 +105,7 @@ public final class SustainedReport
                 final double rate = rate(result, 50.0);
                 out.printf(Locale.ROOT, "| %s | %.2f | %.2f | %.2f-%.2f | %s |%n",
                     system[1], rate / 1e6, rate * payload / 1e9, rate(result, 100.0) / 1e6,
-                    rate(result, 0.0) / 1e6, "kekbit".equals(system[0]) ? "-" :
+                    rate(result, 0.0) / 1e6, system[1].startsWith("variant") || "kekbit".equals(system[0]) ? "-" :
                     String.format(Locale.ROOT, "%.2fx", kekbitRate / rate));
             }
             out.println();
