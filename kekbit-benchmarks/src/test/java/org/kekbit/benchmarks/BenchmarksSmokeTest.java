@@ -34,10 +34,15 @@ class BenchmarksSmokeTest
         "ReplayBenchmark.kekbit",
         "SbeQuoteBenchmark.kekbit",
         "StagedWriteBenchmark.stagedWrite",
-        "WriteThenPollBenchmark.channelWriteThenPoll");
+        "WriteThenPollBenchmark.channelWriteThenPoll",
+        "SustainedStreamingBenchmark.kekbit",
+        "SustainedStreamingBenchmark.freshMemory",
+        "SustainedStreamingBenchmark.ringBuffer",
+        "SustainedStreamingBenchmark.aeron",
+        "SustainedStreamingBenchmark.chronicle");
 
     @Test
-    @Timeout(value = 180, unit = TimeUnit.SECONDS)
+    @Timeout(value = 300, unit = TimeUnit.SECONDS)
     void shouldProducePositiveScoreWhenEachBenchmarkRunsBriefly() throws RunnerException
     {
         final OptionsBuilder builder = new OptionsBuilder();
@@ -52,6 +57,10 @@ class BenchmarksSmokeTest
             .param("forceEvery", "64")
             .param("storage", "shm")
             .param("preTouch", "true")
+            // The sustained set at a toy size: 100,000 records through channels (and segments) of 1 MiB, so every
+            // system rolls and checks sequences as at full size.
+            .param("records", "100000")
+            .param("segmentLength", String.valueOf(1024 * 1024))
             .forks(1)
             .jvmArgsAppend(BenchmarkConfiguration.JVM_FLAGS)
             .warmupIterations(0)

@@ -1,0 +1,900 @@
+package org.kekbit.benchmarks;
+
+import java.nio.MappedByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+
+import io.aeron.ExclusivePublication;
+import io.aeron.Subscription;
+import io.aeron.logbuffer.FragmentHandler;
+import io.aeron.logbuffer.Header;
+import net.openhft.chronicle.bytes.Bytes;
+import net.openhft.chronicle.bytes.BytesStore;
+import net.openhft.chronicle.queue.ChronicleQueue;
+import net.openhft.chronicle.queue.ExcerptAppender;
+import net.openhft.chronicle.queue.ExcerptTailer;
+import net.openhft.chronicle.wire.DocumentContext;
+import org.agrona.BufferUtil;
+import org.agrona.DirectBuffer;
+import org.agrona.IoUtil;
+import org.agrona.MutableDirectBuffer;
+import org.agrona.concurrent.BusySpinIdleStrategy;
+import org.agrona.concurrent.MessageHandler;
+import org.agrona.concurrent.UnsafeBuffer;
+import org.agrona.concurrent.ringbuffer.OneToOneRingBuffer;
+import org.agrona.concurrent.ringbuffer.RingBuffer;
+import org.agrona.concurrent.ringbuffer.RingBufferDescriptor;
+import org.kekbit.channel.ChannelReader;
+import org.kekbit.channel.ChannelWriter;
+import org.kekbit.channel.RecordDescriptor;
+import org.kekbit.channel.RecordHandler;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
+import org.openjdk.jmh.infra.IterationParams;
+import org.openjdk.jmh.runner.IterationType;
+
+import static org.kekbit.benchmarks.BenchmarkConfiguration.MSG_TYPE_ID;
+
+/**
+ * Sustained streaming: one writer thread (the benchmark thread) and one reader thread ({@link DutyThread}, busy
+ * spinning) move {@code records} records (20M by default) of {@code payloadLength} bytes end to end, in one JMH
+ * single-shot invocation per measurement: at 288 B that is 5.76 GB of payload, far past every cache and TLB. The
+ * score is the time of the whole invocation, from the first write until the reader has taken and checked the last
+ * record; {@code SustainedReport} turns it into records/s and GB/s.
+ * <p>
+ * Every record carries a sequence number in its first 8 bytes; the reader checks every record's sequence and
+ * length, and the writer checks at the end that the reader saw exactly the sequences written, so a wrong run fails
+ * instead of reporting. The one warmup iteration moves {@value #WARMUP_RECORDS} records (fewer if {@code records}
+ * is smaller), so the loops are compiled before the first measurement.
+ * <p>
+ * Inside the timed window, for every system: the writer's loop (sequence into the payload, write or offer, with
+ * back-pressure handling), the reader's polls and checks, and the final wait for the reader. Outside it:
+ * <ul>
+ *     <li><b>Kekbit</b>: a {@link ChannelRotation} of channels of at most {@code segmentLength} bytes (1 GiB; each
+ *     holds {@code min(records, segmentLength / recordLength)} records), every channel the measurement needs
+ *     created with the writer's pre-touch and its reader opened with the reader's pre-touch before the window;
+ *     closed and deleted after it. Inside: the writer rolling to the next channel on {@code CHANNEL_FULL} and the
+ *     reader following at {@code position() == capacity()} (array look-ups; a creation inside the window fails the
+ *     run).</li>
+ *     <li><b>Fresh memory</b> (floor): the same channel-sized files, created and mapped twice before the window (the
+ *     writer's mapping touched by writing one byte per page, the reader's mapped read-only and touched by reading
+ *     one byte per page, as Kekbit's pre-touch does); inside, the writer stores each record's 8-byte header and
+ *     payload at Kekbit's offsets and publishes a record count with a release store, the reader follows it. No
+ *     protocol beyond that: the limit of any journal that keeps everything in memory new to both threads.</li>
+ *     <li><b>Agrona</b> {@link OneToOneRingBuffer} of {@link BenchmarkConfiguration#RING_CAPACITY} (64 MiB) over a
+ *     file mapped from the shm folder, touched at trial setup: the resident ring, the second floor.</li>
+ *     <li><b>Aeron</b> exclusive IPC publication, {@link BenchmarkConfiguration#AERON_TERM_LENGTH} (16 MiB) terms,
+ *     embedded driver in invoker mode run from the writer's back-pressure loop ({@link EmbeddedAeron}).</li>
+ *     <li><b>Chronicle Queue</b>: a fresh default queue per iteration in the shm folder (opened, with its appender
+ *     and tailer, before the window; closed and deleted after it); its files grow inside the window, as users run
+ *     it (the open-source edition has no pre-toucher).</li>
+ * </ul>
+ * Controlled variants, to find where the time goes on new memory: {@code kekbitWriterAlone} and
+ * {@code freshMemoryWriterAlone} (the writer's loop with no reader: its thread spins idle), and
+ * {@code kekbitReaderAlone} and {@code freshMemoryReaderAlone} (the reader alone on records the benchmark thread
+ * wrote before the window, out of every cache by then).
+ * <p>
+ * Files go under {@link BenchmarkConfiguration#shmFolder(String)}: /dev/shm, or {@code KEKBIT_BENCH_SHM_DIR}.
+ */
+@BenchmarkMode(Mode.SingleShotTime)
+@OutputTimeUnit(TimeUnit.SECONDS)
+@Warmup(iterations = 1)
+@Measurement(iterations = 3)
+public class SustainedStreamingBenchmark extends BenchmarkDefaults
+{
+    /**
+     * Records moved by a warmup iteration, at most.
+     */
+    public static final long WARMUP_RECORDS = 2_000_000;
+
+    /**
+     * What every system's state shares: the parameters, the payload, the sequence, the reader thread and the
+     * life cycle (trial, then per iteration: storage opened, reader resumed; reader paused, storage closed).
+     */
+    @State(Scope.Thread)
+    public abstract static class StreamState
+    {
+        @Param({ "32", "288" })
+        int payloadLength;
+
+        @Param({ "20000000" })
+        long records;
+
+        @Param({ "1073741824" })
+        long segmentLength;
+
+        UnsafeBuffer payload;
+        long sequence;
+        long iterationRecords;
+        SequencedConsumer consumer;
+        DutyThread thread;
+
+        /**
+         * Payload, trial-wide resources, reader thread.
+         */
+        @Setup(Level.Trial)
+        public void setupTrial()
+        {
+            payload = new UnsafeBuffer(BufferUtil.allocateDirectAligned(payloadLength, 64));
+            openTrial();
+            consumer = newConsumer();
+            consumer.payloadLength = payloadLength;
+            thread = new DutyThread(getClass().getSimpleName(), consumer, new BusySpinIdleStrategy());
+        }
+
+        /**
+         * Open the iteration's storage, outside the timed window, then start the reader.
+         *
+         * @param params of the iteration: a warmup iteration moves fewer records.
+         */
+        @Setup(Level.Iteration)
+        public void setupIteration(final IterationParams params)
+        {
+            iterationRecords = IterationType.WARMUP == params.getType() ?
+                Math.min(records, WARMUP_RECORDS) : records;
+            openIteration();
+            thread.resume();
+        }
+
+        /**
+         * Park the reader, then close and delete the iteration's storage.
+         */
+        @TearDown(Level.Iteration)
+        public void tearDownIteration()
+        {
+            thread.pause();
+            closeIteration();
+        }
+
+        /**
+         * End the reader thread, release trial-wide resources.
+         */
+        @TearDown(Level.Trial)
+        public void tearDownTrial()
+        {
+            thread.close();
+            closeTrial();
+        }
+
+        /**
+         * Bytes a record takes in a Kekbit channel, and in the fresh-memory floor.
+         *
+         * @return the aligned record length.
+         */
+        final int recordLength()
+        {
+            return BenchmarkConfiguration.kekbitRecordLength(payloadLength);
+        }
+
+        /**
+         * Records in each segment (channel) of at most {@code segmentLength} bytes.
+         *
+         * @return the count.
+         */
+        final long recordsPerSegment()
+        {
+            return Math.min(records, segmentLength / recordLength());
+        }
+
+        /**
+         * Segments the iteration needs.
+         *
+         * @return the count.
+         */
+        final int segments()
+        {
+            final long perSegment = recordsPerSegment();
+            return (int)((iterationRecords + perSegment - 1) / perSegment);
+        }
+
+        /**
+         * Announce the iteration's records to the reader.
+         *
+         * @return the first sequence to write.
+         */
+        final long begin()
+        {
+            consumer.expect(iterationRecords);
+            return sequence;
+        }
+
+        /**
+         * Wait for the reader to take every record, then check it saw exactly the sequences written.
+         *
+         * @param next sequence after the last one written.
+         * @return the sequence.
+         */
+        final long finish(final long next)
+        {
+            sequence = next;
+            consumer.await(thread);
+            thread.checkError();
+            if (consumer.expectedSequence != next)
+            {
+                throw new IllegalStateException(
+                    "reader out of step: expected=" + next + ", actual=" + consumer.expectedSequence);
+            }
+
+            return next;
+        }
+
+        abstract SequencedConsumer newConsumer();
+
+        void openTrial()
+        {
+        }
+
+        void openIteration()
+        {
+        }
+
+        void closeIteration()
+        {
+        }
+
+        void closeTrial()
+        {
+        }
+    }
+
+    /**
+     * Kekbit: a rotation of pre-created, pre-touched channels of at most {@code segmentLength} bytes.
+     */
+    @State(Scope.Thread)
+    public static class KekbitState extends StreamState
+    {
+        Path root;
+        long nextChannelId = 1;
+        ChannelRotation rotation;
+
+        SequencedConsumer newConsumer()
+        {
+            return new KekbitConsumer();
+        }
+
+        void openTrial()
+        {
+            root = BenchmarkConfiguration.shmFolder("kekbit-bench-sustained-");
+        }
+
+        void openIteration()
+        {
+            final long startNs = System.nanoTime();
+            final int segments = segments();
+            rotation = new ChannelRotation(root, nextChannelId, payloadLength, recordsPerSegment());
+            rotation.prepare(segments - 1);
+            nextChannelId += segments;
+            ((KekbitConsumer)consumer).rotation(rotation);
+            final long bytes = segments * recordsPerSegment() * recordLength();
+            final double seconds = (System.nanoTime() - startNs) / 1e9;
+            System.out.printf(
+                "%ncreated %d channel(s), %.2f GB, writer and reader pre-touched, in %.1f s (%.0f MB/s)%n",
+                segments, bytes / 1e9, seconds, bytes / 1e6 / seconds);
+        }
+
+        void closeIteration()
+        {
+            if (0 != rotation.inlineCreations())
+            {
+                throw new IllegalStateException("channels created inside the timed window: " +
+                    rotation.inlineCreations());
+            }
+            rotation.close();
+        }
+
+        void closeTrial()
+        {
+            Storage.delete(root);
+        }
+    }
+
+    /**
+     * The fresh-memory floor: channel-sized mapped files, mapped and touched by both sides before the window.
+     */
+    @State(Scope.Thread)
+    public static class FreshMemoryState extends StreamState
+    {
+        Path root;
+        MappedByteBuffer[] writerMappings;
+        MappedByteBuffer[] readerMappings;
+        UnsafeBuffer[] writerSegments;
+        UnsafeBuffer counter;
+
+        SequencedConsumer newConsumer()
+        {
+            return new FreshMemoryConsumer();
+        }
+
+        void openTrial()
+        {
+            root = BenchmarkConfiguration.shmFolder("kekbit-bench-fresh-");
+            counter = new UnsafeBuffer(BufferUtil.allocateDirectAligned(FreshMemoryConsumer.COUNTER_LENGTH, 128));
+        }
+
+        void openIteration()
+        {
+            final int segments = segments();
+            final long segmentBytes = recordsPerSegment() * recordLength();
+            writerMappings = new MappedByteBuffer[segments];
+            readerMappings = new MappedByteBuffer[segments];
+            writerSegments = new UnsafeBuffer[segments];
+            final UnsafeBuffer[] readerSegments = new UnsafeBuffer[segments];
+            for (int i = 0; i < segments; i++)
+            {
+                final Path file = root.resolve("segment-" + i);
+                writerMappings[i] = Storage.mapNewFile(file, segmentBytes);
+                readerMappings[i] = IoUtil.mapExistingFile(file.toFile(), FileChannel.MapMode.READ_ONLY, "segment");
+                Storage.preTouchRead(readerMappings[i]);
+                writerSegments[i] = new UnsafeBuffer(writerMappings[i]);
+                readerSegments[i] = new UnsafeBuffer(readerMappings[i]);
+            }
+            counter.putLongRelease(FreshMemoryConsumer.COUNTER_OFFSET, 0);
+            ((FreshMemoryConsumer)consumer).segments(readerSegments, counter, recordLength());
+        }
+
+        void closeIteration()
+        {
+            for (int i = 0; i < writerMappings.length; i++)
+            {
+                IoUtil.unmap(writerMappings[i]);
+                IoUtil.unmap(readerMappings[i]);
+            }
+            for (int i = 0; i < writerMappings.length; i++)
+            {
+                Storage.delete(root.resolve("segment-" + i));
+            }
+            writerMappings = null;
+            readerMappings = null;
+            writerSegments = null;
+        }
+
+        void closeTrial()
+        {
+            Storage.delete(root);
+        }
+    }
+
+    /**
+     * Kekbit with every record of the iteration written by the benchmark thread before the window: for
+     * {@code kekbitReaderAlone}.
+     */
+    @State(Scope.Thread)
+    public static class KekbitPrewrittenState extends KekbitState
+    {
+        void openIteration()
+        {
+            super.openIteration();
+            writeKekbit(this, sequence, sequence + iterationRecords);
+        }
+    }
+
+    /**
+     * The fresh-memory floor with every record of the iteration written before the window: for
+     * {@code freshMemoryReaderAlone}.
+     */
+    @State(Scope.Thread)
+    public static class FreshMemoryPrewrittenState extends FreshMemoryState
+    {
+        void openIteration()
+        {
+            super.openIteration();
+            writeFreshMemory(this, sequence, sequence + iterationRecords);
+        }
+    }
+
+    /**
+     * Agrona: a resident one-to-one ring buffer of 64 MiB over a file mapped from the shm folder.
+     */
+    @State(Scope.Thread)
+    public static class RingBufferState extends StreamState
+    {
+        Path root;
+        MappedByteBuffer mapping;
+        RingBuffer ringBuffer;
+
+        void openTrial()
+        {
+            root = BenchmarkConfiguration.shmFolder("kekbit-bench-sustained-ring-");
+            mapping = Storage.mapNewFile(root.resolve("ring"),
+                BenchmarkConfiguration.RING_CAPACITY + RingBufferDescriptor.TRAILER_LENGTH);
+            ringBuffer = new OneToOneRingBuffer(new UnsafeBuffer(mapping));
+        }
+
+        SequencedConsumer newConsumer()
+        {
+            return new RingBufferConsumer(ringBuffer);
+        }
+
+        void closeTrial()
+        {
+            IoUtil.unmap(mapping);
+            Storage.delete(root);
+        }
+    }
+
+    /**
+     * Aeron: an exclusive IPC publication with 16 MiB terms and a subscription, embedded driver in invoker mode.
+     */
+    @State(Scope.Thread)
+    public static class AeronState extends StreamState
+    {
+        EmbeddedAeron aeron;
+        ExclusivePublication publication;
+
+        Subscription subscription;
+
+        void openTrial()
+        {
+            aeron = new EmbeddedAeron();
+            subscription = aeron.addSubscription(1002);
+            publication = aeron.addPublication(1002);
+            aeron.awaitConnected(publication, subscription);
+        }
+
+        SequencedConsumer newConsumer()
+        {
+            return new AeronConsumer(subscription);
+        }
+
+        void openIteration()
+        {
+            aeron.doWork();
+        }
+
+        void closeIteration()
+        {
+            aeron.doWork();
+        }
+
+        void closeTrial()
+        {
+            aeron.close();
+        }
+    }
+
+    /**
+     * Chronicle Queue: a fresh queue per iteration in the shm folder, deleted after it.
+     */
+    @State(Scope.Thread)
+    public static class ChronicleState extends StreamState
+    {
+        Path root;
+        ChronicleQueue queue;
+        ExcerptAppender appender;
+        BytesStore<?, Void> chroniclePayload;
+
+        void openTrial()
+        {
+            chroniclePayload = ChronicleQueues.payload(payloadLength);
+        }
+
+        SequencedConsumer newConsumer()
+        {
+            return new ChronicleConsumer();
+        }
+
+        void openIteration()
+        {
+            root = BenchmarkConfiguration.shmFolder("kekbit-bench-sustained-chronicle-");
+            queue = ChronicleQueues.open(root);
+            appender = ChronicleQueues.appender(queue);
+            ((ChronicleConsumer)consumer).tailer(ChronicleQueues.tailer(queue));
+        }
+
+        void closeIteration()
+        {
+            ((ChronicleConsumer)consumer).tailer(null);
+            appender.close();
+            queue.close();
+            Storage.delete(root);
+        }
+
+        void closeTrial()
+        {
+            chroniclePayload.releaseLast();
+        }
+    }
+
+    /**
+     * Kekbit: copying {@code write}, rolling to the next pre-created channel on {@code CHANNEL_FULL}.
+     *
+     * @param state of the trial.
+     * @return the next sequence.
+     */
+    @Benchmark
+    public long kekbit(final KekbitState state)
+    {
+        final long first = state.begin();
+        return state.finish(writeKekbit(state, first, first + state.iterationRecords));
+    }
+
+    /**
+     * Controlled variant: Kekbit's writer alone, the same records into the same pre-created channels, no reader
+     * (its thread spins idle).
+     *
+     * @param state of the trial.
+     * @return the next sequence.
+     */
+    @Benchmark
+    public long kekbitWriterAlone(final KekbitState state)
+    {
+        final long first = state.sequence;
+        state.sequence = writeKekbit(state, first, first + state.iterationRecords);
+        return state.sequence;
+    }
+
+    /**
+     * Controlled variant: Kekbit's reader alone, taking and checking records the benchmark thread wrote into the
+     * channels before the window (so the data is out of every cache and new to the reader's mapping).
+     *
+     * @param state of the trial.
+     * @return the next sequence.
+     */
+    @Benchmark
+    public long kekbitReaderAlone(final KekbitPrewrittenState state)
+    {
+        final long first = state.begin();
+        return state.finish(first + state.iterationRecords);
+    }
+
+    static long writeKekbit(final KekbitState state, final long first, final long end)
+    {
+        final ChannelRotation rotation = state.rotation;
+        final UnsafeBuffer payload = state.payload;
+        final int length = state.payloadLength;
+        ChannelWriter writer = rotation.writer();
+        for (long sequence = first; sequence < end; sequence++)
+        {
+            payload.putLong(0, sequence);
+            long result = writer.write(MSG_TYPE_ID, payload, 0, length);
+            if (ChannelWriter.CHANNEL_FULL == result)
+            {
+                writer = rotation.nextWriter();
+                result = writer.write(MSG_TYPE_ID, payload, 0, length);
+            }
+            if (result < 0)
+            {
+                throw new IllegalStateException("write failed: result=" + result + ", sequence=" + sequence);
+            }
+        }
+
+        return end;
+    }
+
+    /**
+     * The fresh-memory floor: header and payload stored at Kekbit's offsets, a record count published per record.
+     *
+     * @param state of the trial.
+     * @return the next sequence.
+     */
+    @Benchmark
+    public long freshMemory(final FreshMemoryState state)
+    {
+        final long first = state.begin();
+        return state.finish(writeFreshMemory(state, first, first + state.iterationRecords));
+    }
+
+    /**
+     * Controlled variant: the fresh-memory floor's writer alone, no reader (its thread spins idle).
+     *
+     * @param state of the trial.
+     * @return the next sequence.
+     */
+    @Benchmark
+    public long freshMemoryWriterAlone(final FreshMemoryState state)
+    {
+        final long first = state.sequence;
+        state.sequence = writeFreshMemory(state, first, first + state.iterationRecords);
+        return state.sequence;
+    }
+
+    /**
+     * Controlled variant: the fresh-memory floor's reader alone, on records written before the window.
+     *
+     * @param state of the trial.
+     * @return the next sequence.
+     */
+    @Benchmark
+    public long freshMemoryReaderAlone(final FreshMemoryPrewrittenState state)
+    {
+        final long first = state.begin();
+        return state.finish(first + state.iterationRecords);
+    }
+
+    static long writeFreshMemory(final FreshMemoryState state, final long first, final long end)
+    {
+        final UnsafeBuffer[] segments = state.writerSegments;
+        final UnsafeBuffer counter = state.counter;
+        final UnsafeBuffer payload = state.payload;
+        final int length = state.payloadLength;
+        final int frameLength = RecordDescriptor.frameLength(length);
+        final int stride = state.recordLength();
+        final long segmentBytes = state.recordsPerSegment() * stride;
+        int segment = 0;
+        UnsafeBuffer buffer = segments[0];
+        long offset = 0;
+        long written = 0;
+        for (long sequence = first; sequence < end; sequence++)
+        {
+            if (offset == segmentBytes)
+            {
+                buffer = segments[++segment];
+                offset = 0;
+            }
+            payload.putLong(0, sequence);
+            final int index = (int)offset;
+            buffer.putInt(index, frameLength);
+            buffer.putInt(index + RecordDescriptor.MSG_TYPE_ID_OFFSET, MSG_TYPE_ID);
+            buffer.putBytes(index + RecordDescriptor.HEADER_LENGTH, payload, 0, length);
+            counter.putLongRelease(FreshMemoryConsumer.COUNTER_OFFSET, ++written);
+            offset += stride;
+        }
+
+        return end;
+    }
+
+    /**
+     * Agrona ring buffer: copying {@code write}, spinning while full.
+     *
+     * @param state of the trial.
+     * @return the next sequence.
+     */
+    @Benchmark
+    public long ringBuffer(final RingBufferState state)
+    {
+        final RingBuffer ringBuffer = state.ringBuffer;
+        final UnsafeBuffer payload = state.payload;
+        final int length = state.payloadLength;
+        final DutyThread thread = state.thread;
+        final long first = state.begin();
+        final long end = first + state.iterationRecords;
+        for (long sequence = first; sequence < end; sequence++)
+        {
+            payload.putLong(0, sequence);
+            while (!ringBuffer.write(MSG_TYPE_ID, payload, 0, length))
+            {
+                thread.checkError();
+                Thread.onSpinWait();
+            }
+        }
+
+        return state.finish(end);
+    }
+
+    /**
+     * Aeron: {@code offer}, running the driver while back-pressured.
+     *
+     * @param state of the trial.
+     * @return the next sequence.
+     */
+    @Benchmark
+    public long aeron(final AeronState state)
+    {
+        final ExclusivePublication publication = state.publication;
+        final EmbeddedAeron aeron = state.aeron;
+        final UnsafeBuffer payload = state.payload;
+        final int length = state.payloadLength;
+        final DutyThread thread = state.thread;
+        final long first = state.begin();
+        final long end = first + state.iterationRecords;
+        for (long sequence = first; sequence < end; sequence++)
+        {
+            payload.putLong(0, sequence);
+            long result;
+            while ((result = publication.offer(payload, 0, length)) < 0)
+            {
+                EmbeddedAeron.checkOfferResult(result);
+                thread.checkError();
+                aeron.doWork();
+            }
+        }
+
+        return state.finish(end);
+    }
+
+    /**
+     * Chronicle Queue: copying {@code writeBytes}.
+     *
+     * @param state of the trial.
+     * @return the next sequence.
+     */
+    @Benchmark
+    public long chronicle(final ChronicleState state)
+    {
+        final ExcerptAppender appender = state.appender;
+        final BytesStore<?, Void> payload = state.chroniclePayload;
+        final long first = state.begin();
+        final long end = first + state.iterationRecords;
+        for (long sequence = first; sequence < end; sequence++)
+        {
+            payload.writeLong(0, sequence);
+            appender.writeBytes(payload);
+        }
+
+        return state.finish(end);
+    }
+
+    /**
+     * A reader that checks every record's sequence and length: a record out of order, lost or of the wrong length
+     * fails the duty, and so the benchmark.
+     */
+    abstract static class SequencedConsumer extends Consumer
+    {
+        int payloadLength;
+        long expectedSequence;
+
+        /**
+         * Check one record.
+         *
+         * @param sequence from the record's first 8 bytes.
+         * @param length   of the record's payload.
+         * @throws IllegalStateException when it is not the next record.
+         */
+        final void check(final long sequence, final int length)
+        {
+            if (sequence != expectedSequence || length != payloadLength)
+            {
+                throw new IllegalStateException("unexpected record: expected sequence=" + expectedSequence +
+                    " length=" + payloadLength + ", actual sequence=" + sequence + " length=" + length);
+            }
+            expectedSequence++;
+        }
+    }
+
+    static final class KekbitConsumer extends SequencedConsumer implements RecordHandler
+    {
+        private ChannelRotation rotation;
+        private ChannelReader reader;
+
+        void rotation(final ChannelRotation rotation)
+        {
+            this.rotation = rotation;
+            this.reader = rotation.reader();
+        }
+
+        protected int poll(final int limit)
+        {
+            final int count = reader.poll(this, limit);
+            if (0 == count && reader.position() == reader.capacity())
+            {
+                reader = rotation.nextReader();
+            }
+
+            return count;
+        }
+
+        public void onRecord(final int msgTypeId, final DirectBuffer buffer, final int offset, final int length)
+        {
+            check(buffer.getLong(offset), length);
+        }
+    }
+
+    static final class FreshMemoryConsumer extends SequencedConsumer
+    {
+        static final int COUNTER_OFFSET = 128;
+        static final int COUNTER_LENGTH = 256;
+
+        private UnsafeBuffer[] segments;
+        private UnsafeBuffer counter;
+        private int stride;
+        private long segmentBytes;
+        private int segment;
+        private UnsafeBuffer buffer;
+        private long offset;
+        private long read;
+
+        void segments(final UnsafeBuffer[] segments, final UnsafeBuffer counter, final int stride)
+        {
+            this.segments = segments;
+            this.counter = counter;
+            this.stride = stride;
+            this.segmentBytes = segments[0].capacity();
+            this.segment = 0;
+            this.buffer = segments[0];
+            this.offset = 0;
+            this.read = 0;
+        }
+
+        protected int poll(final int limit)
+        {
+            final int count = (int)Math.min(limit, counter.getLongAcquire(COUNTER_OFFSET) - read);
+            for (int i = 0; i < count; i++)
+            {
+                if (offset == segmentBytes)
+                {
+                    buffer = segments[++segment];
+                    offset = 0;
+                }
+                final int index = (int)offset;
+                check(buffer.getLong(index + RecordDescriptor.HEADER_LENGTH),
+                    buffer.getInt(index) - RecordDescriptor.HEADER_LENGTH);
+                offset += stride;
+            }
+            read += count;
+
+            return count;
+        }
+    }
+
+    static final class RingBufferConsumer extends SequencedConsumer implements MessageHandler
+    {
+        private final RingBuffer ringBuffer;
+
+        RingBufferConsumer(final RingBuffer ringBuffer)
+        {
+            this.ringBuffer = ringBuffer;
+        }
+
+        protected int poll(final int limit)
+        {
+            return ringBuffer.read(this, limit);
+        }
+
+        public void onMessage(final int msgTypeId, final MutableDirectBuffer buffer, final int index, final int length)
+        {
+            check(buffer.getLong(index), length);
+        }
+    }
+
+    static final class AeronConsumer extends SequencedConsumer implements FragmentHandler
+    {
+        private final Subscription subscription;
+
+        AeronConsumer(final Subscription subscription)
+        {
+            this.subscription = subscription;
+        }
+
+        protected int poll(final int limit)
+        {
+            return subscription.poll(this, limit);
+        }
+
+        public void onFragment(final DirectBuffer buffer, final int offset, final int length, final Header header)
+        {
+            check(buffer.getLong(offset), length);
+        }
+    }
+
+    static final class ChronicleConsumer extends SequencedConsumer
+    {
+        private ExcerptTailer tailer;
+
+        void tailer(final ExcerptTailer tailer)
+        {
+            this.tailer = tailer;
+        }
+
+        protected int poll(final int limit)
+        {
+            final ExcerptTailer tailer = this.tailer;
+            int count = 0;
+            while (count < limit)
+            {
+                try (DocumentContext dc = tailer.readingDocument())
+                {
+                    if (!dc.isPresent())
+                    {
+                        break;
+                    }
+                    final Bytes<?> bytes = dc.wire().bytes();
+                    check(bytes.readLong(bytes.readPosition()), (int)bytes.readRemaining());
+                    count++;
+                }
+            }
+
+            return count;
+        }
+    }
+}
