@@ -9,6 +9,12 @@ import org.kekbit.sbe.SbeRecordClaim;
 
 /**
  * Publishes quotes with two book levels each onto the market-data channel at a steady rate, then closes it.
+ * <p>
+ * Quote {@code n} (from 0) is due at {@code start + n * intervalNs}, and its {@code sendingTimeNs} is that intended
+ * send time, not the time it was written: a feed that falls behind its schedule (a parked or descheduled thread, a
+ * JIT pause) writes the late quotes at once, and their delay counts in every latency measured from them. That is
+ * what keeps the figures free of coordinated omission. {@code transactTimeNs} is when the quote was written. At
+ * full speed (rate 0) no quote has a schedule, and both times are the time of writing.
  */
 final class MarketDataFeed implements Agent
 {
@@ -27,6 +33,7 @@ final class MarketDataFeed implements Agent
     private final long quotes;
     private final long intervalNs;
     private long startNs;
+    private long nextDueNs;
     private volatile long published;
     private volatile boolean isDone;
 
@@ -40,7 +47,8 @@ final class MarketDataFeed implements Agent
 
     public void onStart()
     {
-        startNs = System.nanoTime();
+        startNs = clock.nanoTime();
+        nextDueNs = startNs;
     }
 
     public int doWork()
@@ -51,7 +59,13 @@ final class MarketDataFeed implements Agent
         }
 
         final long published = this.published;
-        final long due = 0 == intervalNs ? quotes : Math.min(quotes, (System.nanoTime() - startNs) / intervalNs + 1);
+        final long nowNs = clock.nanoTime();
+        if (nowNs < nextDueNs)
+        {
+            return 0;
+        }
+
+        final long due = 0 == intervalNs ? quotes : Math.min(quotes, (nowNs - startNs) / intervalNs + 1);
         final long batchEnd = Math.min(due, published + MAX_BATCH);
         long sequence = published;
         while (sequence < batchEnd)
@@ -59,6 +73,7 @@ final class MarketDataFeed implements Agent
             publish(sequence++);
         }
         this.published = sequence;
+        nextDueNs = startNs + sequence * intervalNs;
 
         if (sequence == quotes)
         {
@@ -94,8 +109,9 @@ final class MarketDataFeed implements Agent
 
         final long mid = 100 * TICK * 100 + (sequence % 50) * TICK;
         final long nowNs = clock.nanoTime();
+        final long intendedNs = 0 == intervalNs ? nowNs : startNs + sequence * intervalNs;
         quote.instrumentId((int)(sequence % INSTRUMENTS))
-            .sendingTimeNs(nowNs)
+            .sendingTimeNs(intendedNs)
             .transactTimeNs(nowNs)
             .bidSize(100)
             .askSize(100);
