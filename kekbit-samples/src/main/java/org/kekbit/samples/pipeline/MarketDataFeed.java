@@ -21,7 +21,11 @@ final class MarketDataFeed implements Agent
     static final int LEVELS = 2;
     static final int INSTRUMENTS = 16;
     static final long TICK = 1_000_000L; // 0.01 in price units of 10^-8
-    private static final int MAX_BATCH = 256;
+    /**
+     * Quotes a late feed catches up on in one duty cycle: no more than the strategy polls in one, so that a strategy
+     * on the feed's thread does not fall further behind while the feed catches up.
+     */
+    private static final int MAX_BATCH = Strategy.POLL_LIMIT;
     private static final int LEVELS_LENGTH =
         QuoteEncoder.LevelsEncoder.sbeHeaderSize() + LEVELS * QuoteEncoder.LevelsEncoder.sbeBlockLength();
     static final int MAX_QUOTE_LENGTH = QuoteEncoder.BLOCK_LENGTH + LEVELS_LENGTH;

@@ -33,6 +33,9 @@ import static org.kekbit.samples.SampleChannels.longProperty;
  *     <li>{@code kekbit.pipeline.idle}: idle strategy of every thread: {@code backoff} (spin, yield, then park from
  *     1 us up to 100 us), {@code yielding} (never parks) or {@code busyspin} (never yields); {@value #DEFAULT_IDLE}
  *     by default.</li>
+ *     <li>{@code kekbit.pipeline.preTouch}: true (the default) to have the readers touch every page of their
+ *     mapping when they open it, so that no page fault falls on the measured path; false to leave each first touch
+ *     to the read.</li>
  * </ul>
  *
  * @param root         folder of the run's channels.
@@ -42,9 +45,10 @@ import static org.kekbit.samples.SampleChannels.longProperty;
  * @param warmupQuotes quotes at the start left out of the latency figures.
  * @param threads      agents per thread, as in {@code kekbit.pipeline.threads}.
  * @param idle         idle strategy of the threads: backoff, yielding or busyspin.
+ * @param preTouch     whether the readers touch every page of their mapping when they open it.
  */
 public record PipelineConfiguration(
-    Path root, long quotes, long rate, int orderEvery, long warmupQuotes, String threads, String idle)
+    Path root, long quotes, long rate, int orderEvery, long warmupQuotes, String threads, String idle, boolean preTouch)
 {
     /**
      * Agent layout used when {@code kekbit.pipeline.threads} is not set: all four agents on one thread, which leaves
@@ -77,6 +81,7 @@ public record PipelineConfiguration(
      * @param warmupQuotes quotes at the start left out of the latency figures.
      * @param threads      agents per thread, as in {@code kekbit.pipeline.threads}.
      * @param idle         idle strategy of the threads: backoff, yielding or busyspin.
+     * @param preTouch     whether the readers touch every page of their mapping when they open it.
      */
     public PipelineConfiguration
     {
@@ -122,7 +127,7 @@ public record PipelineConfiguration(
      */
     public static PipelineConfiguration of(final Path root, final long quotes, final long rate, final long warmupQuotes)
     {
-        return new PipelineConfiguration(root, quotes, rate, 10, warmupQuotes, DEFAULT_THREADS, DEFAULT_IDLE);
+        return new PipelineConfiguration(root, quotes, rate, 10, warmupQuotes, DEFAULT_THREADS, DEFAULT_IDLE, true);
     }
 
     /**
@@ -134,6 +139,11 @@ public record PipelineConfiguration(
     public static PipelineConfiguration fromSystemProperties()
     {
         final String root = System.getProperty("kekbit.pipeline.root");
+        final String preTouch = System.getProperty("kekbit.pipeline.preTouch", "true");
+        if (!"true".equalsIgnoreCase(preTouch) && !"false".equalsIgnoreCase(preTouch))
+        {
+            throw new IllegalArgumentException("kekbit.pipeline.preTouch must be true or false: actual=" + preTouch);
+        }
         final long quotes = longProperty(System.getProperties(), "kekbit.pipeline.quotes", 2_000_000);
         final long orderEvery = longProperty(System.getProperties(), "kekbit.pipeline.orderEvery", 10);
         if (orderEvery > Integer.MAX_VALUE)
@@ -147,7 +157,8 @@ public record PipelineConfiguration(
             (int)orderEvery,
             longProperty(System.getProperties(), "kekbit.pipeline.warmup", Math.min(DEFAULT_WARMUP_QUOTES, quotes / 5)),
             System.getProperty("kekbit.pipeline.threads", DEFAULT_THREADS),
-            System.getProperty("kekbit.pipeline.idle", DEFAULT_IDLE));
+            System.getProperty("kekbit.pipeline.idle", DEFAULT_IDLE),
+            Boolean.parseBoolean(preTouch));
     }
 
     /**

@@ -32,13 +32,16 @@ import org.kekbit.codecs.trading.MessageHeaderEncoder;
  *                        \                   \                                   \
  *                         +-------------------+-----------------------------------+--&gt; journal
  * </pre>
- * The feed and the exchange simulator share one thread, the strategy and the journal another, each pair a
- * {@link CompositeAgent} with its channels' writers under an {@link AgentRunner} with a backoff idle strategy, so
- * the pipeline leaves room for the main thread on a 2-core machine. While it runs it prints progress each second; at
- * the end a summary: records and bytes per channel, throughput, quote-to-execution latency percentiles, and where
- * the channel files are, to inspect with {@code kekbit info}, {@code tail} and {@code verify}.
+ * Each agent runs, with the writer of the channel it writes, in a {@link CompositeAgent} per thread under an
+ * {@link AgentRunner}; which agents share a thread and how the threads idle are settings
+ * ({@link PipelineConfiguration}). While it runs it prints progress each second; at the end a summary: records
+ * written and journaled per channel and the state each ended in, whether the journal saw every record, throughput,
+ * and latency percentiles in microseconds, each from the quote's intended send time (see {@link MarketDataFeed} and
+ * {@link Journal}), leaving out the warm-up. With a rate of 0 the feed floods the channels: a throughput run, whose
+ * delays are queueing, and the summary says so.
  * <pre>
  * java -jar kekbit-samples/target/kekbit-samples.jar
+ * java -Dkekbit.pipeline.threads=feed+exchange/strategy+journal -jar kekbit-samples/target/kekbit-samples.jar
  * java -Dkekbit.pipeline.quotes=5000000 -Dkekbit.pipeline.rate=0 -jar kekbit-samples/target/kekbit-samples.jar
  * </pre>
  */
@@ -120,12 +123,13 @@ public final class TradingPipeline
                     .capacity(capacities[i]));
             }
 
+            final boolean preTouch = config.preTouch();
             final MarketDataFeed feed = new MarketDataFeed(writers[0], clock, config.quotes(), config.rate());
             final Strategy strategy = new Strategy(
-                ChannelReader.open(paths[0]), writers[1], clock, config.orderEvery());
-            final ExchangeSimulator exchange = new ExchangeSimulator(ChannelReader.open(paths[1]), writers[2], clock);
+                open(paths[0], preTouch), writers[1], clock, config.orderEvery());
+            final ExchangeSimulator exchange = new ExchangeSimulator(open(paths[1], preTouch), writers[2], clock);
             final Journal journal = new Journal(
-                ChannelReader.open(paths[0]), ChannelReader.open(paths[1]), ChannelReader.open(paths[2]), clock,
+                open(paths[0], preTouch), open(paths[1], preTouch), open(paths[2], preTouch), clock,
                 config.warmupQuotes(), config.warmupOrders());
             // Each writer's duty cycle (its heartbeat) runs beside the agent that writes it.
             final Map<String, List<Agent>> agents = Map.of(
@@ -208,9 +212,9 @@ public final class TradingPipeline
         {
             threads.append(" [").append(String.join("+", agents)).append(']');
         }
-        out.printf(Locale.ROOT, "  %d %s%s on %d cores; idle strategy %s%n", layout.size(),
+        out.printf(Locale.ROOT, "  %d %s%s on %d cores; idle strategy %s; readers %s%n", layout.size(),
             1 == layout.size() ? "thread" : "threads", threads, Runtime.getRuntime().availableProcessors(),
-            config.idleDescription());
+            config.idleDescription(), config.preTouch() ? "pre-touch their pages" : "do not pre-touch");
         if (0 == config.warmupQuotes())
         {
             out.println("  warm-up: none, every order is measured");
@@ -284,6 +288,11 @@ public final class TradingPipeline
             histogramNs.getValueAtPercentile(50) / 1e3, histogramNs.getValueAtPercentile(90) / 1e3,
             histogramNs.getValueAtPercentile(99) / 1e3, histogramNs.getValueAtPercentile(99.9) / 1e3,
             histogramNs.getMaxValue() / 1e3);
+    }
+
+    private static ChannelReader open(final Path path, final boolean preTouch)
+    {
+        return ChannelReader.open(new ChannelReader.Context().path(path).preTouch(preTouch));
     }
 
     private static boolean isAnyClosed(final AgentRunner[] runners)

@@ -57,7 +57,7 @@ class TradingPipelineTest
     void shouldLeaveChannelsAFreshReaderCanCheckWhenPipelineEnds()
     {
         TradingPipeline.run(new PipelineConfiguration(root, 2_000, 0, 4, 0, PipelineConfiguration.DEFAULT_THREADS,
-            PipelineConfiguration.DEFAULT_IDLE),
+            PipelineConfiguration.DEFAULT_IDLE, false),
             new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
 
         final long[] fills = new long[1];
@@ -142,7 +142,8 @@ class TradingPipelineTest
         assertTrue(text.contains("latency run: 20,000 quotes at 200,000/s, one order every 10 quotes"), text);
         assertTrue(text.contains(threads.split("/").length + (threads.contains("/") ? " threads" : " thread") +
             " [" + threads.replace("/", "] [") + "] on " + Runtime.getRuntime().availableProcessors() + " cores; " +
-            "idle strategy backoff"), text);
+            "idle strategy backoff (100 spins, 10 yields, then parks of 1 us doubling to 100 us); readers pre-touch " +
+            "their pages"), text);
         assertTrue(text.contains("warm-up: the first 4,000 quotes (0.02 s) and their 400 orders are not measured"),
             text);
         assertTrue(text.matches("(?s).*\\nlatency, us, from the quote's intended send time \\(1,600 orders\\)" +
@@ -170,6 +171,6 @@ class TradingPipelineTest
     private PipelineConfiguration config(
         final long quotes, final long rate, final long warmupQuotes, final String threads, final String idle)
     {
-        return new PipelineConfiguration(root, quotes, rate, 10, warmupQuotes, threads, idle);
+        return new PipelineConfiguration(root, quotes, rate, 10, warmupQuotes, threads, idle, true);
     }
 }
