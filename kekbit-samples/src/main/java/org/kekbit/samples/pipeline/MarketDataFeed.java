@@ -8,7 +8,8 @@ import org.kekbit.codecs.trading.Side;
 import org.kekbit.sbe.SbeRecordClaim;
 
 /**
- * Publishes quotes with two book levels each onto the market-data channel at a steady rate, then closes it.
+ * Publishes quotes with two book levels each onto the market-data channel at a steady rate, then closes it in the
+ * next duty cycle.
  * <p>
  * Quote {@code n} (from 0) is due at {@code start + n * intervalNs}, and its {@code sendingTimeNs} is that intended
  * send time, not the time it was written: a feed that falls behind its schedule (a parked or descheduled thread, a
@@ -63,6 +64,15 @@ final class MarketDataFeed implements Agent
         }
 
         final long published = this.published;
+        if (published == quotes)
+        {
+            // A duty cycle after the last quote, so that agents after the feed on its thread have that quote in hand
+            // first: closing unmaps the channel, which takes milliseconds for a channel of hundreds of MB.
+            writer.close();
+            isDone = true;
+            return 1;
+        }
+
         final long nowNs = clock.nanoTime();
         if (nowNs < nextDueNs)
         {
@@ -78,12 +88,6 @@ final class MarketDataFeed implements Agent
         }
         this.published = sequence;
         nextDueNs = startNs + sequence * intervalNs;
-
-        if (sequence == quotes)
-        {
-            writer.close();
-            isDone = true;
-        }
 
         return (int)(sequence - published);
     }
