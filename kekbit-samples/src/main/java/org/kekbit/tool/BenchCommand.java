@@ -33,17 +33,27 @@ import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code kekbit bench [--records N] [--payload BYTES] [--root DIR]}: a writer thread writes records as fast as it
- * can while a reader thread, an agent on a busy-spinning {@link AgentRunner}, reads them. Each payload carries the
- * writer's {@link System#nanoTime()} and a sequence number; the reader records the latency to its own
- * {@code nanoTime()} in an HdrHistogram and checks the sequence. Prints records/s, MB/s of payload and latency
- * percentiles in ns, then deletes the channel, its folder when empty, and the root when this run created it.
- * With the writer unthrottled, latency includes the time records queue in the channel while the reader catches up.
+ * {@code kekbit bench [--mode throughput|latency] [--rate N] [--warmup N] [--records N] [--payload BYTES]
+ * [--root DIR]}: a writer thread writes records while a reader thread, an agent on a busy-spinning
+ * {@link AgentRunner}, reads them and checks their sequence. Two kinds of run, never mixed in one figure:
+ * <ul>
+ *     <li>{@code throughput} (the default): the writer writes as fast as it can. Prints records/s and MB/s of
+ *     payload for the writer and end to end. Each record carries the time it was written, and the delay to its read
+ *     is printed too, labelled as what it is: queueing delay behind the flood, not latency.</li>
+ *     <li>{@code latency}: the writer writes {@code --rate} records per second, record {@code n} due at
+ *     {@code start + n / rate}, spinning between records. Each record carries its intended send time, not the time
+ *     it was written, so a writer that falls behind has its delay counted (no coordinated omission). The first
+ *     {@code --warmup} records are left out. Prints latency percentiles in microseconds, from intended send time
+ *     to read.</li>
+ * </ul>
+ * Then it deletes the channel, its folder when empty, and the root when this run created it.
  */
 @Command(
     name = "bench",
-    description = "Measure a channel: a writer thread and a reader thread exchange records; print records/s, " +
-        "MB/s and writer-to-reader latency percentiles in ns. The channel is deleted afterwards.")
+    description = "Measure a channel: a writer thread and a reader thread exchange records. --mode throughput " +
+        "(default): the writer floods, print records/s and MB/s. --mode latency: the writer sends --rate " +
+        "records/s, print latency percentiles in us from each record's intended send time. The channel is " +
+        "deleted afterwards.")
 final class BenchCommand implements Callable<Integer>
 {
     /**
@@ -57,11 +67,42 @@ final class BenchCommand implements Callable<Integer>
     private static final int WRITES_PER_DUTY_CYCLE = 1024;
     private static final int POLL_LIMIT = 1024;
     private static final long HIGHEST_TRACKABLE_NS = TimeUnit.SECONDS.toNanos(60);
+    private static final long DEFAULT_RATE = 100_000;
+
+    /**
+     * The two kinds of run.
+     */
+    enum Mode
+    {
+        /**
+         * The writer writes as fast as it can.
+         */
+        THROUGHPUT,
+
+        /**
+         * The writer writes at a fixed rate.
+         */
+        LATENCY
+    }
 
     private final PrintStream out;
 
     @Spec
     private CommandSpec spec;
+
+    @Option(names = "--mode", paramLabel = "MODE", defaultValue = "THROUGHPUT",
+        description = "throughput (the writer floods; records/s and MB/s) or latency (the writer sends --rate " +
+            "records/s; percentiles from each record's intended send time); default throughput.")
+    private Mode mode;
+
+    @Option(names = "--rate", paramLabel = "N",
+        description = "Records per second of a latency run; default 100000.")
+    private Long rate;
+
+    @Option(names = "--warmup", paramLabel = "N",
+        description = "Records at the start of a latency run left out of its percentiles; default a tenth of " +
+            "--records.")
+    private Long warmup;
 
     @Option(names = "--records", paramLabel = "N", defaultValue = "1000000",
         description = "Records to exchange; default 1000000.")
@@ -93,15 +134,32 @@ final class BenchCommand implements Callable<Integer>
     {
         AgronaAccess.check(); // one line naming the JVM flag, rather than Agrona's IllegalAccessError
         final long capacity = capacity();
+        final long intervalNs = intervalNs();
+        final long warmupRecords = warmupRecords();
         final Path rootFolder = null != root ? root : ChannelWriter.Context.defaultRoot();
         final boolean isRootCreated = !Files.exists(rootFolder);
         final ChannelWriter writer = createChannel(capacity);
         final Path path = writer.path();
         try
         {
-            out.printf(Locale.ROOT, "bench: %,d records of %d bytes through %s%n", records, payloadLength, path);
+            if (Mode.LATENCY == mode)
+            {
+                out.printf(Locale.ROOT, "bench: latency run: %,d records of %d bytes at %,d/s through %s%n",
+                    records, payloadLength, TimeUnit.SECONDS.toNanos(1) / intervalNs, path);
+                out.printf(Locale.ROOT, "  writer thread spins until each record's intended send time; reader " +
+                    "agent on a busy-spinning AgentRunner; %d cores; warm-up: the first %,d records (%.2f s) are " +
+                    "not measured%n", Runtime.getRuntime().availableProcessors(), warmupRecords,
+                    warmupRecords * intervalNs / 1e9);
+            }
+            else
+            {
+                out.printf(Locale.ROOT, "bench: throughput run: %,d records of %d bytes through %s%n",
+                    records, payloadLength, path);
+                out.printf(Locale.ROOT, "  writer thread writes as fast as it can; reader agent on a " +
+                    "busy-spinning AgentRunner; %d cores%n", Runtime.getRuntime().availableProcessors());
+            }
             out.flush();
-            return exchange(writer);
+            return exchange(writer, intervalNs, warmupRecords);
         }
         finally
         {
@@ -141,6 +199,48 @@ final class BenchCommand implements Callable<Integer>
         return Math.max(ChannelDescriptor.MIN_CAPACITY, records * alignedLength);
     }
 
+    private long intervalNs()
+    {
+        if (Mode.THROUGHPUT == mode)
+        {
+            if (null != rate)
+            {
+                throw new ParameterException(spec.commandLine(),
+                    "Option '--rate' applies to '--mode latency' only: a throughput run floods the channel");
+            }
+            return 0;
+        }
+
+        final long recordsPerSecond = null == rate ? DEFAULT_RATE : rate;
+        if (recordsPerSecond <= 0 || recordsPerSecond > TimeUnit.SECONDS.toNanos(1))
+        {
+            throw new ParameterException(spec.commandLine(),
+                "Invalid value for option '--rate': expected 1 to 1000000000, actual=" + recordsPerSecond);
+        }
+        return TimeUnit.SECONDS.toNanos(1) / recordsPerSecond;
+    }
+
+    private long warmupRecords()
+    {
+        if (Mode.THROUGHPUT == mode)
+        {
+            if (null != warmup)
+            {
+                throw new ParameterException(spec.commandLine(),
+                    "Option '--warmup' applies to '--mode latency' only: a throughput run measures every record");
+            }
+            return 0;
+        }
+
+        final long warmupRecords = null == warmup ? records / 10 : warmup;
+        if (warmupRecords < 0 || warmupRecords >= records)
+        {
+            throw new ParameterException(spec.commandLine(), "Invalid value for option '--warmup': expected 0 to " +
+                (records - 1) + " (fewer than --records), actual=" + warmupRecords);
+        }
+        return warmupRecords;
+    }
+
     private ChannelWriter createChannel(final long capacity)
     {
         final ChannelWriter.Context ctx = new ChannelWriter.Context()
@@ -168,15 +268,15 @@ final class BenchCommand implements Callable<Integer>
         }
     }
 
-    private int exchange(final ChannelWriter writer)
+    private int exchange(final ChannelWriter writer, final long intervalNs, final long warmupRecords)
     {
-        final LatencyRecorder recorder = new LatencyRecorder();
+        final LatencyRecorder recorder = new LatencyRecorder(warmupRecords);
         final ChannelReaderAgent readerAgent = new ChannelReaderAgent(
             ChannelReader.open(writer.path()), recorder, POLL_LIMIT, SystemEpochClock.INSTANCE);
         final Throwable[] readerError = new Throwable[1];
         final AgentRunner readerRunner = new AgentRunner(new BusySpinIdleStrategy(),
             (ex) -> readerError[0] = ex instanceof AgentTerminationException ? readerError[0] : ex, null, readerAgent);
-        final Publisher publisher = new Publisher(writer, records, payloadLength);
+        final Publisher publisher = new Publisher(writer, records, payloadLength, intervalNs);
         final Thread writerThread = new Thread(publisher, "kekbit-bench-writer");
 
         final long startNs = System.nanoTime();
@@ -197,9 +297,13 @@ final class BenchCommand implements Callable<Integer>
             recorder.count, readerNs / 1e9, rates(recorder.count, readerNs), endState,
             isComplete ? "every record in order" : recorder.outOfOrder + " out of order");
         final Histogram histogram = recorder.histogram;
-        out.printf(Locale.ROOT, "latency ns: p50=%d p90=%d p99=%d p99.9=%d max=%d%n",
-            histogram.getValueAtPercentile(50), histogram.getValueAtPercentile(90),
-            histogram.getValueAtPercentile(99), histogram.getValueAtPercentile(99.9), histogram.getMaxValue());
+        out.printf(Locale.ROOT, "%s (%,d records): p50=%.2f p90=%.2f p99=%.2f p99.9=%.2f max=%.2f%n",
+            Mode.LATENCY == mode ? "latency us, from intended send time to read" :
+                "queueing delay us, from write to read behind the flood (not latency: see --mode latency)",
+            histogram.getTotalCount(),
+            histogram.getValueAtPercentile(50) / 1e3, histogram.getValueAtPercentile(90) / 1e3,
+            histogram.getValueAtPercentile(99) / 1e3, histogram.getValueAtPercentile(99.9) / 1e3,
+            histogram.getMaxValue() / 1e3);
         out.flush();
 
         if (null != publisher.error || null != readerError[0] || !isComplete)
@@ -249,22 +353,25 @@ final class BenchCommand implements Callable<Integer>
     }
 
     /**
-     * Writes the records on its own thread, then closes the channel so the reader ends.
+     * Writes the records on its own thread, as fast as it can or each at its intended send time, then closes the
+     * channel so the reader ends.
      */
     private static final class Publisher implements Runnable
     {
         private final ChannelWriter writer;
         private final UnsafeBuffer payload;
         private final long records;
+        private final long intervalNs;
         private long written;
         private long endNs;
         private Throwable error;
 
-        Publisher(final ChannelWriter writer, final long records, final int payloadLength)
+        Publisher(final ChannelWriter writer, final long records, final int payloadLength, final long intervalNs)
         {
             this.writer = writer;
             this.records = records;
             this.payload = new UnsafeBuffer(new byte[payloadLength]);
+            this.intervalNs = intervalNs;
         }
 
         public void run()
@@ -274,10 +381,26 @@ final class BenchCommand implements Callable<Integer>
                 final ChannelWriter writer = this.writer;
                 final UnsafeBuffer payload = this.payload;
                 final int length = payload.capacity();
+                final long intervalNs = this.intervalNs;
+                final long startNs = System.nanoTime();
                 while (written < records)
                 {
+                    final long timestampNs;
+                    if (0 == intervalNs)
+                    {
+                        timestampNs = System.nanoTime();
+                    }
+                    else
+                    {
+                        // The intended send time, whether or not the writer is on time: a late record's delay counts.
+                        timestampNs = startNs + written * intervalNs;
+                        while (System.nanoTime() < timestampNs)
+                        {
+                            Thread.onSpinWait();
+                        }
+                    }
                     payload.putLong(SEQUENCE_OFFSET, written, ByteOrder.LITTLE_ENDIAN);
-                    payload.putLong(TIMESTAMP_OFFSET, System.nanoTime(), ByteOrder.LITTLE_ENDIAN);
+                    payload.putLong(TIMESTAMP_OFFSET, timestampNs, ByteOrder.LITTLE_ENDIAN);
                     final long result = writer.write(MSG_TYPE_ID, payload, 0, length);
                     if (result < 0)
                     {
@@ -302,20 +425,29 @@ final class BenchCommand implements Callable<Integer>
     }
 
     /**
-     * Checks the sequence and records the latency of each record, on the reader's thread.
+     * Checks the sequence and records the delay of each record after the warm-up, on the reader's thread.
      */
     private static final class LatencyRecorder implements RecordHandler
     {
         private final Histogram histogram = new Histogram(HIGHEST_TRACKABLE_NS, 3);
+        private final long warmupRecords;
         private long count;
         private long outOfOrder;
         private long lastRecordNs;
 
+        LatencyRecorder(final long warmupRecords)
+        {
+            this.warmupRecords = warmupRecords;
+        }
+
         public void onRecord(final int msgTypeId, final DirectBuffer buffer, final int offset, final int length)
         {
             final long nowNs = System.nanoTime();
-            final long latencyNs = nowNs - buffer.getLong(offset + TIMESTAMP_OFFSET, ByteOrder.LITTLE_ENDIAN);
-            histogram.recordValue(Math.min(Math.max(latencyNs, 0), HIGHEST_TRACKABLE_NS));
+            if (count >= warmupRecords)
+            {
+                final long latencyNs = nowNs - buffer.getLong(offset + TIMESTAMP_OFFSET, ByteOrder.LITTLE_ENDIAN);
+                histogram.recordValue(Math.min(Math.max(latencyNs, 0), HIGHEST_TRACKABLE_NS));
+            }
             if (buffer.getLong(offset + SEQUENCE_OFFSET, ByteOrder.LITTLE_ENDIAN) != count)
             {
                 outOfOrder++;

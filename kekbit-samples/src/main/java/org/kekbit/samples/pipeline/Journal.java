@@ -16,8 +16,17 @@ import org.kekbit.sbe.SbeRecordDispatcher;
 
 /**
  * Follows every channel of the pipeline, as an audit journal would: counts records and bytes per channel, checks
- * that orders and execution reports come in sequence and that every order got its report, and records the
- * quote-to-execution latency of each report.
+ * that orders and execution reports come in sequence and that every order got its report, and measures the latency
+ * of the pipeline, each figure from the intended send time of the quote behind it (see {@link MarketDataFeed}):
+ * <ul>
+ *     <li>{@link #quoteLatencyNs()}: how late the feed wrote each quote, its {@code transactTimeNs} less its
+ *     {@code sendingTimeNs}: the rate limiter and the feed's thread;</li>
+ *     <li>{@link #orderLatencyNs()}: quote to order, the order's {@code sendingTimeNs} (stamped by the strategy as it
+ *     encodes it) less the quote's intended send time;</li>
+ *     <li>{@link #executionLatencyNs()}: quote to execution, the time this journal reads the execution report less
+ *     the quote's intended send time: two hops to the exchange simulator and a third back to a reader.</li>
+ * </ul>
+ * Quotes before the warm-up count, and the orders and reports they cause, are counted and checked but not measured.
  */
 final class Journal implements Agent
 {
@@ -25,23 +34,36 @@ final class Journal implements Agent
     static final int ORDERS = 1;
     static final int EXECUTIONS = 2;
     private static final int POLL_LIMIT = 256;
+    private static final long HIGHEST_TRACKABLE_NS = TimeUnit.MINUTES.toNanos(1);
 
     private final ChannelReader[] readers;
     private final Counting[] handlers = new Counting[3];
     private final EpochNanoClock clock;
-    private final Histogram latencyNs = new Histogram(TimeUnit.MINUTES.toNanos(1), 3);
+    private final Histogram quoteLatencyNs = new Histogram(HIGHEST_TRACKABLE_NS, 3);
+    private final Histogram orderLatencyNs = new Histogram(HIGHEST_TRACKABLE_NS, 3);
+    private final Histogram executionLatencyNs = new Histogram(HIGHEST_TRACKABLE_NS, 3);
+    private final long warmupQuotes;
+    private final long warmupOrders;
+    private long quotesSeen;
     private final ChannelState[] endStates = new ChannelState[3];
     private long expectedClOrdId = 1;
     private long expectedReportClOrdId = 1;
     private long sequenceErrors;
     private volatile boolean isDone;
 
-    Journal(final ChannelReader quotes, final ChannelReader orders, final ChannelReader executions,
-        final EpochNanoClock clock)
+    Journal(
+        final ChannelReader quotes,
+        final ChannelReader orders,
+        final ChannelReader executions,
+        final EpochNanoClock clock,
+        final long warmupQuotes,
+        final long warmupOrders)
     {
         this.readers = new ChannelReader[]{ quotes, orders, executions };
         this.clock = clock;
-        handlers[QUOTES] = new Counting(new SbeRecordDispatcher().on(new QuoteDecoder(), quote -> {}));
+        this.warmupQuotes = warmupQuotes;
+        this.warmupOrders = warmupOrders;
+        handlers[QUOTES] = new Counting(new SbeRecordDispatcher().on(new QuoteDecoder(), this::onQuote));
         handlers[ORDERS] = new Counting(new SbeRecordDispatcher().on(new NewOrderSingleDecoder(), this::onOrder));
         handlers[EXECUTIONS] = new Counting(
             new SbeRecordDispatcher().on(new ExecutionReportDecoder(), this::onExecutionReport));
@@ -113,9 +135,19 @@ final class Journal implements Agent
         return sequenceErrors;
     }
 
-    Histogram latencyNs()
+    Histogram quoteLatencyNs()
     {
-        return latencyNs;
+        return quoteLatencyNs;
+    }
+
+    Histogram orderLatencyNs()
+    {
+        return orderLatencyNs;
+    }
+
+    Histogram executionLatencyNs()
+    {
+        return executionLatencyNs;
     }
 
     boolean isDone()
@@ -123,21 +155,44 @@ final class Journal implements Agent
         return isDone;
     }
 
+    private void onQuote(final QuoteDecoder quote)
+    {
+        if (quotesSeen++ >= warmupQuotes)
+        {
+            record(quoteLatencyNs, quote.transactTimeNs() - quote.sendingTimeNs());
+        }
+    }
+
     private void onOrder(final NewOrderSingleDecoder order)
     {
-        if (order.clOrdId() != expectedClOrdId++)
+        final long clOrdId = order.clOrdId();
+        if (clOrdId != expectedClOrdId++)
         {
             sequenceErrors++;
+        }
+        if (clOrdId > warmupOrders)
+        {
+            record(orderLatencyNs, order.sendingTimeNs() - order.originTimeNs());
         }
     }
 
     private void onExecutionReport(final ExecutionReportDecoder report)
     {
-        if (report.clOrdId() != expectedReportClOrdId++)
+        final long nowNs = clock.nanoTime();
+        final long clOrdId = report.clOrdId();
+        if (clOrdId != expectedReportClOrdId++)
         {
             sequenceErrors++;
         }
-        latencyNs.recordValue(Math.max(0, clock.nanoTime() - report.originTimeNs()));
+        if (clOrdId > warmupOrders)
+        {
+            record(executionLatencyNs, nowNs - report.originTimeNs());
+        }
+    }
+
+    private static void record(final Histogram histogram, final long valueNs)
+    {
+        histogram.recordValue(Math.min(Math.max(0, valueNs), HIGHEST_TRACKABLE_NS));
     }
 
     private static final class Counting implements RecordHandler

@@ -8,14 +8,25 @@ import org.kekbit.codecs.trading.Side;
 import org.kekbit.sbe.SbeRecordClaim;
 
 /**
- * Publishes quotes with two book levels each onto the market-data channel at a steady rate, then closes it.
+ * Publishes quotes with two book levels each onto the market-data channel at a steady rate, then closes it in the
+ * next duty cycle.
+ * <p>
+ * Quote {@code n} (from 0) is due at {@code start + n * intervalNs}, and its {@code sendingTimeNs} is that intended
+ * send time, not the time it was written: a feed that falls behind its schedule (a parked or descheduled thread, a
+ * JIT pause) writes the late quotes at once, and their delay counts in every latency measured from them. That is
+ * what keeps the figures free of coordinated omission. {@code transactTimeNs} is when the quote was written. At
+ * full speed (rate 0) no quote has a schedule, and both times are the time of writing.
  */
 final class MarketDataFeed implements Agent
 {
     static final int LEVELS = 2;
     static final int INSTRUMENTS = 16;
     static final long TICK = 1_000_000L; // 0.01 in price units of 10^-8
-    private static final int MAX_BATCH = 256;
+    /**
+     * Quotes a late feed catches up on in one duty cycle: no more than the strategy polls in one, so that a strategy
+     * on the feed's thread does not fall further behind while the feed catches up.
+     */
+    private static final int MAX_BATCH = Strategy.POLL_LIMIT;
     private static final int LEVELS_LENGTH =
         QuoteEncoder.LevelsEncoder.sbeHeaderSize() + LEVELS * QuoteEncoder.LevelsEncoder.sbeBlockLength();
     static final int MAX_QUOTE_LENGTH = QuoteEncoder.BLOCK_LENGTH + LEVELS_LENGTH;
@@ -27,6 +38,7 @@ final class MarketDataFeed implements Agent
     private final long quotes;
     private final long intervalNs;
     private long startNs;
+    private long nextDueNs;
     private volatile long published;
     private volatile boolean isDone;
 
@@ -40,7 +52,8 @@ final class MarketDataFeed implements Agent
 
     public void onStart()
     {
-        startNs = System.nanoTime();
+        startNs = clock.nanoTime();
+        nextDueNs = startNs;
     }
 
     public int doWork()
@@ -51,7 +64,22 @@ final class MarketDataFeed implements Agent
         }
 
         final long published = this.published;
-        final long due = 0 == intervalNs ? quotes : Math.min(quotes, (System.nanoTime() - startNs) / intervalNs + 1);
+        if (published == quotes)
+        {
+            // A duty cycle after the last quote, so that agents after the feed on its thread have that quote in hand
+            // first: closing unmaps the channel, which takes milliseconds for a channel of hundreds of MB.
+            writer.close();
+            isDone = true;
+            return 1;
+        }
+
+        final long nowNs = clock.nanoTime();
+        if (nowNs < nextDueNs)
+        {
+            return 0;
+        }
+
+        final long due = 0 == intervalNs ? quotes : Math.min(quotes, (nowNs - startNs) / intervalNs + 1);
         final long batchEnd = Math.min(due, published + MAX_BATCH);
         long sequence = published;
         while (sequence < batchEnd)
@@ -59,12 +87,7 @@ final class MarketDataFeed implements Agent
             publish(sequence++);
         }
         this.published = sequence;
-
-        if (sequence == quotes)
-        {
-            writer.close();
-            isDone = true;
-        }
+        nextDueNs = startNs + sequence * intervalNs;
 
         return (int)(sequence - published);
     }
@@ -94,8 +117,9 @@ final class MarketDataFeed implements Agent
 
         final long mid = 100 * TICK * 100 + (sequence % 50) * TICK;
         final long nowNs = clock.nanoTime();
+        final long intendedNs = 0 == intervalNs ? nowNs : startNs + sequence * intervalNs;
         quote.instrumentId((int)(sequence % INSTRUMENTS))
-            .sendingTimeNs(nowNs)
+            .sendingTimeNs(intendedNs)
             .transactTimeNs(nowNs)
             .bidSize(100)
             .askSize(100);

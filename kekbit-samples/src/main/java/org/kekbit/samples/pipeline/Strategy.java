@@ -21,7 +21,7 @@ import org.kekbit.sbe.SbeRecordDispatcher;
  */
 final class Strategy implements Agent
 {
-    private static final int POLL_LIMIT = 64;
+    static final int POLL_LIMIT = 64;
     private static final UnsafeBuffer ACCOUNT = new UnsafeBuffer("ACC-0001".getBytes(StandardCharsets.US_ASCII));
     static final int MAX_ORDER_LENGTH =
         NewOrderSingleEncoder.BLOCK_LENGTH + NewOrderSingleEncoder.accountHeaderLength() + ACCOUNT.capacity();

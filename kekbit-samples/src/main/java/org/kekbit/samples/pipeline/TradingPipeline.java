@@ -4,16 +4,18 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 import org.HdrHistogram.Histogram;
 import org.agrona.CloseHelper;
+import org.agrona.concurrent.Agent;
 import org.agrona.concurrent.AgentRunner;
-import org.agrona.concurrent.BackoffIdleStrategy;
 import org.agrona.concurrent.CompositeAgent;
 import org.agrona.concurrent.EpochNanoClock;
-import org.agrona.concurrent.IdleStrategy;
 import org.agrona.concurrent.OffsetEpochNanoClock;
 import org.kekbit.channel.ChannelDescriptor;
 import org.kekbit.channel.ChannelException;
@@ -30,13 +32,16 @@ import org.kekbit.codecs.trading.MessageHeaderEncoder;
  *                        \                   \                                   \
  *                         +-------------------+-----------------------------------+--&gt; journal
  * </pre>
- * The feed and the exchange simulator share one thread, the strategy and the journal another, each pair a
- * {@link CompositeAgent} with its channels' writers under an {@link AgentRunner} with a backoff idle strategy, so
- * the pipeline leaves room for the main thread on a 2-core machine. While it runs it prints progress each second; at
- * the end a summary: records and bytes per channel, throughput, quote-to-execution latency percentiles, and where
- * the channel files are, to inspect with {@code kekbit info}, {@code tail} and {@code verify}.
+ * Each agent runs, with the writer of the channel it writes, in a {@link CompositeAgent} per thread under an
+ * {@link AgentRunner}; which agents share a thread and how the threads idle are settings
+ * ({@link PipelineConfiguration}). While it runs it prints progress each second; at the end a summary: records
+ * written and journaled per channel and the state each ended in, whether the journal saw every record, throughput,
+ * and latency percentiles in microseconds, each from the quote's intended send time (see {@link MarketDataFeed} and
+ * {@link Journal}), leaving out the warm-up. With a rate of 0 the feed floods the channels: a throughput run, whose
+ * delays are queueing, and the summary says so.
  * <pre>
  * java -jar kekbit-samples/target/kekbit-samples.jar
+ * java -Dkekbit.pipeline.threads=feed+exchange/strategy+journal -jar kekbit-samples/target/kekbit-samples.jar
  * java -Dkekbit.pipeline.quotes=5000000 -Dkekbit.pipeline.rate=0 -jar kekbit-samples/target/kekbit-samples.jar
  * </pre>
  */
@@ -106,8 +111,8 @@ public final class TradingPipeline
         }
 
         final EpochNanoClock clock = new OffsetEpochNanoClock();
-        AgentRunner marketRunner = null;
-        AgentRunner tradingRunner = null;
+        final List<List<String>> layout = config.threadAgents();
+        final AgentRunner[] runners = new AgentRunner[layout.size()];
         try
         {
             for (int i = 0; i < 3; i++)
@@ -118,29 +123,37 @@ public final class TradingPipeline
                     .capacity(capacities[i]));
             }
 
+            final boolean preTouch = config.preTouch();
             final MarketDataFeed feed = new MarketDataFeed(writers[0], clock, config.quotes(), config.rate());
             final Strategy strategy = new Strategy(
-                ChannelReader.open(paths[0]), writers[1], clock, config.orderEvery());
-            final ExchangeSimulator exchange = new ExchangeSimulator(ChannelReader.open(paths[1]), writers[2], clock);
+                open(paths[0], preTouch), writers[1], clock, config.orderEvery());
+            final ExchangeSimulator exchange = new ExchangeSimulator(open(paths[1], preTouch), writers[2], clock);
             final Journal journal = new Journal(
-                ChannelReader.open(paths[0]), ChannelReader.open(paths[1]), ChannelReader.open(paths[2]), clock);
+                open(paths[0], preTouch), open(paths[1], preTouch), open(paths[2], preTouch), clock,
+                config.warmupQuotes(), config.warmupOrders());
+            // Each writer's duty cycle (its heartbeat) runs beside the agent that writes it.
+            final Map<String, List<Agent>> agents = Map.of(
+                "feed", List.of(feed, writers[0]),
+                "strategy", List.of(strategy, writers[1]),
+                "exchange", List.of(exchange, writers[2]),
+                "journal", List.of(journal));
+            for (int i = 0; i < runners.length; i++)
+            {
+                final List<Agent> threadAgents = new ArrayList<>();
+                layout.get(i).forEach((name) -> threadAgents.addAll(agents.get(name)));
+                runners[i] = new AgentRunner(
+                    config.newIdleStrategy(), Throwable::printStackTrace, null, new CompositeAgent(threadAgents));
+            }
 
-            out.printf(Locale.ROOT, "kekbit trading pipeline: %,d quotes at %s, one order every %d quotes%n",
-                config.quotes(), 0 == config.rate() ? "full speed" : String.format(Locale.ROOT, "%,d/s", config.rate()),
-                config.orderEvery());
-
-            marketRunner = new AgentRunner(idleStrategy(), Throwable::printStackTrace, null,
-                new CompositeAgent(feed, writers[0], exchange, writers[2]));
-            tradingRunner = new AgentRunner(idleStrategy(), Throwable::printStackTrace, null,
-                new CompositeAgent(strategy, writers[1], journal));
-
+            printRunDescription(out, config, layout);
             final long startNs = System.nanoTime();
-            AgentRunner.startOnThread(marketRunner);
-            AgentRunner.startOnThread(tradingRunner);
+            for (final AgentRunner runner : runners)
+            {
+                AgentRunner.startOnThread(runner);
+            }
             long feedEndNs = 0;
             long nextReportNs = startNs + TimeUnit.SECONDS.toNanos(1);
-            while (!journal.isDone() && System.nanoTime() - startNs < RUN_TIMEOUT_NS &&
-                !marketRunner.isClosed() && !tradingRunner.isClosed())
+            while (!journal.isDone() && System.nanoTime() - startNs < RUN_TIMEOUT_NS && !isAnyClosed(runners))
             {
                 if (0 == feedEndNs && feed.isDone())
                 {
@@ -157,20 +170,64 @@ public final class TradingPipeline
             }
             final long endNs = System.nanoTime();
             feedEndNs = 0 == feedEndNs ? endNs : feedEndNs;
-            CloseHelper.closeAll(marketRunner, tradingRunner);
+            CloseHelper.closeAll(runners);
 
+            final long[] written = { feed.published(), strategy.ordersSent(), exchange.reportsSent() };
+            final ChannelResult[] channels = new ChannelResult[3];
+            for (int i = 0; i < 3; i++)
+            {
+                channels[i] = new ChannelResult(
+                    written[i], journal.records(i), journal.bytes(i), journal.endState(i));
+            }
             final Result result = new Result(
-                journal.records(Journal.QUOTES), journal.records(Journal.ORDERS), journal.records(Journal.EXECUTIONS),
-                config.orders(), journal.sequenceErrors(), journal.endState(Journal.EXECUTIONS),
-                journal.latencyNs().copy());
+                channels[Journal.QUOTES], channels[Journal.ORDERS], channels[Journal.EXECUTIONS], config.orders(),
+                config.warmupOrders(), journal.sequenceErrors(), journal.isDone(), journal.executionLatencyNs().copy());
             printSummary(out, config, journal, paths, capacities, feedEndNs - startNs, endNs - startNs, result);
 
             return result;
         }
         finally
         {
-            CloseHelper.quietCloseAll(marketRunner, tradingRunner);
+            CloseHelper.quietCloseAll(runners);
             CloseHelper.quietCloseAll(writers);
+        }
+    }
+
+    private static void printRunDescription(
+        final PrintStream out, final PipelineConfiguration config, final List<List<String>> layout)
+    {
+        if (0 == config.rate())
+        {
+            out.printf(Locale.ROOT, "kekbit trading pipeline, throughput run: %,d quotes at full speed, one order " +
+                "every %d quotes%n", config.quotes(), config.orderEvery());
+        }
+        else
+        {
+            out.printf(Locale.ROOT, "kekbit trading pipeline, latency run: %,d quotes at %,d/s, one order every %d " +
+                "quotes%n", config.quotes(), config.rate(), config.orderEvery());
+        }
+
+        final StringBuilder threads = new StringBuilder();
+        for (final List<String> agents : layout)
+        {
+            threads.append(" [").append(String.join("+", agents)).append(']');
+        }
+        out.printf(Locale.ROOT, "  %d %s%s on %d cores; idle strategy %s; readers %s%n", layout.size(),
+            1 == layout.size() ? "thread" : "threads", threads, Runtime.getRuntime().availableProcessors(),
+            config.idleDescription(), config.preTouch() ? "pre-touch their pages" : "do not pre-touch");
+        if (0 == config.warmupQuotes())
+        {
+            out.println("  warm-up: none, every order is measured");
+        }
+        else if (0 == config.rate())
+        {
+            out.printf(Locale.ROOT, "  warm-up: the first %,d quotes and their %,d orders are not measured%n",
+                config.warmupQuotes(), config.warmupOrders());
+        }
+        else
+        {
+            out.printf(Locale.ROOT, "  warm-up: the first %,d quotes (%.2f s) and their %,d orders are not measured%n",
+                config.warmupQuotes(), config.warmupQuotes() / (double)config.rate(), config.warmupOrders());
         }
     }
 
@@ -184,31 +241,70 @@ public final class TradingPipeline
         final long totalNs,
         final Result result)
     {
+        final ChannelResult[] channels = { result.quotes(), result.orders(), result.executions() };
         out.println();
-        out.printf(Locale.ROOT, "%-11s %12s %14s %10s  %s%n", "channel", "records", "payload bytes", "state", "file");
+        out.printf(Locale.ROOT, "%-11s %12s %12s %14s %10s  %s%n",
+            "channel", "written", "journaled", "payload bytes", "end state", "file");
         long records = 0;
         for (int i = 0; i < 3; i++)
         {
-            records += journal.records(i);
-            out.printf(Locale.ROOT, "%-11s %,12d %,14d %10s  %s (%,d bytes)%n", CHANNEL_NAMES[i],
-                journal.records(i), journal.bytes(i), journal.endState(i), paths[i],
-                ChannelDescriptor.fileLength(capacities[i]));
+            records += channels[i].journaled();
+            out.printf(Locale.ROOT, "%-11s %,12d %,12d %,14d %10s  %s (%,d bytes)%n", CHANNEL_NAMES[i],
+                channels[i].written(), channels[i].journaled(), channels[i].payloadBytes(), channels[i].endState(),
+                paths[i], ChannelDescriptor.fileLength(capacities[i]));
         }
 
         out.println();
+        out.printf(Locale.ROOT, "journal: %s, %s every record written (%,d records), %d out of sequence%n",
+            result.isJournalDone() ? "followed every channel to its end" : "did NOT reach every channel's end",
+            result.isJournalComplete() ? "saw" : "did NOT see", records, result.sequenceErrors());
         out.printf(Locale.ROOT, "throughput: quotes %,.0f/s over %.2f s; all channels %,.0f records/s end to end%n",
             config.quotes() / (feedNs / 1e9), feedNs / 1e9, records / (totalNs / 1e9));
-        final Histogram latency = result.latencyNs();
-        out.printf(Locale.ROOT,
-            "quote-to-execution latency (us, %,d samples): p50 %.1f  p90 %.1f  p99 %.1f  p99.9 %.1f  max %.1f%n",
-            latency.getTotalCount(),
-            latency.getValueAtPercentile(50) / 1e3, latency.getValueAtPercentile(90) / 1e3,
-            latency.getValueAtPercentile(99) / 1e3, latency.getValueAtPercentile(99.9) / 1e3,
-            latency.getMaxValue() / 1e3);
-        out.printf(Locale.ROOT, "every order got its execution report: %s (%,d orders, %,d reports, %d out of " +
-            "sequence)%n", result.isValid() ? "yes" : "NO", result.orders(), result.executions(),
-            result.sequenceErrors());
+
+        final boolean isLatencyRun = 0 != config.rate();
+        out.printf(Locale.ROOT, "%-62s %8s %8s %8s %8s %8s%n", isLatencyRun ?
+            String.format(Locale.ROOT, "latency, us, from the quote's intended send time (%,d orders)",
+                journal.executionLatencyNs().getTotalCount()) :
+            String.format(Locale.ROOT, "queueing delay, us, from the quote's write (%,d orders)",
+                journal.executionLatencyNs().getTotalCount()),
+            "p50", "p90", "p99", "p99.9", "max");
+        printPercentiles(out, "  quote written by the feed (rate limiter)", journal.quoteLatencyNs());
+        printPercentiles(out, "  order written by the strategy", journal.orderLatencyNs());
+        printPercentiles(out, isLatencyRun ? "  quote-to-execution: report read by the journal" :
+            "  report read by the journal", journal.executionLatencyNs());
+        if (!isLatencyRun)
+        {
+            out.println("  (full speed: these delays are the queue behind the flood, not latency; set " +
+                "kekbit.pipeline.rate for a latency run)");
+        }
+        out.printf(Locale.ROOT, "every order got its execution report: %s (%,d orders, %,d reports)%n",
+            result.isValid() ? "yes" : "NO", result.orders().written(), result.executions().written());
         out.println("inspect: java -jar kekbit-samples/target/kekbit.jar info|tail|verify " + paths[0]);
+    }
+
+    private static void printPercentiles(final PrintStream out, final String label, final Histogram histogramNs)
+    {
+        out.printf(Locale.ROOT, "%-62s %8.1f %8.1f %8.1f %8.1f %8.1f%n", label,
+            histogramNs.getValueAtPercentile(50) / 1e3, histogramNs.getValueAtPercentile(90) / 1e3,
+            histogramNs.getValueAtPercentile(99) / 1e3, histogramNs.getValueAtPercentile(99.9) / 1e3,
+            histogramNs.getMaxValue() / 1e3);
+    }
+
+    private static ChannelReader open(final Path path, final boolean preTouch)
+    {
+        return ChannelReader.open(new ChannelReader.Context().path(path).preTouch(preTouch));
+    }
+
+    private static boolean isAnyClosed(final AgentRunner[] runners)
+    {
+        for (final AgentRunner runner : runners)
+        {
+            if (runner.isClosed())
+            {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static long capacity(final long records, final int maxMessageLength)
@@ -222,11 +318,6 @@ public final class TradingPipeline
                 ", max=" + ChannelDescriptor.MAX_CAPACITY);
         }
         return capacity;
-    }
-
-    private static IdleStrategy idleStrategy()
-    {
-        return new BackoffIdleStrategy(100, 10, TimeUnit.MICROSECONDS.toNanos(1), TimeUnit.MICROSECONDS.toNanos(100));
     }
 
     private static void deletePreviousRun(final Path path)
@@ -254,34 +345,69 @@ public final class TradingPipeline
     }
 
     /**
+     * One channel as the journal saw it.
+     *
+     * @param written      records its writer wrote.
+     * @param journaled    records the journal read.
+     * @param payloadBytes of the records the journal read.
+     * @param endState     the state the journal stopped on, or null when it did not reach the channel's end.
+     */
+    public record ChannelResult(long written, long journaled, long payloadBytes, ChannelState endState)
+    {
+        /**
+         * Whether the journal read every record written and followed the channel to its CLOSED end.
+         *
+         * @return true when complete.
+         */
+        public boolean isComplete()
+        {
+            return journaled == written && ChannelState.CLOSED == endState;
+        }
+    }
+
+    /**
      * What the journal saw.
      *
-     * @param quotes         records on the quotes channel.
-     * @param orders         records on the orders channel.
-     * @param executions     records on the executions channel.
+     * @param quotes         the quotes channel.
+     * @param orders         the orders channel.
+     * @param executions     the execution reports channel.
      * @param expectedOrders orders the strategy was to send.
+     * @param warmupOrders   orders left out of the latency figures.
      * @param sequenceErrors orders or reports out of sequence.
-     * @param executionsEnd  state the executions channel ended in.
-     * @param latencyNs      quote-to-execution latencies.
+     * @param isJournalDone  whether the journal reached the end of every channel.
+     * @param latencyNs      quote-to-execution latencies of the orders after the warm-up.
      */
     public record Result(
-        long quotes,
-        long orders,
-        long executions,
+        ChannelResult quotes,
+        ChannelResult orders,
+        ChannelResult executions,
         long expectedOrders,
+        long warmupOrders,
         long sequenceErrors,
-        ChannelState executionsEnd,
+        boolean isJournalDone,
         Histogram latencyNs)
     {
         /**
-         * Whether every order got its execution report, in sequence, and the channels were closed.
+         * Whether the journal read every record of every channel and followed each to its CLOSED end.
+         *
+         * @return true when complete.
+         */
+        public boolean isJournalComplete()
+        {
+            return isJournalDone && quotes.isComplete() && orders.isComplete() && executions.isComplete();
+        }
+
+        /**
+         * Whether every order got its execution report, in sequence, the journal saw it all, and every order after
+         * the warm-up was measured.
          *
          * @return true when valid.
          */
         public boolean isValid()
         {
-            return orders == expectedOrders && executions == orders && 0 == sequenceErrors &&
-                ChannelState.CLOSED == executionsEnd && latencyNs.getTotalCount() == executions;
+            return orders.written() == expectedOrders && executions.written() == orders.written() &&
+                0 == sequenceErrors && isJournalComplete() &&
+                latencyNs.getTotalCount() == executions.journaled() - warmupOrders;
         }
     }
 }

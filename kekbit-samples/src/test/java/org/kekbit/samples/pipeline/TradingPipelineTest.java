@@ -4,10 +4,14 @@ import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.List;
 
+import org.agrona.concurrent.BusySpinIdleStrategy;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.kekbit.channel.ChannelDescriptor;
 import org.kekbit.channel.ChannelReader;
 import org.kekbit.channel.ChannelState;
@@ -16,6 +20,7 @@ import org.kekbit.codecs.trading.ExecutionReportDecoder;
 import org.kekbit.sbe.SbeRecordDispatcher;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -30,27 +35,29 @@ class TradingPipelineTest
     {
         final ByteArrayOutputStream output = new ByteArrayOutputStream();
         final TradingPipeline.Result result = TradingPipeline.run(
-            new PipelineConfiguration(root, 50_000, 0, 10), new PrintStream(output, true, StandardCharsets.UTF_8));
+            PipelineConfiguration.of(root, 50_000, 0, 0), new PrintStream(output, true, StandardCharsets.UTF_8));
 
-        assertEquals(50_000, result.quotes());
-        assertEquals(5_000, result.orders());
-        assertEquals(5_000, result.executions());
+        assertEquals(50_000, result.quotes().journaled());
+        assertEquals(5_000, result.orders().journaled());
+        assertEquals(5_000, result.executions().journaled());
         assertEquals(0, result.sequenceErrors());
-        assertEquals(ChannelState.CLOSED, result.executionsEnd());
+        assertEquals(ChannelState.CLOSED, result.executions().endState());
         assertEquals(5_000, result.latencyNs().getTotalCount());
         assertTrue(result.isValid());
 
         final String text = output.toString(StandardCharsets.UTF_8);
         assertTrue(text.contains("every order got its execution report: yes"), text);
         assertTrue(text.contains(ChannelDescriptor.channelPath(root, TradingPipeline.QUOTES_CHANNEL_ID).toString()));
-        assertTrue(text.contains("quote-to-execution latency"), text);
+        assertTrue(text.contains("queueing delay, us, from the quote's write (5,000 orders)"), text);
+        assertTrue(text.contains("warm-up: none, every order is measured"), text);
     }
 
     @Test
     @Timeout(120)
     void shouldLeaveChannelsAFreshReaderCanCheckWhenPipelineEnds()
     {
-        TradingPipeline.run(new PipelineConfiguration(root, 2_000, 0, 4),
+        TradingPipeline.run(new PipelineConfiguration(root, 2_000, 0, 4, 0, PipelineConfiguration.DEFAULT_THREADS,
+            PipelineConfiguration.DEFAULT_IDLE, false),
             new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
 
         final long[] fills = new long[1];
@@ -78,7 +85,7 @@ class TradingPipelineTest
     @Timeout(120)
     void shouldReplacePreviousRunWhenRunTwiceInSameRoot()
     {
-        final PipelineConfiguration config = new PipelineConfiguration(root, 1_000, 0, 10);
+        final PipelineConfiguration config = PipelineConfiguration.of(root, 1_000, 0, 0);
         final PrintStream out = new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8);
 
         assertTrue(TradingPipeline.run(config, out).isValid());
@@ -88,8 +95,82 @@ class TradingPipelineTest
     @Test
     void shouldRejectUnusableSettingsWhenConfigured()
     {
-        assertThrows(IllegalArgumentException.class, () -> new PipelineConfiguration(root, 0, 0, 10));
-        assertThrows(IllegalArgumentException.class, () -> new PipelineConfiguration(root, 10, -1, 10));
-        assertThrows(IllegalArgumentException.class, () -> new PipelineConfiguration(root, 10, 0, 0));
+        assertThrows(IllegalArgumentException.class, () -> PipelineConfiguration.of(root, 0, 0, 0));
+        assertThrows(IllegalArgumentException.class, () -> PipelineConfiguration.of(root, 10, -1, 0));
+        assertThrows(IllegalArgumentException.class, () -> PipelineConfiguration.of(root, 10, 0, 10));
+        assertThrows(IllegalArgumentException.class, () -> PipelineConfiguration.of(root, 10, 0, -1));
+        assertThrows(IllegalArgumentException.class, () -> config(10, 0, 0, "feed+strategy+exchange+journal", "x"));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = { "", "feed", "feed+strategy+exchange", "feed+strategy+exchange+journal+feed",
+        "feed+strategy/exchange+journal/", "feed+strategy+exchange+journal+broker", "feed strategy exchange journal" })
+    void shouldRejectThreadLayoutWhenAgentMissingRepeatedOrUnknown(final String threads)
+    {
+        final IllegalArgumentException ex = assertThrows(
+            IllegalArgumentException.class, () -> config(10, 0, 0, threads, "yielding"));
+        assertTrue(ex.getMessage().startsWith("kekbit.pipeline.threads must name each of feed, strategy"),
+            ex.getMessage());
+    }
+
+    @Test
+    void shouldParseThreadLayoutWhenAgentsSplitOverThreads()
+    {
+        final PipelineConfiguration config = config(10, 0, 0, " Feed+exchange / strategy+journal ", "BusySpin");
+
+        assertEquals(List.of(List.of("feed", "exchange"), List.of("strategy", "journal")), config.threadAgents());
+        assertEquals("busyspin", config.idle());
+        assertTrue(config.newIdleStrategy() instanceof BusySpinIdleStrategy);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = { "feed+strategy+exchange+journal", "feed+exchange/strategy+journal",
+        "feed/strategy/exchange/journal" })
+    @Timeout(120)
+    void shouldMeasureEveryOrderAfterWarmupAndDescribeRunWhenRateLimited(final String threads)
+    {
+        final ByteArrayOutputStream output = new ByteArrayOutputStream();
+        // 20,000 quotes at 200,000/s: 0.1 s, of which the first 4,000 quotes (400 orders) are warm-up.
+        final TradingPipeline.Result result = TradingPipeline.run(config(20_000, 200_000, 4_000, threads, "backoff"),
+            new PrintStream(output, true, StandardCharsets.UTF_8));
+
+        final String text = output.toString(StandardCharsets.UTF_8);
+        assertTrue(result.isValid(), text);
+        assertEquals(2_000, result.executions().journaled());
+        assertEquals(400, result.warmupOrders());
+        assertEquals(1_600, result.latencyNs().getTotalCount(), "every order after the warm-up, and no other");
+        assertTrue(text.contains("latency run: 20,000 quotes at 200,000/s, one order every 10 quotes"), text);
+        assertTrue(text.contains(threads.split("/").length + (threads.contains("/") ? " threads" : " thread") +
+            " [" + threads.replace("/", "] [") + "] on " + Runtime.getRuntime().availableProcessors() + " cores; " +
+            "idle strategy backoff (100 spins, 10 yields, then parks of 1 us doubling to 100 us); readers pre-touch " +
+            "their pages"), text);
+        assertTrue(text.contains("warm-up: the first 4,000 quotes (0.02 s) and their 400 orders are not measured"),
+            text);
+        assertTrue(text.matches("(?s).*\\nlatency, us, from the quote's intended send time \\(1,600 orders\\)" +
+            " +p50 +p90 +p99 +p99\\.9 +max\\n.*"), text);
+        assertTrue(text.matches("(?s).*\\n  quote-to-execution: report read by the journal( +\\d+\\.\\d){5}\\n.*"),
+            text);
+        assertTrue(text.contains("journal: followed every channel to its end, saw every record written " +
+            "(24,000 records), 0 out of sequence"), text);
+    }
+
+    @Test
+    @Timeout(120)
+    void shouldLabelDelaysAsQueueingWhenRunAtFullSpeed()
+    {
+        final ByteArrayOutputStream output = new ByteArrayOutputStream();
+        TradingPipeline.run(PipelineConfiguration.of(root, 10_000, 0, 1_000),
+            new PrintStream(output, true, StandardCharsets.UTF_8));
+
+        final String text = output.toString(StandardCharsets.UTF_8);
+        assertTrue(text.contains("throughput run: 10,000 quotes at full speed"), text);
+        assertTrue(text.contains("queueing delay, us, from the quote's write (900 orders)"), text);
+        assertFalse(text.contains("latency, us"), text);
+    }
+
+    private PipelineConfiguration config(
+        final long quotes, final long rate, final long warmupQuotes, final String threads, final String idle)
+    {
+        return new PipelineConfiguration(root, quotes, rate, 10, warmupQuotes, threads, idle, true);
     }
 }
