@@ -33,9 +33,10 @@ import static org.kekbit.samples.SampleChannels.longProperty;
  *     <li>{@code kekbit.pipeline.idle}: idle strategy of every thread: {@code backoff} (spin, yield, then park from
  *     1 us up to 100 us), {@code yielding} (never parks) or {@code busyspin} (never yields); {@value #DEFAULT_IDLE}
  *     by default.</li>
- *     <li>{@code kekbit.pipeline.preTouch}: true (the default) to have the readers touch every page of their
- *     mapping when they open it, so that no page fault falls on the measured path; false to leave each first touch
- *     to the read.</li>
+ *     <li>{@code kekbit.pipeline.preTouch}: true to have the readers touch every page of their mapping when they open
+ *     it, so that no page fault falls on the measured path; false (the default, as for any reader) leaves each first
+ *     touch to the read. On the 2-core machine of docs/latency.md it made no difference that the noise let us
+ *     see.</li>
  * </ul>
  *
  * @param root         folder of the run's channels.
@@ -127,7 +128,7 @@ public record PipelineConfiguration(
      */
     public static PipelineConfiguration of(final Path root, final long quotes, final long rate, final long warmupQuotes)
     {
-        return new PipelineConfiguration(root, quotes, rate, 10, warmupQuotes, DEFAULT_THREADS, DEFAULT_IDLE, true);
+        return new PipelineConfiguration(root, quotes, rate, 10, warmupQuotes, DEFAULT_THREADS, DEFAULT_IDLE, false);
     }
 
     /**
@@ -139,7 +140,7 @@ public record PipelineConfiguration(
     public static PipelineConfiguration fromSystemProperties()
     {
         final String root = System.getProperty("kekbit.pipeline.root");
-        final String preTouch = System.getProperty("kekbit.pipeline.preTouch", "true");
+        final String preTouch = System.getProperty("kekbit.pipeline.preTouch", "false");
         if (!"true".equalsIgnoreCase(preTouch) && !"false".equalsIgnoreCase(preTouch))
         {
             throw new IllegalArgumentException("kekbit.pipeline.preTouch must be true or false: actual=" + preTouch);

@@ -50,6 +50,9 @@ class TradingPipelineTest
         assertTrue(text.contains(ChannelDescriptor.channelPath(root, TradingPipeline.QUOTES_CHANNEL_ID).toString()));
         assertTrue(text.contains("queueing delay, us, from the quote's write (5,000 orders)"), text);
         assertTrue(text.contains("warm-up: none, every order is measured"), text);
+        assertTrue(text.contains("1 thread [feed+strategy+exchange+journal] on " +
+            Runtime.getRuntime().availableProcessors() + " cores; idle strategy yielding (Thread.yield, never " +
+            "parks); readers do not pre-touch"), text);
     }
 
     @Test
