@@ -250,7 +250,8 @@ public final class TradingPipeline
         {
             records += channels[i].journaled();
             out.printf(Locale.ROOT, "%-11s %,12d %,12d %,14d %10s  %s (%,d bytes)%n", CHANNEL_NAMES[i],
-                channels[i].written(), channels[i].journaled(), channels[i].payloadBytes(), channels[i].endState(),
+                channels[i].written(), channels[i].journaled(), channels[i].payloadBytes(),
+                null == channels[i].endState() ? "not reached" : channels[i].endState(),
                 paths[i], ChannelDescriptor.fileLength(capacities[i]));
         }
 
