@@ -269,7 +269,10 @@ public final class TradingPipeline
             String.format(Locale.ROOT, "queueing delay, us, from the quote's write (%,d orders)",
                 journal.executionLatencyNs().getTotalCount()),
             "p50", "p90", "p99", "p99.9", "max");
-        printPercentiles(out, "  quote written by the feed (rate limiter)", journal.quoteLatencyNs());
+        if (isLatencyRun)
+        {
+            printPercentiles(out, "  quote written by the feed (rate limiter)", journal.quoteLatencyNs());
+        }
         printPercentiles(out, "  order written by the strategy", journal.orderLatencyNs());
         printPercentiles(out, isLatencyRun ? "  quote-to-execution: report read by the journal" :
             "  report read by the journal", journal.executionLatencyNs());

@@ -226,6 +226,7 @@ class TradingPipelineTest
         assertTrue(text.contains("throughput run: 10,000 quotes at full speed"), text);
         assertTrue(text.contains("queueing delay, us, from the quote's write (900 orders)"), text);
         assertFalse(text.contains("latency, us"), text);
+        assertFalse(text.contains("rate limiter"), text);
     }
 
     private PipelineConfiguration config(
