@@ -5,6 +5,7 @@ import java.nio.file.Paths;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Properties;
 import java.util.concurrent.TimeUnit;
 
 import org.agrona.concurrent.BackoffIdleStrategy;
@@ -25,17 +26,18 @@ import static org.kekbit.samples.SampleChannels.longProperty;
  *     throughput run: its delays are queueing, not latency).</li>
  *     <li>{@code kekbit.pipeline.orderEvery}: the strategy sends one order every this many quotes, 10 by default.</li>
  *     <li>{@code kekbit.pipeline.warmup}: the first this many quotes, and the orders they cause, are left out of the
- *     latency figures while the JIT compiles the duty cycles; 400,000 by default (1 s at the default rate), and at
- *     most all quotes but one.</li>
+ *     latency figures while the JIT compiles the duty cycles; 400,000 by default (1 s at the default rate), or a
+ *     fifth of the quotes when that is fewer; at most all quotes but one.</li>
  *     <li>{@code kekbit.pipeline.threads}: which agent runs on which thread: agents joined by {@code +} share a thread,
  *     threads are separated by {@code /}; each of {@code feed}, {@code strategy}, {@code exchange} and
  *     {@code journal} exactly once. {@value #DEFAULT_THREADS} by default.</li>
  *     <li>{@code kekbit.pipeline.idle}: idle strategy of every thread: {@code backoff} (spin, yield, then park from
  *     1 us up to 100 us), {@code yielding} (never parks) or {@code busyspin} (never yields); {@value #DEFAULT_IDLE}
  *     by default.</li>
- *     <li>{@code kekbit.pipeline.preTouch}: true (the default) to have the readers touch every page of their
- *     mapping when they open it, so that no page fault falls on the measured path; false to leave each first touch
- *     to the read.</li>
+ *     <li>{@code kekbit.pipeline.preTouch}: true to have the readers touch every page of their mapping when they open
+ *     it, so that no page fault falls on the measured path; false (the default, as for any reader) leaves each first
+ *     touch to the read. On the 2-core machine of docs/latency.md it made no difference that the noise let us
+ *     see.</li>
  * </ul>
  *
  * @param root         folder of the run's channels.
@@ -127,7 +129,7 @@ public record PipelineConfiguration(
      */
     public static PipelineConfiguration of(final Path root, final long quotes, final long rate, final long warmupQuotes)
     {
-        return new PipelineConfiguration(root, quotes, rate, 10, warmupQuotes, DEFAULT_THREADS, DEFAULT_IDLE, true);
+        return new PipelineConfiguration(root, quotes, rate, 10, warmupQuotes, DEFAULT_THREADS, DEFAULT_IDLE, false);
     }
 
     /**
@@ -138,26 +140,39 @@ public record PipelineConfiguration(
      */
     public static PipelineConfiguration fromSystemProperties()
     {
-        final String root = System.getProperty("kekbit.pipeline.root");
-        final String preTouch = System.getProperty("kekbit.pipeline.preTouch", "true");
+        return fromProperties(System.getProperties());
+    }
+
+    /**
+     * Settings from properties named as the system properties above, with defaults for the ones not set.
+     *
+     * @param properties to read.
+     * @return the settings.
+     * @throws IllegalArgumentException naming the property whose value is not usable.
+     */
+    public static PipelineConfiguration fromProperties(final Properties properties)
+    {
+        final String root = properties.getProperty("kekbit.pipeline.root");
+        final String preTouch = properties.getProperty("kekbit.pipeline.preTouch", "false");
         if (!"true".equalsIgnoreCase(preTouch) && !"false".equalsIgnoreCase(preTouch))
         {
             throw new IllegalArgumentException("kekbit.pipeline.preTouch must be true or false: actual=" + preTouch);
         }
-        final long quotes = longProperty(System.getProperties(), "kekbit.pipeline.quotes", 2_000_000);
-        final long orderEvery = longProperty(System.getProperties(), "kekbit.pipeline.orderEvery", 10);
+        final long quotes = longProperty(properties, "kekbit.pipeline.quotes", 2_000_000);
+        final long orderEvery = longProperty(properties, "kekbit.pipeline.orderEvery", 10);
         if (orderEvery > Integer.MAX_VALUE)
         {
             throw new IllegalArgumentException("kekbit.pipeline.orderEvery too large: actual=" + orderEvery);
         }
+
         return new PipelineConfiguration(
             null == root ? ChannelWriter.Context.defaultRoot().resolve("pipeline") : Paths.get(root),
             quotes,
-            longProperty(System.getProperties(), "kekbit.pipeline.rate", 400_000),
+            longProperty(properties, "kekbit.pipeline.rate", 400_000),
             (int)orderEvery,
-            longProperty(System.getProperties(), "kekbit.pipeline.warmup", Math.min(DEFAULT_WARMUP_QUOTES, quotes / 5)),
-            System.getProperty("kekbit.pipeline.threads", DEFAULT_THREADS),
-            System.getProperty("kekbit.pipeline.idle", DEFAULT_IDLE),
+            longProperty(properties, "kekbit.pipeline.warmup", Math.min(DEFAULT_WARMUP_QUOTES, quotes / 5)),
+            properties.getProperty("kekbit.pipeline.threads", DEFAULT_THREADS),
+            properties.getProperty("kekbit.pipeline.idle", DEFAULT_IDLE),
             Boolean.parseBoolean(preTouch));
     }
 

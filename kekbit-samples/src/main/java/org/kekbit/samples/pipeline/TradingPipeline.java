@@ -250,7 +250,8 @@ public final class TradingPipeline
         {
             records += channels[i].journaled();
             out.printf(Locale.ROOT, "%-11s %,12d %,12d %,14d %10s  %s (%,d bytes)%n", CHANNEL_NAMES[i],
-                channels[i].written(), channels[i].journaled(), channels[i].payloadBytes(), channels[i].endState(),
+                channels[i].written(), channels[i].journaled(), channels[i].payloadBytes(),
+                null == channels[i].endState() ? "not reached" : channels[i].endState(),
                 paths[i], ChannelDescriptor.fileLength(capacities[i]));
         }
 
@@ -268,7 +269,10 @@ public final class TradingPipeline
             String.format(Locale.ROOT, "queueing delay, us, from the quote's write (%,d orders)",
                 journal.executionLatencyNs().getTotalCount()),
             "p50", "p90", "p99", "p99.9", "max");
-        printPercentiles(out, "  quote written by the feed (rate limiter)", journal.quoteLatencyNs());
+        if (isLatencyRun)
+        {
+            printPercentiles(out, "  quote written by the feed (rate limiter)", journal.quoteLatencyNs());
+        }
         printPercentiles(out, "  order written by the strategy", journal.orderLatencyNs());
         printPercentiles(out, isLatencyRun ? "  quote-to-execution: report read by the journal" :
             "  report read by the journal", journal.executionLatencyNs());

@@ -5,8 +5,11 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Properties;
 
+import org.agrona.concurrent.BackoffIdleStrategy;
 import org.agrona.concurrent.BusySpinIdleStrategy;
+import org.agrona.concurrent.YieldingIdleStrategy;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -50,6 +53,9 @@ class TradingPipelineTest
         assertTrue(text.contains(ChannelDescriptor.channelPath(root, TradingPipeline.QUOTES_CHANNEL_ID).toString()));
         assertTrue(text.contains("queueing delay, us, from the quote's write (5,000 orders)"), text);
         assertTrue(text.contains("warm-up: none, every order is measured"), text);
+        assertTrue(text.contains("1 thread [feed+strategy+exchange+journal] on " +
+            Runtime.getRuntime().availableProcessors() + " cores; idle strategy yielding (Thread.yield, never " +
+            "parks); readers do not pre-touch"), text);
     }
 
     @Test
@@ -123,6 +129,60 @@ class TradingPipelineTest
         assertTrue(config.newIdleStrategy() instanceof BusySpinIdleStrategy);
     }
 
+    @Test
+    void shouldUseDefaultsWhenNoPropertySet()
+    {
+        final PipelineConfiguration config = PipelineConfiguration.fromProperties(new Properties());
+
+        assertEquals(2_000_000, config.quotes());
+        assertEquals(400_000, config.rate());
+        assertEquals(10, config.orderEvery());
+        assertEquals(400_000, config.warmupQuotes());
+        assertEquals(List.of(List.of("feed", "strategy", "exchange", "journal")), config.threadAgents());
+        assertEquals("yielding", config.idle());
+        assertTrue(config.newIdleStrategy() instanceof YieldingIdleStrategy);
+        assertFalse(config.preTouch());
+    }
+
+    @Test
+    void shouldReadEverySettingWhenPropertiesSet()
+    {
+        final Properties properties = new Properties();
+        properties.setProperty("kekbit.pipeline.root", root.toString());
+        properties.setProperty("kekbit.pipeline.quotes", "1,000");
+        properties.setProperty("kekbit.pipeline.rate", "0");
+        properties.setProperty("kekbit.pipeline.orderEvery", "4");
+        properties.setProperty("kekbit.pipeline.threads", "journal/feed+exchange+strategy");
+        properties.setProperty("kekbit.pipeline.idle", "backoff");
+        properties.setProperty("kekbit.pipeline.preTouch", "TRUE");
+
+        final PipelineConfiguration config = PipelineConfiguration.fromProperties(properties);
+
+        assertEquals(root, config.root());
+        assertEquals(1_000, config.quotes());
+        assertEquals(0, config.rate());
+        assertEquals(4, config.orderEvery());
+        assertEquals(200, config.warmupQuotes(), "a fifth of the quotes when fewer than 400,000");
+        assertEquals(50, config.warmupOrders());
+        assertEquals(List.of(List.of("journal"), List.of("feed", "exchange", "strategy")), config.threadAgents());
+        assertTrue(config.newIdleStrategy() instanceof BackoffIdleStrategy);
+        assertTrue(config.preTouch());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = { "kekbit.pipeline.preTouch=yes", "kekbit.pipeline.idle=sleeping",
+        "kekbit.pipeline.warmup=2000000", "kekbit.pipeline.orderEvery=4294967296", "kekbit.pipeline.rate=fast" })
+    void shouldNamePropertyWhenValueUnusable(final String setting)
+    {
+        final Properties properties = new Properties();
+        final String[] nameAndValue = setting.split("=");
+        properties.setProperty(nameAndValue[0], nameAndValue[1]);
+
+        final IllegalArgumentException ex = assertThrows(
+            IllegalArgumentException.class, () -> PipelineConfiguration.fromProperties(properties));
+        assertTrue(ex.getMessage().startsWith(nameAndValue[0] + " "), ex.getMessage());
+    }
+
     @ParameterizedTest
     @ValueSource(strings = { "feed+strategy+exchange+journal", "feed+exchange/strategy+journal",
         "feed/strategy/exchange/journal" })
@@ -166,6 +226,7 @@ class TradingPipelineTest
         assertTrue(text.contains("throughput run: 10,000 quotes at full speed"), text);
         assertTrue(text.contains("queueing delay, us, from the quote's write (900 orders)"), text);
         assertFalse(text.contains("latency, us"), text);
+        assertFalse(text.contains("rate limiter"), text);
     }
 
     private PipelineConfiguration config(
