@@ -80,6 +80,30 @@ public final class EmbeddedAeron implements AutoCloseable
     }
 
     /**
+     * An exclusive IPC publication and its subscription, on one stream.
+     *
+     * @param publication  that writes the stream.
+     * @param subscription that reads it.
+     */
+    public record IpcStream(ExclusivePublication publication, Subscription subscription)
+    {
+    }
+
+    /**
+     * Add a subscription and an exclusive publication on one stream and wait until they are connected.
+     *
+     * @param streamId of the stream.
+     * @return the connected pair.
+     */
+    public IpcStream connect(final int streamId)
+    {
+        final Subscription subscription = addSubscription(streamId);
+        final ExclusivePublication publication = addPublication(streamId);
+        awaitConnected(publication, subscription);
+        return new IpcStream(publication, subscription);
+    }
+
+    /**
      * Run the driver and the client conductor until the publication is connected and every subscription has its
      * image, so no subscriber joins late and misses the first messages.
      *

@@ -1,6 +1,5 @@
 package org.kekbit.benchmarks;
 
-import java.nio.MappedByteBuffer;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 
@@ -15,27 +14,21 @@ import net.openhft.chronicle.queue.ExcerptAppender;
 import net.openhft.chronicle.queue.ExcerptTailer;
 import net.openhft.chronicle.wire.DocumentContext;
 import org.agrona.DirectBuffer;
-import org.agrona.IoUtil;
 import org.agrona.MutableDirectBuffer;
-import org.agrona.concurrent.BusySpinIdleStrategy;
 import org.agrona.concurrent.MessageHandler;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.agrona.concurrent.ringbuffer.OneToOneRingBuffer;
 import org.agrona.concurrent.ringbuffer.RingBuffer;
-import org.agrona.concurrent.ringbuffer.RingBufferDescriptor;
 import org.kekbit.channel.ChannelReader;
 import org.kekbit.channel.ChannelWriter;
 import org.kekbit.channel.RecordHandler;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
-import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
-import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
-import org.openjdk.jmh.annotations.TearDown;
 
 import static org.kekbit.benchmarks.BenchmarkConfiguration.MSG_TYPE_ID;
 import static org.kekbit.benchmarks.BenchmarkConfiguration.POLL_LIMIT;
@@ -78,10 +71,10 @@ public class RoundTripBenchmark extends BenchmarkDefaults
     private static final long PONG_CHANNEL_ID_BASE = 1L << 32;
 
     /**
-     * Kekbit: a ping and a pong rotation of pre-created, pre-touched channels.
+     * What every system's state shares: the burst and payload, the echo thread, the reply sum.
      */
     @State(Scope.Thread)
-    public static class KekbitState implements RecordHandler
+    public abstract static class EchoState extends ThreadedState
     {
         @Param({ "1", "100" })
         int burst;
@@ -89,6 +82,16 @@ public class RoundTripBenchmark extends BenchmarkDefaults
         @Param({ "32", "288" })
         int payloadLength;
 
+        long sequence;
+        long sum;
+    }
+
+    /**
+     * Kekbit: a ping and a pong rotation of pre-created, pre-touched channels.
+     */
+    @State(Scope.Thread)
+    public static class KekbitState extends EchoState implements RecordHandler
+    {
         Path root;
         ChannelRotation ping;
         ChannelRotation pong;
@@ -96,17 +99,10 @@ public class RoundTripBenchmark extends BenchmarkDefaults
         ChannelReader pongReader;
         UnsafeBuffer payload;
         KekbitEcho echo;
-        DutyThread echoThread;
-        long sequence;
-        long sum;
         long channelsAtIterationStart;
         int channelsAhead = 4;
 
-        /**
-         * Folder, rotations, payload and echo thread.
-         */
-        @Setup(Level.Trial)
-        public void setupTrial()
+        DutyThread.Duty openTrial()
         {
             root = BenchmarkConfiguration.shmFolder("kekbit-bench-rtt-");
             final long recordsPerChannel = CHANNEL_BYTES / BenchmarkConfiguration.kekbitRecordLength(payloadLength);
@@ -116,28 +112,18 @@ public class RoundTripBenchmark extends BenchmarkDefaults
             pongReader = pong.reader();
             payload = new UnsafeBuffer(new byte[payloadLength]);
             echo = new KekbitEcho(ping, pong);
-            echoThread = new DutyThread("kekbit-echo", echo, new BusySpinIdleStrategy());
+            return echo;
         }
 
-        /**
-         * Create the iteration's channels ahead, then start the echo.
-         */
-        @Setup(Level.Iteration)
-        public void setupIteration()
+        void beforeIteration()
         {
             ping.prepare(channelsAhead);
             pong.prepare(channelsAhead);
             channelsAtIterationStart = ping.writerIndex();
-            echoThread.resume();
         }
 
-        /**
-         * Park the echo, size the next iteration's channels from this one's, delete the channels left behind.
-         */
-        @TearDown(Level.Iteration)
-        public void tearDownIteration()
+        void afterIteration()
         {
-            echoThread.pause();
             final long used = ping.writerIndex() - channelsAtIterationStart;
             channelsAhead = (int)Math.min(MAX_CHANNELS_AHEAD, 2 * used + 2);
             if (ping.inlineCreations() + pong.inlineCreations() > 0)
@@ -149,13 +135,8 @@ public class RoundTripBenchmark extends BenchmarkDefaults
             pong.recycle();
         }
 
-        /**
-         * End the echo, delete every channel.
-         */
-        @TearDown(Level.Trial)
-        public void tearDownTrial()
+        void closeTrial()
         {
-            echoThread.close();
             ping.close();
             pong.close();
             Storage.delete(root);
@@ -223,36 +204,22 @@ public class RoundTripBenchmark extends BenchmarkDefaults
      * Agrona: a ping and a pong ring buffer mapped from /dev/shm.
      */
     @State(Scope.Thread)
-    public static class RingBufferState implements MessageHandler
+    public static class RingBufferState extends EchoState implements MessageHandler
     {
-        @Param({ "1", "100" })
-        int burst;
-
-        @Param({ "32", "288" })
-        int payloadLength;
-
         Path root;
-        MappedByteBuffer pingMapping;
-        MappedByteBuffer pongMapping;
+        MappedRingBuffer pingRing;
+        MappedRingBuffer pongRing;
         RingBuffer ping;
         RingBuffer pong;
         UnsafeBuffer payload;
-        DutyThread echoThread;
-        long sequence;
-        long sum;
 
-        /**
-         * Map the rings, start the echo thread parked.
-         */
-        @Setup(Level.Trial)
-        public void setupTrial()
+        DutyThread.Duty openTrial()
         {
             root = BenchmarkConfiguration.shmFolder("kekbit-bench-rtt-ring-");
-            final long length = BenchmarkConfiguration.RING_CAPACITY + RingBufferDescriptor.TRAILER_LENGTH;
-            pingMapping = Storage.mapNewFile(root.resolve("ping"), length);
-            pongMapping = Storage.mapNewFile(root.resolve("pong"), length);
-            ping = new OneToOneRingBuffer(new UnsafeBuffer(pingMapping));
-            pong = new OneToOneRingBuffer(new UnsafeBuffer(pongMapping));
+            pingRing = new MappedRingBuffer(root.resolve("ping"));
+            pongRing = new MappedRingBuffer(root.resolve("pong"));
+            ping = pingRing.ringBuffer();
+            pong = pongRing.ringBuffer();
             payload = new UnsafeBuffer(new byte[payloadLength]);
             final RingBuffer ping = this.ping;
             final RingBuffer pong = this.pong;
@@ -263,36 +230,13 @@ public class RoundTripBenchmark extends BenchmarkDefaults
                     Thread.onSpinWait();
                 }
             };
-            echoThread = new DutyThread("ring-echo", () -> ping.read(echo, POLL_LIMIT), new BusySpinIdleStrategy());
+            return () -> ping.read(echo, POLL_LIMIT);
         }
 
-        /**
-         * Start the echo.
-         */
-        @Setup(Level.Iteration)
-        public void setupIteration()
+        void closeTrial()
         {
-            echoThread.resume();
-        }
-
-        /**
-         * Park the echo.
-         */
-        @TearDown(Level.Iteration)
-        public void tearDownIteration()
-        {
-            echoThread.pause();
-        }
-
-        /**
-         * End the echo, unmap and delete the rings.
-         */
-        @TearDown(Level.Trial)
-        public void tearDownTrial()
-        {
-            echoThread.close();
-            IoUtil.unmap(pingMapping);
-            IoUtil.unmap(pongMapping);
+            pingRing.close();
+            pongRing.close();
             Storage.delete(root);
         }
 
@@ -314,29 +258,16 @@ public class RoundTripBenchmark extends BenchmarkDefaults
      * Aeron: a ping and a pong exclusive IPC publication.
      */
     @State(Scope.Thread)
-    public static class AeronState implements FragmentHandler
+    public static class AeronState extends EchoState implements FragmentHandler
     {
-        @Param({ "1", "100" })
-        int burst;
-
-        @Param({ "32", "288" })
-        int payloadLength;
-
         EmbeddedAeron aeron;
         ExclusivePublication ping;
         ExclusivePublication pong;
         Subscription pongSubscription;
         UnsafeBuffer payload;
-        DutyThread echoThread;
         long lowWindow;
-        long sequence;
-        long sum;
 
-        /**
-         * Launch the driver, connect both streams, start the echo thread parked.
-         */
-        @Setup(Level.Trial)
-        public void setupTrial()
+        DutyThread.Duty openTrial()
         {
             aeron = new EmbeddedAeron();
             final Subscription pingSubscription = aeron.addSubscription(STREAM_PING);
@@ -357,37 +288,21 @@ public class RoundTripBenchmark extends BenchmarkDefaults
                     Thread.onSpinWait();
                 }
             };
-            echoThread = new DutyThread(
-                "aeron-echo", () -> pingSubscription.poll(echo, POLL_LIMIT), new BusySpinIdleStrategy());
+            return () -> pingSubscription.poll(echo, POLL_LIMIT);
         }
 
-        /**
-         * Start the echo.
-         */
-        @Setup(Level.Iteration)
-        public void setupIteration()
+        void beforeIteration()
         {
             aeron.doWork();
-            echoThread.resume();
         }
 
-        /**
-         * Park the echo.
-         */
-        @TearDown(Level.Iteration)
-        public void tearDownIteration()
+        void afterIteration()
         {
-            echoThread.pause();
             aeron.doWork();
         }
 
-        /**
-         * End the echo, close Aeron.
-         */
-        @TearDown(Level.Trial)
-        public void tearDownTrial()
+        void closeTrial()
         {
-            echoThread.close();
             aeron.close();
         }
 
@@ -409,29 +324,16 @@ public class RoundTripBenchmark extends BenchmarkDefaults
      * Chronicle Queue: a ping and a pong queue on /dev/shm.
      */
     @State(Scope.Thread)
-    public static class ChronicleState
+    public static class ChronicleState extends EchoState
     {
-        @Param({ "1", "100" })
-        int burst;
-
-        @Param({ "32", "288" })
-        int payloadLength;
-
         Path root;
         ChronicleQueue pingQueue;
         ChronicleQueue pongQueue;
         ExcerptAppender ping;
         ExcerptTailer pong;
         BytesStore<?, Void> payload;
-        DutyThread echoThread;
-        long sequence;
-        long sum;
 
-        /**
-         * Open both queues, start the echo thread parked.
-         */
-        @Setup(Level.Trial)
-        public void setupTrial()
+        DutyThread.Duty openTrial()
         {
             root = BenchmarkConfiguration.shmFolder("kekbit-bench-rtt-chronicle-");
             pingQueue = ChronicleQueues.open(root.resolve("ping"));
@@ -441,7 +343,7 @@ public class RoundTripBenchmark extends BenchmarkDefaults
             payload = ChronicleQueues.payload(payloadLength);
             final ExcerptTailer pingTailer = ChronicleQueues.tailer(pingQueue);
             final ExcerptAppender pongAppender = ChronicleQueues.appender(pongQueue);
-            echoThread = new DutyThread("chronicle-echo", () ->
+            return () ->
             {
                 int count = 0;
                 while (count < POLL_LIMIT)
@@ -461,34 +363,11 @@ public class RoundTripBenchmark extends BenchmarkDefaults
                     }
                 }
                 return count;
-            }, new BusySpinIdleStrategy());
+            };
         }
 
-        /**
-         * Start the echo.
-         */
-        @Setup(Level.Iteration)
-        public void setupIteration()
+        void closeTrial()
         {
-            echoThread.resume();
-        }
-
-        /**
-         * Park the echo.
-         */
-        @TearDown(Level.Iteration)
-        public void tearDownIteration()
-        {
-            echoThread.pause();
-        }
-
-        /**
-         * End the echo, close and delete the queues.
-         */
-        @TearDown(Level.Trial)
-        public void tearDownTrial()
-        {
-            echoThread.close();
             ping.close();
             pong.close();
             pingQueue.close();
@@ -542,7 +421,7 @@ public class RoundTripBenchmark extends BenchmarkDefaults
                 }
                 else
                 {
-                    state.echoThread.waiting(++spins);
+                    state.thread.waiting(++spins);
                 }
             }
             received += count;
@@ -571,7 +450,7 @@ public class RoundTripBenchmark extends BenchmarkDefaults
             payload.putLong(0, state.sequence++);
             while (!ping.write(MSG_TYPE_ID, payload, 0, length))
             {
-                state.echoThread.waiting(++spins);
+                state.thread.waiting(++spins);
             }
         }
 
@@ -581,7 +460,7 @@ public class RoundTripBenchmark extends BenchmarkDefaults
             final int count = pong.read(state, burst - received);
             if (0 == count)
             {
-                state.echoThread.waiting(++spins);
+                state.thread.waiting(++spins);
             }
             received += count;
         }
@@ -617,7 +496,7 @@ public class RoundTripBenchmark extends BenchmarkDefaults
             {
                 EmbeddedAeron.checkOfferResult(result);
                 aeron.doWork();
-                state.echoThread.waiting(++spins);
+                state.thread.waiting(++spins);
             }
         }
 
@@ -632,7 +511,7 @@ public class RoundTripBenchmark extends BenchmarkDefaults
                 {
                     aeron.doWork(); // a back-pressured echo waits for the driver, which only this thread runs
                 }
-                state.echoThread.waiting(spins);
+                state.thread.waiting(spins);
             }
             received += count;
         }
@@ -673,7 +552,7 @@ public class RoundTripBenchmark extends BenchmarkDefaults
                     continue;
                 }
             }
-            state.echoThread.waiting(++spins);
+            state.thread.waiting(++spins);
         }
 
         return state.sum;

@@ -13,9 +13,7 @@ import org.agrona.IoUtil;
 import org.agrona.MutableDirectBuffer;
 import org.agrona.concurrent.MessageHandler;
 import org.agrona.concurrent.UnsafeBuffer;
-import org.agrona.concurrent.ringbuffer.OneToOneRingBuffer;
 import org.agrona.concurrent.ringbuffer.RingBuffer;
-import org.agrona.concurrent.ringbuffer.RingBufferDescriptor;
 import org.kekbit.channel.ChannelReader;
 import org.kekbit.channel.ChannelWriter;
 import org.kekbit.codecs.trading.MessageHeaderDecoder;
@@ -205,7 +203,7 @@ public class SbeQuoteBenchmark extends BenchmarkDefaults
     public static class RingBufferState extends Codec implements MessageHandler
     {
         Path root;
-        MappedByteBuffer mapping;
+        MappedRingBuffer ring;
         RingBuffer ringBuffer;
 
         /**
@@ -215,9 +213,8 @@ public class SbeQuoteBenchmark extends BenchmarkDefaults
         public void setupTrial()
         {
             root = BenchmarkConfiguration.shmFolder("kekbit-bench-sbe-ring-");
-            mapping = Storage.mapNewFile(
-                root.resolve("ring"), BenchmarkConfiguration.RING_CAPACITY + RingBufferDescriptor.TRAILER_LENGTH);
-            ringBuffer = new OneToOneRingBuffer(new UnsafeBuffer(mapping));
+            ring = new MappedRingBuffer(root.resolve("ring"));
+            ringBuffer = ring.ringBuffer();
         }
 
         /**
@@ -226,7 +223,7 @@ public class SbeQuoteBenchmark extends BenchmarkDefaults
         @TearDown(Level.Trial)
         public void tearDownTrial()
         {
-            IoUtil.unmap(mapping);
+            ring.close();
             Storage.delete(root);
         }
 
@@ -263,9 +260,9 @@ public class SbeQuoteBenchmark extends BenchmarkDefaults
         public void setupTrial()
         {
             aeron = new EmbeddedAeron();
-            subscription = aeron.addSubscription(STREAM_ID);
-            publication = aeron.addPublication(STREAM_ID);
-            aeron.awaitConnected(publication, subscription);
+            final EmbeddedAeron.IpcStream stream = aeron.connect(STREAM_ID);
+            publication = stream.publication();
+            subscription = stream.subscription();
             handler = (buffer, offset, length, header) -> decodeWithHeader(buffer, offset);
         }
 

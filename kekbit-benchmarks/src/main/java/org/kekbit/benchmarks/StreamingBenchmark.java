@@ -5,7 +5,6 @@ import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 
 import io.aeron.ExclusivePublication;
-import io.aeron.Subscription;
 import io.aeron.logbuffer.BufferClaim;
 import net.openhft.chronicle.bytes.Bytes;
 import net.openhft.chronicle.bytes.BytesStore;
@@ -14,11 +13,8 @@ import net.openhft.chronicle.queue.ExcerptAppender;
 import net.openhft.chronicle.wire.DocumentContext;
 import org.agrona.IoUtil;
 import org.agrona.MutableDirectBuffer;
-import org.agrona.concurrent.BusySpinIdleStrategy;
 import org.agrona.concurrent.UnsafeBuffer;
-import org.agrona.concurrent.ringbuffer.OneToOneRingBuffer;
 import org.agrona.concurrent.ringbuffer.RingBuffer;
-import org.agrona.concurrent.ringbuffer.RingBufferDescriptor;
 import org.kekbit.channel.ChannelReader;
 import org.kekbit.channel.ChannelWriter;
 import org.kekbit.channel.RecordClaim;
@@ -68,41 +64,45 @@ public class StreamingBenchmark extends BenchmarkDefaults
     public static final int RECORDS = 1 << 17;
 
     /**
-     * Kekbit: a fresh, pre-touched channel per invocation.
+     * What the states of the systems with a reader share: the payload, and a reader thread that runs the system's
+     * {@link Consumer}.
      */
     @State(Scope.Thread)
-    public static class KekbitState
+    public abstract static class ReaderState extends ThreadedState
     {
         @Param({ "32", "288", "1344" })
         int payloadLength;
 
+        UnsafeBuffer payload;
+        Consumer consumer;
+
+        final DutyThread.Duty openTrial()
+        {
+            payload = new UnsafeBuffer(new byte[payloadLength]);
+            consumer = openStorage();
+            return consumer;
+        }
+
+        abstract Consumer openStorage();
+    }
+
+    /**
+     * Kekbit: a fresh, pre-touched channel per invocation.
+     */
+    @State(Scope.Thread)
+    public static class KekbitState extends ReaderState
+    {
         final RecordClaim claim = new RecordClaim();
-        final Consumers.KekbitConsumer consumer = new Consumers.KekbitConsumer();
+        final Consumers.KekbitConsumer kekbitConsumer = new Consumers.KekbitConsumer();
         Path root;
         long channelId;
-        UnsafeBuffer payload;
-        DutyThread thread;
         ChannelWriter writer;
         ChannelReader reader;
 
-        /**
-         * Folder, payload and reader thread.
-         */
-        @Setup(Level.Trial)
-        public void setupTrial()
+        Consumer openStorage()
         {
             root = BenchmarkConfiguration.shmFolder("kekbit-bench-stream-");
-            payload = new UnsafeBuffer(new byte[payloadLength]);
-            thread = new DutyThread("kekbit-reader", consumer, new BusySpinIdleStrategy());
-        }
-
-        /**
-         * Start the reader thread.
-         */
-        @Setup(Level.Iteration)
-        public void setupIteration()
-        {
-            thread.resume();
+            return kekbitConsumer;
         }
 
         /**
@@ -113,7 +113,7 @@ public class StreamingBenchmark extends BenchmarkDefaults
         {
             writer = Storage.createChannel(root, ++channelId, payloadLength, RECORDS);
             reader = Storage.openReader(writer.path(), true);
-            consumer.reader(reader);
+            kekbitConsumer.reader(reader);
         }
 
         /**
@@ -127,22 +127,8 @@ public class StreamingBenchmark extends BenchmarkDefaults
             Storage.delete(writer.path());
         }
 
-        /**
-         * Park the reader thread.
-         */
-        @TearDown(Level.Iteration)
-        public void tearDownIteration()
+        void closeTrial()
         {
-            thread.pause();
-        }
-
-        /**
-         * End the reader thread and delete the folder.
-         */
-        @TearDown(Level.Trial)
-        public void tearDownTrial()
-        {
-            thread.close();
             Storage.delete(root);
         }
     }
@@ -151,59 +137,23 @@ public class StreamingBenchmark extends BenchmarkDefaults
      * Agrona: a one-to-one ring buffer over a file mapped from /dev/shm.
      */
     @State(Scope.Thread)
-    public static class RingBufferState
+    public static class RingBufferState extends ReaderState
     {
-        @Param({ "32", "288", "1344" })
-        int payloadLength;
-
         Path root;
-        MappedByteBuffer mapping;
+        MappedRingBuffer ring;
         RingBuffer ringBuffer;
-        UnsafeBuffer payload;
-        Consumers.RingBufferConsumer consumer;
-        DutyThread thread;
 
-        /**
-         * Map and touch the ring buffer, start the reader thread.
-         */
-        @Setup(Level.Trial)
-        public void setupTrial()
+        Consumer openStorage()
         {
             root = BenchmarkConfiguration.shmFolder("kekbit-bench-ring-");
-            mapping = Storage.mapNewFile(root.resolve("ring"),
-                BenchmarkConfiguration.RING_CAPACITY + RingBufferDescriptor.TRAILER_LENGTH);
-            ringBuffer = new OneToOneRingBuffer(new UnsafeBuffer(mapping));
-            payload = new UnsafeBuffer(new byte[payloadLength]);
-            consumer = new Consumers.RingBufferConsumer(ringBuffer);
-            thread = new DutyThread("ring-reader", consumer, new BusySpinIdleStrategy());
+            ring = new MappedRingBuffer(root.resolve("ring"));
+            ringBuffer = ring.ringBuffer();
+            return new Consumers.RingBufferConsumer(ringBuffer);
         }
 
-        /**
-         * Start the reader thread.
-         */
-        @Setup(Level.Iteration)
-        public void setupIteration()
+        void closeTrial()
         {
-            thread.resume();
-        }
-
-        /**
-         * Park the reader thread.
-         */
-        @TearDown(Level.Iteration)
-        public void tearDownIteration()
-        {
-            thread.pause();
-        }
-
-        /**
-         * End the reader thread, unmap and delete.
-         */
-        @TearDown(Level.Trial)
-        public void tearDownTrial()
-        {
-            thread.close();
-            IoUtil.unmap(mapping);
+            ring.close();
             Storage.delete(root);
         }
     }
@@ -212,60 +162,32 @@ public class StreamingBenchmark extends BenchmarkDefaults
      * Aeron: an exclusive IPC publication and a subscription, embedded driver in invoker mode.
      */
     @State(Scope.Thread)
-    public static class AeronState
+    public static class AeronState extends ReaderState
     {
-        @Param({ "32", "288", "1344" })
-        int payloadLength;
-
         final BufferClaim bufferClaim = new BufferClaim();
         EmbeddedAeron aeron;
         ExclusivePublication publication;
-        UnsafeBuffer payload;
-        Consumers.AeronConsumer consumer;
-        DutyThread thread;
 
-        /**
-         * Launch the driver, connect the stream, start the reader thread.
-         */
-        @Setup(Level.Trial)
-        public void setupTrial()
+        Consumer openStorage()
         {
             aeron = new EmbeddedAeron();
-            final Subscription subscription = aeron.addSubscription(1001);
-            publication = aeron.addPublication(1001);
-            aeron.awaitConnected(publication, subscription);
-            consumer = new Consumers.AeronConsumer(subscription);
-            payload = new UnsafeBuffer(new byte[payloadLength]);
-            thread = new DutyThread("aeron-reader", consumer, new BusySpinIdleStrategy());
+            final EmbeddedAeron.IpcStream stream = aeron.connect(1001);
+            publication = stream.publication();
+            return new Consumers.AeronConsumer(stream.subscription());
         }
 
-        /**
-         * Start the reader thread.
-         */
-        @Setup(Level.Iteration)
-        public void setupIteration()
+        void beforeIteration()
         {
             aeron.doWork();
-            thread.resume();
         }
 
-        /**
-         * Park the reader thread.
-         */
-        @TearDown(Level.Iteration)
-        public void tearDownIteration()
+        void afterIteration()
         {
-            thread.pause();
             aeron.doWork();
         }
 
-        /**
-         * End the reader thread, close Aeron.
-         */
-        @TearDown(Level.Trial)
-        public void tearDownTrial()
+        void closeTrial()
         {
-            thread.close();
             aeron.close();
         }
     }
@@ -274,60 +196,27 @@ public class StreamingBenchmark extends BenchmarkDefaults
      * Chronicle Queue on /dev/shm.
      */
     @State(Scope.Thread)
-    public static class ChronicleState
+    public static class ChronicleState extends ReaderState
     {
-        @Param({ "32", "288", "1344" })
-        int payloadLength;
-
         Path root;
         ChronicleQueue queue;
         ExcerptAppender appender;
-        BytesStore<?, Void> payload;
-        Consumers.ChronicleConsumer consumer;
-        DutyThread thread;
+        BytesStore<?, Void> chroniclePayload;
 
-        /**
-         * Open the queue, start the reader thread.
-         */
-        @Setup(Level.Trial)
-        public void setupTrial()
+        Consumer openStorage()
         {
             root = BenchmarkConfiguration.shmFolder("kekbit-bench-chronicle-");
             queue = ChronicleQueues.open(root);
             appender = ChronicleQueues.appender(queue);
-            payload = ChronicleQueues.payload(payloadLength);
-            consumer = new Consumers.ChronicleConsumer(ChronicleQueues.tailer(queue));
-            thread = new DutyThread("chronicle-reader", consumer, new BusySpinIdleStrategy());
+            chroniclePayload = ChronicleQueues.payload(payloadLength);
+            return new Consumers.ChronicleConsumer(ChronicleQueues.tailer(queue));
         }
 
-        /**
-         * Start the reader thread.
-         */
-        @Setup(Level.Iteration)
-        public void setupIteration()
+        void closeTrial()
         {
-            thread.resume();
-        }
-
-        /**
-         * Park the reader thread.
-         */
-        @TearDown(Level.Iteration)
-        public void tearDownIteration()
-        {
-            thread.pause();
-        }
-
-        /**
-         * End the reader thread, close and delete the queue.
-         */
-        @TearDown(Level.Trial)
-        public void tearDownTrial()
-        {
-            thread.close();
             appender.close();
             queue.close();
-            payload.releaseLast();
+            chroniclePayload.releaseLast();
             Storage.delete(root);
         }
     }
@@ -552,7 +441,7 @@ public class StreamingBenchmark extends BenchmarkDefaults
     public long chronicleWrite(final ChronicleState state)
     {
         final ExcerptAppender appender = state.appender;
-        final BytesStore<?, Void> payload = state.payload;
+        final BytesStore<?, Void> payload = state.chroniclePayload;
         state.consumer.expect(RECORDS);
         for (int i = 0; i < RECORDS; i++)
         {
@@ -573,7 +462,7 @@ public class StreamingBenchmark extends BenchmarkDefaults
     public long chronicleClaim(final ChronicleState state)
     {
         final ExcerptAppender appender = state.appender;
-        final BytesStore<?, Void> payload = state.payload;
+        final BytesStore<?, Void> payload = state.chroniclePayload;
         final int length = state.payloadLength;
         state.consumer.expect(RECORDS);
         for (int i = 0; i < RECORDS; i++)

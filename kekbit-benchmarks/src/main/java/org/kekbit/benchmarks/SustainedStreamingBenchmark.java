@@ -24,7 +24,6 @@ import org.agrona.concurrent.MessageHandler;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.agrona.concurrent.ringbuffer.OneToOneRingBuffer;
 import org.agrona.concurrent.ringbuffer.RingBuffer;
-import org.agrona.concurrent.ringbuffer.RingBufferDescriptor;
 import org.kekbit.channel.ChannelReader;
 import org.kekbit.channel.ChannelWriter;
 import org.kekbit.channel.RecordDescriptor;
@@ -400,15 +399,14 @@ public class SustainedStreamingBenchmark extends BenchmarkDefaults
     public static class RingBufferState extends StreamState
     {
         Path root;
-        MappedByteBuffer mapping;
+        MappedRingBuffer ring;
         RingBuffer ringBuffer;
 
         void openTrial()
         {
             root = BenchmarkConfiguration.shmFolder("kekbit-bench-sustained-ring-");
-            mapping = Storage.mapNewFile(root.resolve("ring"),
-                BenchmarkConfiguration.RING_CAPACITY + RingBufferDescriptor.TRAILER_LENGTH);
-            ringBuffer = new OneToOneRingBuffer(new UnsafeBuffer(mapping));
+            ring = new MappedRingBuffer(root.resolve("ring"));
+            ringBuffer = ring.ringBuffer();
         }
 
         SequencedConsumer newConsumer()
@@ -418,7 +416,7 @@ public class SustainedStreamingBenchmark extends BenchmarkDefaults
 
         void closeTrial()
         {
-            IoUtil.unmap(mapping);
+            ring.close();
             Storage.delete(root);
         }
     }
@@ -437,9 +435,9 @@ public class SustainedStreamingBenchmark extends BenchmarkDefaults
         void openTrial()
         {
             aeron = new EmbeddedAeron();
-            subscription = aeron.addSubscription(1002);
-            publication = aeron.addPublication(1002);
-            aeron.awaitConnected(publication, subscription);
+            final EmbeddedAeron.IpcStream stream = aeron.connect(1002);
+            publication = stream.publication();
+            subscription = stream.subscription();
         }
 
         SequencedConsumer newConsumer()

@@ -1,16 +1,13 @@
 package org.kekbit.benchmarks;
 
-import java.nio.MappedByteBuffer;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 
 import org.agrona.DirectBuffer;
-import org.agrona.IoUtil;
 import org.agrona.MutableDirectBuffer;
 import org.agrona.concurrent.MessageHandler;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.agrona.concurrent.ringbuffer.OneToOneRingBuffer;
-import org.agrona.concurrent.ringbuffer.RingBufferDescriptor;
 import org.kekbit.channel.ChannelReader;
 import org.kekbit.channel.ChannelWriter;
 import org.kekbit.channel.RecordClaim;
@@ -62,7 +59,7 @@ public class WriteThenPollBenchmark extends BenchmarkDefaults
     private ChannelWriter writer;
     private ChannelReader reader;
     private UnsafeBuffer payload;
-    private MappedByteBuffer ringMapping;
+    private MappedRingBuffer ring;
     private OneToOneRingBuffer ringBuffer;
 
     /**
@@ -73,8 +70,8 @@ public class WriteThenPollBenchmark extends BenchmarkDefaults
     {
         root = BenchmarkConfiguration.shmFolder("kekbit-bench-wtp-");
         payload = new UnsafeBuffer(new byte[payloadLength]);
-        ringMapping = Storage.mapNewFile(root.resolve("ring"), RING_CAPACITY + RingBufferDescriptor.TRAILER_LENGTH);
-        ringBuffer = new OneToOneRingBuffer(new UnsafeBuffer(ringMapping));
+        ring = new MappedRingBuffer(root.resolve("ring"));
+        ringBuffer = ring.ringBuffer();
     }
 
     /**
@@ -104,7 +101,7 @@ public class WriteThenPollBenchmark extends BenchmarkDefaults
     @TearDown(Level.Trial)
     public void tearDownTrial()
     {
-        IoUtil.unmap(ringMapping);
+        ring.close();
         Storage.delete(root);
     }
 

@@ -25,9 +25,12 @@ class BenchmarksSmokeTest
 {
     private static final List<String> BENCHMARKS = List.of(
         "RoundTripBenchmark.kekbit",
+        "RoundTripBenchmark.ringBuffer",
         "RoundTripBenchmark.aeron",
+        "RoundTripBenchmark.chronicle",
         "StreamingBenchmark.kekbitClaim",
         "StreamingBenchmark.ringBufferWrite",
+        "StreamingBenchmark.aeronOffer",
         "StreamingBenchmark.chronicleWrite",
         "FanOutBenchmark.kekbit",
         "DurableAppendBenchmark.kekbit",
