@@ -2,6 +2,7 @@ package org.kekbit.samples.pipeline;
 
 import java.io.IOException;
 import java.io.PrintStream;
+import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -63,6 +64,12 @@ public final class TradingPipeline
     public static final long EXECUTIONS_CHANNEL_ID = 3;
 
     private static final long RUN_TIMEOUT_NS = TimeUnit.MINUTES.toNanos(5);
+
+    /**
+     * A feed that writes one quote in ten this late or later has not kept its schedule: the machine could not run
+     * the rate, and every later stage queues behind it. On a quiet machine the feed's p90 is a few microseconds.
+     */
+    static final long FEED_BEHIND_NS = TimeUnit.MILLISECONDS.toNanos(1);
     private static final String[] CHANNEL_NAMES = { "quotes", "orders", "executions" };
 
     private TradingPipeline()
@@ -212,9 +219,10 @@ public final class TradingPipeline
         {
             threads.append(" [").append(String.join("+", agents)).append(']');
         }
-        out.printf(Locale.ROOT, "  %d %s%s on %d cores; idle strategy %s; readers %s%n", layout.size(),
-            1 == layout.size() ? "thread" : "threads", threads, Runtime.getRuntime().availableProcessors(),
-            config.idleDescription(), config.preTouch() ? "pre-touch their pages" : "do not pre-touch");
+        out.printf(Locale.ROOT, "  %d %s%s on %d cores (1-min load average %.1f); idle strategy %s; readers %s%n",
+            layout.size(), 1 == layout.size() ? "thread" : "threads", threads,
+            Runtime.getRuntime().availableProcessors(), loadAverage(), config.idleDescription(),
+            config.preTouch() ? "pre-touch their pages" : "do not pre-touch");
         if (0 == config.warmupQuotes())
         {
             out.println("  warm-up: none, every order is measured");
@@ -281,9 +289,49 @@ public final class TradingPipeline
             out.println("  (full speed: these delays are the queue behind the flood, not latency; set " +
                 "kekbit.pipeline.rate for a latency run)");
         }
+        else
+        {
+            final String note = feedBehindNote(journal.quoteLatencyNs(), config.rate(), loadAverage(),
+                Runtime.getRuntime().availableProcessors());
+            if (null != note)
+            {
+                out.println(note);
+            }
+        }
         out.printf(Locale.ROOT, "every order got its execution report: %s (%,d orders, %,d reports)%n",
             result.isValid() ? "yes" : "NO", result.orders().written(), result.executions().written());
         out.println("inspect: java -jar kekbit-samples/target/kekbit.jar info|tail|verify " + paths[0]);
+    }
+
+    /**
+     * The line a latency run prints when its feed did not keep its schedule, so that nobody takes a busy machine's
+     * queueing for Kekbit's latency.
+     *
+     * @param feedLatenessNs how late the feed wrote each measured quote, from its intended send time.
+     * @param rate           quotes per second the run asked for.
+     * @param loadAverage    the machine's 1-min load average at the end of the run, negative when unknown.
+     * @param cores          the machine's cores.
+     * @return the note, or null when the feed kept its schedule.
+     */
+    static String feedBehindNote(
+        final Histogram feedLatenessNs, final long rate, final double loadAverage, final int cores)
+    {
+        final long p90Ns = feedLatenessNs.getValueAtPercentile(90);
+        if (p90Ns < FEED_BEHIND_NS)
+        {
+            return null;
+        }
+
+        return String.format(Locale.ROOT, "  (NOT Kekbit's latency: the feed fell behind its schedule, one quote " +
+            "in ten written %.1f ms or more late. This machine could not run %,d quotes/s beside its other work " +
+            "(1-min load average %.1f on %d cores), so these figures are mostly queueing behind the feed; run again " +
+            "on a quieter machine or with a lower -Dkekbit.pipeline.rate=)",
+            p90Ns / 1e6, rate, loadAverage, cores);
+    }
+
+    private static double loadAverage()
+    {
+        return ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
     }
 
     private static void printPercentiles(final PrintStream out, final String label, final Histogram histogramNs)

@@ -6,7 +6,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Properties;
+import java.util.concurrent.TimeUnit;
 
+import org.HdrHistogram.Histogram;
 import org.agrona.concurrent.BackoffIdleStrategy;
 import org.agrona.concurrent.BusySpinIdleStrategy;
 import org.agrona.concurrent.YieldingIdleStrategy;
@@ -24,6 +26,8 @@ import org.kekbit.sbe.SbeRecordDispatcher;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -54,8 +58,9 @@ class TradingPipelineTest
         assertTrue(text.contains("queueing delay, us, from the quote's write (5,000 orders)"), text);
         assertTrue(text.contains("warm-up: none, every order is measured"), text);
         assertTrue(text.contains("1 thread [feed+strategy+exchange+journal] on " +
-            Runtime.getRuntime().availableProcessors() + " cores; idle strategy yielding (Thread.yield, never " +
-            "parks); readers do not pre-touch"), text);
+            Runtime.getRuntime().availableProcessors() + " cores (1-min load average "), text);
+        assertTrue(text.contains("); idle strategy yielding (Thread.yield, never parks); readers do not pre-touch"),
+            text);
     }
 
     @Test
@@ -201,9 +206,10 @@ class TradingPipelineTest
         assertEquals(1_600, result.latencyNs().getTotalCount(), "every order after the warm-up, and no other");
         assertTrue(text.contains("latency run: 20,000 quotes at 200,000/s, one order every 10 quotes"), text);
         assertTrue(text.contains(threads.split("/").length + (threads.contains("/") ? " threads" : " thread") +
-            " [" + threads.replace("/", "] [") + "] on " + Runtime.getRuntime().availableProcessors() + " cores; " +
-            "idle strategy backoff (100 spins, 10 yields, then parks of 1 us doubling to 100 us); readers pre-touch " +
-            "their pages"), text);
+            " [" + threads.replace("/", "] [") + "] on " + Runtime.getRuntime().availableProcessors() + " cores " +
+            "(1-min load average "), text);
+        assertTrue(text.contains("); idle strategy backoff (100 spins, 10 yields, then parks of 1 us doubling to " +
+            "100 us); readers pre-touch their pages"), text);
         assertTrue(text.contains("warm-up: the first 4,000 quotes (0.02 s) and their 400 orders are not measured"),
             text);
         assertTrue(text.matches("(?s).*\\nlatency, us, from the quote's intended send time \\(1,600 orders\\)" +
@@ -227,6 +233,42 @@ class TradingPipelineTest
         assertTrue(text.contains("queueing delay, us, from the quote's write (900 orders)"), text);
         assertFalse(text.contains("latency, us"), text);
         assertFalse(text.contains("rate limiter"), text);
+    }
+
+    @Test
+    void shouldSayFiguresAreNotLatencyWhenFeedFellBehindSchedule()
+    {
+        final Histogram feedLatenessNs = new Histogram(TimeUnit.SECONDS.toNanos(10), 3);
+        for (int i = 0; i < 80; i++)
+        {
+            feedLatenessNs.recordValue(2_000);
+        }
+        for (int i = 0; i < 20; i++)
+        {
+            feedLatenessNs.recordValue(TimeUnit.MILLISECONDS.toNanos(250));
+        }
+
+        final String note = TradingPipeline.feedBehindNote(feedLatenessNs, 400_000, 11.5, 2);
+
+        assertNotNull(note);
+        assertTrue(note.startsWith("  (NOT Kekbit's latency: the feed fell behind its schedule, one quote in ten " +
+            "written 250."), note); // HdrHistogram keeps 3 significant digits
+        assertTrue(note.contains(" ms or more late."), note);
+        assertTrue(note.contains("could not run 400,000 quotes/s beside its other work (1-min load average 11.5 " +
+            "on 2 cores)"), note);
+    }
+
+    @Test
+    void shouldAddNoNoteWhenFeedKeptSchedule()
+    {
+        final Histogram feedLatenessNs = new Histogram(TimeUnit.SECONDS.toNanos(10), 3);
+        for (int i = 0; i < 99; i++)
+        {
+            feedLatenessNs.recordValue(1_000 + i * 100);
+        }
+        feedLatenessNs.recordValue(TimeUnit.MILLISECONDS.toNanos(40)); // one stall is latency, not a late feed
+
+        assertNull(TradingPipeline.feedBehindNote(feedLatenessNs, 400_000, 0.2, 2));
     }
 
     private PipelineConfiguration config(
