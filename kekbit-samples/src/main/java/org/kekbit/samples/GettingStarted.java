@@ -30,12 +30,12 @@ public final class GettingStarted
     static void run(final Path root, final PrintStream out)
     {
         // README begin
-        final UnsafeBuffer buffer = new UnsafeBuffer(new byte[64]);
         final Path path;
         try (ChannelWriter writer = ChannelWriter.create(new ChannelWriter.Context().root(root).channelId(42));
             ChannelReader reader = ChannelReader.open(writer.path()))
         {
             path = writer.path();
+            final UnsafeBuffer buffer = new UnsafeBuffer(new byte[64]);
             final int length = buffer.putStringWithoutLengthAscii(0, "hello, kekbit");
             final long position = writer.write(7, buffer, 0, length); // >= 0: the new position; < 0: a code
             writer.doWork(); // keeps the heartbeat fresh; run the writer as an Agent in a real application
