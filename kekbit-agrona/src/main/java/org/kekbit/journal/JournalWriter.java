@@ -70,7 +70,7 @@ public final class JournalWriter implements Agent, AutoCloseable
     private final Context ctx;
     private final long segmentCapacity;
     private final int maxRecordLength;
-    private final int retainedSegments;
+    private final JournalRetention retention;
     private final JournalReaderPositions positions;
     private ChannelWriter current;
     private long currentBase;
@@ -93,7 +93,7 @@ public final class JournalWriter implements Agent, AutoCloseable
         this.folder = ctx.folder();
         this.segmentCapacity = current.capacity();
         this.maxRecordLength = current.maxRecordLength();
-        this.retainedSegments = ctx.retainedSegments();
+        this.retention = new JournalRetention(ctx);
         this.positions = positions;
         this.current = current;
         this.currentBase = currentBase;
@@ -214,6 +214,26 @@ public final class JournalWriter implements Agent, AutoCloseable
     private static void ignoreRecord(final int msgTypeId, final DirectBuffer buffer, final int offset, final int length)
     {
         // sealIfUnmarked looks for the end marker only
+    }
+
+    /**
+     * Apply a context's retention to a journal from outside its writer, for a tool or a cron job: delete whole sealed
+     * segments, oldest first, while a limit says so, never the last segment (the writer's) and never one a named
+     * reader that protects retention still needs, unless a hard cap says so. The writer's own duty cycle applies the
+     * same rule; running both is safe.
+     *
+     * @param ctx the folder, the clock and the limits: {@link Context#retainedSegments(int)},
+     *            {@link Context#retainedBytes(long)}, {@link Context#retentionMs(long)},
+     *            {@link Context#hardCapSegments(int)} and {@link Context#hardCapBytes(long)}; the segment capacity
+     *            is read from the journal.
+     * @return the number of segments deleted.
+     * @throws ChannelException with {@link ChannelException.Reason#IO_ERROR} when the folder cannot be listed, or
+     *                          when the last segment or the positions file cannot be read.
+     */
+    public static int prune(final Context ctx)
+    {
+        ctx.conclude();
+        return JournalRetention.prune(ctx);
     }
 
     /**
@@ -536,6 +556,7 @@ public final class JournalWriter implements Agent, AutoCloseable
         currentBase += segmentCapacity;
         next = null;
         rolls++;
+        retention.onRoll();
         current.doWork(); // the successor's heartbeat was stamped by the duty cycle; make sure it is fresh now
     }
 
@@ -560,23 +581,12 @@ public final class JournalWriter implements Agent, AutoCloseable
 
     private int enforceRetention()
     {
-        if (retainedSegments <= 0 || ((currentBase - oldestBase) / segmentCapacity) <= retainedSegments)
+        if (!retention.isEnabled() ||
+            !retention.mayDeleteOldest(oldestBase, currentBase, segmentCapacity, positions, ctx.epochClock().time()))
         {
             return 0;
         }
-        final long slowest = positions.slowestProtectingPosition();
-        if (JournalDescriptor.NULL_POSITION != slowest && slowest < oldestBase + segmentCapacity)
-        {
-            return 0; // a protecting reader still needs the oldest segment
-        }
-        try
-        {
-            ChannelWriter.delete(JournalDescriptor.segmentPath(folder, oldestBase));
-        }
-        catch (final ChannelException ex)
-        {
-            return 0; // a segment that is not a channel or cannot be deleted stays: retention is best effort
-        }
+        JournalRetention.delete(folder, oldestBase); // gone already (pruned from outside, by hand): move on
         oldestBase += segmentCapacity;
         return 1;
     }
@@ -631,6 +641,10 @@ public final class JournalWriter implements Agent, AutoCloseable
         private long timeoutMs = ChannelWriter.Context.DEFAULT_TIMEOUT_MS;
         private boolean preTouch = true;
         private int retainedSegments;
+        private long retainedBytes;
+        private long retentionMs;
+        private int hardCapSegments;
+        private long hardCapBytes;
 
         /**
          * Validate the configuration and fill in defaults.
@@ -655,9 +669,12 @@ public final class JournalWriter implements Agent, AutoCloseable
                 throw new ChannelException(ChannelException.Reason.BAD_HEADER,
                     "timeoutMs must be positive: timeoutMs=" + timeoutMs);
             }
-            if (retainedSegments < 0)
+            if (retainedSegments < 0 || retainedBytes < 0 || retentionMs < 0 || hardCapSegments < 0 ||
+                hardCapBytes < 0)
             {
-                throw new IllegalArgumentException("retainedSegments must not be negative: " + retainedSegments);
+                throw new IllegalArgumentException("retention limits must not be negative: retainedSegments=" +
+                    retainedSegments + ", retainedBytes=" + retainedBytes + ", retentionMs=" + retentionMs +
+                    ", hardCapSegments=" + hardCapSegments + ", hardCapBytes=" + hardCapBytes);
             }
             return this;
         }
@@ -754,8 +771,9 @@ public final class JournalWriter implements Agent, AutoCloseable
 
         /**
          * How many sealed segments to keep besides the one being written; older ones are deleted by
-         * {@link JournalWriter#doWork()}, oldest first, unless a protecting named reader still needs them. 0, the
-         * default, keeps every segment.
+         * {@link JournalWriter#doWork()} (at most one per call) or {@link JournalWriter#prune(Context)}, oldest first,
+         * unless a protecting named reader still needs them (see {@link #hardCapSegments(int)}). 0, the default, sets
+         * no limit; with no limit set every segment is kept.
          *
          * @param retainedSegments to keep.
          * @return this for a fluent API.
@@ -774,6 +792,101 @@ public final class JournalWriter implements Agent, AutoCloseable
         public int retainedSegments()
         {
             return retainedSegments;
+        }
+
+        /**
+         * Most bytes of segment files to keep, the one being written included (the next one, created ahead of need,
+         * is not counted); older sealed segments are deleted as {@link #retainedSegments(int)} says. The one being
+         * written is always kept. 0, the default, sets no limit.
+         *
+         * @param retainedBytes to keep.
+         * @return this for a fluent API.
+         */
+        public Context retainedBytes(final long retainedBytes)
+        {
+            this.retainedBytes = retainedBytes;
+            return this;
+        }
+
+        /**
+         * Most bytes of segment files kept.
+         *
+         * @return the bytes, 0 for no limit.
+         */
+        public long retainedBytes()
+        {
+            return retainedBytes;
+        }
+
+        /**
+         * How long to keep a sealed segment after it was rolled; older ones are deleted as
+         * {@link #retainedSegments(int)} says. 0, the default, sets no limit.
+         *
+         * @param retentionMs in milliseconds of the context's clock.
+         * @return this for a fluent API.
+         */
+        public Context retentionMs(final long retentionMs)
+        {
+            this.retentionMs = retentionMs;
+            return this;
+        }
+
+        /**
+         * How long a sealed segment is kept.
+         *
+         * @return milliseconds, 0 for no limit.
+         */
+        public long retentionMs()
+        {
+            return retentionMs;
+        }
+
+        /**
+         * Hard cap on the sealed segments kept besides the one being written: beyond it the oldest is deleted even
+         * when a protecting named reader still needs it, which then reports {@link JournalState#TRUNCATED}. For a
+         * disk that must not fill whatever a reader does. 0, the default, sets no cap.
+         *
+         * @param hardCapSegments most sealed segments.
+         * @return this for a fluent API.
+         */
+        public Context hardCapSegments(final int hardCapSegments)
+        {
+            this.hardCapSegments = hardCapSegments;
+            return this;
+        }
+
+        /**
+         * Hard cap on the sealed segments kept.
+         *
+         * @return the count, 0 for no cap.
+         */
+        public int hardCapSegments()
+        {
+            return hardCapSegments;
+        }
+
+        /**
+         * Hard cap on the bytes of segment files, counted as {@link #retainedBytes(long)} counts them: beyond it the
+         * oldest sealed segment is deleted even when a protecting named reader still needs it, which then reports
+         * {@link JournalState#TRUNCATED}. 0, the default, sets no cap.
+         *
+         * @param hardCapBytes most bytes.
+         * @return this for a fluent API.
+         */
+        public Context hardCapBytes(final long hardCapBytes)
+        {
+            this.hardCapBytes = hardCapBytes;
+            return this;
+        }
+
+        /**
+         * Hard cap on the bytes of segment files.
+         *
+         * @return the bytes, 0 for no cap.
+         */
+        public long hardCapBytes()
+        {
+            return hardCapBytes;
         }
     }
 }
