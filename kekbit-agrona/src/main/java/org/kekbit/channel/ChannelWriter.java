@@ -1,5 +1,6 @@
 package org.kekbit.channel;
 
+import java.nio.ByteOrder;
 import java.nio.MappedByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -378,6 +379,62 @@ public final class ChannelWriter implements Agent, AutoCloseable
     public boolean roll()
     {
         return close(ROLLED_MSG_TYPE_ID);
+    }
+
+    /**
+     * Roll as {@link #roll()} does, first leaving a seal: when the records end early enough that the marker and the
+     * seal fit, the seal's bytes go to the end of the data region with the marker's position after them
+     * ({@link ChannelDescriptor#rollSealPosition(long, int)}), before the marker's release store publishes both. A
+     * reader checks and copies it with {@link ChannelReader#readRollSeal(org.agrona.MutableDirectBuffer, int, int)};
+     * a reader that knows nothing of seals never reads past the marker. Idempotent, and a no-op once closed.
+     *
+     * @param seal       holding the seal's bytes.
+     * @param sealOffset of the bytes in seal.
+     * @param sealLength of the seal's bytes, a multiple of 8: the seal takes 8 more, for the marker's position.
+     * @return true when the ROLLED marker and the seal were written; false when the marker was written without the
+     * seal (no room) or nothing was written (closed, full or taken over): {@link #isClosed()} tells which.
+     */
+    public boolean roll(final DirectBuffer seal, final int sealOffset, final int sealLength)
+    {
+        final int regionLength = sealLength + RecordDescriptor.ALIGNMENT;
+        ChannelDescriptor.checkRollSealLength(regionLength);
+        final int sealPosition = (int)ChannelDescriptor.rollSealPosition(capacity, regionLength);
+        final boolean isRoom = position + RecordDescriptor.HEADER_LENGTH <= sealPosition;
+        if (!isClosed && 0 == endCode && isRoom && isOwner())
+        {
+            final int sealOffsetInFile = recordOffset(sealPosition);
+            buffer.putBytes(sealOffsetInFile, seal, sealOffset, sealLength);
+            buffer.putLong(sealOffsetInFile + sealLength, position, ByteOrder.LITTLE_ENDIAN);
+            return close(ROLLED_MSG_TYPE_ID); // the marker's release store publishes the seal too
+        }
+        close(ROLLED_MSG_TYPE_ID);
+        return false;
+    }
+
+    /**
+     * Read a little-endian 8-byte field of a record this writer's channel holds, for example the sequence or time a
+     * stage wrote, as a journal's writer does to seal a segment. Cold path: no ordering, the writer's own records.
+     *
+     * @param recordPosition position of the record: what {@link #position()} was before it was written.
+     * @param payloadOffset  of the field in the record's payload.
+     * @param missingValue   to return when no committed record starts there or its payload is too short.
+     * @return the field, or missingValue.
+     */
+    public long readPayloadLong(final long recordPosition, final int payloadOffset, final long missingValue)
+    {
+        if (isClosed || recordPosition < 0 || recordPosition >= position || payloadOffset < 0)
+        {
+            return missingValue;
+        }
+        final int recordOffset = recordOffset((int)recordPosition);
+        final long header = RecordDescriptor.headerAcquire(buffer, recordOffset);
+        final int payloadLength = RecordDescriptor.headerFrameLength(header) - RecordDescriptor.HEADER_LENGTH;
+        if (RecordDescriptor.headerMsgTypeId(header) < 0 || payloadOffset > payloadLength - Long.BYTES)
+        {
+            return missingValue;
+        }
+        return buffer.getLong(RecordDescriptor.payloadOffset(recordOffset) + payloadOffset,
+            ByteOrder.LITTLE_ENDIAN);
     }
 
     private boolean close(final int endMarkerTypeId)

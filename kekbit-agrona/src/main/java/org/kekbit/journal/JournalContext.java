@@ -15,6 +15,8 @@ public abstract class JournalContext<C extends JournalContext<C>>
 {
     private Path folder;
     private EpochClock epochClock = SystemEpochClock.INSTANCE;
+    private int sequenceOffset = -1;
+    private int timestampOffset = -1;
 
     JournalContext()
     {
@@ -64,8 +66,63 @@ public abstract class JournalContext<C extends JournalContext<C>>
         return epochClock;
     }
 
+    /**
+     * Offset in every record's payload of the little-endian 8-byte sequence a
+     * {@link org.kekbit.stage.SequenceStage} writes ({@link org.kekbit.stage.StagedWriter#stageOffset(int)}), for the
+     * writer's seals, the indexer and {@link JournalReader#seekToSequence(long)}; -1, the default, when records carry
+     * none. Sequences must not decrease along the journal.
+     *
+     * @param sequenceOffset in the payload, or -1.
+     * @return this for a fluent API.
+     */
+    public C sequenceOffset(final int sequenceOffset)
+    {
+        this.sequenceOffset = sequenceOffset;
+        return self();
+    }
+
+    /**
+     * Offset in every record's payload of its sequence.
+     *
+     * @return the offset, or -1 when records carry none.
+     */
+    public int sequenceOffset()
+    {
+        return sequenceOffset;
+    }
+
+    /**
+     * Offset in every record's payload of the little-endian 8-byte epoch-ns timestamp a
+     * {@link org.kekbit.stage.TimestampStage} writes, for the writer's seals, the indexer and
+     * {@link JournalReader#seekToTimestamp(long)}; -1, the default, when records carry none. Seeking by time finds
+     * the first record stamped at or after a time when timestamps do not decrease along the journal.
+     *
+     * @param timestampOffset in the payload, or -1.
+     * @return this for a fluent API.
+     */
+    public C timestampOffset(final int timestampOffset)
+    {
+        this.timestampOffset = timestampOffset;
+        return self();
+    }
+
+    /**
+     * Offset in every record's payload of its timestamp.
+     *
+     * @return the offset, or -1 when records carry none.
+     */
+    public int timestampOffset()
+    {
+        return timestampOffset;
+    }
+
     void concludeShared()
     {
+        if (sequenceOffset < -1 || timestampOffset < -1)
+        {
+            throw new IllegalArgumentException("payload offsets must be -1 (none) or positive: sequenceOffset=" +
+                sequenceOffset + ", timestampOffset=" + timestampOffset);
+        }
         if (null == folder)
         {
             throw new IllegalArgumentException("folder must be set");

@@ -1,6 +1,7 @@
 package org.kekbit.journal;
 
 import java.io.IOException;
+import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.file.DirectoryStream;
 import java.nio.file.FileAlreadyExistsException;
@@ -17,6 +18,8 @@ import org.kekbit.channel.ChannelException;
  */
 final class JournalFiles
 {
+    private static final boolean NATIVE_LITTLE_ENDIAN = ByteOrder.nativeOrder() == ByteOrder.LITTLE_ENDIAN;
+
     private JournalFiles()
     {
     }
@@ -97,6 +100,22 @@ final class JournalFiles
         {
             // best effort: a leftover next segment is deleted by the next resume
         }
+    }
+
+    /**
+     * Convert between native order and the files' little endian order, for the atomic accessors.
+     */
+    static int le(final int value)
+    {
+        return NATIVE_LITTLE_ENDIAN ? value : Integer.reverseBytes(value);
+    }
+
+    /**
+     * Convert between native order and the files' little endian order, for the atomic accessors.
+     */
+    static long le(final long value)
+    {
+        return NATIVE_LITTLE_ENDIAN ? value : Long.reverseBytes(value);
     }
 
     static ChannelException ioError(final String message, final Throwable cause)

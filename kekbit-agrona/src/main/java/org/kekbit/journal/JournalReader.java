@@ -10,6 +10,7 @@ import org.kekbit.channel.BlockHandler;
 import org.kekbit.channel.ChannelException;
 import org.kekbit.channel.ChannelReader;
 import org.kekbit.channel.ChannelState;
+import org.kekbit.channel.RecordDescriptor;
 import org.kekbit.channel.RecordHandler;
 
 /**
@@ -424,6 +425,159 @@ public final class JournalReader implements AutoCloseable
             segment.seekToEnd();
         }
         return position();
+    }
+
+    /**
+     * Move to the first record whose sequence, at {@link JournalContext#sequenceOffset(int)} in its payload, is at
+     * least the given one, or to the end when there is none yet. Cold path: finds the segment by a binary search
+     * over the segments' first records, skips a sealed segment whose seal says it ends before the sequence, narrows
+     * with the index when a {@link JournalIndexer} keeps one, then scans at most one index interval (or one segment
+     * without an index). When the records before the oldest segment were deleted and the oldest record's sequence
+     * is already past the one sought, the state becomes {@link JournalState#TRUNCATED} at the oldest segment's base.
+     *
+     * @param sequence to find.
+     * @return the new position.
+     * @throws IllegalStateException when the reader is closed or its context has no sequence offset.
+     */
+    public long seekToSequence(final long sequence)
+    {
+        return seekToKey(true, sequence);
+    }
+
+    /**
+     * Move to the first record whose timestamp, at {@link JournalContext#timestampOffset(int)} in its payload, is at
+     * or after the given time, or to the end when there is none yet; as {@link #seekToSequence(long)} does.
+     *
+     * @param timestampNs epoch nanoseconds to find.
+     * @return the new position.
+     * @throws IllegalStateException when the reader is closed or its context has no timestamp offset.
+     */
+    public long seekToTimestamp(final long timestampNs)
+    {
+        return seekToKey(false, timestampNs);
+    }
+
+    private long seekToKey(final boolean isSequence, final long key)
+    {
+        checkNotClosed();
+        final int keyOffset = isSequence ? ctx.sequenceOffset() : ctx.timestampOffset();
+        if (keyOffset < 0)
+        {
+            throw new IllegalStateException("the reader's context has no " +
+                (isSequence ? "sequenceOffset" : "timestampOffset"));
+        }
+        final LongArrayList bases = JournalFiles.segmentBases(folder);
+        if (bases.isEmpty())
+        {
+            return seekToStart();
+        }
+
+        // The last segment whose first record's key is known and less than the key: the record sought is in it or
+        // is the first of the next one. An empty or keyless segment counts as not less, so the search errs early.
+        int low = 0;
+        int high = bases.size() - 1;
+        int found = -1;
+        while (low <= high)
+        {
+            final int mid = (low + high) >>> 1;
+            final long firstKey = firstKey(bases.getLong(mid), keyOffset);
+            if (JournalDescriptor.NULL_VALUE != firstKey && firstKey < key)
+            {
+                found = mid;
+                low = mid + 1;
+            }
+            else
+            {
+                high = mid - 1;
+            }
+        }
+        if (-1 == found)
+        {
+            final long oldestBase = bases.getLong(0);
+            final long oldestKey = firstKey(oldestBase, keyOffset);
+            if (oldestBase > 0 && JournalDescriptor.NULL_VALUE != oldestKey && oldestKey > key)
+            {
+                isTruncated = false;
+                corruption = null;
+                setTruncated(oldestBase); // what came before the oldest record may have matched: it is gone
+                return oldestBase;
+            }
+            return seekToStart();
+        }
+
+        long start = bases.getLong(found);
+        final JournalSeal seal = new JournalSeal();
+        if (found + 1 < bases.size() && seal.read(JournalDescriptor.segmentPath(folder, start)) &&
+            JournalDescriptor.NULL_VALUE != seal.lastKey(isSequence) && seal.lastKey(isSequence) < key)
+        {
+            seek(bases.getLong(found + 1));
+            return position();
+        }
+        try (JournalIndex index = JournalIndex.open(folder))
+        {
+            if (null != index && keyOffset == (isSequence ? index.sequenceOffset() : index.timestampOffset()))
+            {
+                final long entry = index.lastEntryBefore(isSequence, key);
+                if (entry >= 0)
+                {
+                    start = Math.max(start, index.position(entry));
+                }
+            }
+        }
+
+        seek(start);
+        final KeyScanner scanner = new KeyScanner(keyOffset, key);
+        while (!scanner.isFound && poll(scanner, 1) > 0)
+        {
+            // one record at a time, so the reader stops just past the one found
+        }
+        if (scanner.isFound)
+        {
+            seek(scanner.recordPosition);
+        }
+        return position();
+    }
+
+    private long firstKey(final long base, final int keyOffset)
+    {
+        try (ChannelReader reader = ChannelReader.open(JournalDescriptor.segmentPath(folder, base)))
+        {
+            final KeyScanner scanner = new KeyScanner(keyOffset, Long.MAX_VALUE);
+            return reader.poll(scanner, 1) > 0 ? scanner.lastKey : JournalDescriptor.NULL_VALUE;
+        }
+        catch (final ChannelException ex)
+        {
+            return JournalDescriptor.NULL_VALUE;
+        }
+    }
+
+    /**
+     * Finds the first record whose key is at least the one sought.
+     */
+    private final class KeyScanner implements RecordHandler
+    {
+        private final int keyOffset;
+        private final long key;
+        private boolean isFound;
+        private long recordPosition;
+        private long lastKey = JournalDescriptor.NULL_VALUE;
+
+        KeyScanner(final int keyOffset, final long key)
+        {
+            this.keyOffset = keyOffset;
+            this.key = key;
+        }
+
+        public void onRecord(final int msgTypeId, final DirectBuffer buffer, final int offset, final int length)
+        {
+            lastKey = JournalWriter.SegmentScan.key(buffer, offset, length, keyOffset);
+            if (JournalDescriptor.NULL_VALUE != lastKey && lastKey >= key && null != segment)
+            {
+                isFound = true;
+                recordPosition = position() -
+                    RecordDescriptor.alignedLength(RecordDescriptor.frameLength(length));
+            }
+        }
     }
 
     /**

@@ -18,9 +18,9 @@ import org.kekbit.channel.ChannelWriter;
  * A hard cap ({@code hardCapSegments}, {@code hardCapBytes}) deletes it anyway: such a reader then finds the segment
  * gone and reports {@link JournalState#TRUNCATED} at its position, never a silent skip.
  * <p>
- * A segment's age is the time of its roll, bounded from above by the creation time of the segment two after it
- * (created after the roll into the segment after it, so never earlier than this segment's roll): the age is never
- * overstated, and a segment is kept at least as long as asked.
+ * A segment's age is the time of its roll: its seal's roll time, or for a segment without a seal the creation time
+ * of the segment two after it (created after the roll into the segment after it, so never earlier than this
+ * segment's roll): the age is never overstated, and a segment is kept at least as long as asked.
  * <p>
  * Not threadsafe: one per writer or per prune call.
  */
@@ -131,6 +131,11 @@ final class JournalRetention
      */
     static long readRollTimeMs(final Path folder, final long base, final long lastBase, final long segmentCapacity)
     {
+        final JournalSeal seal = new JournalSeal();
+        if (seal.read(JournalDescriptor.segmentPath(folder, base)))
+        {
+            return seal.rollTimeMs();
+        }
         final long laterBase = base + 2 * segmentCapacity;
         if (laterBase > lastBase)
         {

@@ -1,11 +1,13 @@
 package org.kekbit.journal;
 
+import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
 import org.agrona.DirectBuffer;
 import org.agrona.collections.LongArrayList;
 import org.agrona.concurrent.Agent;
+import org.agrona.concurrent.UnsafeBuffer;
 import org.kekbit.channel.ChannelDescriptor;
 import org.kekbit.channel.ChannelException;
 import org.kekbit.channel.ChannelReader;
@@ -13,6 +15,7 @@ import org.kekbit.channel.ChannelState;
 import org.kekbit.channel.ChannelWriter;
 import org.kekbit.channel.RecordClaim;
 import org.kekbit.channel.RecordDescriptor;
+import org.kekbit.channel.RecordHandler;
 
 /**
  * The single writer of a journal: an unbounded stream of records in a folder of channel files of one capacity
@@ -81,13 +84,20 @@ public final class JournalWriter implements Agent, AutoCloseable
     private long rolls;
     private long inlineSegmentCreations;
     private ChannelException lastRollFailure;
+    private final int sequenceOffset;
+    private final int timestampOffset;
+    private final UnsafeBuffer sealBuffer = new UnsafeBuffer(new byte[JournalDescriptor.SEAL_LENGTH]);
+    private long segmentRecords;
+    private long lastRecordStart = -1;
+    private long claimStart = -1;
 
     private JournalWriter(
         final Context ctx,
         final JournalReaderPositions positions,
         final ChannelWriter current,
         final long currentBase,
-        final long oldestBase)
+        final long oldestBase,
+        final SegmentScan currentScan)
     {
         this.ctx = ctx;
         this.folder = ctx.folder();
@@ -98,6 +108,13 @@ public final class JournalWriter implements Agent, AutoCloseable
         this.current = current;
         this.currentBase = currentBase;
         this.oldestBase = oldestBase;
+        this.sequenceOffset = ctx.sequenceOffset();
+        this.timestampOffset = ctx.timestampOffset();
+        if (null != currentScan)
+        {
+            this.segmentRecords = currentScan.count;
+            this.lastRecordStart = currentScan.lastStart;
+        }
     }
 
     /**
@@ -132,7 +149,7 @@ public final class JournalWriter implements Agent, AutoCloseable
         {
             final ChannelWriter first = ChannelWriter.create(segmentContext(ctx, 0)
                 .path(JournalDescriptor.segmentPath(folder, 0)));
-            return new JournalWriter(ctx, positions, first, 0, 0);
+            return new JournalWriter(ctx, positions, first, 0, 0, null);
         }
         catch (final RuntimeException ex)
         {
@@ -165,13 +182,16 @@ public final class JournalWriter implements Agent, AutoCloseable
             throw new ChannelException(ChannelException.Reason.NOT_FOUND, "no journal segment in " + folder);
         }
         final long lastBase = bases.getLong(bases.size() - 1);
+        final Path lastPath = JournalDescriptor.segmentPath(folder, lastBase);
         final ChannelWriter last = ChannelWriter.resume(new ChannelWriter.Context()
             .path(JournalDescriptor.segmentPath(folder, lastBase))
             .epochClock(ctx.epochClock())
             .preTouch(ctx.preTouch()));
         final JournalReaderPositions positions;
+        final SegmentScan scan = new SegmentScan(ctx);
         try
         {
+            scan.scan(lastPath);
             final long capacity = last.capacity();
             JournalDescriptor.checkSegmentCapacity(capacity);
             // This process now owns the last segment: the writer that linked it is dead, so what it left is ours.
@@ -189,11 +209,12 @@ public final class JournalWriter implements Agent, AutoCloseable
             throw ex;
         }
 
-        return new JournalWriter(ctx, positions, last, lastBase, bases.getLong(0));
+        return new JournalWriter(ctx, positions, last, lastBase, bases.getLong(0), scan);
     }
 
     /**
-     * Leave the ROLLED marker in a segment whose successor is linked but whose writer died before marking it.
+     * Leave the ROLLED marker, and a seal, in a segment whose successor is linked but whose writer died before
+     * marking it.
      */
     private static void sealIfUnmarked(final Context ctx, final Path path)
     {
@@ -201,19 +222,19 @@ public final class JournalWriter implements Agent, AutoCloseable
         try (ChannelReader reader = ChannelReader.open(new ChannelReader.Context().path(path)))
         {
             reader.seekToEnd();
-            reader.poll(JournalWriter::ignoreRecord, 1);
+            reader.poll((msgTypeId, buffer, offset, length) -> { }, 1); // reports the end marker after the records
             endState = reader.endState();
         }
         if (ChannelState.OPEN == endState)
         {
+            final SegmentScan scan = new SegmentScan(ctx);
+            scan.scan(path);
+            final UnsafeBuffer seal = new UnsafeBuffer(new byte[JournalDescriptor.SEAL_LENGTH]);
+            JournalSeal.encode(seal, scan.count, scan.firstSequence, scan.lastSequence, scan.firstTimestampNs,
+                scan.lastTimestampNs, ctx.epochClock().time());
             ChannelWriter.resume(new ChannelWriter.Context().path(path).epochClock(ctx.epochClock()).preTouch(false))
-                .roll();
+                .roll(seal, 0, JournalDescriptor.SEAL_LENGTH);
         }
-    }
-
-    private static void ignoreRecord(final int msgTypeId, final DirectBuffer buffer, final int offset, final int length)
-    {
-        // sealIfUnmarked looks for the end marker only
     }
 
     /**
@@ -255,8 +276,15 @@ public final class JournalWriter implements Agent, AutoCloseable
         {
             return reserved;
         }
+        final long start = current.position();
         final long result = current.write(msgTypeId, src, srcOffset, length);
-        return result < 0 ? channelCode(result) : currentBase + result;
+        if (result < 0)
+        {
+            return channelCode(result);
+        }
+        segmentRecords++;
+        lastRecordStart = start;
+        return currentBase + result;
     }
 
     /**
@@ -278,8 +306,14 @@ public final class JournalWriter implements Agent, AutoCloseable
         {
             return reserved;
         }
+        final long start = current.position();
         final long result = current.tryClaim(msgTypeId, length, claim);
-        return result < 0 ? channelCode(result) : currentBase + result;
+        if (result < 0)
+        {
+            return channelCode(result);
+        }
+        claimStart = start; // counted for the seal once committed: see resolveClaim
+        return currentBase + result;
     }
 
     /**
@@ -473,6 +507,10 @@ public final class JournalWriter implements Agent, AutoCloseable
         {
             throw new IllegalStateException("a claim is outstanding: commit or abort it first");
         }
+        if (claimStart >= 0)
+        {
+            resolveClaim();
+        }
         if (isClosed)
         {
             return JOURNAL_CLOSED;
@@ -485,11 +523,28 @@ public final class JournalWriter implements Agent, AutoCloseable
         {
             return RECORD_TOO_LONG;
         }
-        if (RecordDescriptor.alignedLength(RecordDescriptor.frameLength(length)) > current.remaining())
+        // Rolls leave room for the seal at the end of a segment, except for a record alone in its segment.
+        final int alignedLength = RecordDescriptor.alignedLength(RecordDescriptor.frameLength(length));
+        final long remaining = current.remaining();
+        if (alignedLength > remaining ||
+            (alignedLength > remaining - JournalDescriptor.SEAL_REGION_LENGTH && current.position() > 0))
         {
             return roll();
         }
         return 0;
+    }
+
+    /**
+     * Count the last claim once it is committed or aborted: the claim commits on the channel's writer, not here.
+     */
+    private void resolveClaim()
+    {
+        if (current.position() > claimStart)
+        {
+            segmentRecords++;
+            lastRecordStart = claimStart;
+        }
+        claimStart = -1;
     }
 
     private long channelCode(final long channelCode)
@@ -551,13 +606,27 @@ public final class JournalWriter implements Agent, AutoCloseable
      */
     void sealCurrent()
     {
-        current.roll();
-        current = next;
+        final long missing = JournalDescriptor.NULL_VALUE;
+        final boolean hasRecords = segmentRecords > 0;
+        final long lastStart = lastRecordStart;
+        final ChannelWriter current = this.current;
+        JournalSeal.encode(
+            sealBuffer,
+            segmentRecords,
+            hasRecords && sequenceOffset >= 0 ? current.readPayloadLong(0, sequenceOffset, missing) : missing,
+            hasRecords && sequenceOffset >= 0 ? current.readPayloadLong(lastStart, sequenceOffset, missing) : missing,
+            hasRecords && timestampOffset >= 0 ? current.readPayloadLong(0, timestampOffset, missing) : missing,
+            hasRecords && timestampOffset >= 0 ? current.readPayloadLong(lastStart, timestampOffset, missing) : missing,
+            ctx.epochClock().time());
+        current.roll(sealBuffer, 0, JournalDescriptor.SEAL_LENGTH);
+        segmentRecords = 0;
+        lastRecordStart = -1;
+        this.current = next;
         currentBase += segmentCapacity;
-        next = null;
         rolls++;
         retention.onRoll();
-        current.doWork(); // the successor's heartbeat was stamped by the duty cycle; make sure it is fresh now
+        next.doWork(); // the successor's heartbeat was stamped by the duty cycle; make sure it is fresh now
+        next = null;
     }
 
     private boolean createNext()
@@ -624,6 +693,64 @@ public final class JournalWriter implements Agent, AutoCloseable
     ChannelWriter nextSegment()
     {
         return next;
+    }
+
+    /**
+     * Counts the records of a segment and takes the keys of its first and last, on cold paths (resume, repair).
+     */
+    static final class SegmentScan implements RecordHandler
+    {
+        private final int sequenceOffset;
+        private final int timestampOffset;
+        private ChannelReader reader;
+        long count;
+        long lastStart = -1;
+        long firstSequence = JournalDescriptor.NULL_VALUE;
+        long lastSequence = JournalDescriptor.NULL_VALUE;
+        long firstTimestampNs = JournalDescriptor.NULL_VALUE;
+        long lastTimestampNs = JournalDescriptor.NULL_VALUE;
+
+        SegmentScan(final JournalContext<?> ctx)
+        {
+            this.sequenceOffset = ctx.sequenceOffset();
+            this.timestampOffset = ctx.timestampOffset();
+        }
+
+        void scan(final Path path)
+        {
+            try (ChannelReader reader = ChannelReader.open(path))
+            {
+                this.reader = reader;
+                while (reader.poll(this, Integer.MAX_VALUE) > 0)
+                {
+                    // every committed record, up to the live end or an end marker
+                }
+            }
+            finally
+            {
+                reader = null;
+            }
+        }
+
+        public void onRecord(final int msgTypeId, final DirectBuffer buffer, final int offset, final int length)
+        {
+            lastStart = reader.position() - RecordDescriptor.alignedLength(RecordDescriptor.frameLength(length));
+            final long sequence = key(buffer, offset, length, sequenceOffset);
+            final long timestampNs = key(buffer, offset, length, timestampOffset);
+            if (0 == count++)
+            {
+                firstSequence = sequence;
+                firstTimestampNs = timestampNs;
+            }
+            lastSequence = sequence;
+            lastTimestampNs = timestampNs;
+        }
+
+        static long key(final DirectBuffer buffer, final int offset, final int length, final int keyOffset)
+        {
+            return keyOffset >= 0 && keyOffset <= length - Long.BYTES ?
+                buffer.getLong(offset + keyOffset, ByteOrder.LITTLE_ENDIAN) : JournalDescriptor.NULL_VALUE;
+        }
     }
 
     /**

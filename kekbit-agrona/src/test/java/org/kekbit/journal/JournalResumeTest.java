@@ -38,7 +38,7 @@ class JournalResumeTest
         long sequence = 0;
         writer.doWork();
         while (RecordDescriptor.alignedLength(RecordDescriptor.frameLength(JournalTestSupport.length(sequence))) <=
-            writer.currentSegment().remaining())
+            writer.currentSegment().remaining() - JournalDescriptor.SEAL_REGION_LENGTH)
         {
             write(writer, scratch, sequence++);
         }
@@ -58,6 +58,9 @@ class JournalResumeTest
         {
             assertEquals(SEGMENT_CAPACITY, resumed.position(), "the last segment is the linked successor");
             assertEquals(ChannelState.ROLLED, endStateOf(JournalDescriptor.segmentPath(folder, 0)));
+            final JournalSeal seal = new JournalSeal();
+            assertTrue(seal.read(JournalDescriptor.segmentPath(folder, 0)), "the repair seals the segment too");
+            assertEquals(sequence, seal.recordCount());
             assertFalse(Files.exists(JournalDescriptor.nextSegmentPath(folder, SEGMENT_CAPACITY)));
             for (int i = 0; i < 50; i++)
             {
@@ -80,7 +83,7 @@ class JournalResumeTest
         final JournalWriter writer = JournalWriter.create(writerContext(folder));
         long sequence = 0;
         while (RecordDescriptor.alignedLength(RecordDescriptor.frameLength(JournalTestSupport.length(sequence))) <=
-            writer.currentSegment().remaining())
+            writer.currentSegment().remaining() - JournalDescriptor.SEAL_REGION_LENGTH)
         {
             write(writer, scratch, sequence++);
         }
