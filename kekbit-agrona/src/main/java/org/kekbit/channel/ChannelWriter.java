@@ -45,7 +45,7 @@ import static org.kekbit.channel.RecordDescriptor.ROLLED_MSG_TYPE_ID;
  * <p>
  * Not threadsafe: one thread writes, claims, commits, runs the duty cycle and closes.
  */
-public final class ChannelWriter implements Agent, AutoCloseable
+public final class ChannelWriter implements Agent, AutoCloseable, RecordAppender
 {
     /**
      * The record is longer than the channel's maximum record length; the channel is unchanged.

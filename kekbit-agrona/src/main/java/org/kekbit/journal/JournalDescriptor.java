@@ -315,6 +315,12 @@ public final class JournalDescriptor
     public static final int SEAL_REGION_LENGTH = SEAL_LENGTH + SIZE_OF_LONG;
 
     /**
+     * Bytes a writer keeps free after the records of a segment that holds more than one: the ROLLED marker and the
+     * seal region, so every such segment is sealed.
+     */
+    public static final int ROLL_RESERVE_LENGTH = RecordDescriptor.HEADER_LENGTH + SEAL_REGION_LENGTH;
+
+    /**
      * Name of the index file in the journal folder.
      */
     public static final String INDEX_FILE_NAME = "journal.index";

@@ -14,6 +14,7 @@ import org.kekbit.channel.ChannelReader;
 import org.kekbit.channel.ChannelState;
 import org.kekbit.channel.ChannelWriter;
 import org.kekbit.channel.RecordClaim;
+import org.kekbit.channel.RecordAppender;
 import org.kekbit.channel.RecordDescriptor;
 import org.kekbit.channel.RecordHandler;
 
@@ -45,7 +46,7 @@ import org.kekbit.channel.RecordHandler;
  * <p>
  * Not threadsafe: one thread writes, claims, commits, runs the duty cycle and closes.
  */
-public final class JournalWriter implements Agent, AutoCloseable
+public final class JournalWriter implements Agent, AutoCloseable, RecordAppender
 {
     /**
      * The record is longer than the journal's maximum record length; nothing was written.
@@ -222,7 +223,7 @@ public final class JournalWriter implements Agent, AutoCloseable
         try (ChannelReader reader = ChannelReader.open(new ChannelReader.Context().path(path)))
         {
             reader.seekToEnd();
-            reader.poll((msgTypeId, buffer, offset, length) -> { }, 1); // reports the end marker after the records
+            reader.poll(JournalWriter::ignoreRecord, 1); // reports the end marker after the records
             endState = reader.endState();
         }
         if (ChannelState.OPEN == endState)
@@ -235,6 +236,11 @@ public final class JournalWriter implements Agent, AutoCloseable
             ChannelWriter.resume(new ChannelWriter.Context().path(path).epochClock(ctx.epochClock()).preTouch(false))
                 .roll(seal, 0, JournalDescriptor.SEAL_LENGTH);
         }
+    }
+
+    private static void ignoreRecord(final int msgTypeId, final DirectBuffer buffer, final int offset, final int length)
+    {
+        // sealIfUnmarked looks for the end marker only
     }
 
     /**
@@ -523,11 +529,11 @@ public final class JournalWriter implements Agent, AutoCloseable
         {
             return RECORD_TOO_LONG;
         }
-        // Rolls leave room for the seal at the end of a segment, except for a record alone in its segment.
+        // Rolls leave room for the marker and the seal, except after a record alone in its segment.
         final int alignedLength = RecordDescriptor.alignedLength(RecordDescriptor.frameLength(length));
         final long remaining = current.remaining();
         if (alignedLength > remaining ||
-            (alignedLength > remaining - JournalDescriptor.SEAL_REGION_LENGTH && current.position() > 0))
+            (alignedLength > remaining - JournalDescriptor.ROLL_RESERVE_LENGTH && current.position() > 0))
         {
             return roll();
         }

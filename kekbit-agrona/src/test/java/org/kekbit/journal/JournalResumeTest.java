@@ -38,7 +38,7 @@ class JournalResumeTest
         long sequence = 0;
         writer.doWork();
         while (RecordDescriptor.alignedLength(RecordDescriptor.frameLength(JournalTestSupport.length(sequence))) <=
-            writer.currentSegment().remaining() - JournalDescriptor.SEAL_REGION_LENGTH)
+            writer.currentSegment().remaining() - JournalDescriptor.ROLL_RESERVE_LENGTH)
         {
             write(writer, scratch, sequence++);
         }
@@ -83,7 +83,7 @@ class JournalResumeTest
         final JournalWriter writer = JournalWriter.create(writerContext(folder));
         long sequence = 0;
         while (RecordDescriptor.alignedLength(RecordDescriptor.frameLength(JournalTestSupport.length(sequence))) <=
-            writer.currentSegment().remaining() - JournalDescriptor.SEAL_REGION_LENGTH)
+            writer.currentSegment().remaining() - JournalDescriptor.ROLL_RESERVE_LENGTH)
         {
             write(writer, scratch, sequence++);
         }
