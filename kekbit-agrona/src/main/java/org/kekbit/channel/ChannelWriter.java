@@ -412,6 +412,67 @@ public final class ChannelWriter implements Agent, AutoCloseable, RecordAppender
     }
 
     /**
+     * Turn the CLOSED marker a writer left at the end of a channel into ROLLED, leaving a seal first as
+     * {@link #roll(DirectBuffer, int, int)} does when there is room, for a journal's writer that reopens a journal
+     * closed cleanly once the next segment is linked. The marker changes by one compare-and-set of its header word,
+     * so of racing callers one changes it; a reader that stopped at CLOSED and looks again (a journal's reader does
+     * on each poll) sees ROLLED and goes on in the next segment. Cold path.
+     *
+     * @param path       of the channel's file.
+     * @param seal       holding the seal's bytes.
+     * @param sealOffset of the bytes in seal.
+     * @param sealLength of the seal's bytes, a multiple of 8.
+     * @return true when the channel now ends with ROLLED (changed now or before: idempotent); false when it ends
+     * with no CLOSED marker to change (still open, abandoned, full or corrupt).
+     * @throws ChannelException naming the cause when the file is not a readable channel.
+     */
+    public static boolean reopenAsRolled(
+        final Path path, final DirectBuffer seal, final int sealOffset, final int sealLength)
+    {
+        final int regionLength = sealLength + RecordDescriptor.ALIGNMENT;
+        ChannelDescriptor.checkRollSealLength(regionLength);
+        final long markerPosition;
+        final int capacity;
+        try (ChannelReader reader = ChannelReader.open(path))
+        {
+            final ChannelState endState = reader.scanToEnd();
+            if (ChannelState.ROLLED == endState)
+            {
+                return true;
+            }
+            if (ChannelState.CLOSED != endState)
+            {
+                return false;
+            }
+            markerPosition = reader.position();
+            capacity = reader.capacity();
+        }
+
+        final MappedByteBuffer mapped = IoUtil.mapExistingFile(path.toFile(), path.toString());
+        try
+        {
+            final UnsafeBuffer buffer = new UnsafeBuffer(mapped);
+            final int sealPosition = (int)ChannelDescriptor.rollSealPosition(capacity, regionLength);
+            final int markerOffset = recordOffset((int)markerPosition);
+            final long closedWord = RecordDescriptor.headerWord(RecordDescriptor.HEADER_LENGTH, CLOSED_MSG_TYPE_ID);
+            if (markerPosition + RecordDescriptor.HEADER_LENGTH <= sealPosition &&
+                closedWord == buffer.getLongVolatile(markerOffset))
+            {
+                final int sealOffsetInFile = recordOffset(sealPosition);
+                buffer.putBytes(sealOffsetInFile, seal, sealOffset, sealLength);
+                buffer.putLong(sealOffsetInFile + sealLength, markerPosition, ByteOrder.LITTLE_ENDIAN);
+            }
+            final long rolledWord = RecordDescriptor.headerWord(RecordDescriptor.HEADER_LENGTH, ROLLED_MSG_TYPE_ID);
+            return buffer.compareAndSetLong(markerOffset, closedWord, rolledWord) ||
+                rolledWord == buffer.getLongVolatile(markerOffset);
+        }
+        finally
+        {
+            IoUtil.unmap(mapped);
+        }
+    }
+
+    /**
      * Read a little-endian 8-byte field of a record this writer's channel holds, for example the sequence or time a
      * stage wrote, as a journal's writer does to seal a segment. Cold path: no ordering, the writer's own records.
      *

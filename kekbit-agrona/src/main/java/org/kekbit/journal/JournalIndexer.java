@@ -89,7 +89,8 @@ public final class JournalIndexer implements Agent, AutoCloseable
         ctx.conclude();
         final JournalReader reader = JournalReader.open(new JournalReader.Context()
             .folder(ctx.folder())
-            .epochClock(ctx.epochClock()));
+            .epochClock(ctx.epochClock())
+            .preTouch(ctx.preTouch()));
         final JournalIndexer indexer = new JournalIndexer(ctx, reader);
         try
         {
@@ -352,6 +353,14 @@ public final class JournalIndexer implements Agent, AutoCloseable
 
         private int intervalBytes = DEFAULT_INTERVAL_BYTES;
         private int pollLimit = 1000;
+
+        /**
+         * A context with the defaults; the indexer's reader does not pre-touch segments by default.
+         */
+        public Context()
+        {
+            super(false);
+        }
 
         /**
          * Validate the configuration.

@@ -155,32 +155,17 @@ public final class JournalReader implements AutoCloseable
      */
     public int poll(final RecordHandler handler, final int limit)
     {
-        ChannelReader segment = this.segment;
-        if (null == segment)
-        {
-            segment = openPending();
-            if (null == segment)
-            {
-                return 0;
-            }
-        }
-
+        ChannelReader segment = readableSegment();
         int count = 0;
-        while (true)
+        while (null != segment && count < limit)
         {
-            if (count < limit)
-            {
-                count += segment.poll(handler, limit - count);
-            }
-            if (ChannelState.ROLLED != segment.endState())
+            count += segment.poll(handler, limit - count);
+            final ChannelReader next = crossIfRolled(segment);
+            if (next == segment)
             {
                 break;
             }
-            segment = crossToNext();
-            if (null == segment || count >= limit)
-            {
-                break;
-            }
+            segment = next;
         }
         heartbeat();
 
@@ -199,32 +184,17 @@ public final class JournalReader implements AutoCloseable
      */
     public int blockPoll(final BlockHandler handler, final int blockLengthLimit)
     {
-        ChannelReader segment = this.segment;
+        final ChannelReader segment = readableSegment();
         if (null == segment)
         {
-            segment = openPending();
-            if (null == segment)
-            {
-                return 0;
-            }
-        }
-        if (ChannelState.ROLLED == segment.endState())
-        {
-            segment = crossToNext();
-            if (null == segment)
-            {
-                return 0;
-            }
+            return 0;
         }
 
         blockAdapter.delegate = handler;
         blockAdapter.base = segmentBase;
         final int length = segment.blockPoll(blockAdapter, blockLengthLimit);
         blockAdapter.delegate = null;
-        if (ChannelState.ROLLED == segment.endState())
-        {
-            crossToNext();
-        }
+        crossIfRolled(segment);
         heartbeat();
 
         return length;
@@ -270,6 +240,10 @@ public final class JournalReader implements AutoCloseable
             return JournalState.OPEN; // waiting for the first segment
         }
 
+        if (ChannelState.CLOSED == segment.endState())
+        {
+            segment.seek(segment.position()); // reopened since: ROLLED, and the next poll crosses
+        }
         switch (segment.state())
         {
             case CLOSED:
@@ -695,6 +669,36 @@ public final class JournalReader implements AutoCloseable
     }
 
     /**
+     * The segment to read from: the current one, or the one the reader waits for once it exists, crossed into the
+     * next one first when it ended with ROLLED.
+     *
+     * @return the segment, or null when there is none to read yet (or the reader is TRUNCATED or CORRUPT).
+     */
+    private ChannelReader readableSegment()
+    {
+        final ChannelReader segment = null != this.segment ? this.segment : openPending();
+        return null == segment ? null : crossIfRolled(segment);
+    }
+
+    /**
+     * Cross into the next segment when this one ended with ROLLED.
+     *
+     * @return the segment to read on: the same one when it did not end with ROLLED, otherwise the next one, or null
+     * when the next one could not be opened.
+     */
+    private ChannelReader crossIfRolled(final ChannelReader segment)
+    {
+        final ChannelState endState = segment.endState();
+        if (ChannelState.CLOSED == endState)
+        {
+            // A writer that reopens the journal turns CLOSED into ROLLED: one header load to look again.
+            segment.seek(segment.position());
+            return ChannelState.ROLLED == segment.endState() ? crossToNext() : segment;
+        }
+        return ChannelState.ROLLED == endState ? crossToNext() : segment;
+    }
+
+    /**
      * Open the segment after the current one, which a ROLLED marker says is linked, then unmap the current one.
      */
     private ChannelReader crossToNext()
@@ -813,20 +817,26 @@ public final class JournalReader implements AutoCloseable
         /**
          * Default timeout of a named reader's heartbeat, for observers that cannot see its process.
          */
-        public static final long DEFAULT_TIMEOUT_MS = 10_000;
+        public static final long DEFAULT_TIMEOUT_MS = JournalContext.DEFAULT_TIMEOUT_MS;
 
         private String name;
         private boolean protectRetention = true;
-        private long timeoutMs = DEFAULT_TIMEOUT_MS;
-        private boolean preTouch;
+
+        /**
+         * A context with the defaults; readers do not pre-touch segments by default.
+         */
+        public Context()
+        {
+            super(false);
+        }
 
         /**
          * Validate the configuration.
          *
          * @return this for a fluent API.
-         * @throws IllegalArgumentException when the folder is not set, the name is not 1 to
-         *                                  {@link JournalDescriptor#MAX_NAME_LENGTH} printable US-ASCII characters,
-         *                                  or the timeout is not positive.
+         * @throws IllegalArgumentException when the folder is not set, or the name is not 1 to
+         *                                  {@link JournalDescriptor#MAX_NAME_LENGTH} printable US-ASCII characters.
+         * @throws ChannelException         when the timeout is not positive.
          */
         public Context conclude()
         {
@@ -834,10 +844,6 @@ public final class JournalReader implements AutoCloseable
             if (null != name)
             {
                 JournalReaderPositions.nameBytes(name);
-            }
-            if (timeoutMs <= 0)
-            {
-                throw new IllegalArgumentException("timeoutMs must be positive: timeoutMs=" + timeoutMs);
             }
             return this;
         }
@@ -885,51 +891,6 @@ public final class JournalReader implements AutoCloseable
         public boolean protectRetention()
         {
             return protectRetention;
-        }
-
-        /**
-         * Time after which a named reader whose process cannot be seen and whose heartbeat has not moved is taken
-         * for dead, so its name can be claimed again. Its polls stamp the heartbeat 20 times per timeout.
-         *
-         * @param timeoutMs in milliseconds.
-         * @return this for a fluent API.
-         */
-        public Context timeoutMs(final long timeoutMs)
-        {
-            this.timeoutMs = timeoutMs;
-            return this;
-        }
-
-        /**
-         * Heartbeat timeout of a named reader.
-         *
-         * @return the timeout in milliseconds.
-         */
-        public long timeoutMs()
-        {
-            return timeoutMs;
-        }
-
-        /**
-         * Whether to map every page of a segment in when it is opened. Off by default.
-         *
-         * @param preTouch true to touch every page.
-         * @return this for a fluent API.
-         */
-        public Context preTouch(final boolean preTouch)
-        {
-            this.preTouch = preTouch;
-            return this;
-        }
-
-        /**
-         * Whether segments are pre-touched when opened.
-         *
-         * @return true when they are.
-         */
-        public boolean preTouch()
-        {
-            return preTouch;
         }
     }
 }

@@ -160,17 +160,26 @@ public final class JournalWriter implements Agent, AutoCloseable, RecordAppender
     }
 
     /**
-     * Carry on writing a journal after its writer died: resume its last segment as
-     * {@link ChannelWriter#resume(ChannelWriter.Context)} does, which never takes a segment from a live writer (the
-     * channel's liveness rule), then repair what a crash can leave: when the writer died between linking the last
-     * segment and leaving the ROLLED marker in the one before, the marker is written now (idempotent), and a next
-     * segment created ahead of need is deleted. The journal keeps its segment capacity and maximum record length.
+     * Carry on writing a journal, after its writer died or after it closed it.
+     * <p>
+     * After a crash: resume its last segment as {@link ChannelWriter#resume(ChannelWriter.Context)} does, which never
+     * takes a segment from a live writer (the channel's liveness rule), then repair what a crash can leave: when the
+     * writer died between linking the last segment and leaving the ROLLED marker in the one before, the marker (and a
+     * seal) is written now (idempotent), and a next segment created ahead of need is deleted.
+     * <p>
+     * After a clean close (as Chronicle Queue appends to a queue again and Aeron Archive extends a stopped recording):
+     * write on in a new segment after the closed one, created exclusively, then turn the closed segment's CLOSED
+     * marker into ROLLED, so readers that reached CLOSED and poll again read on, and new readers read straight
+     * through. The journal keeps its segment capacity, maximum record length and timeout.
      *
-     * @param ctx the folder, the clock, pre-touch and retention; its capacity and record length are not used.
-     * @return the writer, positioned after the last committed record.
+     * @param ctx the folder, the clock, pre-touch, retention and key offsets; its capacity, record length and
+     *            timeout are not used.
+     * @return the writer, positioned after the last committed record (after a clean close: at the new segment).
      * @throws ChannelException with {@link ChannelException.Reason#NOT_FOUND} when the folder holds no segment,
      *                          {@link ChannelException.Reason#WRITER_ACTIVE} when the writer lives,
-     *                          {@link ChannelException.Reason#ENDED} when the journal was closed, or any reason
+     *                          {@link ChannelException.Reason#ALREADY_EXISTS} when another writer reopened the closed
+     *                          journal first, {@link ChannelException.Reason#ENDED} when the last segment is FULL
+     *                          (no journal's writer leaves one), or any reason
      *                          {@link ChannelWriter#resume(ChannelWriter.Context)} throws.
      */
     public static JournalWriter resume(final Context ctx)
@@ -184,6 +193,10 @@ public final class JournalWriter implements Agent, AutoCloseable, RecordAppender
         }
         final long lastBase = bases.getLong(bases.size() - 1);
         final Path lastPath = JournalDescriptor.segmentPath(folder, lastBase);
+        if (ChannelState.CLOSED == endStateOf(lastPath))
+        {
+            return reopen(ctx, bases.getLong(0), lastBase);
+        }
         final ChannelWriter last = ChannelWriter.resume(new ChannelWriter.Context()
             .path(JournalDescriptor.segmentPath(folder, lastBase))
             .epochClock(ctx.epochClock())
@@ -214,27 +227,77 @@ public final class JournalWriter implements Agent, AutoCloseable, RecordAppender
     }
 
     /**
-     * Leave the ROLLED marker, and a seal, in a segment whose successor is linked but whose writer died before
-     * marking it.
+     * Reopen a journal whose writer closed it: a new segment after the closed one, created exclusively (of racing
+     * reopeners one wins, the others fail with ALREADY_EXISTS), then the CLOSED marker of the closed one turned into
+     * ROLLED with a seal, so readers that stopped there go on. A crash between the two is repaired by the next
+     * resume, as a crash between link and marker is.
      */
-    private static void sealIfUnmarked(final Context ctx, final Path path)
+    private static JournalWriter reopen(final Context ctx, final long oldestBase, final long lastBase)
     {
-        final ChannelState endState;
+        final Path folder = ctx.folder();
+        final Path lastPath = JournalDescriptor.segmentPath(folder, lastBase);
+        final long capacity;
+        final int maxRecordLength;
+        final long timeoutMs;
+        try (ChannelReader reader = ChannelReader.open(lastPath))
+        {
+            capacity = reader.capacity();
+            maxRecordLength = reader.maxRecordLength();
+            timeoutMs = reader.header().timeoutMs();
+        }
+        JournalDescriptor.checkSegmentCapacity(capacity);
+        final long base = lastBase + capacity;
+        final ChannelWriter created = ChannelWriter.create(segmentContext(ctx, base)
+            .capacity(capacity)
+            .maxRecordLength(maxRecordLength)
+            .timeoutMs(timeoutMs)
+            .path(JournalDescriptor.segmentPath(folder, base)));
+        try
+        {
+            sealIfUnmarked(ctx, lastPath);
+            return new JournalWriter(ctx, JournalReaderPositions.openOrCreate(folder), created, base, oldestBase, null);
+        }
+        catch (final RuntimeException ex)
+        {
+            created.close();
+            throw ex;
+        }
+    }
+
+    private static ChannelState endStateOf(final Path path)
+    {
         try (ChannelReader reader = ChannelReader.open(new ChannelReader.Context().path(path)))
         {
             reader.seekToEnd();
             reader.poll(JournalWriter::ignoreRecord, 1); // reports the end marker after the records
-            endState = reader.endState();
+            return reader.endState();
         }
-        if (ChannelState.OPEN == endState)
+    }
+
+    /**
+     * Leave the ROLLED marker, and a seal, in a segment whose successor is linked but whose writer died before
+     * marking it (OPEN), or whose journal was reopened by a writer that died before turning its CLOSED marker into
+     * ROLLED.
+     */
+    private static void sealIfUnmarked(final Context ctx, final Path path)
+    {
+        final ChannelState endState = endStateOf(path);
+        if (ChannelState.OPEN == endState || ChannelState.CLOSED == endState)
         {
             final SegmentScan scan = new SegmentScan(ctx);
             scan.scan(path);
             final UnsafeBuffer seal = new UnsafeBuffer(new byte[JournalDescriptor.SEAL_LENGTH]);
             JournalSeal.encode(seal, scan.count, scan.firstSequence, scan.lastSequence, scan.firstTimestampNs,
                 scan.lastTimestampNs, ctx.epochClock().time());
-            ChannelWriter.resume(new ChannelWriter.Context().path(path).epochClock(ctx.epochClock()).preTouch(false))
-                .roll(seal, 0, JournalDescriptor.SEAL_LENGTH);
+            if (ChannelState.OPEN == endState)
+            {
+                ChannelWriter.resume(new ChannelWriter.Context().path(path).epochClock(ctx.epochClock())
+                    .preTouch(false)).roll(seal, 0, JournalDescriptor.SEAL_LENGTH);
+            }
+            else
+            {
+                ChannelWriter.reopenAsRolled(path, seal, 0, JournalDescriptor.SEAL_LENGTH);
+            }
         }
     }
 
@@ -765,14 +828,20 @@ public final class JournalWriter implements Agent, AutoCloseable, RecordAppender
     public static final class Context extends JournalContext<Context>
     {
         /**
+         * A context with the defaults; a journal's writer pre-touches each segment it creates ahead of need.
+         */
+        public Context()
+        {
+            super(true);
+        }
+
+        /**
          * Default segment capacity: 64 MiB.
          */
         public static final long DEFAULT_SEGMENT_CAPACITY = 64L * 1024 * 1024;
 
         private long segmentCapacity = DEFAULT_SEGMENT_CAPACITY;
         private int maxRecordLength = -1;
-        private long timeoutMs = ChannelWriter.Context.DEFAULT_TIMEOUT_MS;
-        private boolean preTouch = true;
         private int retainedSegments;
         private long retainedBytes;
         private long retentionMs;
@@ -797,11 +866,6 @@ public final class JournalWriter implements Agent, AutoCloseable, RecordAppender
                     ChannelDescriptor.maxRecordLengthLimit(segmentCapacity));
             }
             JournalDescriptor.checkMaxRecordLength(maxRecordLength, segmentCapacity);
-            if (timeoutMs <= 0)
-            {
-                throw new ChannelException(ChannelException.Reason.BAD_HEADER,
-                    "timeoutMs must be positive: timeoutMs=" + timeoutMs);
-            }
             if (retainedSegments < 0 || retainedBytes < 0 || retentionMs < 0 || hardCapSegments < 0 ||
                 hardCapBytes < 0)
             {
@@ -855,51 +919,6 @@ public final class JournalWriter implements Agent, AutoCloseable, RecordAppender
         public int maxRecordLength()
         {
             return maxRecordLength;
-        }
-
-        /**
-         * Writer timeout recorded in every segment: see {@link ChannelWriter.Context#timeoutMs(long)}.
-         *
-         * @param timeoutMs in milliseconds.
-         * @return this for a fluent API.
-         */
-        public Context timeoutMs(final long timeoutMs)
-        {
-            this.timeoutMs = timeoutMs;
-            return this;
-        }
-
-        /**
-         * Writer timeout.
-         *
-         * @return the timeout in milliseconds.
-         */
-        public long timeoutMs()
-        {
-            return timeoutMs;
-        }
-
-        /**
-         * Whether to touch every page of a segment when it is created (ahead of need, in the duty cycle). On by
-         * default.
-         *
-         * @param preTouch true to touch every page.
-         * @return this for a fluent API.
-         */
-        public Context preTouch(final boolean preTouch)
-        {
-            this.preTouch = preTouch;
-            return this;
-        }
-
-        /**
-         * Whether segments are pre-touched.
-         *
-         * @return true when they are.
-         */
-        public boolean preTouch()
-        {
-            return preTouch;
         }
 
         /**
