@@ -146,7 +146,10 @@ public final class ChannelWriter implements Agent, AutoCloseable, RecordAppender
         {
             throw new ChannelException(ChannelException.Reason.ALREADY_EXISTS, "channel already exists: " + path);
         }
-        ChannelFiles.deleteStaleTempFilesBeside(path);
+        if (ctx.deleteStaleTempFiles())
+        {
+            ChannelFiles.deleteStaleTempFilesBeside(path);
+        }
 
         final ProcessIdentity self = ProcessIdentity.CURRENT;
         final Path tempPath = ChannelFiles.tempPath(path, self);
@@ -227,6 +230,17 @@ public final class ChannelWriter implements Agent, AutoCloseable, RecordAppender
     public static List<Path> deleteStaleTempFiles(final Path root)
     {
         return ChannelFiles.deleteStaleTempFiles(root);
+    }
+
+    /**
+     * Delete the temp files that dead creators left in the folder of one channel, as {@link #create} does before it
+     * creates there (unless told not to): best effort, a folder that cannot be listed is left as it is.
+     *
+     * @param channelPath path of a channel in the folder to clean.
+     */
+    public static void deleteStaleTempFilesBeside(final Path channelPath)
+    {
+        ChannelFiles.deleteStaleTempFilesBeside(channelPath);
     }
 
     /**
@@ -843,6 +857,7 @@ public final class ChannelWriter implements Agent, AutoCloseable, RecordAppender
         private long timeoutMs = DEFAULT_TIMEOUT_MS;
         private Set<PosixFilePermission> filePermissions =
             EnumSet.of(PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE);
+        private boolean deleteStaleTempFiles = true;
 
         /**
          * A context with the defaults; writers pre-touch by default.
@@ -986,6 +1001,30 @@ public final class ChannelWriter implements Agent, AutoCloseable, RecordAppender
         public Set<PosixFilePermission> filePermissions()
         {
             return filePermissions;
+        }
+
+        /**
+         * Whether {@link ChannelWriter#create(Context)} first deletes the temp files dead creators left in the
+         * channel's folder, which lists the folder. On by default; a journal's writer turns it off for each segment,
+         * since its folder may hold thousands of them, and cleans up once when it is created or resumed.
+         *
+         * @param deleteStaleTempFiles true to clean up before creating.
+         * @return this for a fluent API.
+         */
+        public Context deleteStaleTempFiles(final boolean deleteStaleTempFiles)
+        {
+            this.deleteStaleTempFiles = deleteStaleTempFiles;
+            return this;
+        }
+
+        /**
+         * Whether creation first deletes stale temp files beside the channel.
+         *
+         * @return true when it does.
+         */
+        public boolean deleteStaleTempFiles()
+        {
+            return deleteStaleTempFiles;
         }
     }
 }

@@ -3,6 +3,7 @@ package org.kekbit.journal;
 import org.agrona.concurrent.Agent;
 import org.agrona.concurrent.AgentTerminationException;
 import org.agrona.concurrent.EpochClock;
+import org.kekbit.channel.FollowPolicy;
 import org.kekbit.channel.RecordHandler;
 
 /**
@@ -32,7 +33,7 @@ public final class JournalReaderAgent implements Agent
     /**
      * Follow an abandoned journal for ever, waiting for a writer to resume it.
      */
-    public static final long FOLLOW_FOREVER = Long.MAX_VALUE;
+    public static final long FOLLOW_FOREVER = FollowPolicy.FOLLOW_FOREVER;
 
     private final JournalReader reader;
     private final RecordHandler handler;
@@ -40,9 +41,7 @@ public final class JournalReaderAgent implements Agent
     private final String roleName;
     private final int pollLimit;
     private final boolean terminateOnEnd;
-    private final long maxAbandonedMs;
-    private long lastStateCheckMs = Long.MIN_VALUE;
-    private long abandonedSinceMs = Long.MIN_VALUE;
+    private final FollowPolicy followPolicy;
     private JournalState endState;
 
     /**
@@ -79,17 +78,16 @@ public final class JournalReaderAgent implements Agent
         final boolean terminateOnEnd,
         final long maxAbandonedMs)
     {
-        if (pollLimit <= 0 || maxAbandonedMs < 0)
+        if (pollLimit <= 0)
         {
-            throw new IllegalArgumentException("pollLimit must be positive and maxAbandonedMs not negative: " +
-                "pollLimit=" + pollLimit + ", maxAbandonedMs=" + maxAbandonedMs);
+            throw new IllegalArgumentException("pollLimit must be positive: pollLimit=" + pollLimit);
         }
         this.reader = reader;
         this.handler = handler;
         this.pollLimit = pollLimit;
         this.epochClock = epochClock;
         this.terminateOnEnd = terminateOnEnd;
-        this.maxAbandonedMs = maxAbandonedMs;
+        this.followPolicy = new FollowPolicy(maxAbandonedMs);
         this.roleName = "kekbit-journal-reader" + (null == reader.name() ? "" : "-" + reader.name());
     }
 
@@ -98,6 +96,7 @@ public final class JournalReaderAgent implements Agent
      *
      * @return the number of records delivered.
      * @throws AgentTerminationException (expected) when the journal has ended and the agent terminates on end.
+     * @see FollowPolicy
      */
     public int doWork()
     {
@@ -114,11 +113,10 @@ public final class JournalReaderAgent implements Agent
         else
         {
             final long nowMs = epochClock.time();
-            if (nowMs != lastStateCheckMs)
+            if (followPolicy.isStateCheckDue(nowMs))
             {
-                lastStateCheckMs = nowMs;
                 final JournalState state = reader.state();
-                if (isEnd(state, nowMs))
+                if (followPolicy.isFollowingOver(state.isEnd(), JournalState.ABANDONED == state, nowMs))
                 {
                     endState = state;
                     if (terminateOnEnd)
@@ -130,20 +128,6 @@ public final class JournalReaderAgent implements Agent
         }
 
         return workCount;
-    }
-
-    private boolean isEnd(final JournalState state, final long nowMs)
-    {
-        if (JournalState.ABANDONED != state)
-        {
-            abandonedSinceMs = Long.MIN_VALUE;
-            return state.isEnd();
-        }
-        if (Long.MIN_VALUE == abandonedSinceMs)
-        {
-            abandonedSinceMs = nowMs;
-        }
-        return nowMs - abandonedSinceMs >= maxAbandonedMs;
     }
 
     /**

@@ -75,6 +75,7 @@ public final class JournalWriter implements Agent, AutoCloseable, RecordAppender
     private final long segmentCapacity;
     private final int maxRecordLength;
     private final JournalRetention retention;
+    private final boolean isFolderSyncNeeded;
     private final JournalReaderPositions positions;
     private ChannelWriter current;
     private long currentBase;
@@ -105,6 +106,7 @@ public final class JournalWriter implements Agent, AutoCloseable, RecordAppender
         this.segmentCapacity = current.capacity();
         this.maxRecordLength = current.maxRecordLength();
         this.retention = new JournalRetention(ctx);
+        this.isFolderSyncNeeded = JournalFiles.isFolderSyncNeeded(folder);
         this.positions = positions;
         this.current = current;
         this.currentBase = currentBase;
@@ -149,6 +151,7 @@ public final class JournalWriter implements Agent, AutoCloseable, RecordAppender
         try
         {
             final ChannelWriter first = ChannelWriter.create(segmentContext(ctx, 0)
+                .deleteStaleTempFiles(true)
                 .path(JournalDescriptor.segmentPath(folder, 0)));
             return new JournalWriter(ctx, positions, first, 0, 0, null);
         }
@@ -193,6 +196,7 @@ public final class JournalWriter implements Agent, AutoCloseable, RecordAppender
         }
         final long lastBase = bases.getLong(bases.size() - 1);
         final Path lastPath = JournalDescriptor.segmentPath(folder, lastBase);
+        ChannelWriter.deleteStaleTempFilesBeside(lastPath); // segments are created without, not to list per roll
         if (ChannelState.CLOSED == endStateOf(lastPath))
         {
             return reopen(ctx, bases.getLong(0), lastBase);
@@ -659,7 +663,7 @@ public final class JournalWriter implements Agent, AutoCloseable, RecordAppender
         final Path nextPath = JournalDescriptor.nextSegmentPath(folder, nextBase);
         try
         {
-            JournalFiles.link(nextPath, JournalDescriptor.segmentPath(folder, nextBase));
+            JournalFiles.link(nextPath, JournalDescriptor.segmentPath(folder, nextBase), isFolderSyncNeeded);
         }
         catch (final ChannelException ex)
         {
@@ -737,7 +741,8 @@ public final class JournalWriter implements Agent, AutoCloseable, RecordAppender
             .maxRecordLength(ctx.maxRecordLength())
             .timeoutMs(ctx.timeoutMs())
             .epochClock(ctx.epochClock())
-            .preTouch(ctx.preTouch());
+            .preTouch(ctx.preTouch())
+            .deleteStaleTempFiles(false); // once per create or resume, not once per roll: the folder may be large
     }
 
     /**
