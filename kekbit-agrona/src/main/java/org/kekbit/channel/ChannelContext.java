@@ -5,17 +5,16 @@ import java.nio.file.Path;
 import java.nio.file.Paths;
 
 import org.agrona.IoUtil;
-import org.agrona.concurrent.EpochClock;
-import org.agrona.concurrent.SystemEpochClock;
+import org.kekbit.CommonContext;
 
 /**
- * Configuration shared by writers and readers, on the model of Aeron's {@code CommonContext}: where the channel is
- * (a root folder and a channel id, or a path), the clock, and pre-touch. {@link ChannelWriter.Context} and
+ * Configuration shared by writers and readers of a channel: where the channel is (a root folder and a channel id, or
+ * a path), with the clock and pre-touch of {@link CommonContext}. {@link ChannelWriter.Context} and
  * {@link ChannelReader.Context} add only their own fields.
  *
  * @param <C> the concrete context, for a fluent API.
  */
-public abstract class ChannelContext<C extends ChannelContext<C>>
+public abstract class ChannelContext<C extends ChannelContext<C>> extends CommonContext<C>
 {
     /**
      * System property naming the default root folder of channels.
@@ -26,13 +25,11 @@ public abstract class ChannelContext<C extends ChannelContext<C>>
     private long channelId;
     private boolean isChannelIdSet;
     private Path path;
-    private EpochClock epochClock = SystemEpochClock.INSTANCE;
-    private boolean preTouch;
     private ProcessIdentity observer = ProcessIdentity.CURRENT;
 
     ChannelContext(final boolean preTouch)
     {
-        this.preTouch = preTouch;
+        super(preTouch);
     }
 
     /**
@@ -127,51 +124,6 @@ public abstract class ChannelContext<C extends ChannelContext<C>>
     }
 
     /**
-     * Clock for heartbeats and the writer's liveness.
-     *
-     * @param epochClock to use.
-     * @return this for a fluent API.
-     */
-    public C epochClock(final EpochClock epochClock)
-    {
-        this.epochClock = epochClock;
-        return self();
-    }
-
-    /**
-     * Clock for heartbeats and the writer's liveness.
-     *
-     * @return the clock.
-     */
-    public EpochClock epochClock()
-    {
-        return epochClock;
-    }
-
-    /**
-     * Whether to map every page of the channel in when it is opened, so that no record stalls on a page fault. On by
-     * default for writers, off for readers.
-     *
-     * @param preTouch true to touch every page.
-     * @return this for a fluent API.
-     */
-    public C preTouch(final boolean preTouch)
-    {
-        this.preTouch = preTouch;
-        return self();
-    }
-
-    /**
-     * Whether every page is touched when the channel is opened.
-     *
-     * @return true when pages are touched.
-     */
-    public boolean preTouch()
-    {
-        return preTouch;
-    }
-
-    /**
      * Judge the writer's liveness as this process would (tests: simulate an observer in another pid namespace).
      */
     C observer(final ProcessIdentity observer)
@@ -204,15 +156,6 @@ public abstract class ChannelContext<C extends ChannelContext<C>>
             }
             path = ChannelDescriptor.channelPath(root, channelId);
         }
-        if (null == epochClock)
-        {
-            throw new IllegalArgumentException("epochClock must not be null");
-        }
-    }
-
-    @SuppressWarnings("unchecked")
-    private C self()
-    {
-        return (C)this;
+        concludeCommon();
     }
 }

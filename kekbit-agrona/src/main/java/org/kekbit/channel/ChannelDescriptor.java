@@ -142,6 +142,40 @@ public final class ChannelDescriptor
     }
 
     /**
+     * Position in the data region of a roll seal of a given length: the seal a journal's writer may leave with the
+     * ROLLED marker takes the last {@code sealLength} bytes of the data region, its last 8 bytes holding the
+     * position of the marker (little endian), so a reader can check the bytes there are a seal and not a record.
+     * <pre>
+     *   ... records | ROLLED marker | never written | seal (sealLength - 8) | marker position (8) | trailer
+     *                                               ^ rollSealPosition(capacity, sealLength)
+     * </pre>
+     *
+     * @param capacity   of the data region.
+     * @param sealLength of the seal, the marker position included, a positive multiple of
+     *                   {@link RecordDescriptor#ALIGNMENT}.
+     * @return the position of the seal's first byte in the data region.
+     */
+    public static long rollSealPosition(final long capacity, final int sealLength)
+    {
+        return capacity - sealLength;
+    }
+
+    /**
+     * Check the length of a roll seal.
+     *
+     * @param sealLength to check: a positive multiple of {@link RecordDescriptor#ALIGNMENT} of at least 16.
+     * @throws IllegalArgumentException when it is not.
+     */
+    public static void checkRollSealLength(final int sealLength)
+    {
+        if (sealLength < 2 * RecordDescriptor.ALIGNMENT || (sealLength & (RecordDescriptor.ALIGNMENT - 1)) != 0)
+        {
+            throw new IllegalArgumentException("roll seal length must be a multiple of 8 from 16: sealLength=" +
+                sealLength);
+        }
+    }
+
+    /**
      * Path of a channel's file under a root folder, following the original kekbit convention
      * {@code <root>/<hhhh_hhhh>/<hhhh_hhhh>.kekbit} where the folder is the high half of the channel id in hex and
      * the file name the low half.

@@ -143,14 +143,20 @@ final class ChannelFiles
             return;
         }
 
-        try (DirectoryStream<Path> files = Files.newDirectoryStream(folder, "*" + TEMP_SUFFIX))
+        // Names as strings, not a glob over paths: the folder may be a journal's, with thousands of segments.
+        final String[] names = folder.toFile().list();
+        if (null == names)
         {
-            for (final Path file : files)
+            throw new IOException("cannot list " + folder);
+        }
+        for (final String name : names)
+        {
+            final ProcessIdentity creator = name.endsWith(TEMP_SUFFIX) ? tempFileCreator(name) : null;
+            if (null != creator)
             {
-                final ProcessIdentity creator = tempFileCreator(file.getFileName().toString());
-                if (null != creator && !WriterLiveness.isCreatorAlive(creator.pid, creator.startTicks,
-                    creator.namespaceId, lastModifiedMs(file), System.currentTimeMillis(), STALE_TEMP_FILE_MS) &&
-                    Files.deleteIfExists(file))
+                final Path file = folder.resolve(name);
+                if (!WriterLiveness.isCreatorAlive(creator.pid, creator.startTicks, creator.namespaceId,
+                    lastModifiedMs(file), System.currentTimeMillis(), STALE_TEMP_FILE_MS) && Files.deleteIfExists(file))
                 {
                     deleted.add(file);
                 }

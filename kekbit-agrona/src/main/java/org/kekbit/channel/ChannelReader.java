@@ -11,6 +11,7 @@ import java.util.NoSuchElementException;
 import org.agrona.CloseHelper;
 import org.agrona.DirectBuffer;
 import org.agrona.IoUtil;
+import org.agrona.MutableDirectBuffer;
 import org.agrona.concurrent.IdleStrategy;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.kekbit.AgronaAccess;
@@ -383,6 +384,50 @@ public final class ChannelReader implements AutoCloseable
             markEnd(stopHeader);
         }
         return endState;
+    }
+
+    /**
+     * Copy the seal a journal's writer left with the ROLLED marker
+     * ({@link ChannelWriter#roll(DirectBuffer, int, int)}), whatever this reader's position. The bytes at the end of
+     * the data region are taken for a seal only when the position stored after them is an aligned position before
+     * them holding a ROLLED marker, which the records of a segment without a seal never fake: they reach into those
+     * bytes, so the only ROLLED marker lies after them.
+     *
+     * @param dst        to copy the seal's bytes into.
+     * @param dstOffset  in dst.
+     * @param sealLength of the seal's bytes, as the writer gave it.
+     * @return true when the channel ends with a ROLLED marker and a seal, copied into dst.
+     * @throws IllegalStateException when the reader is closed.
+     */
+    public boolean readRollSeal(final MutableDirectBuffer dst, final int dstOffset, final int sealLength)
+    {
+        if (isClosed)
+        {
+            throw new IllegalStateException("reader is closed");
+        }
+        final int regionLength = sealLength + RecordDescriptor.ALIGNMENT;
+        ChannelDescriptor.checkRollSealLength(regionLength);
+        if (regionLength > capacity)
+        {
+            return false;
+        }
+        final int sealPosition = (int)ChannelDescriptor.rollSealPosition(capacity, regionLength);
+        final int sealOffsetInFile = HEADER_LENGTH + sealPosition;
+        // The marker is loaded with acquire below: a seal position read before it is re-checked by that load.
+        final long marker = RecordDescriptor.littleEndian(buffer.getLongVolatile(sealOffsetInFile + sealLength));
+        if (marker < 0 || marker + RecordDescriptor.HEADER_LENGTH > sealPosition ||
+            (marker & (RecordDescriptor.ALIGNMENT - 1)) != 0)
+        {
+            return false;
+        }
+        final long header = RecordDescriptor.headerAcquire(buffer, HEADER_LENGTH + (int)marker);
+        if (RecordDescriptor.HEADER_LENGTH != RecordDescriptor.headerFrameLength(header) ||
+            ROLLED_MSG_TYPE_ID != RecordDescriptor.headerMsgTypeId(header))
+        {
+            return false;
+        }
+        dst.putBytes(dstOffset, buffer, sealOffsetInFile, sealLength);
+        return true;
     }
 
     /**

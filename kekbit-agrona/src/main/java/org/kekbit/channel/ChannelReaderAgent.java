@@ -33,7 +33,7 @@ public final class ChannelReaderAgent implements Agent
     /**
      * Follow an abandoned channel for ever, waiting for a writer to resume it.
      */
-    public static final long FOLLOW_FOREVER = Long.MAX_VALUE;
+    public static final long FOLLOW_FOREVER = FollowPolicy.FOLLOW_FOREVER;
 
     private final ChannelReader reader;
     private final RecordHandler handler;
@@ -41,9 +41,7 @@ public final class ChannelReaderAgent implements Agent
     private final String roleName;
     private final int pollLimit;
     private final boolean terminateOnEnd;
-    private final long maxAbandonedMs;
-    private long lastStateCheckMs = Long.MIN_VALUE;
-    private long abandonedSinceMs = Long.MIN_VALUE;
+    private final FollowPolicy followPolicy;
     private ChannelState endState;
 
     /**
@@ -100,11 +98,7 @@ public final class ChannelReaderAgent implements Agent
         final boolean terminateOnEnd,
         final long maxAbandonedMs)
     {
-        if (maxAbandonedMs < 0)
-        {
-            throw new IllegalArgumentException("maxAbandonedMs must not be negative: maxAbandonedMs=" + maxAbandonedMs);
-        }
-        this.maxAbandonedMs = maxAbandonedMs;
+        this.followPolicy = new FollowPolicy(maxAbandonedMs);
         if (pollLimit <= 0)
         {
             throw new IllegalArgumentException("pollLimit must be positive: pollLimit=" + pollLimit);
@@ -134,11 +128,10 @@ public final class ChannelReaderAgent implements Agent
         if (0 == workCount)
         {
             final long nowMs = epochClock.time();
-            if (nowMs != lastStateCheckMs)
+            if (followPolicy.isStateCheckDue(nowMs))
             {
-                lastStateCheckMs = nowMs;
                 final ChannelState state = reader.state();
-                if (isEnd(state, nowMs))
+                if (followPolicy.isFollowingOver(state.isEnd(), ChannelState.ABANDONED == state, nowMs))
                 {
                     endState = state;
                     if (terminateOnEnd)
@@ -150,21 +143,6 @@ public final class ChannelReaderAgent implements Agent
         }
 
         return workCount;
-    }
-
-    private boolean isEnd(final ChannelState state, final long nowMs)
-    {
-        if (ChannelState.ABANDONED != state)
-        {
-            abandonedSinceMs = Long.MIN_VALUE;
-            return state.isEnd();
-        }
-        if (Long.MIN_VALUE == abandonedSinceMs)
-        {
-            abandonedSinceMs = nowMs;
-        }
-
-        return nowMs - abandonedSinceMs >= maxAbandonedMs;
     }
 
     /**

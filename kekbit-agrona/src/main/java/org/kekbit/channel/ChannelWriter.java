@@ -1,5 +1,6 @@
 package org.kekbit.channel;
 
+import java.nio.ByteOrder;
 import java.nio.MappedByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -44,7 +45,7 @@ import static org.kekbit.channel.RecordDescriptor.ROLLED_MSG_TYPE_ID;
  * <p>
  * Not threadsafe: one thread writes, claims, commits, runs the duty cycle and closes.
  */
-public final class ChannelWriter implements Agent, AutoCloseable
+public final class ChannelWriter implements Agent, AutoCloseable, RecordAppender
 {
     /**
      * The record is longer than the channel's maximum record length; the channel is unchanged.
@@ -145,7 +146,10 @@ public final class ChannelWriter implements Agent, AutoCloseable
         {
             throw new ChannelException(ChannelException.Reason.ALREADY_EXISTS, "channel already exists: " + path);
         }
-        ChannelFiles.deleteStaleTempFilesBeside(path);
+        if (ctx.deleteStaleTempFiles())
+        {
+            ChannelFiles.deleteStaleTempFilesBeside(path);
+        }
 
         final ProcessIdentity self = ProcessIdentity.CURRENT;
         final Path tempPath = ChannelFiles.tempPath(path, self);
@@ -226,6 +230,17 @@ public final class ChannelWriter implements Agent, AutoCloseable
     public static List<Path> deleteStaleTempFiles(final Path root)
     {
         return ChannelFiles.deleteStaleTempFiles(root);
+    }
+
+    /**
+     * Delete the temp files that dead creators left in the folder of one channel, as {@link #create} does before it
+     * creates there (unless told not to): best effort, a folder that cannot be listed is left as it is.
+     *
+     * @param channelPath path of a channel in the folder to clean.
+     */
+    public static void deleteStaleTempFilesBeside(final Path channelPath)
+    {
+        ChannelFiles.deleteStaleTempFilesBeside(channelPath);
     }
 
     /**
@@ -378,6 +393,123 @@ public final class ChannelWriter implements Agent, AutoCloseable
     public boolean roll()
     {
         return close(ROLLED_MSG_TYPE_ID);
+    }
+
+    /**
+     * Roll as {@link #roll()} does, first leaving a seal: when the records end early enough that the marker and the
+     * seal fit, the seal's bytes go to the end of the data region with the marker's position after them
+     * ({@link ChannelDescriptor#rollSealPosition(long, int)}), before the marker's release store publishes both. A
+     * reader checks and copies it with {@link ChannelReader#readRollSeal(org.agrona.MutableDirectBuffer, int, int)};
+     * a reader that knows nothing of seals never reads past the marker. Idempotent, and a no-op once closed.
+     *
+     * @param seal       holding the seal's bytes.
+     * @param sealOffset of the bytes in seal.
+     * @param sealLength of the seal's bytes, a multiple of 8: the seal takes 8 more, for the marker's position.
+     * @return true when the ROLLED marker and the seal were written; false when the marker was written without the
+     * seal (no room) or nothing was written (closed, full or taken over): {@link #isClosed()} tells which.
+     */
+    public boolean roll(final DirectBuffer seal, final int sealOffset, final int sealLength)
+    {
+        final int regionLength = sealLength + RecordDescriptor.ALIGNMENT;
+        ChannelDescriptor.checkRollSealLength(regionLength);
+        final int sealPosition = (int)ChannelDescriptor.rollSealPosition(capacity, regionLength);
+        final boolean isRoom = position + RecordDescriptor.HEADER_LENGTH <= sealPosition;
+        if (!isClosed && 0 == endCode && isRoom && isOwner())
+        {
+            final int sealOffsetInFile = recordOffset(sealPosition);
+            buffer.putBytes(sealOffsetInFile, seal, sealOffset, sealLength);
+            buffer.putLong(sealOffsetInFile + sealLength, position, ByteOrder.LITTLE_ENDIAN);
+            return close(ROLLED_MSG_TYPE_ID); // the marker's release store publishes the seal too
+        }
+        close(ROLLED_MSG_TYPE_ID);
+        return false;
+    }
+
+    /**
+     * Turn the CLOSED marker a writer left at the end of a channel into ROLLED, leaving a seal first as
+     * {@link #roll(DirectBuffer, int, int)} does when there is room, for a journal's writer that reopens a journal
+     * closed cleanly once the next segment is linked. The marker changes by one compare-and-set of its header word,
+     * so of racing callers one changes it; a reader that stopped at CLOSED and looks again (a journal's reader does
+     * on each poll) sees ROLLED and goes on in the next segment. Cold path.
+     *
+     * @param path       of the channel's file.
+     * @param seal       holding the seal's bytes.
+     * @param sealOffset of the bytes in seal.
+     * @param sealLength of the seal's bytes, a multiple of 8.
+     * @return true when the channel now ends with ROLLED (changed now or before: idempotent); false when it ends
+     * with no CLOSED marker to change (still open, abandoned, full or corrupt).
+     * @throws ChannelException naming the cause when the file is not a readable channel.
+     */
+    public static boolean reopenAsRolled(
+        final Path path, final DirectBuffer seal, final int sealOffset, final int sealLength)
+    {
+        final int regionLength = sealLength + RecordDescriptor.ALIGNMENT;
+        ChannelDescriptor.checkRollSealLength(regionLength);
+        final long markerPosition;
+        final int capacity;
+        try (ChannelReader reader = ChannelReader.open(path))
+        {
+            final ChannelState endState = reader.scanToEnd();
+            if (ChannelState.ROLLED == endState)
+            {
+                return true;
+            }
+            if (ChannelState.CLOSED != endState)
+            {
+                return false;
+            }
+            markerPosition = reader.position();
+            capacity = reader.capacity();
+        }
+
+        final MappedByteBuffer mapped = IoUtil.mapExistingFile(path.toFile(), path.toString());
+        try
+        {
+            final UnsafeBuffer buffer = new UnsafeBuffer(mapped);
+            final int sealPosition = (int)ChannelDescriptor.rollSealPosition(capacity, regionLength);
+            final int markerOffset = recordOffset((int)markerPosition);
+            final long closedWord = RecordDescriptor.headerWord(RecordDescriptor.HEADER_LENGTH, CLOSED_MSG_TYPE_ID);
+            if (markerPosition + RecordDescriptor.HEADER_LENGTH <= sealPosition &&
+                closedWord == buffer.getLongVolatile(markerOffset))
+            {
+                final int sealOffsetInFile = recordOffset(sealPosition);
+                buffer.putBytes(sealOffsetInFile, seal, sealOffset, sealLength);
+                buffer.putLong(sealOffsetInFile + sealLength, markerPosition, ByteOrder.LITTLE_ENDIAN);
+            }
+            final long rolledWord = RecordDescriptor.headerWord(RecordDescriptor.HEADER_LENGTH, ROLLED_MSG_TYPE_ID);
+            return buffer.compareAndSetLong(markerOffset, closedWord, rolledWord) ||
+                rolledWord == buffer.getLongVolatile(markerOffset);
+        }
+        finally
+        {
+            IoUtil.unmap(mapped);
+        }
+    }
+
+    /**
+     * Read a little-endian 8-byte field of a record this writer's channel holds, for example the sequence or time a
+     * stage wrote, as a journal's writer does to seal a segment. Cold path: no ordering, the writer's own records.
+     *
+     * @param recordPosition position of the record: what {@link #position()} was before it was written.
+     * @param payloadOffset  of the field in the record's payload.
+     * @param missingValue   to return when no committed record starts there or its payload is too short.
+     * @return the field, or missingValue.
+     */
+    public long readPayloadLong(final long recordPosition, final int payloadOffset, final long missingValue)
+    {
+        if (isClosed || recordPosition < 0 || recordPosition >= position || payloadOffset < 0)
+        {
+            return missingValue;
+        }
+        final int recordOffset = recordOffset((int)recordPosition);
+        final long header = RecordDescriptor.headerAcquire(buffer, recordOffset);
+        final int payloadLength = RecordDescriptor.headerFrameLength(header) - RecordDescriptor.HEADER_LENGTH;
+        if (RecordDescriptor.headerMsgTypeId(header) < 0 || payloadOffset > payloadLength - Long.BYTES)
+        {
+            return missingValue;
+        }
+        return buffer.getLong(RecordDescriptor.payloadOffset(recordOffset) + payloadOffset,
+            ByteOrder.LITTLE_ENDIAN);
     }
 
     private boolean close(final int endMarkerTypeId)
@@ -725,6 +857,7 @@ public final class ChannelWriter implements Agent, AutoCloseable
         private long timeoutMs = DEFAULT_TIMEOUT_MS;
         private Set<PosixFilePermission> filePermissions =
             EnumSet.of(PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE);
+        private boolean deleteStaleTempFiles = true;
 
         /**
          * A context with the defaults; writers pre-touch by default.
@@ -868,6 +1001,30 @@ public final class ChannelWriter implements Agent, AutoCloseable
         public Set<PosixFilePermission> filePermissions()
         {
             return filePermissions;
+        }
+
+        /**
+         * Whether {@link ChannelWriter#create(Context)} first deletes the temp files dead creators left in the
+         * channel's folder, which lists the folder. On by default; a journal's writer turns it off for each segment,
+         * since its folder may hold thousands of them, and cleans up once when it is created or resumed.
+         *
+         * @param deleteStaleTempFiles true to clean up before creating.
+         * @return this for a fluent API.
+         */
+        public Context deleteStaleTempFiles(final boolean deleteStaleTempFiles)
+        {
+            this.deleteStaleTempFiles = deleteStaleTempFiles;
+            return this;
+        }
+
+        /**
+         * Whether creation first deletes stale temp files beside the channel.
+         *
+         * @return true when it does.
+         */
+        public boolean deleteStaleTempFiles()
+        {
+            return deleteStaleTempFiles;
         }
     }
 }

@@ -187,9 +187,20 @@ public final class RecordDescriptor
     static void headerRelease(
         final AtomicBuffer buffer, final int recordOffset, final int frameLength, final int msgTypeId)
     {
+        buffer.putLongRelease(recordOffset + FRAME_LENGTH_OFFSET, headerWord(frameLength, msgTypeId));
+    }
+
+    /**
+     * A record header as the 8-byte word stored in the file.
+     *
+     * @param frameLength of the record.
+     * @param msgTypeId   of the record.
+     * @return the word, in the file's byte order.
+     */
+    static long headerWord(final int frameLength, final int msgTypeId)
+    {
         // Little endian: the frame length is the low half of the word, the type id the high half.
-        final long header = ((long)msgTypeId << 32) | (frameLength & 0xFFFF_FFFFL);
-        buffer.putLongRelease(recordOffset + FRAME_LENGTH_OFFSET, littleEndian(header));
+        return littleEndian(((long)msgTypeId << 32) | (frameLength & 0xFFFF_FFFFL));
     }
 
     /**

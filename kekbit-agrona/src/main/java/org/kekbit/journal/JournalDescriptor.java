@@ -75,6 +75,51 @@ import static org.agrona.BitUtil.SIZE_OF_LONG;
  *  |             Name, US-ASCII, up to 72 bytes                   ...
  *  +---------------------------------------------------------------+
  * </pre>
+ * <b>Seal</b>, left at the end of a segment's data region with its ROLLED marker
+ * ({@link org.kekbit.channel.ChannelWriter#roll(org.agrona.DirectBuffer, int, int)}), so a sealed segment can be
+ * searched without scanning it; all fields little endian, {@link #SEAL_LENGTH} bytes and the marker's position:
+ * <pre>
+ *  +---------------------------------------------------------------+
+ *  |   Seal Version (4), 1      |   Seal Length (4), 56            |
+ *  +---------------------------------------------------------------+
+ *  |                       Record Count (8)                        |
+ *  +---------------------------------------------------------------+
+ *  |           First Sequence (8), NULL_VALUE when unknown         |
+ *  +---------------------------------------------------------------+
+ *  |                       Last Sequence (8)                       |
+ *  +---------------------------------------------------------------+
+ *  |                    First Timestamp Ns (8)                     |
+ *  +---------------------------------------------------------------+
+ *  |                     Last Timestamp Ns (8)                     |
+ *  +---------------------------------------------------------------+
+ *  |                        Roll Time Ms (8)                       |
+ *  +---------------------------------------------------------------+
+ *  |        ROLLED marker's position (8), stored by the channel    |
+ *  +---------------------------------------------------------------+
+ * </pre>
+ * <b>Index file</b> ({@link #INDEX_FILE_NAME}), derived from the segments by a {@link JournalIndexer}, rebuildable at
+ * any time; all fields little endian:
+ * <pre>
+ *  +---------------------------------------------------------------+
+ *  |                  Signature "*KEKIDX*" (8 bytes)               |
+ *  +---------------------------------------------------------------+
+ *  |  Format Version (4, stored last)  |   Entry Length (4), 32    |
+ *  +---------------------------------------------------------------+
+ *  |  Sequence Offset (4), -1 none     |  Timestamp Offset (4)     |
+ *  +---------------------------------------------------------------+
+ *  |  Interval Bytes (4)               |  Reserved (4)             |
+ *  +---------------------------------------------------------------+
+ *  |                      Segment Capacity (8)                     |
+ *  +---------------------------------------------------------------+
+ *  |        Indexed Position (8): entries are complete up to it    |
+ *  +---------------------------------------------------------------+
+ *  |               Entry Count (8), stored with release            |
+ *  +---------------------------------------------------------------+
+ *  |                   Reserved up to 64 bytes                    ...
+ *  +---------------------------------------------------------------+
+ *  |  Entry i: Position (8) | Sequence (8) | Timestamp Ns (8) | 0  ...
+ *  +---------------------------------------------------------------+
+ * </pre>
  */
 public final class JournalDescriptor
 {
@@ -209,8 +254,165 @@ public final class JournalDescriptor
      */
     public static final long NULL_POSITION = -1;
 
+    /**
+     * Value of a seal or index field that is not known (no record, or no stage at the configured offset).
+     */
+    public static final long NULL_VALUE = Long.MIN_VALUE;
+
+    /**
+     * Version of the seal this library writes; a reader takes the fields it knows from any version at least 1.
+     */
+    public static final int SEAL_VERSION = 1;
+
+    /**
+     * Offset of the version in a seal.
+     */
+    public static final int SEAL_VERSION_OFFSET = 0;
+
+    /**
+     * Offset of the seal's length in a seal.
+     */
+    public static final int SEAL_LENGTH_OFFSET = SEAL_VERSION_OFFSET + SIZE_OF_INT;
+
+    /**
+     * Offset of the record count in a seal.
+     */
+    public static final int SEAL_RECORD_COUNT_OFFSET = SEAL_LENGTH_OFFSET + SIZE_OF_INT;
+
+    /**
+     * Offset of the first record's sequence in a seal.
+     */
+    public static final int SEAL_FIRST_SEQUENCE_OFFSET = SEAL_RECORD_COUNT_OFFSET + SIZE_OF_LONG;
+
+    /**
+     * Offset of the last record's sequence in a seal.
+     */
+    public static final int SEAL_LAST_SEQUENCE_OFFSET = SEAL_FIRST_SEQUENCE_OFFSET + SIZE_OF_LONG;
+
+    /**
+     * Offset of the first record's timestamp in a seal.
+     */
+    public static final int SEAL_FIRST_TIMESTAMP_OFFSET = SEAL_LAST_SEQUENCE_OFFSET + SIZE_OF_LONG;
+
+    /**
+     * Offset of the last record's timestamp in a seal.
+     */
+    public static final int SEAL_LAST_TIMESTAMP_OFFSET = SEAL_FIRST_TIMESTAMP_OFFSET + SIZE_OF_LONG;
+
+    /**
+     * Offset of the roll time in a seal.
+     */
+    public static final int SEAL_ROLL_TIME_OFFSET = SEAL_LAST_TIMESTAMP_OFFSET + SIZE_OF_LONG;
+
+    /**
+     * Length of the seal's fields; the channel stores the marker's position after them.
+     */
+    public static final int SEAL_LENGTH = SEAL_ROLL_TIME_OFFSET + SIZE_OF_LONG;
+
+    /**
+     * Bytes a writer keeps free at the end of a segment for the seal: its fields and the marker's position.
+     */
+    public static final int SEAL_REGION_LENGTH = SEAL_LENGTH + SIZE_OF_LONG;
+
+    /**
+     * Bytes a writer keeps free after the records of a segment that holds more than one: the ROLLED marker and the
+     * seal region, so every such segment is sealed.
+     */
+    public static final int ROLL_RESERVE_LENGTH = RecordDescriptor.HEADER_LENGTH + SEAL_REGION_LENGTH;
+
+    /**
+     * Name of the index file in the journal folder.
+     */
+    public static final String INDEX_FILE_NAME = "journal.index";
+
+    /**
+     * Signature at the start of the index file.
+     */
+    public static final String INDEX_SIGNATURE = "*KEKIDX*";
+
+    /**
+     * Format version of the index file.
+     */
+    public static final int INDEX_FORMAT_VERSION = 1;
+
+    /**
+     * Offset of the format version in the index file.
+     */
+    public static final int INDEX_FORMAT_VERSION_OFFSET = INDEX_SIGNATURE.length();
+
+    /**
+     * Offset of the entry length in the index file.
+     */
+    public static final int INDEX_ENTRY_LENGTH_OFFSET = INDEX_FORMAT_VERSION_OFFSET + SIZE_OF_INT;
+
+    /**
+     * Offset of the payload offset of the sequence in the index file.
+     */
+    public static final int INDEX_SEQUENCE_OFFSET_OFFSET = INDEX_ENTRY_LENGTH_OFFSET + SIZE_OF_INT;
+
+    /**
+     * Offset of the payload offset of the timestamp in the index file.
+     */
+    public static final int INDEX_TIMESTAMP_OFFSET_OFFSET = INDEX_SEQUENCE_OFFSET_OFFSET + SIZE_OF_INT;
+
+    /**
+     * Offset of the interval between entries in the index file.
+     */
+    public static final int INDEX_INTERVAL_OFFSET = INDEX_TIMESTAMP_OFFSET_OFFSET + SIZE_OF_INT;
+
+    /**
+     * Offset of the segment capacity in the index file.
+     */
+    public static final int INDEX_SEGMENT_CAPACITY_OFFSET = INDEX_INTERVAL_OFFSET + 2 * SIZE_OF_INT;
+
+    /**
+     * Offset of the position up to which the index is complete.
+     */
+    public static final int INDEX_INDEXED_POSITION_OFFSET = INDEX_SEGMENT_CAPACITY_OFFSET + SIZE_OF_LONG;
+
+    /**
+     * Offset of the entry count in the index file.
+     */
+    public static final int INDEX_ENTRY_COUNT_OFFSET = INDEX_INDEXED_POSITION_OFFSET + SIZE_OF_LONG;
+
+    /**
+     * Length of the index file's header; the entries follow it.
+     */
+    public static final int INDEX_HEADER_LENGTH = BitUtil.CACHE_LINE_LENGTH;
+
+    /**
+     * Offset of the record's journal position in an index entry.
+     */
+    public static final int ENTRY_POSITION_OFFSET = 0;
+
+    /**
+     * Offset of the record's sequence in an index entry.
+     */
+    public static final int ENTRY_SEQUENCE_OFFSET = ENTRY_POSITION_OFFSET + SIZE_OF_LONG;
+
+    /**
+     * Offset of the record's timestamp in an index entry.
+     */
+    public static final int ENTRY_TIMESTAMP_OFFSET = ENTRY_SEQUENCE_OFFSET + SIZE_OF_LONG;
+
+    /**
+     * Length of an index entry.
+     */
+    public static final int INDEX_ENTRY_LENGTH = 4 * SIZE_OF_LONG;
+
     private JournalDescriptor()
     {
+    }
+
+    /**
+     * Offset of an entry in the index file.
+     *
+     * @param entry index.
+     * @return the offset.
+     */
+    public static long indexEntryOffset(final long entry)
+    {
+        return INDEX_HEADER_LENGTH + entry * INDEX_ENTRY_LENGTH;
     }
 
     /**

@@ -1,8 +1,8 @@
 package org.kekbit.journal;
 
 import java.io.IOException;
+import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
-import java.nio.file.DirectoryStream;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -17,6 +17,8 @@ import org.kekbit.channel.ChannelException;
  */
 final class JournalFiles
 {
+    private static final boolean NATIVE_LITTLE_ENDIAN = ByteOrder.nativeOrder() == ByteOrder.LITTLE_ENDIAN;
+
     private JournalFiles()
     {
     }
@@ -35,23 +37,41 @@ final class JournalFiles
         {
             return bases;
         }
-        try (DirectoryStream<Path> files = Files.newDirectoryStream(folder, "*" + JournalDescriptor.SEGMENT_SUFFIX))
+        // Names as strings, no Path per entry and no glob: a journal folder may hold thousands of segments.
+        final String[] names = folder.toFile().list();
+        if (null == names)
         {
-            for (final Path file : files)
-            {
-                final long base = JournalDescriptor.parseSegmentBase(file.getFileName().toString());
-                if (base >= 0)
-                {
-                    bases.addLong(base);
-                }
-            }
+            throw ioError("cannot list journal folder " + folder, null);
         }
-        catch (final IOException ex)
+        for (final String name : names)
         {
-            throw ioError("cannot list journal folder " + folder + ": " + ex, ex);
+            final long base = JournalDescriptor.parseSegmentBase(name);
+            if (base >= 0)
+            {
+                bases.addLong(base);
+            }
         }
         bases.sort(null);
         return bases;
+    }
+
+    /**
+     * Whether a link in a folder must be followed by an fsync of the folder to survive a power loss: not on tmpfs.
+     * Asks the OS for the file store, which reads the mount table: once per writer, not per roll.
+     *
+     * @param folder of the journal.
+     * @return true on a disk file system.
+     */
+    static boolean isFolderSyncNeeded(final Path folder)
+    {
+        try
+        {
+            return !"tmpfs".equals(Files.getFileStore(folder).type());
+        }
+        catch (final IOException ex)
+        {
+            return true;
+        }
     }
 
     /**
@@ -59,17 +79,18 @@ final class JournalFiles
      * (on a disk file system) an fsync of the folder so the link survives a power loss. The first name stays; the
      * caller removes it.
      *
-     * @param from the file under its other name.
-     * @param to   the segment's path.
+     * @param from       the file under its other name.
+     * @param to         the segment's path.
+     * @param syncFolder whether to fsync the folder after, see {@link #isFolderSyncNeeded(Path)}.
      * @throws ChannelException with {@link ChannelException.Reason#ALREADY_EXISTS} or
      *                          {@link ChannelException.Reason#IO_ERROR}.
      */
-    static void link(final Path from, final Path to)
+    static void link(final Path from, final Path to, final boolean syncFolder)
     {
         try
         {
             Files.createLink(to, from);
-            if (!"tmpfs".equals(Files.getFileStore(to.getParent()).type()))
+            if (syncFolder)
             {
                 try (FileChannel channel = FileChannel.open(to.getParent(), StandardOpenOption.READ))
                 {
@@ -97,6 +118,22 @@ final class JournalFiles
         {
             // best effort: a leftover next segment is deleted by the next resume
         }
+    }
+
+    /**
+     * Convert between native order and the files' little endian order, for the atomic accessors.
+     */
+    static int le(final int value)
+    {
+        return NATIVE_LITTLE_ENDIAN ? value : Integer.reverseBytes(value);
+    }
+
+    /**
+     * Convert between native order and the files' little endian order, for the atomic accessors.
+     */
+    static long le(final long value)
+    {
+        return NATIVE_LITTLE_ENDIAN ? value : Long.reverseBytes(value);
     }
 
     static ChannelException ioError(final String message, final Throwable cause)

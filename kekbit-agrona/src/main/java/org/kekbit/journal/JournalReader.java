@@ -10,6 +10,7 @@ import org.kekbit.channel.BlockHandler;
 import org.kekbit.channel.ChannelException;
 import org.kekbit.channel.ChannelReader;
 import org.kekbit.channel.ChannelState;
+import org.kekbit.channel.RecordDescriptor;
 import org.kekbit.channel.RecordHandler;
 
 /**
@@ -154,32 +155,17 @@ public final class JournalReader implements AutoCloseable
      */
     public int poll(final RecordHandler handler, final int limit)
     {
-        ChannelReader segment = this.segment;
-        if (null == segment)
-        {
-            segment = openPending();
-            if (null == segment)
-            {
-                return 0;
-            }
-        }
-
+        ChannelReader segment = readableSegment();
         int count = 0;
-        while (true)
+        while (null != segment && count < limit)
         {
-            if (count < limit)
-            {
-                count += segment.poll(handler, limit - count);
-            }
-            if (ChannelState.ROLLED != segment.endState())
+            count += segment.poll(handler, limit - count);
+            final ChannelReader next = crossIfRolled(segment);
+            if (next == segment)
             {
                 break;
             }
-            segment = crossToNext();
-            if (null == segment || count >= limit)
-            {
-                break;
-            }
+            segment = next;
         }
         heartbeat();
 
@@ -198,32 +184,17 @@ public final class JournalReader implements AutoCloseable
      */
     public int blockPoll(final BlockHandler handler, final int blockLengthLimit)
     {
-        ChannelReader segment = this.segment;
+        final ChannelReader segment = readableSegment();
         if (null == segment)
         {
-            segment = openPending();
-            if (null == segment)
-            {
-                return 0;
-            }
-        }
-        if (ChannelState.ROLLED == segment.endState())
-        {
-            segment = crossToNext();
-            if (null == segment)
-            {
-                return 0;
-            }
+            return 0;
         }
 
         blockAdapter.delegate = handler;
         blockAdapter.base = segmentBase;
         final int length = segment.blockPoll(blockAdapter, blockLengthLimit);
         blockAdapter.delegate = null;
-        if (ChannelState.ROLLED == segment.endState())
-        {
-            crossToNext();
-        }
+        crossIfRolled(segment);
         heartbeat();
 
         return length;
@@ -269,6 +240,10 @@ public final class JournalReader implements AutoCloseable
             return JournalState.OPEN; // waiting for the first segment
         }
 
+        if (ChannelState.CLOSED == segment.endState())
+        {
+            segment.seek(segment.position()); // reopened since: ROLLED, and the next poll crosses
+        }
         switch (segment.state())
         {
             case CLOSED:
@@ -427,6 +402,159 @@ public final class JournalReader implements AutoCloseable
     }
 
     /**
+     * Move to the first record whose sequence, at {@link JournalContext#sequenceOffset(int)} in its payload, is at
+     * least the given one, or to the end when there is none yet. Cold path: finds the segment by a binary search
+     * over the segments' first records, skips a sealed segment whose seal says it ends before the sequence, narrows
+     * with the index when a {@link JournalIndexer} keeps one, then scans at most one index interval (or one segment
+     * without an index). When the records before the oldest segment were deleted and the oldest record's sequence
+     * is already past the one sought, the state becomes {@link JournalState#TRUNCATED} at the oldest segment's base.
+     *
+     * @param sequence to find.
+     * @return the new position.
+     * @throws IllegalStateException when the reader is closed or its context has no sequence offset.
+     */
+    public long seekToSequence(final long sequence)
+    {
+        return seekToKey(true, sequence);
+    }
+
+    /**
+     * Move to the first record whose timestamp, at {@link JournalContext#timestampOffset(int)} in its payload, is at
+     * or after the given time, or to the end when there is none yet; as {@link #seekToSequence(long)} does.
+     *
+     * @param timestampNs epoch nanoseconds to find.
+     * @return the new position.
+     * @throws IllegalStateException when the reader is closed or its context has no timestamp offset.
+     */
+    public long seekToTimestamp(final long timestampNs)
+    {
+        return seekToKey(false, timestampNs);
+    }
+
+    private long seekToKey(final boolean isSequence, final long key)
+    {
+        checkNotClosed();
+        final int keyOffset = isSequence ? ctx.sequenceOffset() : ctx.timestampOffset();
+        if (keyOffset < 0)
+        {
+            throw new IllegalStateException("the reader's context has no " +
+                (isSequence ? "sequenceOffset" : "timestampOffset"));
+        }
+        final LongArrayList bases = JournalFiles.segmentBases(folder);
+        if (bases.isEmpty())
+        {
+            return seekToStart();
+        }
+
+        // The last segment whose first record's key is known and less than the key: the record sought is in it or
+        // is the first of the next one. An empty or keyless segment counts as not less, so the search errs early.
+        int low = 0;
+        int high = bases.size() - 1;
+        int found = -1;
+        while (low <= high)
+        {
+            final int mid = (low + high) >>> 1;
+            final long firstKey = firstKey(bases.getLong(mid), keyOffset);
+            if (JournalDescriptor.NULL_VALUE != firstKey && firstKey < key)
+            {
+                found = mid;
+                low = mid + 1;
+            }
+            else
+            {
+                high = mid - 1;
+            }
+        }
+        if (-1 == found)
+        {
+            final long oldestBase = bases.getLong(0);
+            final long oldestKey = firstKey(oldestBase, keyOffset);
+            if (oldestBase > 0 && JournalDescriptor.NULL_VALUE != oldestKey && oldestKey > key)
+            {
+                isTruncated = false;
+                corruption = null;
+                setTruncated(oldestBase); // what came before the oldest record may have matched: it is gone
+                return oldestBase;
+            }
+            return seekToStart();
+        }
+
+        long start = bases.getLong(found);
+        final JournalSeal seal = new JournalSeal();
+        if (found + 1 < bases.size() && seal.read(JournalDescriptor.segmentPath(folder, start)) &&
+            JournalDescriptor.NULL_VALUE != seal.lastKey(isSequence) && seal.lastKey(isSequence) < key)
+        {
+            seek(bases.getLong(found + 1));
+            return position();
+        }
+        try (JournalIndex index = JournalIndex.open(folder))
+        {
+            if (null != index && keyOffset == (isSequence ? index.sequenceOffset() : index.timestampOffset()))
+            {
+                final long entry = index.lastEntryBefore(isSequence, key);
+                if (entry >= 0)
+                {
+                    start = Math.max(start, index.position(entry));
+                }
+            }
+        }
+
+        seek(start);
+        final KeyScanner scanner = new KeyScanner(keyOffset, key);
+        while (!scanner.isFound && poll(scanner, 1) > 0)
+        {
+            // one record at a time, so the reader stops just past the one found
+        }
+        if (scanner.isFound)
+        {
+            seek(scanner.recordPosition);
+        }
+        return position();
+    }
+
+    private long firstKey(final long base, final int keyOffset)
+    {
+        try (ChannelReader reader = ChannelReader.open(JournalDescriptor.segmentPath(folder, base)))
+        {
+            final KeyScanner scanner = new KeyScanner(keyOffset, Long.MAX_VALUE);
+            return reader.poll(scanner, 1) > 0 ? scanner.lastKey : JournalDescriptor.NULL_VALUE;
+        }
+        catch (final ChannelException ex)
+        {
+            return JournalDescriptor.NULL_VALUE;
+        }
+    }
+
+    /**
+     * Finds the first record whose key is at least the one sought.
+     */
+    private final class KeyScanner implements RecordHandler
+    {
+        private final int keyOffset;
+        private final long key;
+        private boolean isFound;
+        private long recordPosition;
+        private long lastKey = JournalDescriptor.NULL_VALUE;
+
+        KeyScanner(final int keyOffset, final long key)
+        {
+            this.keyOffset = keyOffset;
+            this.key = key;
+        }
+
+        public void onRecord(final int msgTypeId, final DirectBuffer buffer, final int offset, final int length)
+        {
+            lastKey = JournalWriter.SegmentScan.key(buffer, offset, length, keyOffset);
+            if (JournalDescriptor.NULL_VALUE != lastKey && lastKey >= key && null != segment)
+            {
+                isFound = true;
+                recordPosition = position() -
+                    RecordDescriptor.alignedLength(RecordDescriptor.frameLength(length));
+            }
+        }
+    }
+
+    /**
      * Name of the reader.
      *
      * @return the name, or null for a reader without one.
@@ -538,6 +666,36 @@ public final class JournalReader implements AutoCloseable
             corruption = ex.getMessage();
             return null;
         }
+    }
+
+    /**
+     * The segment to read from: the current one, or the one the reader waits for once it exists, crossed into the
+     * next one first when it ended with ROLLED.
+     *
+     * @return the segment, or null when there is none to read yet (or the reader is TRUNCATED or CORRUPT).
+     */
+    private ChannelReader readableSegment()
+    {
+        final ChannelReader segment = null != this.segment ? this.segment : openPending();
+        return null == segment ? null : crossIfRolled(segment);
+    }
+
+    /**
+     * Cross into the next segment when this one ended with ROLLED.
+     *
+     * @return the segment to read on: the same one when it did not end with ROLLED, otherwise the next one, or null
+     * when the next one could not be opened.
+     */
+    private ChannelReader crossIfRolled(final ChannelReader segment)
+    {
+        final ChannelState endState = segment.endState();
+        if (ChannelState.CLOSED == endState)
+        {
+            // A writer that reopens the journal turns CLOSED into ROLLED: one header load to look again.
+            segment.seek(segment.position());
+            return ChannelState.ROLLED == segment.endState() ? crossToNext() : segment;
+        }
+        return ChannelState.ROLLED == endState ? crossToNext() : segment;
     }
 
     /**
@@ -659,20 +817,26 @@ public final class JournalReader implements AutoCloseable
         /**
          * Default timeout of a named reader's heartbeat, for observers that cannot see its process.
          */
-        public static final long DEFAULT_TIMEOUT_MS = 10_000;
+        public static final long DEFAULT_TIMEOUT_MS = JournalContext.DEFAULT_TIMEOUT_MS;
 
         private String name;
         private boolean protectRetention = true;
-        private long timeoutMs = DEFAULT_TIMEOUT_MS;
-        private boolean preTouch;
+
+        /**
+         * A context with the defaults; readers do not pre-touch segments by default.
+         */
+        public Context()
+        {
+            super(false);
+        }
 
         /**
          * Validate the configuration.
          *
          * @return this for a fluent API.
-         * @throws IllegalArgumentException when the folder is not set, the name is not 1 to
-         *                                  {@link JournalDescriptor#MAX_NAME_LENGTH} printable US-ASCII characters,
-         *                                  or the timeout is not positive.
+         * @throws IllegalArgumentException when the folder is not set, or the name is not 1 to
+         *                                  {@link JournalDescriptor#MAX_NAME_LENGTH} printable US-ASCII characters.
+         * @throws ChannelException         when the timeout is not positive.
          */
         public Context conclude()
         {
@@ -680,10 +844,6 @@ public final class JournalReader implements AutoCloseable
             if (null != name)
             {
                 JournalReaderPositions.nameBytes(name);
-            }
-            if (timeoutMs <= 0)
-            {
-                throw new IllegalArgumentException("timeoutMs must be positive: timeoutMs=" + timeoutMs);
             }
             return this;
         }
@@ -731,51 +891,6 @@ public final class JournalReader implements AutoCloseable
         public boolean protectRetention()
         {
             return protectRetention;
-        }
-
-        /**
-         * Time after which a named reader whose process cannot be seen and whose heartbeat has not moved is taken
-         * for dead, so its name can be claimed again. Its polls stamp the heartbeat 20 times per timeout.
-         *
-         * @param timeoutMs in milliseconds.
-         * @return this for a fluent API.
-         */
-        public Context timeoutMs(final long timeoutMs)
-        {
-            this.timeoutMs = timeoutMs;
-            return this;
-        }
-
-        /**
-         * Heartbeat timeout of a named reader.
-         *
-         * @return the timeout in milliseconds.
-         */
-        public long timeoutMs()
-        {
-            return timeoutMs;
-        }
-
-        /**
-         * Whether to map every page of a segment in when it is opened. Off by default.
-         *
-         * @param preTouch true to touch every page.
-         * @return this for a fluent API.
-         */
-        public Context preTouch(final boolean preTouch)
-        {
-            this.preTouch = preTouch;
-            return this;
-        }
-
-        /**
-         * Whether segments are pre-touched when opened.
-         *
-         * @return true when they are.
-         */
-        public boolean preTouch()
-        {
-            return preTouch;
         }
     }
 }

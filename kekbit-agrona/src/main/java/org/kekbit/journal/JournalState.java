@@ -11,7 +11,8 @@ public enum JournalState
     OPEN,
 
     /**
-     * The reader reached the marker the writer left on close: no record follows.
+     * The reader reached the marker the writer left on close: no record follows unless a writer reopens the journal
+     * ({@link JournalWriter#resume(JournalWriter.Context)}), which a reader that polls on sees as a roll.
      */
     CLOSED,
 

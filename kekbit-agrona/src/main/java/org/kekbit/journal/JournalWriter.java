@@ -1,18 +1,22 @@
 package org.kekbit.journal;
 
+import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
 import org.agrona.DirectBuffer;
 import org.agrona.collections.LongArrayList;
 import org.agrona.concurrent.Agent;
+import org.agrona.concurrent.UnsafeBuffer;
 import org.kekbit.channel.ChannelDescriptor;
 import org.kekbit.channel.ChannelException;
 import org.kekbit.channel.ChannelReader;
 import org.kekbit.channel.ChannelState;
 import org.kekbit.channel.ChannelWriter;
 import org.kekbit.channel.RecordClaim;
+import org.kekbit.channel.RecordAppender;
 import org.kekbit.channel.RecordDescriptor;
+import org.kekbit.channel.RecordHandler;
 
 /**
  * The single writer of a journal: an unbounded stream of records in a folder of channel files of one capacity
@@ -42,7 +46,7 @@ import org.kekbit.channel.RecordDescriptor;
  * <p>
  * Not threadsafe: one thread writes, claims, commits, runs the duty cycle and closes.
  */
-public final class JournalWriter implements Agent, AutoCloseable
+public final class JournalWriter implements Agent, AutoCloseable, RecordAppender
 {
     /**
      * The record is longer than the journal's maximum record length; nothing was written.
@@ -70,7 +74,8 @@ public final class JournalWriter implements Agent, AutoCloseable
     private final Context ctx;
     private final long segmentCapacity;
     private final int maxRecordLength;
-    private final int retainedSegments;
+    private final JournalRetention retention;
+    private final boolean isFolderSyncNeeded;
     private final JournalReaderPositions positions;
     private ChannelWriter current;
     private long currentBase;
@@ -81,23 +86,38 @@ public final class JournalWriter implements Agent, AutoCloseable
     private long rolls;
     private long inlineSegmentCreations;
     private ChannelException lastRollFailure;
+    private final int sequenceOffset;
+    private final int timestampOffset;
+    private final UnsafeBuffer sealBuffer = new UnsafeBuffer(new byte[JournalDescriptor.SEAL_LENGTH]);
+    private long segmentRecords;
+    private long lastRecordStart = -1;
+    private long claimStart = -1;
 
     private JournalWriter(
         final Context ctx,
         final JournalReaderPositions positions,
         final ChannelWriter current,
         final long currentBase,
-        final long oldestBase)
+        final long oldestBase,
+        final SegmentScan currentScan)
     {
         this.ctx = ctx;
         this.folder = ctx.folder();
         this.segmentCapacity = current.capacity();
         this.maxRecordLength = current.maxRecordLength();
-        this.retainedSegments = ctx.retainedSegments();
+        this.retention = new JournalRetention(ctx);
+        this.isFolderSyncNeeded = JournalFiles.isFolderSyncNeeded(folder);
         this.positions = positions;
         this.current = current;
         this.currentBase = currentBase;
         this.oldestBase = oldestBase;
+        this.sequenceOffset = ctx.sequenceOffset();
+        this.timestampOffset = ctx.timestampOffset();
+        if (null != currentScan)
+        {
+            this.segmentRecords = currentScan.count;
+            this.lastRecordStart = currentScan.lastStart;
+        }
     }
 
     /**
@@ -131,8 +151,9 @@ public final class JournalWriter implements Agent, AutoCloseable
         try
         {
             final ChannelWriter first = ChannelWriter.create(segmentContext(ctx, 0)
+                .deleteStaleTempFiles(true)
                 .path(JournalDescriptor.segmentPath(folder, 0)));
-            return new JournalWriter(ctx, positions, first, 0, 0);
+            return new JournalWriter(ctx, positions, first, 0, 0, null);
         }
         catch (final RuntimeException ex)
         {
@@ -142,17 +163,26 @@ public final class JournalWriter implements Agent, AutoCloseable
     }
 
     /**
-     * Carry on writing a journal after its writer died: resume its last segment as
-     * {@link ChannelWriter#resume(ChannelWriter.Context)} does, which never takes a segment from a live writer (the
-     * channel's liveness rule), then repair what a crash can leave: when the writer died between linking the last
-     * segment and leaving the ROLLED marker in the one before, the marker is written now (idempotent), and a next
-     * segment created ahead of need is deleted. The journal keeps its segment capacity and maximum record length.
+     * Carry on writing a journal, after its writer died or after it closed it.
+     * <p>
+     * After a crash: resume its last segment as {@link ChannelWriter#resume(ChannelWriter.Context)} does, which never
+     * takes a segment from a live writer (the channel's liveness rule), then repair what a crash can leave: when the
+     * writer died between linking the last segment and leaving the ROLLED marker in the one before, the marker (and a
+     * seal) is written now (idempotent), and a next segment created ahead of need is deleted.
+     * <p>
+     * After a clean close (as Chronicle Queue appends to a queue again and Aeron Archive extends a stopped recording):
+     * write on in a new segment after the closed one, created exclusively, then turn the closed segment's CLOSED
+     * marker into ROLLED, so readers that reached CLOSED and poll again read on, and new readers read straight
+     * through. The journal keeps its segment capacity, maximum record length and timeout.
      *
-     * @param ctx the folder, the clock, pre-touch and retention; its capacity and record length are not used.
-     * @return the writer, positioned after the last committed record.
+     * @param ctx the folder, the clock, pre-touch, retention and key offsets; its capacity, record length and
+     *            timeout are not used.
+     * @return the writer, positioned after the last committed record (after a clean close: at the new segment).
      * @throws ChannelException with {@link ChannelException.Reason#NOT_FOUND} when the folder holds no segment,
      *                          {@link ChannelException.Reason#WRITER_ACTIVE} when the writer lives,
-     *                          {@link ChannelException.Reason#ENDED} when the journal was closed, or any reason
+     *                          {@link ChannelException.Reason#ALREADY_EXISTS} when another writer reopened the closed
+     *                          journal first, {@link ChannelException.Reason#ENDED} when the last segment is FULL
+     *                          (no journal's writer leaves one), or any reason
      *                          {@link ChannelWriter#resume(ChannelWriter.Context)} throws.
      */
     public static JournalWriter resume(final Context ctx)
@@ -165,13 +195,21 @@ public final class JournalWriter implements Agent, AutoCloseable
             throw new ChannelException(ChannelException.Reason.NOT_FOUND, "no journal segment in " + folder);
         }
         final long lastBase = bases.getLong(bases.size() - 1);
+        final Path lastPath = JournalDescriptor.segmentPath(folder, lastBase);
+        ChannelWriter.deleteStaleTempFilesBeside(lastPath); // segments are created without, not to list per roll
+        if (ChannelState.CLOSED == endStateOf(lastPath))
+        {
+            return reopen(ctx, bases.getLong(0), lastBase);
+        }
         final ChannelWriter last = ChannelWriter.resume(new ChannelWriter.Context()
             .path(JournalDescriptor.segmentPath(folder, lastBase))
             .epochClock(ctx.epochClock())
             .preTouch(ctx.preTouch()));
         final JournalReaderPositions positions;
+        final SegmentScan scan = new SegmentScan(ctx);
         try
         {
+            scan.scan(lastPath);
             final long capacity = last.capacity();
             JournalDescriptor.checkSegmentCapacity(capacity);
             // This process now owns the last segment: the writer that linked it is dead, so what it left is ours.
@@ -189,31 +227,107 @@ public final class JournalWriter implements Agent, AutoCloseable
             throw ex;
         }
 
-        return new JournalWriter(ctx, positions, last, lastBase, bases.getLong(0));
+        return new JournalWriter(ctx, positions, last, lastBase, bases.getLong(0), scan);
     }
 
     /**
-     * Leave the ROLLED marker in a segment whose successor is linked but whose writer died before marking it.
+     * Reopen a journal whose writer closed it: a new segment after the closed one, created exclusively (of racing
+     * reopeners one wins, the others fail with ALREADY_EXISTS), then the CLOSED marker of the closed one turned into
+     * ROLLED with a seal, so readers that stopped there go on. A crash between the two is repaired by the next
+     * resume, as a crash between link and marker is.
      */
-    private static void sealIfUnmarked(final Context ctx, final Path path)
+    private static JournalWriter reopen(final Context ctx, final long oldestBase, final long lastBase)
     {
-        final ChannelState endState;
+        final Path folder = ctx.folder();
+        final Path lastPath = JournalDescriptor.segmentPath(folder, lastBase);
+        final long capacity;
+        final int maxRecordLength;
+        final long timeoutMs;
+        try (ChannelReader reader = ChannelReader.open(lastPath))
+        {
+            capacity = reader.capacity();
+            maxRecordLength = reader.maxRecordLength();
+            timeoutMs = reader.header().timeoutMs();
+        }
+        JournalDescriptor.checkSegmentCapacity(capacity);
+        final long base = lastBase + capacity;
+        final ChannelWriter created = ChannelWriter.create(segmentContext(ctx, base)
+            .capacity(capacity)
+            .maxRecordLength(maxRecordLength)
+            .timeoutMs(timeoutMs)
+            .path(JournalDescriptor.segmentPath(folder, base)));
+        try
+        {
+            sealIfUnmarked(ctx, lastPath);
+            return new JournalWriter(ctx, JournalReaderPositions.openOrCreate(folder), created, base, oldestBase, null);
+        }
+        catch (final RuntimeException ex)
+        {
+            created.close();
+            throw ex;
+        }
+    }
+
+    private static ChannelState endStateOf(final Path path)
+    {
         try (ChannelReader reader = ChannelReader.open(new ChannelReader.Context().path(path)))
         {
             reader.seekToEnd();
-            reader.poll(JournalWriter::ignoreRecord, 1);
-            endState = reader.endState();
+            reader.poll(JournalWriter::ignoreRecord, 1); // reports the end marker after the records
+            return reader.endState();
         }
-        if (ChannelState.OPEN == endState)
+    }
+
+    /**
+     * Leave the ROLLED marker, and a seal, in a segment whose successor is linked but whose writer died before
+     * marking it (OPEN), or whose journal was reopened by a writer that died before turning its CLOSED marker into
+     * ROLLED.
+     */
+    private static void sealIfUnmarked(final Context ctx, final Path path)
+    {
+        final ChannelState endState = endStateOf(path);
+        if (ChannelState.OPEN == endState || ChannelState.CLOSED == endState)
         {
-            ChannelWriter.resume(new ChannelWriter.Context().path(path).epochClock(ctx.epochClock()).preTouch(false))
-                .roll();
+            final SegmentScan scan = new SegmentScan(ctx);
+            scan.scan(path);
+            final UnsafeBuffer seal = new UnsafeBuffer(new byte[JournalDescriptor.SEAL_LENGTH]);
+            JournalSeal.encode(seal, scan.count, scan.firstSequence, scan.lastSequence, scan.firstTimestampNs,
+                scan.lastTimestampNs, ctx.epochClock().time());
+            if (ChannelState.OPEN == endState)
+            {
+                ChannelWriter.resume(new ChannelWriter.Context().path(path).epochClock(ctx.epochClock())
+                    .preTouch(false)).roll(seal, 0, JournalDescriptor.SEAL_LENGTH);
+            }
+            else
+            {
+                ChannelWriter.reopenAsRolled(path, seal, 0, JournalDescriptor.SEAL_LENGTH);
+            }
         }
     }
 
     private static void ignoreRecord(final int msgTypeId, final DirectBuffer buffer, final int offset, final int length)
     {
         // sealIfUnmarked looks for the end marker only
+    }
+
+    /**
+     * Apply a context's retention to a journal from outside its writer, for a tool or a cron job: delete whole sealed
+     * segments, oldest first, while a limit says so, never the last segment (the writer's) and never one a named
+     * reader that protects retention still needs, unless a hard cap says so. The writer's own duty cycle applies the
+     * same rule; running both is safe.
+     *
+     * @param ctx the folder, the clock and the limits: {@link Context#retainedSegments(int)},
+     *            {@link Context#retainedBytes(long)}, {@link Context#retentionMs(long)},
+     *            {@link Context#hardCapSegments(int)} and {@link Context#hardCapBytes(long)}; the segment capacity
+     *            is read from the journal.
+     * @return the number of segments deleted.
+     * @throws ChannelException with {@link ChannelException.Reason#IO_ERROR} when the folder cannot be listed, or
+     *                          when the last segment or the positions file cannot be read.
+     */
+    public static int prune(final Context ctx)
+    {
+        ctx.conclude();
+        return JournalRetention.prune(ctx);
     }
 
     /**
@@ -235,8 +349,15 @@ public final class JournalWriter implements Agent, AutoCloseable
         {
             return reserved;
         }
+        final long start = current.position();
         final long result = current.write(msgTypeId, src, srcOffset, length);
-        return result < 0 ? channelCode(result) : currentBase + result;
+        if (result < 0)
+        {
+            return channelCode(result);
+        }
+        segmentRecords++;
+        lastRecordStart = start;
+        return currentBase + result;
     }
 
     /**
@@ -258,8 +379,14 @@ public final class JournalWriter implements Agent, AutoCloseable
         {
             return reserved;
         }
+        final long start = current.position();
         final long result = current.tryClaim(msgTypeId, length, claim);
-        return result < 0 ? channelCode(result) : currentBase + result;
+        if (result < 0)
+        {
+            return channelCode(result);
+        }
+        claimStart = start; // counted for the seal once committed: see resolveClaim
+        return currentBase + result;
     }
 
     /**
@@ -453,6 +580,10 @@ public final class JournalWriter implements Agent, AutoCloseable
         {
             throw new IllegalStateException("a claim is outstanding: commit or abort it first");
         }
+        if (claimStart >= 0)
+        {
+            resolveClaim();
+        }
         if (isClosed)
         {
             return JOURNAL_CLOSED;
@@ -465,11 +596,28 @@ public final class JournalWriter implements Agent, AutoCloseable
         {
             return RECORD_TOO_LONG;
         }
-        if (RecordDescriptor.alignedLength(RecordDescriptor.frameLength(length)) > current.remaining())
+        // Rolls leave room for the marker and the seal, except after a record alone in its segment.
+        final int alignedLength = RecordDescriptor.alignedLength(RecordDescriptor.frameLength(length));
+        final long remaining = current.remaining();
+        if (alignedLength > remaining ||
+            (alignedLength > remaining - JournalDescriptor.ROLL_RESERVE_LENGTH && current.position() > 0))
         {
             return roll();
         }
         return 0;
+    }
+
+    /**
+     * Count the last claim once it is committed or aborted: the claim commits on the channel's writer, not here.
+     */
+    private void resolveClaim()
+    {
+        if (current.position() > claimStart)
+        {
+            segmentRecords++;
+            lastRecordStart = claimStart;
+        }
+        claimStart = -1;
     }
 
     private long channelCode(final long channelCode)
@@ -515,7 +663,7 @@ public final class JournalWriter implements Agent, AutoCloseable
         final Path nextPath = JournalDescriptor.nextSegmentPath(folder, nextBase);
         try
         {
-            JournalFiles.link(nextPath, JournalDescriptor.segmentPath(folder, nextBase));
+            JournalFiles.link(nextPath, JournalDescriptor.segmentPath(folder, nextBase), isFolderSyncNeeded);
         }
         catch (final ChannelException ex)
         {
@@ -531,12 +679,27 @@ public final class JournalWriter implements Agent, AutoCloseable
      */
     void sealCurrent()
     {
-        current.roll();
-        current = next;
+        final long missing = JournalDescriptor.NULL_VALUE;
+        final boolean hasRecords = segmentRecords > 0;
+        final long lastStart = lastRecordStart;
+        final ChannelWriter current = this.current;
+        JournalSeal.encode(
+            sealBuffer,
+            segmentRecords,
+            hasRecords && sequenceOffset >= 0 ? current.readPayloadLong(0, sequenceOffset, missing) : missing,
+            hasRecords && sequenceOffset >= 0 ? current.readPayloadLong(lastStart, sequenceOffset, missing) : missing,
+            hasRecords && timestampOffset >= 0 ? current.readPayloadLong(0, timestampOffset, missing) : missing,
+            hasRecords && timestampOffset >= 0 ? current.readPayloadLong(lastStart, timestampOffset, missing) : missing,
+            ctx.epochClock().time());
+        current.roll(sealBuffer, 0, JournalDescriptor.SEAL_LENGTH);
+        segmentRecords = 0;
+        lastRecordStart = -1;
+        this.current = next;
         currentBase += segmentCapacity;
-        next = null;
         rolls++;
-        current.doWork(); // the successor's heartbeat was stamped by the duty cycle; make sure it is fresh now
+        retention.onRoll();
+        next.doWork(); // the successor's heartbeat was stamped by the duty cycle; make sure it is fresh now
+        next = null;
     }
 
     private boolean createNext()
@@ -560,23 +723,12 @@ public final class JournalWriter implements Agent, AutoCloseable
 
     private int enforceRetention()
     {
-        if (retainedSegments <= 0 || ((currentBase - oldestBase) / segmentCapacity) <= retainedSegments)
+        if (!retention.isEnabled() ||
+            !retention.mayDeleteOldest(oldestBase, currentBase, segmentCapacity, positions, ctx.epochClock().time()))
         {
             return 0;
         }
-        final long slowest = positions.slowestProtectingPosition();
-        if (JournalDescriptor.NULL_POSITION != slowest && slowest < oldestBase + segmentCapacity)
-        {
-            return 0; // a protecting reader still needs the oldest segment
-        }
-        try
-        {
-            ChannelWriter.delete(JournalDescriptor.segmentPath(folder, oldestBase));
-        }
-        catch (final ChannelException ex)
-        {
-            return 0; // a segment that is not a channel or cannot be deleted stays: retention is best effort
-        }
+        JournalRetention.delete(folder, oldestBase); // gone already (pruned from outside, by hand): move on
         oldestBase += segmentCapacity;
         return 1;
     }
@@ -589,7 +741,8 @@ public final class JournalWriter implements Agent, AutoCloseable
             .maxRecordLength(ctx.maxRecordLength())
             .timeoutMs(ctx.timeoutMs())
             .epochClock(ctx.epochClock())
-            .preTouch(ctx.preTouch());
+            .preTouch(ctx.preTouch())
+            .deleteStaleTempFiles(false); // once per create or resume, not once per roll: the folder may be large
     }
 
     /**
@@ -617,10 +770,76 @@ public final class JournalWriter implements Agent, AutoCloseable
     }
 
     /**
+     * Counts the records of a segment and takes the keys of its first and last, on cold paths (resume, repair).
+     */
+    static final class SegmentScan implements RecordHandler
+    {
+        private final int sequenceOffset;
+        private final int timestampOffset;
+        private ChannelReader reader;
+        long count;
+        long lastStart = -1;
+        long firstSequence = JournalDescriptor.NULL_VALUE;
+        long lastSequence = JournalDescriptor.NULL_VALUE;
+        long firstTimestampNs = JournalDescriptor.NULL_VALUE;
+        long lastTimestampNs = JournalDescriptor.NULL_VALUE;
+
+        SegmentScan(final JournalContext<?> ctx)
+        {
+            this.sequenceOffset = ctx.sequenceOffset();
+            this.timestampOffset = ctx.timestampOffset();
+        }
+
+        void scan(final Path path)
+        {
+            try (ChannelReader reader = ChannelReader.open(path))
+            {
+                this.reader = reader;
+                while (reader.poll(this, Integer.MAX_VALUE) > 0)
+                {
+                    // every committed record, up to the live end or an end marker
+                }
+            }
+            finally
+            {
+                reader = null;
+            }
+        }
+
+        public void onRecord(final int msgTypeId, final DirectBuffer buffer, final int offset, final int length)
+        {
+            lastStart = reader.position() - RecordDescriptor.alignedLength(RecordDescriptor.frameLength(length));
+            final long sequence = key(buffer, offset, length, sequenceOffset);
+            final long timestampNs = key(buffer, offset, length, timestampOffset);
+            if (0 == count++)
+            {
+                firstSequence = sequence;
+                firstTimestampNs = timestampNs;
+            }
+            lastSequence = sequence;
+            lastTimestampNs = timestampNs;
+        }
+
+        static long key(final DirectBuffer buffer, final int offset, final int length, final int keyOffset)
+        {
+            return keyOffset >= 0 && keyOffset <= length - Long.BYTES ?
+                buffer.getLong(offset + keyOffset, ByteOrder.LITTLE_ENDIAN) : JournalDescriptor.NULL_VALUE;
+        }
+    }
+
+    /**
      * Configuration of a journal's writer, validated once by {@link #conclude()}.
      */
     public static final class Context extends JournalContext<Context>
     {
+        /**
+         * A context with the defaults; a journal's writer pre-touches each segment it creates ahead of need.
+         */
+        public Context()
+        {
+            super(true);
+        }
+
         /**
          * Default segment capacity: 64 MiB.
          */
@@ -628,9 +847,11 @@ public final class JournalWriter implements Agent, AutoCloseable
 
         private long segmentCapacity = DEFAULT_SEGMENT_CAPACITY;
         private int maxRecordLength = -1;
-        private long timeoutMs = ChannelWriter.Context.DEFAULT_TIMEOUT_MS;
-        private boolean preTouch = true;
         private int retainedSegments;
+        private long retainedBytes;
+        private long retentionMs;
+        private int hardCapSegments;
+        private long hardCapBytes;
 
         /**
          * Validate the configuration and fill in defaults.
@@ -650,14 +871,12 @@ public final class JournalWriter implements Agent, AutoCloseable
                     ChannelDescriptor.maxRecordLengthLimit(segmentCapacity));
             }
             JournalDescriptor.checkMaxRecordLength(maxRecordLength, segmentCapacity);
-            if (timeoutMs <= 0)
+            if (retainedSegments < 0 || retainedBytes < 0 || retentionMs < 0 || hardCapSegments < 0 ||
+                hardCapBytes < 0)
             {
-                throw new ChannelException(ChannelException.Reason.BAD_HEADER,
-                    "timeoutMs must be positive: timeoutMs=" + timeoutMs);
-            }
-            if (retainedSegments < 0)
-            {
-                throw new IllegalArgumentException("retainedSegments must not be negative: " + retainedSegments);
+                throw new IllegalArgumentException("retention limits must not be negative: retainedSegments=" +
+                    retainedSegments + ", retainedBytes=" + retainedBytes + ", retentionMs=" + retentionMs +
+                    ", hardCapSegments=" + hardCapSegments + ", hardCapBytes=" + hardCapBytes);
             }
             return this;
         }
@@ -708,54 +927,10 @@ public final class JournalWriter implements Agent, AutoCloseable
         }
 
         /**
-         * Writer timeout recorded in every segment: see {@link ChannelWriter.Context#timeoutMs(long)}.
-         *
-         * @param timeoutMs in milliseconds.
-         * @return this for a fluent API.
-         */
-        public Context timeoutMs(final long timeoutMs)
-        {
-            this.timeoutMs = timeoutMs;
-            return this;
-        }
-
-        /**
-         * Writer timeout.
-         *
-         * @return the timeout in milliseconds.
-         */
-        public long timeoutMs()
-        {
-            return timeoutMs;
-        }
-
-        /**
-         * Whether to touch every page of a segment when it is created (ahead of need, in the duty cycle). On by
-         * default.
-         *
-         * @param preTouch true to touch every page.
-         * @return this for a fluent API.
-         */
-        public Context preTouch(final boolean preTouch)
-        {
-            this.preTouch = preTouch;
-            return this;
-        }
-
-        /**
-         * Whether segments are pre-touched.
-         *
-         * @return true when they are.
-         */
-        public boolean preTouch()
-        {
-            return preTouch;
-        }
-
-        /**
          * How many sealed segments to keep besides the one being written; older ones are deleted by
-         * {@link JournalWriter#doWork()}, oldest first, unless a protecting named reader still needs them. 0, the
-         * default, keeps every segment.
+         * {@link JournalWriter#doWork()} (at most one per call) or {@link JournalWriter#prune(Context)}, oldest first,
+         * unless a protecting named reader still needs them (see {@link #hardCapSegments(int)}). 0, the default, sets
+         * no limit; with no limit set every segment is kept.
          *
          * @param retainedSegments to keep.
          * @return this for a fluent API.
@@ -774,6 +949,101 @@ public final class JournalWriter implements Agent, AutoCloseable
         public int retainedSegments()
         {
             return retainedSegments;
+        }
+
+        /**
+         * Most bytes of segment files to keep, the one being written included (the next one, created ahead of need,
+         * is not counted); older sealed segments are deleted as {@link #retainedSegments(int)} says. The one being
+         * written is always kept. 0, the default, sets no limit.
+         *
+         * @param retainedBytes to keep.
+         * @return this for a fluent API.
+         */
+        public Context retainedBytes(final long retainedBytes)
+        {
+            this.retainedBytes = retainedBytes;
+            return this;
+        }
+
+        /**
+         * Most bytes of segment files kept.
+         *
+         * @return the bytes, 0 for no limit.
+         */
+        public long retainedBytes()
+        {
+            return retainedBytes;
+        }
+
+        /**
+         * How long to keep a sealed segment after it was rolled; older ones are deleted as
+         * {@link #retainedSegments(int)} says. 0, the default, sets no limit.
+         *
+         * @param retentionMs in milliseconds of the context's clock.
+         * @return this for a fluent API.
+         */
+        public Context retentionMs(final long retentionMs)
+        {
+            this.retentionMs = retentionMs;
+            return this;
+        }
+
+        /**
+         * How long a sealed segment is kept.
+         *
+         * @return milliseconds, 0 for no limit.
+         */
+        public long retentionMs()
+        {
+            return retentionMs;
+        }
+
+        /**
+         * Hard cap on the sealed segments kept besides the one being written: beyond it the oldest is deleted even
+         * when a protecting named reader still needs it, which then reports {@link JournalState#TRUNCATED}. For a
+         * disk that must not fill whatever a reader does. 0, the default, sets no cap.
+         *
+         * @param hardCapSegments most sealed segments.
+         * @return this for a fluent API.
+         */
+        public Context hardCapSegments(final int hardCapSegments)
+        {
+            this.hardCapSegments = hardCapSegments;
+            return this;
+        }
+
+        /**
+         * Hard cap on the sealed segments kept.
+         *
+         * @return the count, 0 for no cap.
+         */
+        public int hardCapSegments()
+        {
+            return hardCapSegments;
+        }
+
+        /**
+         * Hard cap on the bytes of segment files, counted as {@link #retainedBytes(long)} counts them: beyond it the
+         * oldest sealed segment is deleted even when a protecting named reader still needs it, which then reports
+         * {@link JournalState#TRUNCATED}. 0, the default, sets no cap.
+         *
+         * @param hardCapBytes most bytes.
+         * @return this for a fluent API.
+         */
+        public Context hardCapBytes(final long hardCapBytes)
+        {
+            this.hardCapBytes = hardCapBytes;
+            return this;
+        }
+
+        /**
+         * Hard cap on the bytes of segment files.
+         *
+         * @return the bytes, 0 for no cap.
+         */
+        public long hardCapBytes()
+        {
+            return hardCapBytes;
         }
     }
 }

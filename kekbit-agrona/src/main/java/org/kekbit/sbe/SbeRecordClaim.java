@@ -2,6 +2,8 @@ package org.kekbit.sbe;
 
 import org.agrona.sbe.MessageEncoderFlyweight;
 import org.kekbit.channel.ChannelWriter;
+import org.kekbit.channel.RecordAppender;
+import org.kekbit.channel.RecordDescriptor;
 import org.kekbit.channel.RecordClaim;
 import org.kekbit.codecs.channel.MessageHeaderEncoder;
 
@@ -20,25 +22,27 @@ import org.kekbit.codecs.channel.MessageHeaderEncoder;
  *     sbeClaim.commit(); // publishes exactly the encoded length
  * }
  * }</pre>
- * Not threadsafe: it belongs to the thread of the channel's writer.
+ * Not threadsafe: it belongs to the thread of the channel's (or journal's) writer.
  */
 public final class SbeRecordClaim
 {
     private final RecordClaim claim = new RecordClaim();
     private final MessageHeaderEncoder headerEncoder = new MessageHeaderEncoder();
     private MessageEncoderFlyweight encoder;
+    private long claimedEndPosition;
 
     /**
      * Claim a record for a message and wrap the encoder after the message header, already filled in.
      *
-     * @param writer            of the channel.
+     * @param writer            of the channel, or a journal's writer.
      * @param encoder           of the message to write; wrapped by this call.
      * @param maxVariableLength most bytes the message's groups and var data may take after its block.
      * @return the position the record would end at if it used all the claimed room, or one of the negative codes
-     * of {@link ChannelWriter#tryClaim(int, int, RecordClaim)}; the encoder is not wrapped then.
+     * of the writer's tryClaim ({@link ChannelWriter#tryClaim(int, int, RecordClaim)} or
+     * {@code JournalWriter.tryClaim}); the encoder is not wrapped then.
      */
     public long tryClaim(
-        final ChannelWriter writer, final MessageEncoderFlyweight encoder, final int maxVariableLength)
+        final RecordAppender writer, final MessageEncoderFlyweight encoder, final int maxVariableLength)
     {
         final long result = writer.tryClaim(encoder.sbeTemplateId(),
             MessageHeaderEncoder.ENCODED_LENGTH + encoder.sbeBlockLength() + maxVariableLength, claim);
@@ -51,6 +55,7 @@ public final class SbeRecordClaim
                 .version(encoder.sbeSchemaVersion());
             encoder.wrap(claim.buffer(), claim.offset() + MessageHeaderEncoder.ENCODED_LENGTH);
             this.encoder = encoder;
+            claimedEndPosition = result;
         }
 
         return result;
@@ -59,13 +64,19 @@ public final class SbeRecordClaim
     /**
      * Publish the message, taking only the room it was encoded into.
      *
-     * @return the position after the record.
+     * @return the position after the record, in the writer's positions (a journal's for a journal's writer).
      * @throws IllegalStateException if no claim is outstanding.
      */
     public long commit()
     {
         final MessageEncoderFlyweight encoder = checkedEncoder();
-        return claim.commit(MessageHeaderEncoder.ENCODED_LENGTH + encoder.encodedLength());
+        final int claimedLength = claim.length();
+        final int length = MessageHeaderEncoder.ENCODED_LENGTH + encoder.encodedLength();
+        claim.commit(length);
+        // The claim knows only its segment's positions: take the writer's from what tryClaim returned.
+        return claimedEndPosition -
+            (RecordDescriptor.alignedLength(RecordDescriptor.frameLength(claimedLength)) -
+            RecordDescriptor.alignedLength(RecordDescriptor.frameLength(length)));
     }
 
     /**

@@ -5,6 +5,7 @@ import java.nio.ByteBuffer;
 import org.agrona.DirectBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.kekbit.channel.ChannelWriter;
+import org.kekbit.channel.RecordAppender;
 import org.kekbit.channel.RecordClaim;
 
 /**
@@ -30,7 +31,7 @@ import org.kekbit.channel.RecordClaim;
  */
 public final class StagedWriter
 {
-    private final ChannelWriter writer;
+    private final RecordAppender writer;
     private final RecordStage[] stages;
     private final int[] stageOffsets;
     private final int stagesLength;
@@ -40,10 +41,10 @@ public final class StagedWriter
     /**
      * Chain stages in front of a writer.
      *
-     * @param writer to write with.
+     * @param writer to write with: a {@link ChannelWriter} or a journal's writer.
      * @param stages in the order their bytes appear in each record.
      */
-    public StagedWriter(final ChannelWriter writer, final RecordStage... stages)
+    public StagedWriter(final RecordAppender writer, final RecordStage... stages)
     {
         this.writer = writer;
         this.stages = stages.clone();
@@ -64,8 +65,9 @@ public final class StagedWriter
      * @param src       holding the payload.
      * @param srcOffset of the payload in src.
      * @param length    of the payload.
-     * @return the position after the record, or one of the negative codes of
-     * {@link ChannelWriter#write(int, DirectBuffer, int, int)}.
+     * @return the position after the record, or one of the negative codes of the writer's
+     * {@link RecordAppender#tryClaim(int, int, RecordClaim)} ({@link ChannelWriter#tryClaim(int, int, RecordClaim)}
+     * or {@code JournalWriter.tryClaim}).
      */
     public long write(final int msgTypeId, final DirectBuffer src, final int srcOffset, final int length)
     {
@@ -91,7 +93,8 @@ public final class StagedWriter
             stages[i].apply(buffer, claimedOffset + stageOffsets[i], payloadOffset, length);
         }
 
-        return claim.commit();
+        claim.commit();
+        return result; // the appender's position: a journal's, not the segment's that the claim returns
     }
 
     /**

@@ -11,6 +11,7 @@ import org.kekbit.channel.RecordClaim;
 import org.kekbit.channel.RecordHandler;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * A journal's hot paths (write, claim/commit, poll and block poll on an open segment, a named reader's commit, the
@@ -20,6 +21,7 @@ class JournalHotPathAllocationTest
 {
     private static final int ITERATIONS = 20_000;
     private static final int MEASURED_RUNS = 5;
+    private static final long ALLOCATED_PER_ROLL_LIMIT = 32 * 1024;
 
     @TempDir
     Path folder;
@@ -78,6 +80,44 @@ class JournalHotPathAllocationTest
             reader.blockPoll(blockHandler, 4096);
             reader.commit();
             writer.doWork();
+        }
+    }
+
+    @Test
+    void shouldAllocateOnlyAFewObjectsPerRollWhenStreamingThroughRolls()
+    {
+        final com.sun.management.ThreadMXBean threads =
+            (com.sun.management.ThreadMXBean)ManagementFactory.getThreadMXBean();
+        final UnsafeBuffer payload = new UnsafeBuffer(new byte[32]);
+        final RecordClaim claim = new RecordClaim();
+
+        try (JournalWriter writer = JournalWriter.create(new JournalWriter.Context()
+            .folder(folder).segmentCapacity(64 * 1024).preTouch(false));
+            JournalReader reader = JournalReader.open(new JournalReader.Context().folder(folder).name("hot")))
+        {
+            writer.doWork();
+            runHotPaths(writer, reader, payload, claim);
+            runHotPaths(writer, reader, payload, claim);
+
+            long leastPerRoll = Long.MAX_VALUE;
+            for (int run = 0; run < MEASURED_RUNS; run++)
+            {
+                final long rollsBefore = writer.rolls();
+                final long before = threads.getCurrentThreadAllocatedBytes();
+                runHotPaths(writer, reader, payload, claim);
+                final long allocated = threads.getCurrentThreadAllocatedBytes() - before;
+                final long rolls = writer.rolls() - rollsBefore;
+                assertTrue(rolls > 10, "rolls=" + rolls);
+                leastPerRoll = Math.min(leastPerRoll, allocated / rolls);
+            }
+
+            assertEquals(writer.position(), reader.position());
+            // A roll creates the next segment's writer, and the reader opens its reader on it: objects, paths and
+            // names, once per segment; nothing per record.
+            System.out.println("JournalHotPathAllocationTest: bytes allocated per roll, writer and reader: " +
+                leastPerRoll);
+            assertTrue(leastPerRoll < ALLOCATED_PER_ROLL_LIMIT,
+                "bytes allocated per roll (writer and reader): " + leastPerRoll);
         }
     }
 }

@@ -10,6 +10,8 @@ import org.junit.jupiter.api.io.TempDir;
 import org.kekbit.channel.ChannelException;
 import org.kekbit.channel.ChannelReader;
 import org.kekbit.channel.ChannelState;
+import org.kekbit.channel.ChannelTestAccess;
+import org.kekbit.channel.ChannelWriter;
 import org.kekbit.channel.RecordClaim;
 import org.kekbit.channel.RecordDescriptor;
 
@@ -38,7 +40,7 @@ class JournalResumeTest
         long sequence = 0;
         writer.doWork();
         while (RecordDescriptor.alignedLength(RecordDescriptor.frameLength(JournalTestSupport.length(sequence))) <=
-            writer.currentSegment().remaining())
+            writer.currentSegment().remaining() - JournalDescriptor.ROLL_RESERVE_LENGTH)
         {
             write(writer, scratch, sequence++);
         }
@@ -58,6 +60,9 @@ class JournalResumeTest
         {
             assertEquals(SEGMENT_CAPACITY, resumed.position(), "the last segment is the linked successor");
             assertEquals(ChannelState.ROLLED, endStateOf(JournalDescriptor.segmentPath(folder, 0)));
+            final JournalSeal seal = new JournalSeal();
+            assertTrue(seal.read(JournalDescriptor.segmentPath(folder, 0)), "the repair seals the segment too");
+            assertEquals(sequence, seal.recordCount());
             assertFalse(Files.exists(JournalDescriptor.nextSegmentPath(folder, SEGMENT_CAPACITY)));
             for (int i = 0; i < 50; i++)
             {
@@ -80,7 +85,7 @@ class JournalResumeTest
         final JournalWriter writer = JournalWriter.create(writerContext(folder));
         long sequence = 0;
         while (RecordDescriptor.alignedLength(RecordDescriptor.frameLength(JournalTestSupport.length(sequence))) <=
-            writer.currentSegment().remaining())
+            writer.currentSegment().remaining() - JournalDescriptor.ROLL_RESERVE_LENGTH)
         {
             write(writer, scratch, sequence++);
         }
@@ -148,16 +153,109 @@ class JournalResumeTest
     }
 
     @Test
-    void shouldRefuseResumeWhenJournalIsMissingOrClosed()
+    void shouldRefuseResumeWhenJournalIsMissing()
     {
         final ChannelException missing =
             assertThrows(ChannelException.class, () -> JournalWriter.resume(writerContext(folder)));
         assertEquals(ChannelException.Reason.NOT_FOUND, missing.reason());
+    }
 
-        JournalWriter.create(writerContext(folder)).close();
-        final ChannelException closed =
-            assertThrows(ChannelException.class, () -> JournalWriter.resume(writerContext(folder)));
-        assertEquals(ChannelException.Reason.ENDED, closed.reason());
+    @Test
+    void shouldWriteOnInNewSegmentAndLetReaderAtClosedReadOnWhenClosedJournalIsReopened()
+    {
+        final JournalTestSupport.Checker checker = new JournalTestSupport.Checker(0);
+        long sequence = 0;
+        final long closedAt;
+        try (JournalWriter writer = JournalWriter.create(writerContext(folder));
+            JournalReader reader = JournalReader.open(new JournalReader.Context().folder(folder).name("follower")))
+        {
+            while (writer.rolls() < 2)
+            {
+                write(writer, scratch, sequence++);
+            }
+            write(writer, scratch, sequence++);
+            closedAt = writer.position();
+            writer.close();
+            while (reader.poll(checker, 100) > 0)
+            {
+                assertEquals(List.of(), checker.errors);
+            }
+            assertEquals(JournalState.CLOSED, reader.state());
+            assertEquals(closedAt, reader.commit());
+        }
+
+        final long reopenedBase = JournalDescriptor.segmentBase(closedAt, SEGMENT_CAPACITY) + SEGMENT_CAPACITY;
+        try (JournalReader stopped = JournalReader.open(new JournalReader.Context().folder(folder).name("follower"));
+            JournalReader fresh = JournalReader.open(new JournalReader.Context().folder(folder)))
+        {
+            assertEquals(0, stopped.poll(checker, 100));
+            assertEquals(JournalState.CLOSED, stopped.state(), "a named reader at the end before the reopen");
+
+            try (JournalWriter reopened = JournalWriter.resume(writerContext(folder)))
+            {
+                assertEquals(reopenedBase, reopened.position(), "writes on in a new segment");
+                assertEquals(ChannelState.ROLLED, endStateOf(JournalDescriptor.segmentPath(folder, reopenedBase -
+                    SEGMENT_CAPACITY)), "the CLOSED marker is now ROLLED");
+                final JournalSeal seal = new JournalSeal();
+                assertTrue(seal.read(JournalDescriptor.segmentPath(folder, reopenedBase - SEGMENT_CAPACITY)));
+                assertEquals(JournalState.OPEN, stopped.state(), "the reader that saw CLOSED sees the roll");
+                for (int i = 0; i < 20; i++)
+                {
+                    assertTrue(write(reopened, scratch, sequence++) > 0);
+                }
+                final ChannelException second =
+                    assertThrows(ChannelException.class, () -> JournalWriter.resume(writerContext(folder)));
+                assertEquals(ChannelException.Reason.WRITER_ACTIVE, second.reason(), "the reopened writer lives");
+            }
+
+            while (stopped.poll(checker, 100) > 0)
+            {
+                assertEquals(List.of(), checker.errors);
+            }
+            assertEquals(sequence, checker.next, "every record once, across the reopen");
+            assertEquals(JournalState.CLOSED, stopped.state());
+
+            final JournalTestSupport.Checker freshChecker = new JournalTestSupport.Checker(0);
+            while (fresh.poll(freshChecker, 100) > 0)
+            {
+                assertEquals(List.of(), freshChecker.errors);
+            }
+            assertEquals(sequence, freshChecker.next, "a new reader reads straight through");
+        }
+    }
+
+    @Test
+    void shouldRepairReopenWhenReopenerDiedBeforeTurningClosedIntoRolled()
+    {
+        long sequence = 0;
+        try (JournalWriter writer = JournalWriter.create(writerContext(folder)))
+        {
+            for (int i = 0; i < 5; i++)
+            {
+                write(writer, scratch, sequence++);
+            }
+        }
+        // What a reopener that died after creating the next segment leaves: CLOSED before a linked segment.
+        ChannelTestAccess.crash(ChannelWriter.create(new ChannelWriter.Context()
+            .path(JournalDescriptor.segmentPath(folder, SEGMENT_CAPACITY)).channelId(SEGMENT_CAPACITY)
+            .capacity(SEGMENT_CAPACITY).maxRecordLength(JournalTestSupport.MAX_RECORD_LENGTH).preTouch(false)));
+        assertEquals(ChannelState.CLOSED, endStateOf(JournalDescriptor.segmentPath(folder, 0)));
+
+        try (JournalWriter resumed = JournalWriter.resume(writerContext(folder)))
+        {
+            assertEquals(SEGMENT_CAPACITY, resumed.position());
+            assertEquals(ChannelState.ROLLED, endStateOf(JournalDescriptor.segmentPath(folder, 0)));
+            assertTrue(write(resumed, scratch, sequence++) > 0);
+        }
+        try (JournalReader reader = JournalReader.open(new JournalReader.Context().folder(folder)))
+        {
+            final JournalTestSupport.Checker checker = new JournalTestSupport.Checker(0);
+            while (reader.poll(checker, 100) > 0)
+            {
+                assertEquals(List.of(), checker.errors);
+            }
+            assertEquals(sequence, checker.next);
+        }
     }
 
     private static ChannelState endStateOf(final Path segment)

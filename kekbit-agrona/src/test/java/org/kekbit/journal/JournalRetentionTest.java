@@ -1,13 +1,16 @@
 package org.kekbit.journal;
 
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 
 import org.agrona.collections.LongArrayList;
+import org.agrona.concurrent.CachedEpochClock;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.kekbit.channel.ChannelDescriptor;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -113,6 +116,158 @@ class JournalRetentionTest
             final long start = reader.seekToStart();
             assertEquals(writer.oldestSegmentBase(), start);
             assertEquals(JournalState.OPEN, reader.state());
+        }
+    }
+
+    @Test
+    void shouldKeepSegmentsWithinBytesWhenRetainingByBytes()
+    {
+        final long fileLength = ChannelDescriptor.fileLength(SEGMENT_CAPACITY);
+        try (JournalWriter writer = JournalWriter.create(writerContext(folder).retainedBytes(4 * fileLength + 1)))
+        {
+            writeUntilRolls(writer, 12);
+            final LongArrayList bases = JournalFiles.segmentBases(folder);
+            assertEquals(4, bases.size(), "at most 4 files of " + fileLength + " bytes: " + bases);
+            assertEquals(writer.currentSegmentBase(), bases.getLong(3));
+        }
+    }
+
+    @Test
+    void shouldDeleteSegmentOnlyOnceItsRollIsOlderThanRetentionWhenRetainingByAge()
+    {
+        final CachedEpochClock clock = new CachedEpochClock();
+        clock.update(1_000_000);
+        try (JournalWriter writer = JournalWriter.create(
+            writerContext(folder).retentionMs(60_000).epochClock(clock)))
+        {
+            writeUntilRolls(writer, 6);
+            assertEquals(7, JournalFiles.segmentBases(folder).size(), "nothing is older than a minute yet");
+
+            clock.advance(60_000);
+            runDutyCycle(writer);
+            assertEquals(7, JournalFiles.segmentBases(folder).size(), "exactly a minute old is kept");
+
+            clock.advance(1);
+            runDutyCycle(writer);
+            final LongArrayList bases = JournalFiles.segmentBases(folder);
+            assertEquals(1, bases.size(), "every sealed segment was rolled more than a minute ago: " + bases);
+            assertEquals(writer.oldestSegmentBase(), bases.getLong(0));
+        }
+    }
+
+    @Test
+    void shouldDeletePastProtectingReaderOnlyWhenHardCapSaysSoAndThenReportTruncated()
+    {
+        try (JournalWriter writer = JournalWriter.create(writerContext(folder).retainedSegments(1).hardCapSegments(3)))
+        {
+            try (JournalReader protecting = JournalReader.open(
+                new JournalReader.Context().folder(folder).name("slow")))
+            {
+                assertEquals(0, protecting.commit());
+            }
+            writeUntilRolls(writer, 3);
+            assertEquals(4, JournalFiles.segmentBases(folder).size(), "the soft limit stops at the protecting reader");
+
+            writeUntilRolls(writer, 8);
+            final LongArrayList bases = JournalFiles.segmentBases(folder);
+            assertEquals(4, bases.size(), "the hard cap keeps three sealed segments and the writer's: " + bases);
+            assertEquals(writer.oldestSegmentBase(), bases.getLong(0));
+
+            try (JournalReader protecting = JournalReader.open(
+                new JournalReader.Context().folder(folder).name("slow")))
+            {
+                assertEquals(JournalState.TRUNCATED, protecting.state(), "its position was deleted under it");
+                assertEquals(0, protecting.position(), "at the committed position, nothing skipped silently");
+                assertEquals(0, protecting.poll(new JournalTestSupport.Checker(0), 10));
+                assertEquals(bases.getLong(0), protecting.seekToStart());
+                assertEquals(JournalState.OPEN, protecting.state());
+            }
+        }
+    }
+
+    @Test
+    void shouldPruneFromOutsideWriterWithoutDeletingWhatProtectingReaderNeeds()
+    {
+        try (JournalWriter writer = JournalWriter.create(writerContext(folder)))
+        {
+            writeUntilRolls(writer, 10);
+            try (JournalReader reader = JournalReader.open(new JournalReader.Context().folder(folder).name("r")))
+            {
+                final JournalTestSupport.Checker checker = new JournalTestSupport.Checker(0);
+                while (reader.position() < 4L * SEGMENT_CAPACITY)
+                {
+                    assertEquals(1, reader.poll(checker, 1));
+                }
+                reader.commit();
+                assertEquals(List.of(), checker.errors);
+            }
+            final long protectedBase = JournalDescriptor.segmentBase(writer.slowestProtectingPosition(),
+                SEGMENT_CAPACITY);
+
+            final int deleted = JournalWriter.prune(new JournalWriter.Context().folder(folder).retainedSegments(2));
+            LongArrayList bases = JournalFiles.segmentBases(folder);
+            assertEquals(protectedBase / SEGMENT_CAPACITY, deleted);
+            assertEquals(protectedBase, bases.getLong(0), "stopped at the protecting reader: " + bases);
+
+            assertEquals(0, JournalWriter.prune(new JournalWriter.Context().folder(folder).retainedSegments(2)));
+            final int capped = JournalWriter.prune(new JournalWriter.Context().folder(folder).hardCapSegments(2));
+            bases = JournalFiles.segmentBases(folder);
+            assertEquals(3, bases.size(), "a hard cap passes the reader: " + bases);
+            assertEquals(writer.currentSegmentBase(), bases.getLong(2), "never the writer's segment");
+            assertTrue(capped > 0);
+
+            writer.doWork(); // the writer notices segments pruned under it and writes on
+            assertTrue(write(writer, scratch, 1_000_000) > 0);
+        }
+    }
+
+    @Test
+    void shouldHoldNoMappingOfSegmentsBehindItWhenReaderFollowsRetention() throws IOException
+    {
+        try (JournalWriter writer = JournalWriter.create(writerContext(folder).retainedSegments(1));
+            JournalReader reader = JournalReader.open(new JournalReader.Context().folder(folder).name("follower")))
+        {
+            final JournalTestSupport.Checker checker = new JournalTestSupport.Checker(0);
+            long sequence = 0;
+            while (writer.rolls() < 30)
+            {
+                write(writer, scratch, sequence++);
+                writer.doWork();
+                reader.poll(checker, 100);
+                reader.commit();
+            }
+            assertEquals(List.of(), checker.errors);
+            assertEquals(sequence, checker.next);
+            final String folderName = folder.toString();
+            // The writer maps each segment under the temp name it created it with: those lines are the writer's.
+            final List<String> mappedByReader = Files.readAllLines(Path.of("/proc/self/maps")).stream()
+                .filter((line) -> line.contains(folderName) && line.contains(JournalDescriptor.SEGMENT_SUFFIX) &&
+                    !line.contains(JournalDescriptor.NEXT_SEGMENT_PREFIX))
+                .map((line) -> line.substring(line.indexOf(folderName)))
+                .distinct()
+                .toList();
+            assertEquals(List.of(JournalDescriptor.segmentPath(folder, writer.currentSegmentBase()).toString()),
+                mappedByReader, "the reader maps only the segment it reads, none it left or retention deleted");
+            assertTrue(JournalFiles.segmentBases(folder).size() <= 3);
+        }
+    }
+
+    private void writeUntilRolls(final JournalWriter writer, final int rolls)
+    {
+        long sequence = 0;
+        while (writer.rolls() < rolls)
+        {
+            assertTrue(write(writer, scratch, sequence++) > 0);
+            writer.doWork();
+        }
+        runDutyCycle(writer);
+    }
+
+    private static void runDutyCycle(final JournalWriter writer)
+    {
+        for (int i = 0; i < 100; i++)
+        {
+            writer.doWork();
         }
     }
 }
