@@ -88,7 +88,8 @@ public final class ChannelMirror implements AutoCloseable
     private static ChannelMirror of(final ChannelWriter writer)
     {
         return new ChannelMirror(writer, writer.path(), writer.channelId(),
-            ChannelDigest.headerDigest(writer.buffer(), 0), writer.capacity(), writer.maxRecordLength(), writer.position(), false);
+            ChannelDigest.headerDigest(writer.buffer(), 0), writer.capacity(), writer.maxRecordLength(),
+            writer.position(), false);
     }
 
     /**
@@ -156,7 +157,8 @@ public final class ChannelMirror implements AutoCloseable
         {
             final long endPosition = reader.seekToEnd() + RecordDescriptor.HEADER_LENGTH;
             final ChannelMirror mirror = new ChannelMirror(null, path, reader.channelId(),
-                ChannelDigest.headerDigest(reader.buffer(), 0), reader.capacity(), reader.maxRecordLength(), endPosition, true);
+                ChannelDigest.headerDigest(reader.buffer(), 0), reader.capacity(), reader.maxRecordLength(),
+                endPosition, true);
             mirror.forcedPosition = endPosition; // resume forced nothing, but an ended mirror is taken as it lies
             return mirror;
         }
