@@ -10,6 +10,7 @@ import io.aeron.driver.MediaDriver;
 import io.aeron.driver.ThreadingMode;
 import io.aeron.driver.ext.DebugReceiveChannelEndpoint;
 import io.aeron.driver.ext.RandomLossGenerator;
+import io.aeron.driver.status.SystemCounterDescriptor;
 import org.agrona.CloseHelper;
 import org.agrona.IoUtil;
 
@@ -123,6 +124,16 @@ public final class EmbeddedMediaDriver implements AutoCloseable
     public Aeron aeron()
     {
         return aeron;
+    }
+
+    /**
+     * NAKs this driver's receivers sent: how much loss they saw and asked to have repaired.
+     *
+     * @return the count.
+     */
+    public long naksSent()
+    {
+        return driver.context().systemCounters().get(SystemCounterDescriptor.NAK_MESSAGES_SENT).get();
     }
 
     /**

@@ -402,9 +402,10 @@ public final class ReplicationSink implements Agent, FragmentHandler, AutoClosea
         sessionId = leaderSessionId;
         state = STREAMING;
         resumeRequested = -1;
-        if (startPosition > mirror.receivedPosition())
+        if (startPosition != mirror.position())
         {
-            sendResume(mirror.position()); // a mirror found only now: the leader must start where it ends
+            // A mirror reopened only now, behind or ahead of where the leader starts: start where it ends.
+            sendResume(mirror.position());
         }
     }
 

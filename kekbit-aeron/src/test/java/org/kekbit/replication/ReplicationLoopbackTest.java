@@ -94,6 +94,7 @@ class ReplicationLoopbackTest
         startSink();
         writeLive(2000);
         closeWriterAndAwaitEnd();
+        assertTrue(driver.naksSent() > 0, "frames were lost and repaired");
     }
 
     @Test
