@@ -327,6 +327,11 @@ final class FollowerSession implements BlockHandler
         durablePosition = durable;
     }
 
+    boolean isEndAcknowledged()
+    {
+        return null != source && source.isEnded() && 0 == pendingLength && receivedPosition == sentPosition;
+    }
+
     boolean isClosed()
     {
         return CLOSED == state;

@@ -63,6 +63,7 @@ public final class ReplicationSource implements Agent, FragmentHandler, AutoClos
     private final long headerDigest;
     private final String roleName;
     private volatile String lastError;
+    private volatile boolean isEndAcknowledged;
     private boolean isClosed;
 
     /**
@@ -123,6 +124,10 @@ public final class ReplicationSource implements Agent, FragmentHandler, AutoClos
             sent = Math.max(sent, session.sentPosition());
             received = Math.max(received, session.receivedPosition());
             durable = Math.max(durable, session.durablePosition());
+            if (session.isEndAcknowledged() && !isEndAcknowledged)
+            {
+                isEndAcknowledged = true;
+            }
         }
 
         sentPosition.setRelease(sent);
@@ -291,6 +296,17 @@ public final class ReplicationSource implements Agent, FragmentHandler, AutoClos
     public int followerCount()
     {
         return (int)followers.get();
+    }
+
+    /**
+     * Whether the channel ended and a follower acknowledged everything up to its end marker: nothing is left to
+     * replicate.
+     *
+     * @return true once the end is acknowledged.
+     */
+    public boolean isEndAcknowledged()
+    {
+        return isEndAcknowledged;
     }
 
     /**
