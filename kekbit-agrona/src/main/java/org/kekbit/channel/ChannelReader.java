@@ -623,6 +623,23 @@ public final class ChannelReader implements AutoCloseable
     }
 
     /**
+     * End of the records committed after this reader's position, found by a walk that does not move the reader:
+     * for a replication source's lag.
+     */
+    long committedPosition()
+    {
+        return ChannelState.OPEN == endState ? walk(position, Integer.MAX_VALUE) : position;
+    }
+
+    /**
+     * The read-only view over the mapping, for {@link ChannelSource} to hand out the end marker.
+     */
+    UnsafeBuffer buffer()
+    {
+        return buffer;
+    }
+
+    /**
      * Identity of the channel file, shared by all its links.
      */
     Object fileKey()

@@ -76,6 +76,11 @@ public final class ChannelWriter implements Agent, AutoCloseable, RecordAppender
      */
     static final int HEARTBEATS_PER_TIMEOUT = 20;
 
+    /**
+     * Creation time meaning "the clock's time now", for {@link #create(Context, long)}.
+     */
+    static final long NOW = Long.MIN_VALUE;
+
     private final AtomicBuffer buffer;
     private final MappedByteBuffer mappedBuffer;
     private final EpochClock epochClock;
@@ -139,6 +144,15 @@ public final class ChannelWriter implements Agent, AutoCloseable, RecordAppender
      */
     public static ChannelWriter create(final Context ctx)
     {
+        return create(ctx, NOW);
+    }
+
+    /**
+     * Create a channel whose header records the given creation time, or the clock's time when it is {@link #NOW}:
+     * a mirror takes its leader's, so that their immutable header fields are identical.
+     */
+    static ChannelWriter create(final Context ctx, final long creationTimeMsOrNow)
+    {
         AgronaAccess.check();
         ctx.conclude();
         final Path path = ctx.path();
@@ -158,7 +172,7 @@ public final class ChannelWriter implements Agent, AutoCloseable, RecordAppender
         Object fileKey = null;
         try
         {
-            final long creationTimeMs = ctx.epochClock().time();
+            final long creationTimeMs = NOW == creationTimeMsOrNow ? ctx.epochClock().time() : creationTimeMsOrNow;
             fileKey = ChannelFiles.fileKey(tempPath, creationTimeMs); // the link keeps it: registered before it is seen
             WriterLiveness.registerOpenWriter(fileKey);
             final UnsafeBuffer buffer = new UnsafeBuffer(mappedBuffer);
@@ -669,8 +683,9 @@ public final class ChannelWriter implements Agent, AutoCloseable, RecordAppender
     }
 
     /**
-     * Stop as a killed process stops, for tests in one JVM: no end marker, the claim left as it is, the file unmapped
-     * and the writer no longer open in this JVM, so the channel can be resumed.
+     * Stop as a killed process stops: no end marker, the claim left as it is, the file unmapped and the writer no
+     * longer open in this JVM, so the channel can be resumed. For tests in one JVM, and for {@link ChannelMirror},
+     * which never ends a mirror its leader did not end.
      */
     void crash()
     {
@@ -679,6 +694,43 @@ public final class ChannelWriter implements Agent, AutoCloseable, RecordAppender
             isClosed = true;
             release();
         }
+    }
+
+    /**
+     * The mapping as an atomic buffer, for {@link ChannelMirror} to copy record bodies into before it commits them
+     * with {@link #commitMirrored(int, int)}.
+     */
+    AtomicBuffer buffer()
+    {
+        return buffer;
+    }
+
+    /**
+     * Commit a record whose body a {@link ChannelMirror} copied in after the position, with the same single release
+     * store of its header as {@link #write}; an end marker (a negative type id) ends the channel as {@link #close()}
+     * or a full channel does, without moving the position.
+     *
+     * @return the position after the record, or {@link #CHANNEL_TAKEN_OVER} or {@link #CHANNEL_CLOSED}.
+     */
+    long commitMirrored(final int frameLength, final int msgTypeId)
+    {
+        if (0 != endCode || isClosed)
+        {
+            return isClosed ? CHANNEL_CLOSED : endCode;
+        }
+        if (!isOwner())
+        {
+            endCode = CHANNEL_TAKEN_OVER;
+            return CHANNEL_TAKEN_OVER;
+        }
+        if (msgTypeId < 0)
+        {
+            RecordDescriptor.headerRelease(buffer, recordOffset(position), frameLength, msgTypeId);
+            endCode = FULL_MSG_TYPE_ID == msgTypeId ? CHANNEL_FULL : CHANNEL_CLOSED;
+            return position;
+        }
+
+        return publish(recordOffset(position), frameLength, msgTypeId);
     }
 
     boolean isOutstanding(final RecordClaim claim)

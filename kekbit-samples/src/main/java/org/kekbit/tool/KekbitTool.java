@@ -151,6 +151,9 @@ public final class KekbitTool implements Callable<Integer>
             .addSubcommand(new VerifyCommand(out))
             .addSubcommand(new WriteCommand(in, out))
             .addSubcommand(new BenchCommand(out))
+            .addSubcommand(new CommandLine(new ReplicateCommand())
+                .addSubcommand(new ReplicateCommand.Serve(out))
+                .addSubcommand(new ReplicateCommand.Follow(out)))
             .addSubcommand(new CommandLine.HelpCommand());
         commandLine
             .setCaseInsensitiveEnumValuesAllowed(true)
@@ -185,7 +188,8 @@ public final class KekbitTool implements Callable<Integer>
      */
     public Integer call()
     {
-        throw new ParameterException(spec.commandLine(), "missing command: info, tail, verify, write or bench");
+        throw new ParameterException(
+            spec.commandLine(), "missing command: info, tail, verify, write, bench or replicate");
     }
 
     /**
@@ -215,7 +219,8 @@ public final class KekbitTool implements Callable<Integer>
             final List<String> unmatched = ((UnmatchedArgumentException)ex).getUnmatched();
             if (!unmatched.isEmpty() && !unmatched.get(0).startsWith("-"))
             {
-                message = "unknown command: '" + unmatched.get(0) + "', expected info, tail, verify, write or bench";
+                message = "unknown command: '" + unmatched.get(0) +
+                    "', expected info, tail, verify, write, bench or replicate";
             }
         }
 

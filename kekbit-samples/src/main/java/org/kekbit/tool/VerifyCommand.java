@@ -6,6 +6,7 @@ import java.util.concurrent.Callable;
 
 import org.agrona.DirectBuffer;
 import org.kekbit.AgronaAccess;
+import org.kekbit.channel.ChannelDigest;
 import org.kekbit.channel.ChannelReader;
 import org.kekbit.channel.ChannelState;
 import org.kekbit.channel.RecordHandler;
@@ -16,7 +17,8 @@ import picocli.CommandLine.Parameters;
 /**
  * {@code kekbit verify FILE [--json]}: read a whole channel with every check a reader makes and report what it
  * holds. Exits {@link KekbitTool#EXIT_OK} for a consistent channel in any state but CORRUPT,
- * {@link KekbitTool#EXIT_FAILED} for a CORRUPT one.
+ * {@link KekbitTool#EXIT_FAILED} for a CORRUPT one. With {@code --digest}, print the digest that proves a mirror
+ * identical to its leader up to a position.
  */
 @Command(
     name = "verify",
@@ -30,6 +32,14 @@ final class VerifyCommand implements Callable<Integer>
 
     @Parameters(index = "0", paramLabel = "FILE", description = "Channel file.")
     private Path file;
+
+    @Option(names = "--digest", description = "Print a SHA-256 digest of the immutable header fields and the data " +
+        "up to a position instead (the same on a leader and its mirror), with that position.")
+    private boolean digest;
+
+    @Option(names = "--to", paramLabel = "POSITION", description = "With --digest, the end of a committed record " +
+        "to digest up to; by default the end of the last committed record.")
+    private long to = -1;
 
     @Option(names = "--json", description = "Print one JSON object instead of name: value lines.")
     private boolean json;
@@ -50,6 +60,14 @@ final class VerifyCommand implements Callable<Integer>
     public Integer call()
     {
         AgronaAccess.check(); // one line naming the JVM flag, rather than Agrona's IllegalAccessError
+        if (digest)
+        {
+            return printDigest();
+        }
+        if (to >= 0)
+        {
+            throw new ToolException(KekbitTool.EXIT_USAGE, "--to goes with --digest");
+        }
         try (ChannelReader reader = ChannelReader.open(file))
         {
             final RecordCounter counter = new RecordCounter();
@@ -80,6 +98,25 @@ final class VerifyCommand implements Callable<Integer>
 
             return ChannelState.CORRUPT == state ? KekbitTool.EXIT_FAILED : KekbitTool.EXIT_OK;
         }
+    }
+
+    private Integer printDigest()
+    {
+        final ChannelDigest.Result result;
+        try
+        {
+            result = ChannelDigest.digest(file, to);
+        }
+        catch (final IllegalArgumentException ex)
+        {
+            throw new ToolException(KekbitTool.EXIT_USAGE, "cannot digest up to --to " + to + ": " + ex.getMessage());
+        }
+        final Report report = new Report()
+            .add("channel", String.format("0x%x", result.channelId()))
+            .add("position", result.position())
+            .add("digest", ChannelDigest.ALGORITHM.toLowerCase(java.util.Locale.ROOT) + ":" + result.digest());
+        out.print(json ? report.toJson() + System.lineSeparator() : report.toText());
+        return KekbitTool.EXIT_OK;
     }
 
     private static final class RecordCounter implements RecordHandler

@@ -1,0 +1,388 @@
+package org.kekbit.replication;
+
+import java.nio.ByteOrder;
+
+import io.aeron.Aeron;
+import io.aeron.ExclusivePublication;
+import io.aeron.Publication;
+import org.agrona.CloseHelper;
+import org.agrona.DirectBuffer;
+import org.agrona.concurrent.UnsafeBuffer;
+import org.kekbit.channel.BlockHandler;
+import org.kekbit.channel.ChannelDescriptor;
+import org.kekbit.channel.ChannelException;
+import org.kekbit.channel.ChannelSource;
+import org.kekbit.codecs.replication.ChunkEncoder;
+import org.kekbit.codecs.replication.MessageHeaderEncoder;
+import org.kekbit.codecs.replication.MirrorStartEncoder;
+import org.kekbit.codecs.replication.RejectEncoder;
+import org.kekbit.codecs.replication.RejectReason;
+import org.kekbit.codecs.replication.SourceStatusEncoder;
+
+/**
+ * One follower as the source serves it: its own reader of the channel and its own exclusive publication, so each
+ * follower streams from its own position at its own pace.
+ * <p>
+ * Not threadsafe: the source's duty cycle owns it.
+ */
+final class FollowerSession implements BlockHandler
+{
+    private static final int AWAIT_PUBLICATION = 0;
+    private static final int SEND_START = 1;
+    private static final int STREAMING = 2;
+    private static final int SEND_REJECT = 3;
+    private static final int CLOSED = 4;
+
+    /**
+     * Blocks sent per duty cycle and follower, so that one follower catching up does not starve the others.
+     */
+    private static final int BLOCKS_PER_DUTY_CYCLE = 8;
+
+    private final ReplicationSource.Context ctx;
+    private final Aeron aeron;
+    private final String dataChannel;
+    private final long followerId;
+    private final long registrationId;
+    private final UnsafeBuffer sendBuffer = new UnsafeBuffer(new byte[1024]);
+    private final MessageHeaderEncoder headerEncoder = new MessageHeaderEncoder();
+    private final ChunkEncoder chunkEncoder = new ChunkEncoder();
+    private final SourceStatusEncoder statusEncoder = new SourceStatusEncoder();
+    private ChannelSource source;
+    private ExclusivePublication publication;
+    private int state = AWAIT_PUBLICATION;
+    private int maxChunkLength;
+    private long startPosition;
+    private RejectReason rejectReason;
+    private String rejectMessage;
+    private String error;
+    private DirectBuffer pendingBuffer;
+    private int pendingOffset;
+    private int pendingLength;
+    private long sentPosition;
+    private long receivedPosition;
+    private long durablePosition;
+    private long lastControlNs;
+    private long lastStatusNs;
+
+    FollowerSession(
+        final ReplicationSource.Context ctx,
+        final Aeron aeron,
+        final String dataChannel,
+        final long followerId,
+        final long followerChannelId,
+        final long followerDigest,
+        final long position,
+        final long channelId,
+        final long headerDigest,
+        final long nowNs)
+    {
+        this.ctx = ctx;
+        this.aeron = aeron;
+        this.dataChannel = dataChannel;
+        this.followerId = followerId;
+        this.lastControlNs = nowNs;
+        this.registrationId = aeron.asyncAddExclusivePublication(dataChannel, ctx.dataStreamId());
+
+        if (0 != followerChannelId && channelId != followerChannelId)
+        {
+            reject(RejectReason.WRONG_CHANNEL, "follower mirrors another channel: expected=" +
+                Long.toHexString(channelId) + ", actual=" + Long.toHexString(followerChannelId));
+        }
+        else if (0 != followerDigest && headerDigest != followerDigest)
+        {
+            reject(RejectReason.HEADER_MISMATCH, "follower's mirror is of another channel with the same id " +
+                "(header digests differ): expected=" + Long.toHexString(headerDigest) + ", actual=" +
+                Long.toHexString(followerDigest));
+        }
+        else
+        {
+            source = ChannelSource.open(ctx.channelPath());
+            seek(position);
+        }
+    }
+
+    private void seek(final long position)
+    {
+        final long committed = source.committedPosition();
+        if (position > committed)
+        {
+            reject(RejectReason.POSITION_AHEAD, "follower holds more than the leader (divergent history): " +
+                "leader position=" + committed + ", follower position=" + position);
+            return;
+        }
+        try
+        {
+            source.seek(position);
+        }
+        catch (final IllegalArgumentException | IllegalStateException ex)
+        {
+            reject(RejectReason.NOT_A_RECORD_BOUNDARY, "follower position is no record end in the leader's " +
+                "channel: position=" + position + ": " + ex.getMessage());
+            return;
+        }
+        startPosition = position;
+        sentPosition = position;
+        pendingLength = 0;
+    }
+
+    private void reject(final RejectReason reason, final String message)
+    {
+        rejectReason = reason;
+        rejectMessage = message;
+        error = "follower " + Long.toHexString(followerId) + " rejected: " + message;
+    }
+
+    int doWork(final long nowNs)
+    {
+        if (CLOSED == state)
+        {
+            return 0;
+        }
+        if (nowNs - lastControlNs > ctx.sessionTimeoutNs())
+        {
+            state = CLOSED;
+            return 1;
+        }
+
+        switch (state)
+        {
+            case AWAIT_PUBLICATION:
+                return awaitPublication();
+
+            case SEND_START:
+                return sendStart(nowNs);
+
+            case STREAMING:
+                return stream(nowNs);
+
+            case SEND_REJECT:
+                return sendReject();
+
+            default:
+                return 0;
+        }
+    }
+
+    private int awaitPublication()
+    {
+        try
+        {
+            publication = aeron.getExclusivePublication(registrationId);
+        }
+        catch (final RuntimeException ex)
+        {
+            error = "cannot publish to follower at " + dataChannel + ": " + ex.getMessage();
+            state = CLOSED;
+            return 1;
+        }
+        if (null == publication)
+        {
+            return 0;
+        }
+
+        final int limit = publication.maxMessageLength() - ReplicationSource.Context.CHUNK_PREFIX_LENGTH;
+        maxChunkLength = Math.min(ctx.maxChunkLength(), limit & ~7);
+        state = null == rejectReason ? SEND_START : SEND_REJECT;
+        return 1;
+    }
+
+    private int sendStart(final long nowNs)
+    {
+        final MirrorStartEncoder encoder = new MirrorStartEncoder(); // once per session start: cold
+        encoder.wrapAndApplyHeader(sendBuffer, 0, headerEncoder)
+            .followerId(followerId)
+            .startPosition(startPosition)
+            .leaderPosition(source.committedPosition());
+        final UnsafeBuffer header = new UnsafeBuffer(new byte[ChannelDescriptor.HEADER_LENGTH]);
+        source.headerBytes(header, 0);
+        encoder.putChannelHeader(header, 0, ChannelDescriptor.HEADER_LENGTH);
+        final int length = MessageHeaderEncoder.ENCODED_LENGTH + encoder.encodedLength();
+        if (offer(sendBuffer, 0, length) > 0)
+        {
+            state = STREAMING;
+            lastStatusNs = nowNs;
+            return 1;
+        }
+        return 0;
+    }
+
+    private int sendReject()
+    {
+        final RejectEncoder encoder = new RejectEncoder(); // once per session: cold
+        encoder.wrapAndApplyHeader(sendBuffer, 0, headerEncoder)
+            .followerId(followerId)
+            .reason(rejectReason)
+            .message(rejectMessage.length() > 900 ? rejectMessage.substring(0, 900) : rejectMessage);
+        if (offer(sendBuffer, 0, MessageHeaderEncoder.ENCODED_LENGTH + encoder.encodedLength()) > 0)
+        {
+            state = CLOSED; // the publication lingers, so the reject still goes out after close
+            return 1;
+        }
+        return 0;
+    }
+
+    private int stream(final long nowNs)
+    {
+        int work = 0;
+        for (int blocks = 0; blocks < BLOCKS_PER_DUTY_CYCLE; blocks++)
+        {
+            if (0 == pendingLength && 0 == source.poll(this, maxChunkLength))
+            {
+                break;
+            }
+            while (pendingLength > 0)
+            {
+                final int partLength = Math.min(pendingLength, maxChunkLength);
+                chunkEncoder.wrapAndApplyHeader(sendBuffer, 0, headerEncoder).position(sentPosition);
+                sendBuffer.putInt(ReplicationSource.Context.CHUNK_PREFIX_LENGTH - ChunkEncoder.dataHeaderLength(),
+                    partLength, ByteOrder.LITTLE_ENDIAN);
+                final long result = publication.offer(sendBuffer, 0, ReplicationSource.Context.CHUNK_PREFIX_LENGTH,
+                    pendingBuffer, pendingOffset, partLength);
+                if (result < 0)
+                {
+                    checkOfferResult(result);
+                    return work; // back-pressured or not connected: the pending part waits, nothing else does
+                }
+                sentPosition += partLength;
+                pendingOffset += partLength;
+                pendingLength -= partLength;
+                work++;
+            }
+        }
+
+        if (0 == work && nowNs - lastStatusNs >= ctx.statusIntervalNs())
+        {
+            statusEncoder.wrapAndApplyHeader(sendBuffer, 0, headerEncoder)
+                .leaderPosition(source.committedPosition())
+                .sentPosition(sentPosition);
+            if (offer(sendBuffer, 0, MessageHeaderEncoder.ENCODED_LENGTH + SourceStatusEncoder.BLOCK_LENGTH) > 0)
+            {
+                lastStatusNs = nowNs;
+                work++;
+            }
+        }
+
+        return work;
+    }
+
+    private long offer(final DirectBuffer buffer, final int offset, final int length)
+    {
+        final long result = publication.offer(buffer, offset, length);
+        if (result < 0)
+        {
+            checkOfferResult(result);
+        }
+        return result;
+    }
+
+    private void checkOfferResult(final long result)
+    {
+        if (Publication.CLOSED == result || Publication.MAX_POSITION_EXCEEDED == result)
+        {
+            error = "publication to follower " + Long.toHexString(followerId) + " ended: result=" + result;
+            state = CLOSED;
+        }
+    }
+
+    /**
+     * Called by {@link ChannelSource#poll}: the block stays readable in the mapping, so only where it is is kept.
+     */
+    public void onBlock(final DirectBuffer buffer, final int offset, final int length, final long position)
+    {
+        pendingBuffer = buffer;
+        pendingOffset = offset;
+        pendingLength = length;
+    }
+
+    void restart(final long position, final long nowNs)
+    {
+        lastControlNs = nowNs;
+        if (null == source || CLOSED == state || SEND_REJECT == state)
+        {
+            return;
+        }
+        try
+        {
+            seek(position);
+        }
+        catch (final ChannelException ex)
+        {
+            reject(RejectReason.NOT_A_RECORD_BOUNDARY, ex.getMessage());
+        }
+        if (AWAIT_PUBLICATION != state)
+        {
+            state = null == rejectReason ? SEND_START : SEND_REJECT;
+        }
+    }
+
+    void onControl(final long nowNs)
+    {
+        lastControlNs = nowNs;
+    }
+
+    void onAck(final long received, final long durable, final long nowNs)
+    {
+        lastControlNs = nowNs;
+        receivedPosition = received;
+        durablePosition = durable;
+    }
+
+    boolean isEndAcknowledged()
+    {
+        return null != source && source.isEnded() && 0 == pendingLength && receivedPosition == sentPosition;
+    }
+
+    boolean isClosed()
+    {
+        return CLOSED == state;
+    }
+
+    String error()
+    {
+        return error;
+    }
+
+    String dataChannel()
+    {
+        return dataChannel;
+    }
+
+    long followerId()
+    {
+        return followerId;
+    }
+
+    long sentPosition()
+    {
+        return sentPosition;
+    }
+
+    long receivedPosition()
+    {
+        return receivedPosition;
+    }
+
+    long durablePosition()
+    {
+        return durablePosition;
+    }
+
+    void close()
+    {
+        state = CLOSED;
+        if (null == publication)
+        {
+            try
+            {
+                aeron.asyncRemovePublication(registrationId);
+            }
+            catch (final RuntimeException ignore)
+            {
+                // the registration failed or the client is closing: nothing to remove
+            }
+        }
+        CloseHelper.quietCloseAll(publication, source);
+        publication = null;
+        source = null;
+    }
+}

@@ -1,0 +1,794 @@
+package org.kekbit.replication;
+
+import java.io.IOException;
+import java.net.DatagramSocket;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.util.concurrent.TimeUnit;
+
+import io.aeron.Aeron;
+import io.aeron.Counter;
+import io.aeron.ExclusivePublication;
+import io.aeron.FragmentAssembler;
+import io.aeron.Subscription;
+import io.aeron.logbuffer.FragmentHandler;
+import io.aeron.logbuffer.Header;
+import org.agrona.CloseHelper;
+import org.agrona.DirectBuffer;
+import org.agrona.concurrent.Agent;
+import org.agrona.concurrent.UnsafeBuffer;
+import org.kekbit.channel.ChannelDescriptor;
+import org.kekbit.channel.ChannelDigest;
+import org.kekbit.channel.ChannelException;
+import org.kekbit.channel.ChannelMirror;
+import org.kekbit.codecs.replication.AckEncoder;
+import org.kekbit.codecs.replication.ChunkDecoder;
+import org.kekbit.codecs.replication.HelloEncoder;
+import org.kekbit.codecs.replication.MessageHeaderDecoder;
+import org.kekbit.codecs.replication.MessageHeaderEncoder;
+import org.kekbit.codecs.replication.MirrorStartDecoder;
+import org.kekbit.codecs.replication.RejectDecoder;
+import org.kekbit.codecs.replication.ResumeEncoder;
+import org.kekbit.codecs.replication.SourceStatusDecoder;
+
+/**
+ * The follower side of replication: an Agrona {@link Agent} that keeps a byte-identical mirror of a leader's
+ * channel with a {@link ChannelMirror}. It says hello to the leader's control endpoint with its mirror's identity
+ * and position, takes the leader's header from the MirrorStart answer (creating the mirror, or reopening its own
+ * after a crash), writes each chunk at its position and acknowledges the received and durable positions. Ordinary
+ * readers on this host tail the mirror live.
+ * <pre>{@code
+ * try (ReplicationSink sink = new ReplicationSink(new ReplicationSink.Context()
+ *     .aeron(aeron).controlEndpoint("10.0.0.1:40100").mirrorDir(dir)))
+ * {
+ *     while (!sink.isFailed())
+ *     {
+ *         idleStrategy.idle(sink.doWork());
+ *     }
+ * }
+ * }</pre>
+ * A rejected follower (another channel, a divergent mirror) stops: {@link #isFailed()} turns true and
+ * {@link #failure()} says why in one line; the mirror is left as it was.
+ * <p>
+ * Not threadsafe: one thread runs the duty cycle and closes; the position accessors read counters and may be called
+ * from any thread.
+ */
+public final class ReplicationSink implements Agent, FragmentHandler, AutoCloseable
+{
+    /**
+     * Force policy: never force; the durable position is the committed one, which survives the sink's crash but not
+     * the host's.
+     */
+    public static final long FORCE_NEVER = -1;
+
+    /**
+     * Force policy: force after every duty cycle that committed records.
+     */
+    public static final long FORCE_EVERY_POLL = 0;
+
+    private static final int RESOLVING = 0;
+    private static final int HELLO = 1;
+    private static final int STREAMING = 2;
+    private static final int FAILED = 3;
+    private static final int NO_SESSION = 0;
+    private static final int FRAGMENT_LIMIT = 64;
+
+    private final Context ctx;
+    private final Subscription dataSubscription;
+    private final ExclusivePublication controlPublication;
+    private final FragmentAssembler assembler = new FragmentAssembler(this);
+    private final UnsafeBuffer sendBuffer = new UnsafeBuffer(new byte[1024]);
+    private final UnsafeBuffer headerView = new UnsafeBuffer(0, 0);
+    private final MessageHeaderDecoder headerDecoder = new MessageHeaderDecoder();
+    private final MessageHeaderEncoder headerEncoder = new MessageHeaderEncoder();
+    private final MirrorStartDecoder startDecoder = new MirrorStartDecoder();
+    private final ChunkDecoder chunkDecoder = new ChunkDecoder();
+    private final SourceStatusDecoder statusDecoder = new SourceStatusDecoder();
+    private final RejectDecoder rejectDecoder = new RejectDecoder();
+    private final AckEncoder ackEncoder = new AckEncoder();
+    private final ResumeEncoder resumeEncoder = new ResumeEncoder();
+    private final Counter receivedPosition;
+    private final Counter durablePosition;
+    private final Counter leaderPosition;
+    private final SecureRandom random = new SecureRandom();
+    private long followerId;
+    private ChannelMirror mirror;
+    private String dataChannel;
+    private int state = RESOLVING;
+    private int sessionId = NO_SESSION;
+    private long lastHelloNs;
+    private long lastAckNs;
+    private long lastForceNs;
+    private long ackedReceived = -1;
+    private long ackedDurable = -1;
+    private long resumeRequested = -1;
+    private volatile String failure;
+    private volatile boolean isEnded;
+    private boolean isClosed;
+
+    /**
+     * Start following: reopen the mirror when there is one, subscribe to the data endpoint, publish to the leader's
+     * control endpoint and allocate the counters.
+     *
+     * @param ctx configuration, concluded by this call.
+     * @throws IllegalArgumentException with one line naming a setting that cannot work.
+     * @throws ChannelException         when an existing mirror cannot be reopened.
+     */
+    public ReplicationSink(final Context ctx)
+    {
+        ctx.conclude();
+        this.ctx = ctx;
+        followerId = random.nextLong() | 1; // never 0
+        final Path existing = ctx.mirrorPath();
+        if (null != existing && ChannelMirror.exists(existing))
+        {
+            mirror = ChannelMirror.open(existing);
+        }
+
+        final Aeron aeron = ctx.aeron();
+        final String label = "kekbit-sink follower=" + Long.toHexString(followerId) + " ";
+        receivedPosition = ReplicationCounters.add(aeron, ReplicationCounters.SINK_RECEIVED_POSITION_TYPE_ID,
+            label + "received-position");
+        durablePosition = ReplicationCounters.add(aeron, ReplicationCounters.SINK_DURABLE_POSITION_TYPE_ID,
+            label + "durable-position");
+        leaderPosition = ReplicationCounters.add(aeron, ReplicationCounters.SINK_LEADER_POSITION_TYPE_ID,
+            label + "leader-position");
+        if (null != mirror)
+        {
+            receivedPosition.setRelease(mirror.position());
+            durablePosition.setRelease(mirror.forcedPosition());
+            isEnded = mirror.isEnded();
+        }
+        dataSubscription = aeron.addSubscription("aeron:udp?endpoint=" + ctx.dataEndpoint(), ctx.dataStreamId());
+        controlPublication = aeron.addExclusivePublication(ctx.controlChannel(), ctx.controlStreamId());
+    }
+
+    /**
+     * One duty cycle: say hello until the leader answers, take its chunks into the mirror, force per the policy,
+     * acknowledge and keep the mirror's heartbeat fresh.
+     *
+     * @return work done.
+     */
+    public int doWork()
+    {
+        final long nowNs = ctx.nanoClock().nanoTime();
+        int work = 0;
+        switch (state)
+        {
+            case RESOLVING:
+                final String resolved = dataSubscription.tryResolveChannelEndpointPort();
+                if (null != resolved)
+                {
+                    dataChannel = resolved;
+                    state = HELLO;
+                    work++;
+                }
+                return work;
+
+            case HELLO:
+                if (nowNs - lastHelloNs >= ctx.helloIntervalNs() && sendHello())
+                {
+                    lastHelloNs = nowNs;
+                    work++;
+                }
+                work += dataSubscription.poll(assembler, FRAGMENT_LIMIT);
+                break;
+
+            case STREAMING:
+                work += dataSubscription.poll(assembler, FRAGMENT_LIMIT);
+                if (STREAMING == state && null == dataSubscription.imageBySessionId(sessionId))
+                {
+                    // The leader's stream went away (leader gone, link down past Aeron's timeout): hello again.
+                    // A new follower id: the leader opens a new session rather than taking this for a repeat.
+                    followerId = random.nextLong() | 1;
+                    sessionId = NO_SESSION;
+                    state = HELLO;
+                    lastHelloNs = nowNs - ctx.helloIntervalNs();
+                }
+                break;
+
+            default:
+                return 0;
+        }
+
+        if (null != mirror)
+        {
+            work += forceAndAck(nowNs, work > 0);
+            work += mirror.doWork();
+        }
+
+        return work;
+    }
+
+    private int forceAndAck(final long nowNs, final boolean didWork)
+    {
+        final long committed = mirror.position();
+        receivedPosition.setRelease(committed);
+        final long forceIntervalNs = ctx.forceIntervalNs();
+        final long durable;
+        if (FORCE_NEVER == forceIntervalNs)
+        {
+            durable = committed;
+        }
+        else if ((FORCE_EVERY_POLL == forceIntervalNs && didWork) || nowNs - lastForceNs >= forceIntervalNs)
+        {
+            durable = mirror.force();
+            lastForceNs = nowNs;
+        }
+        else
+        {
+            durable = mirror.forcedPosition();
+        }
+        durablePosition.setRelease(durable);
+
+        final boolean isChanged = committed != ackedReceived || durable != ackedDurable;
+        if ((isChanged && nowNs - lastAckNs >= ctx.ackIntervalNs()) || nowNs - lastAckNs >= ctx.keepaliveIntervalNs())
+        {
+            ackEncoder.wrapAndApplyHeader(sendBuffer, 0, headerEncoder)
+                .followerId(followerId)
+                .receivedPosition(committed)
+                .durablePosition(durable);
+            if (controlPublication.offer(sendBuffer, 0, MessageHeaderEncoder.ENCODED_LENGTH +
+                AckEncoder.BLOCK_LENGTH) > 0)
+            {
+                lastAckNs = nowNs;
+                ackedReceived = committed;
+                ackedDurable = durable;
+                return 1;
+            }
+        }
+        return 0;
+    }
+
+    private boolean sendHello()
+    {
+        final HelloEncoder encoder = new HelloEncoder(); // cold: until the leader answers
+        encoder.wrapAndApplyHeader(sendBuffer, 0, headerEncoder)
+            .followerId(followerId)
+            .channelId(null == mirror ? ctx.channelId() : mirror.channelId())
+            .headerDigest(null == mirror ? 0 : mirror.headerDigest())
+            .position(null == mirror ? 0 : mirror.position())
+            .dataChannel(dataChannel);
+        return controlPublication.offer(sendBuffer, 0, MessageHeaderEncoder.ENCODED_LENGTH +
+            encoder.encodedLength()) > 0;
+    }
+
+    private void sendResume(final long position)
+    {
+        resumeEncoder.wrapAndApplyHeader(sendBuffer, 0, headerEncoder).followerId(followerId).position(position);
+        if (controlPublication.offer(sendBuffer, 0, MessageHeaderEncoder.ENCODED_LENGTH +
+            ResumeEncoder.BLOCK_LENGTH) > 0)
+        {
+            resumeRequested = position;
+        }
+    }
+
+    /**
+     * Handle one message of the data stream.
+     *
+     * @param buffer holding the message.
+     * @param offset of the message.
+     * @param length of the message.
+     * @param header of the Aeron frame.
+     */
+    public void onFragment(final DirectBuffer buffer, final int offset, final int length, final Header header)
+    {
+        if (FAILED == state || length < MessageHeaderDecoder.ENCODED_LENGTH)
+        {
+            return;
+        }
+        headerDecoder.wrap(buffer, offset);
+        if (headerDecoder.schemaId() != MessageHeaderDecoder.SCHEMA_ID)
+        {
+            return;
+        }
+
+        final int blockLength = headerDecoder.blockLength();
+        final int version = headerDecoder.version();
+        final int messageOffset = offset + MessageHeaderDecoder.ENCODED_LENGTH;
+        switch (headerDecoder.templateId())
+        {
+            case ChunkDecoder.TEMPLATE_ID:
+                if (header.sessionId() == sessionId)
+                {
+                    chunkDecoder.wrap(buffer, messageOffset, blockLength, version);
+                    onChunk(buffer);
+                }
+                break;
+
+            case MirrorStartDecoder.TEMPLATE_ID:
+                startDecoder.wrap(buffer, messageOffset, blockLength, version);
+                if (startDecoder.followerId() == followerId)
+                {
+                    onMirrorStart(header.sessionId());
+                }
+                break;
+
+            case SourceStatusDecoder.TEMPLATE_ID:
+                if (header.sessionId() == sessionId)
+                {
+                    statusDecoder.wrap(buffer, messageOffset, blockLength, version);
+                    leaderPosition.setRelease(statusDecoder.leaderPosition());
+                }
+                break;
+
+            case RejectDecoder.TEMPLATE_ID:
+                rejectDecoder.wrap(buffer, messageOffset, blockLength, version);
+                if (rejectDecoder.followerId() == followerId)
+                {
+                    final String reason = rejectDecoder.reason().name();
+                    fail("leader rejected this follower (" + reason + "): " + rejectDecoder.message());
+                }
+                break;
+
+            default:
+                break;
+        }
+    }
+
+    private void onChunk(final DirectBuffer buffer)
+    {
+        final long position = chunkDecoder.position();
+        final int dataLength = chunkDecoder.dataLength();
+        final int dataOffset = chunkDecoder.limit() + ChunkDecoder.dataHeaderLength();
+        final long result = mirror.write(position, buffer, dataOffset, dataLength);
+        if (result >= 0)
+        {
+            if (mirror.isEnded())
+            {
+                isEnded = true;
+            }
+        }
+        else if (ChannelMirror.GAP == result)
+        {
+            if (resumeRequested != mirror.position())
+            {
+                sendResume(mirror.position()); // once per gap: the leader seeks and sends a new MirrorStart
+            }
+        }
+        else if (ChannelMirror.BAD_DATA == result)
+        {
+            fail("leader sent bytes no writer of this channel writes at position=" + position + ", length=" +
+                dataLength + ": mirror " + mirror.path() + " left at position=" + mirror.position());
+        }
+        else
+        {
+            fail("mirror closed or taken over by a resumed writer: " + mirror.path());
+        }
+    }
+
+    private void onMirrorStart(final int leaderSessionId)
+    {
+        final long startPosition = startDecoder.startPosition();
+        leaderPosition.setRelease(startDecoder.leaderPosition());
+        final int headerLength = startDecoder.channelHeaderLength();
+        if (headerLength != ChannelDescriptor.HEADER_LENGTH)
+        {
+            fail("leader's channel header has an unexpected length: expected=" + ChannelDescriptor.HEADER_LENGTH +
+                ", actual=" + headerLength);
+            return;
+        }
+        startDecoder.wrapChannelHeader(headerView);
+        try
+        {
+            if (null == mirror)
+            {
+                final long channelId = new org.kekbit.codecs.channel.ChannelHeaderDecoder().wrap(headerView, 0,
+                    org.kekbit.codecs.channel.ChannelHeaderDecoder.BLOCK_LENGTH,
+                    org.kekbit.codecs.channel.ChannelHeaderDecoder.SCHEMA_VERSION).channelId();
+                final Path path = null != ctx.mirrorPath() ? ctx.mirrorPath() :
+                    ChannelDescriptor.channelPath(ctx.mirrorDir(), channelId);
+                mirror = ChannelMirror.exists(path) ? ChannelMirror.open(path) :
+                    ChannelMirror.create(path, headerView, 0);
+                isEnded = mirror.isEnded();
+            }
+        }
+        catch (final ChannelException ex)
+        {
+            fail("cannot create or open the mirror: " + ex.getMessage());
+            return;
+        }
+
+        final long leaderDigest = ChannelDigest.headerDigest(headerView, 0);
+        if (leaderDigest != mirror.headerDigest())
+        {
+            fail("mirror " + mirror.path() + " is of another channel than the leader's (header digests differ): " +
+                "expected=" + Long.toHexString(leaderDigest) + ", actual=" + Long.toHexString(mirror.headerDigest()));
+            return;
+        }
+
+        sessionId = leaderSessionId;
+        state = STREAMING;
+        resumeRequested = -1;
+        if (startPosition != mirror.position())
+        {
+            // A mirror reopened only now, behind or ahead of where the leader starts: start where it ends.
+            sendResume(mirror.position());
+        }
+    }
+
+    private void fail(final String message)
+    {
+        failure = message;
+        state = FAILED;
+    }
+
+    /**
+     * Whether the leader rejected this follower or the mirror cannot go on: nothing more is done.
+     *
+     * @return true once failed.
+     */
+    public boolean isFailed()
+    {
+        return null != failure;
+    }
+
+    /**
+     * Why the sink failed.
+     *
+     * @return one line, or null.
+     */
+    public String failure()
+    {
+        return failure;
+    }
+
+    /**
+     * Whether the mirror holds the leader's end marker: the channel is complete.
+     *
+     * @return true once ended.
+     */
+    public boolean isEnded()
+    {
+        return isEnded;
+    }
+
+    /**
+     * End of the last record committed to the mirror, visible to its readers.
+     *
+     * @return the position.
+     */
+    public long receivedPosition()
+    {
+        return receivedPosition.get();
+    }
+
+    /**
+     * End of the last record durable by the force policy.
+     *
+     * @return the position.
+     */
+    public long durablePosition()
+    {
+        return durablePosition.get();
+    }
+
+    /**
+     * The leader's committed position as last reported: lag is this minus {@link #receivedPosition()}.
+     *
+     * @return the position.
+     */
+    public long leaderPosition()
+    {
+        return leaderPosition.get();
+    }
+
+    /**
+     * Id of this follower in the protocol, random per session with the leader.
+     *
+     * @return the follower id.
+     */
+    public long followerId()
+    {
+        return followerId;
+    }
+
+    /**
+     * The data channel this sink receives on, with its port resolved.
+     *
+     * @return the channel, or null until resolved.
+     */
+    public String dataChannel()
+    {
+        return dataChannel;
+    }
+
+    /**
+     * Path of the mirror.
+     *
+     * @return the path, or null until the leader's header came.
+     */
+    public Path mirrorPath()
+    {
+        final ChannelMirror mirror = this.mirror;
+        return null == mirror ? ctx.mirrorPath() : mirror.path();
+    }
+
+    /**
+     * Role name of the agent.
+     *
+     * @return the role name.
+     */
+    public String roleName()
+    {
+        return "kekbit-replication-sink";
+    }
+
+    /**
+     * Close when the agent running the sink closes.
+     */
+    public void onClose()
+    {
+        close();
+    }
+
+    /**
+     * Force the mirror unless the policy never forces, close it without an end marker, and close the streams and
+     * counters. Idempotent.
+     */
+    public void close()
+    {
+        if (!isClosed)
+        {
+            isClosed = true;
+            if (null != mirror && FORCE_NEVER != ctx.forceIntervalNs())
+            {
+                mirror.force();
+            }
+            CloseHelper.closeAll(mirror, dataSubscription, controlPublication, receivedPosition, durablePosition,
+                leaderPosition);
+        }
+    }
+
+    /**
+     * Configuration of a sink: the shared fields of {@link ReplicationContext}, where the mirror goes, the data
+     * endpoint and the force and ack policies.
+     */
+    public static final class Context extends ReplicationContext<Context>
+    {
+        private Path mirrorDir;
+        private Path mirrorPath;
+        private long channelId;
+        private String dataEndpoint;
+        private long forceIntervalNs = FORCE_NEVER;
+        private long ackIntervalNs = TimeUnit.MILLISECONDS.toNanos(1);
+        private long keepaliveIntervalNs = TimeUnit.MILLISECONDS.toNanos(500);
+        private long helloIntervalNs = TimeUnit.MILLISECONDS.toNanos(100);
+
+        /**
+         * Validate the configuration and fill in defaults; called by the sink's constructor.
+         *
+         * @return this for a fluent API.
+         * @throws IllegalArgumentException with one line naming the setting that cannot work.
+         */
+        public Context conclude()
+        {
+            concludeCommon();
+            if (null == mirrorDir && null == mirrorPath)
+            {
+                throw new IllegalArgumentException("neither mirrorDir nor mirrorPath set: where the mirror goes");
+            }
+            if (null == mirrorPath && 0 != channelId)
+            {
+                mirrorPath = ChannelDescriptor.channelPath(mirrorDir, channelId);
+            }
+            if (null == dataEndpoint)
+            {
+                dataEndpoint = localAddressToward(controlEndpoint()) + ":0";
+            }
+            checkEndpoint("dataEndpoint", dataEndpoint);
+            if (forceIntervalNs < FORCE_NEVER)
+            {
+                throw new IllegalArgumentException("forceIntervalNs must be -1 (never), 0 (every poll) or a " +
+                    "positive interval: actual=" + forceIntervalNs);
+            }
+            if (keepaliveIntervalNs <= 0 || ackIntervalNs < 0 || helloIntervalNs <= 0)
+            {
+                throw new IllegalArgumentException("intervals must be positive: keepaliveIntervalNs=" +
+                    keepaliveIntervalNs + ", ackIntervalNs=" + ackIntervalNs + ", helloIntervalNs=" + helloIntervalNs);
+            }
+            return this;
+        }
+
+        /**
+         * The local address a datagram to the leader leaves from: where the leader can reach this host.
+         */
+        private static String localAddressToward(final String endpoint)
+        {
+            final int colon = endpoint.lastIndexOf(':');
+            try (DatagramSocket socket = new DatagramSocket())
+            {
+                socket.connect(new InetSocketAddress(InetAddress.getByName(endpoint.substring(0, colon)),
+                    Integer.parseInt(endpoint.substring(colon + 1))));
+                return socket.getLocalAddress().getHostAddress();
+            }
+            catch (final IOException ex)
+            {
+                throw new IllegalArgumentException("no route to the leader's control endpoint " + endpoint +
+                    ": set dataEndpoint explicitly (" + ex.getMessage() + ")", ex);
+            }
+        }
+
+        /**
+         * Folder the mirror is created in, under the channel's usual path
+         * ({@link ChannelDescriptor#channelPath}); the channel id comes from the leader.
+         *
+         * @param mirrorDir folder.
+         * @return this for a fluent API.
+         */
+        public Context mirrorDir(final Path mirrorDir)
+        {
+            this.mirrorDir = mirrorDir;
+            return this;
+        }
+
+        /**
+         * Folder the mirror is created in.
+         *
+         * @return the folder.
+         */
+        public Path mirrorDir()
+        {
+            return mirrorDir;
+        }
+
+        /**
+         * Exact path of the mirror, instead of a folder.
+         *
+         * @param mirrorPath of the mirror's file.
+         * @return this for a fluent API.
+         */
+        public Context mirrorPath(final Path mirrorPath)
+        {
+            this.mirrorPath = mirrorPath;
+            return this;
+        }
+
+        /**
+         * Exact path of the mirror.
+         *
+         * @return the path, or null when only a folder is set and the channel id is not known yet.
+         */
+        public Path mirrorPath()
+        {
+            return mirrorPath;
+        }
+
+        /**
+         * Channel to mirror; 0 (the default) takes whatever channel the leader serves. With a folder and an id, an
+         * existing mirror is reopened before the first hello.
+         *
+         * @param channelId of the channel.
+         * @return this for a fluent API.
+         */
+        public Context channelId(final long channelId)
+        {
+            this.channelId = channelId;
+            return this;
+        }
+
+        /**
+         * Channel to mirror.
+         *
+         * @return the channel id, or 0 for any.
+         */
+        public long channelId()
+        {
+            return channelId;
+        }
+
+        /**
+         * Local {@code HOST:PORT} the data stream is received on; port 0 takes a free one. By default the address
+         * datagrams to the leader leave from, port 0.
+         *
+         * @param dataEndpoint host and port.
+         * @return this for a fluent API.
+         */
+        public Context dataEndpoint(final String dataEndpoint)
+        {
+            this.dataEndpoint = dataEndpoint;
+            return this;
+        }
+
+        /**
+         * Local data endpoint.
+         *
+         * @return host and port.
+         */
+        public String dataEndpoint()
+        {
+            return dataEndpoint;
+        }
+
+        /**
+         * Force policy: {@link #FORCE_NEVER} (the default: records survive the sink's crash, not the host's),
+         * {@link #FORCE_EVERY_POLL}, or an interval in nanoseconds.
+         *
+         * @param forceIntervalNs the policy.
+         * @return this for a fluent API.
+         */
+        public Context forceIntervalNs(final long forceIntervalNs)
+        {
+            this.forceIntervalNs = forceIntervalNs;
+            return this;
+        }
+
+        /**
+         * Force policy.
+         *
+         * @return the policy.
+         */
+        public long forceIntervalNs()
+        {
+            return forceIntervalNs;
+        }
+
+        /**
+         * Shortest interval between acks while positions move.
+         *
+         * @param ackIntervalNs in nanoseconds.
+         * @return this for a fluent API.
+         */
+        public Context ackIntervalNs(final long ackIntervalNs)
+        {
+            this.ackIntervalNs = ackIntervalNs;
+            return this;
+        }
+
+        /**
+         * Shortest interval between acks.
+         *
+         * @return the interval in nanoseconds.
+         */
+        public long ackIntervalNs()
+        {
+            return ackIntervalNs;
+        }
+
+        /**
+         * Interval of acks while nothing moves, which keep the follower's session at the leader alive.
+         *
+         * @param keepaliveIntervalNs in nanoseconds.
+         * @return this for a fluent API.
+         */
+        public Context keepaliveIntervalNs(final long keepaliveIntervalNs)
+        {
+            this.keepaliveIntervalNs = keepaliveIntervalNs;
+            return this;
+        }
+
+        /**
+         * Keepalive interval.
+         *
+         * @return the interval in nanoseconds.
+         */
+        public long keepaliveIntervalNs()
+        {
+            return keepaliveIntervalNs;
+        }
+
+        /**
+         * Interval of hellos until the leader answers.
+         *
+         * @param helloIntervalNs in nanoseconds.
+         * @return this for a fluent API.
+         */
+        public Context helloIntervalNs(final long helloIntervalNs)
+        {
+            this.helloIntervalNs = helloIntervalNs;
+            return this;
+        }
+
+        /**
+         * Hello interval.
+         *
+         * @return the interval in nanoseconds.
+         */
+        public long helloIntervalNs()
+        {
+            return helloIntervalNs;
+        }
+    }
+}

@@ -1,0 +1,58 @@
+package org.kekbit.replication;
+
+import java.nio.file.Path;
+import java.nio.file.Paths;
+
+import org.agrona.concurrent.BackoffIdleStrategy;
+import org.agrona.concurrent.IdleStrategy;
+
+/**
+ * A follower in a JVM of its own, for the tests that kill it: {@code SinkMain AERON_DIR CONTROL_ENDPOINT MIRROR_DIR}.
+ * Runs until the mirror holds the leader's end marker and has acknowledged it, then exits 0; exits 1 when rejected.
+ */
+public final class SinkMain
+{
+    private SinkMain()
+    {
+    }
+
+    /**
+     * Run the sink.
+     *
+     * @param args the aeron directory, the leader's control endpoint and the mirror folder.
+     */
+    public static void main(final String[] args)
+    {
+        final Path aeronDir = Paths.get(args[0]);
+        final IdleStrategy idle = new BackoffIdleStrategy(10, 10, 1_000, 100_000);
+        try (EmbeddedMediaDriver driver = EmbeddedMediaDriver.launch(aeronDir, 0, 0);
+            ReplicationSink sink = new ReplicationSink(new ReplicationSink.Context()
+                .aeron(driver.aeron())
+                .controlEndpoint(args[1])
+                .dataEndpoint(ReplicationTestSupport.LOOPBACK + ":0")
+                .mirrorDir(Paths.get(args[2]))
+                .forceIntervalNs(ReplicationSink.FORCE_EVERY_POLL)))
+        {
+            System.out.println("following");
+            long endedAtNs = 0;
+            while (!sink.isFailed())
+            {
+                idle.idle(sink.doWork());
+                if (sink.isEnded() && 0 == endedAtNs)
+                {
+                    endedAtNs = System.nanoTime();
+                }
+                if (0 != endedAtNs && System.nanoTime() - endedAtNs > 1_000_000_000L)
+                {
+                    break; // the last acks went out
+                }
+            }
+            if (sink.isFailed())
+            {
+                System.out.println("failed: " + sink.failure());
+                System.exit(1);
+            }
+        }
+        System.out.println("ended");
+    }
+}

@@ -1,0 +1,408 @@
+package org.kekbit.channel;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import org.agrona.DirectBuffer;
+import org.agrona.concurrent.AtomicBuffer;
+import org.agrona.concurrent.UnsafeBuffer;
+import org.kekbit.codecs.channel.ChannelHeaderDecoder;
+
+import static org.kekbit.channel.ChannelDescriptor.HEADER_LENGTH;
+
+/**
+ * The writer of a mirror: a byte-identical copy of another channel (its leader), fed with the leader's bytes at
+ * their positions, as a {@link ChannelSource} hands them out, in pieces of any size that are multiples of
+ * {@link RecordDescriptor#ALIGNMENT}. Ordinary {@link ChannelReader}s tail a mirror live: each record is committed
+ * with the same single release store of its header as {@link ChannelWriter} commits it, after its whole body is in,
+ * so they never see a torn record, even if the mirror's process is killed mid-record.
+ * <pre>{@code
+ * try (ChannelMirror mirror = Files.exists(path) ? ChannelMirror.open(path) :
+ *     ChannelMirror.create(path, leaderHeader, 0))
+ * {
+ *     final long received = mirror.write(chunkPosition, chunk, 0, chunkLength);
+ *     if (received < 0)
+ *     {
+ *         // GAP: ask the leader to resume from mirror.receivedPosition(); BAD_DATA, TAKEN_OVER or CLOSED: stop
+ *     }
+ *     mirror.force();
+ *     mirror.doWork(); // heartbeat, as a writer's
+ * }
+ * }</pre>
+ * The mirror's process is the mirror's writer for liveness (docs/format.md, "Is the writer alive?"): its readers
+ * report ABANDONED once it is gone, and a standby may then {@link ChannelWriter#resume} the mirror to become the
+ * writer. Writes are idempotent: bytes before {@link #receivedPosition()} are skipped, so duplicate and overlapping
+ * pieces after a resume are harmless. An end marker in the bytes ends the mirror as it ended the leader. Closing a
+ * mirror leaves no end marker: only the leader ends a channel.
+ * <p>
+ * Not threadsafe: one thread writes, forces, runs the duty cycle and closes.
+ */
+public final class ChannelMirror implements AutoCloseable
+{
+    /**
+     * The bytes start after {@link #receivedPosition()}: some are missing; resume from the received position.
+     */
+    public static final long GAP = -1;
+
+    /**
+     * The bytes hold a record header no writer of this channel writes, or are not aligned: nothing of them was
+     * committed.
+     */
+    public static final long BAD_DATA = -2;
+
+    /**
+     * The mirror was closed, or taken over by a resumed writer.
+     */
+    public static final long CLOSED = -3;
+
+    private final ChannelWriter writer;
+    private final AtomicBuffer buffer;
+    private final Path path;
+    private final int capacity;
+    private final int maxRecordLength;
+    private final long headerDigest;
+    private final long channelId;
+    private long committedPosition;
+    private long receivedPosition;
+    private long pendingHeader;
+    private long forcedPosition;
+    private boolean isEnded;
+    private boolean isClosed;
+
+    private ChannelMirror(
+        final ChannelWriter writer, final Path path, final long channelId, final long headerDigest, final int capacity,
+        final int maxRecordLength, final long position, final boolean isEnded)
+    {
+        this.writer = writer;
+        this.buffer = null == writer ? null : writer.buffer();
+        this.path = path;
+        this.capacity = capacity;
+        this.maxRecordLength = maxRecordLength;
+        this.headerDigest = headerDigest;
+        this.channelId = channelId;
+        this.committedPosition = position;
+        this.receivedPosition = position;
+        this.isEnded = isEnded;
+    }
+
+    private static ChannelMirror of(final ChannelWriter writer)
+    {
+        return new ChannelMirror(writer, writer.path(), writer.channelId(),
+            ChannelDigest.headerDigest(writer.buffer(), 0), writer.capacity(), writer.maxRecordLength(),
+            writer.position(), false);
+    }
+
+    /**
+     * Create a mirror from its leader's header: the same channel id, writer id, capacity, maximum record length,
+     * timeout and creation time, so the immutable header fields are identical; the process fields name this process.
+     * Creation is exclusive, as {@link ChannelWriter#create} is.
+     *
+     * @param path         of the mirror's file.
+     * @param leaderHeader holding the leader's header.
+     * @param offset       of the header in the buffer.
+     * @return the mirror, at position 0.
+     * @throws ChannelException when the header is not a valid channel header, or as {@link ChannelWriter#create}.
+     */
+    public static ChannelMirror create(final Path path, final DirectBuffer leaderHeader, final int offset)
+    {
+        final UnsafeBuffer header = new UnsafeBuffer(new byte[HEADER_LENGTH]);
+        header.putBytes(0, leaderHeader, offset, HEADER_LENGTH);
+        final ChannelHeaderDecoder leader = ChannelDescriptor.checkHeader(path, header, Long.MAX_VALUE);
+        final ChannelWriter writer = ChannelWriter.create(new ChannelWriter.Context()
+            .path(path)
+            .channelId(leader.channelId())
+            .writerId(leader.writerId())
+            .capacity(leader.capacity())
+            .maxRecordLength(leader.maxRecordLength())
+            .timeoutMs(leader.timeoutMs()), leader.creationTimeMs());
+
+        final ChannelMirror mirror = of(writer);
+        if (mirror.headerDigest != ChannelDigest.headerDigest(header, 0))
+        {
+            writer.crash();
+            ChannelFiles.deleteQuietly(path);
+            throw new ChannelException(ChannelException.Reason.BAD_HEADER,
+                "leader header has fields this version does not copy (reserved bytes not zero): file=" + path);
+        }
+
+        return mirror;
+    }
+
+    /**
+     * Reopen a mirror after its process stopped or was killed, as {@link ChannelWriter#resume} reopens a channel:
+     * the last committed record is found and what a killed mirror left after it is zeroed. A mirror that had ended
+     * (its leader closed, filled or rolled the channel) opens ended.
+     *
+     * @param path of the mirror's file.
+     * @return the mirror, positioned after its last committed record.
+     * @throws ChannelException as {@link ChannelWriter#resume} throws it, except for an ended channel.
+     */
+    public static ChannelMirror open(final Path path)
+    {
+        try
+        {
+            final ChannelWriter writer = ChannelWriter.resume(new ChannelWriter.Context().path(path).preTouch(false));
+            return of(writer);
+        }
+        catch (final ChannelException ex)
+        {
+            if (ChannelException.Reason.ENDED != ex.reason())
+            {
+                throw ex;
+            }
+        }
+
+        // Ended: nothing will be written, but the mirror still answers its positions and digest.
+        try (ChannelReader reader = ChannelReader.open(path))
+        {
+            final long endPosition = reader.seekToEnd() + RecordDescriptor.HEADER_LENGTH;
+            final ChannelMirror mirror = new ChannelMirror(null, path, reader.channelId(),
+                ChannelDigest.headerDigest(reader.buffer(), 0), reader.capacity(), reader.maxRecordLength(),
+                endPosition, true);
+            mirror.forcedPosition = endPosition; // resume forced nothing, but an ended mirror is taken as it lies
+            return mirror;
+        }
+    }
+
+    /**
+     * Whether a file exists at a mirror's path, to choose between {@link #create} and {@link #open}.
+     *
+     * @param path of the mirror's file.
+     * @return true when a file exists there.
+     */
+    public static boolean exists(final Path path)
+    {
+        return Files.exists(path);
+    }
+
+    /**
+     * Write the leader's bytes at their position and commit every record they complete. Bytes before
+     * {@link #receivedPosition()} are skipped, as duplicates. Never allocates.
+     *
+     * @param position of the first byte in the leader's channel, a multiple of {@link RecordDescriptor#ALIGNMENT}.
+     * @param src      holding the bytes.
+     * @param offset   of the bytes in src.
+     * @param length   of the bytes, a multiple of {@link RecordDescriptor#ALIGNMENT}.
+     * @return the received position after the write, or {@link #GAP}, {@link #BAD_DATA} or {@link #CLOSED}.
+     */
+    public long write(final long position, final DirectBuffer src, final int offset, final int length)
+    {
+        if (isClosed)
+        {
+            return CLOSED;
+        }
+        if (((position | length) & (RecordDescriptor.ALIGNMENT - 1)) != 0 || position < 0 || length < 0)
+        {
+            return BAD_DATA;
+        }
+
+        final long end = position + length;
+        long received = receivedPosition;
+        if (end <= received)
+        {
+            return received;
+        }
+        if (position > received)
+        {
+            return GAP;
+        }
+        if (isEnded)
+        {
+            return BAD_DATA; // bytes past an end marker: not this leader's channel
+        }
+
+        final AtomicBuffer buffer = this.buffer;
+        long committed = committedPosition;
+        while (received < end)
+        {
+            final int srcIndex = offset + (int)(received - position);
+            if (received == committed)
+            {
+                // A record header: kept aside, stored last, when the record's body is all in.
+                final long header = RecordDescriptor.littleEndian(src.getLong(srcIndex));
+                if (!isValid(header, committed))
+                {
+                    receivedPosition = received;
+                    return BAD_DATA;
+                }
+                pendingHeader = header;
+                received += RecordDescriptor.HEADER_LENGTH;
+            }
+            else
+            {
+                final long recordEnd = committed +
+                    RecordDescriptor.alignedLength(RecordDescriptor.headerFrameLength(pendingHeader));
+                final int bodyLength = (int)(Math.min(end, recordEnd) - received);
+                buffer.putBytes(HEADER_LENGTH + (int)received, src, srcIndex, bodyLength);
+                received += bodyLength;
+            }
+
+            final int frameLength = RecordDescriptor.headerFrameLength(pendingHeader);
+            if (received == committed + RecordDescriptor.alignedLength(frameLength))
+            {
+                final int msgTypeId = RecordDescriptor.headerMsgTypeId(pendingHeader);
+                if (writer.commitMirrored(frameLength, msgTypeId) < 0)
+                {
+                    receivedPosition = committed;
+                    close();
+                    return CLOSED;
+                }
+                if (msgTypeId < 0)
+                {
+                    isEnded = true;
+                }
+                committed = received;
+                committedPosition = committed;
+                if (isEnded && received < end)
+                {
+                    receivedPosition = received;
+                    return BAD_DATA;
+                }
+            }
+        }
+
+        receivedPosition = received;
+        return received;
+    }
+
+    /**
+     * Flush the committed records to storage, as {@link ChannelWriter#force()} does.
+     *
+     * @return the durable position: the end of the last committed record forced, the end marker included.
+     */
+    public long force()
+    {
+        if (!isClosed && null != writer && forcedPosition < committedPosition)
+        {
+            writer.force();
+            forcedPosition = committedPosition;
+        }
+        return forcedPosition;
+    }
+
+    /**
+     * Keep the mirror's heartbeat fresh, as {@link ChannelWriter#doWork()} does for a writer.
+     *
+     * @return work done.
+     */
+    public int doWork()
+    {
+        return isClosed || null == writer ? 0 : writer.doWork();
+    }
+
+    /**
+     * End of the last record committed to the mirror, visible to its readers; the end marker included once the
+     * mirror ended.
+     *
+     * @return the position.
+     */
+    public long position()
+    {
+        return committedPosition;
+    }
+
+    /**
+     * End of the bytes received: the committed position, or past it inside a record whose body is not all in.
+     *
+     * @return the position.
+     */
+    public long receivedPosition()
+    {
+        return receivedPosition;
+    }
+
+    /**
+     * End of what the last {@link #force()} flushed.
+     *
+     * @return the durable position.
+     */
+    public long forcedPosition()
+    {
+        return forcedPosition;
+    }
+
+    /**
+     * Whether the mirror holds its leader's end marker: nothing more will come.
+     *
+     * @return true once ended.
+     */
+    public boolean isEnded()
+    {
+        return isEnded;
+    }
+
+    /**
+     * Digest of the mirror's immutable header fields, as {@link ChannelDigest#headerDigest} computes it.
+     *
+     * @return the digest.
+     */
+    public long headerDigest()
+    {
+        return headerDigest;
+    }
+
+    /**
+     * Id of the mirrored channel.
+     *
+     * @return the channel id.
+     */
+    public long channelId()
+    {
+        return channelId;
+    }
+
+    /**
+     * Capacity of the mirrored channel.
+     *
+     * @return the capacity.
+     */
+    public int capacity()
+    {
+        return capacity;
+    }
+
+    /**
+     * Path of the mirror's file.
+     *
+     * @return the path.
+     */
+    public Path path()
+    {
+        return path;
+    }
+
+    /**
+     * Unmap the file, leaving no end marker: the mirror's readers report ABANDONED once they reach its end, and it
+     * can be reopened or resumed. Records are not forced here; call {@link #force()} first where they must be.
+     * Idempotent.
+     */
+    public void close()
+    {
+        if (!isClosed)
+        {
+            isClosed = true;
+            if (null != writer)
+            {
+                writer.crash();
+            }
+        }
+    }
+
+    /**
+     * Whether a record header at a position is one the leader's writer could have committed.
+     */
+    private boolean isValid(final long header, final long position)
+    {
+        final int frameLength = RecordDescriptor.headerFrameLength(header);
+        final int msgTypeId = RecordDescriptor.headerMsgTypeId(header);
+        if (msgTypeId < 0)
+        {
+            return RecordDescriptor.HEADER_LENGTH == frameLength && msgTypeId >= RecordDescriptor.ROLLED_MSG_TYPE_ID &&
+                position <= capacity;
+        }
+
+        final int payloadLength = frameLength - RecordDescriptor.HEADER_LENGTH;
+        return payloadLength >= 0 && payloadLength <= maxRecordLength &&
+            RecordDescriptor.alignedLength(frameLength) <= capacity - position;
+    }
+}

@@ -1,0 +1,123 @@
+package org.kekbit.tool;
+
+import java.net.DatagramSocket;
+import java.net.InetAddress;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+import org.kekbit.channel.ChannelDescriptor;
+import org.kekbit.channel.ChannelWriter;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.kekbit.tool.ToolTestSupport.ToolResult;
+import static org.kekbit.tool.ToolTestSupport.parseText;
+import static org.kekbit.tool.ToolTestSupport.run;
+import static org.kekbit.tool.ToolTestSupport.writeText;
+
+@Timeout(60)
+class ReplicateCommandTest
+{
+    @TempDir
+    Path tmp;
+
+    @Test
+    void shouldMirrorAChannelWithServeAndFollowThatVerifyDigestsAlike() throws Exception
+    {
+        final Path leaderRoot = tmp.resolve("leader");
+        final Path file;
+        final long end;
+        try (ChannelWriter writer = ChannelWriter.create(ToolTestSupport.context(leaderRoot, 0x2a)))
+        {
+            final String[] lines = new String[2000];
+            for (int i = 0; i < lines.length; i++)
+            {
+                lines[i] = "record number " + i;
+            }
+            final long[] positions = writeText(writer, lines);
+            end = positions[positions.length - 1];
+            file = writer.path();
+        }
+
+        final String control = "127.0.0.1:" + freeUdpPort();
+        final CompletableFuture<ToolResult> serve = CompletableFuture.supplyAsync(() -> run("replicate", "serve",
+            file.toString(), "--control", control, "--until-ended", "--status-interval", "0",
+            "--aeron-dir", tmp.resolve("aeron-serve").toString()));
+        final Path mirrorDir = tmp.resolve("mirror");
+        final ToolResult follow = run("replicate", "follow", "--control", control, "--into", mirrorDir.toString(),
+            "--data", "127.0.0.1:0", "--until-ended", "--status-interval", "0", "--force", "poll",
+            "--aeron-dir", tmp.resolve("aeron-follow").toString());
+        final ToolResult served = serve.get(30, TimeUnit.SECONDS);
+
+        assertEquals(KekbitTool.EXIT_OK, follow.exitCode(), follow.err());
+        assertEquals(KekbitTool.EXIT_OK, served.exitCode(), served.err());
+        assertTrue(follow.out().contains("received=" + (end + 8)), follow.out());
+
+        final ToolResult leaderDigest = run("verify", "--digest", file.toString());
+        final ToolResult mirrorDigest = run("verify", "--digest",
+            ChannelDescriptor.channelPath(mirrorDir, 0x2a).toString());
+        assertEquals(KekbitTool.EXIT_OK, mirrorDigest.exitCode(), mirrorDigest.err());
+        final Map<String, String> leader = parseText(leaderDigest.out());
+        final Map<String, String> mirror = parseText(mirrorDigest.out());
+        assertEquals(Long.toString(end), leader.get("position"));
+        assertEquals(leader, mirror);
+        assertTrue(leader.get("digest").startsWith("sha-256:"), leaderDigest.out());
+    }
+
+    @Test
+    void shouldDigestUpToAPositionAndRefuseOneThatIsNoRecordEnd()
+    {
+        final Path file;
+        final long[] positions;
+        try (ChannelWriter writer = ChannelWriter.create(ToolTestSupport.context(tmp, 0x2b)))
+        {
+            positions = writeText(writer, "one", "two", "three");
+            file = writer.path();
+        }
+
+        final ToolResult upToTwo = run("verify", "--digest", file.toString(), "--to", Long.toString(positions[1]));
+        assertEquals(KekbitTool.EXIT_OK, upToTwo.exitCode(), upToTwo.err());
+        assertEquals(Long.toString(positions[1]), parseText(upToTwo.out()).get("position"));
+        final ToolResult all = run("verify", "--digest", file.toString());
+        assertTrue(!parseText(all.out()).get("digest").equals(parseText(upToTwo.out()).get("digest")));
+
+        final ToolResult bad = run("verify", "--digest", file.toString(), "--to", Long.toString(positions[1] + 8));
+        assertEquals(KekbitTool.EXIT_USAGE, bad.exitCode());
+        assertTrue(bad.err().startsWith("kekbit: cannot digest up to --to"), bad.err());
+        assertEquals(1, bad.err().trim().split("\n").length, bad.err());
+    }
+
+    @Test
+    void shouldSayInOneLineWhichSettingCannotWork()
+    {
+        final Path file;
+        try (ChannelWriter writer = ChannelWriter.create(ToolTestSupport.context(tmp, 0x2c)))
+        {
+            file = writer.path();
+        }
+
+        final ToolResult badControl = run("replicate", "serve", file.toString(), "--control", "nowhere");
+        assertEquals(KekbitTool.EXIT_USAGE, badControl.exitCode());
+        assertEquals("kekbit: controlEndpoint must be HOST:PORT: actual=nowhere", badControl.err().trim());
+
+        final ToolResult badChunk = run("replicate", "serve", file.toString(), "--control", "127.0.0.1:1",
+            "--max-chunk", "4m");
+        assertEquals(KekbitTool.EXIT_USAGE, badChunk.exitCode());
+        assertTrue(badChunk.err().contains("maxChunkLength must be a multiple of 8 from 8 to 2097132"),
+            badChunk.err());
+        assertEquals(1, badChunk.err().trim().split("\n").length, badChunk.err());
+    }
+
+    private static int freeUdpPort() throws Exception
+    {
+        try (DatagramSocket socket = new DatagramSocket(0, InetAddress.getByName("127.0.0.1")))
+        {
+            return socket.getLocalPort();
+        }
+    }
+}
