@@ -17,18 +17,23 @@ import picocli.CommandLine.Parameters;
  * {@code kekbit verify FILE [--json]}: read a whole channel with every check a reader makes and report what it
  * holds. Exits {@link KekbitTool#EXIT_OK} for a consistent channel in any state but CORRUPT,
  * {@link KekbitTool#EXIT_FAILED} for a CORRUPT one.
+ * <p>
+ * {@code kekbit verify DIR [--json]} for a journal folder: every segment as a channel, and the chain they form: one
+ * capacity, each segment's channel id its base position, contiguous base positions, every segment but the last
+ * sealed with ROLLED. Exits {@link KekbitTool#EXIT_FAILED} when any of that fails, naming the first fault.
  */
 @Command(
     name = "verify",
     description = "Read a whole channel and report its records, payload bytes, end position and state. Exit 0 " +
-        "when consistent (OPEN, CLOSED, FULL, ABANDONED), 1 when CORRUPT, 2 when not a channel.")
+        "when consistent (OPEN, CLOSED, FULL, ABANDONED), 1 when CORRUPT, 2 when not a channel. For a journal " +
+        "folder, also check the chain of segments: contiguous, each but the last sealed with ROLLED.")
 final class VerifyCommand implements Callable<Integer>
 {
     private static final int POLL_LIMIT = 4096;
 
     private final PrintStream out;
 
-    @Parameters(index = "0", paramLabel = "FILE", description = "Channel file.")
+    @Parameters(index = "0", paramLabel = "FILE|DIR", description = "Channel file, or journal folder.")
     private Path file;
 
     @Option(names = "--json", description = "Print one JSON object instead of name: value lines.")
@@ -50,6 +55,10 @@ final class VerifyCommand implements Callable<Integer>
     public Integer call()
     {
         AgronaAccess.check(); // one line naming the JVM flag, rather than Agrona's IllegalAccessError
+        if (JournalFolder.isFolder(file))
+        {
+            return verifyJournal(JournalFolder.open(file));
+        }
         try (ChannelReader reader = ChannelReader.open(file))
         {
             final RecordCounter counter = new RecordCounter();
@@ -80,6 +89,31 @@ final class VerifyCommand implements Callable<Integer>
 
             return ChannelState.CORRUPT == state ? KekbitTool.EXIT_FAILED : KekbitTool.EXIT_OK;
         }
+    }
+
+    private Integer verifyJournal(final JournalFolder journal)
+    {
+        final JournalFolder.Scan scan = journal.scan();
+        final Report report = new Report()
+            .add("records", scan.records)
+            .add("bytes", scan.bytes)
+            .add("position", scan.endPosition)
+            .add("segments", scan.segments.size())
+            .add("segmentCapacity", scan.segmentCapacity)
+            .add("firstPosition", journal.isEmpty() ? 0 : journal.bases().getLong(0))
+            .add("state", scan.state())
+            .add("corruption", scan.fault);
+
+        if (json)
+        {
+            out.println(report.toJson());
+        }
+        else
+        {
+            out.print(report.toText());
+        }
+
+        return null == scan.fault ? KekbitTool.EXIT_OK : KekbitTool.EXIT_FAILED;
     }
 
     private static final class RecordCounter implements RecordHandler
