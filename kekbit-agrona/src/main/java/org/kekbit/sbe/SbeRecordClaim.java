@@ -4,6 +4,7 @@ import org.agrona.sbe.MessageEncoderFlyweight;
 import org.kekbit.channel.ChannelWriter;
 import org.kekbit.channel.RecordClaim;
 import org.kekbit.codecs.channel.MessageHeaderEncoder;
+import org.kekbit.journal.JournalWriter;
 
 /**
  * Encodes SBE messages straight into claimed channel records: no copy, no allocation. Each record carries SBE's
@@ -40,8 +41,29 @@ public final class SbeRecordClaim
     public long tryClaim(
         final ChannelWriter writer, final MessageEncoderFlyweight encoder, final int maxVariableLength)
     {
-        final long result = writer.tryClaim(encoder.sbeTemplateId(),
-            MessageHeaderEncoder.ENCODED_LENGTH + encoder.sbeBlockLength() + maxVariableLength, claim);
+        return wrapIfClaimed(writer.tryClaim(encoder.sbeTemplateId(),
+            MessageHeaderEncoder.ENCODED_LENGTH + encoder.sbeBlockLength() + maxVariableLength, claim), encoder);
+    }
+
+    /**
+     * Claim a record for a message in a journal, rolling to its next segment when the room is not left in the
+     * current one, and wrap the encoder after the message header, already filled in.
+     *
+     * @param writer            of the journal.
+     * @param encoder           of the message to write; wrapped by this call.
+     * @param maxVariableLength most bytes the message's groups and var data may take after its block.
+     * @return the journal position the record would end at if it used all the claimed room, or one of the negative
+     * codes of {@link JournalWriter#tryClaim(int, int, RecordClaim)}; the encoder is not wrapped then.
+     */
+    public long tryClaim(
+        final JournalWriter writer, final MessageEncoderFlyweight encoder, final int maxVariableLength)
+    {
+        return wrapIfClaimed(writer.tryClaim(encoder.sbeTemplateId(),
+            MessageHeaderEncoder.ENCODED_LENGTH + encoder.sbeBlockLength() + maxVariableLength, claim), encoder);
+    }
+
+    private long wrapIfClaimed(final long result, final MessageEncoderFlyweight encoder)
+    {
         if (result > 0)
         {
             headerEncoder.wrap(claim.buffer(), claim.offset())
@@ -59,7 +81,8 @@ public final class SbeRecordClaim
     /**
      * Publish the message, taking only the room it was encoded into.
      *
-     * @return the position after the record.
+     * @return the position after the record; in a journal, the position inside its segment, as
+     * {@link RecordClaim#commit()} returns it ({@link JournalWriter#position()} is then the journal position).
      * @throws IllegalStateException if no claim is outstanding.
      */
     public long commit()
