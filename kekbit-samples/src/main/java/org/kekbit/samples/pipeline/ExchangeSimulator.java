@@ -81,8 +81,8 @@ final class ExchangeSimulator implements Agent
 
     private void onOrder(final NewOrderSingleDecoder order)
     {
-        final long result = claim.tryClaim(
-            executions, report, MAX_REPORT_LENGTH - ExecutionReportEncoder.BLOCK_LENGTH);
+        final long result = JournalClaims.tryClaim(
+            claim, executions, report, MAX_REPORT_LENGTH - ExecutionReportEncoder.BLOCK_LENGTH);
         if (result < 0)
         {
             throw new IllegalStateException("execution channel refused a report: code=" + result);

@@ -109,7 +109,7 @@ final class MarketDataFeed implements Agent
 
     private void publish(final long sequence)
     {
-        final long result = claim.tryClaim(writer, quote, LEVELS_LENGTH);
+        final long result = JournalClaims.tryClaim(claim, writer, quote, LEVELS_LENGTH);
         if (result < 0)
         {
             throw new IllegalStateException("market data channel refused a quote: code=" + result);

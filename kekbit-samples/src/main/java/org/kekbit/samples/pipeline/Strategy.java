@@ -91,7 +91,8 @@ final class Strategy implements Agent
             return;
         }
 
-        final long result = claim.tryClaim(orders, order, MAX_ORDER_LENGTH - NewOrderSingleEncoder.BLOCK_LENGTH);
+        final long result = JournalClaims.tryClaim(
+            claim, orders, order, MAX_ORDER_LENGTH - NewOrderSingleEncoder.BLOCK_LENGTH);
         if (result < 0)
         {
             throw new IllegalStateException("order channel refused an order: code=" + result);

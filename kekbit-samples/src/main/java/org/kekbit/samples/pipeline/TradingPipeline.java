@@ -18,6 +18,7 @@ import org.agrona.concurrent.AgentRunner;
 import org.agrona.concurrent.CompositeAgent;
 import org.agrona.concurrent.EpochNanoClock;
 import org.agrona.concurrent.OffsetEpochNanoClock;
+import org.agrona.concurrent.SleepingMillisIdleStrategy;
 import org.kekbit.channel.ChannelDescriptor;
 import org.kekbit.channel.ChannelException;
 import org.kekbit.channel.ChannelReader;
@@ -107,28 +108,21 @@ public final class TradingPipeline
     public static Result run(final PipelineConfiguration config, final PrintStream out)
     {
         final Path[] folders = new Path[3];
-        final long[] ids = { QUOTES_CHANNEL_ID, ORDERS_CHANNEL_ID, EXECUTIONS_CHANNEL_ID };
         final JournalWriter[] writers = new JournalWriter[3];
         for (int i = 0; i < 3; i++)
         {
             folders[i] = journalFolder(config.root(), i);
-            deletePreviousRun(folders[i]);
-            // The channels of runs before journals: hundreds of MB in /dev/shm that nothing would delete.
-            deleteFile(ChannelDescriptor.channelPath(config.root(), ids[i]));
+            deletePreviousRun(config.root(), i);
         }
 
         final EpochNanoClock clock = new OffsetEpochNanoClock();
         final List<List<String>> layout = config.threadAgents();
         final AgentRunner[] runners = new AgentRunner[layout.size()];
+        AgentRunner segmentRunner = null;
         try
         {
-            for (int i = 0; i < 3; i++)
-            {
-                writers[i] = JournalWriter.create(new JournalWriter.Context()
-                    .folder(folders[i])
-                    .segmentCapacity(config.segmentCapacity()));
-                writers[i].doWork(); // the second segment, created ahead of need before the run starts
-            }
+            createWriters(config, folders, writers);
+            segmentRunner = startSegmentCreators(writers);
 
             final boolean preTouch = config.preTouch();
             final MarketDataFeed feed = new MarketDataFeed(writers[0], clock, config.quotes(), config.rate());
@@ -179,10 +173,13 @@ public final class TradingPipeline
             final long endNs = System.nanoTime();
             feedEndNs = 0 == feedEndNs ? endNs : feedEndNs;
             CloseHelper.closeAll(runners);
+            CloseHelper.close(segmentRunner);
             final long[] rolls = new long[3];
+            final long[] inlineCreations = new long[3];
             for (int i = 0; i < 3; i++)
             {
                 rolls[i] = writers[i].rolls();
+                inlineCreations[i] = writers[i].inlineSegmentCreations();
             }
 
             final long[] written = { feed.published(), strategy.ordersSent(), exchange.reportsSent() };
@@ -195,7 +192,8 @@ public final class TradingPipeline
             final Result result = new Result(
                 channels[Journal.QUOTES], channels[Journal.ORDERS], channels[Journal.EXECUTIONS], config.orders(),
                 config.warmupOrders(), journal.sequenceErrors(), journal.isDone(), journal.executionLatencyNs().copy());
-            printSummary(out, config, journal, folders, rolls, feedEndNs - startNs, endNs - startNs, result);
+            printSummary(
+                out, config, journal, folders, rolls, inlineCreations, feedEndNs - startNs, endNs - startNs, result);
 
             return result;
         }
@@ -203,6 +201,7 @@ public final class TradingPipeline
         {
             CloseHelper.quietCloseAll(runners);
             CloseHelper.quietCloseAll(writers);
+            CloseHelper.quietClose(segmentRunner);
         }
     }
 
@@ -225,9 +224,11 @@ public final class TradingPipeline
         {
             threads.append(" [").append(String.join("+", agents)).append(']');
         }
-        out.printf(Locale.ROOT, "  %d %s%s on %d cores; idle strategy %s; readers %s%n", layout.size(),
+        out.printf(Locale.ROOT, "  %d %s%s on %d cores; idle strategy %s; readers %s; journal segments of %s " +
+            "made ahead on one more thread%n", layout.size(),
             1 == layout.size() ? "thread" : "threads", threads, Runtime.getRuntime().availableProcessors(),
-            config.idleDescription(), config.preTouch() ? "pre-touch their pages" : "do not pre-touch");
+            config.idleDescription(), config.preTouch() ? "pre-touch their pages" : "do not pre-touch",
+            bytes(config.segmentCapacity()));
         if (0 == config.warmupQuotes())
         {
             out.println("  warm-up: none, every order is measured");
@@ -250,6 +251,7 @@ public final class TradingPipeline
         final Journal journal,
         final Path[] folders,
         final long[] rolls,
+        final long[] inlineCreations,
         final long feedNs,
         final long totalNs,
         final Result result)
@@ -262,10 +264,10 @@ public final class TradingPipeline
         for (int i = 0; i < 3; i++)
         {
             records += channels[i].journaled();
-            out.printf(Locale.ROOT, "%-11s %,12d %,12d %,14d %10s %9d  %s (%d rolls, segments of %s)%n",
+            out.printf(Locale.ROOT, "%-11s %,12d %,12d %,14d %10s %9d  %s (%d rolls; %d segments made inline)%n",
                 CHANNEL_NAMES[i], channels[i].written(), channels[i].journaled(), channels[i].payloadBytes(),
                 null == channels[i].endState() ? "not reached" : channels[i].endState(), segmentCount(folders[i]),
-                folders[i], rolls[i], bytes(config.segmentCapacity()));
+                folders[i], rolls[i], inlineCreations[i]);
         }
         printReaders(out, folders);
 
@@ -410,11 +412,40 @@ public final class TradingPipeline
         return false;
     }
 
-    /**
-     * Delete what a previous run left in a journal folder: the files a journal makes, and nothing else.
-     */
-    private static void deletePreviousRun(final Path folder)
+    private static void createWriters(
+        final PipelineConfiguration config, final Path[] folders, final JournalWriter[] writers)
     {
+        for (int i = 0; i < 3; i++)
+        {
+            writers[i] = JournalWriter.create(new JournalWriter.Context()
+                .folder(folders[i])
+                .segmentCapacity(config.segmentCapacity())
+                .createSegmentsOnAgent(true));
+        }
+    }
+
+    /**
+     * Allocating and pre-touching a segment takes milliseconds: on the pipeline's thread every roll would stall it.
+     * One more thread, parked but for a moment per segment, makes each journal's next segment ahead of need.
+     */
+    private static AgentRunner startSegmentCreators(final JournalWriter[] writers)
+    {
+        final AgentRunner runner = new AgentRunner(new SleepingMillisIdleStrategy(1), Throwable::printStackTrace,
+            null, new CompositeAgent(writers[0].segmentCreator(), writers[1].segmentCreator(),
+            writers[2].segmentCreator()));
+        AgentRunner.startOnThread(runner);
+        return runner;
+    }
+
+    /**
+     * Delete what a previous run left of a journal: the files a journal makes in its folder, and nothing else, and
+     * the channel runs before journals left (hundreds of MB in /dev/shm that nothing would delete).
+     */
+    private static void deletePreviousRun(final Path root, final int journal)
+    {
+        final long[] ids = { QUOTES_CHANNEL_ID, ORDERS_CHANNEL_ID, EXECUTIONS_CHANNEL_ID };
+        deleteFile(ChannelDescriptor.channelPath(root, ids[journal]));
+        final Path folder = journalFolder(root, journal);
         if (!Files.isDirectory(folder))
         {
             return;

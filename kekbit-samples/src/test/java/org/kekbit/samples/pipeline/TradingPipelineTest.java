@@ -128,7 +128,9 @@ class TradingPipelineTest
                 ", 0 bytes behind the end"), text);
         }
         assertTrue(text.matches("(?s).*quotes .* CLOSED +\\d+  " + Pattern.quote(
-            TradingPipeline.journalFolder(root, 0).toString()) + " \\(\\d+ rolls, segments of 64 KiB\\).*"), text);
+            TradingPipeline.journalFolder(root, 0).toString()) + " \\(\\d+ rolls; \\d+ segments made inline\\).*"),
+            text);
+        assertTrue(text.contains("journal segments of 64 KiB made ahead on one more thread"), text);
     }
 
     @Test
