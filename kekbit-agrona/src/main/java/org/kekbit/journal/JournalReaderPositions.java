@@ -247,23 +247,8 @@ final class JournalReaderPositions implements AutoCloseable
         final long namespaceId = le(buffer.getLongAcquire(offset + SLOT_OWNER_NAMESPACE_ID_OFFSET));
         final long heartbeatTimeMs = le(buffer.getLongAcquire(offset + SLOT_HEARTBEAT_TIME_OFFSET));
         final boolean isTriple = pid == le(buffer.getLongAcquire(offset + SLOT_OWNER_PID_OFFSET));
-        final boolean isOwnerAlive;
-        if (0 == pid)
-        {
-            isOwnerAlive = false;
-        }
-        else if (pid < 0 || !isTriple)
-        {
-            isOwnerAlive = ProcessLiveness.isAlive(0, 0, 0, heartbeatTimeMs, nowMs, timeoutMs);
-        }
-        else if (ProcessLiveness.isCurrent(pid, startTicks, namespaceId))
-        {
-            isOwnerAlive = false; // this process, and not in the registry: a reader dropped without closing
-        }
-        else
-        {
-            isOwnerAlive = ProcessLiveness.isAlive(pid, startTicks, namespaceId, heartbeatTimeMs, nowMs, timeoutMs);
-        }
+        final boolean isOwnerAlive =
+            isOwnerAlive(pid, startTicks, namespaceId, heartbeatTimeMs, isTriple, nowMs, timeoutMs);
 
         final long self = ProcessLiveness.currentPid();
         if (isOwnerAlive || !buffer.compareAndSetLong(offset + SLOT_OWNER_PID_OFFSET, le(pid), le(-self)))
@@ -281,6 +266,161 @@ final class JournalReaderPositions implements AutoCloseable
         }
 
         return true;
+    }
+
+    /**
+     * Whether a slot's owner is alive by the rule {@link #claim(int, long, long)} applies: a holder in this JVM is;
+     * otherwise the owner the slot records, judged by the channel's liveness rule. An unbound or released slot has
+     * no owner.
+     *
+     * @param slot      to look at.
+     * @param nowMs     now.
+     * @param timeoutMs after which an owner seen only through its heartbeat is dead.
+     * @return true when a live reader holds the slot.
+     */
+    boolean isHeld(final int slot, final long nowMs, final long timeoutMs)
+    {
+        if (HELD_SLOTS.containsKey(List.of(fileKey, slot)))
+        {
+            return true;
+        }
+        final int offset = slotOffset(slot);
+        final long pid = le(buffer.getLongAcquire(offset + SLOT_OWNER_PID_OFFSET));
+        final long startTicks = le(buffer.getLongAcquire(offset + SLOT_OWNER_START_TICKS_OFFSET));
+        final long namespaceId = le(buffer.getLongAcquire(offset + SLOT_OWNER_NAMESPACE_ID_OFFSET));
+        final long heartbeatTimeMs = le(buffer.getLongAcquire(offset + SLOT_HEARTBEAT_TIME_OFFSET));
+        final boolean isTriple = pid == le(buffer.getLongAcquire(offset + SLOT_OWNER_PID_OFFSET));
+        return isOwnerAlive(pid, startTicks, namespaceId, heartbeatTimeMs, isTriple, nowMs, timeoutMs);
+    }
+
+    private static boolean isOwnerAlive(
+        final long pid,
+        final long startTicks,
+        final long namespaceId,
+        final long heartbeatTimeMs,
+        final boolean isTriple,
+        final long nowMs,
+        final long timeoutMs)
+    {
+        if (0 == pid)
+        {
+            return false;
+        }
+        if (pid < 0 || !isTriple)
+        {
+            return ProcessLiveness.isAlive(0, 0, 0, heartbeatTimeMs, nowMs, timeoutMs);
+        }
+        if (ProcessLiveness.isCurrent(pid, startTicks, namespaceId))
+        {
+            return false; // this process, and not in the registry: a reader dropped without closing
+        }
+        return ProcessLiveness.isAlive(pid, startTicks, namespaceId, heartbeatTimeMs, nowMs, timeoutMs);
+    }
+
+    /**
+     * Free the slot bound to a name, for good: the name, its committed position and its protection of retention go,
+     * and the slot can be bound to another name. Refused while a live reader holds the name. Under the file lock,
+     * so no open binds the name meanwhile; the slot is marked claimed by this process, with a fresh heartbeat, while
+     * it is cleared, so no reader claims it half-cleared.
+     *
+     * @param name      of the reader.
+     * @param nowMs     now.
+     * @param timeoutMs after which an owner seen only through its heartbeat is dead.
+     * @return the slot freed, or -1 when no slot is bound to the name.
+     * @throws ChannelException with {@link ChannelException.Reason#READER_ACTIVE} when a live reader holds it.
+     */
+    int remove(final String name, final long nowMs, final long timeoutMs)
+    {
+        final byte[] nameBytes = nameBytes(name);
+        synchronized (NAME_LOCK)
+        {
+            try (FileChannel channel = FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE);
+                FileLock ignore = channel.lock())
+            {
+                int slot = -1;
+                for (int i = 0; i < SLOT_COUNT && -1 == slot; i++)
+                {
+                    slot = 0 != nameLength(i) && isName(i, nameBytes) ? i : -1;
+                }
+                if (-1 == slot)
+                {
+                    return -1;
+                }
+                final int offset = slotOffset(slot);
+                final long pid = le(buffer.getLongAcquire(offset + SLOT_OWNER_PID_OFFSET));
+                final long self = ProcessLiveness.currentPid();
+                if (isHeld(slot, nowMs, timeoutMs) ||
+                    !buffer.compareAndSetLong(offset + SLOT_OWNER_PID_OFFSET, le(pid), le(-self)))
+                {
+                    throw new ChannelException(ChannelException.Reason.READER_ACTIVE,
+                        "named reader is held by a live reader: name=" + name + ", file=" + path);
+                }
+                buffer.putLongRelease(offset + SLOT_HEARTBEAT_TIME_OFFSET, le(nowMs));
+                buffer.putIntRelease(offset + SLOT_NAME_LENGTH_OFFSET, 0);
+                buffer.putInt(offset + SLOT_FLAGS_OFFSET, 0);
+                buffer.putLong(offset + SLOT_COMMIT_TIME_OFFSET, 0);
+                buffer.putLong(offset + SLOT_POSITION_OFFSET, le(NULL_POSITION));
+                buffer.putLongRelease(offset + SLOT_OWNER_PID_OFFSET, 0);
+                return slot;
+            }
+            catch (final IOException ex)
+            {
+                throw new ChannelException(ChannelException.Reason.IO_ERROR,
+                    "cannot lock positions file " + path + ": " + ex, ex);
+            }
+        }
+    }
+
+    /**
+     * Name bound to a slot.
+     *
+     * @param slot to read.
+     * @return the name, or null for an unbound slot.
+     */
+    String name(final int slot)
+    {
+        final int length = nameLength(slot);
+        if (length <= 0 || length > MAX_NAME_LENGTH)
+        {
+            return null;
+        }
+        final byte[] bytes = new byte[length];
+        buffer.getBytes(slotOffset(slot) + SLOT_NAME_OFFSET, bytes);
+        return new String(bytes, StandardCharsets.US_ASCII);
+    }
+
+    /**
+     * Whether a slot's reader protects retention.
+     *
+     * @param slot to read.
+     * @return true when it does.
+     */
+    boolean protectsRetention(final int slot)
+    {
+        return 0 != (buffer.getInt(slotOffset(slot) + SLOT_FLAGS_OFFSET, ByteOrder.LITTLE_ENDIAN) &
+            FLAG_PROTECTS_RETENTION);
+    }
+
+    /**
+     * Last heartbeat of a slot's owner.
+     *
+     * @param slot to read.
+     * @return epoch ms, 0 when never held.
+     */
+    long heartbeatTimeMs(final int slot)
+    {
+        return le(buffer.getLongAcquire(slotOffset(slot) + SLOT_HEARTBEAT_TIME_OFFSET));
+    }
+
+    /**
+     * Pid of a slot's owner as recorded: 0 free, negative while a claim is in progress.
+     *
+     * @param slot to read.
+     * @return the pid.
+     */
+    long ownerPid(final int slot)
+    {
+        return le(buffer.getLongAcquire(slotOffset(slot) + SLOT_OWNER_PID_OFFSET));
     }
 
     /**

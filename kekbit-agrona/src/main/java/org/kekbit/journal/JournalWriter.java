@@ -39,7 +39,9 @@ import org.kekbit.channel.RecordHandler;
  * beyond {@link Context#retainedSegments(int)}, never one a protecting named reader still needs. A write that does
  * not fit the current segment rolls: it links the next segment into place, and only then leaves the ROLLED marker in
  * the current one, so a reader that meets ROLLED can always open the successor. When {@code doWork()} has not run
- * since the last roll, the roll creates the next segment itself, a file write inline.
+ * since the last roll, the roll creates the next segment itself, a file write inline. With
+ * {@link Context#createSegmentsOnAgent(boolean)} the next segment is made on another thread by the
+ * {@link #segmentCreator()} agent instead, so the writer's thread never allocates a segment.
  * <p>
  * Positions are journal positions, 64-bit: a segment's base plus the position inside it. {@link RecordClaim#commit()}
  * returns the position inside the segment; {@link #position()} after it is the journal position.
@@ -77,6 +79,8 @@ public final class JournalWriter implements Agent, AutoCloseable, RecordAppender
     private final JournalRetention retention;
     private final boolean isFolderSyncNeeded;
     private final JournalReaderPositions positions;
+    private final JournalSegmentCreator creator;
+    private final ChannelException creatorBusy;
     private ChannelWriter current;
     private long currentBase;
     private ChannelWriter next;
@@ -118,6 +122,10 @@ public final class JournalWriter implements Agent, AutoCloseable, RecordAppender
             this.segmentRecords = currentScan.count;
             this.lastRecordStart = currentScan.lastStart;
         }
+        this.creator = ctx.createSegmentsOnAgent() ?
+            new JournalSegmentCreator(ctx, segmentCapacity, maxRecordLength) : null;
+        this.creatorBusy = null == creator ? null : new ChannelException(ChannelException.Reason.NOT_READY,
+            "the next segment is still being created by the segment creator agent: " + folder);
     }
 
     /**
@@ -413,7 +421,7 @@ public final class JournalWriter implements Agent, AutoCloseable, RecordAppender
         }
         else if (null == lastRollFailure)
         {
-            workCount += createNext() ? 1 : 0;
+            workCount += prepareNext();
         }
         workCount += enforceRetention();
 
@@ -437,8 +445,30 @@ public final class JournalWriter implements Agent, AutoCloseable, RecordAppender
                 JournalFiles.deleteQuietly(nextPath);
                 next = null;
             }
+            if (null != creator)
+            {
+                creator.close();
+            }
             positions.close();
         }
+    }
+
+    /**
+     * The helper agent that creates the next segment on a thread of its own, for a writer whose context said
+     * {@link Context#createSegmentsOnAgent(boolean)}: run it on another thread, for example with an
+     * {@link org.agrona.concurrent.AgentRunner} under a parking idle strategy.
+     *
+     * @return the agent.
+     * @throws IllegalStateException when the context did not ask for it.
+     */
+    public Agent segmentCreator()
+    {
+        if (null == creator)
+        {
+            throw new IllegalStateException("segments are created by the writer's duty cycle: set " +
+                "Context.createSegmentsOnAgent(true) to create them on an agent");
+        }
+        return creator;
     }
 
     /**
@@ -635,6 +665,20 @@ public final class JournalWriter implements Agent, AutoCloseable, RecordAppender
      */
     private long roll()
     {
+        if (null == next && null != creator)
+        {
+            next = creator.take(currentBase + segmentCapacity);
+            if (null == next)
+            {
+                if (creator.isBusy())
+                {
+                    lastRollFailure = creatorBusy; // transient: a later write takes the segment once handed over
+                    return ROLL_FAILED;
+                }
+                next = creator.take(currentBase + segmentCapacity); // it may have been handed over between looks
+            }
+            lastRollFailure = null != next ? null : lastRollFailure;
+        }
         if (null == next)
         {
             inlineSegmentCreations++;
@@ -702,15 +746,51 @@ public final class JournalWriter implements Agent, AutoCloseable, RecordAppender
         next = null;
     }
 
+    /**
+     * The next segment ahead of need: created here, or asked for from the segment creator agent and taken once it
+     * has made it.
+     */
+    private int prepareNext()
+    {
+        if (null == creator)
+        {
+            return createNext() ? 1 : 0;
+        }
+        final long nextBase = currentBase + segmentCapacity;
+        final ChannelException failure = creator.takeFailure();
+        if (null != failure)
+        {
+            lastRollFailure = failure; // the next roll creates the segment itself, and reports if it fails too
+            return 0;
+        }
+        if (JournalSegmentCreator.READY == creator.state.get())
+        {
+            next = creator.take(nextBase);
+            return null == next ? 0 : 1;
+        }
+        creator.request(nextBase);
+        return 0;
+    }
+
+    /**
+     * Create a segment, for the writer or its segment creator agent.
+     */
+    static ChannelWriter createSegment(
+        final Context ctx, final long base, final long segmentCapacity, final int maxRecordLength, final Path path)
+    {
+        return ChannelWriter.create(segmentContext(ctx, base)
+            .capacity(segmentCapacity)
+            .maxRecordLength(maxRecordLength)
+            .path(path));
+    }
+
     private boolean createNext()
     {
         final long nextBase = currentBase + segmentCapacity;
         try
         {
-            next = ChannelWriter.create(segmentContext(ctx, nextBase)
-                .capacity(segmentCapacity)
-                .maxRecordLength(maxRecordLength)
-                .path(JournalDescriptor.nextSegmentPath(folder, nextBase)));
+            next = createSegment(
+                ctx, nextBase, segmentCapacity, maxRecordLength, JournalDescriptor.nextSegmentPath(folder, nextBase));
             lastRollFailure = null;
             return true;
         }
@@ -852,6 +932,7 @@ public final class JournalWriter implements Agent, AutoCloseable, RecordAppender
         private long retentionMs;
         private int hardCapSegments;
         private long hardCapBytes;
+        private boolean createSegmentsOnAgent;
 
         /**
          * Validate the configuration and fill in defaults.
@@ -939,6 +1020,29 @@ public final class JournalWriter implements Agent, AutoCloseable, RecordAppender
         {
             this.retainedSegments = retainedSegments;
             return this;
+        }
+
+        /**
+         * Whether the next segment is created on the writer's {@link JournalWriter#segmentCreator()} agent, run on
+         * a thread of its own, instead of in the writer's duty cycle. Off by default.
+         *
+         * @param createSegmentsOnAgent true to create segments on the agent.
+         * @return this for a fluent API.
+         */
+        public Context createSegmentsOnAgent(final boolean createSegmentsOnAgent)
+        {
+            this.createSegmentsOnAgent = createSegmentsOnAgent;
+            return this;
+        }
+
+        /**
+         * Whether the next segment is created on the writer's segment creator agent.
+         *
+         * @return true when it is.
+         */
+        public boolean createSegmentsOnAgent()
+        {
+            return createSegmentsOnAgent;
         }
 
         /**

@@ -21,6 +21,9 @@ import org.kekbit.codecs.trading.QuoteEncoder;
 import org.kekbit.codecs.trading.Side;
 import org.kekbit.codecs.trading.TradeDecoder;
 import org.kekbit.codecs.trading.TradeEncoder;
+import org.kekbit.journal.JournalReader;
+import org.kekbit.journal.JournalState;
+import org.kekbit.journal.JournalWriter;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -109,6 +112,48 @@ class SbeRecordsTest
             assertEquals(6, reader.poll(dispatcher, 100));
             assertEquals(List.of("order 0 A0", "trade 0 0", "order 1 A1", "trade 1 10", "order 2 A2", "trade 2 20"),
                 seen);
+        }
+    }
+
+    @Test
+    void shouldDecodeEveryQuoteInOrderWhenEncodedIntoJournalAcrossRolls()
+    {
+        final Path folder = root.resolve("journal");
+        final int quotes = 200;
+        try (JournalWriter writer = JournalWriter.create(
+            new JournalWriter.Context().folder(folder).segmentCapacity(1024).preTouch(false)))
+        {
+            final QuoteEncoder quote = new QuoteEncoder();
+            for (int i = 0; i < quotes; i++)
+            {
+                final long claimed = claim.tryClaim(writer, quote, LEVELS_LENGTH);
+                assertTrue(claimed > 0, "claim returned " + claimed);
+                quote.instrumentId(i).sendingTimeNs(i * 10L);
+                quote.levelsCount(0);
+                claim.commit();
+                assertTrue(writer.position() <= claimed, "the claim's end bounds the committed record");
+            }
+            assertTrue(writer.rolls() >= 10, "rolls=" + writer.rolls());
+        }
+
+        final List<Integer> seen = new ArrayList<>();
+        final SbeRecordDispatcher dispatcher = new SbeRecordDispatcher().on(new QuoteDecoder(), decoded ->
+        {
+            assertEquals(decoded.instrumentId() * 10L, decoded.sendingTimeNs());
+            seen.add(decoded.instrumentId());
+        });
+        try (JournalReader reader = JournalReader.open(new JournalReader.Context().folder(folder)))
+        {
+            while (reader.poll(dispatcher, 64) > 0)
+            {
+                assertTrue(seen.size() <= quotes);
+            }
+            assertEquals(JournalState.CLOSED, reader.state());
+        }
+        assertEquals(quotes, seen.size());
+        for (int i = 0; i < quotes; i++)
+        {
+            assertEquals(i, seen.get(i));
         }
     }
 

@@ -2,6 +2,9 @@ package org.kekbit.tool;
 
 import java.io.PrintStream;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.Callable;
 
 import org.kekbit.AgronaAccess;
@@ -9,6 +12,7 @@ import org.kekbit.channel.ChannelReader;
 import org.kekbit.channel.ChannelState;
 import org.kekbit.channel.RecordHandler;
 import org.kekbit.codecs.channel.ChannelHeaderDecoder;
+import org.kekbit.journal.JournalNamedReaders;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -17,11 +21,15 @@ import picocli.CommandLine.Parameters;
  * {@code kekbit info FILE [--json]}: every field of a channel's header, named as in the SBE schema, and the state of
  * the channel after its last record. Exits {@link KekbitTool#EXIT_FAILED} after printing when the channel is
  * CORRUPT.
+ * <p>
+ * {@code kekbit info DIR [--json]} for a journal folder: its segment capacity, end position and state, then each
+ * segment (file, base position, state, records, bytes used, file length) and each named reader. Exits
+ * {@link KekbitTool#EXIT_FAILED} after printing when a segment is corrupt or the chain of segments is broken.
  */
 @Command(
     name = "info",
-    description = "Print every header field of a channel, named as in its SBE schema, and its state; exit 1 when " +
-        "the channel is corrupt.")
+    description = "Print every header field of a channel, named as in its SBE schema, and its state; for a journal " +
+        "folder, its segments and named readers. Exit 1 when corrupt.")
 final class InfoCommand implements Callable<Integer>
 {
     private static final int POLL_LIMIT = 4096;
@@ -29,7 +37,7 @@ final class InfoCommand implements Callable<Integer>
 
     private final PrintStream out;
 
-    @Parameters(index = "0", paramLabel = "FILE", description = "Channel file.")
+    @Parameters(index = "0", paramLabel = "FILE|DIR", description = "Channel file, or journal folder.")
     private Path file;
 
     @Option(names = "--json", description = "Print one JSON object instead of name: value lines.")
@@ -53,6 +61,10 @@ final class InfoCommand implements Callable<Integer>
     public Integer call()
     {
         AgronaAccess.check(); // one line naming the JVM flag, rather than Agrona's IllegalAccessError
+        if (JournalFolder.isFolder(file))
+        {
+            return journalInfo(JournalFolder.open(file));
+        }
         try (ChannelReader reader = ChannelReader.open(file))
         {
             final ChannelState state = scanToEnd(reader);
@@ -90,6 +102,58 @@ final class InfoCommand implements Callable<Integer>
             }
         }
 
+        return KekbitTool.EXIT_OK;
+    }
+
+    private Integer journalInfo(final JournalFolder journal)
+    {
+        final JournalFolder.Scan scan = journal.scan();
+        final List<JournalNamedReaders.NamedReader> readers = journal.namedReaders();
+        final List<Report> segments = new ArrayList<>();
+        for (final JournalFolder.Segment segment : scan.segments)
+        {
+            segments.add(new Report()
+                .add("file", segment.path.getFileName().toString())
+                .add("base", segment.base)
+                .add("state", segment.state.name())
+                .add("records", segment.records)
+                .add("used", segment.position)
+                .add("fileLength", segment.fileLength));
+        }
+        final Report report = new Report()
+            .add("journal", journal.folder().toString())
+            .add("segmentCapacity", scan.segmentCapacity)
+            .add("segmentCount", scan.segments.size())
+            .add("firstPosition", journal.isEmpty() ? 0 : journal.bases().getLong(0))
+            .add("endPosition", scan.endPosition)
+            .add("state", scan.state())
+            .add("fault", scan.fault)
+            .add("segments", segments)
+            .add("readers", ReadersCommand.reports(readers, scan.endPosition));
+
+        if (json)
+        {
+            out.println(report.toJson());
+        }
+        else
+        {
+            out.print(report.toText());
+            out.println();
+            out.printf(Locale.ROOT, "%-28s %20s %-9s %12s %12s %12s%n",
+                "segment", "base", "state", "records", "used", "file bytes");
+            for (final JournalFolder.Segment segment : scan.segments)
+            {
+                out.printf(Locale.ROOT, "%-28s %20d %-9s %12d %12d %12d%n", segment.path.getFileName(), segment.base,
+                    segment.state, segment.records, segment.position, segment.fileLength);
+            }
+            out.println();
+            ReadersCommand.printTable(out, readers, scan.endPosition);
+        }
+
+        if (null != scan.fault)
+        {
+            throw new ToolException(KekbitTool.EXIT_FAILED, scan.fault);
+        }
         return KekbitTool.EXIT_OK;
     }
 

@@ -47,7 +47,7 @@ import picocli.CommandLine.UnmatchedArgumentException;
 @Command(
     name = "kekbit",
     synopsisSubcommandLabel = "COMMAND",
-    description = "Look into, follow, check and write Kekbit channel files.",
+    description = "Look into, follow, check and write Kekbit channel files and journals.",
     footer = {"", "Exit codes: 0 ok (also when the reader of the output has gone, as head in '| head'), " +
         "1 channel corrupt, record did not fit or output not written, 2 bad arguments or not a channel."})
 public final class KekbitTool implements Callable<Integer>
@@ -69,6 +69,7 @@ public final class KekbitTool implements Callable<Integer>
     public static final int EXIT_USAGE = 2;
 
     private static final String PREFIX = "kekbit: ";
+    private static final String COMMANDS = "info, tail, verify, write, readers, bench or replicate";
 
     @Spec
     private CommandSpec spec;
@@ -150,6 +151,7 @@ public final class KekbitTool implements Callable<Integer>
             .addSubcommand(new TailCommand(out, err, isOutputReaderGone))
             .addSubcommand(new VerifyCommand(out))
             .addSubcommand(new WriteCommand(in, out))
+            .addSubcommand(new ReadersCommand(out))
             .addSubcommand(new BenchCommand(out))
             .addSubcommand(new CommandLine(new ReplicateCommand())
                 .addSubcommand(new ReplicateCommand.Serve(out))
@@ -188,8 +190,7 @@ public final class KekbitTool implements Callable<Integer>
      */
     public Integer call()
     {
-        throw new ParameterException(
-            spec.commandLine(), "missing command: info, tail, verify, write, bench or replicate");
+        throw new ParameterException(spec.commandLine(), "missing command: " + COMMANDS);
     }
 
     /**
@@ -219,8 +220,7 @@ public final class KekbitTool implements Callable<Integer>
             final List<String> unmatched = ((UnmatchedArgumentException)ex).getUnmatched();
             if (!unmatched.isEmpty() && !unmatched.get(0).startsWith("-"))
             {
-                message = "unknown command: '" + unmatched.get(0) +
-                    "', expected info, tail, verify, write, bench or replicate";
+                message = "unknown command: '" + unmatched.get(0) + "', expected " + COMMANDS;
             }
         }
 

@@ -18,6 +18,13 @@ final class Report
         return this;
     }
 
+    Report add(final String name, final boolean value)
+    {
+        names.add(name);
+        values.add(value);
+        return this;
+    }
+
     /**
      * Add a string value; null is left out of the text and written as JSON null.
      */
@@ -28,13 +35,24 @@ final class Report
         return this;
     }
 
+    /**
+     * Add a list of reports, written as a JSON array of objects and left out of the text: a command prints lists
+     * as tables of its own.
+     */
+    Report add(final String name, final List<Report> value)
+    {
+        names.add(name);
+        values.add(List.copyOf(value));
+        return this;
+    }
+
     String toText()
     {
         final StringBuilder builder = new StringBuilder();
         for (int i = 0; i < names.size(); i++)
         {
             final Object value = values.get(i);
-            if (null != value)
+            if (null != value && !(value instanceof List))
             {
                 builder.append(names.get(i)).append(": ").append(KekbitTool.oneLine(value.toString())).append('\n');
             }
@@ -57,6 +75,16 @@ final class Report
             if (value instanceof String)
             {
                 appendJsonString(builder, (String)value);
+            }
+            else if (value instanceof List)
+            {
+                builder.append('[');
+                final List<?> reports = (List<?>)value;
+                for (int j = 0; j < reports.size(); j++)
+                {
+                    builder.append(j > 0 ? "," : "").append(((Report)reports.get(j)).toJson());
+                }
+                builder.append(']');
             }
             else
             {

@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
+import java.util.function.LongSupplier;
 
 import org.agrona.DirectBuffer;
 import org.agrona.concurrent.BackoffIdleStrategy;
@@ -23,6 +24,9 @@ import org.kekbit.codecs.trading.ExecutionReportDecoder;
 import org.kekbit.codecs.trading.NewOrderSingleDecoder;
 import org.kekbit.codecs.trading.QuoteDecoder;
 import org.kekbit.codecs.trading.TradeDecoder;
+import org.kekbit.journal.JournalDescriptor;
+import org.kekbit.journal.JournalReader;
+import org.kekbit.journal.JournalState;
 import org.kekbit.sbe.SbeRecordDispatcher;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -46,10 +50,16 @@ import picocli.CommandLine.Spec;
  * <p>
  * In text format a payload that is not text (control bytes other than tab, CR and LF, or bytes that are not UTF-8)
  * prints a one-line hint on standard error, once, pointing at {@code --format hex} and {@code --format sbe}.
+ * <p>
+ * Given a journal folder, it reads the journal's segments in order, crossing each ROLLED marker into the next
+ * segment, also while following; positions are journal positions. {@code --reader NAME} reads as the journal's
+ * named reader NAME: it starts after the name's last committed position (unless {@code --from} says otherwise) and
+ * commits the position after each batch it printed, so the next {@code tail --reader NAME} goes on from there. A
+ * missing segment ends it with {@link KekbitTool#EXIT_FAILED}: the journal is TRUNCATED there.
  */
 @Command(
     name = "tail",
-    description = "Print the records of a channel; with --follow, wait for new ones until the channel ends.")
+    description = "Print the records of a channel or a journal; with --follow, wait for new ones until it ends.")
 final class TailCommand implements Callable<Integer>
 {
     private static final int POLL_LIMIT = 1024;
@@ -89,16 +99,23 @@ final class TailCommand implements Callable<Integer>
     @Spec
     private CommandSpec spec;
 
-    @Parameters(index = "0", paramLabel = "FILE", description = "Channel file.")
+    @Parameters(index = "0", paramLabel = "FILE|DIR", description = "Channel file, or journal folder.")
     private Path file;
 
     @Option(
         names = "--from",
         paramLabel = "start|end|POSITION",
-        defaultValue = "start",
-        description = "Where to begin: start (default), end (only records committed from now on), or a POSITION " +
-            "as printed by --format hex or returned by a writer (the start of a record, or the end of the one before).")
+        description = "Where to begin: start (default, or a named reader's last commit), end (only records " +
+            "committed from now on), or a POSITION as printed by --format hex or returned by a writer (the start of " +
+            "a record, or the end of the one before).")
     private String from;
+
+    @Option(
+        names = "--reader",
+        paramLabel = "NAME",
+        description = "Journal only: read as the named reader NAME, from its last committed position (a new name " +
+            "starts at the oldest segment), committing the position after each batch printed.")
+    private String readerName;
 
     @Option(
         names = "--follow",
@@ -149,31 +166,113 @@ final class TailCommand implements Callable<Integer>
     public Integer call()
     {
         AgronaAccess.check(); // one line naming the JVM flag, rather than Agrona's IllegalAccessError
+        if (JournalFolder.isFolder(file))
+        {
+            return tailJournal();
+        }
+        if (null != readerName)
+        {
+            throw new ParameterException(spec.commandLine(),
+                "--reader needs a journal folder, and " + file + " is not a folder");
+        }
         try (ChannelReader reader = open())
         {
             moveToStart(reader);
-            final RecordHandler handler = newPrinter(reader);
-            final ChannelState state = follow ? follow(reader, handler) : readCommitted(reader, handler);
-            if (follow && !isOutputClosed && state.isEndOrAbandoned())
+            return tail(new ChannelSource(reader));
+        }
+    }
+
+    private Integer tailJournal()
+    {
+        final JournalFolder journal = awaitJournal();
+        try (JournalReader reader = JournalReader.open(
+            new JournalReader.Context().folder(journal.folder()).name(readerName)))
+        {
+            moveToStart(reader, journal);
+            return tail(new JournalSource(reader));
+        }
+    }
+
+    /**
+     * A journal folder, waited for with {@code --wait} until it holds a segment.
+     */
+    private JournalFolder awaitJournal()
+    {
+        if (null == waitMs)
+        {
+            return JournalFolder.open(file);
+        }
+        final long deadlineMs = System.currentTimeMillis() + waitMs;
+        while (true)
+        {
+            try
             {
-                err.println("tail: stopped at position=" + reader.position() + ": channel " + state);
-            }
-            if (isOutputClosed || checkOutputClosed())
-            {
-                if (isOutputReaderGone.getAsBoolean())
+                final JournalFolder journal = JournalFolder.open(file);
+                if (!journal.isEmpty())
                 {
-                    return KekbitTool.EXIT_OK;
+                    return journal;
                 }
-                throw new ToolException(KekbitTool.EXIT_FAILED, "cannot write the output: stopped at position=" +
-                    reader.position());
             }
-            if (ChannelState.CORRUPT == state)
+            catch (final ToolException ex)
             {
-                throw new ToolException(KekbitTool.EXIT_FAILED, "channel corrupt: " + reader.corruption());
+                if (System.currentTimeMillis() >= deadlineMs)
+                {
+                    throw ex;
+                }
             }
+            if (System.currentTimeMillis() >= deadlineMs)
+            {
+                throw new ToolException(KekbitTool.EXIT_USAGE, "no segment appeared in journal folder " + file +
+                    " within " + waitMs + " ms");
+            }
+            sleepMs(AWAIT_OPEN_SLEEP_MS);
+        }
+    }
+
+    private Integer tail(final Source source)
+    {
+        final RecordHandler handler = newPrinter(source);
+        if (follow)
+        {
+            follow(source, handler);
+        }
+        else
+        {
+            readCommitted(source, handler);
+        }
+        if (follow && !isOutputClosed && source.isEndOrAbandoned())
+        {
+            err.println("tail: stopped at position=" + source.position() + ": " + source.describeState());
+        }
+        if (isOutputClosed || checkOutputClosed())
+        {
+            if (isOutputReaderGone.getAsBoolean())
+            {
+                return KekbitTool.EXIT_OK;
+            }
+            throw new ToolException(KekbitTool.EXIT_FAILED, "cannot write the output: stopped at position=" +
+                source.position());
+        }
+        final String fault = source.fault();
+        if (null != fault)
+        {
+            throw new ToolException(KekbitTool.EXIT_FAILED, fault);
         }
 
         return KekbitTool.EXIT_OK;
+    }
+
+    private static void sleepMs(final long ms)
+    {
+        try
+        {
+            Thread.sleep(ms);
+        }
+        catch (final InterruptedException ex)
+        {
+            Thread.currentThread().interrupt();
+            throw new ToolException(KekbitTool.EXIT_FAILED, "interrupted");
+        }
     }
 
     private ChannelReader open()
@@ -198,7 +297,7 @@ final class TailCommand implements Callable<Integer>
 
     private void moveToStart(final ChannelReader reader)
     {
-        if ("start".equalsIgnoreCase(from))
+        if (null == from || "start".equalsIgnoreCase(from))
         {
             return;
         }
@@ -208,17 +307,7 @@ final class TailCommand implements Callable<Integer>
             return;
         }
 
-        final long position;
-        try
-        {
-            position = Long.parseLong(from.replace("_", ""));
-        }
-        catch (final NumberFormatException ex)
-        {
-            throw new ParameterException(spec.commandLine(),
-                "Invalid value for option '--from': expected start, end or a position, actual='" + from + "'");
-        }
-
+        final long position = parseFromPosition();
         try
         {
             reader.seek(position);
@@ -229,20 +318,72 @@ final class TailCommand implements Callable<Integer>
         }
     }
 
-    private ChannelState readCommitted(final ChannelReader reader, final RecordHandler handler)
+    private long parseFromPosition()
     {
-        while (reader.poll(handler, POLL_LIMIT) > 0)
+        try
+        {
+            return Long.parseLong(from.replace("_", ""));
+        }
+        catch (final NumberFormatException ex)
+        {
+            throw new ParameterException(spec.commandLine(),
+                "Invalid value for option '--from': expected start, end or a position, actual='" + from + "'");
+        }
+    }
+
+    /**
+     * Where a journal's tail begins: a named reader resumes after its last commit unless {@code --from} is given,
+     * and then commits where it was moved to.
+     */
+    private void moveToStart(final JournalReader reader, final JournalFolder journal)
+    {
+        if (null == from)
+        {
+            return; // opened at the oldest segment, or a named reader after its last commit
+        }
+        if ("start".equalsIgnoreCase(from))
+        {
+            reader.seekToStart();
+        }
+        else if ("end".equalsIgnoreCase(from))
+        {
+            reader.seekToEnd();
+        }
+        else
+        {
+            final long position = parseFromPosition();
+            try
+            {
+                reader.seek(position);
+            }
+            catch (final IllegalArgumentException | IllegalStateException ex)
+            {
+                throw new ToolException(KekbitTool.EXIT_USAGE, "cannot start at --from " + from + ": " +
+                    ex.getMessage());
+            }
+            if (JournalState.TRUNCATED == reader.state())
+            {
+                throw new ToolException(KekbitTool.EXIT_USAGE, "cannot start at --from " + from + ": before the " +
+                    "oldest segment" + (journal.isEmpty() ? "" : " (base position " + journal.bases().getLong(0) +
+                    ")") + ", or in a missing segment");
+            }
+        }
+        reader.commit(); // a named reader moved by --from stays moved, even when nothing follows
+    }
+
+    private void readCommitted(final Source source, final RecordHandler handler)
+    {
+        while (source.poll(handler, POLL_LIMIT) > 0)
         {
             if (checkOutputClosed())
             {
                 break;
             }
+            source.commit();
         }
-
-        return reader.state();
     }
 
-    private ChannelState follow(final ChannelReader reader, final RecordHandler handler)
+    private void follow(final Source source, final RecordHandler handler)
     {
         final IdleStrategy idleStrategy = new BackoffIdleStrategy();
         final long abandonedWaitNs = null == abandonedWaitMs ? Long.MAX_VALUE :
@@ -252,23 +393,24 @@ final class TailCommand implements Callable<Integer>
         long nextCheckNs = System.nanoTime();
         while (true)
         {
-            final int count = reader.poll(handler, POLL_LIMIT);
+            final int count = source.poll(handler, POLL_LIMIT);
             if (count > 0)
             {
                 if (checkOutputClosed())
                 {
-                    return reader.state();
+                    return;
                 }
+                source.commit();
             }
             else
             {
-                final ChannelState state = reader.state();
-                if (state.isEnd())
+                source.updateState();
+                if (source.isEnd())
                 {
-                    return state;
+                    return;
                 }
                 // ABANDONED is not an end: a writer may resume the channel, so follow on for as long as allowed.
-                if (ChannelState.ABANDONED == state)
+                if (source.isAbandoned())
                 {
                     if (!isAbandoned)
                     {
@@ -277,7 +419,7 @@ final class TailCommand implements Callable<Integer>
                     }
                     else if (System.nanoTime() - abandonedSinceNs >= abandonedWaitNs)
                     {
-                        return state;
+                        return;
                     }
                 }
                 else
@@ -292,7 +434,7 @@ final class TailCommand implements Callable<Integer>
                     nextCheckNs = nowNs + OUTPUT_CHECK_INTERVAL_NS;
                     if (checkOutputClosed())
                     {
-                        return state;
+                        return;
                     }
                 }
             }
@@ -300,16 +442,172 @@ final class TailCommand implements Callable<Integer>
         }
     }
 
-    private RecordHandler newPrinter(final ChannelReader reader)
+    private RecordHandler newPrinter(final Source source)
     {
         switch (format)
         {
             case HEX:
-                return new HexPrinter(reader, out);
+                return new HexPrinter(source::position, out);
             case SBE:
                 return new SbePrinter(out);
             default:
-                return new TextPrinter(reader, out, err);
+                return new TextPrinter(source::position, out, err);
+        }
+    }
+
+    /**
+     * What tail reads, a channel or a journal: the loops above need only these.
+     */
+    private abstract static class Source
+    {
+        abstract int poll(RecordHandler handler, int limit);
+
+        /**
+         * Position of the next record; within the handler, the position after the record being handled.
+         */
+        abstract long position();
+
+        /**
+         * Look at the state again: once per idle poll, since it may ask the OS about the writer.
+         */
+        abstract void updateState();
+
+        abstract boolean isEnd();
+
+        abstract boolean isAbandoned();
+
+        abstract boolean isEndOrAbandoned();
+
+        abstract String describeState();
+
+        /**
+         * Why reading ended with a fault, or null.
+         */
+        abstract String fault();
+
+        void commit()
+        {
+        }
+    }
+
+    private static final class ChannelSource extends Source
+    {
+        private final ChannelReader reader;
+        private ChannelState state = ChannelState.OPEN;
+
+        ChannelSource(final ChannelReader reader)
+        {
+            this.reader = reader;
+        }
+
+        int poll(final RecordHandler handler, final int limit)
+        {
+            return reader.poll(handler, limit);
+        }
+
+        long position()
+        {
+            return reader.position();
+        }
+
+        void updateState()
+        {
+            state = reader.state();
+        }
+
+        boolean isEnd()
+        {
+            return state.isEnd();
+        }
+
+        boolean isAbandoned()
+        {
+            return ChannelState.ABANDONED == state;
+        }
+
+        boolean isEndOrAbandoned()
+        {
+            updateState();
+            return state.isEndOrAbandoned();
+        }
+
+        String describeState()
+        {
+            return "channel " + state;
+        }
+
+        String fault()
+        {
+            updateState();
+            return ChannelState.CORRUPT == state ? "channel corrupt: " + reader.corruption() : null;
+        }
+    }
+
+    private static final class JournalSource extends Source
+    {
+        private final JournalReader reader;
+        private JournalState state = JournalState.OPEN;
+
+        JournalSource(final JournalReader reader)
+        {
+            this.reader = reader;
+        }
+
+        int poll(final RecordHandler handler, final int limit)
+        {
+            return reader.poll(handler, limit);
+        }
+
+        long position()
+        {
+            return reader.position();
+        }
+
+        void updateState()
+        {
+            state = reader.state();
+        }
+
+        boolean isEnd()
+        {
+            return state.isEnd();
+        }
+
+        boolean isAbandoned()
+        {
+            return JournalState.ABANDONED == state;
+        }
+
+        boolean isEndOrAbandoned()
+        {
+            updateState();
+            return JournalState.OPEN != state;
+        }
+
+        String describeState()
+        {
+            return "journal " + state;
+        }
+
+        void commit()
+        {
+            reader.commit();
+        }
+
+        String fault()
+        {
+            updateState();
+            if (JournalState.CORRUPT == state)
+            {
+                return "journal corrupt at position=" + reader.position() + ": " + reader.corruption();
+            }
+            if (JournalState.TRUNCATED == state)
+            {
+                return "missing segment in the chain: " + JournalDescriptor.segmentFileName(
+                    JournalDescriptor.segmentBase(reader.position(), reader.segmentCapacity())) +
+                    " (journal TRUNCATED at position=" + reader.position() + ")";
+            }
+            return null;
         }
     }
 
@@ -340,9 +638,9 @@ final class TailCommand implements Callable<Integer>
      * The position a record starts at, from within the handler: the reader's position is already past the record
      * then. It is also a position {@code --from} accepts.
      */
-    static long recordPosition(final ChannelReader reader, final int length)
+    static long recordPosition(final LongSupplier positionAfter, final int length)
     {
-        return reader.position() - RecordDescriptor.alignedLength(RecordDescriptor.frameLength(length));
+        return positionAfter.getAsLong() - RecordDescriptor.alignedLength(RecordDescriptor.frameLength(length));
     }
 
     /**
@@ -377,14 +675,14 @@ final class TailCommand implements Callable<Integer>
 
     private static final class TextPrinter implements RecordHandler
     {
-        private final ChannelReader reader;
+        private final LongSupplier reader;
         private final PrintStream out;
         private final PrintStream err;
         private final StringBuilder line = new StringBuilder();
         private byte[] bytes = new byte[256];
         private boolean isHintPrinted;
 
-        TextPrinter(final ChannelReader reader, final PrintStream out, final PrintStream err)
+        TextPrinter(final LongSupplier reader, final PrintStream out, final PrintStream err)
         {
             this.reader = reader;
             this.out = out;
@@ -419,11 +717,11 @@ final class TailCommand implements Callable<Integer>
 
     private static final class HexPrinter implements RecordHandler
     {
-        private final ChannelReader reader;
+        private final LongSupplier reader;
         private final PrintStream out;
         private final StringBuilder line = new StringBuilder();
 
-        HexPrinter(final ChannelReader reader, final PrintStream out)
+        HexPrinter(final LongSupplier reader, final PrintStream out)
         {
             this.reader = reader;
             this.out = out;

@@ -19,18 +19,23 @@ import picocli.CommandLine.Parameters;
  * holds. Exits {@link KekbitTool#EXIT_OK} for a consistent channel in any state but CORRUPT,
  * {@link KekbitTool#EXIT_FAILED} for a CORRUPT one. With {@code --digest}, print the digest that proves a mirror
  * identical to its leader up to a position.
+ * <p>
+ * {@code kekbit verify DIR [--json]} for a journal folder: every segment as a channel, and the chain they form: one
+ * capacity, each segment's channel id its base position, contiguous base positions, every segment but the last
+ * sealed with ROLLED. Exits {@link KekbitTool#EXIT_FAILED} when any of that fails, naming the first fault.
  */
 @Command(
     name = "verify",
     description = "Read a whole channel and report its records, payload bytes, end position and state. Exit 0 " +
-        "when consistent (OPEN, CLOSED, FULL, ABANDONED), 1 when CORRUPT, 2 when not a channel.")
+        "when consistent (OPEN, CLOSED, FULL, ABANDONED), 1 when CORRUPT, 2 when not a channel. For a journal " +
+        "folder, also check the chain of segments: contiguous, each but the last sealed with ROLLED.")
 final class VerifyCommand implements Callable<Integer>
 {
     private static final int POLL_LIMIT = 4096;
 
     private final PrintStream out;
 
-    @Parameters(index = "0", paramLabel = "FILE", description = "Channel file.")
+    @Parameters(index = "0", paramLabel = "FILE|DIR", description = "Channel file, or journal folder.")
     private Path file;
 
     @Option(names = "--digest", description = "Print a SHA-256 digest of the immutable header fields and the data " +
@@ -67,6 +72,10 @@ final class VerifyCommand implements Callable<Integer>
         if (to >= 0)
         {
             throw new ToolException(KekbitTool.EXIT_USAGE, "--to goes with --digest");
+        }
+        if (JournalFolder.isFolder(file))
+        {
+            return verifyJournal(JournalFolder.open(file));
         }
         try (ChannelReader reader = ChannelReader.open(file))
         {
@@ -117,6 +126,31 @@ final class VerifyCommand implements Callable<Integer>
             .add("digest", ChannelDigest.ALGORITHM.toLowerCase(java.util.Locale.ROOT) + ":" + result.digest());
         out.print(json ? report.toJson() + System.lineSeparator() : report.toText());
         return KekbitTool.EXIT_OK;
+    }
+
+    private Integer verifyJournal(final JournalFolder journal)
+    {
+        final JournalFolder.Scan scan = journal.scan();
+        final Report report = new Report()
+            .add("records", scan.records)
+            .add("bytes", scan.bytes)
+            .add("position", scan.endPosition)
+            .add("segments", scan.segments.size())
+            .add("segmentCapacity", scan.segmentCapacity)
+            .add("firstPosition", journal.isEmpty() ? 0 : journal.bases().getLong(0))
+            .add("state", scan.state())
+            .add("corruption", scan.fault);
+
+        if (json)
+        {
+            out.println(report.toJson());
+        }
+        else
+        {
+            out.print(report.toText());
+        }
+
+        return null == scan.fault ? KekbitTool.EXIT_OK : KekbitTool.EXIT_FAILED;
     }
 
     private static final class RecordCounter implements RecordHandler

@@ -18,6 +18,7 @@ import org.agrona.concurrent.IdleStrategy;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.kekbit.AgronaAccess;
 import org.kekbit.channel.ChannelWriter;
+import org.kekbit.journal.JournalWriter;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -35,11 +36,16 @@ import picocli.CommandLine.Spec;
  * for dead. At the end of the input, or on Ctrl-C, the channel is closed. A line that does not fit ends the command
  * with {@link KekbitTool#EXIT_FAILED}: the channel is closed after the lines before it, or marked FULL when the
  * channel has no room left.
+ * <p>
+ * {@code kekbit write --journal DIR [--segment-capacity BYTES] [--max-record BYTES] [--timeout-ms MS]} creates a
+ * journal instead and writes the lines into it, rolling to a new segment whenever one is full; the writer's duty
+ * cycle creates each next segment ahead of need. It prints the folder as the first line.
  */
 @Command(
     name = "write",
-    description = "Create a channel, print its file path as the first line, then write one record (type 0) per " +
-        "line of standard input, without the newline. The channel is closed at the end of the input.")
+    description = "Create a channel (--root, --channel) or a journal (--journal), print its path as the first line, " +
+        "then write one record (type 0) per line of standard input, without the newline. It is closed at the end " +
+        "of the input.")
 final class WriteCommand implements Callable<Integer>
 {
     /**
@@ -58,16 +64,29 @@ final class WriteCommand implements Callable<Integer>
     @Spec
     private CommandSpec spec;
 
-    @Option(names = "--root", required = true, paramLabel = "DIR", description = "Folder holding the channels.")
+    @Option(names = "--root", paramLabel = "DIR", description = "Folder holding the channels.")
     private Path root;
 
     @Option(
         names = "--channel",
-        required = true,
         paramLabel = "ID",
         converter = Converters.ChannelId.class,
         description = "Channel id, decimal or 0x hex; it decides the file's path under the root.")
-    private long channelId;
+    private Long channelId;
+
+    @Option(
+        names = "--journal",
+        paramLabel = "DIR",
+        description = "Create a journal in this folder instead of a channel, rolling to a new segment as each fills.")
+    private Path journal;
+
+    @Option(
+        names = "--segment-capacity",
+        paramLabel = "BYTES",
+        converter = Converters.ByteSize.class,
+        description = "With --journal: capacity of every segment, a power of two from 64 to 1g (k, m, g suffixes " +
+            "allowed); default 64m.")
+    private Long segmentCapacity;
 
     @Option(
         names = "--capacity",
@@ -106,7 +125,8 @@ final class WriteCommand implements Callable<Integer>
     public Integer call()
     {
         AgronaAccess.check(); // one line naming the JVM flag, rather than Agrona's IllegalAccessError
-        final ChannelWriter writer = ChannelWriter.create(context());
+        final LineSink writer = null != journal ? new JournalSink(JournalWriter.create(journalContext())) :
+            new ChannelSink(ChannelWriter.create(context()));
         final LineReader lineReader = new LineReader(in);
         final Thread readerThread = new Thread(lineReader, "kekbit-write-stdin");
         readerThread.setDaemon(true);
@@ -135,6 +155,16 @@ final class WriteCommand implements Callable<Integer>
 
     private ChannelWriter.Context context()
     {
+        if (null == root || null == channelId)
+        {
+            throw new ParameterException(spec.commandLine(),
+                "Missing option: either --root and --channel for a channel, or --journal for a journal");
+        }
+        if (null != segmentCapacity)
+        {
+            throw new ParameterException(spec.commandLine(), "--segment-capacity needs --journal; a channel's is " +
+                "--capacity");
+        }
         final ChannelWriter.Context ctx = new ChannelWriter.Context().root(root).channelId(channelId);
         if (null != capacity)
         {
@@ -142,13 +172,7 @@ final class WriteCommand implements Callable<Integer>
         }
         if (null != maxRecordLength)
         {
-            if (maxRecordLength < 0 || maxRecordLength > Integer.MAX_VALUE)
-            {
-                throw new ParameterException(spec.commandLine(),
-                    "Invalid value for option '--max-record': expected 0.." + Integer.MAX_VALUE + ", actual=" +
-                    maxRecordLength);
-            }
-            ctx.maxRecordLength((int)(long)maxRecordLength);
+            ctx.maxRecordLength(maxRecordLength());
         }
         if (null != timeoutMs)
         {
@@ -158,8 +182,48 @@ final class WriteCommand implements Callable<Integer>
         return ctx;
     }
 
+    private JournalWriter.Context journalContext()
+    {
+        if (null != root || null != channelId)
+        {
+            throw new ParameterException(spec.commandLine(),
+                "--journal writes a journal: leave out --root and --channel, which name a channel");
+        }
+        if (null != capacity)
+        {
+            throw new ParameterException(spec.commandLine(), "--capacity is a channel's: a journal's segments take " +
+                "--segment-capacity");
+        }
+        final JournalWriter.Context ctx = new JournalWriter.Context().folder(journal);
+        if (null != segmentCapacity)
+        {
+            ctx.segmentCapacity(segmentCapacity);
+        }
+        if (null != maxRecordLength)
+        {
+            ctx.maxRecordLength(maxRecordLength());
+        }
+        if (null != timeoutMs)
+        {
+            ctx.timeoutMs(timeoutMs);
+        }
+
+        return ctx;
+    }
+
+    private int maxRecordLength()
+    {
+        if (maxRecordLength < 0 || maxRecordLength > Integer.MAX_VALUE)
+        {
+            throw new ParameterException(spec.commandLine(),
+                "Invalid value for option '--max-record': expected 0.." + Integer.MAX_VALUE + ", actual=" +
+                maxRecordLength);
+        }
+        return (int)(long)maxRecordLength;
+    }
+
     private static void writeLines(
-        final ChannelWriter writer, final LineReader lineReader, final AtomicBoolean isStopRequested)
+        final LineSink writer, final LineReader lineReader, final AtomicBoolean isStopRequested)
     {
         final IdleStrategy idleStrategy = new BackoffIdleStrategy();
         final UnsafeBuffer buffer = new UnsafeBuffer(0, 0);
@@ -182,10 +246,10 @@ final class WriteCommand implements Callable<Integer>
 
                 lineNumber++;
                 buffer.wrap(line);
-                final long result = writer.write(TEXT_MSG_TYPE_ID, buffer, 0, line.length);
+                final long result = writer.write(buffer, line.length);
                 if (result < 0)
                 {
-                    throw doesNotFit(writer, result, lineNumber, line.length);
+                    throw writer.doesNotFit(result, lineNumber, line.length);
                 }
                 workCount++;
             }
@@ -193,19 +257,113 @@ final class WriteCommand implements Callable<Integer>
         }
     }
 
-    private static ToolException doesNotFit(
-        final ChannelWriter writer, final long result, final long lineNumber, final int length)
+    /**
+     * The writer the lines go to, a channel's or a journal's, each run on the command's thread only.
+     */
+    private interface LineSink
     {
-        if (ChannelWriter.RECORD_TOO_LONG == result)
+        long write(UnsafeBuffer buffer, int length);
+
+        int doWork();
+
+        Path path();
+
+        ToolException doesNotFit(long result, long lineNumber, int length);
+
+        void close();
+    }
+
+    private static final class ChannelSink implements LineSink
+    {
+        private final ChannelWriter writer;
+
+        ChannelSink(final ChannelWriter writer)
         {
-            return new ToolException(KekbitTool.EXIT_FAILED, "line " + lineNumber + " does not fit a record: " +
-                "length=" + length + ", maxRecordLength=" + writer.maxRecordLength() + "; channel closed after " +
-                (lineNumber - 1) + " records");
+            this.writer = writer;
         }
 
-        return new ToolException(KekbitTool.EXIT_FAILED, "channel full at line " + lineNumber + ": length=" + length +
-            ", remaining=" + writer.remaining() + ", capacity=" + writer.capacity() + "; channel marked FULL after " +
-            (lineNumber - 1) + " records");
+        public long write(final UnsafeBuffer buffer, final int length)
+        {
+            return writer.write(TEXT_MSG_TYPE_ID, buffer, 0, length);
+        }
+
+        public int doWork()
+        {
+            return writer.doWork();
+        }
+
+        public Path path()
+        {
+            return writer.path();
+        }
+
+        public ToolException doesNotFit(final long result, final long lineNumber, final int length)
+        {
+            if (ChannelWriter.RECORD_TOO_LONG == result)
+            {
+                return new ToolException(KekbitTool.EXIT_FAILED, "line " + lineNumber + " does not fit a record: " +
+                    "length=" + length + ", maxRecordLength=" + writer.maxRecordLength() + "; channel closed after " +
+                    (lineNumber - 1) + " records");
+            }
+
+            return new ToolException(KekbitTool.EXIT_FAILED, "channel full at line " + lineNumber + ": length=" +
+                length + ", remaining=" + writer.remaining() + ", capacity=" + writer.capacity() +
+                "; channel marked FULL after " + (lineNumber - 1) + " records");
+        }
+
+        public void close()
+        {
+            writer.close();
+        }
+    }
+
+    private static final class JournalSink implements LineSink
+    {
+        private final JournalWriter writer;
+
+        JournalSink(final JournalWriter writer)
+        {
+            this.writer = writer;
+        }
+
+        public long write(final UnsafeBuffer buffer, final int length)
+        {
+            return writer.write(TEXT_MSG_TYPE_ID, buffer, 0, length);
+        }
+
+        public int doWork()
+        {
+            return writer.doWork();
+        }
+
+        public Path path()
+        {
+            return writer.folder();
+        }
+
+        public ToolException doesNotFit(final long result, final long lineNumber, final int length)
+        {
+            if (JournalWriter.RECORD_TOO_LONG == result)
+            {
+                return new ToolException(KekbitTool.EXIT_FAILED, "line " + lineNumber + " does not fit a record: " +
+                    "length=" + length + ", maxRecordLength=" + writer.maxRecordLength() + "; journal closed after " +
+                    (lineNumber - 1) + " records");
+            }
+            if (JournalWriter.ROLL_FAILED == result)
+            {
+                return new ToolException(KekbitTool.EXIT_FAILED, "cannot roll to a new segment at line " +
+                    lineNumber + ": " + writer.lastRollFailure().getMessage() + "; journal closed after " +
+                    (lineNumber - 1) + " records");
+            }
+
+            return new ToolException(KekbitTool.EXIT_FAILED, "journal refused line " + lineNumber + ": code=" +
+                result + "; stopped after " + (lineNumber - 1) + " records");
+        }
+
+        public void close()
+        {
+            writer.close();
+        }
     }
 
     private static void checkReadError(final LineReader lineReader)

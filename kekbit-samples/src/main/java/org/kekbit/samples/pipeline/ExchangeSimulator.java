@@ -5,11 +5,12 @@ import java.nio.charset.StandardCharsets;
 import org.agrona.concurrent.Agent;
 import org.agrona.concurrent.EpochNanoClock;
 import org.agrona.concurrent.UnsafeBuffer;
-import org.kekbit.channel.ChannelReader;
-import org.kekbit.channel.ChannelWriter;
 import org.kekbit.codecs.trading.ExecType;
 import org.kekbit.codecs.trading.ExecutionReportEncoder;
 import org.kekbit.codecs.trading.NewOrderSingleDecoder;
+import org.kekbit.journal.JournalReader;
+import org.kekbit.journal.JournalState;
+import org.kekbit.journal.JournalWriter;
 import org.kekbit.sbe.SbeRecordClaim;
 import org.kekbit.sbe.SbeRecordDispatcher;
 
@@ -24,8 +25,8 @@ final class ExchangeSimulator implements Agent
     static final int MAX_REPORT_LENGTH =
         ExecutionReportEncoder.BLOCK_LENGTH + ExecutionReportEncoder.textHeaderLength() + TEXT.capacity();
 
-    private final ChannelReader orders;
-    private final ChannelWriter executions;
+    private final JournalReader orders;
+    private final JournalWriter executions;
     private final EpochNanoClock clock;
     private final SbeRecordClaim claim = new SbeRecordClaim();
     private final ExecutionReportEncoder report = new ExecutionReportEncoder();
@@ -33,7 +34,7 @@ final class ExchangeSimulator implements Agent
     private volatile long reportsSent;
     private volatile boolean isDone;
 
-    ExchangeSimulator(final ChannelReader orders, final ChannelWriter executions, final EpochNanoClock clock)
+    ExchangeSimulator(final JournalReader orders, final JournalWriter executions, final EpochNanoClock clock)
     {
         this.orders = orders;
         this.executions = executions;
@@ -49,7 +50,7 @@ final class ExchangeSimulator implements Agent
         }
 
         final int workCount = orders.poll(dispatcher, POLL_LIMIT);
-        if (0 == workCount && orders.state().isEndOrAbandoned())
+        if (0 == workCount && JournalState.OPEN != orders.state())
         {
             executions.close();
             isDone = true;
@@ -80,8 +81,8 @@ final class ExchangeSimulator implements Agent
 
     private void onOrder(final NewOrderSingleDecoder order)
     {
-        final long result = claim.tryClaim(
-            executions, report, MAX_REPORT_LENGTH - ExecutionReportEncoder.BLOCK_LENGTH);
+        final long result = JournalClaims.tryClaim(
+            claim, executions, report, MAX_REPORT_LENGTH - ExecutionReportEncoder.BLOCK_LENGTH);
         if (result < 0)
         {
             throw new IllegalStateException("execution channel refused a report: code=" + result);

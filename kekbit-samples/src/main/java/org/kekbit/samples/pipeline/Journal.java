@@ -6,16 +6,18 @@ import org.HdrHistogram.Histogram;
 import org.agrona.DirectBuffer;
 import org.agrona.concurrent.Agent;
 import org.agrona.concurrent.EpochNanoClock;
-import org.kekbit.channel.ChannelReader;
 import org.kekbit.channel.ChannelState;
 import org.kekbit.channel.RecordHandler;
 import org.kekbit.codecs.trading.ExecutionReportDecoder;
 import org.kekbit.codecs.trading.NewOrderSingleDecoder;
 import org.kekbit.codecs.trading.QuoteDecoder;
+import org.kekbit.journal.JournalReader;
+import org.kekbit.journal.JournalState;
 import org.kekbit.sbe.SbeRecordDispatcher;
 
 /**
- * Follows every channel of the pipeline, as an audit journal would: counts records and bytes per channel, checks
+ * Follows every channel of the pipeline as a durable named reader of its journal, committing after each poll that
+ * delivered records, as an audit journal would: counts records and bytes per channel, checks
  * that orders and execution reports come in sequence and that every order got its report, and measures the latency
  * of the pipeline, each figure from the intended send time of the quote behind it (see {@link MarketDataFeed}):
  * <ul>
@@ -36,7 +38,7 @@ final class Journal implements Agent
     private static final int POLL_LIMIT = 256;
     private static final long HIGHEST_TRACKABLE_NS = TimeUnit.MINUTES.toNanos(1);
 
-    private final ChannelReader[] readers;
+    private final JournalReader[] readers;
     private final Counting[] handlers = new Counting[3];
     private final EpochNanoClock clock;
     private final Histogram quoteLatencyNs = new Histogram(HIGHEST_TRACKABLE_NS, 3);
@@ -52,14 +54,14 @@ final class Journal implements Agent
     private volatile boolean isDone;
 
     Journal(
-        final ChannelReader quotes,
-        final ChannelReader orders,
-        final ChannelReader executions,
+        final JournalReader quotes,
+        final JournalReader orders,
+        final JournalReader executions,
         final EpochNanoClock clock,
         final long warmupQuotes,
         final long warmupOrders)
     {
-        this.readers = new ChannelReader[]{ quotes, orders, executions };
+        this.readers = new JournalReader[]{ quotes, orders, executions };
         this.clock = clock;
         this.warmupQuotes = warmupQuotes;
         this.warmupOrders = warmupOrders;
@@ -87,9 +89,17 @@ final class Journal implements Agent
             }
 
             final int count = readers[i].poll(handlers[i], POLL_LIMIT);
-            if (0 == count && readers[i].state().isEndOrAbandoned())
+            if (count > 0)
             {
-                endStates[i] = readers[i].state();
+                readers[i].commit(); // one ordered store: a restarted journal resumes after what it counted
+            }
+            else
+            {
+                final JournalState state = readers[i].state();
+                if (JournalState.OPEN != state)
+                {
+                    endStates[i] = channelState(state);
+                }
             }
             workCount += count;
         }
@@ -104,7 +114,7 @@ final class Journal implements Agent
 
     public void onClose()
     {
-        for (final ChannelReader reader : readers)
+        for (final JournalReader reader : readers)
         {
             reader.close();
         }
@@ -187,6 +197,22 @@ final class Journal implements Agent
         if (clOrdId > warmupOrders)
         {
             record(executionLatencyNs, nowNs - report.originTimeNs());
+        }
+    }
+
+    /**
+     * The journal's end as the state a channel ends in, which the summary and {@link TradingPipeline.Result} report.
+     */
+    private static ChannelState channelState(final JournalState state)
+    {
+        switch (state)
+        {
+            case CLOSED:
+                return ChannelState.CLOSED;
+            case ABANDONED:
+                return ChannelState.ABANDONED;
+            default:
+                return ChannelState.CORRUPT; // CORRUPT, or TRUNCATED: a segment the journal needed is gone
         }
     }
 

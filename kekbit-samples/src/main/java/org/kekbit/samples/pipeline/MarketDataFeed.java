@@ -2,9 +2,9 @@ package org.kekbit.samples.pipeline;
 
 import org.agrona.concurrent.Agent;
 import org.agrona.concurrent.EpochNanoClock;
-import org.kekbit.channel.ChannelWriter;
 import org.kekbit.codecs.trading.QuoteEncoder;
 import org.kekbit.codecs.trading.Side;
+import org.kekbit.journal.JournalWriter;
 import org.kekbit.sbe.SbeRecordClaim;
 
 /**
@@ -31,7 +31,7 @@ final class MarketDataFeed implements Agent
         QuoteEncoder.LevelsEncoder.sbeHeaderSize() + LEVELS * QuoteEncoder.LevelsEncoder.sbeBlockLength();
     static final int MAX_QUOTE_LENGTH = QuoteEncoder.BLOCK_LENGTH + LEVELS_LENGTH;
 
-    private final ChannelWriter writer;
+    private final JournalWriter writer;
     private final EpochNanoClock clock;
     private final SbeRecordClaim claim = new SbeRecordClaim();
     private final QuoteEncoder quote = new QuoteEncoder();
@@ -42,7 +42,7 @@ final class MarketDataFeed implements Agent
     private volatile long published;
     private volatile boolean isDone;
 
-    MarketDataFeed(final ChannelWriter writer, final EpochNanoClock clock, final long quotes, final long rate)
+    MarketDataFeed(final JournalWriter writer, final EpochNanoClock clock, final long quotes, final long rate)
     {
         this.writer = writer;
         this.clock = clock;
@@ -109,7 +109,7 @@ final class MarketDataFeed implements Agent
 
     private void publish(final long sequence)
     {
-        final long result = claim.tryClaim(writer, quote, LEVELS_LENGTH);
+        final long result = JournalClaims.tryClaim(claim, writer, quote, LEVELS_LENGTH);
         if (result < 0)
         {
             throw new IllegalStateException("market data channel refused a quote: code=" + result);

@@ -8,11 +8,13 @@ import java.util.Locale;
 import java.util.Properties;
 import java.util.concurrent.TimeUnit;
 
+import org.agrona.BitUtil;
 import org.agrona.concurrent.BackoffIdleStrategy;
 import org.agrona.concurrent.BusySpinIdleStrategy;
 import org.agrona.concurrent.IdleStrategy;
 import org.agrona.concurrent.YieldingIdleStrategy;
 import org.kekbit.channel.ChannelWriter;
+import org.kekbit.journal.JournalDescriptor;
 
 import static org.kekbit.samples.SampleChannels.longProperty;
 
@@ -38,6 +40,9 @@ import static org.kekbit.samples.SampleChannels.longProperty;
  *     it, so that no page fault falls on the measured path; false (the default, as for any reader) leaves each first
  *     touch to the read. On the 2-core machine of docs/latency.md it made no difference that the noise let us
  *     see.</li>
+ *     <li>{@code kekbit.pipeline.segmentCapacity}: bytes in each segment of the three journals, a power of two from
+ *     4096 to 1 GiB; {@value #DEFAULT_SEGMENT_CAPACITY} (8 MiB) by default, so a default run rolls the quotes journal
+ *     about 26 times and the others twice or three times.</li>
  * </ul>
  *
  * @param root         folder of the run's channels.
@@ -48,9 +53,18 @@ import static org.kekbit.samples.SampleChannels.longProperty;
  * @param threads      agents per thread, as in {@code kekbit.pipeline.threads}.
  * @param idle         idle strategy of the threads: backoff, yielding or busyspin.
  * @param preTouch     whether the readers touch every page of their mapping when they open it.
+ * @param segmentCapacity bytes in each segment of the journals.
  */
 public record PipelineConfiguration(
-    Path root, long quotes, long rate, int orderEvery, long warmupQuotes, String threads, String idle, boolean preTouch)
+    Path root,
+    long quotes,
+    long rate,
+    int orderEvery,
+    long warmupQuotes,
+    String threads,
+    String idle,
+    boolean preTouch,
+    long segmentCapacity)
 {
     /**
      * Agent layout used when {@code kekbit.pipeline.threads} is not set: all four agents on one thread, which leaves
@@ -74,6 +88,16 @@ public record PipelineConfiguration(
     public static final List<String> AGENTS = List.of("feed", "strategy", "exchange", "journal");
 
     /**
+     * Segment capacity of the journals when {@code kekbit.pipeline.segmentCapacity} is not set: 8 MiB.
+     */
+    public static final long DEFAULT_SEGMENT_CAPACITY = 8L * 1024 * 1024;
+
+    /**
+     * Smallest segment capacity: room for many of the largest records.
+     */
+    public static final long MIN_SEGMENT_CAPACITY = 4096;
+
+    /**
      * Validate the settings.
      *
      * @param root         folder of the run's channels.
@@ -84,9 +108,17 @@ public record PipelineConfiguration(
      * @param threads      agents per thread, as in {@code kekbit.pipeline.threads}.
      * @param idle         idle strategy of the threads: backoff, yielding or busyspin.
      * @param preTouch     whether the readers touch every page of their mapping when they open it.
+     * @param segmentCapacity bytes in each segment of the journals.
      */
     public PipelineConfiguration
     {
+        if (segmentCapacity < MIN_SEGMENT_CAPACITY || segmentCapacity > JournalDescriptor.MAX_SEGMENT_CAPACITY ||
+            !BitUtil.isPowerOfTwo(segmentCapacity))
+        {
+            throw new IllegalArgumentException("kekbit.pipeline.segmentCapacity must be a power of two from " +
+                MIN_SEGMENT_CAPACITY + " to " + JournalDescriptor.MAX_SEGMENT_CAPACITY + ": actual=" +
+                segmentCapacity);
+        }
         if (quotes <= 0)
         {
             throw new IllegalArgumentException("kekbit.pipeline.quotes must be positive: actual=" + quotes);
@@ -119,6 +151,31 @@ public record PipelineConfiguration(
     }
 
     /**
+     * Settings with the default segment capacity, as before journals had one.
+     *
+     * @param root         folder of the run's channels.
+     * @param quotes       to publish.
+     * @param rate         quotes per second, 0 for as fast as possible.
+     * @param orderEvery   quotes per order.
+     * @param warmupQuotes quotes at the start left out of the latency figures.
+     * @param threads      agents per thread, as in {@code kekbit.pipeline.threads}.
+     * @param idle         idle strategy of the threads: backoff, yielding or busyspin.
+     * @param preTouch     whether the readers touch every page of their mapping when they open it.
+     */
+    public PipelineConfiguration(
+        final Path root,
+        final long quotes,
+        final long rate,
+        final int orderEvery,
+        final long warmupQuotes,
+        final String threads,
+        final String idle,
+        final boolean preTouch)
+    {
+        this(root, quotes, rate, orderEvery, warmupQuotes, threads, idle, preTouch, DEFAULT_SEGMENT_CAPACITY);
+    }
+
+    /**
      * The default settings, with the given root, quotes, rate and warm-up: what tests and other samples start from.
      *
      * @param root         folder of the run's channels.
@@ -129,7 +186,8 @@ public record PipelineConfiguration(
      */
     public static PipelineConfiguration of(final Path root, final long quotes, final long rate, final long warmupQuotes)
     {
-        return new PipelineConfiguration(root, quotes, rate, 10, warmupQuotes, DEFAULT_THREADS, DEFAULT_IDLE, false);
+        return new PipelineConfiguration(root, quotes, rate, 10, warmupQuotes, DEFAULT_THREADS, DEFAULT_IDLE, false,
+            DEFAULT_SEGMENT_CAPACITY);
     }
 
     /**
@@ -173,7 +231,8 @@ public record PipelineConfiguration(
             longProperty(properties, "kekbit.pipeline.warmup", Math.min(DEFAULT_WARMUP_QUOTES, quotes / 5)),
             properties.getProperty("kekbit.pipeline.threads", DEFAULT_THREADS),
             properties.getProperty("kekbit.pipeline.idle", DEFAULT_IDLE),
-            Boolean.parseBoolean(preTouch));
+            Boolean.parseBoolean(preTouch),
+            longProperty(properties, "kekbit.pipeline.segmentCapacity", DEFAULT_SEGMENT_CAPACITY));
     }
 
     /**

@@ -5,12 +5,13 @@ import java.nio.charset.StandardCharsets;
 import org.agrona.concurrent.Agent;
 import org.agrona.concurrent.EpochNanoClock;
 import org.agrona.concurrent.UnsafeBuffer;
-import org.kekbit.channel.ChannelReader;
-import org.kekbit.channel.ChannelWriter;
 import org.kekbit.codecs.trading.NewOrderSingleEncoder;
 import org.kekbit.codecs.trading.OrdType;
 import org.kekbit.codecs.trading.QuoteDecoder;
 import org.kekbit.codecs.trading.Side;
+import org.kekbit.journal.JournalReader;
+import org.kekbit.journal.JournalState;
+import org.kekbit.journal.JournalWriter;
 import org.kekbit.sbe.SbeRecordClaim;
 import org.kekbit.sbe.SbeRecordDispatcher;
 
@@ -26,8 +27,8 @@ final class Strategy implements Agent
     static final int MAX_ORDER_LENGTH =
         NewOrderSingleEncoder.BLOCK_LENGTH + NewOrderSingleEncoder.accountHeaderLength() + ACCOUNT.capacity();
 
-    private final ChannelReader quotes;
-    private final ChannelWriter orders;
+    private final JournalReader quotes;
+    private final JournalWriter orders;
     private final EpochNanoClock clock;
     private final int orderEvery;
     private final SbeRecordClaim claim = new SbeRecordClaim();
@@ -37,7 +38,7 @@ final class Strategy implements Agent
     private volatile long ordersSent;
     private volatile boolean isDone;
 
-    Strategy(final ChannelReader quotes, final ChannelWriter orders, final EpochNanoClock clock, final int orderEvery)
+    Strategy(final JournalReader quotes, final JournalWriter orders, final EpochNanoClock clock, final int orderEvery)
     {
         this.quotes = quotes;
         this.orders = orders;
@@ -54,7 +55,7 @@ final class Strategy implements Agent
         }
 
         final int workCount = quotes.poll(dispatcher, POLL_LIMIT);
-        if (0 == workCount && quotes.state().isEndOrAbandoned())
+        if (0 == workCount && JournalState.OPEN != quotes.state())
         {
             orders.close();
             isDone = true;
@@ -90,7 +91,8 @@ final class Strategy implements Agent
             return;
         }
 
-        final long result = claim.tryClaim(orders, order, MAX_ORDER_LENGTH - NewOrderSingleEncoder.BLOCK_LENGTH);
+        final long result = JournalClaims.tryClaim(
+            claim, orders, order, MAX_ORDER_LENGTH - NewOrderSingleEncoder.BLOCK_LENGTH);
         if (result < 0)
         {
             throw new IllegalStateException("order channel refused an order: code=" + result);

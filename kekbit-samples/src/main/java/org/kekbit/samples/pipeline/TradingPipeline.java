@@ -3,6 +3,7 @@ package org.kekbit.samples.pipeline;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.lang.management.ManagementFactory;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -18,16 +19,20 @@ import org.agrona.concurrent.AgentRunner;
 import org.agrona.concurrent.CompositeAgent;
 import org.agrona.concurrent.EpochNanoClock;
 import org.agrona.concurrent.OffsetEpochNanoClock;
+import org.agrona.concurrent.SleepingMillisIdleStrategy;
 import org.kekbit.channel.ChannelDescriptor;
 import org.kekbit.channel.ChannelException;
 import org.kekbit.channel.ChannelReader;
 import org.kekbit.channel.ChannelState;
-import org.kekbit.channel.ChannelWriter;
-import org.kekbit.channel.RecordDescriptor;
-import org.kekbit.codecs.trading.MessageHeaderEncoder;
+import org.kekbit.journal.JournalDescriptor;
+import org.kekbit.journal.JournalNamedReaders;
+import org.kekbit.journal.JournalReader;
+import org.kekbit.journal.JournalWriter;
 
 /**
- * The main job: a trading pipeline over three channels, with SBE messages encoded straight into the records.
+ * The main job: a trading pipeline over three journals, with SBE messages encoded straight into the records. Each
+ * journal is a folder of segments of {@link PipelineConfiguration#segmentCapacity()} bytes, small enough that a
+ * default run rolls many times; the journal agent follows them as the durable named reader {@value #READER_NAME}.
  * <pre>
  *   market-data feed --quotes--&gt; strategy --orders--&gt; exchange simulator --executions--&gt;
  *                        \                   \                                   \
@@ -62,6 +67,11 @@ public final class TradingPipeline
      * Channel id of the execution reports.
      */
     public static final long EXECUTIONS_CHANNEL_ID = 3;
+
+    /**
+     * Name of the journal agent's durable reader in each journal.
+     */
+    public static final String READER_NAME = "journal";
 
     private static final long RUN_TIMEOUT_NS = TimeUnit.MINUTES.toNanos(5);
 
@@ -104,41 +114,33 @@ public final class TradingPipeline
      */
     public static Result run(final PipelineConfiguration config, final PrintStream out)
     {
-        final Path[] paths = new Path[3];
-        final long[] ids = { QUOTES_CHANNEL_ID, ORDERS_CHANNEL_ID, EXECUTIONS_CHANNEL_ID };
-        final long[] capacities = {
-            capacity(config.quotes(), MarketDataFeed.MAX_QUOTE_LENGTH),
-            capacity(config.orders(), Strategy.MAX_ORDER_LENGTH),
-            capacity(config.orders(), ExchangeSimulator.MAX_REPORT_LENGTH) };
-        final ChannelWriter[] writers = new ChannelWriter[3];
+        final Path[] folders = new Path[3];
+        final JournalWriter[] writers = new JournalWriter[3];
         for (int i = 0; i < 3; i++)
         {
-            paths[i] = ChannelDescriptor.channelPath(config.root(), ids[i]);
-            deletePreviousRun(paths[i]);
+            folders[i] = journalFolder(config.root(), i);
+            deletePreviousRun(config.root(), i);
         }
 
         final EpochNanoClock clock = new OffsetEpochNanoClock();
         final List<List<String>> layout = config.threadAgents();
         final AgentRunner[] runners = new AgentRunner[layout.size()];
+        AgentRunner segmentRunner = null;
         try
         {
-            for (int i = 0; i < 3; i++)
-            {
-                writers[i] = ChannelWriter.create(new ChannelWriter.Context()
-                    .root(config.root())
-                    .channelId(ids[i])
-                    .capacity(capacities[i]));
-            }
+            createWriters(config, folders, writers);
+            segmentRunner = startSegmentCreators(writers);
 
             final boolean preTouch = config.preTouch();
             final MarketDataFeed feed = new MarketDataFeed(writers[0], clock, config.quotes(), config.rate());
             final Strategy strategy = new Strategy(
-                open(paths[0], preTouch), writers[1], clock, config.orderEvery());
-            final ExchangeSimulator exchange = new ExchangeSimulator(open(paths[1], preTouch), writers[2], clock);
+                open(folders[0], null, preTouch), writers[1], clock, config.orderEvery());
+            final ExchangeSimulator exchange = new ExchangeSimulator(
+                open(folders[1], null, preTouch), writers[2], clock);
             final Journal journal = new Journal(
-                open(paths[0], preTouch), open(paths[1], preTouch), open(paths[2], preTouch), clock,
-                config.warmupQuotes(), config.warmupOrders());
-            // Each writer's duty cycle (its heartbeat) runs beside the agent that writes it.
+                open(folders[0], READER_NAME, preTouch), open(folders[1], READER_NAME, preTouch),
+                open(folders[2], READER_NAME, preTouch), clock, config.warmupQuotes(), config.warmupOrders());
+            // Each writer's duty cycle (heartbeat, next segment ahead of need) runs beside the agent that writes it.
             final Map<String, List<Agent>> agents = Map.of(
                 "feed", List.of(feed, writers[0]),
                 "strategy", List.of(strategy, writers[1]),
@@ -178,6 +180,14 @@ public final class TradingPipeline
             final long endNs = System.nanoTime();
             feedEndNs = 0 == feedEndNs ? endNs : feedEndNs;
             CloseHelper.closeAll(runners);
+            CloseHelper.close(segmentRunner);
+            final long[] rolls = new long[3];
+            final long[] inlineCreations = new long[3];
+            for (int i = 0; i < 3; i++)
+            {
+                rolls[i] = writers[i].rolls();
+                inlineCreations[i] = writers[i].inlineSegmentCreations();
+            }
 
             final long[] written = { feed.published(), strategy.ordersSent(), exchange.reportsSent() };
             final ChannelResult[] channels = new ChannelResult[3];
@@ -189,7 +199,8 @@ public final class TradingPipeline
             final Result result = new Result(
                 channels[Journal.QUOTES], channels[Journal.ORDERS], channels[Journal.EXECUTIONS], config.orders(),
                 config.warmupOrders(), journal.sequenceErrors(), journal.isDone(), journal.executionLatencyNs().copy());
-            printSummary(out, config, journal, paths, capacities, feedEndNs - startNs, endNs - startNs, result);
+            printSummary(
+                out, config, journal, folders, rolls, inlineCreations, feedEndNs - startNs, endNs - startNs, result);
 
             return result;
         }
@@ -197,6 +208,7 @@ public final class TradingPipeline
         {
             CloseHelper.quietCloseAll(runners);
             CloseHelper.quietCloseAll(writers);
+            CloseHelper.quietClose(segmentRunner);
         }
     }
 
@@ -219,10 +231,11 @@ public final class TradingPipeline
         {
             threads.append(" [").append(String.join("+", agents)).append(']');
         }
-        out.printf(Locale.ROOT, "  %d %s%s on %d cores (1-min load average %.1f); idle strategy %s; readers %s%n",
-            layout.size(), 1 == layout.size() ? "thread" : "threads", threads,
-            Runtime.getRuntime().availableProcessors(), loadAverage(), config.idleDescription(),
-            config.preTouch() ? "pre-touch their pages" : "do not pre-touch");
+        out.printf(Locale.ROOT, "  %d %s%s on %d cores (1-min load average %.1f); idle strategy %s; readers %s; " +
+            "journal segments of %s made ahead on one more thread%n", layout.size(),
+            1 == layout.size() ? "thread" : "threads", threads, Runtime.getRuntime().availableProcessors(),
+            loadAverage(), config.idleDescription(), config.preTouch() ? "pre-touch their pages" : "do not pre-touch",
+            bytes(config.segmentCapacity()));
         if (0 == config.warmupQuotes())
         {
             out.println("  warm-up: none, every order is measured");
@@ -243,25 +256,27 @@ public final class TradingPipeline
         final PrintStream out,
         final PipelineConfiguration config,
         final Journal journal,
-        final Path[] paths,
-        final long[] capacities,
+        final Path[] folders,
+        final long[] rolls,
+        final long[] inlineCreations,
         final long feedNs,
         final long totalNs,
         final Result result)
     {
         final ChannelResult[] channels = { result.quotes(), result.orders(), result.executions() };
         out.println();
-        out.printf(Locale.ROOT, "%-11s %12s %12s %14s %10s  %s%n",
-            "channel", "written", "journaled", "payload bytes", "end state", "file");
+        out.printf(Locale.ROOT, "%-11s %12s %12s %14s %10s %9s  %s%n",
+            "journal", "written", "journaled", "payload bytes", "end state", "segments", "folder");
         long records = 0;
         for (int i = 0; i < 3; i++)
         {
             records += channels[i].journaled();
-            out.printf(Locale.ROOT, "%-11s %,12d %,12d %,14d %10s  %s (%,d bytes)%n", CHANNEL_NAMES[i],
-                channels[i].written(), channels[i].journaled(), channels[i].payloadBytes(),
-                null == channels[i].endState() ? "not reached" : channels[i].endState(),
-                paths[i], ChannelDescriptor.fileLength(capacities[i]));
+            out.printf(Locale.ROOT, "%-11s %,12d %,12d %,14d %10s %9d  %s (%d rolls; %d segments made inline)%n",
+                CHANNEL_NAMES[i], channels[i].written(), channels[i].journaled(), channels[i].payloadBytes(),
+                null == channels[i].endState() ? "not reached" : channels[i].endState(), segmentCount(folders[i]),
+                folders[i], rolls[i], inlineCreations[i]);
         }
+        printReaders(out, folders);
 
         out.println();
         out.printf(Locale.ROOT, "journal: %s, %s every record written (%,d records), %d out of sequence%n",
@@ -300,7 +315,80 @@ public final class TradingPipeline
         }
         out.printf(Locale.ROOT, "every order got its execution report: %s (%,d orders, %,d reports)%n",
             result.isValid() ? "yes" : "NO", result.orders().written(), result.executions().written());
-        out.println("inspect: java -jar kekbit-samples/target/kekbit.jar info|tail|verify " + paths[0]);
+        out.println("inspect: java -jar kekbit-samples/target/kekbit.jar info|tail|verify|readers " + folders[0]);
+    }
+
+    /**
+     * The named readers of each journal: where each stands and how far behind the journal's end.
+     */
+    private static void printReaders(final PrintStream out, final Path[] folders)
+    {
+        final long nowMs = System.currentTimeMillis();
+        for (int i = 0; i < 3; i++)
+        {
+            final long endPosition = endPosition(folders[i]);
+            for (final JournalNamedReaders.NamedReader reader :
+                JournalNamedReaders.list(folders[i], nowMs, JournalReader.Context.DEFAULT_TIMEOUT_MS))
+            {
+                out.printf(Locale.ROOT, "  named reader %s of %s: committed position %,d, %,d bytes behind the end%s%n",
+                    reader.name(), CHANNEL_NAMES[i], reader.position(), endPosition - reader.position(),
+                    reader.protectsRetention() ? ", protects retention" : "");
+            }
+        }
+    }
+
+    /**
+     * Journal position after the last record: the last segment's base plus its end.
+     */
+    private static long endPosition(final Path folder)
+    {
+        long lastBase = -1;
+        for (final Path file : segments(folder))
+        {
+            lastBase = Math.max(lastBase, JournalDescriptor.parseSegmentBase(file.getFileName().toString()));
+        }
+        if (lastBase < 0)
+        {
+            return 0;
+        }
+        try (ChannelReader reader = ChannelReader.open(JournalDescriptor.segmentPath(folder, lastBase)))
+        {
+            return lastBase + reader.seekToEnd();
+        }
+    }
+
+    private static int segmentCount(final Path folder)
+    {
+        return segments(folder).size();
+    }
+
+    private static List<Path> segments(final Path folder)
+    {
+        final List<Path> segments = new ArrayList<>();
+        try (DirectoryStream<Path> files = Files.newDirectoryStream(folder, "*" + JournalDescriptor.SEGMENT_SUFFIX))
+        {
+            for (final Path file : files)
+            {
+                if (JournalDescriptor.parseSegmentBase(file.getFileName().toString()) >= 0)
+                {
+                    segments.add(file);
+                }
+            }
+        }
+        catch (final IOException ex)
+        {
+            throw new IllegalStateException("cannot list journal folder " + folder + ": " + ex);
+        }
+        return segments;
+    }
+
+    private static String bytes(final long bytes)
+    {
+        if (bytes >= 1 << 20 && 0 == bytes % (1 << 20))
+        {
+            return (bytes >> 20) + " MiB";
+        }
+        return 0 == bytes % 1024 ? (bytes >> 10) + " KiB" : bytes + " bytes";
     }
 
     /**
@@ -342,9 +430,21 @@ public final class TradingPipeline
             histogramNs.getMaxValue() / 1e3);
     }
 
-    private static ChannelReader open(final Path path, final boolean preTouch)
+    private static JournalReader open(final Path folder, final String name, final boolean preTouch)
     {
-        return ChannelReader.open(new ChannelReader.Context().path(path).preTouch(preTouch));
+        return JournalReader.open(new JournalReader.Context().folder(folder).name(name).preTouch(preTouch));
+    }
+
+    /**
+     * Folder of a journal of the pipeline: its channel's name under the root.
+     *
+     * @param root    of the run.
+     * @param journal {@code 0} quotes, {@code 1} orders, {@code 2} execution reports.
+     * @return the folder.
+     */
+    public static Path journalFolder(final Path root, final int journal)
+    {
+        return root.resolve(CHANNEL_NAMES[journal]);
     }
 
     private static boolean isAnyClosed(final AgentRunner[] runners)
@@ -359,20 +459,64 @@ public final class TradingPipeline
         return false;
     }
 
-    private static long capacity(final long records, final int maxMessageLength)
+    private static void createWriters(
+        final PipelineConfiguration config, final Path[] folders, final JournalWriter[] writers)
     {
-        final long recordLength = RecordDescriptor.alignedLength(
-            RecordDescriptor.frameLength(MessageHeaderEncoder.ENCODED_LENGTH + maxMessageLength));
-        final long capacity = Math.max(ChannelDescriptor.MIN_CAPACITY, (records + 1) * recordLength);
-        if (capacity > ChannelDescriptor.MAX_CAPACITY)
+        for (int i = 0; i < 3; i++)
         {
-            throw new IllegalArgumentException("too many records for one channel: capacity needed=" + capacity +
-                ", max=" + ChannelDescriptor.MAX_CAPACITY);
+            writers[i] = JournalWriter.create(new JournalWriter.Context()
+                .folder(folders[i])
+                .segmentCapacity(config.segmentCapacity())
+                .createSegmentsOnAgent(true));
         }
-        return capacity;
     }
 
-    private static void deletePreviousRun(final Path path)
+    /**
+     * Allocating and pre-touching a segment takes milliseconds: on the pipeline's thread every roll would stall it.
+     * One more thread, parked but for a moment per segment, makes each journal's next segment ahead of need.
+     */
+    private static AgentRunner startSegmentCreators(final JournalWriter[] writers)
+    {
+        final AgentRunner runner = new AgentRunner(new SleepingMillisIdleStrategy(1), Throwable::printStackTrace,
+            null, new CompositeAgent(writers[0].segmentCreator(), writers[1].segmentCreator(),
+            writers[2].segmentCreator()));
+        AgentRunner.startOnThread(runner);
+        return runner;
+    }
+
+    /**
+     * Delete what a previous run left of a journal: the files a journal makes in its folder, and nothing else, and
+     * the channel runs before journals left (hundreds of MB in /dev/shm that nothing would delete).
+     */
+    private static void deletePreviousRun(final Path root, final int journal)
+    {
+        final long[] ids = { QUOTES_CHANNEL_ID, ORDERS_CHANNEL_ID, EXECUTIONS_CHANNEL_ID };
+        deleteFile(ChannelDescriptor.channelPath(root, ids[journal]));
+        final Path folder = journalFolder(root, journal);
+        if (!Files.isDirectory(folder))
+        {
+            return;
+        }
+        try (DirectoryStream<Path> files = Files.newDirectoryStream(folder))
+        {
+            for (final Path file : files)
+            {
+                final String name = file.getFileName().toString();
+                if (JournalDescriptor.parseSegmentBase(name) >= 0 ||
+                    name.startsWith(JournalDescriptor.NEXT_SEGMENT_PREFIX) ||
+                    name.startsWith(JournalDescriptor.POSITIONS_FILE_NAME))
+                {
+                    deleteFile(file);
+                }
+            }
+        }
+        catch (final IOException ex)
+        {
+            throw new IllegalStateException("cannot remove the previous run's journal " + folder + ": " + ex);
+        }
+    }
+
+    private static void deleteFile(final Path path)
     {
         try
         {
@@ -380,7 +524,7 @@ public final class TradingPipeline
         }
         catch (final IOException ex)
         {
-            throw new IllegalStateException("cannot remove the previous run's channel " + path + ": " + ex);
+            throw new IllegalStateException("cannot remove the previous run's file " + path + ": " + ex);
         }
     }
 

@@ -5,8 +5,10 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Locale;
 import java.util.Properties;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
 
 import org.HdrHistogram.Histogram;
 import org.agrona.concurrent.BackoffIdleStrategy;
@@ -17,12 +19,14 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
-import org.kekbit.channel.ChannelDescriptor;
-import org.kekbit.channel.ChannelReader;
 import org.kekbit.channel.ChannelState;
 import org.kekbit.codecs.trading.ExecType;
 import org.kekbit.codecs.trading.ExecutionReportDecoder;
+import org.kekbit.journal.JournalNamedReaders;
+import org.kekbit.journal.JournalReader;
+import org.kekbit.journal.JournalState;
 import org.kekbit.sbe.SbeRecordDispatcher;
+import org.kekbit.tool.KekbitTool;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -54,7 +58,7 @@ class TradingPipelineTest
 
         final String text = output.toString(StandardCharsets.UTF_8);
         assertTrue(text.contains("every order got its execution report: yes"), text);
-        assertTrue(text.contains(ChannelDescriptor.channelPath(root, TradingPipeline.QUOTES_CHANNEL_ID).toString()));
+        assertTrue(text.contains(TradingPipeline.journalFolder(root, 0).toString()), text);
         assertTrue(text.contains("queueing delay, us, from the quote's write (5,000 orders)"), text);
         assertTrue(text.contains("warm-up: none, every order is measured"), text);
         assertTrue(text.contains("1 thread [feed+strategy+exchange+journal] on " +
@@ -80,16 +84,58 @@ class TradingPipelineTest
             lastClOrdId[0] = report.clOrdId();
             fills[0]++;
         });
-        try (ChannelReader reader = ChannelReader.open(
-            ChannelDescriptor.channelPath(root, TradingPipeline.EXECUTIONS_CHANNEL_ID)))
+        try (JournalReader reader = JournalReader.open(
+            new JournalReader.Context().folder(TradingPipeline.journalFolder(root, 2))))
         {
             while (reader.poll(dispatcher, 100) > 0)
             {
                 assertTrue(fills[0] <= 500);
             }
-            assertEquals(ChannelState.CLOSED, reader.state());
+            assertEquals(JournalState.CLOSED, reader.state());
         }
         assertEquals(500, fills[0]);
+    }
+
+    @Test
+    @Timeout(120)
+    void shouldRollEveryJournalAndLeaveNamedReaderAtEachEndWhenSegmentsAreSmall()
+    {
+        final ByteArrayOutputStream output = new ByteArrayOutputStream();
+        final PipelineConfiguration config = new PipelineConfiguration(root, 50_000, 0, 10, 0,
+            PipelineConfiguration.DEFAULT_THREADS, PipelineConfiguration.DEFAULT_IDLE, false, 64 * 1024);
+
+        final TradingPipeline.Result result = TradingPipeline.run(config, new PrintStream(output, true,
+            StandardCharsets.UTF_8));
+
+        final String text = output.toString(StandardCharsets.UTF_8);
+        assertTrue(result.isValid(), text);
+        for (int i = 0; i < 3; i++)
+        {
+            final Path folder = TradingPipeline.journalFolder(root, i);
+            final ByteArrayOutputStream verifyOutput = new ByteArrayOutputStream();
+            final int exitCode = KekbitTool.run(new String[]{ "verify", folder.toString() },
+                new PrintStream(verifyOutput, true, StandardCharsets.UTF_8), System.err);
+            final String verify = verifyOutput.toString(StandardCharsets.UTF_8);
+            assertEquals(KekbitTool.EXIT_OK, exitCode, verify);
+            assertTrue(verify.contains("state: CLOSED"), verify);
+            final int segments = Integer.parseInt(verify.replaceAll("(?s).*segments: (\\d+).*", "$1"));
+            assertTrue(segments >= 5, folder + ": " + verify);
+            final long endPosition = Long.parseLong(verify.replaceAll("(?s).*position: (\\d+).*", "$1"));
+
+            final List<JournalNamedReaders.NamedReader> readers =
+                JournalNamedReaders.list(folder, System.currentTimeMillis(), 10_000);
+            assertEquals(1, readers.size(), readers.toString());
+            assertEquals(TradingPipeline.READER_NAME, readers.get(0).name());
+            assertEquals(endPosition, readers.get(0).position(), "the journal committed up to the end");
+            assertFalse(readers.get(0).isAlive(), "closed with the pipeline");
+            assertTrue(text.contains("named reader journal of " + List.of("quotes", "orders", "executions").get(i) +
+                ": committed position " + String.format(Locale.ROOT, "%,d", endPosition) +
+                ", 0 bytes behind the end"), text);
+        }
+        assertTrue(text.matches("(?s).*quotes .* CLOSED +\\d+  " + Pattern.quote(
+            TradingPipeline.journalFolder(root, 0).toString()) + " \\(\\d+ rolls; \\d+ segments made inline\\).*"),
+            text);
+        assertTrue(text.contains("journal segments of 64 KiB made ahead on one more thread"), text);
     }
 
     @Test
@@ -147,6 +193,7 @@ class TradingPipelineTest
         assertEquals("yielding", config.idle());
         assertTrue(config.newIdleStrategy() instanceof YieldingIdleStrategy);
         assertFalse(config.preTouch());
+        assertEquals(8 * 1024 * 1024, config.segmentCapacity());
     }
 
     @Test
@@ -160,6 +207,7 @@ class TradingPipelineTest
         properties.setProperty("kekbit.pipeline.threads", "journal/feed+exchange+strategy");
         properties.setProperty("kekbit.pipeline.idle", "backoff");
         properties.setProperty("kekbit.pipeline.preTouch", "TRUE");
+        properties.setProperty("kekbit.pipeline.segmentCapacity", "65536");
 
         final PipelineConfiguration config = PipelineConfiguration.fromProperties(properties);
 
@@ -172,11 +220,13 @@ class TradingPipelineTest
         assertEquals(List.of(List.of("journal"), List.of("feed", "exchange", "strategy")), config.threadAgents());
         assertTrue(config.newIdleStrategy() instanceof BackoffIdleStrategy);
         assertTrue(config.preTouch());
+        assertEquals(65536, config.segmentCapacity());
     }
 
     @ParameterizedTest
     @ValueSource(strings = { "kekbit.pipeline.preTouch=yes", "kekbit.pipeline.idle=sleeping",
-        "kekbit.pipeline.warmup=2000000", "kekbit.pipeline.orderEvery=4294967296", "kekbit.pipeline.rate=fast" })
+        "kekbit.pipeline.warmup=2000000", "kekbit.pipeline.orderEvery=4294967296", "kekbit.pipeline.rate=fast",
+        "kekbit.pipeline.segmentCapacity=1000000", "kekbit.pipeline.segmentCapacity=2048" })
     void shouldNamePropertyWhenValueUnusable(final String setting)
     {
         final Properties properties = new Properties();

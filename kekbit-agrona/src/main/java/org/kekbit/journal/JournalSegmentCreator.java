@@ -1,0 +1,204 @@
+package org.kekbit.journal;
+
+import java.nio.file.Path;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import org.agrona.concurrent.Agent;
+import org.kekbit.channel.ChannelException;
+import org.kekbit.channel.ChannelWriter;
+
+/**
+ * The helper agent that creates a journal's next segment ahead of need on a thread of its own, so that the writer's
+ * thread never pays for allocating and pre-touching a segment: run it with an {@link org.agrona.concurrent.AgentRunner}
+ * on another core, under an idle strategy that parks (it has work once per segment).
+ * <pre>{@code
+ * final JournalWriter writer = JournalWriter.create(new JournalWriter.Context().folder(folder)
+ *     .createSegmentsOnAgent(true));
+ * final AgentRunner creatorRunner = new AgentRunner(
+ *     new SleepingMillisIdleStrategy(1), Throwable::printStackTrace, null, writer.segmentCreator());
+ * AgentRunner.startOnThread(creatorRunner);
+ * }</pre>
+ * The writer's duty cycle asks for the next segment after each roll; this agent creates it (under the next
+ * segment's name, as the writer would) and hands it over; the writer's duty cycle takes it. When a roll comes before
+ * the request was taken up, the writer cancels it and creates the segment itself, as it does without this agent;
+ * when it comes while this agent is creating the segment, the write returns {@link JournalWriter#ROLL_FAILED} and a
+ * later write succeeds once the segment is handed over.
+ * <p>
+ * One state word, changed by compare-and-set, decides who owns the next segment at each moment; the fields it
+ * guards are written before it is released and read after it is acquired. Threadsafe between one writer thread and
+ * one thread running this agent.
+ */
+public final class JournalSegmentCreator implements Agent
+{
+    static final int IDLE = 0;
+    static final int REQUESTED = 1;
+    static final int CREATING = 2;
+    static final int READY = 3;
+    static final int FAILED = 4;
+    static final int CLOSED = 5;
+
+    final AtomicInteger state = new AtomicInteger(IDLE);
+    private final JournalWriter.Context ctx;
+    private final long segmentCapacity;
+    private final int maxRecordLength;
+    private long requestedBase;
+    private ChannelWriter prepared;
+    private long preparedBase;
+    private ChannelException failure;
+
+    JournalSegmentCreator(final JournalWriter.Context ctx, final long segmentCapacity, final int maxRecordLength)
+    {
+        this.ctx = ctx;
+        this.segmentCapacity = segmentCapacity;
+        this.maxRecordLength = maxRecordLength;
+    }
+
+    /**
+     * Create the segment the writer asked for, if any.
+     *
+     * @return 1 when a segment was created or failed, else 0.
+     */
+    public int doWork()
+    {
+        if (REQUESTED != state.get() || !state.compareAndSet(REQUESTED, CREATING))
+        {
+            return 0;
+        }
+
+        final long base = requestedBase;
+        try
+        {
+            final ChannelWriter created = JournalWriter.createSegment(
+                ctx, base, segmentCapacity, maxRecordLength, JournalDescriptor.nextSegmentPath(ctx.folder(), base));
+            prepared = created;
+            preparedBase = base;
+            if (!state.compareAndSet(CREATING, READY))
+            {
+                prepared = null;
+                discard(created); // the writer closed meanwhile
+            }
+        }
+        catch (final ChannelException ex)
+        {
+            failure = ex;
+            state.compareAndSet(CREATING, FAILED);
+        }
+        catch (final RuntimeException ex)
+        {
+            // Never leave CREATING behind: the writer would wait on it for ever.
+            failure = new ChannelException(ChannelException.Reason.IO_ERROR, "cannot create segment: " + ex, ex);
+            state.compareAndSet(CREATING, FAILED);
+            throw ex;
+        }
+        return 1;
+    }
+
+    /**
+     * Role name of the agent.
+     *
+     * @return the role name.
+     */
+    public String roleName()
+    {
+        return "kekbit-journal-segment-creator";
+    }
+
+    /**
+     * Writer side: ask for the segment at a base, when nothing is asked for yet.
+     */
+    void request(final long base)
+    {
+        if (IDLE == state.get())
+        {
+            requestedBase = base;
+            state.set(REQUESTED);
+        }
+    }
+
+    /**
+     * Writer side: take the created segment for a base, cancelling the request when it was not taken up.
+     *
+     * @return the segment; or null, with {@link #isBusy()} telling whether this agent is creating it now.
+     */
+    ChannelWriter take(final long base)
+    {
+        int current = state.get();
+        if (REQUESTED == current && !state.compareAndSet(REQUESTED, IDLE))
+        {
+            current = state.get(); // this agent has just taken the request up: CREATING, or already READY
+        }
+        if (READY == current)
+        {
+            final ChannelWriter segment = prepared;
+            prepared = null;
+            state.set(IDLE);
+            if (preparedBase == base)
+            {
+                return segment;
+            }
+            discard(segment); // made for a base the writer has passed: cannot happen while requests follow rolls
+        }
+        else if (FAILED == current)
+        {
+            state.set(IDLE);
+        }
+        return null; // cancelled, failed, or CREATING: isBusy() tells
+    }
+
+    /**
+     * Writer side: whether this agent is creating a segment now.
+     */
+    boolean isBusy()
+    {
+        return CREATING == state.get();
+    }
+
+    /**
+     * Writer side: the failure of the last creation, once, or null.
+     */
+    ChannelException takeFailure()
+    {
+        if (FAILED == state.get())
+        {
+            final ChannelException ex = failure;
+            failure = null;
+            state.set(IDLE);
+            return ex;
+        }
+        return null;
+    }
+
+    /**
+     * Writer side, on close: delete what was created and not taken; a creation in progress deletes its own.
+     */
+    void close()
+    {
+        while (true)
+        {
+            final int current = state.get();
+            if (CLOSED == current)
+            {
+                return;
+            }
+            if (READY == current)
+            {
+                final ChannelWriter segment = prepared;
+                prepared = null;
+                state.set(CLOSED);
+                discard(segment);
+                return;
+            }
+            if (state.compareAndSet(current, CLOSED))
+            {
+                return;
+            }
+        }
+    }
+
+    private static void discard(final ChannelWriter segment)
+    {
+        final Path path = segment.path();
+        segment.close();
+        JournalFiles.deleteQuietly(path);
+    }
+}

@@ -1,0 +1,226 @@
+package org.kekbit.journal;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Stream;
+
+import org.agrona.concurrent.AgentRunner;
+import org.agrona.concurrent.SleepingMillisIdleStrategy;
+import org.agrona.concurrent.UnsafeBuffer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.kekbit.channel.ChannelException;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.kekbit.journal.JournalTestSupport.write;
+import static org.kekbit.journal.JournalTestSupport.writerContext;
+
+/**
+ * The next segment made by the segment creator agent instead of the writer's duty cycle: handed over whole, never
+ * made twice, never left behind.
+ */
+class JournalSegmentCreatorTest
+{
+    @TempDir
+    Path folder;
+
+    private final UnsafeBuffer scratch = new UnsafeBuffer(new byte[JournalTestSupport.MAX_RECORD_LENGTH]);
+
+    @Test
+    void shouldRollOnSegmentsTheAgentCreatedAndNeverCreateInlineWhenAgentKeepsUp()
+    {
+        final long records = 500;
+        try (JournalWriter writer = JournalWriter.create(writerContext(folder).createSegmentsOnAgent(true)))
+        {
+            final JournalSegmentCreator creator = (JournalSegmentCreator)writer.segmentCreator();
+            for (long sequence = 0; sequence < records; sequence++)
+            {
+                writer.doWork(); // asks for the next segment, or takes it
+                creator.doWork(); // makes it: on this thread here, to interleave deterministically
+                writer.doWork();
+                assertTrue(write(writer, scratch, sequence) > 0);
+            }
+            assertTrue(writer.rolls() >= 20, "rolls=" + writer.rolls());
+            assertEquals(0, writer.inlineSegmentCreations(), "every segment came from the agent");
+        }
+
+        assertEveryRecordReadable(records);
+        assertNoNextSegmentLeft();
+    }
+
+    @Test
+    void shouldCreateInlineWhenAgentNeverRuns()
+    {
+        final long records = 300;
+        try (JournalWriter writer = JournalWriter.create(writerContext(folder).createSegmentsOnAgent(true)))
+        {
+            for (long sequence = 0; sequence < records; sequence++)
+            {
+                writer.doWork();
+                assertTrue(write(writer, scratch, sequence) > 0, "a request nobody took up is cancelled");
+            }
+            assertTrue(writer.rolls() >= 10, "rolls=" + writer.rolls());
+            assertEquals(writer.rolls(), writer.inlineSegmentCreations());
+        }
+
+        assertEveryRecordReadable(records);
+        assertNoNextSegmentLeft();
+    }
+
+    @Test
+    void shouldReturnRollFailedWhileAgentCreatesAndRollOnceItHandsOver()
+    {
+        try (JournalWriter writer = JournalWriter.create(writerContext(folder).createSegmentsOnAgent(true)))
+        {
+            final JournalSegmentCreator creator = (JournalSegmentCreator)writer.segmentCreator();
+            writer.doWork(); // the request
+            long sequence = 0;
+            while (writer.rolls() == 0 && sequence < 100)
+            {
+                creator.state.set(JournalSegmentCreator.CREATING); // as if the agent had just taken the request
+                final long result = write(writer, scratch, sequence);
+                if (JournalWriter.ROLL_FAILED == result)
+                {
+                    assertEquals(0, writer.rolls());
+                    assertTrue(writer.lastRollFailure().getMessage().contains("segment creator agent"));
+                    creator.state.set(JournalSegmentCreator.REQUESTED);
+                    creator.doWork(); // hands it over
+                    assertTrue(write(writer, scratch, sequence) > 0, "the next write takes the segment and rolls");
+                    assertEquals(1, writer.rolls());
+                    assertNull(writer.lastRollFailure());
+                }
+                creator.state.compareAndSet(JournalSegmentCreator.CREATING, JournalSegmentCreator.REQUESTED);
+                sequence++;
+            }
+            assertEquals(1, writer.rolls());
+            assertEquals(0, writer.inlineSegmentCreations());
+        }
+        assertNoNextSegmentLeft();
+    }
+
+    @Test
+    void shouldDeleteSegmentMadeButNotTakenWhenWriterCloses()
+    {
+        final JournalWriter writer = JournalWriter.create(writerContext(folder).createSegmentsOnAgent(true));
+        final JournalSegmentCreator creator = (JournalSegmentCreator)writer.segmentCreator();
+        writer.doWork();
+        creator.doWork();
+        assertTrue(Files.exists(JournalDescriptor.nextSegmentPath(folder, JournalTestSupport.SEGMENT_CAPACITY)));
+
+        writer.close();
+
+        assertNoNextSegmentLeft();
+        assertEquals(0, creator.doWork(), "closed: nothing more is made");
+    }
+
+    @Test
+    @Timeout(60)
+    void shouldLeaveNoSegmentBehindWhenWriterClosesWhileAgentCreates() throws IOException
+    {
+        for (int run = 0; run < 30; run++)
+        {
+            final Path runFolder = Files.createDirectories(folder.resolve("run-" + run));
+            final JournalWriter writer = JournalWriter.create(writerContext(runFolder).createSegmentsOnAgent(true));
+            final AgentRunner creatorRunner = new AgentRunner(
+                new SleepingMillisIdleStrategy(0), Throwable::printStackTrace, null, writer.segmentCreator());
+            AgentRunner.startOnThread(creatorRunner);
+            writer.doWork(); // the request the agent takes up any moment now
+            for (int spin = 0; spin < run * 1000; spin++)
+            {
+                Thread.onSpinWait(); // close at a different moment of the creation in each run
+            }
+            writer.close();
+            creatorRunner.close(); // waits for the agent's thread to end
+            try (Stream<Path> files = Files.list(runFolder))
+            {
+                assertEquals(List.of(), files.map((file) -> file.getFileName().toString())
+                    .filter((name) -> name.startsWith(JournalDescriptor.NEXT_SEGMENT_PREFIX)).toList(),
+                    "run " + run);
+            }
+        }
+    }
+
+    @Test
+    void shouldRefuseSegmentCreatorWhenContextDidNotAskForIt()
+    {
+        try (JournalWriter writer = JournalWriter.create(writerContext(folder)))
+        {
+            assertThrows(IllegalStateException.class, writer::segmentCreator);
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(longs = { 0, 1 })
+    @Timeout(60)
+    void shouldDeliverEveryRecordWhenAgentRunsOnItsOwnThread(final long creatorSleepMs) throws Exception
+    {
+        final long records = 2_000; // about 250 rolls, each waiting for the agent: the writer outruns it here
+        final JournalWriter writer = JournalWriter.create(writerContext(folder).createSegmentsOnAgent(true));
+        final AgentRunner creatorRunner = new AgentRunner(new SleepingMillisIdleStrategy(creatorSleepMs),
+            Throwable::printStackTrace, null, writer.segmentCreator());
+        AgentRunner.startOnThread(creatorRunner);
+        try
+        {
+            for (long sequence = 0; sequence < records; sequence++)
+            {
+                writer.doWork();
+                long result;
+                while (JournalWriter.ROLL_FAILED == (result = write(writer, scratch, sequence)))
+                {
+                    // Only one failure is expected: the agent is still making the segment and hands it over soon.
+                    assertEquals(ChannelException.Reason.NOT_READY, writer.lastRollFailure().reason(),
+                        writer.lastRollFailure().getMessage());
+                    Thread.onSpinWait();
+                }
+                assertTrue(result > 0, "write returned " + result);
+            }
+            assertTrue(writer.rolls() >= 100, "rolls=" + writer.rolls());
+        }
+        finally
+        {
+            writer.close();
+            creatorRunner.close();
+        }
+
+        assertEveryRecordReadable(records);
+        assertNoNextSegmentLeft();
+    }
+
+    private void assertEveryRecordReadable(final long records)
+    {
+        final JournalTestSupport.Checker checker = new JournalTestSupport.Checker(0);
+        try (JournalReader reader = JournalReader.open(new JournalReader.Context().folder(folder)))
+        {
+            while (reader.poll(checker, 100) > 0)
+            {
+                assertTrue(checker.next <= records);
+            }
+            assertEquals(JournalState.CLOSED, reader.state());
+        }
+        assertEquals(List.of(), checker.errors);
+        assertEquals(records, checker.next);
+    }
+
+    private void assertNoNextSegmentLeft()
+    {
+        try (Stream<Path> files = Files.list(folder))
+        {
+            final List<String> left = files.map((file) -> file.getFileName().toString())
+                .filter((name) -> name.startsWith(JournalDescriptor.NEXT_SEGMENT_PREFIX) || name.endsWith(".tmp"))
+                .toList();
+            assertEquals(List.of(), left);
+        }
+        catch (final IOException ex)
+        {
+            throw new AssertionError(ex);
+        }
+    }
+}

@@ -1,0 +1,331 @@
+package org.kekbit.tool;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+import org.agrona.DirectBuffer;
+import org.agrona.collections.LongArrayList;
+import org.kekbit.channel.ChannelReader;
+import org.kekbit.channel.ChannelState;
+import org.kekbit.channel.RecordHandler;
+import org.kekbit.journal.JournalDescriptor;
+import org.kekbit.journal.JournalNamedReaders;
+import org.kekbit.journal.JournalReader;
+
+/**
+ * A journal folder as the tool sees it: its segments, by the names {@link JournalDescriptor} gives them, and the
+ * checks of the chain they form. One place decides what the commands accept as a journal folder: a folder holding
+ * at least one segment or a positions file, and nothing but segments, next segments created ahead of need, the
+ * positions file and the temp files their creators leave for a moment.
+ */
+final class JournalFolder
+{
+    private static final int POLL_LIMIT = 4096;
+    private static final String TEMP_SUFFIX = ".tmp";
+
+    private final Path folder;
+    private final LongArrayList bases;
+
+    private JournalFolder(final Path folder, final LongArrayList bases)
+    {
+        this.folder = folder;
+        this.bases = bases;
+    }
+
+    /**
+     * Whether a path names a folder, so that a command reads it as a journal rather than a channel file.
+     */
+    static boolean isFolder(final Path path)
+    {
+        return Files.isDirectory(path);
+    }
+
+    /**
+     * List a journal folder, refusing one that is not a journal's.
+     *
+     * @throws ToolException with {@link KekbitTool#EXIT_USAGE} when the folder holds no segment and no positions
+     *                       file, or holds a file a journal does not make.
+     */
+    static JournalFolder open(final Path folder)
+    {
+        final LongArrayList bases = new LongArrayList();
+        final List<String> foreign = new ArrayList<>();
+        boolean hasPositions = false;
+        try (DirectoryStream<Path> files = Files.newDirectoryStream(folder))
+        {
+            for (final Path file : files)
+            {
+                final String name = file.getFileName().toString();
+                final long base = JournalDescriptor.parseSegmentBase(name);
+                if (base >= 0 && Files.isRegularFile(file))
+                {
+                    bases.addLong(base);
+                }
+                else if (JournalDescriptor.POSITIONS_FILE_NAME.equals(name) && Files.isRegularFile(file))
+                {
+                    hasPositions = true;
+                }
+                else if (!isTransient(name) || !Files.isRegularFile(file))
+                {
+                    foreign.add(name);
+                }
+            }
+        }
+        catch (final IOException ex)
+        {
+            throw new UncheckedIOException(ex);
+        }
+
+        if (bases.isEmpty() && !hasPositions)
+        {
+            throw new ToolException(KekbitTool.EXIT_USAGE, "not a journal folder: " + folder + " holds no " +
+                "segment (" + JournalDescriptor.segmentFileName(0) + " and on) and no " +
+                JournalDescriptor.POSITIONS_FILE_NAME);
+        }
+        if (!foreign.isEmpty())
+        {
+            foreign.sort(null);
+            throw new ToolException(KekbitTool.EXIT_USAGE, "foreign file in journal folder " + folder + ": " +
+                String.join(", ", foreign) + " (a journal folder holds only its segments, next-* segments and " +
+                JournalDescriptor.POSITIONS_FILE_NAME + ")");
+        }
+        bases.sort(null);
+        return new JournalFolder(folder, bases);
+    }
+
+    /**
+     * A next segment created ahead of need, or a temp file a creator of a segment or the positions file is about to
+     * link: present for a moment, never foreign.
+     */
+    private static boolean isTransient(final String name)
+    {
+        if (name.startsWith(JournalDescriptor.NEXT_SEGMENT_PREFIX))
+        {
+            final String rest = name.substring(JournalDescriptor.NEXT_SEGMENT_PREFIX.length());
+            if (JournalDescriptor.parseSegmentBase(rest) >= 0)
+            {
+                return true;
+            }
+            return rest.endsWith(TEMP_SUFFIX) && isTempOfSegment(rest);
+        }
+        return name.endsWith(TEMP_SUFFIX) &&
+            (isTempOfSegment(name) || name.startsWith(JournalDescriptor.POSITIONS_FILE_NAME + "."));
+    }
+
+    private static boolean isTempOfSegment(final String name)
+    {
+        final int length = JournalDescriptor.SEGMENT_NAME_DIGITS + JournalDescriptor.SEGMENT_SUFFIX.length();
+        return name.length() > length && '.' == name.charAt(length) &&
+            JournalDescriptor.parseSegmentBase(name.substring(0, length)) >= 0;
+    }
+
+    Path folder()
+    {
+        return folder;
+    }
+
+    LongArrayList bases()
+    {
+        return bases;
+    }
+
+    boolean isEmpty()
+    {
+        return bases.isEmpty();
+    }
+
+    Path segmentPath(final long base)
+    {
+        return JournalDescriptor.segmentPath(folder, base);
+    }
+
+    /**
+     * The named readers, judged by the default heartbeat timeout of a reader.
+     */
+    List<JournalNamedReaders.NamedReader> namedReaders()
+    {
+        return JournalNamedReaders.list(folder, System.currentTimeMillis(), JournalReader.Context.DEFAULT_TIMEOUT_MS);
+    }
+
+    /**
+     * Journal position after the last committed record: the last segment's base plus its end.
+     */
+    long endPosition()
+    {
+        if (bases.isEmpty())
+        {
+            return 0;
+        }
+        final long base = bases.getLong(bases.size() - 1);
+        try (ChannelReader reader = ChannelReader.open(segmentPath(base)))
+        {
+            return base + reader.seekToEnd();
+        }
+    }
+
+    /**
+     * Read every segment with every check a reader makes, and check the chain: one capacity, each segment's channel
+     * id its base, contiguous bases, every segment but the last sealed with ROLLED.
+     */
+    Scan scan()
+    {
+        final Scan scan = new Scan();
+        long expectedBase = -1;
+        for (int i = 0; i < bases.size(); i++)
+        {
+            final long base = bases.getLong(i);
+            final boolean isLast = i == bases.size() - 1;
+            if (expectedBase >= 0 && base != expectedBase && null == scan.fault)
+            {
+                scan.fault = "missing segment in the chain: " + JournalDescriptor.segmentFileName(expectedBase) +
+                    " (journal position " + expectedBase + ") between " +
+                    JournalDescriptor.segmentFileName(bases.getLong(i - 1)) + " and " +
+                    JournalDescriptor.segmentFileName(base);
+            }
+            final Segment segment = Segment.read(segmentPath(base), base);
+            scan.segments.add(segment);
+            scan.records += segment.records;
+            scan.bytes += segment.bytes;
+            if (0 == scan.segmentCapacity)
+            {
+                scan.segmentCapacity = segment.capacity;
+            }
+            expectedBase = base + scan.segmentCapacity;
+            if (null == scan.fault)
+            {
+                scan.fault = segmentFault(scan, segment, isLast);
+            }
+            if (isLast)
+            {
+                scan.endPosition = base + segment.position;
+                scan.lastState = segment.state;
+            }
+        }
+        return scan;
+    }
+
+    private String segmentFault(final Scan scan, final Segment segment, final boolean isLast)
+    {
+        final String name = segment.path.getFileName().toString();
+        if (ChannelState.CORRUPT == segment.state)
+        {
+            return "segment " + name + " corrupt: " + segment.corruption;
+        }
+        if (segment.capacity != scan.segmentCapacity)
+        {
+            return "segment " + name + " has another capacity: expected=" + scan.segmentCapacity + ", actual=" +
+                segment.capacity;
+        }
+        if (segment.channelId != segment.base)
+        {
+            return "segment " + name + " is not this journal's: its channel id is not its base position: " +
+                "expected=" + segment.base + ", actual=" + segment.channelId;
+        }
+        if (ChannelState.FULL == segment.state)
+        {
+            return "segment " + name + " is FULL, which a journal's writer never leaves: it rolls";
+        }
+        if (!isLast && ChannelState.ROLLED != segment.state)
+        {
+            return "segment " + name + " is not sealed with ROLLED but a segment follows it: state=" + segment.state +
+                (ChannelState.OPEN == segment.state || ChannelState.ABANDONED == segment.state ?
+                " (a writer that died between linking the next segment and sealing this one leaves this; resuming " +
+                "the journal repairs it)" : "");
+        }
+        if (isLast && ChannelState.ROLLED == segment.state &&
+            !Files.exists(segmentPath(segment.base + scan.segmentCapacity)))
+        {
+            return "missing segment in the chain: " +
+                JournalDescriptor.segmentFileName(segment.base + scan.segmentCapacity) + " (journal position " +
+                (segment.base + scan.segmentCapacity) + "), the successor " + name + " was rolled to";
+        }
+        return null;
+    }
+
+    /**
+     * What a scan of the segments found.
+     */
+    static final class Scan
+    {
+        final List<Segment> segments = new ArrayList<>();
+        long segmentCapacity;
+        long records;
+        long bytes;
+        long endPosition;
+        ChannelState lastState;
+        String fault;
+
+        /**
+         * State of the journal: its last segment's, or CORRUPT when the chain is broken anywhere.
+         */
+        String state()
+        {
+            if (null != fault)
+            {
+                return "CORRUPT";
+            }
+            if (null == lastState || ChannelState.ROLLED == lastState)
+            {
+                return "OPEN"; // no segment yet, or the writer rolled after the folder was listed
+            }
+            return lastState.name();
+        }
+    }
+
+    /**
+     * One segment read to its end.
+     */
+    static final class Segment implements RecordHandler
+    {
+        final Path path;
+        final long base;
+        long records;
+        long bytes;
+        long position;
+        long capacity;
+        long channelId;
+        long fileLength;
+        ChannelState state;
+        String corruption;
+
+        private Segment(final Path path, final long base)
+        {
+            this.path = path;
+            this.base = base;
+        }
+
+        static Segment read(final Path path, final long base)
+        {
+            final Segment segment = new Segment(path, base);
+            try (ChannelReader reader = ChannelReader.open(path))
+            {
+                while (reader.poll(segment, POLL_LIMIT) > 0)
+                {
+                    // count every record
+                }
+                segment.state = reader.state();
+                segment.corruption = reader.corruption();
+                segment.position = reader.position();
+                segment.capacity = reader.capacity();
+                segment.channelId = reader.channelId();
+                segment.fileLength = Files.size(path);
+            }
+            catch (final IOException ex)
+            {
+                throw new UncheckedIOException(ex);
+            }
+            return segment;
+        }
+
+        public void onRecord(final int msgTypeId, final DirectBuffer buffer, final int offset, final int length)
+        {
+            records++;
+            bytes += length;
+        }
+    }
+}
