@@ -76,6 +76,7 @@ public final class JournalWriter implements Agent, AutoCloseable
     private long currentBase;
     private ChannelWriter next;
     private long oldestBase;
+    private long forcedBase;
     private boolean isClosed;
     private boolean isTakenOver;
     private long rolls;
@@ -98,6 +99,7 @@ public final class JournalWriter implements Agent, AutoCloseable
         this.current = current;
         this.currentBase = currentBase;
         this.oldestBase = oldestBase;
+        this.forcedBase = oldestBase; // a resumed writer cannot know what the dead one forced
     }
 
     /**
@@ -303,6 +305,52 @@ public final class JournalWriter implements Agent, AutoCloseable
         {
             isClosed = true;
             current.close();
+            if (null != next)
+            {
+                final Path nextPath = next.path();
+                next.close();
+                JournalFiles.deleteQuietly(nextPath);
+                next = null;
+            }
+            positions.close();
+        }
+    }
+
+    /**
+     * Flush the records written since the last call to storage, those of segments rolled from since then included:
+     * what makes them survive a power loss (they survive a crash of the process without it). Records are forced in
+     * journal order, so after a power loss the journal ends at a record boundary at or after the last forced position.
+     * The first call on a resumed writer forces every segment there is, once. Not for every record on a disk: call it
+     * once per batch (group commit).
+     *
+     * @throws ChannelException with {@link ChannelException.Reason#IO_ERROR} when a rolled segment cannot be forced.
+     */
+    public void force()
+    {
+        if (isClosed || isTakenOver)
+        {
+            return;
+        }
+        while (forcedBase < currentBase)
+        {
+            JournalFiles.force(JournalDescriptor.segmentPath(folder, forcedBase)); // unmapped once rolled from
+            forcedBase += segmentCapacity;
+        }
+        current.force();
+    }
+
+    /**
+     * Stop writing without the CLOSED marker, for a service that stops and carries on later with
+     * {@link #resume(Context)}, in this process or another: the current segment is detached as
+     * {@link ChannelWriter#detach()} does, the next segment created ahead of need is deleted and the positions file
+     * unmapped. Force first where the records must survive a power loss. Idempotent, and a no-op once closed.
+     */
+    public void detach()
+    {
+        if (!isClosed)
+        {
+            isClosed = true;
+            current.detach();
             if (null != next)
             {
                 final Path nextPath = next.path();
