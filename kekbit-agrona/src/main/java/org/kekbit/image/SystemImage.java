@@ -567,7 +567,7 @@ public final class SystemImage implements Agent, AutoCloseable
     /**
      * Apply the journal from a position to its end through the same {@link StateMachine#apply} as live commands.
      */
-    private static long replay(
+    static long replay(
         final Context ctx,
         final Path journalFolder,
         final StateMachine stateMachine,
