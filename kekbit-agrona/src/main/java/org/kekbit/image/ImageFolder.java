@@ -55,7 +55,15 @@ public final class ImageFolder
             final long position = ImageDescriptor.parsePosition(name);
             if (name.startsWith(ImageDescriptor.SNAPSHOT_PREFIX))
             {
-                snapshots.add(verify(file, position));
+                final SnapshotFile verified = verify(file, position);
+                if (null != verified)
+                {
+                    snapshots.add(verified);
+                }
+            }
+            else if (!Files.exists(file))
+            {
+                continue; // deleted since the listing: pruned, or a partial that was linked
             }
             else
             {
@@ -107,7 +115,8 @@ public final class ImageFolder
      *
      * @param file             of the snapshot.
      * @param expectedPosition the position its name gives.
-     * @return what was found; {@link SnapshotFile.Status#COMPLETE} only when everything matches.
+     * @return what was found, {@link SnapshotFile.Status#COMPLETE} only when everything matches; null when the file
+     * was deleted since it was listed (a running image prunes its snapshots).
      */
     static SnapshotFile verify(final Path file, final long expectedPosition)
     {
@@ -142,6 +151,10 @@ public final class ImageFolder
         }
         catch (final ChannelException ex)
         {
+            if (ChannelException.Reason.NOT_FOUND == ex.reason() && !Files.exists(file))
+            {
+                return null;
+            }
             return new SnapshotFile(file, expectedPosition, SnapshotFile.Status.DAMAGED, length(file),
                 modifiedTimeMs(file), -1, -1, "not a readable channel: " + ex.getMessage());
         }

@@ -104,6 +104,10 @@ final class SnapshotStore
                 continue; // the journal after it is gone: older ones are no better
             }
             final SnapshotFile verified = ImageFolder.verify(file, position);
+            if (null == verified)
+            {
+                continue;
+            }
             if (SnapshotFile.Status.COMPLETE != verified.status())
             {
                 markDamaged(file, position);

@@ -574,7 +574,7 @@ public final class SystemImage implements Agent, AutoCloseable
         final long from,
         final long to)
     {
-        final Replayer replayer = new Replayer(stateMachine);
+        final Replayer replayer = new Replayer(stateMachine, to);
         try (JournalReader reader = JournalReader.open(new JournalReader.Context()
             .folder(journalFolder)
             .epochClock(ctx.epochClock())))
@@ -601,18 +601,24 @@ public final class SystemImage implements Agent, AutoCloseable
     private static final class Replayer implements RecordHandler
     {
         private final StateMachine stateMachine;
+        private final long to;
         private JournalReader reader;
         private long count;
 
-        Replayer(final StateMachine stateMachine)
+        Replayer(final StateMachine stateMachine, final long to)
         {
             this.stateMachine = stateMachine;
+            this.to = to;
         }
 
         public void onRecord(final int msgTypeId, final DirectBuffer buffer, final int offset, final int length)
         {
-            stateMachine.apply(reader.position(), msgTypeId, buffer, offset, length);
-            count++;
+            final long position = reader.position();
+            if (position <= to) // a live writer (a test's, a tool's view) may have appended past the end asked for
+            {
+                stateMachine.apply(position, msgTypeId, buffer, offset, length);
+                count++;
+            }
         }
     }
 
