@@ -55,7 +55,7 @@ public final class ImageFolder
             final long position = ImageDescriptor.parsePosition(name);
             if (name.startsWith(ImageDescriptor.SNAPSHOT_PREFIX))
             {
-                final SnapshotFile verified = verify(file, position);
+                final SnapshotFile verified = verify(file, position, false);
                 if (null != verified)
                 {
                     snapshots.add(verified);
@@ -115,10 +115,11 @@ public final class ImageFolder
      *
      * @param file             of the snapshot.
      * @param expectedPosition the position its name gives.
+     * @param isRecovering     true to throw an I/O error rather than report the snapshot damaged.
      * @return what was found, {@link SnapshotFile.Status#COMPLETE} only when everything matches; null when the file
      * was deleted since it was listed (a running image prunes its snapshots).
      */
-    static SnapshotFile verify(final Path file, final long expectedPosition)
+    static SnapshotFile verify(final Path file, final long expectedPosition, final boolean isRecovering)
     {
         final Verifier verifier = new Verifier(expectedPosition);
         try (ChannelReader reader = ChannelReader.open(file))
@@ -154,6 +155,10 @@ public final class ImageFolder
             if (ChannelException.Reason.NOT_FOUND == ex.reason() && !Files.exists(file))
             {
                 return null;
+            }
+            if (ChannelException.Reason.IO_ERROR == ex.reason() && isRecovering)
+            {
+                throw ex; // the storage failed, not the snapshot: recovery must not rename a good one damaged
             }
             return new SnapshotFile(file, expectedPosition, SnapshotFile.Status.DAMAGED, length(file),
                 modifiedTimeMs(file), -1, -1, "not a readable channel: " + ex.getMessage());

@@ -30,6 +30,7 @@ final class ShadowSnapshotAgent implements Agent, RecordHandler
     private final JournalReader reader;
     private final Path recoveredSnapshot;
     private long lastAttemptedPosition;
+    private boolean isFailed;
     private volatile long requestedPosition = -1;
     private volatile long snapshotPosition;
     private volatile long appliedPosition;
@@ -71,7 +72,23 @@ final class ShadowSnapshotAgent implements Agent, RecordHandler
      */
     public int doWork()
     {
-        int workCount = reader.poll(this, POLL_LIMIT);
+        if (isFailed)
+        {
+            return 0;
+        }
+        int workCount;
+        try
+        {
+            workCount = reader.poll(this, POLL_LIMIT);
+        }
+        catch (final RuntimeException ex)
+        {
+            // The shadow's state is no longer the live one's: no snapshot may be taken from it again.
+            isFailed = true;
+            lastFailure = ex;
+            failureCount++;
+            throw ex;
+        }
         if (workCount > 0)
         {
             reader.commit();

@@ -103,7 +103,7 @@ final class SnapshotStore
             {
                 continue; // the journal after it is gone: older ones are no better
             }
-            final SnapshotFile verified = ImageFolder.verify(file, position);
+            final SnapshotFile verified = ImageFolder.verify(file, position, true);
             if (null == verified)
             {
                 continue;

@@ -657,7 +657,7 @@ public final class SystemImage implements Agent, AutoCloseable
         private int maxRecordLength = -1;
         private int retainedSegments;
         private boolean preTouch = true;
-        private ForcePolicy forcePolicy = ForcePolicy.GROUP;
+        private ForcePolicy forcePolicy = ForcePolicy.NONE;
         private long forceIntervalNs = DEFAULT_FORCE_INTERVAL_NS;
         private EpochClock epochClock = SystemEpochClock.INSTANCE;
         private NanoClock nanoClock = SystemNanoClock.INSTANCE;
@@ -930,7 +930,9 @@ public final class SystemImage implements Agent, AutoCloseable
         }
 
         /**
-         * When the journal is forced; {@link ForcePolicy#GROUP} by default.
+         * When the journal is forced; {@link ForcePolicy#NONE} by default, as for a journal: a process crash loses
+         * nothing, a power loss what the OS had not written back. {@link ForcePolicy#GROUP} forces on the serving
+         * thread, which waits for the storage once per interval: on a disk that is milliseconds.
          *
          * @param forcePolicy the policy.
          * @return this for a fluent API.

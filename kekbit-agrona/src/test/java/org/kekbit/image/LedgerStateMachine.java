@@ -17,6 +17,7 @@ final class LedgerStateMachine implements StateMachine
     static final int SET = 1;
     static final int ADD = 2;
     static final int REMOVE = 3;
+    static final int POISON = 99;
     static final int SNAPSHOT_ENTRIES = 7;
     static final int SNAPSHOT_TAIL = 8;
     static final int COMMAND_LENGTH = 24;
@@ -59,6 +60,8 @@ final class LedgerStateMachine implements StateMachine
             case REMOVE:
                 balances.remove(key);
                 break;
+            case POISON:
+                throw new IllegalStateException("a bug in the state machine: key=" + key);
             default:
                 break;
         }

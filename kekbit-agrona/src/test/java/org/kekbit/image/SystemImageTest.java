@@ -388,6 +388,30 @@ class SystemImageTest
     }
 
     @Test
+    @Timeout(30)
+    void shouldStopTakingSnapshotsFromShadowWhoseApplyThrew() throws Exception
+    {
+        try (SystemImage image = SystemImage.launch(context(SystemImage.SnapshotMode.SHADOW)))
+        {
+            submit(image, LedgerStateMachine.SET, 1, 1);
+            LedgerStateMachine.encode(command, 0, 2, 2, 2);
+            assertThrows(IllegalStateException.class,
+                () -> image.submit(LedgerStateMachine.POISON, command, 0, LedgerStateMachine.COMMAND_LENGTH));
+            while (0 == image.snapshotFailureCount())
+            {
+                TimeUnit.MILLISECONDS.sleep(1);
+            }
+            submit(image, LedgerStateMachine.SET, 3, 3);
+            image.requestSnapshot();
+            image.doWork();
+            TimeUnit.MILLISECONDS.sleep(50);
+            assertEquals(0, image.snapshotCount());
+            assertTrue(image.lastSnapshotFailure() instanceof IllegalStateException);
+        }
+        assertEquals(List.of(), ImageFolder.snapshots(folder));
+    }
+
+    @Test
     void shouldNameShadowReaderInJournal()
     {
         try (SystemImage image = SystemImage.launch(context(SystemImage.SnapshotMode.SHADOW)))
