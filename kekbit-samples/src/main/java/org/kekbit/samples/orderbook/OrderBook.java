@@ -104,7 +104,7 @@ public final class OrderBook implements StateMachine
     }
 
     /**
-     * Apply a NewOrderSingle.
+     * {@inheritDoc} Here: a NewOrderSingle, as the class javadoc says.
      */
     public void apply(
         final long position, final int msgTypeId, final DirectBuffer buffer, final int offset, final int length)
@@ -276,8 +276,8 @@ public final class OrderBook implements StateMachine
     }
 
     /**
-     * Write the counters, then every resting order in book order: instrument, bids best first, asks best first, and
-     * time priority within a price.
+     * {@inheritDoc} Here: the counters, then every resting order in book order (instrument, bids best first, asks
+     * best first, time priority within a price).
      */
     public void writeSnapshot(final SnapshotWriter writer)
     {
@@ -319,7 +319,7 @@ public final class OrderBook implements StateMachine
     }
 
     /**
-     * Load the counters or a batch of resting orders, appended to their levels in the order written.
+     * {@inheritDoc} Here: the counters, or a batch of resting orders appended to their levels in the order written.
      */
     public void loadSnapshot(final int msgTypeId, final DirectBuffer buffer, final int offset, final int length)
     {
@@ -342,7 +342,7 @@ public final class OrderBook implements StateMachine
     }
 
     /**
-     * A digest of the counters and of every resting order in book order, their queue positions included.
+     * {@inheritDoc} Here: the counters and every resting order in book order, queue positions included.
      */
     public long stateDigest()
     {
