@@ -53,6 +53,10 @@ final class InfoCommand implements Callable<Integer>
     public Integer call()
     {
         AgronaAccess.check(); // one line naming the JVM flag, rather than Agrona's IllegalAccessError
+        if (ImageInfo.isImage(file)) // a system image's folder: its snapshots and the journal after the newest
+        {
+            return ImageInfo.print(file, json, out);
+        }
         try (ChannelReader reader = ChannelReader.open(file))
         {
             final ChannelState state = scanToEnd(reader);
