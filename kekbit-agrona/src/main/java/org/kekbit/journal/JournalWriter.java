@@ -318,10 +318,9 @@ public final class JournalWriter implements Agent, AutoCloseable
 
     /**
      * Flush the records written since the last call to storage, those of segments rolled from since then included:
-     * what makes them survive a power loss (they survive a crash of the process without it). Records are forced in
-     * journal order, so after a power loss the journal ends at a record boundary at or after the last forced position.
-     * The first call on a resumed writer forces every segment there is, once. Not for every record on a disk: call it
-     * once per batch (group commit).
+     * once it returns they survive a power loss (they survive a crash of the process without it). The first call on a
+     * resumed writer forces every segment there is, once. On a disk each call waits for the storage: call it once per
+     * batch of records (group commit), not per record.
      *
      * @throws ChannelException with {@link ChannelException.Reason#IO_ERROR} when a rolled segment cannot be forced.
      */
