@@ -683,11 +683,14 @@ public final class ChannelWriter implements Agent, AutoCloseable, RecordAppender
     }
 
     /**
-     * Stop as a killed process stops: no end marker, the claim left as it is, the file unmapped and the writer no
-     * longer open in this JVM, so the channel can be resumed. For tests in one JVM, and for {@link ChannelMirror},
-     * which never ends a mirror its leader did not end.
+     * Stop writing without an end marker, for a service that stops and carries on later from where it stopped: the
+     * file is unmapped and the writer is no longer open in this JVM, so {@link #resume(Context)} in this process, or
+     * in another once this one has exited, carries on after the last committed record. Until then readers see the
+     * channel as a killed writer leaves it ({@link ChannelState#ABANDONED} once this process is gone, or at once in
+     * this JVM). Force first where the records must survive a power loss. Idempotent, and a no-op once closed.
+     * {@link ChannelMirror} stops this way too: it never ends a mirror its leader did not end.
      */
-    void crash()
+    public void detach()
     {
         if (!isClosed)
         {
@@ -731,6 +734,15 @@ public final class ChannelWriter implements Agent, AutoCloseable, RecordAppender
         }
 
         return publish(recordOffset(position), frameLength, msgTypeId);
+    }
+
+    /**
+     * Stop as a killed process stops, for tests in one JVM: no end marker, the claim left as it is, the file unmapped
+     * and the writer no longer open in this JVM, so the channel can be resumed.
+     */
+    void crash()
+    {
+        detach();
     }
 
     boolean isOutstanding(final RecordClaim claim)

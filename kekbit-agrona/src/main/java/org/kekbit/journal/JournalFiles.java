@@ -5,6 +5,7 @@ import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 
@@ -105,6 +106,28 @@ final class JournalFiles
         catch (final IOException | UnsupportedOperationException ex)
         {
             throw ioError("cannot link segment " + to + ": " + ex, ex);
+        }
+    }
+
+    /**
+     * Flush a file's written pages to storage; a file deleted meanwhile (retention) has nothing left to force.
+     *
+     * @param path of the file.
+     * @throws ChannelException with {@link ChannelException.Reason#IO_ERROR}.
+     */
+    static void force(final Path path)
+    {
+        try (FileChannel channel = FileChannel.open(path, StandardOpenOption.READ))
+        {
+            channel.force(false);
+        }
+        catch (final NoSuchFileException ignore)
+        {
+            // deleted by retention: nothing to force
+        }
+        catch (final IOException ex)
+        {
+            throw ioError("cannot force " + path + ": " + ex, ex);
         }
     }
 

@@ -85,6 +85,7 @@ public final class JournalWriter implements Agent, AutoCloseable, RecordAppender
     private long currentBase;
     private ChannelWriter next;
     private long oldestBase;
+    private long forcedBase;
     private boolean isClosed;
     private boolean isTakenOver;
     private long rolls;
@@ -126,6 +127,7 @@ public final class JournalWriter implements Agent, AutoCloseable, RecordAppender
             new JournalSegmentCreator(ctx, segmentCapacity, maxRecordLength) : null;
         this.creatorBusy = null == creator ? null : new ChannelException(ChannelException.Reason.NOT_READY,
             "the next segment is still being created by the segment creator agent: " + folder);
+        this.forcedBase = oldestBase; // a resumed writer cannot know what the dead one forced
     }
 
     /**
@@ -469,6 +471,55 @@ public final class JournalWriter implements Agent, AutoCloseable, RecordAppender
                 "Context.createSegmentsOnAgent(true) to create them on an agent");
         }
         return creator;
+    }
+
+    /**
+     * Flush the records written since the last call to storage, those of segments rolled from since then included:
+     * once it returns they survive a power loss (they survive a crash of the process without it). The first call on a
+     * resumed writer forces every segment there is, once. On a disk each call waits for the storage: call it once per
+     * batch of records (group commit), not per record.
+     *
+     * @throws ChannelException with {@link ChannelException.Reason#IO_ERROR} when a rolled segment cannot be forced.
+     */
+    public void force()
+    {
+        if (isClosed || isTakenOver)
+        {
+            return;
+        }
+        while (forcedBase < currentBase)
+        {
+            JournalFiles.force(JournalDescriptor.segmentPath(folder, forcedBase)); // unmapped once rolled from
+            forcedBase += segmentCapacity;
+        }
+        current.force();
+    }
+
+    /**
+     * Stop writing without the CLOSED marker, for a service that stops and carries on later with
+     * {@link #resume(Context)}, in this process or another: the current segment is detached as
+     * {@link ChannelWriter#detach()} does, the next segment created ahead of need is deleted and the positions file
+     * unmapped. Force first where the records must survive a power loss. Idempotent, and a no-op once closed.
+     */
+    public void detach()
+    {
+        if (!isClosed)
+        {
+            isClosed = true;
+            current.detach();
+            if (null != next)
+            {
+                final Path nextPath = next.path();
+                next.close();
+                JournalFiles.deleteQuietly(nextPath);
+                next = null;
+            }
+            if (null != creator)
+            {
+                creator.close();
+            }
+            positions.close();
+        }
     }
 
     /**

@@ -61,6 +61,10 @@ final class InfoCommand implements Callable<Integer>
     public Integer call()
     {
         AgronaAccess.check(); // one line naming the JVM flag, rather than Agrona's IllegalAccessError
+        if (ImageInfo.isImage(file)) // a system image's folder: its snapshots and the journal after the newest
+        {
+            return ImageInfo.print(file, json, out);
+        }
         if (JournalFolder.isFolder(file))
         {
             return journalInfo(JournalFolder.open(file));

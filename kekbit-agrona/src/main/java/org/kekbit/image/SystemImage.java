@@ -1,0 +1,1044 @@
+package org.kekbit.image;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.function.Supplier;
+
+import org.agrona.CloseHelper;
+import org.agrona.DirectBuffer;
+import org.agrona.concurrent.Agent;
+import org.agrona.concurrent.AgentRunner;
+import org.agrona.concurrent.BackoffIdleStrategy;
+import org.agrona.concurrent.EpochClock;
+import org.agrona.concurrent.IdleStrategy;
+import org.agrona.concurrent.NanoClock;
+import org.agrona.concurrent.SystemEpochClock;
+import org.agrona.concurrent.SystemNanoClock;
+import org.agrona.concurrent.UnsafeBuffer;
+import org.kekbit.channel.ChannelException;
+import org.kekbit.channel.RecordHandler;
+import org.kekbit.journal.JournalDescriptor;
+import org.kekbit.journal.JournalReader;
+import org.kekbit.journal.JournalState;
+import org.kekbit.journal.JournalWriter;
+
+/**
+ * A system image: a {@link StateMachine} kept in memory, every command journaled before it is applied, snapshots that
+ * bound the replay, and exact recovery after any crash.
+ * <pre>{@code
+ * try (SystemImage image = SystemImage.launch(new SystemImage.Context()
+ *     .imageFolder(folder).stateMachineSupplier(OrderBook::new)))
+ * {
+ *     final long position = image.submit(NEW_ORDER_TYPE_ID, buffer, 0, length);
+ *     if (position < 0)
+ *     {
+ *         // RECORD_TOO_LONG, JOURNAL_CLOSED, JOURNAL_TAKEN_OVER or ROLL_FAILED: nothing was journaled or applied
+ *     }
+ *     image.doWork(); // the journal's duty cycle, group commit, snapshot requests: in the serving duty cycle
+ * }
+ * }</pre>
+ * {@link #launch(Context)} recovers first: it takes the journal over (refusing a live image by the journal's liveness
+ * rule), loads the newest complete snapshot the journal can be replayed after, replays the journal from its position
+ * to the end through {@link StateMachine#apply}, and only then returns, ready to serve.
+ * <p>
+ * {@link #submit} appends the command to the journal and then applies <b>the journaled bytes</b>, read back from the
+ * journal's mapping, so a command is applied live exactly as it is applied on replay. It allocates nothing and throws
+ * nothing for expected outcomes. A process crash loses nothing submitted (the journal is a shared mapping); a power
+ * loss loses what was not forced yet: see {@link ForcePolicy}.
+ * <p>
+ * Snapshots are taken every {@link Context#snapshotIntervalBytes(long)} of journal or on {@link #requestSnapshot()}:
+ * by default by a shadow instance on its own thread ({@link SnapshotMode#SHADOW}), so the serving thread never stops;
+ * {@link SnapshotMode#INLINE} writes them in {@link #doWork()} from the live instance, a pause as long as the
+ * snapshot, for small states.
+ * <p>
+ * Not threadsafe: one serving thread submits, claims, runs the duty cycle and closes; {@link #requestSnapshot()} and
+ * the snapshot accessors may be called from any thread.
+ */
+public final class SystemImage implements Agent, AutoCloseable
+{
+    /**
+     * The command is longer than the journal's maximum record length: nothing was journaled or applied.
+     */
+    public static final long RECORD_TOO_LONG = JournalWriter.RECORD_TOO_LONG;
+
+    /**
+     * The image was closed.
+     */
+    public static final long JOURNAL_CLOSED = JournalWriter.JOURNAL_CLOSED;
+
+    /**
+     * Another process took the journal over: this image must stop.
+     */
+    public static final long JOURNAL_TAKEN_OVER = JournalWriter.JOURNAL_TAKEN_OVER;
+
+    /**
+     * The journal needed a new segment and could not create it (no space): nothing was journaled; a later submit may
+     * succeed.
+     */
+    public static final long ROLL_FAILED = JournalWriter.ROLL_FAILED;
+
+    /**
+     * Who writes the snapshots.
+     */
+    public enum SnapshotMode
+    {
+        /**
+         * A shadow instance on its own thread, fed by a named journal reader: the serving thread never pauses.
+         */
+        SHADOW,
+
+        /**
+         * The live instance in the serving thread's {@link SystemImage#doWork()}: a pause as long as the snapshot.
+         */
+        INLINE
+    }
+
+    /**
+     * When the journal is forced to storage, for power-loss durability. A process crash loses nothing either way.
+     */
+    public enum ForcePolicy
+    {
+        /**
+         * Never by the image (the OS writes pages back in its own time): for tmpfs, or when a power loss may lose
+         * the last seconds.
+         */
+        NONE,
+
+        /**
+         * Group commit: {@link SystemImage#doWork()} forces what was journaled since the last force once per
+         * {@link Context#forceIntervalNs(long)}. {@link SystemImage#forcedPosition()} says how far commands survive
+         * a power loss, for a service that releases replies only once forced.
+         */
+        GROUP,
+
+        /**
+         * Every command is forced before it is applied: the slowest, on a disk.
+         */
+        EACH_COMMAND
+    }
+
+    private final Context ctx;
+    private final JournalWriter journal;
+    private final StateMachine stateMachine;
+    private final SnapshotStore inlineStore;
+    private final ShadowSnapshotAgent shadow;
+    private final AgentRunner shadowRunner;
+    private final UnsafeBuffer journaledView = new UnsafeBuffer(0, 0);
+    private final CommandClaim submitClaim = new CommandClaim();
+    private final ForcePolicy forcePolicy;
+    private final long forceIntervalNs;
+    private final long snapshotIntervalBytes;
+    private final NanoClock nanoClock;
+    private final long recoveredSnapshotPosition;
+    private final long replayedRecords;
+    private long forcedPosition;
+    private long lastForceNs;
+    private long lastRequestedPosition;
+    private long inlineSnapshotPosition;
+    private long inlineSnapshotCount;
+    private volatile boolean isSnapshotRequested;
+    private volatile Throwable shadowError;
+    private boolean isClosed;
+
+    private SystemImage(
+        final Context ctx,
+        final JournalWriter journal,
+        final StateMachine stateMachine,
+        final SnapshotStore inlineStore,
+        final ShadowSnapshotAgent shadow,
+        final long recoveredSnapshotPosition,
+        final long replayedRecords)
+    {
+        this.ctx = ctx;
+        this.journal = journal;
+        this.stateMachine = stateMachine;
+        this.inlineStore = inlineStore;
+        this.shadow = shadow;
+        this.recoveredSnapshotPosition = recoveredSnapshotPosition;
+        this.replayedRecords = replayedRecords;
+        this.forcePolicy = ctx.forcePolicy();
+        this.forceIntervalNs = ctx.forceIntervalNs();
+        this.snapshotIntervalBytes = ctx.snapshotIntervalBytes();
+        this.nanoClock = ctx.nanoClock();
+        this.forcedPosition = journal.position(); // recovery forced nothing new; the next force covers it all
+        this.lastForceNs = nanoClock.nanoTime();
+        this.lastRequestedPosition = Math.max(0, recoveredSnapshotPosition);
+        this.inlineSnapshotPosition = recoveredSnapshotPosition;
+        this.submitClaim.image = this;
+        this.shadowRunner = null == shadow ? null :
+            new AgentRunner(ctx.shadowIdleStrategy(), this::onShadowError, null, shadow);
+    }
+
+    /**
+     * Open an image, creating it when its folder holds no journal, and recover its state: the newest complete
+     * snapshot, then the journal after it. In shadow mode the shadow's thread is started.
+     *
+     * @param ctx configuration, concluded by this call.
+     * @return the image, its state recovered, ready to serve.
+     * @throws ChannelException with {@link ChannelException.Reason#WRITER_ACTIVE} when another live image holds the
+     *                          journal, {@link ChannelException.Reason#TRUNCATED} when no snapshot is usable and the
+     *                          journal does not start at 0, {@link ChannelException.Reason#CORRUPT} when the journal
+     *                          cannot be replayed, or any reason opening the journal throws.
+     */
+    public static SystemImage launch(final Context ctx)
+    {
+        ctx.conclude();
+        final Path imageFolder = ctx.imageFolder();
+        final Path journalFolder = ImageDescriptor.journalFolder(imageFolder);
+        final JournalWriter.Context journalCtx = new JournalWriter.Context()
+            .folder(journalFolder)
+            .segmentCapacity(ctx.segmentCapacity())
+            .maxRecordLength(ctx.maxRecordLength())
+            .retainedSegments(ctx.retainedSegments())
+            .preTouch(ctx.preTouch())
+            .epochClock(ctx.epochClock());
+        final boolean exists = Files.isDirectory(journalFolder) && hasSegment(journalFolder);
+        final JournalWriter journal = exists ? JournalWriter.resume(journalCtx) : JournalWriter.create(journalCtx);
+
+        SnapshotStore store = null;
+        ShadowSnapshotAgent shadow = null;
+        try
+        {
+            store = new SnapshotStore(imageFolder, journal.segmentCapacity(), ctx.epochClock(),
+                ctx.snapshotsKept(), ctx.snapshotInitialCapacity());
+            final StateMachine stateMachine = ctx.stateMachineSupplier().get();
+            final long journalEnd = journal.position();
+            final long snapshotPosition = store.recover(stateMachine, journal.oldestSegmentBase(), journalEnd);
+            store.prune(); // and protect the journal from the oldest kept snapshot on, from now
+            final long startPosition = Math.max(0, snapshotPosition);
+            final long replayed = replay(ctx, journalFolder, stateMachine, startPosition, journalEnd);
+
+            if (SnapshotMode.SHADOW == ctx.snapshotMode())
+            {
+                final JournalReader reader = JournalReader.open(new JournalReader.Context()
+                    .folder(journalFolder)
+                    .name(ShadowSnapshotAgent.READER_NAME)
+                    .protectRetention(false)
+                    .epochClock(ctx.epochClock()));
+                try
+                {
+                    reader.seek(startPosition);
+                }
+                catch (final RuntimeException ex)
+                {
+                    reader.close();
+                    throw ex;
+                }
+                shadow = new ShadowSnapshotAgent(ctx.stateMachineSupplier().get(), store, reader,
+                    snapshotPosition < 0 ? null : ImageDescriptor.snapshotsFolder(imageFolder)
+                        .resolve(ImageDescriptor.snapshotFileName(snapshotPosition)), startPosition);
+                store = null; // the shadow's thread owns it from here
+            }
+
+            final SystemImage image = new SystemImage(
+                ctx, journal, stateMachine, store, shadow, snapshotPosition, replayed);
+            if (null != image.shadowRunner)
+            {
+                AgentRunner.startOnThread(image.shadowRunner);
+            }
+            return image;
+        }
+        catch (final RuntimeException ex)
+        {
+            if (null != shadow)
+            {
+                shadow.onClose();
+            }
+            journal.detach();
+            throw ex;
+        }
+    }
+
+    /**
+     * Journal a command, then apply the journaled bytes to the state machine. Allocates nothing.
+     *
+     * @param msgTypeId of the command, not negative.
+     * @param buffer    holding the command.
+     * @param offset    of the command in buffer.
+     * @param length    of the command.
+     * @return the journal position after the command (the image's new position), or {@link #RECORD_TOO_LONG},
+     * {@link #JOURNAL_CLOSED}, {@link #JOURNAL_TAKEN_OVER} or {@link #ROLL_FAILED}, when nothing was journaled or
+     * applied.
+     * @throws IllegalArgumentException if msgTypeId or length is negative.
+     * @throws IllegalStateException    if a claim is outstanding.
+     */
+    public long submit(final int msgTypeId, final DirectBuffer buffer, final int offset, final int length)
+    {
+        final CommandClaim claim = submitClaim;
+        final long result = tryClaim(msgTypeId, length, claim);
+        if (result < 0)
+        {
+            return result;
+        }
+        claim.buffer().putBytes(0, buffer, offset, length);
+        return commit(claim, length);
+    }
+
+    /**
+     * Claim room in the journal for a command to encode in place; then {@link CommandClaim#commit()}, which journals
+     * and applies it, or {@link CommandClaim#abort()}, before the next submit or claim.
+     *
+     * @param msgTypeId of the command, not negative.
+     * @param length    of the command to claim.
+     * @param claim     to wrap around the claimed payload.
+     * @return the journal position the command will end at once committed, or {@link #RECORD_TOO_LONG},
+     * {@link #JOURNAL_CLOSED}, {@link #JOURNAL_TAKEN_OVER} or {@link #ROLL_FAILED}.
+     * @throws IllegalArgumentException if msgTypeId or length is negative.
+     * @throws IllegalStateException    if a claim is outstanding.
+     */
+    public long tryClaim(final int msgTypeId, final int length, final CommandClaim claim)
+    {
+        final long result = journal.tryClaim(msgTypeId, length, claim.recordClaim);
+        if (result >= 0)
+        {
+            if (claim.image != this)
+            {
+                claim.image = this;
+            }
+            claim.msgTypeId = msgTypeId;
+        }
+        return result;
+    }
+
+    long commit(final CommandClaim claim, final int length)
+    {
+        final UnsafeBuffer view = journaledView;
+        view.wrap(claim.recordClaim.buffer(), 0, length); // the journaled bytes, before the claim lets go of them
+        claim.recordClaim.commit(length);
+        final long position = journal.position();
+        if (ForcePolicy.EACH_COMMAND == forcePolicy)
+        {
+            journal.force();
+            forcedPosition = position;
+        }
+        stateMachine.apply(position, claim.msgTypeId, view, 0, length);
+        return position;
+    }
+
+    /**
+     * The serving duty cycle: the journal's (heartbeat, next segment ahead of need, retention), group commit, and
+     * snapshot requests, written here in inline mode.
+     *
+     * @return the amount of work done.
+     */
+    public int doWork()
+    {
+        if (isClosed)
+        {
+            return 0;
+        }
+        int workCount = journal.doWork();
+        final long position = journal.position();
+        if (ForcePolicy.GROUP == forcePolicy && position > forcedPosition)
+        {
+            final long nowNs = nanoClock.nanoTime();
+            if (nowNs - lastForceNs >= forceIntervalNs)
+            {
+                journal.force();
+                forcedPosition = position;
+                lastForceNs = nowNs;
+                workCount++;
+            }
+        }
+
+        if (isSnapshotRequested ||
+            (snapshotIntervalBytes > 0 && position - lastRequestedPosition >= snapshotIntervalBytes))
+        {
+            isSnapshotRequested = false;
+            lastRequestedPosition = position;
+            workCount++;
+            if (null != shadow)
+            {
+                shadow.request(position);
+            }
+            else if (position != inlineSnapshotPosition)
+            {
+                if (inlineStore.write(stateMachine, position) >= 0)
+                {
+                    inlineSnapshotCount++;
+                }
+                inlineSnapshotPosition = position;
+            }
+        }
+
+        return workCount;
+    }
+
+    /**
+     * Ask for a snapshot at the current position, taken by the next {@link #doWork()} (inline) or by the shadow once
+     * it has applied that far. Any thread.
+     */
+    public void requestSnapshot()
+    {
+        isSnapshotRequested = true;
+    }
+
+    /**
+     * Journal position after the last command applied.
+     *
+     * @return the position.
+     */
+    public long position()
+    {
+        return journal.position();
+    }
+
+    /**
+     * Journal position up to which commands were forced to storage by this image: they survive a power loss.
+     *
+     * @return the position.
+     */
+    public long forcedPosition()
+    {
+        return forcedPosition;
+    }
+
+    /**
+     * Position of the newest snapshot written since launch, or recovered from. Any thread.
+     *
+     * @return the position, or -1 when there is none.
+     */
+    public long snapshotPosition()
+    {
+        return null != shadow ? shadow.snapshotPosition() : inlineSnapshotPosition;
+    }
+
+    /**
+     * Snapshots written since launch. Any thread.
+     *
+     * @return the count.
+     */
+    public long snapshotCount()
+    {
+        return null != shadow ? shadow.snapshotCount() : inlineSnapshotCount;
+    }
+
+    /**
+     * Snapshots that failed since launch (shadow mode; inline failures are thrown by {@link #doWork()}).
+     *
+     * @return the count.
+     */
+    public long snapshotFailureCount()
+    {
+        return null != shadow ? shadow.failureCount() : 0;
+    }
+
+    /**
+     * Why the last shadow snapshot failed.
+     *
+     * @return the failure, or null.
+     */
+    public Throwable lastSnapshotFailure()
+    {
+        return null != shadow ? shadow.lastFailure() : null;
+    }
+
+    /**
+     * Journal position the shadow instance has applied up to (shadow mode). Any thread.
+     *
+     * @return the position, or the image's own position in inline mode.
+     */
+    public long shadowPosition()
+    {
+        return null != shadow ? shadow.appliedPosition() : journal.position();
+    }
+
+    /**
+     * Position of the snapshot this image recovered from at launch.
+     *
+     * @return the position, or -1 when it started from an empty state.
+     */
+    public long recoveredSnapshotPosition()
+    {
+        return recoveredSnapshotPosition;
+    }
+
+    /**
+     * Journal records replayed at launch after the snapshot.
+     *
+     * @return the count.
+     */
+    public long replayedRecords()
+    {
+        return replayedRecords;
+    }
+
+    /**
+     * The live state machine, for queries on the serving thread (and outputs wired after launch, so that replay at
+     * launch emits nothing).
+     *
+     * @return the live instance.
+     */
+    public StateMachine stateMachine()
+    {
+        return stateMachine;
+    }
+
+    /**
+     * Folder of the image.
+     *
+     * @return the folder.
+     */
+    public Path imageFolder()
+    {
+        return ctx.imageFolder();
+    }
+
+    /**
+     * Stop the shadow's thread, force the journal (unless the policy is {@link ForcePolicy#NONE}) and detach from it
+     * without an end marker, so the next {@link #launch(Context)} carries on. Idempotent.
+     */
+    public void close()
+    {
+        if (!isClosed)
+        {
+            isClosed = true;
+            CloseHelper.quietClose(shadowRunner);
+            try
+            {
+                if (ForcePolicy.NONE != forcePolicy)
+                {
+                    journal.force();
+                    forcedPosition = journal.position();
+                }
+            }
+            finally
+            {
+                journal.detach();
+            }
+        }
+    }
+
+    /**
+     * Close the image when the agent running it closes.
+     */
+    public void onClose()
+    {
+        close();
+    }
+
+    /**
+     * Role name of the serving agent.
+     *
+     * @return the role name.
+     */
+    public String roleName()
+    {
+        return "kekbit-image";
+    }
+
+    private void onShadowError(final Throwable error)
+    {
+        // The shadow counts its snapshot failures itself; anything else that escapes its duty cycle is kept here.
+        shadowError = error;
+    }
+
+    /**
+     * An error that escaped the shadow's duty cycle (an exception from the state machine's apply, say).
+     *
+     * @return the error, or null.
+     */
+    public Throwable shadowError()
+    {
+        return shadowError;
+    }
+
+    private static boolean hasSegment(final Path journalFolder)
+    {
+        try (var files = Files.newDirectoryStream(journalFolder, "*" + JournalDescriptor.SEGMENT_SUFFIX))
+        {
+            for (final Path file : files)
+            {
+                if (JournalDescriptor.parseSegmentBase(file.getFileName().toString()) >= 0)
+                {
+                    return true;
+                }
+            }
+            return false;
+        }
+        catch (final IOException ex)
+        {
+            throw new ChannelException(ChannelException.Reason.IO_ERROR,
+                "cannot list journal folder " + journalFolder + ": " + ex, ex);
+        }
+    }
+
+    /**
+     * Apply the journal from a position to its end through the same {@link StateMachine#apply} as live commands.
+     */
+    static long replay(
+        final Context ctx,
+        final Path journalFolder,
+        final StateMachine stateMachine,
+        final long from,
+        final long to)
+    {
+        final Replayer replayer = new Replayer(stateMachine, to);
+        try (JournalReader reader = JournalReader.open(new JournalReader.Context()
+            .folder(journalFolder)
+            .epochClock(ctx.epochClock())))
+        {
+            replayer.reader = reader;
+            reader.seek(from);
+            while (reader.position() < to)
+            {
+                if (0 == reader.poll(replayer, 4096))
+                {
+                    final JournalState state = reader.state();
+                    if (reader.position() < to && JournalState.OPEN != state)
+                    {
+                        throw new ChannelException(ChannelException.Reason.CORRUPT, "journal cannot be replayed: " +
+                            "state=" + state + ", position=" + reader.position() + ", end=" + to +
+                            (null == reader.corruption() ? "" : ", " + reader.corruption()));
+                    }
+                }
+            }
+        }
+        return replayer.count;
+    }
+
+    private static final class Replayer implements RecordHandler
+    {
+        private final StateMachine stateMachine;
+        private final long to;
+        private JournalReader reader;
+        private long count;
+
+        Replayer(final StateMachine stateMachine, final long to)
+        {
+            this.stateMachine = stateMachine;
+            this.to = to;
+        }
+
+        public void onRecord(final int msgTypeId, final DirectBuffer buffer, final int offset, final int length)
+        {
+            final long position = reader.position();
+            if (position <= to) // a live writer (a test's, a tool's view) may have appended past the end asked for
+            {
+                stateMachine.apply(position, msgTypeId, buffer, offset, length);
+                count++;
+            }
+        }
+    }
+
+    /**
+     * Configuration of an image, validated once by {@link #conclude()}.
+     */
+    public static final class Context
+    {
+        /**
+         * Default journal bytes between two snapshots: 64 MiB.
+         */
+        public static final long DEFAULT_SNAPSHOT_INTERVAL_BYTES = 64L * 1024 * 1024;
+
+        /**
+         * Default number of complete snapshots kept.
+         */
+        public static final int DEFAULT_SNAPSHOTS_KEPT = 3;
+
+        /**
+         * Default capacity of the first snapshot file; later ones are sized from the last: 1 MiB.
+         */
+        public static final long DEFAULT_SNAPSHOT_INITIAL_CAPACITY = 1024 * 1024;
+
+        /**
+         * Default group commit interval: 1 ms.
+         */
+        public static final long DEFAULT_FORCE_INTERVAL_NS = 1_000_000;
+
+        private Path imageFolder;
+        private Supplier<? extends StateMachine> stateMachineSupplier;
+        private SnapshotMode snapshotMode = SnapshotMode.SHADOW;
+        private long snapshotIntervalBytes = DEFAULT_SNAPSHOT_INTERVAL_BYTES;
+        private int snapshotsKept = DEFAULT_SNAPSHOTS_KEPT;
+        private long snapshotInitialCapacity = DEFAULT_SNAPSHOT_INITIAL_CAPACITY;
+        private long segmentCapacity = JournalWriter.Context.DEFAULT_SEGMENT_CAPACITY;
+        private int maxRecordLength = -1;
+        private int retainedSegments;
+        private boolean preTouch = true;
+        private ForcePolicy forcePolicy = ForcePolicy.NONE;
+        private long forceIntervalNs = DEFAULT_FORCE_INTERVAL_NS;
+        private EpochClock epochClock = SystemEpochClock.INSTANCE;
+        private NanoClock nanoClock = SystemNanoClock.INSTANCE;
+        private IdleStrategy shadowIdleStrategy;
+
+        /**
+         * Validate the configuration and fill in defaults.
+         *
+         * @return this for a fluent API.
+         * @throws IllegalArgumentException when the folder or supplier is not set, or a number is out of range.
+         */
+        public Context conclude()
+        {
+            if (null == imageFolder)
+            {
+                throw new IllegalArgumentException("imageFolder must be set");
+            }
+            if (null == stateMachineSupplier)
+            {
+                throw new IllegalArgumentException("stateMachineSupplier must be set");
+            }
+            if (snapshotIntervalBytes < 0)
+            {
+                throw new IllegalArgumentException(
+                    "snapshotIntervalBytes must not be negative: snapshotIntervalBytes=" + snapshotIntervalBytes);
+            }
+            if (snapshotsKept < 1)
+            {
+                throw new IllegalArgumentException("snapshotsKept must be at least 1: snapshotsKept=" + snapshotsKept);
+            }
+            if (snapshotInitialCapacity < 64 || (snapshotInitialCapacity & 7) != 0)
+            {
+                throw new IllegalArgumentException("snapshotInitialCapacity must be a multiple of 8, at least 64: " +
+                    "snapshotInitialCapacity=" + snapshotInitialCapacity);
+            }
+            if (forceIntervalNs < 0)
+            {
+                throw new IllegalArgumentException("forceIntervalNs must not be negative: forceIntervalNs=" +
+                    forceIntervalNs);
+            }
+            if (null == shadowIdleStrategy)
+            {
+                shadowIdleStrategy = new BackoffIdleStrategy();
+            }
+            return this;
+        }
+
+        /**
+         * Folder of the image: its journal and snapshots go in sub-folders (see {@link ImageDescriptor}).
+         *
+         * @param imageFolder the folder, created when missing.
+         * @return this for a fluent API.
+         */
+        public Context imageFolder(final Path imageFolder)
+        {
+            this.imageFolder = imageFolder;
+            return this;
+        }
+
+        /**
+         * Folder of the image.
+         *
+         * @return the folder.
+         */
+        public Path imageFolder()
+        {
+            return imageFolder;
+        }
+
+        /**
+         * Makes fresh, empty state machines: the live one, and in shadow mode the shadow.
+         *
+         * @param stateMachineSupplier the factory.
+         * @return this for a fluent API.
+         */
+        public Context stateMachineSupplier(final Supplier<? extends StateMachine> stateMachineSupplier)
+        {
+            this.stateMachineSupplier = stateMachineSupplier;
+            return this;
+        }
+
+        /**
+         * Makes fresh state machines.
+         *
+         * @return the factory.
+         */
+        public Supplier<? extends StateMachine> stateMachineSupplier()
+        {
+            return stateMachineSupplier;
+        }
+
+        /**
+         * Who writes snapshots; {@link SnapshotMode#SHADOW} by default.
+         *
+         * @param snapshotMode the mode.
+         * @return this for a fluent API.
+         */
+        public Context snapshotMode(final SnapshotMode snapshotMode)
+        {
+            this.snapshotMode = snapshotMode;
+            return this;
+        }
+
+        /**
+         * Who writes snapshots.
+         *
+         * @return the mode.
+         */
+        public SnapshotMode snapshotMode()
+        {
+            return snapshotMode;
+        }
+
+        /**
+         * Journal bytes between two snapshots; 0 for snapshots on request only.
+         *
+         * @param snapshotIntervalBytes the interval.
+         * @return this for a fluent API.
+         */
+        public Context snapshotIntervalBytes(final long snapshotIntervalBytes)
+        {
+            this.snapshotIntervalBytes = snapshotIntervalBytes;
+            return this;
+        }
+
+        /**
+         * Journal bytes between two snapshots.
+         *
+         * @return the interval, 0 when on request only.
+         */
+        public long snapshotIntervalBytes()
+        {
+            return snapshotIntervalBytes;
+        }
+
+        /**
+         * Complete snapshots kept, at least 1; older ones are deleted, and the journal is kept from the oldest kept
+         * one on.
+         *
+         * @param snapshotsKept how many.
+         * @return this for a fluent API.
+         */
+        public Context snapshotsKept(final int snapshotsKept)
+        {
+            this.snapshotsKept = snapshotsKept;
+            return this;
+        }
+
+        /**
+         * Complete snapshots kept.
+         *
+         * @return how many.
+         */
+        public int snapshotsKept()
+        {
+            return snapshotsKept;
+        }
+
+        /**
+         * Capacity of the first snapshot file, a multiple of 8; a snapshot that does not fit is written again into
+         * a file twice as large, and later ones are sized from the last.
+         *
+         * @param snapshotInitialCapacity in bytes.
+         * @return this for a fluent API.
+         */
+        public Context snapshotInitialCapacity(final long snapshotInitialCapacity)
+        {
+            this.snapshotInitialCapacity = snapshotInitialCapacity;
+            return this;
+        }
+
+        /**
+         * Capacity of the first snapshot file.
+         *
+         * @return bytes.
+         */
+        public long snapshotInitialCapacity()
+        {
+            return snapshotInitialCapacity;
+        }
+
+        /**
+         * Segment capacity of a new journal (see {@link JournalWriter.Context#segmentCapacity(long)}).
+         *
+         * @param segmentCapacity a power of two.
+         * @return this for a fluent API.
+         */
+        public Context segmentCapacity(final long segmentCapacity)
+        {
+            this.segmentCapacity = segmentCapacity;
+            return this;
+        }
+
+        /**
+         * Segment capacity of a new journal.
+         *
+         * @return bytes.
+         */
+        public long segmentCapacity()
+        {
+            return segmentCapacity;
+        }
+
+        /**
+         * Longest command of a new journal; by default the journal's default.
+         *
+         * @param maxRecordLength in bytes.
+         * @return this for a fluent API.
+         */
+        public Context maxRecordLength(final int maxRecordLength)
+        {
+            this.maxRecordLength = maxRecordLength;
+            return this;
+        }
+
+        /**
+         * Longest command of a new journal.
+         *
+         * @return bytes, or -1 for the journal's default.
+         */
+        public int maxRecordLength()
+        {
+            return maxRecordLength;
+        }
+
+        /**
+         * Sealed journal segments kept besides the one written (see
+         * {@link JournalWriter.Context#retainedSegments(int)}); never one after the oldest kept snapshot, which
+         * protects them. 0, the default, keeps every segment.
+         *
+         * @param retainedSegments how many.
+         * @return this for a fluent API.
+         */
+        public Context retainedSegments(final int retainedSegments)
+        {
+            this.retainedSegments = retainedSegments;
+            return this;
+        }
+
+        /**
+         * Sealed journal segments kept.
+         *
+         * @return how many, 0 for all.
+         */
+        public int retainedSegments()
+        {
+            return retainedSegments;
+        }
+
+        /**
+         * Whether journal segments are pre-touched when created; on by default.
+         *
+         * @param preTouch true to pre-touch.
+         * @return this for a fluent API.
+         */
+        public Context preTouch(final boolean preTouch)
+        {
+            this.preTouch = preTouch;
+            return this;
+        }
+
+        /**
+         * Whether journal segments are pre-touched.
+         *
+         * @return true when they are.
+         */
+        public boolean preTouch()
+        {
+            return preTouch;
+        }
+
+        /**
+         * When the journal is forced; {@link ForcePolicy#NONE} by default, as for a journal: a process crash loses
+         * nothing, a power loss what the OS had not written back. {@link ForcePolicy#GROUP} forces on the serving
+         * thread, which waits for the storage once per interval: on a disk that is milliseconds.
+         *
+         * @param forcePolicy the policy.
+         * @return this for a fluent API.
+         */
+        public Context forcePolicy(final ForcePolicy forcePolicy)
+        {
+            this.forcePolicy = forcePolicy;
+            return this;
+        }
+
+        /**
+         * When the journal is forced.
+         *
+         * @return the policy.
+         */
+        public ForcePolicy forcePolicy()
+        {
+            return forcePolicy;
+        }
+
+        /**
+         * Group commit interval of {@link ForcePolicy#GROUP}.
+         *
+         * @param forceIntervalNs nanoseconds between two forces at most; 0 forces in every duty cycle.
+         * @return this for a fluent API.
+         */
+        public Context forceIntervalNs(final long forceIntervalNs)
+        {
+            this.forceIntervalNs = forceIntervalNs;
+            return this;
+        }
+
+        /**
+         * Group commit interval.
+         *
+         * @return nanoseconds.
+         */
+        public long forceIntervalNs()
+        {
+            return forceIntervalNs;
+        }
+
+        /**
+         * Clock of the journal's heartbeats and of snapshot times.
+         *
+         * @param epochClock the clock.
+         * @return this for a fluent API.
+         */
+        public Context epochClock(final EpochClock epochClock)
+        {
+            this.epochClock = epochClock;
+            return this;
+        }
+
+        /**
+         * Clock of heartbeats and snapshot times.
+         *
+         * @return the clock.
+         */
+        public EpochClock epochClock()
+        {
+            return epochClock;
+        }
+
+        /**
+         * Clock of the group commit interval.
+         *
+         * @param nanoClock the clock.
+         * @return this for a fluent API.
+         */
+        public Context nanoClock(final NanoClock nanoClock)
+        {
+            this.nanoClock = nanoClock;
+            return this;
+        }
+
+        /**
+         * Clock of the group commit interval.
+         *
+         * @return the clock.
+         */
+        public NanoClock nanoClock()
+        {
+            return nanoClock;
+        }
+
+        /**
+         * Idle strategy of the shadow's thread; a {@link BackoffIdleStrategy} by default.
+         *
+         * @param shadowIdleStrategy the strategy.
+         * @return this for a fluent API.
+         */
+        public Context shadowIdleStrategy(final IdleStrategy shadowIdleStrategy)
+        {
+            this.shadowIdleStrategy = shadowIdleStrategy;
+            return this;
+        }
+
+        /**
+         * Idle strategy of the shadow's thread.
+         *
+         * @return the strategy.
+         */
+        public IdleStrategy shadowIdleStrategy()
+        {
+            return shadowIdleStrategy;
+        }
+    }
+}

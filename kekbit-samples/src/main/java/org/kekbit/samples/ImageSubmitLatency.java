@@ -1,0 +1,244 @@
+package org.kekbit.samples;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.stream.Stream;
+
+import org.HdrHistogram.Histogram;
+import org.agrona.concurrent.UnsafeBuffer;
+import org.kekbit.codecs.trading.MessageHeaderEncoder;
+import org.kekbit.codecs.trading.NewOrderSingleEncoder;
+import org.kekbit.codecs.trading.OrdType;
+import org.kekbit.codecs.trading.Side;
+import org.kekbit.image.SystemImage;
+import org.kekbit.samples.orderbook.OrderBook;
+
+/**
+ * The serving thread's submit latency with and without a shadow snapshot running:
+ * {@code bin/sample ImageSubmitLatency [--dir DIR] [--book N] [--commands N] [--rate R]}. Each of the two runs
+ * launches a fresh order book image, rests N orders in it (so a snapshot of it takes a while), then submits commands
+ * at a fixed rate (a resting order far from the touch, then its cancel: the book keeps its size) and records each
+ * command's latency from its intended send time (no coordinated omission) in an HdrHistogram, after a warm-up of the
+ * first fifth of the commands. In the second run a
+ * shadow snapshot is requested again as soon as the last one completed, so one is being written nearly all the time;
+ * in the first none is. It prints p50, p99, p99.9 and max in microseconds for both and the ratio of the p99.9s.
+ * On a 2-core machine the shadow's thread competes with the serving thread for a core: that is part of what it
+ * measures.
+ */
+public final class ImageSubmitLatency
+{
+    private static final long MID_PRICE = 100_00000000L;
+    private static final long TICK = 1000000L;
+
+    private ImageSubmitLatency()
+    {
+    }
+
+    /**
+     * Run both measurements.
+     *
+     * @param args {@code [--dir DIR] [--book N] [--commands N] [--rate R]}.
+     */
+    public static void main(final String[] args)
+    {
+        System.exit(launch(args, SampleMain.stdout(), System.err));
+    }
+
+    /**
+     * Run as {@link #main(String[])} does, with explicit streams.
+     *
+     * @param args {@code [--dir DIR] [--book N] [--commands N] [--rate R]}.
+     * @param out  for the results.
+     * @param err  for the one line of an error.
+     * @return the exit status.
+     */
+    public static int launch(final String[] args, final PrintStream out, final PrintStream err)
+    {
+        return SampleMain.launch(out, err, () ->
+        {
+            Path dir = Path.of(System.getProperty("java.io.tmpdir"), "kekbit-image-latency");
+            long book = 100_000;
+            long commands = 2_000_000;
+            long rate = 200_000;
+            for (int i = 0; i < args.length; i += 2)
+            {
+                if (i + 1 >= args.length)
+                {
+                    throw new IllegalArgumentException(args[i] + " needs a value");
+                }
+                switch (args[i])
+                {
+                    case "--dir":
+                        dir = Path.of(args[i + 1]);
+                        break;
+                    case "--book":
+                        book = parse(args[i], args[i + 1]);
+                        break;
+                    case "--commands":
+                        commands = parse(args[i], args[i + 1]);
+                        break;
+                    case "--rate":
+                        rate = parse(args[i], args[i + 1]);
+                        break;
+                    default:
+                        throw new IllegalArgumentException("unexpected argument: " + args[i] +
+                            " (usage: ImageSubmitLatency [--dir DIR] [--book N] [--commands N] [--rate R])");
+                }
+            }
+            if (rate < 1)
+            {
+                throw new IllegalArgumentException("--rate must be positive: " + rate);
+            }
+            out.printf("submit latency from intended send time, us: book=%d orders, commands=%d, rate=%d/s, " +
+                "cores=%d%n", book, commands, rate, Runtime.getRuntime().availableProcessors());
+            final Histogram without = measure(dir.resolve("without"), book, commands, rate, false, out);
+            final Histogram with = measure(dir.resolve("with"), book, commands, rate, true, out);
+            out.printf("p99.9 ratio with/without shadow snapshot: %.2f%n",
+                (double)with.getValueAtPercentile(99.9) / Math.max(1, without.getValueAtPercentile(99.9)));
+            return SampleMain.EXIT_OK;
+        });
+    }
+
+    /**
+     * One run on a fresh image.
+     *
+     * @param dir        of the image, deleted first.
+     * @param book       resting orders before the measurement.
+     * @param commands   measured.
+     * @param rate       commands per second.
+     * @param snapshots  whether to keep a shadow snapshot running.
+     * @param out        for the result line.
+     * @return the latencies in ns.
+     */
+    static Histogram measure(
+        final Path dir,
+        final long book,
+        final long commands,
+        final long rate,
+        final boolean snapshots,
+        final PrintStream out)
+    {
+        deleteRecursively(dir);
+        final Histogram latencyNs = new Histogram(60_000_000_000L, 3);
+        final UnsafeBuffer buffer = new UnsafeBuffer(new byte[256]);
+        final MessageHeaderEncoder header = new MessageHeaderEncoder();
+        final NewOrderSingleEncoder order = new NewOrderSingleEncoder();
+        try (SystemImage image = SystemImage.launch(new SystemImage.Context()
+            .imageFolder(dir)
+            .stateMachineSupplier(OrderBook::new)
+            .snapshotIntervalBytes(0)
+            .snapshotsKept(1)
+            .segmentCapacity(64L * 1024 * 1024)))
+        {
+            for (long i = 0; i < book; i++)
+            {
+                final int length = encode(order, header, buffer, 1 + i, i % 2 == 0 ? Side.BUY : Side.SELL,
+                    MID_PRICE + (i % 2 == 0 ? -1 : 1) * (1 + i % 200) * TICK, 10);
+                submit(image, buffer, length);
+            }
+            while (image.shadowPosition() < image.position())
+            {
+                Thread.onSpinWait(); // the shadow has the whole book before the measurement
+            }
+
+            final long intervalNs = 1_000_000_000L / rate;
+            final long startNs = System.nanoTime();
+            long snapshotsRequested = 0;
+            for (long i = 0; i < commands; i++)
+            {
+                final long intendedNs = startNs + i * intervalNs;
+                while (System.nanoTime() < intendedNs)
+                {
+                    Thread.onSpinWait();
+                }
+                final long clOrdId = book + 1 + i / 2;
+                final int length = encode(order, header, buffer, clOrdId, Side.BUY, MID_PRICE - 500 * TICK,
+                    i % 2 == 0 ? 10 : 0);
+                submit(image, buffer, length);
+                image.doWork();
+                if (i >= commands / 5) // the first fifth warms the JIT up and is not measured
+                {
+                    latencyNs.recordValue(System.nanoTime() - intendedNs);
+                }
+                if (snapshots && image.snapshotCount() == snapshotsRequested) // the last one is done: next
+                {
+                    image.requestSnapshot();
+                    snapshotsRequested++;
+                }
+            }
+            out.printf("%-24s p50=%.1f p99=%.1f p99.9=%.1f max=%.1f snapshots=%d%n",
+                snapshots ? "with shadow snapshots:" : "without snapshots:",
+                latencyNs.getValueAtPercentile(50) / 1e3, latencyNs.getValueAtPercentile(99) / 1e3,
+                latencyNs.getValueAtPercentile(99.9) / 1e3, latencyNs.getMaxValue() / 1e3, image.snapshotCount());
+        }
+        deleteRecursively(dir);
+        return latencyNs;
+    }
+
+    private static int encode(
+        final NewOrderSingleEncoder order,
+        final MessageHeaderEncoder header,
+        final UnsafeBuffer buffer,
+        final long clOrdId,
+        final Side side,
+        final long price,
+        final long quantity)
+    {
+        order.wrapAndApplyHeader(buffer, 0, header)
+            .clOrdId(clOrdId)
+            .instrumentId(1)
+            .side(side)
+            .ordType(OrdType.LIMIT)
+            .quantity(quantity)
+            .sendingTimeNs(clOrdId)
+            .transactTimeNs(clOrdId)
+            .originTimeNs(0);
+        order.price().mantissa(price);
+        order.putAccount(buffer, 0, 0);
+        return MessageHeaderEncoder.ENCODED_LENGTH + order.encodedLength();
+    }
+
+    private static void submit(final SystemImage image, final UnsafeBuffer buffer, final int length)
+    {
+        final long position = image.submit(NewOrderSingleEncoder.TEMPLATE_ID, buffer, 0, length);
+        if (position < 0)
+        {
+            throw new IllegalStateException("submit refused: code=" + position);
+        }
+    }
+
+    private static long parse(final String name, final String value)
+    {
+        try
+        {
+            return Long.parseLong(value.replace("_", ""));
+        }
+        catch (final NumberFormatException ex)
+        {
+            throw new IllegalArgumentException(name + " is not a number: " + value);
+        }
+    }
+
+    private static void deleteRecursively(final Path dir)
+    {
+        if (!Files.exists(dir))
+        {
+            return;
+        }
+        try (Stream<Path> files = Files.walk(dir))
+        {
+            for (final Path file : (Iterable<Path>)files.sorted(Comparator.reverseOrder())::iterator)
+            {
+                Files.deleteIfExists(file);
+            }
+        }
+        catch (final IOException ex)
+        {
+            throw new UncheckedIOException("cannot delete " + dir + ": " + ex, ex);
+        }
+    }
+}

@@ -1,0 +1,36 @@
+package org.kekbit.samples;
+
+import java.nio.file.Path;
+import java.util.List;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+import org.kekbit.samples.SampleTestSupport.Output;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * A smoke run of the submit latency harness: tiny volumes, no figure asserted.
+ */
+class ImageSubmitLatencyTest
+{
+    @TempDir
+    Path dir;
+
+    @Test
+    @Timeout(60)
+    void shouldPrintBothRunsAndRatioWithSnapshotsTakenInSecondRun()
+    {
+        final Output out = new Output();
+        assertEquals(0, ImageSubmitLatency.launch(new String[]{"--dir", dir.toString(), "--book", "2000",
+            "--commands", "20000", "--rate", "50000"}, out.stream, new Output().stream), out.text());
+        final List<String> lines = out.lines();
+        assertEquals(4, lines.size(), out.text());
+        assertTrue(lines.get(1).startsWith("without snapshots:") && lines.get(1).endsWith("snapshots=0"), out.text());
+        assertTrue(lines.get(2).startsWith("with shadow snapshots:") && !lines.get(2).endsWith("snapshots=0"),
+            out.text());
+        assertTrue(lines.get(3).startsWith("p99.9 ratio with/without shadow snapshot: "), out.text());
+    }
+}

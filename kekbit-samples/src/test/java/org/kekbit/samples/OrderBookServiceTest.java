@@ -1,0 +1,123 @@
+package org.kekbit.samples;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.regex.Pattern;
+
+import org.agrona.DirectBuffer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+import org.kekbit.codecs.trading.ExecType;
+import org.kekbit.codecs.trading.ExecutionReportDecoder;
+import org.kekbit.codecs.trading.MessageHeaderDecoder;
+import org.kekbit.image.ImageDescriptor;
+import org.kekbit.image.ImageFolder;
+import org.kekbit.image.SnapshotFile;
+import org.kekbit.image.SystemImage;
+import org.kekbit.journal.JournalReader;
+import org.kekbit.samples.SampleTestSupport.Output;
+import org.kekbit.samples.orderbook.OrderBook;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.kekbit.samples.SampleTestSupport.assertOneLineError;
+
+class OrderBookServiceTest
+{
+    private static final Pattern LINE = Pattern.compile("state-digest=[0-9a-f]{16} position=[0-9]+");
+
+    @TempDir
+    Path dir;
+
+    @Test
+    @Timeout(60)
+    void shouldPrintOneLineAndRecoverSameLineOnSecondRun()
+    {
+        final Output first = new Output();
+        assertEquals(0, OrderBookService.launch(new String[]{"--dir", dir.toString(), "--orders", "60000"},
+            first.stream, new Output().stream));
+        final List<String> lines = first.lines();
+        assertEquals(1, lines.size(), first.text());
+        assertTrue(LINE.matcher(lines.get(0)).matches(), lines.get(0));
+
+        final List<SnapshotFile> snapshots = ImageFolder.snapshots(dir);
+        assertTrue(snapshots.size() >= 1, "60,000 orders of ~90 bytes journal past a 4 MiB interval");
+        snapshots.forEach(snapshot -> assertEquals(SnapshotFile.Status.COMPLETE, snapshot.status()));
+
+        final Output second = new Output();
+        assertEquals(0, OrderBookService.launch(new String[]{"--dir", dir.toString(), "--orders", "0"},
+            second.stream, new Output().stream));
+        assertEquals(lines, second.lines(), "recovered from the snapshot and the journal after it");
+
+        final Output third = new Output();
+        assertEquals(0, OrderBookService.launch(new String[]{"--dir", dir.toString(), "--orders", "500"},
+            third.stream, new Output().stream));
+        assertNotEquals(lines, third.lines());
+
+        // The book a fresh replay of the whole journal builds is the one the last run printed.
+        final OrderBook fresh = new OrderBook();
+        final long position = Long.parseLong(third.lines().get(0).replaceAll(".*position=", ""));
+        try (SystemImage image = SystemImage.launch(new SystemImage.Context().imageFolder(dir)
+            .stateMachineSupplier(OrderBook::new).snapshotMode(SystemImage.SnapshotMode.INLINE)))
+        {
+            assertEquals(position, image.position());
+            assertEquals(third.lines().get(0).replaceAll(" .*", ""),
+                String.format("state-digest=%016x", image.stateMachine().stateDigest()));
+        }
+        assertTrue(fresh.restingOrderCount() == 0);
+    }
+
+    @Test
+    @Timeout(60)
+    void shouldWriteExecutionReportsToOutputJournal()
+    {
+        assertEquals(0, OrderBookService.launch(new String[]{"--dir", dir.toString(), "--orders", "2000"},
+            new Output().stream, new Output().stream));
+        final int[] byType = new int[16];
+        final MessageHeaderDecoder header = new MessageHeaderDecoder();
+        final ExecutionReportDecoder report = new ExecutionReportDecoder();
+        try (JournalReader reader = JournalReader.open(new JournalReader.Context()
+            .folder(dir.resolve(OrderBookService.REPORTS_FOLDER))))
+        {
+            while (reader.poll((final int msgTypeId, final DirectBuffer buffer, final int offset, final int length) ->
+            {
+                assertEquals(ExecutionReportDecoder.TEMPLATE_ID, msgTypeId);
+                header.wrap(buffer, offset);
+                report.wrap(buffer, offset + MessageHeaderDecoder.ENCODED_LENGTH, header.blockLength(),
+                    header.version());
+                byType[report.execType().value()]++;
+            }, 1000) > 0)
+            {
+                // all of them
+            }
+        }
+        assertTrue(byType[ExecType.NEW.value()] > 1000, "most orders are acknowledged");
+        assertTrue(byType[ExecType.FILL.value()] > 100, "crossing orders fill");
+        assertTrue(byType[ExecType.CANCELED.value()] > 10, "cancels and unfilled market orders");
+        assertTrue(byType[ExecType.REJECTED.value()] > 0, "cancels of orders that are gone");
+    }
+
+    @Test
+    void shouldExitWithOneLineErrorOnBadArguments()
+    {
+        final Output err = new Output();
+        assertEquals(SampleMain.EXIT_BAD_INPUT, OrderBookService.launch(new String[]{"--orders", "5"},
+            new Output().stream, err.stream));
+        assertOneLineError(err.text(), "--dir DIR is required");
+
+        final Output err2 = new Output();
+        assertEquals(SampleMain.EXIT_BAD_INPUT, OrderBookService.launch(
+            new String[]{"--dir", dir.toString(), "--orders", "many"}, new Output().stream, err2.stream));
+        assertOneLineError(err2.text(), "--orders is not a number: many");
+    }
+
+    @Test
+    void shouldLayOutImageFolder()
+    {
+        OrderBookService.run(dir, 10);
+        assertTrue(ImageFolder.isImage(dir));
+        assertTrue(dir.resolve(ImageDescriptor.JOURNAL_FOLDER).toFile().isDirectory());
+    }
+}
