@@ -24,7 +24,8 @@ import picocli.CommandLine.Spec;
 import picocli.CommandLine.UnmatchedArgumentException;
 
 /**
- * The {@code kekbit} command-line tool: look into, follow, check and write channel files, and measure a channel.
+ * The {@code kekbit} command-line tool: look into, follow, check and write channel files and journal folders, list
+ * and remove a journal's named readers, and measure a channel.
  * <pre>
  * java -jar kekbit-samples/target/kekbit.jar info /dev/shm/kekbit/0000_0000/0000_002a.kekbit
  * java -jar kekbit-samples/target/kekbit.jar tail --follow FILE
