@@ -362,15 +362,8 @@ public final class JournalReader implements AutoCloseable
      */
     public long seekToStart()
     {
-        checkNotClosed();
-        isTruncated = false;
-        corruption = null;
-        final LongArrayList bases = JournalFiles.segmentBases(folder);
-        if (bases.isEmpty())
-        {
-            setPending(0);
-        }
-        else
+        final LongArrayList bases = resetForSeek();
+        if (!bases.isEmpty())
         {
             switchTo(bases.getLong(0));
         }
@@ -385,6 +378,20 @@ public final class JournalReader implements AutoCloseable
      */
     public long seekToEnd()
     {
+        final LongArrayList bases = resetForSeek();
+        if (!bases.isEmpty())
+        {
+            switchTo(bases.getLong(bases.size() - 1));
+            segment.seekToEnd();
+        }
+        return position();
+    }
+
+    /**
+     * Clear a TRUNCATED or CORRUPT state and list the segments, waiting for the first when there is none.
+     */
+    private LongArrayList resetForSeek()
+    {
         checkNotClosed();
         isTruncated = false;
         corruption = null;
@@ -393,12 +400,7 @@ public final class JournalReader implements AutoCloseable
         {
             setPending(0);
         }
-        else
-        {
-            switchTo(bases.getLong(bases.size() - 1));
-            segment.seekToEnd();
-        }
-        return position();
+        return bases;
     }
 
     /**
