@@ -362,15 +362,8 @@ public final class JournalReader implements AutoCloseable
      */
     public long seekToStart()
     {
-        checkNotClosed();
-        isTruncated = false;
-        corruption = null;
-        final LongArrayList bases = JournalFiles.segmentBases(folder);
-        if (bases.isEmpty())
-        {
-            setPending(0);
-        }
-        else
+        final LongArrayList bases = resetForSeek();
+        if (!bases.isEmpty())
         {
             switchTo(bases.getLong(0));
         }
@@ -385,6 +378,20 @@ public final class JournalReader implements AutoCloseable
      */
     public long seekToEnd()
     {
+        final LongArrayList bases = resetForSeek();
+        if (!bases.isEmpty())
+        {
+            switchTo(bases.getLong(bases.size() - 1));
+            segment.seekToEnd();
+        }
+        return position();
+    }
+
+    /**
+     * Clear a TRUNCATED or CORRUPT state and list the segments, waiting for the first when there is none.
+     */
+    private LongArrayList resetForSeek()
+    {
         checkNotClosed();
         isTruncated = false;
         corruption = null;
@@ -393,12 +400,7 @@ public final class JournalReader implements AutoCloseable
         {
             setPending(0);
         }
-        else
-        {
-            switchTo(bases.getLong(bases.size() - 1));
-            segment.seekToEnd();
-        }
-        return position();
+        return bases;
     }
 
     /**
@@ -446,55 +448,71 @@ public final class JournalReader implements AutoCloseable
             return seekToStart();
         }
 
-        // The last segment whose first record's key is known and less than the key: the record sought is in it or
-        // is the first of the next one. An empty or keyless segment counts as not less, so the search errs early.
-        int low = 0;
-        int high = bases.size() - 1;
-        int found = -1;
-        while (low <= high)
-        {
-            final int mid = (low + high) >>> 1;
-            final long firstKey = firstKey(bases.getLong(mid), keyOffset);
-            if (JournalDescriptor.NULL_VALUE != firstKey && firstKey < key)
-            {
-                found = mid;
-                low = mid + 1;
-            }
-            else
-            {
-                high = mid - 1;
-            }
-        }
-        if (-1 == found)
-        {
-            final long oldestBase = bases.getLong(0);
-            final long oldestKey = firstKey(oldestBase, keyOffset);
-            if (oldestBase > 0 && JournalDescriptor.NULL_VALUE != oldestKey && oldestKey > key)
-            {
-                isTruncated = false;
-                corruption = null;
-                setTruncated(oldestBase); // what came before the oldest record may have matched: it is gone
-                return oldestBase;
-            }
-            return seekToStart();
-        }
-
-        long start = bases.getLong(found);
-        final JournalSeal seal = new JournalSeal();
-        if (found + 1 < bases.size() && seal.read(JournalDescriptor.segmentPath(folder, start)) &&
-            JournalDescriptor.NULL_VALUE != seal.lastKey(isSequence) && seal.lastKey(isSequence) < key)
-        {
-            seek(bases.getLong(found + 1));
-            return position();
-        }
+        // The index's last entry with a smaller key, in a segment still there: when an entry follows it, the record
+        // sought lies before that entry, so the scan starts here without opening any other segment.
+        final long oldestBase = bases.getLong(0);
+        long indexed = -1;
+        boolean isBoundedByIndex = false;
         try (JournalIndex index = JournalIndex.open(folder))
         {
             if (null != index && keyOffset == (isSequence ? index.sequenceOffset() : index.timestampOffset()))
             {
                 final long entry = index.lastEntryBefore(isSequence, key);
-                if (entry >= 0)
+                if (entry >= 0 && index.position(entry) >= oldestBase)
                 {
-                    start = Math.max(start, index.position(entry));
+                    indexed = index.position(entry);
+                    isBoundedByIndex = entry + 1 < index.entryCount();
+                }
+            }
+        }
+
+        long start = indexed;
+        if (!isBoundedByIndex)
+        {
+            // The last segment whose first record's key is known and less than the key, from the index's segment
+            // on: the record sought is in it or is the first of the next one. An empty or keyless segment counts
+            // as not less, so the search errs early.
+            final int from = indexed >= 0 ?
+                Math.max(0, bases.indexOf(JournalDescriptor.segmentBase(indexed, segmentCapacity(bases)))) : 0;
+            int low = from;
+            int high = bases.size() - 1;
+            int found = -1;
+            while (low <= high)
+            {
+                final int mid = (low + high) >>> 1;
+                final long firstKey = firstKey(bases.getLong(mid), keyOffset);
+                if (JournalDescriptor.NULL_VALUE != firstKey && firstKey < key)
+                {
+                    found = mid;
+                    low = mid + 1;
+                }
+                else
+                {
+                    high = mid - 1;
+                }
+            }
+            if (-1 == found && indexed < 0)
+            {
+                final long oldestKey = firstKey(oldestBase, keyOffset);
+                if (oldestBase > 0 && JournalDescriptor.NULL_VALUE != oldestKey && oldestKey > key)
+                {
+                    isTruncated = false;
+                    corruption = null;
+                    setTruncated(oldestBase); // what came before the oldest record may have matched: it is gone
+                    return oldestBase;
+                }
+                return seekToStart();
+            }
+            if (-1 != found)
+            {
+                final long base = bases.getLong(found);
+                start = Math.max(base, indexed);
+                final JournalSeal seal = new JournalSeal();
+                if (found + 1 < bases.size() && seal.read(JournalDescriptor.segmentPath(folder, base)) &&
+                    JournalDescriptor.NULL_VALUE != seal.lastKey(isSequence) && seal.lastKey(isSequence) < key)
+                {
+                    seek(bases.getLong(found + 1));
+                    return position();
                 }
             }
         }
@@ -510,6 +528,15 @@ public final class JournalReader implements AutoCloseable
             seek(scanner.recordPosition);
         }
         return position();
+    }
+
+    private long segmentCapacity(final LongArrayList bases)
+    {
+        if (0 == segmentCapacity)
+        {
+            switchTo(bases.getLong(0)); // learns the capacity
+        }
+        return segmentCapacity;
     }
 
     private long firstKey(final long base, final int keyOffset)

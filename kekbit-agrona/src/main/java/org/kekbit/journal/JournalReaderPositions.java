@@ -55,7 +55,6 @@ import static org.kekbit.journal.JournalDescriptor.slotOffset;
  */
 final class JournalReaderPositions implements AutoCloseable
 {
-    private static final boolean NATIVE_LITTLE_ENDIAN = ByteOrder.nativeOrder() == ByteOrder.LITTLE_ENDIAN;
     private static final ConcurrentHashMap<Object, Boolean> HELD_SLOTS = new ConcurrentHashMap<>();
     private static final Object NAME_LOCK = new Object();
 
@@ -586,11 +585,11 @@ final class JournalReaderPositions implements AutoCloseable
 
     private static int le(final int value)
     {
-        return NATIVE_LITTLE_ENDIAN ? value : Integer.reverseBytes(value);
+        return JournalFiles.le(value);
     }
 
     private static long le(final long value)
     {
-        return NATIVE_LITTLE_ENDIAN ? value : Long.reverseBytes(value);
+        return JournalFiles.le(value);
     }
 }

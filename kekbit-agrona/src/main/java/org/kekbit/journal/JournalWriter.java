@@ -35,13 +35,15 @@ import org.kekbit.channel.RecordHandler;
  * }</pre>
  * The writer is an {@link Agent}. Its {@link #doWork()} keeps the current segment's heartbeat fresh (the channel's
  * liveness rule), creates the next segment ahead of need under a name no reader takes for a segment
- * ({@link JournalDescriptor#NEXT_SEGMENT_PREFIX}), fully allocated and pre-touched, and deletes old sealed segments
- * beyond {@link Context#retainedSegments(int)}, never one a protecting named reader still needs. A write that does
- * not fit the current segment rolls: it links the next segment into place, and only then leaves the ROLLED marker in
- * the current one, so a reader that meets ROLLED can always open the successor. When {@code doWork()} has not run
- * since the last roll, the roll creates the next segment itself, a file write inline. With
- * {@link Context#createSegmentsOnAgent(boolean)} the next segment is made on another thread by the
- * {@link #segmentCreator()} agent instead, so the writer's thread never allocates a segment.
+ * ({@link JournalDescriptor#NEXT_SEGMENT_PREFIX}), fully allocated and pre-touched, and applies retention (by count,
+ * bytes and age, with hard caps: see {@link Context#retainedSegments(int)} and {@link #prune(Context)}). A write that
+ * does not fit the current segment (less room for the marker and its seal) rolls: it links the next segment into
+ * place, and only then leaves the seal and the ROLLED marker in the current one, so a reader that meets ROLLED can
+ * always open the successor. When {@code doWork()} has not run since the last roll, the roll creates the next
+ * segment itself, a file write inline. With {@link Context#createSegmentsOnAgent(boolean)} the next segment is made
+ * on another thread by the {@link #segmentCreator()} agent instead, so the writer's thread never allocates a segment.
+ * With {@link JournalContext#sequenceOffset(int)} and
+ * {@link JournalContext#timestampOffset(int)} set, each seal records the first and last record's keys.
  * <p>
  * Positions are journal positions, 64-bit: a segment's base plus the position inside it. {@link RecordClaim#commit()}
  * returns the position inside the segment; {@link #position()} after it is the journal position.

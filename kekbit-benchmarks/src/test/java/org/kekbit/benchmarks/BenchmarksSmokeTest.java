@@ -42,7 +42,10 @@ class BenchmarksSmokeTest
         "SustainedStreamingBenchmark.freshMemory",
         "SustainedStreamingBenchmark.ringBuffer",
         "SustainedStreamingBenchmark.aeron",
-        "SustainedStreamingBenchmark.chronicle");
+        "SustainedStreamingBenchmark.chronicle",
+        "JournalBenchmark.seekBySequence",
+        "JournalBenchmark.seekByTime",
+        "JournalBenchmark.streamThroughRolls");
 
     @Test
     @Timeout(value = 300, unit = TimeUnit.SECONDS)
