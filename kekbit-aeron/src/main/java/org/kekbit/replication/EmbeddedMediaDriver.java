@@ -46,6 +46,24 @@ public final class EmbeddedMediaDriver implements AutoCloseable
      */
     public static EmbeddedMediaDriver launch(final Path aeronDir, final double receiveLossRate, final long lossSeed)
     {
+        return launch(aeronDir, receiveLossRate, lossSeed, 0);
+    }
+
+    /**
+     * Launch a driver in a directory of its own and connect a client, with a shorter image liveness timeout: how
+     * long a receiver keeps the image of a publisher it no longer hears from (a killed source) before the sink
+     * notices and says hello again.
+     *
+     * @param aeronDir               directory of the driver, deleted on start and close.
+     * @param receiveLossRate        fraction of data frames each receive endpoint drops, 0 for none.
+     * @param lossSeed               seed of the loss generator.
+     * @param imageLivenessTimeoutNs image liveness timeout, 0 for Aeron's default (10 s).
+     * @return the driver and its client.
+     * @throws IllegalArgumentException with one line when the receive window cannot fit the socket's buffer.
+     */
+    public static EmbeddedMediaDriver launch(
+        final Path aeronDir, final double receiveLossRate, final long lossSeed, final long imageLivenessTimeoutNs)
+    {
         final MediaDriver.Context ctx = new MediaDriver.Context()
             .aeronDirectoryName(aeronDir.toString())
             .threadingMode(ThreadingMode.SHARED)
@@ -57,6 +75,10 @@ public final class EmbeddedMediaDriver implements AutoCloseable
         if (receiveLossRate < 0 || receiveLossRate >= 1)
         {
             throw new IllegalArgumentException("receiveLossRate must be from 0 to below 1: actual=" + receiveLossRate);
+        }
+        if (imageLivenessTimeoutNs > 0)
+        {
+            ctx.imageLivenessTimeoutNs(imageLivenessTimeoutNs);
         }
         if (receiveLossRate > 0)
         {

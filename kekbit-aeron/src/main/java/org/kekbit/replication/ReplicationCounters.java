@@ -1,11 +1,16 @@
 package org.kekbit.replication;
 
+import java.nio.charset.StandardCharsets;
+
 import io.aeron.Aeron;
 import io.aeron.Counter;
+import org.agrona.concurrent.UnsafeBuffer;
+import org.agrona.concurrent.status.CountersReader;
 
 /**
  * Type ids of the Agrona counters replication allocates in the media driver's counters file, where AeronStat and
- * any tool reading the driver's counters see them: positions and lag of sources and sinks.
+ * any tool reading the driver's counters see them: positions and lag of sources and sinks. Each counter's key is the
+ * channel id (8 bytes), so {@link ReplicatedPosition} finds a source's positions from any process on its driver.
  */
 public final class ReplicationCounters
 {
@@ -48,8 +53,37 @@ public final class ReplicationCounters
     {
     }
 
-    static Counter add(final Aeron aeron, final int typeId, final String label)
+    /**
+     * Allocate a counter whose key is a channel id (8 bytes, little endian), so other processes on the driver can
+     * find it: {@link #find(CountersReader, int, long)}.
+     */
+    static Counter add(final Aeron aeron, final int typeId, final long channelId, final String label)
     {
-        return aeron.addCounter(typeId, label);
+        final UnsafeBuffer key = new UnsafeBuffer(new byte[Long.BYTES]);
+        key.putLong(0, channelId);
+        final UnsafeBuffer labelBuffer = new UnsafeBuffer(label.getBytes(StandardCharsets.US_ASCII));
+        return aeron.addCounter(typeId, key, 0, Long.BYTES, labelBuffer, 0, labelBuffer.capacity());
+    }
+
+    /**
+     * Find an allocated counter of a type whose key is a channel id.
+     *
+     * @param counters  of the media driver.
+     * @param typeId    of the counter.
+     * @param channelId in its key.
+     * @return the counter id, or {@link CountersReader#NULL_COUNTER_ID}.
+     */
+    public static int find(final CountersReader counters, final int typeId, final long channelId)
+    {
+        final int[] found = {CountersReader.NULL_COUNTER_ID};
+        counters.forEach((counterId, counterTypeId, keyBuffer, label) ->
+        {
+            if (counterTypeId == typeId && keyBuffer.getLong(0) == channelId &&
+                CountersReader.NULL_COUNTER_ID == found[0])
+            {
+                found[0] = counterId;
+            }
+        });
+        return found[0];
     }
 }

@@ -129,12 +129,12 @@ public final class ReplicationSink implements Agent, FragmentHandler, AutoClosea
 
         final Aeron aeron = ctx.aeron();
         final String label = "kekbit-sink follower=" + Long.toHexString(followerId) + " ";
-        receivedPosition = ReplicationCounters.add(aeron, ReplicationCounters.SINK_RECEIVED_POSITION_TYPE_ID,
-            label + "received-position");
-        durablePosition = ReplicationCounters.add(aeron, ReplicationCounters.SINK_DURABLE_POSITION_TYPE_ID,
-            label + "durable-position");
-        leaderPosition = ReplicationCounters.add(aeron, ReplicationCounters.SINK_LEADER_POSITION_TYPE_ID,
-            label + "leader-position");
+        receivedPosition = ReplicationCounters.add(
+            aeron, ReplicationCounters.SINK_RECEIVED_POSITION_TYPE_ID, ctx.channelId(), label + "received-position");
+        durablePosition = ReplicationCounters.add(
+            aeron, ReplicationCounters.SINK_DURABLE_POSITION_TYPE_ID, ctx.channelId(), label + "durable-position");
+        leaderPosition = ReplicationCounters.add(
+            aeron, ReplicationCounters.SINK_LEADER_POSITION_TYPE_ID, ctx.channelId(), label + "leader-position");
         if (null != mirror)
         {
             receivedPosition.setRelease(mirror.position());

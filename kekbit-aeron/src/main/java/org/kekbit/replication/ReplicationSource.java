@@ -86,13 +86,14 @@ public final class ReplicationSource implements Agent, FragmentHandler, AutoClos
         final String label = "kekbit-source channel=" + Long.toHexString(channelId) + " ";
         roleName = "kekbit-replication-source-" + Long.toHexString(channelId);
         controlSubscription = aeron.addSubscription(ctx.controlChannel(), ctx.controlStreamId());
-        sentPosition = ReplicationCounters.add(aeron, ReplicationCounters.SOURCE_SENT_POSITION_TYPE_ID,
-            label + "sent-position");
-        receivedPosition = ReplicationCounters.add(aeron, ReplicationCounters.SOURCE_RECEIVED_POSITION_TYPE_ID,
-            label + "received-position");
-        durablePosition = ReplicationCounters.add(aeron, ReplicationCounters.SOURCE_DURABLE_POSITION_TYPE_ID,
-            label + "durable-position");
-        followers = ReplicationCounters.add(aeron, ReplicationCounters.SOURCE_FOLLOWERS_TYPE_ID, label + "followers");
+        sentPosition = ReplicationCounters.add(
+            aeron, ReplicationCounters.SOURCE_SENT_POSITION_TYPE_ID, channelId, label + "sent-position");
+        receivedPosition = ReplicationCounters.add(
+            aeron, ReplicationCounters.SOURCE_RECEIVED_POSITION_TYPE_ID, channelId, label + "received-position");
+        durablePosition = ReplicationCounters.add(
+            aeron, ReplicationCounters.SOURCE_DURABLE_POSITION_TYPE_ID, channelId, label + "durable-position");
+        followers = ReplicationCounters.add(
+            aeron, ReplicationCounters.SOURCE_FOLLOWERS_TYPE_ID, channelId, label + "followers");
     }
 
     /**

@@ -3,8 +3,14 @@ package org.kekbit.replication;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
+import java.util.concurrent.TimeUnit;
+
 import org.agrona.CloseHelper;
+import org.agrona.concurrent.IdleStrategy;
+import org.agrona.concurrent.NanoClock;
+import org.agrona.concurrent.SystemNanoClock;
 import org.agrona.concurrent.UnsafeBuffer;
+import org.agrona.concurrent.status.CountersReader;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -129,6 +135,65 @@ class ReplicationLoopbackTest
             java.util.Arrays.copyOfRange(after, ChannelDescriptor.HEADER_LENGTH, after.length));
     }
 
+    @Test
+    void shouldKeepALeaderReaderBehindWhatTheFollowerAcknowledgedAndAwaitReplicated()
+    {
+        start(0);
+        final CountersReader counters = driver.aeron().countersReader();
+        final ReplicatedPosition received = ReplicatedPosition.received(counters, CHANNEL_ID);
+        final ReplicatedPosition durable = ReplicatedPosition.durable(counters, CHANNEL_ID);
+        final IdleStrategy pumping = new IdleStrategy()
+        {
+            public void idle(final int workCount)
+            {
+                cycle();
+            }
+
+            public void idle()
+            {
+                cycle();
+            }
+
+            public void reset()
+            {
+            }
+        };
+        final NanoClock clock = SystemNanoClock.INSTANCE;
+
+        final long first = write(writer, scratch, seq, recordLength(seq, LONG_RECORD_LENGTH));
+        seq++;
+        assertEquals(ReplicatedPosition.TIMED_OUT, durable.awaitReplicated(
+            first, clock.nanoTime() + TimeUnit.MILLISECONDS.toNanos(200), clock, pumping), "no follower yet");
+        startSink();
+        assertEquals(ReplicatedPosition.REPLICATED, durable.awaitReplicated(
+            first, clock.nanoTime() + TimeUnit.SECONDS.toNanos(10), clock, pumping));
+
+        try (ChannelReader bounded = ChannelReader.open(writer.path()))
+        {
+            final ReplicationTestSupport.RecordChecker boundedChecker =
+                new ReplicationTestSupport.RecordChecker(LONG_RECORD_LENGTH);
+            for (int i = 0; i < 2000; i++)
+            {
+                write(writer, scratch, seq, recordLength(seq, LONG_RECORD_LENGTH));
+                seq++;
+                cycle();
+                bounded.poll(boundedChecker, 100, received.get());
+                assertTrue(bounded.position() <= sink.receivedPosition(), "a leader reader saw an unreplicated record");
+            }
+            assertTrue(bounded.position() < writer.position(), "the bound held the reader back at least once");
+
+            assertEquals(ReplicatedPosition.REPLICATED, durable.awaitReplicated(
+                writer.position(), clock.nanoTime() + TimeUnit.SECONDS.toNanos(10), clock, pumping));
+            bounded.poll(boundedChecker, Integer.MAX_VALUE, received.get());
+            assertEquals(writer.position(), bounded.position());
+            assertEquals(seq, boundedChecker.nextSeq);
+        }
+
+        assertEquals(ReplicatedPosition.NOT_AVAILABLE, ReplicatedPosition.durable(counters, 0x7777)
+            .awaitReplicated(8, clock.nanoTime(), clock, pumping), "no source serves that channel");
+        closeWriterAndAwaitEnd();
+    }
+
     private void start(final double lossRate)
     {
         driver = EmbeddedMediaDriver.launch(tmp.resolve("aeron"), lossRate, 42);
@@ -155,8 +220,8 @@ class ReplicationLoopbackTest
 
     private int cycle()
     {
-        int work = source.doWork() + sink.doWork() + writer.doWork();
-        if (null == mirrorReader && null != sink.mirrorPath())
+        int work = source.doWork() + (null == sink ? 0 : sink.doWork()) + writer.doWork();
+        if (null == mirrorReader && null != sink && null != sink.mirrorPath())
         {
             mirrorReader = ChannelReader.open(sink.mirrorPath());
         }

@@ -7,7 +7,8 @@ import org.agrona.concurrent.BackoffIdleStrategy;
 import org.agrona.concurrent.IdleStrategy;
 
 /**
- * A follower in a JVM of its own, for the tests that kill it: {@code SinkMain AERON_DIR CONTROL_ENDPOINT MIRROR_DIR}.
+ * A follower in a JVM of its own, for the tests that kill it:
+ * {@code SinkMain AERON_DIR CONTROL_ENDPOINT MIRROR_DIR [DATA_ENDPOINT]}.
  * Runs until the mirror holds the leader's end marker and has acknowledged it, then exits 0; exits 1 when rejected.
  */
 public final class SinkMain
@@ -19,7 +20,8 @@ public final class SinkMain
     /**
      * Run the sink.
      *
-     * @param args the aeron directory, the leader's control endpoint and the mirror folder.
+     * @param args the aeron directory, the leader's control endpoint, the mirror folder and, optionally, the local
+     *             data endpoint (loopback by default).
      */
     public static void main(final String[] args)
     {
@@ -29,7 +31,7 @@ public final class SinkMain
             ReplicationSink sink = new ReplicationSink(new ReplicationSink.Context()
                 .aeron(driver.aeron())
                 .controlEndpoint(args[1])
-                .dataEndpoint(ReplicationTestSupport.LOOPBACK + ":0")
+                .dataEndpoint(args.length > 3 ? args[3] : ReplicationTestSupport.LOOPBACK + ":0")
                 .mirrorDir(Paths.get(args[2]))
                 .forceIntervalNs(ReplicationSink.FORCE_EVERY_POLL)))
         {

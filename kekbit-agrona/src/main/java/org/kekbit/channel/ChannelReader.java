@@ -216,6 +216,60 @@ public final class ChannelReader implements AutoCloseable
     }
 
     /**
+     * Deliver the records committed after this reader's position that end at or before a position limit, at most
+     * {@code limit} of them, as {@link #poll(RecordHandler, int)} does: for a reader that must not run ahead of
+     * another position, such as what a replica acknowledged. Never blocks.
+     *
+     * @param handler       to call for each record.
+     * @param limit         of records to deliver in this call.
+     * @param positionLimit no record ending after it is delivered; a record end, or the delivery stops before the
+     *                      record it falls in.
+     * @return the number of records delivered.
+     */
+    public int poll(final RecordHandler handler, final int limit, final long positionLimit)
+    {
+        final UnsafeBuffer buffer = this.buffer;
+        int count = 0;
+        while (count < limit && ChannelState.OPEN == endState)
+        {
+            final int position = this.position;
+            if (position >= positionLimit)
+            {
+                break;
+            }
+            final int recordOffset = HEADER_LENGTH + position;
+            final long header = RecordDescriptor.headerAcquire(buffer, recordOffset);
+            final int frameLength = RecordDescriptor.headerFrameLength(header);
+            if (0 == frameLength)
+            {
+                break;
+            }
+
+            final int msgTypeId = RecordDescriptor.headerMsgTypeId(header);
+            final int alignedLength = checkedAlignedLength(position, frameLength, msgTypeId);
+            if (CORRUPT == alignedLength)
+            {
+                markEnd(frameLength, msgTypeId);
+                break;
+            }
+            if (position + alignedLength > positionLimit)
+            {
+                break;
+            }
+
+            this.position = position + alignedLength;
+            count++;
+            handler.onRecord(
+                msgTypeId,
+                buffer,
+                RecordDescriptor.payloadOffset(recordOffset),
+                frameLength - RecordDescriptor.HEADER_LENGTH);
+        }
+
+        return count;
+    }
+
+    /**
      * Deliver the records committed after this reader's position as one block of whole records, headers included,
      * of at most {@code blockLengthLimit} bytes (or the first record alone, when it is longer). Never blocks. Every
      * record header in the block is checked as {@link #poll(RecordHandler, int)} checks it, and the block stops

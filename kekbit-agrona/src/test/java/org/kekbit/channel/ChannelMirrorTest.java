@@ -135,6 +135,41 @@ class ChannelMirrorTest
     }
 
     @Test
+    void shouldLetAStandbyResumeItsMirrorAsTheWriterOnceTheMirrorStops()
+    {
+        final Path mirrorPath = root.resolve("mirror.kekbit");
+        try (ChannelWriter writer = ChannelTestSupport.createWriter(root, CAPACITY, MAX_RECORD_LENGTH);
+            ChannelSource source = ChannelSource.open(writer.path()))
+        {
+            writer.write(1, payload(100, 1), 0, 100);
+            writer.write(2, payload(200, 2), 0, 200);
+            final UnsafeBuffer header = new UnsafeBuffer(new byte[ChannelDescriptor.HEADER_LENGTH]);
+            source.headerBytes(header, 0);
+
+            final ChannelMirror mirror = ChannelMirror.create(mirrorPath, header, 0);
+            source.poll((buffer, offset, length, position) -> mirror.write(position, buffer, offset, length), CAPACITY);
+            final long mirrored = mirror.position();
+            assertEquals(writer.position(), mirrored);
+
+            final ChannelException whileMirrored = assertThrows(ChannelException.class,
+                () -> ChannelWriter.resume(new ChannelWriter.Context().path(mirrorPath)));
+            assertEquals(ChannelException.Reason.WRITER_ACTIVE, whileMirrored.reason(), "the mirror is its writer");
+            mirror.close(); // the leader died: the standby stops following
+
+            try (ChannelWriter standby = ChannelWriter.resume(new ChannelWriter.Context().path(mirrorPath));
+                ChannelReader reader = ChannelReader.open(mirrorPath))
+            {
+                assertEquals(mirrored, standby.position());
+                assertTrue(standby.write(3, payload(50, 3), 0, 50) > mirrored);
+                final ChannelTestSupport.RecordCollector seen = new ChannelTestSupport.RecordCollector();
+                reader.poll(seen, 10);
+                assertEquals(3, seen.size());
+                assertEquals(3, seen.get(2).msgTypeId());
+            }
+        }
+    }
+
+    @Test
     void shouldReportGapAndBadDataWithoutCommittingAnything()
     {
         final Path mirrorPath = root.resolve("mirror.kekbit");
