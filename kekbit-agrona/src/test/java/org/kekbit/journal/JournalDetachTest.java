@@ -7,11 +7,9 @@ import java.util.List;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.kekbit.channel.ChannelException;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.kekbit.journal.JournalTestSupport.SEGMENT_CAPACITY;
 import static org.kekbit.journal.JournalTestSupport.write;
@@ -91,14 +89,5 @@ class JournalDetachTest
             writer.force();
             writer.force(); // nothing new: idempotent
         }
-    }
-
-    @Test
-    void shouldRefuseToResumeClosedJournal()
-    {
-        JournalWriter.create(writerContext(folder)).close();
-        final ChannelException ex = assertThrows(ChannelException.class,
-            () -> JournalWriter.resume(writerContext(folder)));
-        assertEquals(ChannelException.Reason.ENDED, ex.reason());
     }
 }
