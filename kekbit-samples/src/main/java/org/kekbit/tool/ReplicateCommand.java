@@ -122,13 +122,14 @@ final class ReplicateCommand implements Callable<Integer>
                 .termLength((int)Math.min(Integer.MAX_VALUE, termLength));
             final EmbeddedMediaDriver driver = launchDriver(aeronDir, "serve");
             ReplicationSource source = null;
+            boolean isLooping = false;
             try
             {
                 source = new ReplicationSource(ctx.aeron(driver.aeron()));
                 out.println("serving " + path + " on " + control + " (aeron.dir " + driver.aeronDirectoryName() + ")");
                 out.flush();
                 final ReplicationSource running = source;
-                source = null; // the loop closes it, and the driver
+                isLooping = true; // from here the loop closes the source and the driver
                 return Loop.run(running::doWork, () -> untilEnded && running.isEndAcknowledged(), statusIntervalMs,
                     () ->
                     "sent=" + running.sentPosition() + " received=" + running.receivedPosition() + " durable=" +
@@ -141,7 +142,7 @@ final class ReplicateCommand implements Callable<Integer>
             }
             finally
             {
-                if (null != source)
+                if (!isLooping)
                 {
                     CloseHelper.closeAll(source, driver); // the loop never started
                 }
@@ -214,6 +215,7 @@ final class ReplicateCommand implements Callable<Integer>
                 .forceIntervalNs(forcePolicy(force));
             final EmbeddedMediaDriver driver = launchDriver(aeronDir, "follow");
             ReplicationSink sink = null;
+            boolean isLooping = false;
             try
             {
                 sink = new ReplicationSink(ctx.aeron(driver.aeron()));
@@ -221,7 +223,7 @@ final class ReplicateCommand implements Callable<Integer>
                     ")");
                 out.flush();
                 final ReplicationSink running = sink;
-                sink = null; // the loop closes it, and the driver
+                isLooping = true; // from here the loop closes the sink and the driver
                 final long[] endedAtNs = {0};
                 final int code = Loop.run(running::doWork, () ->
                 {
@@ -251,7 +253,7 @@ final class ReplicateCommand implements Callable<Integer>
             }
             finally
             {
-                if (null != sink)
+                if (!isLooping)
                 {
                     CloseHelper.closeAll(sink, driver); // the loop never started
                 }
