@@ -81,7 +81,6 @@ final class FollowerSession implements BlockHandler
         this.dataChannel = dataChannel;
         this.followerId = followerId;
         this.lastControlNs = nowNs;
-        this.registrationId = aeron.asyncAddExclusivePublication(dataChannel, ctx.dataStreamId());
 
         if (0 != followerChannelId && channelId != followerChannelId)
         {
@@ -99,6 +98,8 @@ final class FollowerSession implements BlockHandler
             source = ChannelSource.open(ctx.channelPath());
             seek(position);
         }
+        // Last: nothing above may throw after the publication is asked for, or it would be left in the driver.
+        this.registrationId = aeron.asyncAddExclusivePublication(dataChannel, ctx.dataStreamId());
     }
 
     private void seek(final long position)

@@ -5,6 +5,7 @@ import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
@@ -121,17 +122,19 @@ final class ReplicateCommand implements Callable<Integer>
                 .termLength((int)Math.min(Integer.MAX_VALUE, termLength));
             final EmbeddedMediaDriver driver = launchDriver(aeronDir, "serve");
             ReplicationSource source = null;
+            boolean isLooping = false;
             try
             {
                 source = new ReplicationSource(ctx.aeron(driver.aeron()));
                 out.println("serving " + path + " on " + control + " (aeron.dir " + driver.aeronDirectoryName() + ")");
                 out.flush();
                 final ReplicationSource running = source;
+                isLooping = true; // from here the loop closes the source and the driver
                 return Loop.run(running::doWork, () -> untilEnded && running.isEndAcknowledged(), statusIntervalMs,
                     () ->
                     "sent=" + running.sentPosition() + " received=" + running.receivedPosition() + " durable=" +
                     running.durablePosition() + " followers=" + running.followerCount() +
-                    (null == running.lastError() ? "" : " last-error=" + running.lastError()), out);
+                    (null == running.lastError() ? "" : " last-error=" + running.lastError()), out, running, driver);
             }
             catch (final IllegalArgumentException | ChannelException ex)
             {
@@ -139,7 +142,10 @@ final class ReplicateCommand implements Callable<Integer>
             }
             finally
             {
-                CloseHelper.closeAll(source, driver);
+                if (!isLooping)
+                {
+                    CloseHelper.closeAll(source, driver); // the loop never started
+                }
             }
         }
 
@@ -209,6 +215,7 @@ final class ReplicateCommand implements Callable<Integer>
                 .forceIntervalNs(forcePolicy(force));
             final EmbeddedMediaDriver driver = launchDriver(aeronDir, "follow");
             ReplicationSink sink = null;
+            boolean isLooping = false;
             try
             {
                 sink = new ReplicationSink(ctx.aeron(driver.aeron()));
@@ -216,6 +223,7 @@ final class ReplicateCommand implements Callable<Integer>
                     ")");
                 out.flush();
                 final ReplicationSink running = sink;
+                isLooping = true; // from here the loop closes the sink and the driver
                 final long[] endedAtNs = {0};
                 final int code = Loop.run(running::doWork, () ->
                 {
@@ -232,7 +240,7 @@ final class ReplicateCommand implements Callable<Integer>
                 }, statusIntervalMs, () -> "received=" + running.receivedPosition() + " durable=" +
                     running.durablePosition() + " leader=" + running.leaderPosition() + " lag=" +
                     Math.max(0, running.leaderPosition() - running.receivedPosition()) + " mirror=" +
-                    running.mirrorPath(), out);
+                    running.mirrorPath(), out, running, driver);
                 if (running.isFailed())
                 {
                     throw new ToolException(KekbitTool.EXIT_FAILED, running.failure());
@@ -245,7 +253,10 @@ final class ReplicateCommand implements Callable<Integer>
             }
             finally
             {
-                CloseHelper.closeAll(sink, driver);
+                if (!isLooping)
+                {
+                    CloseHelper.closeAll(sink, driver); // the loop never started
+                }
             }
         }
 
@@ -295,22 +306,28 @@ final class ReplicateCommand implements Callable<Integer>
             String line();
         }
 
+        /**
+         * Run the duty cycle until done or signalled, then close the agent and the driver: here, so that a signal's
+         * shutdown hook can wait until the mirror is unmapped and the aeron.dir deleted before the JVM exits.
+         */
         static int run(
             final Work work,
             final Condition isDone,
             final long statusIntervalMs,
             final Status status,
-            final PrintStream out)
+            final PrintStream out,
+            final AutoCloseable agent,
+            final AutoCloseable driver)
         {
             final IdleStrategy idle = new BackoffIdleStrategy(100, 10, 1_000, 1_000_000);
-            final Thread runner = Thread.currentThread();
             final AtomicBoolean isStopping = new AtomicBoolean();
+            final CountDownLatch closed = new CountDownLatch(1);
             final Thread hook = new Thread(() ->
             {
                 isStopping.set(true);
                 try
                 {
-                    runner.join(5_000); // let the loop close the mirror and the driver
+                    closed.await(5, TimeUnit.SECONDS);
                 }
                 catch (final InterruptedException ignore)
                 {
@@ -338,13 +355,15 @@ final class ReplicateCommand implements Callable<Integer>
             }
             finally
             {
+                CloseHelper.closeAll(agent, driver);
+                closed.countDown();
                 try
                 {
                     Runtime.getRuntime().removeShutdownHook(hook);
                 }
                 catch (final IllegalStateException ignore)
                 {
-                    // shutting down: the hook is running and waits for us
+                    // shutting down: the hook is running and waits for the latch, released above
                 }
             }
         }

@@ -2,6 +2,7 @@ package org.kekbit.tool;
 
 import java.net.DatagramSocket;
 import java.net.InetAddress;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -14,6 +15,7 @@ import org.kekbit.channel.ChannelDescriptor;
 import org.kekbit.channel.ChannelWriter;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.kekbit.tool.ToolTestSupport.ToolResult;
 import static org.kekbit.tool.ToolTestSupport.parseText;
@@ -101,16 +103,19 @@ class ReplicateCommandTest
             file = writer.path();
         }
 
-        final ToolResult badControl = run("replicate", "serve", file.toString(), "--control", "nowhere");
+        final ToolResult badControl = run("replicate", "serve", file.toString(), "--control", "nowhere",
+            "--aeron-dir", tmp.resolve("aeron-bad-control").toString());
         assertEquals(KekbitTool.EXIT_USAGE, badControl.exitCode());
         assertEquals("kekbit: controlEndpoint must be HOST:PORT: actual=nowhere", badControl.err().trim());
 
         final ToolResult badChunk = run("replicate", "serve", file.toString(), "--control", "127.0.0.1:1",
-            "--max-chunk", "4m");
+            "--max-chunk", "4m", "--aeron-dir", tmp.resolve("aeron-bad-chunk").toString());
         assertEquals(KekbitTool.EXIT_USAGE, badChunk.exitCode());
         assertTrue(badChunk.err().contains("maxChunkLength must be a multiple of 8 from 8 to 2097132"),
             badChunk.err());
         assertEquals(1, badChunk.err().trim().split("\n").length, badChunk.err());
+        assertFalse(Files.exists(tmp.resolve("aeron-bad-control")), "the driver closed and its aeron.dir deleted");
+        assertFalse(Files.exists(tmp.resolve("aeron-bad-chunk")), "the driver closed and its aeron.dir deleted");
     }
 
     private static int freeUdpPort() throws Exception
