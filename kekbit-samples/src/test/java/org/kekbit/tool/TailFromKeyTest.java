@@ -29,7 +29,7 @@ import static org.kekbit.tool.ToolTestSupport.run;
  */
 class TailFromKeyTest
 {
-    private static final int LINES = 100;
+    static final int LINES = 100;
     private static final Instant START = Instant.parse("2026-11-29T14:00:00Z");
     private static final long START_NS = START.getEpochSecond() * 1_000_000_000L;
     private static final long STEP_NS = 1_000_000_000L;
@@ -126,7 +126,14 @@ class TailFromKeyTest
      */
     private Path stagedJournal()
     {
-        final Path folder = root.resolve("staged");
+        return stagedJournal(root.resolve("staged"));
+    }
+
+    /**
+     * Lines {@code line-0} to {@code line-99} in a new journal, as {@link #stagedJournal()} writes them.
+     */
+    static Path stagedJournal(final Path folder)
+    {
         final long[] nowNs = {START_NS};
         try (JournalWriter writer = JournalWriter.create(writerContext(folder).timestampOffset(0).sequenceOffset(8)))
         {
