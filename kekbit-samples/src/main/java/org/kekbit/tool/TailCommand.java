@@ -2,6 +2,7 @@ package org.kekbit.tool;
 
 import java.io.PrintStream;
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -484,6 +485,46 @@ final class TailCommand implements Callable<Integer>
                 "the oldest segment" + (journal.isEmpty() ? "" : " (base position " + journal.bases().getLong(0) +
                 ")") + " were deleted and the oldest record is already past it");
         }
+        checkFirstKey(reader, option);
+    }
+
+    /**
+     * The record the seek found must carry a key and reach the one sought; otherwise the records carry none at the
+     * offset (text lines, another stage layout) and printing from there would be silently wrong.
+     */
+    private void checkFirstKey(final JournalReader reader, final String option)
+    {
+        final boolean isSequence = null != fromSequence;
+        final int keyOffset = isSequence ? (null == sequenceOffset ? DEFAULT_SEQUENCE_OFFSET : sequenceOffset) :
+            (null == timestampOffset ? DEFAULT_TIMESTAMP_OFFSET : timestampOffset);
+        final long sought = isSequence ? fromSequence : fromTimeNs();
+        final long position = reader.position();
+        final long[] found = {0, 0}; // length, key
+        final boolean isRecord = reader.poll((msgTypeId, buffer, offset, length) ->
+        {
+            found[0] = length;
+            found[1] = length >= keyOffset + Long.BYTES ? buffer.getLong(offset + keyOffset, ByteOrder.LITTLE_ENDIAN) :
+                Long.MIN_VALUE;
+        }, 1) > 0;
+        if (!isRecord)
+        {
+            return; // nothing at or after the key yet
+        }
+        final String offsetOption = isSequence ? "--sequence-offset" : "--timestamp-offset";
+        if (found[0] < keyOffset + Long.BYTES)
+        {
+            throw new ToolException(KekbitTool.EXIT_USAGE, "cannot start at " + option + ": the record at " +
+                "position=" + position + " is " + found[0] + " bytes long, too short for an 8-byte key at " +
+                offsetOption + " " + keyOffset + " (are the records staged with " +
+                (isSequence ? "SequenceStage" : "TimestampStage") + "? give " + offsetOption + ")");
+        }
+        if (found[1] < sought)
+        {
+            throw new ToolException(KekbitTool.EXIT_USAGE, "cannot start at " + option + ": the record found at " +
+                "position=" + position + " has key " + found[1] + " before the one sought at " + offsetOption + " " +
+                keyOffset + ": the records carry no non-decreasing key there (give " + offsetOption + ")");
+        }
+        reader.seek(position);
     }
 
     private void readCommitted(final Source source, final RecordHandler handler)

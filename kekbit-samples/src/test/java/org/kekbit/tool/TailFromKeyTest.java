@@ -100,6 +100,9 @@ class TailFromKeyTest
         final ToolResult negativeOffset =
             run("tail", folder.toString(), "--from-time", "2026-11-29T14:00:00Z", "--timestamp-offset", "-4");
         final ToolResult onChannel = run("tail", channel.toString(), "--from-sequence", "1");
+        final ToolResult unstamped = run("tail", plain.toString(), "--from-time", "2026-11-29T14:00:00Z");
+        final ToolResult wrongOffset = run("tail", root.resolve("staged").toString(), "--from-sequence", "60",
+            "--sequence-offset", "16");
 
         assertOneErrorLine(pruned, KekbitTool.EXIT_USAGE);
         assertTrue(pruned.err().contains("cannot start at --from-sequence 1: the records before the oldest segment"),
@@ -118,6 +121,11 @@ class TailFromKeyTest
         assertTrue(negativeOffset.err().contains("must not be negative"), negativeOffset.err());
         assertOneErrorLine(onChannel, KekbitTool.EXIT_USAGE);
         assertTrue(onChannel.err().contains("--from-sequence needs a journal folder"), onChannel.err());
+        assertOneErrorLine(unstamped, KekbitTool.EXIT_USAGE);
+        assertTrue(unstamped.err().contains("too short for an 8-byte key at --timestamp-offset 0"), unstamped.err());
+        assertOneErrorLine(wrongOffset, KekbitTool.EXIT_USAGE);
+        assertTrue(wrongOffset.err().contains("too short for an 8-byte key at --sequence-offset 16"),
+            wrongOffset.err());
     }
 
     /**
