@@ -1,6 +1,7 @@
 package org.kekbit.journal;
 
 import java.nio.file.Path;
+import java.util.function.LongConsumer;
 
 import org.agrona.collections.LongArrayList;
 import org.kekbit.channel.ChannelDescriptor;
@@ -86,16 +87,23 @@ final class JournalRetention
         {
             return true;
         }
-        final boolean isOverLimit = (retainedSegments > 0 && sealed > retainedSegments) ||
-            (retainedBytes > 0 && bytes > retainedBytes) ||
-            (retentionMs > 0 && isOlderThanRetention(oldestBase, lastBase, segmentCapacity, nowMs));
-        if (!isOverLimit)
+        if (!isOverSoftLimit(oldestBase, lastBase, segmentCapacity, nowMs))
         {
             return false;
         }
         final long slowest = null == positions ? JournalDescriptor.NULL_POSITION :
             positions.slowestProtectingPosition();
         return JournalDescriptor.NULL_POSITION == slowest || slowest >= oldestBase + segmentCapacity;
+    }
+
+    private boolean isOverSoftLimit(
+        final long oldestBase, final long lastBase, final long segmentCapacity, final long nowMs)
+    {
+        final long sealed = (lastBase - oldestBase) / segmentCapacity;
+        final long bytes = (sealed + 1) * ChannelDescriptor.fileLength(segmentCapacity);
+        return (retainedSegments > 0 && sealed > retainedSegments) ||
+            (retainedBytes > 0 && bytes > retainedBytes) ||
+            (retentionMs > 0 && isOlderThanRetention(oldestBase, lastBase, segmentCapacity, nowMs));
     }
 
     private boolean isOlderThanRetention(
@@ -154,10 +162,12 @@ final class JournalRetention
     /**
      * Apply retention to a journal folder from outside its writer: delete oldest segments while a limit says so.
      *
-     * @param ctx   the folder, the clock and the limits.
+     * @param ctx       the folder, the clock and the limits.
+     * @param onDeleted   given the base of each segment deleted.
+     * @param onHeld      given the base of each segment a soft limit would delete but a protecting reader needs.
      * @return the number of segments deleted.
      */
-    static int prune(final JournalWriter.Context ctx)
+    static int prune(final JournalWriter.Context ctx, final LongConsumer onDeleted, final LongConsumer onHeld)
     {
         final JournalRetention retention = new JournalRetention(ctx);
         final LongArrayList bases = JournalFiles.segmentBases(ctx.folder());
@@ -172,7 +182,8 @@ final class JournalRetention
         try
         {
             int deleted = 0;
-            for (int i = 0; i < bases.size() - 1; i++)
+            int i = 0;
+            for (; i < bases.size() - 1; i++)
             {
                 final long base = bases.getLong(i);
                 if (!retention.mayDeleteOldest(base, lastBase, segmentCapacity, positions, ctx.epochClock().time()))
@@ -182,7 +193,19 @@ final class JournalRetention
                 if (delete(ctx.folder(), base))
                 {
                     deleted++;
+                    onDeleted.accept(base);
                 }
+            }
+            // Stopped by a protecting reader where a soft limit still says delete: it holds this one and every later
+            // segment the limit would reach, as if each older one were gone.
+            for (; i < bases.size() - 1; i++)
+            {
+                final long base = bases.getLong(i);
+                if (!retention.isOverSoftLimit(base, lastBase, segmentCapacity, ctx.epochClock().time()))
+                {
+                    break;
+                }
+                onHeld.accept(base);
             }
             return deleted;
         }

@@ -3,6 +3,7 @@ package org.kekbit.journal;
 import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.function.LongConsumer;
 
 import org.agrona.DirectBuffer;
 import org.agrona.collections.LongArrayList;
@@ -338,8 +339,25 @@ public final class JournalWriter implements Agent, AutoCloseable, RecordAppender
      */
     public static int prune(final Context ctx)
     {
+        return prune(ctx, (base) -> {}, (base) -> {});
+    }
+
+    /**
+     * Apply a context's retention from outside the writer as {@link #prune(Context)} does, telling which segments it
+     * deleted and which it kept only because a named reader that protects retention still needs them.
+     *
+     * @param ctx       the folder, the clock and the limits, as for {@link #prune(Context)}.
+     * @param onDeleted given the base position of each segment deleted, oldest first.
+     * @param onHeld    given the base position of each sealed segment a soft limit would delete but a protecting
+     *                  reader still needs, oldest first.
+     * @return the number of segments deleted.
+     * @throws ChannelException with {@link ChannelException.Reason#IO_ERROR} when the folder cannot be listed, or
+     *                          when the last segment or the positions file cannot be read.
+     */
+    public static int prune(final Context ctx, final LongConsumer onDeleted, final LongConsumer onHeld)
+    {
         ctx.conclude();
-        return JournalRetention.prune(ctx);
+        return JournalRetention.prune(ctx, onDeleted, onHeld);
     }
 
     /**

@@ -204,10 +204,27 @@ class JournalRetentionTest
             final long protectedBase = JournalDescriptor.segmentBase(writer.slowestProtectingPosition(),
                 SEGMENT_CAPACITY);
 
-            final int deleted = JournalWriter.prune(new JournalWriter.Context().folder(folder).retainedSegments(2));
+            final LongArrayList deletedBases = new LongArrayList();
+            final LongArrayList heldBases = new LongArrayList();
+            final int deleted = JournalWriter.prune(new JournalWriter.Context().folder(folder).retainedSegments(2),
+                deletedBases::addLong, heldBases::addLong);
             LongArrayList bases = JournalFiles.segmentBases(folder);
             assertEquals(protectedBase / SEGMENT_CAPACITY, deleted);
             assertEquals(protectedBase, bases.getLong(0), "stopped at the protecting reader: " + bases);
+            final LongArrayList expectedDeleted = new LongArrayList();
+            for (long base = 0; base < protectedBase; base += SEGMENT_CAPACITY)
+            {
+                expectedDeleted.addLong(base);
+            }
+            final LongArrayList expectedHeld = new LongArrayList();
+            for (long base = protectedBase; base < writer.currentSegmentBase() - 2 * SEGMENT_CAPACITY;
+                base += SEGMENT_CAPACITY)
+            {
+                expectedHeld.addLong(base);
+            }
+            assertEquals(expectedDeleted, deletedBases);
+            assertEquals(expectedHeld, heldBases, "what retainedSegments(2) would delete but the reader needs");
+            assertTrue(heldBases.size() > 0, "the journal is long enough for the reader to hold some: " + bases);
 
             assertEquals(0, JournalWriter.prune(new JournalWriter.Context().folder(folder).retainedSegments(2)));
             final int capped = JournalWriter.prune(new JournalWriter.Context().folder(folder).hardCapSegments(2));

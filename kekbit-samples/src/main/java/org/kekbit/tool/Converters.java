@@ -67,13 +67,13 @@ final class Converters
     }
 
     /**
-     * A duration in milliseconds, with a unit: {@code 500ms}, {@code 30s}, {@code 5m}, {@code 1h}; a bare number is
+     * A duration in milliseconds, with a unit: {@code 500ms}, {@code 30s}, {@code 5m}, {@code 1h}, {@code 1d}; a bare number is
      * seconds, as for {@code sleep} and {@code timeout}.
      */
     static final class Duration implements ITypeConverter<Long>
     {
-        private static final String[] UNITS = {"ms", "s", "m", "h"};
-        private static final long[] UNIT_MS = {1, 1000, 60_000, 3_600_000};
+        private static final String[] UNITS = {"ms", "s", "m", "h", "d"};
+        private static final long[] UNIT_MS = {1, 1000, 60_000, 3_600_000, 86_400_000};
 
         public Long convert(final String value)
         {
@@ -102,7 +102,7 @@ final class Converters
             catch (final NumberFormatException | ArithmeticException ex)
             {
                 throw new TypeConversionException(
-                    "expected a duration such as 500ms, 30s, 5m or 1h, actual='" + value + "'");
+                    "expected a duration such as 500ms, 30s, 5m, 1h or 1d, actual='" + value + "'");
             }
         }
     }

@@ -16,6 +16,7 @@ import org.kekbit.channel.RecordHandler;
 import org.kekbit.journal.JournalDescriptor;
 import org.kekbit.journal.JournalNamedReaders;
 import org.kekbit.journal.JournalReader;
+import org.kekbit.journal.JournalSeal;
 
 /**
  * A journal folder as the tool sees it: its segments, by the names {@link JournalDescriptor} gives them, and the
@@ -170,7 +171,8 @@ final class JournalFolder
 
     /**
      * Read every segment with every check a reader makes, and check the chain: one capacity, each segment's channel
-     * id its base, contiguous bases, every segment but the last sealed with ROLLED.
+     * id its base, contiguous bases, every segment but the last sealed with ROLLED, and each seal (where a segment
+     * has one) agreeing with the records read and with the previous seal's keys.
      */
     Scan scan()
     {
@@ -190,6 +192,7 @@ final class JournalFolder
             final Segment segment = Segment.read(segmentPath(base), base);
             scan.segments.add(segment);
             scan.records += segment.records;
+            scan.sealedSegments += null == segment.seal ? 0 : 1;
             scan.bytes += segment.bytes;
             if (0 == scan.segmentCapacity)
             {
@@ -237,6 +240,11 @@ final class JournalFolder
                 " (a writer that died between linking the next segment and sealing this one leaves this; resuming " +
                 "the journal repairs it)" : "");
         }
+        final String sealFault = sealFault(scan, segment);
+        if (null != sealFault)
+        {
+            return sealFault;
+        }
         if (isLast && ChannelState.ROLLED == segment.state &&
             !Files.exists(segmentPath(segment.base + scan.segmentCapacity)))
         {
@@ -248,12 +256,53 @@ final class JournalFolder
     }
 
     /**
+     * A seal that disagrees with the records it seals, or keys that go back from the previous segment's seal. The
+     * seal is optional: a segment without one is not judged.
+     */
+    private static String sealFault(final Scan scan, final Segment segment)
+    {
+        final JournalSeal seal = segment.seal;
+        if (null == seal)
+        {
+            return null;
+        }
+        final String name = segment.path.getFileName().toString();
+        if (seal.recordCount() != segment.records)
+        {
+            return "segment " + name + " has a seal that disagrees with its records: recordCount=" +
+                seal.recordCount() + ", read=" + segment.records;
+        }
+        if (isDecreasing(seal.firstSequence(), seal.lastSequence()) ||
+            isDecreasing(seal.firstTimestampNs(), seal.lastTimestampNs()))
+        {
+            return "segment " + name + " has a seal whose keys go back: sequences " + seal.firstSequence() + ".." +
+                seal.lastSequence() + ", timestamps " + seal.firstTimestampNs() + ".." + seal.lastTimestampNs();
+        }
+        final int index = scan.segments.indexOf(segment);
+        final JournalSeal previous = index > 0 ? scan.segments.get(index - 1).seal : null;
+        if (null != previous && (isDecreasing(previous.lastSequence(), seal.firstSequence()) ||
+            isDecreasing(previous.lastTimestampNs(), seal.firstTimestampNs())))
+        {
+            return "segment " + name + " has a seal whose first keys go back from the previous segment's last: " +
+                "sequence " + previous.lastSequence() + " then " + seal.firstSequence() + ", timestamp " +
+                previous.lastTimestampNs() + " then " + seal.firstTimestampNs();
+        }
+        return null;
+    }
+
+    private static boolean isDecreasing(final long earlier, final long later)
+    {
+        return JournalDescriptor.NULL_VALUE != earlier && JournalDescriptor.NULL_VALUE != later && later < earlier;
+    }
+
+    /**
      * What a scan of the segments found.
      */
     static final class Scan
     {
         final List<Segment> segments = new ArrayList<>();
         long segmentCapacity;
+        long sealedSegments;
         long records;
         long bytes;
         long endPosition;
@@ -292,6 +341,7 @@ final class JournalFolder
         long fileLength;
         ChannelState state;
         String corruption;
+        JournalSeal seal;
 
         private Segment(final Path path, final long base)
         {
@@ -314,6 +364,8 @@ final class JournalFolder
                 segment.capacity = reader.capacity();
                 segment.channelId = reader.channelId();
                 segment.fileLength = Files.size(path);
+                final JournalSeal seal = new JournalSeal();
+                segment.seal = ChannelState.ROLLED == segment.state && seal.read(reader) ? seal : null;
             }
             catch (final IOException ex)
             {

@@ -25,7 +25,7 @@ import picocli.CommandLine.UnmatchedArgumentException;
 
 /**
  * The {@code kekbit} command-line tool: look into, follow, check and write channel files and journal folders, list
- * and remove a journal's named readers, and measure a channel.
+ * and remove a journal's named readers, prune a journal, and measure a channel.
  * <pre>
  * java -jar kekbit-samples/target/kekbit.jar info /dev/shm/kekbit/0000_0000/0000_002a.kekbit
  * java -jar kekbit-samples/target/kekbit.jar tail --follow FILE
@@ -70,7 +70,7 @@ public final class KekbitTool implements Callable<Integer>
     public static final int EXIT_USAGE = 2;
 
     private static final String PREFIX = "kekbit: ";
-    private static final String COMMANDS = "info, tail, verify, write, readers, bench or replicate";
+    private static final String COMMANDS = "info, tail, verify, write, readers, prune, bench or replicate";
 
     @Spec
     private CommandSpec spec;
@@ -153,6 +153,7 @@ public final class KekbitTool implements Callable<Integer>
             .addSubcommand(new VerifyCommand(out))
             .addSubcommand(new WriteCommand(in, out))
             .addSubcommand(new ReadersCommand(out))
+            .addSubcommand(new PruneCommand(out))
             .addSubcommand(new BenchCommand(out))
             .addSubcommand(new CommandLine(new ReplicateCommand())
                 .addSubcommand(new ReplicateCommand.Serve(out))

@@ -2,9 +2,12 @@ package org.kekbit.tool;
 
 import java.io.PrintStream;
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
@@ -56,6 +59,10 @@ import picocli.CommandLine.Spec;
  * named reader NAME: it starts after the name's last committed position (unless {@code --from} says otherwise) and
  * commits the position after each batch it printed, so the next {@code tail --reader NAME} goes on from there. A
  * missing segment ends it with {@link KekbitTool#EXIT_FAILED}: the journal is TRUNCATED there.
+ * {@code --from-sequence N} and {@code --from-time ISO-8601} begin at the first record whose sequence or timestamp,
+ * at a payload offset ({@code --sequence-offset}, {@code --timestamp-offset}; by default the README's staged layout,
+ * timestamp at 0 and sequence at 8), reaches the key, by {@link JournalReader#seekToSequence(long)} and
+ * {@link JournalReader#seekToTimestamp(long)}.
  */
 @Command(
     name = "tail",
@@ -63,6 +70,8 @@ import picocli.CommandLine.Spec;
 final class TailCommand implements Callable<Integer>
 {
     private static final int POLL_LIMIT = 1024;
+    private static final int DEFAULT_TIMESTAMP_OFFSET = 0;
+    private static final int DEFAULT_SEQUENCE_OFFSET = DEFAULT_TIMESTAMP_OFFSET + Long.BYTES;
     static final long OUTPUT_CHECK_INTERVAL_MS = 50;
     private static final long OUTPUT_CHECK_INTERVAL_NS = TimeUnit.MILLISECONDS.toNanos(OUTPUT_CHECK_INTERVAL_MS);
     private static final long AWAIT_OPEN_SLEEP_MS = 10;
@@ -109,6 +118,34 @@ final class TailCommand implements Callable<Integer>
             "committed from now on), or a POSITION as printed by --format hex or returned by a writer (the start of " +
             "a record, or the end of the one before).")
     private String from;
+
+    @Option(
+        names = "--from-sequence",
+        paramLabel = "N",
+        description = "Journal only: begin at the first record whose sequence (at --sequence-offset) is at least N.")
+    private Long fromSequence;
+
+    @Option(
+        names = "--from-time",
+        paramLabel = "ISO-8601",
+        description = "Journal only: begin at the first record stamped (epoch ns at --timestamp-offset, as a " +
+            "TimestampStage writes) at or after this time, e.g. 2026-11-29T14:00:00Z.")
+    private String fromTime;
+
+    @Option(
+        names = "--sequence-offset",
+        paramLabel = "BYTES",
+        description = "With --from-sequence: offset in each payload of the 8-byte little-endian sequence. Default " +
+            DEFAULT_SEQUENCE_OFFSET + ": a SequenceStage after a TimestampStage, the staged layout of the README's " +
+            "journal example (new StagedWriter(writer, new TimestampStage(clock), new SequenceStage(1))).")
+    private Integer sequenceOffset;
+
+    @Option(
+        names = "--timestamp-offset",
+        paramLabel = "BYTES",
+        description = "With --from-time: offset in each payload of the 8-byte little-endian epoch-ns timestamp. " +
+            "Default " + DEFAULT_TIMESTAMP_OFFSET + ": a TimestampStage first, as in the README's journal example.")
+    private Integer timestampOffset;
 
     @Option(
         names = "--reader",
@@ -170,10 +207,11 @@ final class TailCommand implements Callable<Integer>
         {
             return tailJournal();
         }
-        if (null != readerName)
+        if (null != readerName || null != fromSequence || null != fromTime)
         {
-            throw new ParameterException(spec.commandLine(),
-                "--reader needs a journal folder, and " + file + " is not a folder");
+            throw new ParameterException(spec.commandLine(), (null != readerName ? "--reader" :
+                null != fromSequence ? "--from-sequence" : "--from-time") + " needs a journal folder, and " + file +
+                " is not a folder");
         }
         try (ChannelReader reader = open())
         {
@@ -184,9 +222,18 @@ final class TailCommand implements Callable<Integer>
 
     private Integer tailJournal()
     {
+        checkKeyOptions();
         final JournalFolder journal = awaitJournal();
-        try (JournalReader reader = JournalReader.open(
-            new JournalReader.Context().folder(journal.folder()).name(readerName)))
+        final JournalReader.Context ctx = new JournalReader.Context().folder(journal.folder()).name(readerName);
+        if (null != fromSequence)
+        {
+            ctx.sequenceOffset(null == sequenceOffset ? DEFAULT_SEQUENCE_OFFSET : sequenceOffset);
+        }
+        if (null != fromTime)
+        {
+            ctx.timestampOffset(null == timestampOffset ? DEFAULT_TIMESTAMP_OFFSET : timestampOffset);
+        }
+        try (JournalReader reader = JournalReader.open(ctx))
         {
             moveToStart(reader, journal);
             return tail(new JournalSource(reader));
@@ -337,6 +384,12 @@ final class TailCommand implements Callable<Integer>
      */
     private void moveToStart(final JournalReader reader, final JournalFolder journal)
     {
+        if (null != fromSequence || null != fromTime)
+        {
+            seekToKey(reader, journal);
+            reader.commit();
+            return;
+        }
         if (null == from)
         {
             return; // opened at the oldest segment, or a named reader after its last commit
@@ -369,6 +422,109 @@ final class TailCommand implements Callable<Integer>
             }
         }
         reader.commit(); // a named reader moved by --from stays moved, even when nothing follows
+    }
+
+    /**
+     * One way to say where to begin, and offsets only beside the option that uses them, so none is silently ignored.
+     */
+    private void checkKeyOptions()
+    {
+        final int starts = (null != from ? 1 : 0) + (null != fromSequence ? 1 : 0) + (null != fromTime ? 1 : 0);
+        if (starts > 1)
+        {
+            throw new ParameterException(spec.commandLine(),
+                "--from, --from-sequence and --from-time are mutually exclusive: give one");
+        }
+        if (null != sequenceOffset && null == fromSequence)
+        {
+            throw new ParameterException(spec.commandLine(), "--sequence-offset needs --from-sequence");
+        }
+        if (null != timestampOffset && null == fromTime)
+        {
+            throw new ParameterException(spec.commandLine(), "--timestamp-offset needs --from-time");
+        }
+        if ((null != sequenceOffset && sequenceOffset < 0) || (null != timestampOffset && timestampOffset < 0))
+        {
+            throw new ParameterException(spec.commandLine(), "payload offsets must not be negative: actual=" +
+                (null != sequenceOffset ? sequenceOffset : timestampOffset));
+        }
+        if (null != fromTime)
+        {
+            fromTimeNs();
+        }
+    }
+
+    private long fromTimeNs()
+    {
+        try
+        {
+            final Instant instant = Instant.parse(fromTime.trim());
+            return Math.addExact(Math.multiplyExact(instant.getEpochSecond(), 1_000_000_000L), instant.getNano());
+        }
+        catch (final DateTimeParseException | ArithmeticException ex)
+        {
+            throw new ParameterException(spec.commandLine(), "Invalid value for option '--from-time': expected an " +
+                "ISO-8601 instant such as 2026-11-29T14:00:00Z, actual='" + fromTime + "'");
+        }
+    }
+
+    private void seekToKey(final JournalReader reader, final JournalFolder journal)
+    {
+        final String option = null != fromSequence ? "--from-sequence " + fromSequence : "--from-time " + fromTime;
+        if (null != fromSequence)
+        {
+            reader.seekToSequence(fromSequence);
+        }
+        else
+        {
+            reader.seekToTimestamp(fromTimeNs());
+        }
+        if (JournalState.TRUNCATED == reader.state())
+        {
+            throw new ToolException(KekbitTool.EXIT_USAGE, "cannot start at " + option + ": the records before " +
+                "the oldest segment" + (journal.isEmpty() ? "" : " (base position " + journal.bases().getLong(0) +
+                ")") + " were deleted and the oldest record is already past it");
+        }
+        checkFirstKey(reader, option);
+    }
+
+    /**
+     * The record the seek found must carry a key and reach the one sought; otherwise the records carry none at the
+     * offset (text lines, another stage layout) and printing from there would be silently wrong.
+     */
+    private void checkFirstKey(final JournalReader reader, final String option)
+    {
+        final boolean isSequence = null != fromSequence;
+        final int keyOffset = isSequence ? (null == sequenceOffset ? DEFAULT_SEQUENCE_OFFSET : sequenceOffset) :
+            (null == timestampOffset ? DEFAULT_TIMESTAMP_OFFSET : timestampOffset);
+        final long sought = isSequence ? fromSequence : fromTimeNs();
+        final long position = reader.position();
+        final long[] found = {0, 0}; // length, key
+        final boolean isRecord = reader.poll((msgTypeId, buffer, offset, length) ->
+        {
+            found[0] = length;
+            found[1] = length >= keyOffset + Long.BYTES ? buffer.getLong(offset + keyOffset, ByteOrder.LITTLE_ENDIAN) :
+                Long.MIN_VALUE;
+        }, 1) > 0;
+        if (!isRecord)
+        {
+            return; // nothing at or after the key yet
+        }
+        final String offsetOption = isSequence ? "--sequence-offset" : "--timestamp-offset";
+        if (found[0] < keyOffset + Long.BYTES)
+        {
+            throw new ToolException(KekbitTool.EXIT_USAGE, "cannot start at " + option + ": the record at " +
+                "position=" + position + " is " + found[0] + " bytes long, too short for an 8-byte key at " +
+                offsetOption + " " + keyOffset + " (are the records staged with " +
+                (isSequence ? "SequenceStage" : "TimestampStage") + "? give " + offsetOption + ")");
+        }
+        if (found[1] < sought)
+        {
+            throw new ToolException(KekbitTool.EXIT_USAGE, "cannot start at " + option + ": the record found at " +
+                "position=" + position + " has key " + found[1] + " before the one sought at " + offsetOption + " " +
+                keyOffset + ": the records carry no non-decreasing key there (give " + offsetOption + ")");
+        }
+        reader.seek(position);
     }
 
     private void readCommitted(final Source source, final RecordHandler handler)

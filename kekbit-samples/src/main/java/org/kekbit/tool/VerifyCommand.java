@@ -22,13 +22,15 @@ import picocli.CommandLine.Parameters;
  * <p>
  * {@code kekbit verify DIR [--json]} for a journal folder: every segment as a channel, and the chain they form: one
  * capacity, each segment's channel id its base position, contiguous base positions, every segment but the last
- * sealed with ROLLED. Exits {@link KekbitTool#EXIT_FAILED} when any of that fails, naming the first fault.
+ * sealed with ROLLED, and each segment's seal, where it has one: its record count is the records read, its first
+ * sequence and timestamp not after its last, and not before the previous seal's last. Exits {@link KekbitTool#EXIT_FAILED} when any of that fails, naming the first fault.
  */
 @Command(
     name = "verify",
     description = "Read a whole channel and report its records, payload bytes, end position and state. Exit 0 " +
         "when consistent (OPEN, CLOSED, FULL, ABANDONED), 1 when CORRUPT, 2 when not a channel. For a journal " +
-        "folder, also check the chain of segments: contiguous, each but the last sealed with ROLLED.")
+        "folder, also check the chain of segments: contiguous, each but the last sealed with ROLLED, each seal " +
+        "agreeing with the records read.")
 final class VerifyCommand implements Callable<Integer>
 {
     private static final int POLL_LIMIT = 4096;
@@ -136,6 +138,7 @@ final class VerifyCommand implements Callable<Integer>
             .add("bytes", scan.bytes)
             .add("position", scan.endPosition)
             .add("segments", scan.segments.size())
+            .add("sealedSegments", scan.sealedSegments)
             .add("segmentCapacity", scan.segmentCapacity)
             .add("firstPosition", journal.isEmpty() ? 0 : journal.bases().getLong(0))
             .add("state", scan.state())
