@@ -460,18 +460,7 @@ public final class JournalWriter implements Agent, AutoCloseable, RecordAppender
         {
             isClosed = true;
             current.close();
-            if (null != next)
-            {
-                final Path nextPath = next.path();
-                next.close();
-                JournalFiles.deleteQuietly(nextPath);
-                next = null;
-            }
-            if (null != creator)
-            {
-                creator.close();
-            }
-            positions.close();
+            releaseAllButCurrent();
         }
     }
 
@@ -527,19 +516,28 @@ public final class JournalWriter implements Agent, AutoCloseable, RecordAppender
         {
             isClosed = true;
             current.detach();
-            if (null != next)
-            {
-                final Path nextPath = next.path();
-                next.close();
-                JournalFiles.deleteQuietly(nextPath);
-                next = null;
-            }
-            if (null != creator)
-            {
-                creator.close();
-            }
-            positions.close();
+            releaseAllButCurrent();
         }
+    }
+
+    /**
+     * Delete the next segment created ahead of need (no reader ever opens it), stop the segment creator and unmap
+     * the positions file: what closing and detaching share.
+     */
+    private void releaseAllButCurrent()
+    {
+        if (null != next)
+        {
+            final Path nextPath = next.path();
+            next.close();
+            JournalFiles.deleteQuietly(nextPath);
+            next = null;
+        }
+        if (null != creator)
+        {
+            creator.close();
+        }
+        positions.close();
     }
 
     /**
