@@ -15,6 +15,7 @@ public abstract class CommonContext<C extends CommonContext<C>>
 {
     private EpochClock epochClock = SystemEpochClock.INSTANCE;
     private boolean preTouch;
+    private MappingReleaser mappingReleaser;
 
     /**
      * A context with the given pre-touch default.
@@ -69,6 +70,30 @@ public abstract class CommonContext<C extends CommonContext<C>>
     public boolean preTouch()
     {
         return preTouch;
+    }
+
+    /**
+     * Where the files this component is done with get unmapped: by default (null) at once, on the thread that is done
+     * with them; with a {@link MappingReleaser}, on the thread that runs it, which keeps the milliseconds of unmapping
+     * a large file off a low-latency thread (a journal's roll unmaps a segment in every writer and reader).
+     *
+     * @param mappingReleaser to hand mappings to, or null to unmap at once.
+     * @return this for a fluent API.
+     */
+    public C mappingReleaser(final MappingReleaser mappingReleaser)
+    {
+        this.mappingReleaser = mappingReleaser;
+        return self();
+    }
+
+    /**
+     * Where the files this component is done with get unmapped.
+     *
+     * @return the releaser, or null when they are unmapped at once.
+     */
+    public MappingReleaser mappingReleaser()
+    {
+        return mappingReleaser;
     }
 
     /**

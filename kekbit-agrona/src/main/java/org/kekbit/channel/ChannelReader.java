@@ -10,11 +10,11 @@ import java.util.NoSuchElementException;
 
 import org.agrona.CloseHelper;
 import org.agrona.DirectBuffer;
-import org.agrona.IoUtil;
 import org.agrona.MutableDirectBuffer;
 import org.agrona.concurrent.IdleStrategy;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.kekbit.AgronaAccess;
+import org.kekbit.MappingReleaser;
 import org.kekbit.codecs.channel.ChannelHeaderDecoder;
 
 import static org.kekbit.channel.ChannelDescriptor.HEADER_LENGTH;
@@ -46,6 +46,7 @@ public final class ChannelReader implements AutoCloseable
 
     private final UnsafeBuffer buffer;
     private final MappedByteBuffer mappedBuffer;
+    private final MappingReleaser mappingReleaser;
     private final Path path;
     private final Object fileKey;
     private final RecordView view = new RecordView();
@@ -65,6 +66,7 @@ public final class ChannelReader implements AutoCloseable
         final Context ctx, final MappedByteBuffer mappedBuffer, final ChannelHeaderDecoder valid, final Object fileKey)
     {
         this.mappedBuffer = mappedBuffer;
+        this.mappingReleaser = ctx.mappingReleaser();
         this.buffer = new UnsafeBuffer(mappedBuffer);
         this.path = ctx.path();
         this.fileKey = fileKey;
@@ -560,7 +562,7 @@ public final class ChannelReader implements AutoCloseable
             headerCopy.putBytes(0, buffer, 0, HEADER_LENGTH);
             header.wrap(headerCopy, 0, ChannelHeaderDecoder.BLOCK_LENGTH, ChannelHeaderDecoder.SCHEMA_VERSION);
             buffer.wrap(0, 0);
-            IoUtil.unmap(mappedBuffer);
+            MappingReleaser.release(mappingReleaser, mappedBuffer); // the buffer and the decoder no longer view it
             CloseHelper.quietClose(writerLiveness);
         }
     }

@@ -108,7 +108,8 @@ final class ChannelTakeover
             WriterLiveness.completeTakeOver(buffer, self, heartbeatTimeMs, path);
 
             return new ChannelWriter(buffer, mappedBuffer, path, fileKey, clock, reader.channelId(), self.pid,
-                reader.capacity(), reader.maxRecordLength(), timeoutMs, position, heartbeatTimeMs);
+                reader.capacity(), reader.maxRecordLength(), timeoutMs, position, heartbeatTimeMs)
+                .mappingReleaser(ctx.mappingReleaser());
         }
         catch (final RuntimeException ex)
         {

@@ -16,6 +16,7 @@ import org.agrona.concurrent.AtomicBuffer;
 import org.agrona.concurrent.EpochClock;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.kekbit.AgronaAccess;
+import org.kekbit.MappingReleaser;
 import org.kekbit.codecs.channel.ChannelHeaderEncoder;
 
 import static org.kekbit.channel.ChannelDescriptor.HEADER_LENGTH;
@@ -85,6 +86,7 @@ public final class ChannelWriter implements Agent, AutoCloseable, RecordAppender
     private final MappedByteBuffer mappedBuffer;
     private final EpochClock epochClock;
     private final Path path;
+    private MappingReleaser mappingReleaser;
     private final Object fileKey;
     private final String roleName;
     private final long channelId;
@@ -187,7 +189,8 @@ public final class ChannelWriter implements Agent, AutoCloseable, RecordAppender
             ChannelFiles.publish(tempPath, path);
 
             return new ChannelWriter(buffer, mappedBuffer, path, fileKey, ctx.epochClock(), ctx.channelId(),
-                self.pid, (int)ctx.capacity(), ctx.maxRecordLength(), ctx.timeoutMs(), 0, heartbeatTimeMs);
+                self.pid, (int)ctx.capacity(), ctx.maxRecordLength(), ctx.timeoutMs(), 0, heartbeatTimeMs)
+                .mappingReleaser(ctx.mappingReleaser());
         }
         catch (final RuntimeException ex)
         {
@@ -847,6 +850,15 @@ public final class ChannelWriter implements Agent, AutoCloseable, RecordAppender
         endCode = CHANNEL_FULL;
     }
 
+    /**
+     * Where this writer's mapping goes when it is done with it: set once, by create and resume, from the context.
+     */
+    ChannelWriter mappingReleaser(final MappingReleaser mappingReleaser)
+    {
+        this.mappingReleaser = mappingReleaser;
+        return this;
+    }
+
     private void release()
     {
         if (isClaimOutstanding)
@@ -857,7 +869,7 @@ public final class ChannelWriter implements Agent, AutoCloseable, RecordAppender
         if (null != mappedBuffer)
         {
             buffer.wrap(0, 0);
-            IoUtil.unmap(mappedBuffer);
+            MappingReleaser.release(mappingReleaser, mappedBuffer); // no view of it is left
         }
         if (null != fileKey)
         {

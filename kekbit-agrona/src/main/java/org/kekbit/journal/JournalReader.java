@@ -765,7 +765,8 @@ public final class JournalReader implements AutoCloseable
         final ChannelReader opened = ChannelReader.open(new ChannelReader.Context()
             .path(JournalDescriptor.segmentPath(folder, base))
             .epochClock(ctx.epochClock())
-            .preTouch(ctx.preTouch()));
+            .preTouch(ctx.preTouch())
+            .mappingReleaser(ctx.mappingReleaser()));
         final long capacity = opened.capacity();
         if (0 == segmentCapacity)
         {

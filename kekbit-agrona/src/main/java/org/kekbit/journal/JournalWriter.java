@@ -217,7 +217,8 @@ public final class JournalWriter implements Agent, AutoCloseable, RecordAppender
         final ChannelWriter last = ChannelWriter.resume(new ChannelWriter.Context()
             .path(JournalDescriptor.segmentPath(folder, lastBase))
             .epochClock(ctx.epochClock())
-            .preTouch(ctx.preTouch()));
+            .preTouch(ctx.preTouch())
+            .mappingReleaser(ctx.mappingReleaser()));
         final JournalReaderPositions positions;
         final SegmentScan scan = new SegmentScan(ctx);
         try
@@ -891,6 +892,7 @@ public final class JournalWriter implements Agent, AutoCloseable, RecordAppender
             .timeoutMs(ctx.timeoutMs())
             .epochClock(ctx.epochClock())
             .preTouch(ctx.preTouch())
+            .mappingReleaser(ctx.mappingReleaser())
             .deleteStaleTempFiles(false); // once per create or resume, not once per roll: the folder may be large
     }
 

@@ -11,6 +11,7 @@ import java.util.stream.Stream;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.kekbit.MappingReleaser;
 import org.kekbit.channel.ChannelException;
 import org.kekbit.channel.ChannelReader;
 import org.kekbit.channel.ChannelState;
@@ -287,6 +288,37 @@ class JournalRoundTripTest
         catch (final IOException ex)
         {
             throw new IllegalStateException(ex);
+        }
+    }
+
+    @Test
+    void shouldUnmapSegmentsOnReleaserThreadWhenWriterAndReaderHaveReleaser() throws IOException
+    {
+        final MappingReleaser releaser = new MappingReleaser();
+        try (JournalWriter writer = JournalWriter.create(writerContext(folder).mappingReleaser(releaser));
+            JournalReader reader = JournalReader.open(
+                new JournalReader.Context().folder(folder).mappingReleaser(releaser)))
+        {
+            long sequence = 0;
+            while (writer.rolls() < 3)
+            {
+                write(writer, scratch, sequence++);
+            }
+            assertEquals(3, releaser.pending(), "the writer handed over each segment it rolled from");
+            final JournalTestSupport.Checker checker = new JournalTestSupport.Checker(0);
+            while (reader.poll(checker, 100) > 0)
+            {
+                assertEquals(List.of(), checker.errors);
+            }
+            assertEquals(sequence, checker.next);
+            final String firstSegment = JournalDescriptor.segmentFileName(0);
+            assertEquals(6, releaser.pending(), "and so did the reader, for each segment it crossed");
+            assertTrue(mapsContain(firstSegment), "still mapped until the releaser runs");
+
+            assertEquals(6, releaser.doWork());
+            assertFalse(mapsContain(firstSegment), "unmapped by the releaser's duty cycle");
+            assertFalse(mapsContain(JournalDescriptor.segmentFileName(2L * SEGMENT_CAPACITY)));
+            assertTrue(mapsContain(JournalDescriptor.segmentFileName(3L * SEGMENT_CAPACITY)), "the current one stays");
         }
     }
 
