@@ -50,6 +50,7 @@ public final class JournalReader implements AutoCloseable
     private final String name;
     private final BlockAdapter blockAdapter = new BlockAdapter();
     private final long heartbeatIntervalMs;
+    private final JournalSegmentPrefetcher.Slot prefetch;
     private JournalReaderPositions positions;
     private int slot = -1;
     private long lastHeartbeatMs;
@@ -68,6 +69,7 @@ public final class JournalReader implements AutoCloseable
         this.folder = ctx.folder();
         this.name = ctx.name();
         this.heartbeatIntervalMs = Math.max(1, ctx.timeoutMs() / 20);
+        this.prefetch = null == ctx.prefetcher() ? null : ctx.prefetcher().register(folder, ctx);
     }
 
     /**
@@ -272,7 +274,7 @@ public final class JournalReader implements AutoCloseable
         }
         if (null != segment && ChannelState.FULL == segment.endState())
         {
-            return "segment is FULL, which a journal's writer never leaves: " + segment.path();
+            return "segment is FULL, which a journal's writer never leaves: " + segmentPath();
         }
         return null == segment ? null : segment.corruption();
     }
@@ -608,7 +610,19 @@ public final class JournalReader implements AutoCloseable
      */
     public Path segmentPath()
     {
-        return null == segment ? null : segment.path();
+        // Computed: a segment taken from the prefetcher was opened under its temporary name.
+        return null == segment ? null : JournalDescriptor.segmentPath(folder, segmentBase);
+    }
+
+    /**
+     * Segments this reader took ready from its {@link Context#prefetcher(JournalSegmentPrefetcher) prefetcher} when
+     * it crossed a roll, rather than opening them itself.
+     *
+     * @return the count since the reader opened; 0 without a prefetcher.
+     */
+    public long prefetchedSegments()
+    {
+        return null == prefetch ? 0 : prefetch.taken();
     }
 
     /**
@@ -620,6 +634,10 @@ public final class JournalReader implements AutoCloseable
         if (!isClosed)
         {
             isClosed = true;
+            if (null != prefetch)
+            {
+                prefetch.close();
+            }
             closeSegment();
             if (null != positions)
             {
@@ -641,6 +659,10 @@ public final class JournalReader implements AutoCloseable
         if (!isClosed)
         {
             isClosed = true;
+            if (null != prefetch)
+            {
+                prefetch.close();
+            }
             closeSegment();
             if (null != positions)
             {
@@ -762,11 +784,16 @@ public final class JournalReader implements AutoCloseable
      */
     private ChannelReader openSegment(final long base)
     {
-        final ChannelReader opened = ChannelReader.open(new ChannelReader.Context()
-            .path(JournalDescriptor.segmentPath(folder, base))
-            .epochClock(ctx.epochClock())
-            .preTouch(ctx.preTouch())
-            .mappingReleaser(ctx.mappingReleaser()));
+        final Path path = JournalDescriptor.segmentPath(folder, base);
+        ChannelReader opened = null == prefetch || 0 == segmentCapacity ? null : prefetch.take(base, path);
+        if (null == opened)
+        {
+            opened = ChannelReader.open(new ChannelReader.Context()
+                .path(path)
+                .epochClock(ctx.epochClock())
+                .preTouch(ctx.preTouch())
+                .mappingReleaser(ctx.mappingReleaser()));
+        }
         final long capacity = opened.capacity();
         if (0 == segmentCapacity)
         {
@@ -791,6 +818,10 @@ public final class JournalReader implements AutoCloseable
         closeSegment();
         segment = opened;
         segmentBase = base;
+        if (null != prefetch)
+        {
+            prefetch.want(base + capacity, capacity);
+        }
         return opened;
     }
 
@@ -849,6 +880,7 @@ public final class JournalReader implements AutoCloseable
 
         private String name;
         private boolean protectRetention = true;
+        private JournalSegmentPrefetcher prefetcher;
 
         /**
          * A context with the defaults; readers do not pre-touch segments by default.
@@ -919,6 +951,30 @@ public final class JournalReader implements AutoCloseable
         public boolean protectRetention()
         {
             return protectRetention;
+        }
+
+        /**
+         * The agent that opens and pre-touches this reader's next segment ahead of its roll on another thread, so
+         * that crossing a roll maps nothing and faults on no page on the reader's thread. None by default: the
+         * reader opens each segment itself when it crosses.
+         *
+         * @param prefetcher to use, run by an {@link org.agrona.concurrent.AgentRunner}; or null.
+         * @return this for a fluent API.
+         */
+        public Context prefetcher(final JournalSegmentPrefetcher prefetcher)
+        {
+            this.prefetcher = prefetcher;
+            return this;
+        }
+
+        /**
+         * The agent that opens this reader's next segment ahead of its roll.
+         *
+         * @return the prefetcher, or null.
+         */
+        public JournalSegmentPrefetcher prefetcher()
+        {
+            return prefetcher;
         }
     }
 }

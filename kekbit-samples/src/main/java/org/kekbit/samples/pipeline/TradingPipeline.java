@@ -11,6 +11,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BiFunction;
+import java.util.function.ToLongFunction;
 
 import org.HdrHistogram.Histogram;
 import org.agrona.CloseHelper;
@@ -28,6 +30,7 @@ import org.kekbit.channel.ChannelState;
 import org.kekbit.journal.JournalDescriptor;
 import org.kekbit.journal.JournalNamedReaders;
 import org.kekbit.journal.JournalReader;
+import org.kekbit.journal.JournalSegmentPrefetcher;
 import org.kekbit.journal.JournalWriter;
 
 /**
@@ -128,20 +131,22 @@ public final class TradingPipeline
         final AgentRunner[] runners = new AgentRunner[layout.size()];
         AgentRunner segmentRunner = null;
         final MappingReleaser releaser = new MappingReleaser();
+        final JournalSegmentPrefetcher prefetcher = new JournalSegmentPrefetcher();
         try
         {
             createWriters(config, folders, writers, releaser);
-            segmentRunner = startSegmentCreators(writers, releaser);
+            segmentRunner = startSegmentThread(writers, releaser, prefetcher);
 
-            final boolean preTouch = config.preTouch();
+            final BiFunction<Path, String, JournalReader> readers =
+                (folder, name) -> open(folder, name, config.preTouch(), releaser, prefetcher);
             final MarketDataFeed feed = new MarketDataFeed(writers[0], clock, config.quotes(), config.rate());
-            final Strategy strategy = new Strategy(
-                open(folders[0], null, preTouch, releaser), writers[1], clock, config.orderEvery());
-            final ExchangeSimulator exchange = new ExchangeSimulator(
-                open(folders[1], null, preTouch, releaser), writers[2], clock);
+            final Strategy strategy =
+                new Strategy(readers.apply(folders[0], null), writers[1], clock, config.orderEvery());
+            final ExchangeSimulator exchange =
+                new ExchangeSimulator(readers.apply(folders[1], null), writers[2], clock);
             final Journal journal = new Journal(
-                open(folders[0], READER_NAME, preTouch, releaser), open(folders[1], READER_NAME, preTouch, releaser),
-                open(folders[2], READER_NAME, preTouch, releaser), clock, config.warmupQuotes(), config.warmupOrders());
+                readers.apply(folders[0], READER_NAME), readers.apply(folders[1], READER_NAME),
+                readers.apply(folders[2], READER_NAME), clock, config.warmupQuotes(), config.warmupOrders());
             // Each writer's duty cycle (heartbeat, next segment ahead of need) runs beside the agent that writes it.
             final Map<String, List<Agent>> agents = Map.of(
                 "feed", List.of(feed, writers[0]),
@@ -183,13 +188,8 @@ public final class TradingPipeline
             feedEndNs = 0 == feedEndNs ? endNs : feedEndNs;
             CloseHelper.closeAll(runners);
             CloseHelper.close(segmentRunner);
-            final long[] rolls = new long[3];
-            final long[] inlineCreations = new long[3];
-            for (int i = 0; i < 3; i++)
-            {
-                rolls[i] = writers[i].rolls();
-                inlineCreations[i] = writers[i].inlineSegmentCreations();
-            }
+            final long[] rolls = perWriter(writers, JournalWriter::rolls);
+            final long[] inlineCreations = perWriter(writers, JournalWriter::inlineSegmentCreations);
 
             final long[] written = { feed.published(), strategy.ordersSent(), exchange.reportsSent() };
             final ChannelResult[] channels = new ChannelResult[3];
@@ -214,6 +214,16 @@ public final class TradingPipeline
         }
     }
 
+    private static long[] perWriter(final JournalWriter[] writers, final ToLongFunction<JournalWriter> counter)
+    {
+        final long[] counts = new long[writers.length];
+        for (int i = 0; i < writers.length; i++)
+        {
+            counts[i] = counter.applyAsLong(writers[i]);
+        }
+        return counts;
+    }
+
     private static void printRunDescription(
         final PrintStream out, final PipelineConfiguration config, final List<List<String>> layout)
     {
@@ -234,7 +244,7 @@ public final class TradingPipeline
             threads.append(" [").append(String.join("+", agents)).append(']');
         }
         out.printf(Locale.ROOT, "  %d %s%s on %d cores (1-min load average %.1f); idle strategy %s; readers %s; " +
-            "journal segments of %s made ahead on one more thread%n", layout.size(),
+            "journal segments of %s made, mapped for the readers and unmapped on one more thread%n", layout.size(),
             1 == layout.size() ? "thread" : "threads", threads, Runtime.getRuntime().availableProcessors(),
             loadAverage(), config.idleDescription(), config.preTouch() ? "pre-touch their pages" : "do not pre-touch",
             bytes(config.segmentCapacity()));
@@ -433,10 +443,14 @@ public final class TradingPipeline
     }
 
     private static JournalReader open(
-        final Path folder, final String name, final boolean preTouch, final MappingReleaser releaser)
+        final Path folder,
+        final String name,
+        final boolean preTouch,
+        final MappingReleaser releaser,
+        final JournalSegmentPrefetcher prefetcher)
     {
-        return JournalReader.open(
-            new JournalReader.Context().folder(folder).name(name).preTouch(preTouch).mappingReleaser(releaser));
+        return JournalReader.open(new JournalReader.Context()
+            .folder(folder).name(name).preTouch(preTouch).mappingReleaser(releaser).prefetcher(prefetcher));
     }
 
     /**
@@ -481,15 +495,17 @@ public final class TradingPipeline
 
     /**
      * Allocating and pre-touching a segment takes milliseconds, and so does unmapping the one left behind (about
-     * 0.8 ms per 8 MiB mapping, in the writer and in each reader): on the pipeline's thread every roll would stall
-     * it. One more thread, parked but for a moment per roll, makes each journal's next segment ahead of need and
-     * unmaps what the pipeline's writers and readers are done with.
+     * 0.8 ms per 8 MiB mapping, in the writer and in each reader); mapping the next one for a reader waits on the
+     * address-space lock an unmap holds, and then faults on each page: on the pipeline's thread every roll would
+     * stall it. One more thread, parked but for moments per roll, makes each journal's next segment ahead of need,
+     * maps and pre-touches it for each reader, and unmaps what the pipeline's writers and readers are done with.
      */
-    private static AgentRunner startSegmentCreators(final JournalWriter[] writers, final MappingReleaser releaser)
+    private static AgentRunner startSegmentThread(
+        final JournalWriter[] writers, final MappingReleaser releaser, final JournalSegmentPrefetcher prefetcher)
     {
         final AgentRunner runner = new AgentRunner(new SleepingMillisIdleStrategy(1), Throwable::printStackTrace,
             null, new CompositeAgent(writers[0].segmentCreator(), writers[1].segmentCreator(),
-            writers[2].segmentCreator(), releaser));
+            writers[2].segmentCreator(), prefetcher, releaser));
         AgentRunner.startOnThread(runner);
         return runner;
     }

@@ -135,7 +135,8 @@ class TradingPipelineTest
         assertTrue(text.matches("(?s).*quotes .* CLOSED +\\d+  " + Pattern.quote(
             TradingPipeline.journalFolder(root, 0).toString()) + " \\(\\d+ rolls; \\d+ segments made inline\\).*"),
             text);
-        assertTrue(text.contains("journal segments of 64 KiB made ahead on one more thread"), text);
+        assertTrue(text.contains(
+            "journal segments of 64 KiB made, mapped for the readers and unmapped on one more thread"), text);
     }
 
     @Test

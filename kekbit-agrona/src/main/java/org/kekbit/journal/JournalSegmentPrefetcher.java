@@ -1,0 +1,299 @@
+package org.kekbit.journal;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.util.ArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import org.agrona.concurrent.Agent;
+import org.agrona.concurrent.ManyToOneConcurrentLinkedQueue;
+import org.kekbit.channel.ChannelException;
+import org.kekbit.channel.ChannelReader;
+
+/**
+ * Opens, maps and pre-touches the next segment of each journal reader it serves on the thread that runs this agent,
+ * so that a reader crossing a roll takes a ready mapping instead of opening, mapping and page-faulting the successor
+ * on its own thread. Mapping a file takes the process's address-space lock, which an unmap running on another thread
+ * (a {@link org.kekbit.MappingReleaser}) holds for about 0.1 ms per MiB, and a fresh mapping faults once per page:
+ * both stall a latency-sensitive reader at every roll. Give one prefetcher to the contexts of the readers
+ * ({@link JournalReader.Context#prefetcher(JournalSegmentPrefetcher)}) and run it on a thread with a parking idle
+ * strategy, beside the segment creators and the mapping releaser.
+ * <p>
+ * Before a roll the successor exists only under its temporary name; the prefetcher maps that file and remembers its
+ * identity (device and inode). At the roll the writer links that file to the segment's name, and the reader that
+ * crosses checks that the name now denotes the file it was given (one {@code lstat}); when a writer that crashed and
+ * resumed made another file meanwhile, the mapping is dropped and the reader opens the segment itself. A reader that
+ * arrives before its successor is ready opens it itself too: the prefetcher never makes a reader wait.
+ * <p>
+ * One state word per reader, changed by compare-and-set, decides who owns the prepared segment at each moment.
+ * Threadsafe between the reader threads and the one thread running this agent.
+ */
+public final class JournalSegmentPrefetcher implements Agent
+{
+    private final ManyToOneConcurrentLinkedQueue<Slot> registrations = new ManyToOneConcurrentLinkedQueue<>();
+    private final ArrayList<Slot> slots = new ArrayList<>();
+    private volatile boolean isClosed;
+
+    /**
+     * Prepare the next segment of every reader that wants one.
+     *
+     * @return the number of segments prepared or dropped.
+     */
+    public int doWork()
+    {
+        int workCount = 0;
+        Slot added;
+        while (null != (added = registrations.poll()))
+        {
+            slots.add(added);
+        }
+        for (int i = slots.size() - 1; i >= 0; i--)
+        {
+            final Slot slot = slots.get(i);
+            if (Slot.CLOSED == slot.state.get())
+            {
+                slots.remove(i);
+            }
+            else
+            {
+                workCount += slot.prepare();
+            }
+        }
+        return workCount;
+    }
+
+    /**
+     * Drop every prepared segment; readers registered later open their segments themselves.
+     */
+    public void onClose()
+    {
+        isClosed = true;
+        Slot added;
+        while (null != (added = registrations.poll()))
+        {
+            slots.add(added);
+        }
+        for (final Slot slot : slots)
+        {
+            slot.close();
+        }
+        slots.clear();
+    }
+
+    /**
+     * The agent's name.
+     *
+     * @return "kekbit-journal-segment-prefetcher".
+     */
+    public String roleName()
+    {
+        return "kekbit-journal-segment-prefetcher";
+    }
+
+    /**
+     * Register a reader of a journal folder: its slot, which the reader drives.
+     */
+    Slot register(final Path folder, final JournalReader.Context ctx)
+    {
+        final Slot slot = new Slot(folder, ctx);
+        if (isClosed)
+        {
+            slot.state.set(Slot.CLOSED);
+        }
+        else
+        {
+            registrations.offer(slot);
+        }
+        return slot;
+    }
+
+    /**
+     * The next segment of one reader: wanted by the reader, prepared by the prefetcher, taken by the reader.
+     */
+    static final class Slot
+    {
+        static final int IDLE = 0;
+        static final int OPENING = 1;
+        static final int READY = 2;
+        static final int TAKING = 3;
+        static final int CLOSED = 4;
+
+        final AtomicInteger state = new AtomicInteger(IDLE);
+        private final Path folder;
+        private final JournalReader.Context ctx;
+        private volatile long wantedBase = -1;
+        private volatile long segmentCapacity;
+        private ChannelReader prepared;
+        private long preparedBase;
+        private Object preparedFileKey;
+        private long taken;
+
+        Slot(final Path folder, final JournalReader.Context ctx)
+        {
+            this.folder = folder;
+            this.ctx = ctx;
+        }
+
+        /**
+         * Reader side: the segment the reader will cross into next.
+         */
+        void want(final long base, final long capacity)
+        {
+            segmentCapacity = capacity;
+            wantedBase = base;
+        }
+
+        /**
+         * Reader side: the prepared segment at a base, checked to be the file now linked under the segment's name.
+         *
+         * @return the segment, positioned at its start; or null when none is ready, and the reader opens it itself.
+         */
+        ChannelReader take(final long base, final Path segmentPath)
+        {
+            final long capacity = segmentCapacity;
+            wantedBase = base + capacity; // first, so the prefetcher does not prepare this base again
+            if (READY != state.get() || preparedBase != base || !state.compareAndSet(READY, TAKING))
+            {
+                return null;
+            }
+
+            final ChannelReader segment = prepared;
+            final Object fileKey = preparedFileKey;
+            prepared = null;
+            preparedFileKey = null;
+            state.compareAndSet(TAKING, IDLE); // fails only when the prefetcher has closed meanwhile
+            if (null != fileKey && !fileKey.equals(fileKey(segmentPath)))
+            {
+                segment.close(); // made by a writer that did not link it: the linked one is another file
+                return null;
+            }
+            taken++;
+            return segment;
+        }
+
+        /**
+         * Reader side: segments taken from the prefetcher so far.
+         */
+        long taken()
+        {
+            return taken;
+        }
+
+        /**
+         * Reader or prefetcher side: stop; the prepared segment, if any, is unmapped by whoever holds it.
+         */
+        void close()
+        {
+            while (true)
+            {
+                final int current = state.get();
+                if (CLOSED == current)
+                {
+                    return;
+                }
+                if (state.compareAndSet(current, CLOSED))
+                {
+                    if (READY == current)
+                    {
+                        prepared.close();
+                        prepared = null;
+                    }
+                    return; // an OPENING prefetcher sees CLOSED and unmaps what it made
+                }
+            }
+        }
+
+        /**
+         * Prefetcher side: prepare the wanted segment when it is not prepared yet.
+         *
+         * @return 1 when a segment was prepared or dropped, else 0.
+         */
+        int prepare()
+        {
+            final long base = wantedBase;
+            final int current = state.get();
+            if (base < 0 || (READY == current && preparedBase == base))
+            {
+                return 0;
+            }
+            if ((IDLE != current && READY != current) || !state.compareAndSet(current, OPENING))
+            {
+                return 0;
+            }
+
+            if (READY == current)
+            {
+                prepared.close(); // the reader moved elsewhere (a seek)
+                prepared = null;
+            }
+            final ChannelReader segment = open(base);
+            if (null == segment)
+            {
+                state.compareAndSet(OPENING, IDLE);
+                return READY == current ? 1 : 0;
+            }
+
+            prepared = segment;
+            preparedBase = base;
+            if (!state.compareAndSet(OPENING, READY))
+            {
+                prepared = null;
+                segment.close(); // the reader closed meanwhile
+            }
+            return 1;
+        }
+
+        /**
+         * Open and pre-touch a segment under its name when linked, or else under its temporary name, remembering
+         * that file's identity; null when neither is there yet or the file is not ready.
+         */
+        private ChannelReader open(final long base)
+        {
+            final Path segmentPath = JournalDescriptor.segmentPath(folder, base);
+            final boolean isLinked = Files.exists(segmentPath);
+            final Path path = isLinked ? segmentPath : JournalDescriptor.nextSegmentPath(folder, base);
+            final Object fileKey = isLinked ? null : fileKey(path);
+            if (!isLinked && null == fileKey)
+            {
+                return null;
+            }
+
+            final ChannelReader segment;
+            try
+            {
+                segment = ChannelReader.open(new ChannelReader.Context()
+                    .path(path)
+                    .epochClock(ctx.epochClock())
+                    .preTouch(true)
+                    .mappingReleaser(ctx.mappingReleaser()));
+            }
+            catch (final ChannelException ex)
+            {
+                return null; // not ready, gone, or damaged: the reader opens it itself and reports what it finds
+            }
+
+            if (segment.capacity() != segmentCapacity || (!isLinked && !fileKey.equals(fileKey(path))))
+            {
+                segment.close(); // replaced while it was opened, or not this journal's
+                return null;
+            }
+            preparedFileKey = fileKey;
+            return segment;
+        }
+
+        private static Object fileKey(final Path path)
+        {
+            try
+            {
+                return Files.readAttributes(path, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS).fileKey();
+            }
+            catch (final IOException ex)
+            {
+                return null;
+            }
+        }
+    }
+}
