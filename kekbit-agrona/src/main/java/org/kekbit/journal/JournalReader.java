@@ -626,6 +626,14 @@ public final class JournalReader implements AutoCloseable
     }
 
     /**
+     * Whether the prefetcher has the segment after the current one ready, for tests.
+     */
+    boolean isNextSegmentPrefetched()
+    {
+        return null != prefetch && prefetch.isReady();
+    }
+
+    /**
      * Unmap the segment, give the name back (its committed position stays) and unmap the positions file.
      * Idempotent.
      */

@@ -175,6 +175,14 @@ public final class JournalSegmentPrefetcher implements Agent
         }
 
         /**
+         * Reader side: whether the segment the reader wants next is prepared.
+         */
+        boolean isReady()
+        {
+            return READY == state.get() && preparedBase == wantedBase;
+        }
+
+        /**
          * Reader side: segments taken from the prefetcher so far.
          */
         long taken()
