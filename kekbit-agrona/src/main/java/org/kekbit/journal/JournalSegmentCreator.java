@@ -18,11 +18,12 @@ import org.kekbit.channel.ChannelWriter;
  *     new SleepingMillisIdleStrategy(1), Throwable::printStackTrace, null, writer.segmentCreator());
  * AgentRunner.startOnThread(creatorRunner);
  * }</pre>
- * The writer's duty cycle asks for the next segment after each roll; this agent creates it (under the next
- * segment's name, as the writer would) and hands it over; the writer's duty cycle takes it. When a roll comes before
- * the request was taken up, the writer cancels it and creates the segment itself, as it does without this agent;
- * when it comes while this agent is creating the segment, the write returns {@link JournalWriter#ROLL_FAILED} and a
- * later write succeeds once the segment is handed over.
+ * The writer asks for the next segment at each roll; this agent creates it (under the next segment's name, as the
+ * writer would) and hands it over; the writer's duty cycle takes it. When a roll comes while this agent is creating
+ * the segment, or before it has taken the request up, the write returns {@link JournalWriter#ROLL_FAILED} (with a
+ * {@link org.kekbit.channel.ChannelException.Reason#NOT_READY} failure) and a later write succeeds once the segment
+ * is handed over; only a request left untaken for
+ * {@link JournalWriter.Context#segmentCreatorTimeoutMs(long)} is cancelled, and the writer creates the segment itself.
  * <p>
  * One state word, changed by compare-and-set, decides who owns the next segment at each moment; the fields it
  * guards are written before it is released and read after it is acquired. Threadsafe between one writer thread and
@@ -105,14 +106,26 @@ public final class JournalSegmentCreator implements Agent
 
     /**
      * Writer side: ask for the segment at a base, when nothing is asked for yet.
+     *
+     * @return true when this call asked.
      */
-    void request(final long base)
+    boolean request(final long base)
     {
         if (IDLE == state.get())
         {
             requestedBase = base;
             state.set(REQUESTED);
+            return true;
         }
+        return false;
+    }
+
+    /**
+     * Writer side: whether a request waits for this agent to take it up.
+     */
+    boolean isRequested()
+    {
+        return REQUESTED == state.get();
     }
 
     /**

@@ -42,7 +42,8 @@ import org.kekbit.channel.RecordHandler;
  * place, and only then leaves the seal and the ROLLED marker in the current one, so a reader that meets ROLLED can
  * always open the successor. When {@code doWork()} has not run since the last roll, the roll creates the next
  * segment itself, a file write inline. With {@link Context#createSegmentsOnAgent(boolean)} the next segment is made
- * on another thread by the {@link #segmentCreator()} agent instead, so the writer's thread never allocates a segment.
+ * on another thread by the {@link #segmentCreator()} agent instead, so the writer's thread never allocates a segment
+ * (while the agent is still making it, a roll returns {@link #ROLL_FAILED} with a NOT_READY failure: retry).
  * With {@link JournalContext#sequenceOffset(int)} and
  * {@link JournalContext#timestampOffset(int)} set, each seal records the first and last record's keys.
  * <p>
@@ -94,6 +95,7 @@ public final class JournalWriter implements Agent, AutoCloseable, RecordAppender
     private long rolls;
     private long inlineSegmentCreations;
     private ChannelException lastRollFailure;
+    private long nextRequestedAtMs;
     private final int sequenceOffset;
     private final int timestampOffset;
     private final UnsafeBuffer sealBuffer = new UnsafeBuffer(new byte[JournalDescriptor.SEAL_LENGTH]);
@@ -737,6 +739,13 @@ public final class JournalWriter implements Agent, AutoCloseable, RecordAppender
     {
         if (null == next && null != creator)
         {
+            if (creator.isRequested() && ctx.epochClock().time() - nextRequestedAtMs < ctx.segmentCreatorTimeoutMs())
+            {
+                // The agent has not taken the request up yet: making the segment here would stall this thread
+                // for as long as the agent takes to make it; a later write rolls once it is handed over.
+                lastRollFailure = creatorBusy;
+                return ROLL_FAILED;
+            }
             next = creator.take(currentBase + segmentCapacity);
             if (null == next)
             {
@@ -797,6 +806,7 @@ public final class JournalWriter implements Agent, AutoCloseable, RecordAppender
         final boolean hasRecords = segmentRecords > 0;
         final long lastStart = lastRecordStart;
         final ChannelWriter current = this.current;
+        final long nowMs = ctx.epochClock().time();
         JournalSeal.encode(
             sealBuffer,
             segmentRecords,
@@ -804,7 +814,7 @@ public final class JournalWriter implements Agent, AutoCloseable, RecordAppender
             hasRecords && sequenceOffset >= 0 ? current.readPayloadLong(lastStart, sequenceOffset, missing) : missing,
             hasRecords && timestampOffset >= 0 ? current.readPayloadLong(0, timestampOffset, missing) : missing,
             hasRecords && timestampOffset >= 0 ? current.readPayloadLong(lastStart, timestampOffset, missing) : missing,
-            ctx.epochClock().time());
+            nowMs);
         current.roll(sealBuffer, 0, JournalDescriptor.SEAL_LENGTH);
         segmentRecords = 0;
         lastRecordStart = -1;
@@ -814,6 +824,18 @@ public final class JournalWriter implements Agent, AutoCloseable, RecordAppender
         retention.onRoll();
         next.doWork(); // the successor's heartbeat was stamped by the duty cycle; make sure it is fresh now
         next = null;
+        if (null != creator)
+        {
+            requestNext(currentBase + segmentCapacity, nowMs); // now, not at the next duty cycle
+        }
+    }
+
+    private void requestNext(final long nextBase, final long nowMs)
+    {
+        if (creator.request(nextBase))
+        {
+            nextRequestedAtMs = nowMs;
+        }
     }
 
     /**
@@ -838,7 +860,7 @@ public final class JournalWriter implements Agent, AutoCloseable, RecordAppender
             next = creator.take(nextBase);
             return null == next ? 0 : 1;
         }
-        creator.request(nextBase);
+        requestNext(nextBase, ctx.epochClock().time());
         return 0;
     }
 
@@ -984,6 +1006,11 @@ public final class JournalWriter implements Agent, AutoCloseable, RecordAppender
     public static final class Context extends JournalContext<Context>
     {
         /**
+         * Default of {@link #segmentCreatorTimeoutMs(long)}.
+         */
+        public static final long DEFAULT_SEGMENT_CREATOR_TIMEOUT_MS = 1_000;
+
+        /**
          * A context with the defaults; a journal's writer pre-touches each segment it creates ahead of need.
          */
         public Context()
@@ -1004,6 +1031,7 @@ public final class JournalWriter implements Agent, AutoCloseable, RecordAppender
         private int hardCapSegments;
         private long hardCapBytes;
         private boolean createSegmentsOnAgent;
+        private long segmentCreatorTimeoutMs = DEFAULT_SEGMENT_CREATOR_TIMEOUT_MS;
 
         /**
          * Validate the configuration and fill in defaults.
@@ -1023,6 +1051,11 @@ public final class JournalWriter implements Agent, AutoCloseable, RecordAppender
                     ChannelDescriptor.maxRecordLengthLimit(segmentCapacity));
             }
             JournalDescriptor.checkMaxRecordLength(maxRecordLength, segmentCapacity);
+            if (segmentCreatorTimeoutMs < 0)
+            {
+                throw new IllegalArgumentException(
+                    "segmentCreatorTimeoutMs must not be negative: actual=" + segmentCreatorTimeoutMs);
+            }
             if (retainedSegments < 0 || retainedBytes < 0 || retentionMs < 0 || hardCapSegments < 0 ||
                 hardCapBytes < 0)
             {
@@ -1114,6 +1147,32 @@ public final class JournalWriter implements Agent, AutoCloseable, RecordAppender
         public boolean createSegmentsOnAgent()
         {
             return createSegmentsOnAgent;
+        }
+
+        /**
+         * With {@link #createSegmentsOnAgent(boolean)}: how long a roll waits, returning
+         * {@link JournalWriter#ROLL_FAILED} with a {@link ChannelException.Reason#NOT_READY} failure (a later write
+         * succeeds), for the segment creator agent to take up its request before the writer creates the segment
+         * itself. {@value #DEFAULT_SEGMENT_CREATOR_TIMEOUT_MS} ms by default: an agent that is run takes a request
+         * up within its idle strategy's park, and creating a large segment inline would stall the writer longer.
+         *
+         * @param segmentCreatorTimeoutMs milliseconds, 0 or more.
+         * @return this for a fluent API.
+         */
+        public Context segmentCreatorTimeoutMs(final long segmentCreatorTimeoutMs)
+        {
+            this.segmentCreatorTimeoutMs = segmentCreatorTimeoutMs;
+            return this;
+        }
+
+        /**
+         * How long a roll waits for the segment creator agent to take up its request.
+         *
+         * @return milliseconds.
+         */
+        public long segmentCreatorTimeoutMs()
+        {
+            return segmentCreatorTimeoutMs;
         }
 
         /**

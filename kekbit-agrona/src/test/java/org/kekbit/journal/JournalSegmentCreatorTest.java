@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.stream.Stream;
 
 import org.agrona.concurrent.AgentRunner;
+import org.agrona.concurrent.CachedEpochClock;
 import org.agrona.concurrent.SleepingMillisIdleStrategy;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.Test;
@@ -57,10 +58,48 @@ class JournalSegmentCreatorTest
     }
 
     @Test
-    void shouldCreateInlineWhenAgentNeverRuns()
+    void shouldWaitForAgentToTakeRequestUpThenCreateInlineOnceTimeoutPasses()
+    {
+        final CachedEpochClock clock = new CachedEpochClock();
+        clock.update(1_000_000);
+        try (JournalWriter writer = JournalWriter.create(writerContext(folder).createSegmentsOnAgent(true)
+            .segmentCreatorTimeoutMs(500).epochClock(clock)))
+        {
+            long sequence = 0;
+            long result;
+            writer.doWork(); // the request, which no agent takes up
+            while ((result = write(writer, scratch, sequence)) > 0)
+            {
+                sequence++;
+            }
+            assertEquals(JournalWriter.ROLL_FAILED, result, "waits for the agent rather than stalling on a creation");
+            assertEquals(ChannelException.Reason.NOT_READY, writer.lastRollFailure().reason());
+            clock.advance(499);
+            assertEquals(JournalWriter.ROLL_FAILED, write(writer, scratch, sequence));
+            assertEquals(0, writer.inlineSegmentCreations());
+
+            clock.advance(1);
+            assertTrue(write(writer, scratch, sequence++) > 0, "once the timeout has passed, the roll creates it");
+            assertEquals(1, writer.rolls());
+            assertEquals(1, writer.inlineSegmentCreations());
+            final JournalSegmentCreator creator = (JournalSegmentCreator)writer.segmentCreator();
+            assertTrue(creator.isRequested(), "the roll asked for the next one at once");
+            assertEquals(1, creator.doWork());
+            writer.doWork();
+            while (writer.rolls() < 2)
+            {
+                assertTrue(write(writer, scratch, sequence++) > 0);
+            }
+            assertEquals(1, writer.inlineSegmentCreations(), "the second came from the agent");
+        }
+    }
+
+    @Test
+    void shouldCreateInlineWhenAgentNeverRunsAndTimeoutIsZero()
     {
         final long records = 300;
-        try (JournalWriter writer = JournalWriter.create(writerContext(folder).createSegmentsOnAgent(true)))
+        try (JournalWriter writer = JournalWriter.create(
+            writerContext(folder).createSegmentsOnAgent(true).segmentCreatorTimeoutMs(0)))
         {
             for (long sequence = 0; sequence < records; sequence++)
             {
