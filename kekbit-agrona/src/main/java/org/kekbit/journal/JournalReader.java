@@ -323,7 +323,7 @@ public final class JournalReader implements AutoCloseable
                 setTruncated(position);
                 return;
             }
-            switchTo(bases.getLong(0)); // learns the capacity
+            switchTo(bases.getLong(bases.size() - 1)); // learns the capacity: retention never deletes the last
         }
 
         final long base = JournalDescriptor.segmentBase(position, segmentCapacity);
@@ -369,7 +369,7 @@ public final class JournalReader implements AutoCloseable
         final LongArrayList bases = resetForSeek();
         if (!bases.isEmpty())
         {
-            switchTo(bases.getLong(0));
+            switchToOldest(bases);
         }
         return position();
     }
@@ -538,7 +538,7 @@ public final class JournalReader implements AutoCloseable
     {
         if (0 == segmentCapacity)
         {
-            switchTo(bases.getLong(0)); // learns the capacity
+            switchTo(bases.getLong(bases.size() - 1)); // learns the capacity: retention never deletes the last
         }
         return segmentCapacity;
     }
@@ -785,6 +785,28 @@ public final class JournalReader implements AutoCloseable
     private void switchTo(final long base)
     {
         openSegment(base);
+    }
+
+    /**
+     * Open the oldest segment of a listing, or the next one when retention deleted it after the listing.
+     */
+    private void switchToOldest(final LongArrayList bases)
+    {
+        for (int i = 0, last = bases.size() - 1; true; i++)
+        {
+            try
+            {
+                switchTo(bases.getLong(i));
+                return;
+            }
+            catch (final ChannelException ex)
+            {
+                if (ChannelException.Reason.NOT_FOUND != ex.reason() || i == last)
+                {
+                    throw ex;
+                }
+            }
+        }
     }
 
     /**
