@@ -792,7 +792,9 @@ public final class JournalReader implements AutoCloseable
      */
     private void switchToOldest(final LongArrayList bases)
     {
-        for (int i = 0, last = bases.size() - 1; true; i++)
+        final int last = bases.size() - 1;
+        int i = 0;
+        while (true)
         {
             try
             {
@@ -805,6 +807,7 @@ public final class JournalReader implements AutoCloseable
                 {
                     throw ex;
                 }
+                i++;
             }
         }
     }
