@@ -67,7 +67,8 @@ class JournalCrashTest
                     if (null == reader)
                     {
                         reader = JournalReader.open(new JournalReader.Context().folder(folder).name("follower"));
-                        remote = start("remote", JournalChildMain.FOLLOW, folder.toString(), "remote", "60000");
+                        remote = ChildProcess.start("remote", JournalChildMain.class, lifetime(kills),
+                            JournalChildMain.FOLLOW, folder.toString(), "remote", "60000");
                         remote.awaitLine("RESUMED");
                     }
                     lastWritten = Long.parseLong(writer.awaitLine("WROTE").substring("WROTE ".length()));
@@ -143,8 +144,8 @@ class JournalCrashTest
         final int kills = Integer.getInteger("kekbit.journalReaderKills", 12);
         final Random random = seededRandom("reader kills");
         final String name = "audit";
-        try (ChildProcess writer = start("writer", JournalChildMain.WRITER, folder.toString(), "16384",
-            Integer.toString(MAX_RECORD_LENGTH), "64", "20"))
+        try (ChildProcess writer = ChildProcess.start("writer", JournalChildMain.class, lifetime(kills),
+            JournalChildMain.WRITER, folder.toString(), "16384", Integer.toString(MAX_RECORD_LENGTH), "64", "20"))
         {
             writer.awaitLine("READY");
             JournalReader.open(new JournalReader.Context().folder(folder).name(name)).close(); // protects from here
@@ -239,6 +240,14 @@ class JournalCrashTest
     private static ChildProcess start(final String name, final String... args)
     {
         return ChildProcess.start(name, JournalChildMain.class, List.of(), args);
+    }
+
+    /**
+     * JVM arguments that let a child outlive a run of so many kills (children halt after two minutes by default).
+     */
+    private static List<String> lifetime(final int kills)
+    {
+        return List.of("-Dkekbit.childLifetimeMs=" + (120_000L + kills * 10_000L));
     }
 
     private static Random seededRandom(final String what)

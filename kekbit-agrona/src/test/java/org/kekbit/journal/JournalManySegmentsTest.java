@@ -20,8 +20,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * A journal of 10,000 tiny segments opens in under 100 ms, and recovers from a crashed writer in under 100 ms:
- * opening and resuming list the folder once and touch only the segments they read, never every one. Built on /dev/shm where there is one (on a disk, each roll's link also syncs
- * the folder).
+ * opening and resuming list the folder once and touch only the segments they read, never every one. Built on
+ * /dev/shm where there is one (on a disk, each roll's link also syncs the folder).
  */
 class JournalManySegmentsTest
 {
