@@ -71,7 +71,6 @@ public final class JournalIndexer implements Agent, AutoCloseable
     private final int pollLimit;
     private RandomAccessFile file;
     private FileChannel lockChannel;
-    private FileLock lock;
     private long checkedSegmentBase = -1;
     private MappedByteBuffer mapped;
     private final UnsafeBuffer buffer = new UnsafeBuffer(0, 0);
@@ -247,6 +246,7 @@ public final class JournalIndexer implements Agent, AutoCloseable
     private void lock()
     {
         final Path lockPath = ctx.folder().resolve(JournalDescriptor.INDEX_LOCK_FILE_NAME);
+        FileLock lock;
         try
         {
             Files.createDirectories(ctx.folder());

@@ -169,6 +169,9 @@ public final class ChildProcess implements AutoCloseable
     /**
      * Wait for the next line a predicate accepts; lines before it are skipped, though kept in the transcript.
      *
+     * @param predicate   the line must satisfy.
+     * @param description of the line, for the failure message.
+     * @param timeoutMs   to wait at most.
      * @return the line.
      * @throws AssertionError with the transcript when the child ends or the time is up first.
      */
@@ -200,6 +203,7 @@ public final class ChildProcess implements AutoCloseable
     /**
      * Wait for the next line starting with a prefix.
      *
+     * @param prefix of the line.
      * @return the line.
      */
     public String awaitLine(final String prefix) throws InterruptedException
@@ -210,6 +214,7 @@ public final class ChildProcess implements AutoCloseable
     /**
      * Wait for the next line starting with a prefix and parse its {@code key=value} words.
      *
+     * @param prefix of the line.
      * @return the values by key.
      */
     public Map<String, String> awaitValues(final String prefix) throws InterruptedException
@@ -228,6 +233,8 @@ public final class ChildProcess implements AutoCloseable
 
     /**
      * Send a line to the child's stdin.
+     *
+     * @param line to send, without its newline.
      */
     public void send(final String line) throws IOException
     {
@@ -242,7 +249,7 @@ public final class ChildProcess implements AutoCloseable
      * @return its exit code.
      * @throws AssertionError with the transcript when it does not exit in time.
      */
-    public int awaitExit() throws InterruptedException
+    int awaitExit() throws InterruptedException
     {
         if (!process.waitFor(DEFAULT_TIMEOUT_MS, TimeUnit.MILLISECONDS))
         {
@@ -264,11 +271,16 @@ public final class ChildProcess implements AutoCloseable
         }
     }
 
-    public long pid()
+    long pid()
     {
         return process.pid();
     }
 
+    /**
+     * Whether the child still runs.
+     *
+     * @return true while it runs.
+     */
     public boolean isAlive()
     {
         return process.isAlive();

@@ -269,26 +269,29 @@ class JournalSeekTest
             final long entries = JournalIndexer.rebuild(indexerContext().intervalBytes(256));
             assertEquals(7, JournalWriter.prune(new JournalWriter.Context().folder(folder).retainedSegments(3)));
             final long oldest = JournalFiles.segmentBases(folder).getLong(0);
-            try (JournalIndex stale = JournalIndex.open(folder))
+            final JournalIndex stale = JournalIndex.open(folder);
+            assertEquals(entries, stale.entryCount());
+            assertEquals(0, stale.position(0), "kept until an indexer runs");
+            try (JournalIndexer indexer = JournalIndexer.open(indexerContext().intervalBytes(256)))
             {
-                assertEquals(entries, stale.entryCount());
-                assertEquals(0, stale.position(0), "kept until an indexer runs");
-                try (JournalIndexer indexer = JournalIndexer.open(indexerContext().intervalBytes(256)))
+                assertEquals(0, indexer.doWork(), "nothing new to index");
+                assertTrue(indexer.entryCount() < entries);
+                try (JournalIndex compacted = JournalIndex.open(folder))
                 {
-                    assertEquals(0, indexer.doWork(), "nothing new to index");
-                    assertTrue(indexer.entryCount() < entries);
-                    try (JournalIndex compacted = JournalIndex.open(folder))
-                    {
-                        assertEquals(oldest, compacted.position(0));
-                        assertEquals(indexer.entryCount(), compacted.entryCount());
-                    }
-                    assertEquals(0, stale.position(0), "a seek that mapped the old file still reads it whole");
-                    writeUntilRolls(writer, 12);
-                    while (indexer.doWork() > 0)
-                    {
-                        assertTrue(indexer.entryCount() > 0);
-                    }
+                    assertEquals(oldest, compacted.position(0));
+                    assertEquals(indexer.entryCount(), compacted.entryCount());
                 }
+                assertEquals(0, stale.position(0), "a seek that mapped the old file still reads it whole");
+                assertEquals(entries, stale.entryCount());
+                writeUntilRolls(writer, 12);
+                while (indexer.doWork() > 0)
+                {
+                    assertTrue(indexer.entryCount() > 0);
+                }
+            }
+            finally
+            {
+                stale.close();
             }
             assertFalse(Files.exists(folder.resolve(JournalDescriptor.INDEX_TEMP_FILE_NAME)));
             assertSeeksFindEveryRetainedRecord(writer);
