@@ -188,6 +188,11 @@ final class ChannelFiles
             final Object key = Files.readAttributes(path, BasicFileAttributes.class).fileKey();
             return List.of(null != key ? key : path.toRealPath().toString(), creationTimeMs);
         }
+        catch (final NoSuchFileException ex)
+        {
+            // Deleted since it was opened (a journal's retention): as if it had not been there.
+            throw new ChannelException(ChannelException.Reason.NOT_FOUND, "no channel file: " + path, ex);
+        }
         catch (final IOException ex)
         {
             throw ioError("cannot read attributes of channel file " + path + ": " + ex, ex);

@@ -10,6 +10,7 @@ import java.util.NoSuchElementException;
 
 import org.agrona.CloseHelper;
 import org.agrona.DirectBuffer;
+import org.agrona.IoUtil;
 import org.agrona.MutableDirectBuffer;
 import org.agrona.concurrent.IdleStrategy;
 import org.agrona.concurrent.UnsafeBuffer;
@@ -118,8 +119,18 @@ public final class ChannelReader implements AutoCloseable
                 ChannelFiles.preTouch(mappedBuffer, HEADER_LENGTH, mappedBuffer.capacity(), false);
             }
 
-            return new ChannelReader(
-                ctx, mappedBuffer, valid, ChannelFiles.fileKey(file, valid.creationTimeMs()));
+            final Object fileKey;
+            try
+            {
+                fileKey = ChannelFiles.fileKey(file, valid.creationTimeMs());
+            }
+            catch (final ChannelException ex)
+            {
+                IoUtil.unmap(mappedBuffer);
+                throw ex;
+            }
+
+            return new ChannelReader(ctx, mappedBuffer, valid, fileKey);
         }
         catch (final IOException ex)
         {

@@ -3,8 +3,8 @@ package org.kekbit.channel;
 import org.agrona.DirectBuffer;
 
 /**
- * One record as the iterator of a {@link ChannelReader} hands it out. The iterator reuses a single view, so its
- * values are valid until the next call to {@code next()}.
+ * One record as the iterator of a {@link ChannelReader} (or of a journal's reader) hands it out. The iterator reuses
+ * a single view, so its values are valid until the next call to {@code next()}.
  */
 public final class RecordView
 {
@@ -14,11 +14,23 @@ public final class RecordView
     private int length;
     private long position;
 
-    RecordView()
+    /**
+     * An empty view, for a reader in another package that hands out views of its own, such as a journal's reader.
+     */
+    public RecordView()
     {
     }
 
-    void set(
+    /**
+     * Point the view at a record: for the reader that owns the view, never for its users.
+     *
+     * @param msgTypeId of the record.
+     * @param buffer    read-only buffer holding the payload.
+     * @param offset    of the payload in the buffer.
+     * @param length    of the payload.
+     * @param position  just after the record, as the reader counts positions.
+     */
+    public void set(
         final int msgTypeId, final DirectBuffer buffer, final int offset, final int length, final long position)
     {
         this.msgTypeId = msgTypeId;

@@ -326,6 +326,17 @@ public final class JournalDescriptor
     public static final String INDEX_FILE_NAME = "journal.index";
 
     /**
+     * Name of the empty file whose lock (fcntl, released by the OS when its holder dies) the one indexer of a
+     * journal holds while it runs.
+     */
+    public static final String INDEX_LOCK_FILE_NAME = "journal.index.lock";
+
+    /**
+     * Name the indexer writes a compacted index under before it renames it over {@link #INDEX_FILE_NAME}.
+     */
+    public static final String INDEX_TEMP_FILE_NAME = "journal.index.tmp";
+
+    /**
      * Signature at the start of the index file.
      */
     public static final String INDEX_SIGNATURE = "*KEKIDX*";

@@ -5,14 +5,20 @@ import java.io.RandomAccessFile;
 import java.nio.ByteOrder;
 import java.nio.MappedByteBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 
 import org.agrona.DirectBuffer;
 import org.agrona.IoUtil;
+import org.agrona.collections.LongArrayList;
 import org.agrona.concurrent.Agent;
 import org.agrona.concurrent.UnsafeBuffer;
+import org.kekbit.channel.ChannelException;
 import org.kekbit.channel.RecordDescriptor;
 import org.kekbit.channel.RecordHandler;
 
@@ -46,8 +52,11 @@ import static org.kekbit.journal.JournalDescriptor.INDEX_TIMESTAMP_OFFSET_OFFSET
  * }
  * }</pre>
  * The index is derived: delete it, or call {@link #rebuild(Context)}, at any time. An indexer resumes after the
- * position it last indexed; one whose configuration differs from the file's starts the file again. Run one indexer
- * per journal.
+ * position it last indexed; one whose configuration differs from the file's starts the file again. One indexer runs
+ * per journal: it holds the lock of {@link JournalDescriptor#INDEX_LOCK_FILE_NAME} while open, and a second one, in
+ * this process or another, is refused. Entries of segments retention deleted are dropped when the indexer next
+ * crosses a segment: it writes the entries left to {@link JournalDescriptor#INDEX_TEMP_FILE_NAME} and renames that
+ * over the index, so a seek that mapped the old file reads it whole and skips the entries of deleted segments.
  * <p>
  * Not threadsafe: one thread runs the duty cycle.
  */
@@ -61,6 +70,8 @@ public final class JournalIndexer implements Agent, AutoCloseable
     private final EntryHandler handler = new EntryHandler();
     private final int pollLimit;
     private RandomAccessFile file;
+    private FileChannel lockChannel;
+    private long checkedSegmentBase = -1;
     private MappedByteBuffer mapped;
     private final UnsafeBuffer buffer = new UnsafeBuffer(0, 0);
     private long entryCount;
@@ -81,10 +92,16 @@ public final class JournalIndexer implements Agent, AutoCloseable
      *
      * @param ctx configuration, concluded by this call.
      * @return the indexer.
-     * @throws org.kekbit.channel.ChannelException with {@link org.kekbit.channel.ChannelException.Reason#IO_ERROR}
-     *                                             when the index file cannot be written.
+     * @throws ChannelException with {@link ChannelException.Reason#WRITER_ACTIVE} when another indexer, in this
+     *                          process or another, holds the journal's index, or with
+     *                          {@link ChannelException.Reason#IO_ERROR} when the index file cannot be written.
      */
     public static JournalIndexer open(final Context ctx)
+    {
+        return open(ctx, false);
+    }
+
+    private static JournalIndexer open(final Context ctx, final boolean isRebuild)
     {
         ctx.conclude();
         final JournalReader reader = JournalReader.open(new JournalReader.Context()
@@ -94,6 +111,11 @@ public final class JournalIndexer implements Agent, AutoCloseable
         final JournalIndexer indexer = new JournalIndexer(ctx, reader);
         try
         {
+            indexer.lock();
+            if (isRebuild)
+            {
+                JournalFiles.deleteQuietly(indexer.path);
+            }
             indexer.openFile();
         }
         catch (final RuntimeException ex)
@@ -110,12 +132,11 @@ public final class JournalIndexer implements Agent, AutoCloseable
      *
      * @param ctx configuration.
      * @return the number of entries written.
+     * @throws ChannelException with {@link ChannelException.Reason#WRITER_ACTIVE} when an indexer is running.
      */
     public static long rebuild(final Context ctx)
     {
-        ctx.conclude();
-        JournalFiles.deleteQuietly(ctx.folder().resolve(JournalDescriptor.INDEX_FILE_NAME));
-        try (JournalIndexer indexer = open(ctx))
+        try (JournalIndexer indexer = open(ctx, true))
         {
             while (indexer.doWork() > 0)
             {
@@ -144,6 +165,12 @@ public final class JournalIndexer implements Agent, AutoCloseable
         if (count > 0)
         {
             buffer.putLongRelease(INDEX_INDEXED_POSITION_OFFSET, JournalFiles.le(reader.position()));
+        }
+        final long capacity = reader.segmentCapacity();
+        if (capacity > 0 && JournalDescriptor.segmentBase(reader.position(), capacity) != checkedSegmentBase)
+        {
+            checkedSegmentBase = JournalDescriptor.segmentBase(reader.position(), capacity);
+            dropDeletedEntries(capacity); // once per segment: retention deletes only behind a roll
         }
         return count;
     }
@@ -196,18 +223,121 @@ public final class JournalIndexer implements Agent, AutoCloseable
             isClosed = true;
             reader.close();
             unmap();
-            if (null != file)
+            closeQuietly(file);
+            closeQuietly(lockChannel); // releases the lock
+        }
+    }
+
+    private static void closeQuietly(final AutoCloseable closeable)
+    {
+        if (null != closeable)
+        {
+            try
             {
-                try
-                {
-                    file.close();
-                }
-                catch (final IOException ignore)
-                {
-                    // the mapping is gone; nothing was lost
-                }
+                closeable.close();
+            }
+            catch (final Exception ignore)
+            {
+                // the mapping is gone; nothing was lost
             }
         }
+    }
+
+    private void lock()
+    {
+        final Path lockPath = ctx.folder().resolve(JournalDescriptor.INDEX_LOCK_FILE_NAME);
+        FileLock lock;
+        try
+        {
+            Files.createDirectories(ctx.folder());
+            lockChannel = FileChannel.open(lockPath, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+            lock = lockChannel.tryLock();
+        }
+        catch (final OverlappingFileLockException ex)
+        {
+            lock = null; // held by another indexer of this JVM
+        }
+        catch (final IOException ex)
+        {
+            throw JournalFiles.ioError("cannot lock journal index " + lockPath + ": " + ex, ex);
+        }
+        if (null == lock)
+        {
+            throw new ChannelException(ChannelException.Reason.WRITER_ACTIVE,
+                "another indexer holds the journal's index: lock=" + lockPath);
+        }
+    }
+
+    /**
+     * Drop the entries before the oldest segment there is, when retention deleted the segment of the first entry:
+     * copy the others into a new file and rename it over the index (readers never see a file being rewritten).
+     */
+    private void dropDeletedEntries(final long capacity)
+    {
+        if (0 == entryCount || Files.exists(JournalDescriptor.segmentPath(ctx.folder(),
+            JournalDescriptor.segmentBase(entryPosition(0), capacity))))
+        {
+            return;
+        }
+        final LongArrayList bases = JournalFiles.segmentBases(ctx.folder());
+        final long oldestBase = bases.isEmpty() ? Long.MAX_VALUE : bases.getLong(0);
+        long kept = entryCount; // first entry at or after the oldest base: positions increase
+        long low = 0;
+        long high = entryCount - 1;
+        while (low <= high)
+        {
+            final long mid = (low + high) >>> 1;
+            if (entryPosition(mid) >= oldestBase)
+            {
+                kept = mid;
+                high = mid - 1;
+            }
+            else
+            {
+                low = mid + 1;
+            }
+        }
+
+        final Path tempPath = ctx.folder().resolve(JournalDescriptor.INDEX_TEMP_FILE_NAME);
+        final long keptCount = entryCount - kept;
+        long newCapacityEntries = INITIAL_ENTRIES;
+        while (newCapacityEntries < keptCount)
+        {
+            newCapacityEntries *= 2;
+        }
+        try
+        {
+            Files.deleteIfExists(tempPath); // left by an indexer that died compacting
+            try (RandomAccessFile temp = new RandomAccessFile(tempPath.toFile(), "rw"))
+            {
+                temp.setLength(JournalDescriptor.indexEntryOffset(newCapacityEntries));
+                final MappedByteBuffer tempMapped =
+                    temp.getChannel().map(FileChannel.MapMode.READ_WRITE, 0, temp.length());
+                final UnsafeBuffer tempBuffer = new UnsafeBuffer(tempMapped);
+                tempBuffer.putBytes(0, buffer, 0, INDEX_HEADER_LENGTH);
+                tempBuffer.putBytes(INDEX_HEADER_LENGTH, buffer, (int)JournalDescriptor.indexEntryOffset(kept),
+                    (int)(keptCount * INDEX_ENTRY_LENGTH));
+                tempBuffer.putLong(INDEX_ENTRY_COUNT_OFFSET, keptCount, ByteOrder.LITTLE_ENDIAN);
+                IoUtil.unmap(tempMapped);
+            }
+            Files.move(tempPath, path, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            unmap();
+            file.close();
+            file = new RandomAccessFile(path.toFile(), "rw");
+            capacityEntries = newCapacityEntries;
+            entryCount = keptCount;
+            map();
+        }
+        catch (final IOException ex)
+        {
+            throw JournalFiles.ioError("cannot compact journal index " + path + ": " + ex, ex);
+        }
+    }
+
+    private long entryPosition(final long entry)
+    {
+        return buffer.getLong((int)JournalDescriptor.indexEntryOffset(entry) + ENTRY_POSITION_OFFSET,
+            ByteOrder.LITTLE_ENDIAN);
     }
 
     private void openFile()

@@ -3,6 +3,8 @@ package org.kekbit.journal;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Iterator;
+import java.util.NoSuchElementException;
 
 import org.agrona.DirectBuffer;
 import org.agrona.collections.LongArrayList;
@@ -12,6 +14,7 @@ import org.kekbit.channel.ChannelReader;
 import org.kekbit.channel.ChannelState;
 import org.kekbit.channel.RecordDescriptor;
 import org.kekbit.channel.RecordHandler;
+import org.kekbit.channel.RecordView;
 
 /**
  * A reader of a journal: it reads the segments in order, crossing from one to the next at each ROLLED marker by the
@@ -49,6 +52,7 @@ public final class JournalReader implements AutoCloseable
     private final Context ctx;
     private final String name;
     private final BlockAdapter blockAdapter = new BlockAdapter();
+    private final RecordIterator iterator = new RecordIterator();
     private final long heartbeatIntervalMs;
     private final JournalSegmentPrefetcher.Slot prefetch;
     private JournalReaderPositions positions;
@@ -321,7 +325,7 @@ public final class JournalReader implements AutoCloseable
                 setTruncated(position);
                 return;
             }
-            switchTo(bases.getLong(0)); // learns the capacity
+            switchTo(bases.getLong(bases.size() - 1)); // learns the capacity: retention never deletes the last
         }
 
         final long base = JournalDescriptor.segmentBase(position, segmentCapacity);
@@ -367,7 +371,7 @@ public final class JournalReader implements AutoCloseable
         final LongArrayList bases = resetForSeek();
         if (!bases.isEmpty())
         {
-            switchTo(bases.getLong(0));
+            switchToOldest(bases);
         }
         return position();
     }
@@ -536,7 +540,7 @@ public final class JournalReader implements AutoCloseable
     {
         if (0 == segmentCapacity)
         {
-            switchTo(bases.getLong(0)); // learns the capacity
+            switchTo(bases.getLong(bases.size() - 1)); // learns the capacity: retention never deletes the last
         }
         return segmentCapacity;
     }
@@ -631,6 +635,32 @@ public final class JournalReader implements AutoCloseable
     boolean isNextSegmentPrefetched()
     {
         return null != prefetch && prefetch.isReady();
+    }
+
+    /**
+     * The records committed after this reader's position, as an iterator that never blocks and crosses segments
+     * as {@link #poll(RecordHandler, int)} does: the journal's counterpart of {@link ChannelReader#records()}. At
+     * the live end {@code hasNext()} is false until the writer commits again, so an iterator that returned false is
+     * not finished: loop over it again later, and check {@link #state()} to know whether more can come. The
+     * iterator and its view are reused (this returns the same iterator every time, and nothing is allocated per
+     * record); a view's {@link RecordView#position()} is a journal position, and the view is valid until the next
+     * call to {@code hasNext()} or {@code next()}, either of which may cross into the next segment and unmap the
+     * one the view points into. A named reader commits with {@link #commit()} as after a poll.
+     * <pre>{@code
+     * final Iterator<RecordView> records = reader.records();
+     * while (records.hasNext())
+     * {
+     *     final RecordView record = records.next();
+     *     process(record.buffer(), record.offset(), record.length());
+     * }
+     * reader.commit();
+     * }</pre>
+     *
+     * @return the iterator.
+     */
+    public Iterator<RecordView> records()
+    {
+        return iterator;
     }
 
     /**
@@ -788,6 +818,31 @@ public final class JournalReader implements AutoCloseable
     }
 
     /**
+     * Open the oldest segment of a listing, or the next one when retention deleted it after the listing.
+     */
+    private void switchToOldest(final LongArrayList bases)
+    {
+        final int last = bases.size() - 1;
+        int i = 0;
+        while (true)
+        {
+            try
+            {
+                switchTo(bases.getLong(i));
+                return;
+            }
+            catch (final ChannelException ex)
+            {
+                if (ChannelException.Reason.NOT_FOUND != ex.reason() || i == last)
+                {
+                    throw ex;
+                }
+                i++;
+            }
+        }
+    }
+
+    /**
      * Open a segment read-only, check it belongs to this journal, make it current and unmap the previous one.
      */
     private ChannelReader openSegment(final long base)
@@ -862,6 +917,50 @@ public final class JournalReader implements AutoCloseable
         if (isClosed)
         {
             throw new IllegalStateException("reader is closed");
+        }
+    }
+
+    /**
+     * Iteration over {@link #poll(RecordHandler, int)}: one record per {@code next()}, into one reused view.
+     */
+    private final class RecordIterator implements Iterator<RecordView>, RecordHandler
+    {
+        private final RecordView view = new RecordView();
+
+        public boolean hasNext()
+        {
+            ChannelReader segment = readableSegment();
+            while (null != segment)
+            {
+                if (segment.records().hasNext())
+                {
+                    return true;
+                }
+                final ChannelReader next = crossIfRolled(segment); // hasNext() marked the end it met
+                if (next == segment)
+                {
+                    break;
+                }
+                segment = next;
+            }
+            heartbeat(); // a named reader that only asks at the live end is still alive
+
+            return false;
+        }
+
+        public RecordView next()
+        {
+            if (1 != poll(this, 1))
+            {
+                throw new NoSuchElementException("no committed record at position=" + position());
+            }
+
+            return view;
+        }
+
+        public void onRecord(final int msgTypeId, final DirectBuffer buffer, final int offset, final int length)
+        {
+            view.set(msgTypeId, buffer, offset, length, position());
         }
     }
 

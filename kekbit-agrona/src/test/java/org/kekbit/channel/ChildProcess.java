@@ -16,15 +16,16 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 
 /**
- * A child JVM running {@link ChildMain} with the test's classpath, seen from the test: its output lines, read by a
+ * A child JVM running {@link ChildMain} (or another test main class, such as the journal's) with the test's
+ * classpath, seen from the test: its output lines, read by a
  * {@link BufferedReader} on a drainer thread (stderr is merged into stdout, so nothing blocks on a full pipe), its
  * stdin, its exit. Closing it kills the child if it still runs.
  * <p>
  * Not threadsafe: one test thread drives it.
  */
-final class ChildProcess implements AutoCloseable
+public final class ChildProcess implements AutoCloseable
 {
-    static final long DEFAULT_TIMEOUT_MS = 30_000;
+    public static final long DEFAULT_TIMEOUT_MS = 30_000;
 
     private static final String EOF = new String("<EOF>"); // identity marks the end, not the text
 
@@ -57,7 +58,22 @@ final class ChildProcess implements AutoCloseable
      */
     static ChildProcess start(final String name, final List<String> jvmArgs, final String... args)
     {
-        return launch(name, javaCommand(jvmArgs, args));
+        return launch(name, javaCommand(ChildMain.class, jvmArgs, args));
+    }
+
+    /**
+     * Start a child JVM running another main class with the test's classpath.
+     *
+     * @param name      for diagnostics.
+     * @param mainClass whose {@code main} runs.
+     * @param jvmArgs   extra JVM arguments, such as system properties.
+     * @param args      the role and its arguments.
+     * @return the running child.
+     */
+    public static ChildProcess start(
+        final String name, final Class<?> mainClass, final List<String> jvmArgs, final String... args)
+    {
+        return launch(name, javaCommand(mainClass, jvmArgs, args));
     }
 
     /**
@@ -73,7 +89,7 @@ final class ChildProcess implements AutoCloseable
     {
         // A background job's stdin is /dev/null before any redirection, so hand it a copy kept in fd 3.
         final StringBuilder script = new StringBuilder("exec 3<&0; ");
-        for (final String word : javaCommand(List.of(), args))
+        for (final String word : javaCommand(ChildMain.class, List.of(), args))
         {
             script.append('\'').append(word.replace("'", "'\\''")).append("' ");
         }
@@ -94,7 +110,7 @@ final class ChildProcess implements AutoCloseable
     static ChildProcess startWithFileSizeLimit(final String name, final long blocks, final String... args)
     {
         final StringBuilder script = new StringBuilder("ulimit -f ").append(blocks).append(" && exec ");
-        for (final String word : javaCommand(List.of(), args))
+        for (final String word : javaCommand(ChildMain.class, List.of(), args))
         {
             script.append('\'').append(word.replace("'", "'\\''")).append("' ");
         }
@@ -114,7 +130,7 @@ final class ChildProcess implements AutoCloseable
     static ChildProcess startInPidNamespace(final String name, final String... args)
     {
         final List<String> command = new ArrayList<>(UNSHARE_PID_NAMESPACE);
-        command.addAll(javaCommand(List.of(), args));
+        command.addAll(javaCommand(ChildMain.class, List.of(), args));
         return launch(name, command);
     }
 
@@ -153,10 +169,13 @@ final class ChildProcess implements AutoCloseable
     /**
      * Wait for the next line a predicate accepts; lines before it are skipped, though kept in the transcript.
      *
+     * @param predicate   the line must satisfy.
+     * @param description of the line, for the failure message.
+     * @param timeoutMs   to wait at most.
      * @return the line.
      * @throws AssertionError with the transcript when the child ends or the time is up first.
      */
-    String awaitLine(final Predicate<String> predicate, final String description, final long timeoutMs)
+    public String awaitLine(final Predicate<String> predicate, final String description, final long timeoutMs)
         throws InterruptedException
     {
         final long deadlineNs = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
@@ -184,9 +203,10 @@ final class ChildProcess implements AutoCloseable
     /**
      * Wait for the next line starting with a prefix.
      *
+     * @param prefix of the line.
      * @return the line.
      */
-    String awaitLine(final String prefix) throws InterruptedException
+    public String awaitLine(final String prefix) throws InterruptedException
     {
         return awaitLine((line) -> line.startsWith(prefix), "'" + prefix + "'", DEFAULT_TIMEOUT_MS);
     }
@@ -194,9 +214,10 @@ final class ChildProcess implements AutoCloseable
     /**
      * Wait for the next line starting with a prefix and parse its {@code key=value} words.
      *
+     * @param prefix of the line.
      * @return the values by key.
      */
-    Map<String, String> awaitValues(final String prefix) throws InterruptedException
+    public Map<String, String> awaitValues(final String prefix) throws InterruptedException
     {
         final Map<String, String> values = new HashMap<>();
         for (final String word : awaitLine(prefix).split(" "))
@@ -212,8 +233,10 @@ final class ChildProcess implements AutoCloseable
 
     /**
      * Send a line to the child's stdin.
+     *
+     * @param line to send, without its newline.
      */
-    void send(final String line) throws IOException
+    public void send(final String line) throws IOException
     {
         final OutputStream stdin = process.getOutputStream();
         stdin.write((line + "\n").getBytes(StandardCharsets.UTF_8));
@@ -239,7 +262,7 @@ final class ChildProcess implements AutoCloseable
     /**
      * Kill the child with SIGKILL and reap it: once this returns its pid no longer names a live process.
      */
-    void kill() throws InterruptedException
+    public void kill() throws InterruptedException
     {
         process.destroyForcibly();
         if (!process.waitFor(DEFAULT_TIMEOUT_MS, TimeUnit.MILLISECONDS))
@@ -253,7 +276,12 @@ final class ChildProcess implements AutoCloseable
         return process.pid();
     }
 
-    boolean isAlive()
+    /**
+     * Whether the child still runs.
+     *
+     * @return true while it runs.
+     */
+    public boolean isAlive()
     {
         return process.isAlive();
     }
@@ -263,7 +291,7 @@ final class ChildProcess implements AutoCloseable
      *
      * @return the lines, each prefixed with the child's name.
      */
-    String transcript()
+    public String transcript()
     {
         final StringBuilder builder = new StringBuilder();
         synchronized (transcript)
@@ -293,7 +321,8 @@ final class ChildProcess implements AutoCloseable
         }
     }
 
-    private static List<String> javaCommand(final List<String> jvmArgs, final String... args)
+    private static List<String> javaCommand(
+        final Class<?> mainClass, final List<String> jvmArgs, final String... args)
     {
         final List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
@@ -303,7 +332,7 @@ final class ChildProcess implements AutoCloseable
         command.addAll(jvmArgs);
         command.add("-cp");
         command.add(System.getProperty("java.class.path"));
-        command.add(ChildMain.class.getName());
+        command.add(mainClass.getName());
         command.addAll(List.of(args));
         return command;
     }

@@ -1,29 +1,49 @@
 package org.kekbit.journal;
 
+import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.InputStreamReader;
 import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.locks.LockSupport;
 
 import org.agrona.concurrent.UnsafeBuffer;
 import org.kekbit.channel.ChannelException;
 
 /**
- * Child JVM roles for the journal's multi-process tests. Each prints lines the test waits for, and halts when its
- * stdin reaches end of file (the test JVM is gone) or after two minutes.
+ * Child JVM roles for the journal's multi-process tests, started through {@code org.kekbit.channel.ChildProcess}.
+ * Each prints lines the test waits for, and halts after its lifetime (two minutes, or {@code -Dkekbit.childLifetimeMs})
+ * or, for the roles that hold something, when its stdin reaches end of file (the test JVM is gone).
  * <ul>
- *     <li>{@code writer <folder> <segmentCapacity> <maxRecordLength>}: create the journal, or resume it and continue
- *     the sequence after its last record; print {@code READY next=<sequence>}, then write checked records with the
- *     duty cycle between writes, printing {@code WROTE <sequence>} every 1,000, until killed.</li>
+ *     <li>{@code writer <folder> <segmentCapacity> <maxRecordLength> [<retainedSegments> [<recordsPerMs>]]}: create the
+ *     journal, or resume it and continue the sequence after its last record; print {@code READY next=<sequence>},
+ *     then write checked records with the duty cycle between writes, printing {@code WROTE <sequence>} every 1,000,
+ *     until killed. With retainedSegments the duty cycle applies that retention; with recordsPerMs it writes at
+ *     most that many records a millisecond.</li>
  *     <li>{@code claim <folder> <name>}: open the named reader; print {@code HELD} or {@code REFUSED <reason>}, then
  *     hold it until stdin ends.</li>
+ *     <li>{@code follow <folder> <name> <timeoutMs>}: open the named reader, retrying while a claim of a killed
+ *     predecessor is judged by its heartbeat; wait for its first record and print
+ *     {@code RESUMED position=<position opened at> first=<its sequence> refusals=<n>}; then poll a random number of
+ *     records at a time, checking each is the next in sequence, and commit after every poll. On {@code END} from
+ *     stdin it reads until the journal is CLOSED and prints {@code RESULT next=<sequence> state=<state>}.</li>
+ *     <li>{@code index <folder>}: open a {@link JournalIndexer}; print {@code HELD} or {@code REFUSED <reason>}, then
+ *     hold it until stdin ends.</li>
  * </ul>
+ * A failure prints {@code ERROR <exception>} and its stack trace, and halts with exit code 1.
  */
 final class JournalChildMain
 {
     static final String WRITER = "writer";
     static final String CLAIM = "claim";
+    static final String FOLLOW = "follow";
+    static final String INDEX = "index";
 
-    private static final long MAX_LIFETIME_MS = 120_000;
+    private static final long MAX_LIFETIME_MS = Long.getLong("kekbit.childLifetimeMs", 120_000);
     private static final PrintStream OUT = System.out;
 
     private JournalChildMain()
@@ -42,11 +62,20 @@ final class JournalChildMain
         {
             if (WRITER.equals(args[0]))
             {
-                writer(Path.of(args[1]), Long.parseLong(args[2]), Integer.parseInt(args[3]));
+                writer(Path.of(args[1]), Long.parseLong(args[2]), Integer.parseInt(args[3]),
+                    args.length > 4 ? Integer.parseInt(args[4]) : 0, args.length > 5 ? Integer.parseInt(args[5]) : 0);
             }
             else if (CLAIM.equals(args[0]))
             {
                 claim(Path.of(args[1]), args[2]);
+            }
+            else if (FOLLOW.equals(args[0]))
+            {
+                follow(Path.of(args[1]), args[2], Long.parseLong(args[3]));
+            }
+            else if (INDEX.equals(args[0]))
+            {
+                index(Path.of(args[1]));
             }
             else
             {
@@ -62,10 +91,19 @@ final class JournalChildMain
         }
     }
 
-    private static void writer(final Path folder, final long segmentCapacity, final int maxRecordLength)
+    private static void writer(
+        final Path folder,
+        final long segmentCapacity,
+        final int maxRecordLength,
+        final int retainedSegments,
+        final int recordsPerMs)
     {
         final JournalWriter.Context ctx = new JournalWriter.Context()
             .folder(folder).segmentCapacity(segmentCapacity).maxRecordLength(maxRecordLength).preTouch(false);
+        if (retainedSegments > 0)
+        {
+            ctx.retainedSegments(retainedSegments);
+        }
         final JournalWriter writer;
         long sequence = 0;
         if (JournalFiles.segmentBases(folder).isEmpty())
@@ -77,7 +115,7 @@ final class JournalChildMain
             writer = JournalWriter.resume(ctx);
             try (JournalReader reader = JournalReader.open(new JournalReader.Context().folder(folder)))
             {
-                final JournalTestSupport.Checker checker = new JournalTestSupport.Checker(0);
+                final JournalTestSupport.Checker checker = new JournalTestSupport.Checker(-1); // oldest kept
                 while (reader.poll(checker, 1000) > 0)
                 {
                     if (!checker.errors.isEmpty())
@@ -105,7 +143,113 @@ final class JournalChildMain
             {
                 say("WROTE " + sequence);
             }
+            if (recordsPerMs > 0 && 0 == sequence % recordsPerMs)
+            {
+                LockSupport.parkNanos(1_000_000);
+            }
         }
+    }
+
+    private static void follow(final Path folder, final String name, final long timeoutMs)
+    {
+        final AtomicBoolean isEndRequested = new AtomicBoolean();
+        final Thread stdin = new Thread(() ->
+        {
+            try (BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8)))
+            {
+                String line;
+                while (null != (line = in.readLine()))
+                {
+                    if ("END".equals(line))
+                    {
+                        isEndRequested.set(true);
+                    }
+                }
+            }
+            catch (final IOException ignore)
+            {
+                // the test is gone
+            }
+            Runtime.getRuntime().halt(0);
+        }, "stdin");
+        stdin.setDaemon(true);
+        stdin.start();
+
+        final JournalReader.Context ctx = new JournalReader.Context().folder(folder).name(name).timeoutMs(timeoutMs);
+        final long deadlineNs = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        JournalReader reader = null;
+        int refusals = 0;
+        while (null == reader)
+        {
+            try
+            {
+                reader = JournalReader.open(ctx);
+            }
+            catch (final ChannelException ex)
+            {
+                // A predecessor killed in the middle of its claim is judged by its heartbeat: wait for the timeout.
+                if (ChannelException.Reason.READER_ACTIVE != ex.reason() || System.nanoTime() > deadlineNs)
+                {
+                    throw ex;
+                }
+                refusals++;
+                LockSupport.parkNanos(1_000_000);
+            }
+        }
+        final long openedAt = reader.position();
+        final long[] first = { -1 };
+        while (0 == reader.poll((msgTypeId, buffer, offset, length) -> first[0] = buffer.getLong(offset), 1))
+        {
+            LockSupport.parkNanos(100_000);
+        }
+        reader.commit();
+        say("RESUMED position=" + openedAt + " first=" + first[0] + " refusals=" + refusals);
+
+        final JournalTestSupport.Checker checker = new JournalTestSupport.Checker(first[0] + 1);
+        final ThreadLocalRandom random = ThreadLocalRandom.current();
+        while (true)
+        {
+            final int count = reader.poll(checker, 1 + random.nextInt(50));
+            if (!checker.errors.isEmpty())
+            {
+                throw new IllegalStateException("named reader " + name + " opened at " + openedAt + ": " +
+                    checker.errors);
+            }
+            reader.commit(); // a kill lands before or after this at random: the next life resumes here
+            if (0 == count)
+            {
+                final JournalState state = reader.state();
+                if (isEndRequested.get() && JournalState.CLOSED == state)
+                {
+                    say("RESULT next=" + checker.next + " state=" + state);
+                    isEndRequested.set(false);
+                }
+                else if (JournalState.CORRUPT == state || JournalState.TRUNCATED == state)
+                {
+                    throw new IllegalStateException("named reader " + name + " is " + state + " at " +
+                        reader.position() + ": " + reader.corruption());
+                }
+                LockSupport.parkNanos(100_000);
+            }
+        }
+    }
+
+    private static void index(final Path folder) throws IOException
+    {
+        try
+        {
+            JournalIndexer.open(new JournalIndexer.Context().folder(folder).sequenceOffset(0));
+            say("HELD");
+        }
+        catch (final ChannelException ex)
+        {
+            say("REFUSED " + ex.reason());
+        }
+        while (System.in.read() >= 0)
+        {
+            // hold until the test closes stdin
+        }
+        Runtime.getRuntime().halt(0);
     }
 
     private static void claim(final Path folder, final String name) throws IOException

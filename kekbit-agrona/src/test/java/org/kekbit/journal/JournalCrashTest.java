@@ -1,32 +1,43 @@
 package org.kekbit.journal;
 
-import java.io.BufferedReader;
-import java.io.IOException;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
+import org.kekbit.channel.ChannelException;
+import org.kekbit.channel.ChildProcess;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * Kill -9 of a journal's writer in a child JVM at random moments, with segments so small that it rolls every few
- * dozen records, each time resumed by the next child, while a named reader in this JVM follows and commits: every
- * committed record is delivered exactly once, in order and intact, and the reader never stays stuck at a boundary.
- * {@code -Dkekbit.journalKills=N} runs N kills (default 10).
+ * Kill -9 of a journal's writer, of its named readers and of its indexer, each in a child JVM
+ * ({@link JournalChildMain}), at random moments.
+ * <ul>
+ *     <li>The writer, with segments that roll every few hundred records, is resumed each time by the next child while
+ *     a named reader in this JVM and one in another JVM follow and commit: every committed record is delivered
+ *     exactly once, in order and intact, and no reader stays stuck at a boundary. {@code -Dkekbit.journalKills=N}
+ *     runs N kills (default 10; the long run 1,000).</li>
+ *     <li>A named reader, killed at random moments while the writer rolls every few dozen records, resumes each time
+ *     at its last commit and never skips a record. {@code -Dkekbit.journalReaderKills=N} runs N kills (default 12;
+ *     the long run 1,000).</li>
+ * </ul>
+ * {@code -Dkekbit.crash.seed=S} repeats a run's random moments; each run prints its seed.
  */
 class JournalCrashTest
 {
-    private static final int SEGMENT_CAPACITY = 16 * 1024;
+    private static final int SEGMENT_CAPACITY = 128 * 1024;
     private static final int MAX_RECORD_LENGTH = JournalTestSupport.MAX_RECORD_LENGTH;
+    private static final String RETAINED_SEGMENTS = "16";
 
     @TempDir
     Path folder;
@@ -36,67 +47,152 @@ class JournalCrashTest
     void shouldDeliverEveryRecordOnceInOrderWhenWriterIsKilledAtRandomMomentsAndResumed() throws Exception
     {
         final int kills = Integer.getInteger("kekbit.journalKills", 10);
-        final Random random = new Random(42);
+        final Random random = seededRandom("writer kills");
         JournalReader reader = null;
+        ChildProcess remote = null;
         final JournalTestSupport.Checker checker = new JournalTestSupport.Checker(0);
         long lastWritten = 0;
-        for (int kill = 0; kill <= kills; kill++)
+        long resumes = 0;
+        try
         {
-            final Child writer = Child.start(JournalChildMain.WRITER, folder.toString(),
-                Long.toString(SEGMENT_CAPACITY), Integer.toString(MAX_RECORD_LENGTH));
-            try
+            for (int kill = 0; kill <= kills; kill++)
             {
-                final String ready = writer.awaitLine("READY");
-                final long next = Long.parseLong(ready.substring(ready.indexOf('=') + 1));
-                assertTrue(next >= lastWritten, "resume lost records: next=" + next + ", seen=" + lastWritten);
-                if (null == reader)
+                // Retention bounds the disk a long run needs; the named readers protect what they have not read.
+                try (ChildProcess writer = start("writer-" + kill, JournalChildMain.WRITER, folder.toString(),
+                    Long.toString(SEGMENT_CAPACITY), Integer.toString(MAX_RECORD_LENGTH), RETAINED_SEGMENTS))
                 {
+                    final long next = Long.parseLong(writer.awaitValues("READY").get("next"));
+                    assertTrue(next >= lastWritten, "resume lost records: next=" + next + ", seen=" + lastWritten);
+                    resumes += kill > 0 ? 1 : 0;
+                    if (null == reader)
+                    {
+                        reader = JournalReader.open(new JournalReader.Context().folder(folder).name("follower"));
+                        remote = ChildProcess.start("remote", JournalChildMain.class, lifetime(kills),
+                            JournalChildMain.FOLLOW, folder.toString(), "remote", "60000");
+                        remote.awaitLine("RESUMED");
+                    }
+                    lastWritten = Long.parseLong(writer.awaitLine("WROTE").substring("WROTE ".length()));
+                    final long untilNs = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(random.nextInt(40));
+                    while (System.nanoTime() < untilNs)
+                    {
+                        reader.poll(checker, 50); // follow while the writer runs; the kill lands at a random moment
+                        reader.commit();
+                    }
+                    writer.kill();
+                }
+                assertEquals(List.of(), checker.errors, "after kill " + kill);
+                assertTrue(remote.isAlive(), "the remote follower failed after kill " + kill);
+                if (1 == kill % 3)
+                {
+                    final long committed = reader.commit();
+                    reader.close(); // a named reader restarted: it resumes at its commit
                     reader = JournalReader.open(new JournalReader.Context().folder(folder).name("follower"));
+                    assertEquals(committed, reader.position());
                 }
-                lastWritten = Long.parseLong(writer.awaitLine("WROTE").substring("WROTE ".length()));
-                final long untilNs = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(random.nextInt(40));
-                while (System.nanoTime() < untilNs)
+            }
+
+            // The last kill may land anywhere: resume here (repairing a roll cut short) and close, then count afresh.
+            final long lastBase;
+            try (JournalWriter last = JournalWriter.resume(new JournalWriter.Context().folder(folder).preTouch(false)))
+            {
+                lastBase = last.currentSegmentBase();
+            }
+            final JournalTestSupport.Checker fresh = new JournalTestSupport.Checker(-1);
+            try (JournalReader all = JournalReader.open(new JournalReader.Context().folder(folder)))
+            {
+                while (all.poll(fresh, 1000) > 0)
                 {
-                    reader.poll(checker, 50); // follow while the writer runs; the kill lands at a random moment
-                    reader.commit();
+                    assertEquals(List.of(), fresh.errors);
                 }
+                assertEquals(JournalState.CLOSED, all.state());
             }
-            finally
-            {
-                writer.kill();
-            }
-            assertEquals(List.of(), checker.errors, "after kill " + kill);
-            if (1 == kill % 3)
-            {
-                final long committed = reader.commit();
-                reader.close(); // a named reader restarted: it resumes at its commit
-                reader = JournalReader.open(new JournalReader.Context().folder(folder).name("follower"));
-                assertEquals(committed, reader.position());
-            }
-        }
+            assertTrue(fresh.next >= lastWritten, "records the last writer reported are there: " + lastWritten);
 
-        // The last kill may land anywhere: resume here (repairing a roll cut short) and close, then count afresh.
-        JournalWriter.resume(new JournalWriter.Context().folder(folder).preTouch(false)).close();
-        final JournalTestSupport.Checker fresh = new JournalTestSupport.Checker(0);
-        try (JournalReader all = JournalReader.open(new JournalReader.Context().folder(folder)))
-        {
-            while (all.poll(fresh, 1000) > 0)
+            while (reader.poll(checker, 1000) > 0)
             {
-                assertEquals(List.of(), fresh.errors);
+                reader.commit();
             }
-            assertEquals(JournalState.CLOSED, all.state());
+            assertEquals(List.of(), checker.errors);
+            assertEquals(fresh.next, checker.next, "every record in the journal, once, in order");
+            assertEquals(JournalState.CLOSED, reader.state());
+            remote.send("END");
+            final Map<String, String> result = remote.awaitValues("RESULT");
+            assertEquals(Long.toString(fresh.next), result.get("next"), "the other JVM's follower: every record");
+            final long rolls = lastBase / SEGMENT_CAPACITY;
+            assertTrue(rolls > 2 * kills, "rolled many times: " + rolls);
+            System.out.println("JournalCrashTest: writer kills=" + kills + ", resumes=" + resumes + ", records=" +
+                fresh.next + ", rolls=" + rolls + ", every record once in order in 2 named readers (this JVM, " +
+                "another)");
         }
-        assertTrue(fresh.next >= lastWritten, "records the last writer reported are there: " + lastWritten);
-
-        while (reader.poll(checker, 1000) > 0)
+        finally
         {
-            reader.commit();
+            if (null != reader)
+            {
+                reader.close();
+            }
+            if (null != remote)
+            {
+                remote.close();
+            }
         }
-        assertEquals(List.of(), checker.errors);
-        assertEquals(fresh.next, checker.next, "every record in the journal, once, in order");
-        assertTrue(JournalFiles.segmentBases(folder).size() > 2 * kills, "rolled many times");
-        assertEquals(JournalState.CLOSED, reader.state());
-        reader.close();
+    }
+
+    @Test
+    @Timeout(300)
+    void shouldResumeNamedReaderAtItsLastCommitAndNeverSkipWhenKilledAtRandomMoments() throws Exception
+    {
+        final int kills = Integer.getInteger("kekbit.journalReaderKills", 12);
+        final Random random = seededRandom("reader kills");
+        final String name = "audit";
+        try (ChildProcess writer = ChildProcess.start("writer", JournalChildMain.class, lifetime(kills),
+            JournalChildMain.WRITER, folder.toString(), "16384", Integer.toString(MAX_RECORD_LENGTH), "64", "20"))
+        {
+            writer.awaitLine("READY");
+            JournalReader.open(new JournalReader.Context().folder(folder).name(name)).close(); // protects from here
+            final long initial = committedPosition(name);
+            long committed = initial;
+            int resumed = 0;
+            int refusals = 0;
+            for (int kill = 0; kill < kills; kill++)
+            {
+                final long expectedFirst = sequenceAt(committed);
+                try (ChildProcess follower = start("follower-" + kill, JournalChildMain.FOLLOW, folder.toString(), name,
+                    "1000"))
+                {
+                    if (0 == random.nextInt(4))
+                    {
+                        Thread.sleep(random.nextInt(600)); // the kill lands in start-up, the claim or the reading
+                    }
+                    else
+                    {
+                        follower.awaitLine("RESUMED");
+                        Thread.sleep(random.nextInt(60));
+                    }
+                    follower.kill();
+                    final String transcript = follower.transcript();
+                    assertFalse(transcript.contains("ERROR"), transcript);
+                    final Map<String, String> life = resumedValues(transcript);
+                    if (null != life)
+                    {
+                        resumed++;
+                        refusals += Integer.parseInt(life.get("refusals"));
+                        assertEquals(committed, Long.parseLong(life.get("position")),
+                            "kill " + kill + ": opened at the last commit");
+                        assertEquals(expectedFirst, Long.parseLong(life.get("first")),
+                            "kill " + kill + ": the first record delivered is the one after the last commit");
+                    }
+                }
+                final long after = committedPosition(name);
+                assertTrue(after >= committed, "kill " + kill + ": a commit never goes back: " + after + " < " +
+                    committed);
+                committed = after;
+            }
+            assertTrue(resumed > kills / 2, "lives that resumed: " + resumed);
+            assertTrue(committed > initial, "the reader made progress");
+            System.out.println("JournalCrashTest: reader kills=" + kills + ", resumed lives checked=" + resumed +
+                ", claims refused while a killed claim was judged by its heartbeat=" + refusals +
+                ", committed position " + initial + " -> " + committed);
+        }
     }
 
     @Test
@@ -104,17 +200,13 @@ class JournalCrashTest
     void shouldLetExactlyOneProcessHoldNameWhenTwoJvmsClaimIt() throws Exception
     {
         JournalWriter.create(JournalTestSupport.writerContext(folder)).close();
-        final Child first = Child.start(JournalChildMain.CLAIM, folder.toString(), "shared");
-        final Child second = Child.start(JournalChildMain.CLAIM, folder.toString(), "shared");
-        try
+        try (ChildProcess first = start("first", JournalChildMain.CLAIM, folder.toString(), "shared");
+            ChildProcess second = start("second", JournalChildMain.CLAIM, folder.toString(), "shared"))
         {
-            final List<String> outcomes = new ArrayList<>(List.of(
-                first.awaitLine("HELD", "REFUSED"), second.awaitLine("HELD", "REFUSED")));
+            final List<String> outcomes = new ArrayList<>(List.of(awaitHeldOrRefused(first),
+                awaitHeldOrRefused(second)));
             outcomes.sort(null);
             assertEquals(List.of("HELD", "REFUSED READER_ACTIVE"), outcomes);
-        }
-        finally
-        {
             first.kill();
             second.kill();
         }
@@ -123,64 +215,101 @@ class JournalCrashTest
         JournalReader.open(new JournalReader.Context().folder(folder).name("shared")).close();
     }
 
-    /**
-     * A child JVM running {@link JournalChildMain}, its output read line by line.
-     */
-    private static final class Child
+    @Test
+    @Timeout(60)
+    void shouldRefuseSecondIndexerWhileAnotherProcessRunsOneAndAllowOneOnceItIsKilled() throws Exception
     {
-        private final Process process;
-        private final BufferedReader output;
-
-        private Child(final Process process)
+        JournalWriter.create(JournalTestSupport.writerContext(folder)).close();
+        final JournalIndexer.Context ctx = new JournalIndexer.Context().folder(folder).sequenceOffset(0);
+        try (ChildProcess indexer = start("indexer", JournalChildMain.INDEX, folder.toString()))
         {
-            this.process = process;
-            this.output = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
+            assertEquals("HELD", awaitHeldOrRefused(indexer));
+            final ChannelException refused = assertThrows(ChannelException.class, () -> JournalIndexer.open(ctx));
+            assertEquals(ChannelException.Reason.WRITER_ACTIVE, refused.reason());
+            indexer.kill();
         }
+        JournalIndexer.open(ctx).close(); // the OS released the dead process's lock
+    }
 
-        static Child start(final String... args) throws IOException
-        {
-            final List<String> command = new ArrayList<>(List.of(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "--add-opens=java.base/jdk.internal.misc=ALL-UNNAMED",
-                "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
-                "-cp", System.getProperty("java.class.path"),
-                JournalChildMain.class.getName()));
-            command.addAll(List.of(args));
-            return new Child(new ProcessBuilder(command).redirectErrorStream(true).start());
-        }
+    private static String awaitHeldOrRefused(final ChildProcess child) throws InterruptedException
+    {
+        return child.awaitLine((line) -> line.startsWith("HELD") || line.startsWith("REFUSED"), "HELD or REFUSED",
+            ChildProcess.DEFAULT_TIMEOUT_MS);
+    }
 
-        String awaitLine(final String... prefixes) throws IOException
+    private static ChildProcess start(final String name, final String... args)
+    {
+        return ChildProcess.start(name, JournalChildMain.class, List.of(), args);
+    }
+
+    /**
+     * JVM arguments that let a child outlive a run of so many kills (children halt after two minutes by default).
+     */
+    private static List<String> lifetime(final int kills)
+    {
+        return List.of("-Dkekbit.childLifetimeMs=" + (120_000L + kills * 10_000L));
+    }
+
+    private static Random seededRandom(final String what)
+    {
+        final long seed = Long.getLong("kekbit.crash.seed", System.nanoTime());
+        System.out.println("JournalCrashTest: " + what + ": -Dkekbit.crash.seed=" + seed);
+        return new Random(seed);
+    }
+
+    /**
+     * The values of a follower's RESUMED line, or null when it was killed before it printed one.
+     */
+    private static Map<String, String> resumedValues(final String transcript)
+    {
+        for (final String line : transcript.split("\n"))
         {
-            final StringBuilder transcript = new StringBuilder();
-            String line;
-            while (null != (line = output.readLine()))
+            final int start = line.indexOf("> RESUMED ");
+            if (start >= 0)
             {
-                if (line.startsWith("ERROR"))
+                final Map<String, String> values = new HashMap<>();
+                for (final String word : line.substring(start + 2).split(" "))
                 {
-                    transcript.append(line).append('\n');
-                    while (null != (line = output.readLine()))
+                    final int equals = word.indexOf('=');
+                    if (equals > 0)
                     {
-                        transcript.append(line).append('\n');
-                    }
-                    throw new AssertionError("child failed:\n" + transcript);
-                }
-                for (final String prefix : prefixes)
-                {
-                    if (line.startsWith(prefix))
-                    {
-                        return line;
+                        values.put(word.substring(0, equals), word.substring(equals + 1));
                     }
                 }
-                transcript.append(line).append('\n');
+                return values;
             }
-            throw new AssertionError("child ended before a line starting with " + List.of(prefixes) + ":\n" +
-                transcript);
         }
+        return null;
+    }
 
-        void kill() throws InterruptedException
+    private long committedPosition(final String name)
+    {
+        for (final JournalNamedReaders.NamedReader reader : JournalNamedReaders.list(folder, 0, 1))
         {
-            process.destroyForcibly(); // SIGKILL
-            process.waitFor(30, TimeUnit.SECONDS);
+            if (reader.name().equals(name))
+            {
+                return reader.position();
+            }
+        }
+        throw new AssertionError("no named reader " + name);
+    }
+
+    /**
+     * The sequence of the record at a position, read by a reader of its own, waiting for the writer to commit it.
+     */
+    private long sequenceAt(final long position) throws InterruptedException
+    {
+        try (JournalReader reader = JournalReader.open(new JournalReader.Context().folder(folder)))
+        {
+            reader.seek(position);
+            final long[] sequence = { -1 };
+            final long deadlineNs = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (0 == reader.poll((msgTypeId, buffer, offset, length) -> sequence[0] = buffer.getLong(offset), 1))
+            {
+                assertTrue(System.nanoTime() < deadlineNs, "no record after " + position + ": " + reader.state());
+                Thread.sleep(1);
+            }
+            return sequence[0];
         }
     }
 }

@@ -79,6 +79,59 @@ class JournalResumeTest
         reader.close();
     }
 
+    /**
+     * Recovery after a crash costs one segment, not the journal: with every segment but the last two (the one
+     * resumed, and the one before it whose ROLLED marker a crash mid-roll may lack) made unreadable, resume still
+     * finds the end, and the journal goes on from its last committed record.
+     */
+    @Test
+    void shouldResumeFromLastSegmentAloneWhenEveryOlderSegmentIsUnreadable() throws Exception
+    {
+        long sequence = 0;
+        final JournalWriter writer = JournalWriter.create(writerContext(folder));
+        while (writer.rolls() < 40)
+        {
+            assertTrue(write(writer, scratch, sequence++) > 0);
+            writer.doWork();
+        }
+        assertTrue(write(writer, scratch, sequence++) > 0);
+        final long lastBase = writer.currentSegmentBase();
+        final long crashedAt = writer.position();
+        JournalTestSupport.crash(writer);
+
+        final byte[] zeros = new byte[SEGMENT_CAPACITY];
+        for (long base = 0; base < lastBase - SEGMENT_CAPACITY; base += SEGMENT_CAPACITY)
+        {
+            Files.write(JournalDescriptor.segmentPath(folder, base), zeros); // not even a channel any more
+        }
+        assertThrows(ChannelException.class, () -> ChannelReader.open(JournalDescriptor.segmentPath(folder, 0)));
+
+        try (JournalWriter resumed = JournalWriter.resume(writerContext(folder)))
+        {
+            assertEquals(crashedAt, resumed.position(), "after the last committed record");
+            assertEquals(lastBase, resumed.currentSegmentBase());
+            for (int i = 0; i < 50; i++)
+            {
+                assertTrue(write(resumed, scratch, sequence++) > 0);
+                resumed.doWork();
+            }
+        }
+        for (long base = 0; base < lastBase - SEGMENT_CAPACITY; base += SEGMENT_CAPACITY)
+        {
+            Files.delete(JournalDescriptor.segmentPath(folder, base)); // a reader starts at the oldest segment
+        }
+        final JournalTestSupport.Checker checker = new JournalTestSupport.Checker(-1);
+        try (JournalReader reader = JournalReader.open(new JournalReader.Context().folder(folder)))
+        {
+            while (reader.poll(checker, 100) > 0)
+            {
+                assertEquals(List.of(), checker.errors);
+            }
+            assertEquals(JournalState.CLOSED, reader.state());
+        }
+        assertEquals(sequence, checker.next, "every record after the crash, in sequence with those before");
+    }
+
     @Test
     void shouldRepairOnceWhenResumedTwiceAfterCrashBetweenLinkAndMarker()
     {

@@ -14,6 +14,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
+import org.kekbit.channel.ChannelException;
 import org.kekbit.channel.ChannelReader;
 import org.kekbit.channel.ChannelState;
 import org.kekbit.channel.RecordClaim;
@@ -21,6 +22,7 @@ import org.kekbit.channel.RecordHandler;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.kekbit.journal.JournalTestSupport.SEGMENT_CAPACITY;
 
@@ -222,6 +224,133 @@ class JournalSeekTest
         catch (final java.io.IOException ex)
         {
             throw new AssertionError(ex);
+        }
+    }
+
+    @Test
+    void shouldDropEntriesOfSegmentsRetentionDeletedWhenIndexerCrossesNextSegment()
+    {
+        final int intervalBytes = 256;
+        try (JournalWriter writer = JournalWriter.create(writerContext().retainedSegments(2));
+            JournalIndexer indexer = JournalIndexer.open(indexerContext().intervalBytes(intervalBytes)))
+        {
+            writeUntilRolls(writer, indexer, 20, true);
+            final long rolls = writer.rolls();
+            // The last roll without the writer's duty cycle, so retention deletes nothing the indexer has not seen.
+            writeUntilRolls(writer, indexer, (int)rolls + 1, false);
+            while (indexer.doWork() > 0)
+            {
+                assertTrue(indexer.entryCount() > 0);
+            }
+
+            final LongArrayList bases = JournalFiles.segmentBases(folder);
+            assertEquals(4, bases.size(), "two sealed segments kept, the one rolled last and the writer's");
+            try (JournalIndex index = JournalIndex.open(folder))
+            {
+                assertEquals(bases.getLong(0), index.position(0), "the first entry is the oldest segment's start");
+                assertEquals(indexer.entryCount(), index.entryCount());
+                assertTrue(index.entryCount() <= bases.size() * (SEGMENT_CAPACITY / intervalBytes + 1),
+                    "entries of deleted segments dropped: " + index.entryCount());
+                for (long entry = 1; entry < index.entryCount(); entry++)
+                {
+                    assertTrue(index.position(entry) > index.position(entry - 1));
+                }
+            }
+            assertSeeksFindEveryRetainedRecord(writer);
+        }
+    }
+
+    @Test
+    void shouldDropEntriesOfPrunedSegmentsWhenIndexerResumes()
+    {
+        try (JournalWriter writer = JournalWriter.create(writerContext()))
+        {
+            writeUntilRolls(writer, 10);
+            final long entries = JournalIndexer.rebuild(indexerContext().intervalBytes(256));
+            assertEquals(7, JournalWriter.prune(new JournalWriter.Context().folder(folder).retainedSegments(3)));
+            final long oldest = JournalFiles.segmentBases(folder).getLong(0);
+            final JournalIndex stale = JournalIndex.open(folder);
+            assertEquals(entries, stale.entryCount());
+            assertEquals(0, stale.position(0), "kept until an indexer runs");
+            try (JournalIndexer indexer = JournalIndexer.open(indexerContext().intervalBytes(256)))
+            {
+                assertEquals(0, indexer.doWork(), "nothing new to index");
+                assertTrue(indexer.entryCount() < entries);
+                try (JournalIndex compacted = JournalIndex.open(folder))
+                {
+                    assertEquals(oldest, compacted.position(0));
+                    assertEquals(indexer.entryCount(), compacted.entryCount());
+                }
+                assertEquals(0, stale.position(0), "a seek that mapped the old file still reads it whole");
+                assertEquals(entries, stale.entryCount());
+                writeUntilRolls(writer, 12);
+                while (indexer.doWork() > 0)
+                {
+                    assertTrue(indexer.entryCount() > 0);
+                }
+            }
+            finally
+            {
+                stale.close();
+            }
+            assertFalse(Files.exists(folder.resolve(JournalDescriptor.INDEX_TEMP_FILE_NAME)));
+            assertSeeksFindEveryRetainedRecord(writer);
+        }
+    }
+
+    @Test
+    void shouldRefuseSecondIndexerAndRebuildWhileOneHoldsTheIndex()
+    {
+        try (JournalWriter writer = JournalWriter.create(writerContext()))
+        {
+            writeUntilRolls(writer, 2);
+            try (JournalIndexer indexer = JournalIndexer.open(indexerContext()))
+            {
+                assertTrue(indexer.doWork() > 0);
+                final ChannelException second =
+                    assertThrows(ChannelException.class, () -> JournalIndexer.open(indexerContext()));
+                assertEquals(ChannelException.Reason.WRITER_ACTIVE, second.reason());
+                assertTrue(second.getMessage().contains(JournalDescriptor.INDEX_LOCK_FILE_NAME), second.getMessage());
+                final ChannelException rebuild =
+                    assertThrows(ChannelException.class, () -> JournalIndexer.rebuild(indexerContext()));
+                assertEquals(ChannelException.Reason.WRITER_ACTIVE, rebuild.reason());
+                assertTrue(indexer.doWork() >= 0, "the holder runs on");
+                assertTrue(Files.exists(folder.resolve(JournalDescriptor.INDEX_FILE_NAME)), "not deleted");
+            }
+            assertTrue(JournalIndexer.rebuild(indexerContext()) > 0, "free once the holder closed");
+        }
+    }
+
+    private void assertSeeksFindEveryRetainedRecord(final JournalWriter writer)
+    {
+        try (JournalReader reader = JournalReader.open(readerContext()))
+        {
+            final KeyCollector collector = new KeyCollector();
+            reader.poll(collector, 1);
+            final long firstKept = collector.sequences.getLong(0);
+            for (long sequence = firstKept; sequence < 2 * written; sequence += 2)
+            {
+                reader.seekToSequence(sequence);
+                assertEquals(JournalState.OPEN, reader.state(), "sequence=" + sequence);
+                collector.clear();
+                assertEquals(1, reader.poll(collector, 1), "sequence=" + sequence);
+                assertEquals(List.of(sequence), collector.sequences);
+            }
+            assertEquals(writer.position(), reader.seekToSequence(2 * written));
+        }
+    }
+
+    private void writeUntilRolls(
+        final JournalWriter writer, final JournalIndexer indexer, final int rolls, final boolean isDutyCycle)
+    {
+        while (writer.rolls() < rolls)
+        {
+            assertTrue(writer.write(1, payload, 0, encode(written++)) > 0);
+            if (isDutyCycle)
+            {
+                writer.doWork();
+            }
+            indexer.doWork();
         }
     }
 

@@ -96,7 +96,8 @@ final class JournalTestSupport
     }
 
     /**
-     * Checks each record against the next expected sequence and records the reader's position after it.
+     * Checks each record against the next expected sequence (from the first record read when constructed with -1)
+     * and records the reader's position after it.
      */
     static final class Checker implements RecordHandler
     {
@@ -112,6 +113,10 @@ final class JournalTestSupport
 
         public void onRecord(final int msgTypeId, final DirectBuffer buffer, final int offset, final int length)
         {
+            if (next < 0)
+            {
+                next = buffer.getLong(offset); // started with -1: from the first record there is
+            }
             final String error = MSG_TYPE_ID != msgTypeId ? "msgTypeId=" + msgTypeId :
                 verify(buffer, offset, length, next);
             if (null != error && errors.size() < 10)

@@ -113,6 +113,7 @@ final class InfoCommand implements Callable<Integer>
     {
         final JournalFolder.Scan scan = journal.scan();
         final List<JournalNamedReaders.NamedReader> readers = journal.namedReaders();
+        final long firstPosition = journal.isEmpty() ? 0 : journal.bases().getLong(0);
         final List<Report> segments = new ArrayList<>();
         for (final JournalFolder.Segment segment : scan.segments)
         {
@@ -128,12 +129,12 @@ final class InfoCommand implements Callable<Integer>
             .add("journal", journal.folder().toString())
             .add("segmentCapacity", scan.segmentCapacity)
             .add("segmentCount", scan.segments.size())
-            .add("firstPosition", journal.isEmpty() ? 0 : journal.bases().getLong(0))
+            .add("firstPosition", firstPosition)
             .add("endPosition", scan.endPosition)
             .add("state", scan.state())
             .add("fault", scan.fault)
             .add("segments", segments)
-            .add("readers", ReadersCommand.reports(readers, scan.endPosition));
+            .add("readers", ReadersCommand.reports(readers, firstPosition, scan.endPosition));
 
         if (json)
         {
@@ -151,7 +152,7 @@ final class InfoCommand implements Callable<Integer>
                     segment.state, segment.records, segment.position, segment.fileLength);
             }
             out.println();
-            ReadersCommand.printTable(out, readers, scan.endPosition);
+            ReadersCommand.printTable(out, readers, firstPosition, scan.endPosition);
         }
 
         if (null != scan.fault)

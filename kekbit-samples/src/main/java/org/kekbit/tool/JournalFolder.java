@@ -71,7 +71,7 @@ final class JournalFolder
                 {
                     hasPositions = true;
                 }
-                else if (!isTransient(name) || !Files.isRegularFile(file))
+                else if (!(isTransient(name) || isIndex(name)) || !Files.isRegularFile(file))
                 {
                     foreign.add(name);
                 }
@@ -92,11 +92,20 @@ final class JournalFolder
         {
             foreign.sort(null);
             throw new ToolException(KekbitTool.EXIT_USAGE, "foreign file in journal folder " + folder + ": " +
-                String.join(", ", foreign) + " (a journal folder holds only its segments, next-* segments and " +
-                JournalDescriptor.POSITIONS_FILE_NAME + ")");
+                String.join(", ", foreign) + " (a journal folder holds only its segments, next-* segments, " +
+                JournalDescriptor.POSITIONS_FILE_NAME + " and " + JournalDescriptor.INDEX_FILE_NAME + ")");
         }
         bases.sort(null);
         return new JournalFolder(folder, bases);
+    }
+
+    /**
+     * The sparse index a {@code JournalIndexer} keeps, its lock file and the file it compacts it into.
+     */
+    private static boolean isIndex(final String name)
+    {
+        return JournalDescriptor.INDEX_FILE_NAME.equals(name) || JournalDescriptor.INDEX_LOCK_FILE_NAME.equals(name) ||
+            JournalDescriptor.INDEX_TEMP_FILE_NAME.equals(name);
     }
 
     /**

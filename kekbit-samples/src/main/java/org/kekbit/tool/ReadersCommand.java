@@ -20,13 +20,15 @@ import picocli.CommandLine.Parameters;
 
 /**
  * {@code kekbit readers DIR [--json] [--remove NAME]}: the named readers of a journal, each with its committed
- * position, its lag behind the journal's end, its last commit time, whether a live reader holds it and whether it
- * protects retention; or the removal of one no live reader holds.
+ * position, its lag behind the journal's end, its last commit time, whether a live reader holds it, whether it
+ * protects retention and whether it is truncated (its position lies before the oldest segment, which a hard cap of
+ * retention or a hand deleted, so it reads on as TRUNCATED); or the removal of one no live reader holds.
  */
 @Command(
     name = "readers",
     description = "List the named readers of a journal: position, lag in bytes behind the end, last commit time, " +
-        "alive or not, whether it protects retention. With --remove, free one that no live reader holds.")
+        "alive or not, whether it protects retention, whether records it had not read were deleted (truncated). " +
+        "With --remove, free one that no live reader holds.")
 final class ReadersCommand implements Callable<Integer>
 {
     private final PrintStream out;
@@ -69,18 +71,19 @@ final class ReadersCommand implements Callable<Integer>
         }
 
         final long endPosition = journal.endPosition();
+        final long firstPosition = journal.isEmpty() ? 0 : journal.bases().getLong(0);
         final List<NamedReader> readers = journal.namedReaders();
         if (json)
         {
             out.println(new Report()
                 .add("journal", journal.folder().toString())
                 .add("endPosition", endPosition)
-                .add("readers", reports(readers, endPosition))
+                .add("readers", reports(readers, firstPosition, endPosition))
                 .toJson());
         }
         else
         {
-            printTable(out, readers, endPosition);
+            printTable(out, readers, firstPosition, endPosition);
         }
         return KekbitTool.EXIT_OK;
     }
@@ -135,7 +138,7 @@ final class ReadersCommand implements Callable<Integer>
     /**
      * The readers as reports, for JSON.
      */
-    static List<Report> reports(final List<NamedReader> readers, final long endPosition)
+    static List<Report> reports(final List<NamedReader> readers, final long firstPosition, final long endPosition)
     {
         final List<Report> reports = new ArrayList<>();
         for (final NamedReader reader : readers)
@@ -154,7 +157,8 @@ final class ReadersCommand implements Callable<Integer>
                 .add("lastCommitTime", 0 == reader.commitTimeMs() ? null : commitTime(reader))
                 .add("alive", reader.isAlive())
                 .add("ownerPid", reader.ownerPid())
-                .add("protectsRetention", reader.protectsRetention()));
+                .add("protectsRetention", reader.protectsRetention())
+                .add("truncated", isTruncated(reader, firstPosition)));
         }
         return reports;
     }
@@ -162,7 +166,8 @@ final class ReadersCommand implements Callable<Integer>
     /**
      * The readers as a table, for people.
      */
-    static void printTable(final PrintStream out, final List<NamedReader> readers, final long endPosition)
+    static void printTable(
+        final PrintStream out, final List<NamedReader> readers, final long firstPosition, final long endPosition)
     {
         if (readers.isEmpty())
         {
@@ -174,8 +179,9 @@ final class ReadersCommand implements Callable<Integer>
         {
             nameWidth = Math.max(nameWidth, reader.name().length());
         }
-        final String format = "%-" + nameWidth + "s %20s %14s  %-24s  %-5s  %s%n";
-        out.printf(Locale.ROOT, format, "reader", "position", "lag bytes", "last commit", "alive", "protects");
+        final String format = "%-" + nameWidth + "s %20s %14s  %-24s  %-5s  %-8s  %s%n";
+        out.printf(Locale.ROOT, format, "reader", "position", "lag bytes", "last commit", "alive", "protects",
+            "truncated");
         for (final NamedReader reader : readers)
         {
             final boolean isCommitted = JournalDescriptor.NULL_POSITION != reader.position();
@@ -184,8 +190,17 @@ final class ReadersCommand implements Callable<Integer>
                 isCommitted ? Long.toString(Math.max(0, endPosition - reader.position())) : "-",
                 0 == reader.commitTimeMs() ? "never" : commitTime(reader),
                 reader.isAlive() ? "yes" : "no",
-                reader.protectsRetention() ? "yes" : "no");
+                reader.protectsRetention() ? "yes" : "no",
+                isTruncated(reader, firstPosition) ? "yes" : "no");
         }
+    }
+
+    /**
+     * Whether records after a reader's committed position were deleted: it lies before the oldest segment.
+     */
+    private static boolean isTruncated(final NamedReader reader, final long firstPosition)
+    {
+        return JournalDescriptor.NULL_POSITION != reader.position() && reader.position() < firstPosition;
     }
 
     private static String commitTime(final NamedReader reader)

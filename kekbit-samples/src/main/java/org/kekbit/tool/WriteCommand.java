@@ -4,6 +4,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.concurrent.ArrayBlockingQueue;
@@ -17,7 +18,10 @@ import org.agrona.concurrent.BackoffIdleStrategy;
 import org.agrona.concurrent.IdleStrategy;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.kekbit.AgronaAccess;
+import org.kekbit.channel.ChannelException;
+import org.kekbit.channel.ChannelReader;
 import org.kekbit.channel.ChannelWriter;
+import org.kekbit.journal.JournalDescriptor;
 import org.kekbit.journal.JournalWriter;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -39,13 +43,16 @@ import picocli.CommandLine.Spec;
  * <p>
  * {@code kekbit write --journal DIR [--segment-capacity BYTES] [--max-record BYTES] [--timeout-ms MS]} creates a
  * journal instead and writes the lines into it, rolling to a new segment whenever one is full; the writer's duty
- * cycle creates each next segment ahead of need. It prints the folder as the first line.
+ * cycle creates each next segment ahead of need. It prints the folder as the first line. When DIR already holds a
+ * journal it appends: it resumes the journal as {@link JournalWriter#resume(JournalWriter.Context)} does (a closed
+ * journal goes on in a new segment; one whose writer died goes on after its last committed record), refusing a live
+ * writer and options that differ from the journal's.
  */
 @Command(
     name = "write",
-    description = "Create a channel (--root, --channel) or a journal (--journal), print its path as the first line, " +
-        "then write one record (type 0) per line of standard input, without the newline. It is closed at the end " +
-        "of the input.")
+    description = "Create a channel (--root, --channel) or a journal (--journal; appended to when it exists), print " +
+        "its path as the first line, then write one record (type 0) per line of standard input, without the " +
+        "newline. It is closed at the end of the input.")
 final class WriteCommand implements Callable<Integer>
 {
     /**
@@ -77,7 +84,8 @@ final class WriteCommand implements Callable<Integer>
     @Option(
         names = "--journal",
         paramLabel = "DIR",
-        description = "Create a journal in this folder instead of a channel, rolling to a new segment as each fills.")
+        description = "Write a journal in this folder instead of a channel, rolling to a new segment as each fills; " +
+            "a journal already there is resumed and appended to.")
     private Path journal;
 
     @Option(
@@ -125,7 +133,7 @@ final class WriteCommand implements Callable<Integer>
     public Integer call()
     {
         AgronaAccess.check(); // one line naming the JVM flag, rather than Agrona's IllegalAccessError
-        final LineSink writer = null != journal ? new JournalSink(JournalWriter.create(journalContext())) :
+        final LineSink writer = null != journal ? new JournalSink(createOrResumeJournal()) :
             new ChannelSink(ChannelWriter.create(context()));
         final LineReader lineReader = new LineReader(in);
         final Thread readerThread = new Thread(lineReader, "kekbit-write-stdin");
@@ -209,6 +217,63 @@ final class WriteCommand implements Callable<Integer>
         }
 
         return ctx;
+    }
+
+    /**
+     * Create the journal, or resume the one in the folder to append to it.
+     */
+    private JournalWriter createOrResumeJournal()
+    {
+        final JournalWriter.Context ctx = journalContext();
+        if (!Files.isDirectory(journal) || JournalFolder.open(journal).bases().isEmpty())
+        {
+            return JournalWriter.create(ctx); // no folder, an empty one, or named readers waiting for a first segment
+        }
+        checkMatchesJournal();
+        try
+        {
+            return JournalWriter.resume(ctx);
+        }
+        catch (final ChannelException ex)
+        {
+            if (ChannelException.Reason.WRITER_ACTIVE == ex.reason())
+            {
+                throw new ToolException(KekbitTool.EXIT_FAILED, "journal " + journal + " has a live writer: " +
+                    "append once it has stopped (" + ex.getMessage() + ")");
+            }
+            throw ex;
+        }
+    }
+
+    /**
+     * A journal's segment capacity and record length are fixed for its life: refuse options that say otherwise
+     * rather than ignore them.
+     */
+    private void checkMatchesJournal()
+    {
+        final JournalFolder folder = JournalFolder.open(journal);
+        final long lastBase = folder.bases().getLong(folder.bases().size() - 1);
+        try (ChannelReader last = ChannelReader.open(JournalDescriptor.segmentPath(journal, lastBase)))
+        {
+            if (null != segmentCapacity && segmentCapacity != last.capacity())
+            {
+                throw new ToolException(KekbitTool.EXIT_USAGE, "--segment-capacity " + segmentCapacity +
+                    " differs from the journal's segments: capacity=" + last.capacity() + ", journal " + journal +
+                    " (fixed for its life; leave the option out to append)");
+            }
+            if (null != maxRecordLength && maxRecordLength != last.maxRecordLength())
+            {
+                throw new ToolException(KekbitTool.EXIT_USAGE, "--max-record " + maxRecordLength +
+                    " differs from the journal's: maxRecordLength=" + last.maxRecordLength() + ", journal " +
+                    journal + " (fixed for its life; leave the option out to append)");
+            }
+            if (null != timeoutMs && timeoutMs != last.header().timeoutMs())
+            {
+                throw new ToolException(KekbitTool.EXIT_USAGE, "--timeout-ms " + timeoutMs +
+                    " differs from the journal's: timeoutMs=" + last.header().timeoutMs() + ", journal " +
+                    journal + " (fixed for its life; leave the option out to append)");
+            }
+        }
     }
 
     private int maxRecordLength()

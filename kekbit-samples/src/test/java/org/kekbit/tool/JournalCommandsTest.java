@@ -17,6 +17,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.kekbit.journal.JournalDescriptor;
+import org.kekbit.journal.JournalIndexer;
 import org.kekbit.journal.JournalReader;
 import org.kekbit.journal.JournalWriter;
 
@@ -349,15 +350,102 @@ class JournalCommandsTest
     }
 
     @Test
-    void shouldFailWithOneLineWhenJournalExists()
+    void shouldAppendToClosedJournalWhenWrittenAgain()
     {
         final Path folder = root.resolve("journal");
-        closedJournal(folder, 1);
+        final ToolResult first = runWithInput(lines(0, LINES), "write", "--journal", folder.toString(),
+            "--segment-capacity", "256");
+        assertEquals(KekbitTool.EXIT_OK, first.exitCode(), first.err());
 
-        final ToolResult result = runWithInput("more\n", "write", "--journal", folder.toString());
+        final ToolResult second = runWithInput(lines(LINES, 2 * LINES), "write", "--journal", folder.toString());
+        final ToolResult third = runWithInput(lines(2 * LINES, 2 * LINES + 3), "write", "--journal",
+            folder.toString(), "--segment-capacity", "256");
+
+        assertEquals(KekbitTool.EXIT_OK, second.exitCode(), second.err());
+        assertEquals(folder + "\n", second.out());
+        assertEquals(KekbitTool.EXIT_OK, third.exitCode(), third.err());
+        final Map<String, String> verify = parseText(run("verify", folder.toString()).out());
+        assertEquals(Integer.toString(2 * LINES + 3), verify.get("records"), verify.toString());
+        assertEquals("CLOSED", verify.get("state"));
+        assertEquals("256", verify.get("segmentCapacity"));
+        assertEquals(lines(0, 2 * LINES + 3), run("tail", folder.toString()).out());
+    }
+
+    @Test
+    void shouldAppendAfterLastCommittedRecordWhenWriterStoppedWithoutClosing()
+    {
+        final Path folder = root.resolve("journal");
+        try (JournalWriter writer = JournalWriter.create(writerContext(folder)))
+        {
+            writeLines(writer, 0, LINES);
+            writer.detach(); // as a writer that died: no end marker
+        }
+
+        final ToolResult result = runWithInput(lines(LINES, LINES + 5), "write", "--journal", folder.toString());
+
+        assertEquals(KekbitTool.EXIT_OK, result.exitCode(), result.err());
+        assertEquals(lines(0, LINES + 5), run("tail", folder.toString()).out());
+        assertEquals("CLOSED", parseText(run("verify", folder.toString()).out()).get("state"));
+    }
+
+    @Test
+    void shouldFailWithOneLineWhenAppendingToJournalWithLiveWriter()
+    {
+        final Path folder = root.resolve("journal");
+        try (JournalWriter writer = JournalWriter.create(writerContext(folder)))
+        {
+            final long[] positions = writeLines(writer, 0, 3);
+
+            final ToolResult result = runWithInput("more\n", "write", "--journal", folder.toString());
+
+            assertOneErrorLine(result, KekbitTool.EXIT_FAILED);
+            assertTrue(result.err().contains("has a live writer"), result.err());
+            assertEquals(positions[2], writer.position(), "the live writer is untouched");
+            assertTrue(writer.write(0, new UnsafeBuffer(new byte[4]), 0, 4) > 0);
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = { "--segment-capacity 1024", "--max-record 100", "--timeout-ms 1234" })
+    void shouldFailWithOneLineAndLeaveJournalAsItWasWhenAppendOptionsDifferFromJournal(final String options)
+        throws IOException
+    {
+        final Path folder = root.resolve("journal");
+        closedJournal(folder, LINES);
+        final long segments;
+        try (var files = Files.list(folder))
+        {
+            segments = files.count();
+        }
+
+        final String[] args = ("write --journal " + folder + " " + options).split(" ");
+        final ToolResult result = runWithInput("more\n", args);
 
         assertOneErrorLine(result, KekbitTool.EXIT_USAGE);
-        assertTrue(result.err().contains("journal already exists"), result.err());
+        assertTrue(result.err().contains("fixed for its life"), result.err());
+        assertTrue(result.err().contains(options.split(" ")[0]), result.err());
+        try (var files = Files.list(folder))
+        {
+            assertEquals(segments, files.count(), "no segment added");
+        }
+        assertEquals(lines(0, LINES), run("tail", folder.toString()).out());
+    }
+
+    @Test
+    void shouldAcceptIndexFilesInJournalFolder()
+    {
+        final Path folder = root.resolve("journal");
+        closedJournal(folder, LINES);
+        assertTrue(JournalIndexer.rebuild(new JournalIndexer.Context().folder(folder).timestampOffset(0)) >= 0);
+        assertTrue(Files.exists(folder.resolve(JournalDescriptor.INDEX_FILE_NAME)));
+        assertTrue(Files.exists(folder.resolve(JournalDescriptor.INDEX_LOCK_FILE_NAME)));
+
+        final ToolResult verify = run("verify", folder.toString());
+        final ToolResult info = run("info", folder.toString());
+
+        assertEquals(KekbitTool.EXIT_OK, verify.exitCode(), verify.err());
+        assertEquals(KekbitTool.EXIT_OK, info.exitCode(), info.err());
+        assertEquals(lines(0, LINES), run("tail", folder.toString()).out());
     }
 
     @ParameterizedTest

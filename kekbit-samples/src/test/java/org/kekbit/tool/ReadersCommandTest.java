@@ -6,6 +6,8 @@ import java.time.Instant;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.kekbit.journal.JournalReader;
+import org.kekbit.journal.JournalState;
+import org.kekbit.journal.JournalWriter;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -53,6 +55,8 @@ class ReadersCommandTest
             assertEquals(Long.toString(positions[LINES - 1]), reportColumns[2]);
             assertEquals("no", reportColumns[4]);
             assertEquals("no", reportColumns[5]);
+            assertEquals("no", auditColumns[6]);
+            assertEquals("no", reportColumns[6]);
 
             assertEquals(KekbitTool.EXIT_OK, json.exitCode(), json.err());
             final String out = json.out().trim();
@@ -61,7 +65,38 @@ class ReadersCommandTest
                 (positions[LINES - 1] - positions[9]) + ",\"lastCommitTime\":\""), out);
             assertTrue(out.contains("\"alive\":true,"), out);
             assertTrue(out.contains("{\"name\":\"report\",\"position\":0,"), out);
-            assertTrue(out.endsWith("\"alive\":false,\"ownerPid\":0,\"protectsRetention\":false}]}"), out);
+            assertTrue(out.endsWith("\"alive\":false,\"ownerPid\":0,\"protectsRetention\":false," +
+                "\"truncated\":false}]}"), out);
+        }
+    }
+
+    @Test
+    void shouldFlagReaderTruncatedWhenHardCapDeletedRecordsItHadNotRead()
+    {
+        final Path folder = root.resolve("journal");
+        final long[] positions = closedJournal(folder, LINES);
+        JournalReader.open(new JournalReader.Context().folder(folder).name("slow")).close(); // at 0, protecting
+        try (JournalReader fast = JournalReader.open(new JournalReader.Context().folder(folder).name("fast")))
+        {
+            fast.seek(positions[LINES - 1]);
+            fast.commit();
+        }
+        assertTrue(JournalWriter.prune(new JournalWriter.Context().folder(folder).hardCapSegments(1)) > 0);
+
+        final ToolResult text = run("readers", folder.toString());
+        final ToolResult json = run("readers", folder.toString(), "--json");
+
+        assertEquals(KekbitTool.EXIT_OK, text.exitCode(), text.err());
+        final String[] lines = text.out().split("\n");
+        assertTrue(lines[0].endsWith("truncated"), lines[0]);
+        assertTrue(lines[1].startsWith("slow ") && lines[1].endsWith(" yes"), text.out());
+        assertTrue(lines[2].startsWith("fast ") && lines[2].endsWith(" no"), text.out());
+        assertTrue(json.out().contains("\"name\":\"slow\",\"position\":0,"), json.out());
+        assertTrue(json.out().contains("\"truncated\":true}"), json.out());
+        assertTrue(json.out().trim().endsWith("\"truncated\":false}]}"), json.out());
+        try (JournalReader slow = JournalReader.open(new JournalReader.Context().folder(folder).name("slow")))
+        {
+            assertEquals(JournalState.TRUNCATED, slow.state(), "what the flag says, the reader reports");
         }
     }
 
