@@ -237,6 +237,17 @@ public class SustainedStreamingBenchmark extends BenchmarkDefaults
         }
 
         /**
+         * A reader alone, on records written before the window: announce them and wait until it took them all.
+         *
+         * @return the next sequence.
+         */
+        final long replay()
+        {
+            final long first = begin();
+            return finish(first + iterationRecords);
+        }
+
+        /**
          * Wait for the reader to take every record, then check it saw exactly the sequences written.
          *
          * @param next sequence after the last one written.
@@ -611,8 +622,7 @@ public class SustainedStreamingBenchmark extends BenchmarkDefaults
     @Benchmark
     public long kekbitReaderAlone(final KekbitPrewrittenState state)
     {
-        final long first = state.begin();
-        return state.finish(first + state.iterationRecords);
+        return state.replay();
     }
 
     static long writeKekbit(final KekbitState state, final long first, final long end)
@@ -663,8 +673,7 @@ public class SustainedStreamingBenchmark extends BenchmarkDefaults
     @Benchmark
     public long journalReplay(final JournalPrewrittenState state)
     {
-        final long first = state.begin();
-        return state.finish(first + state.iterationRecords);
+        return state.replay();
     }
 
     static long writeJournal(final JournalState state, final long first, final long end)
@@ -726,8 +735,7 @@ public class SustainedStreamingBenchmark extends BenchmarkDefaults
     @Benchmark
     public long freshMemoryReaderAlone(final FreshMemoryPrewrittenState state)
     {
-        final long first = state.begin();
-        return state.finish(first + state.iterationRecords);
+        return state.replay();
     }
 
     static long writeFreshMemory(final FreshMemoryState state, final long first, final long end)
@@ -843,8 +851,7 @@ public class SustainedStreamingBenchmark extends BenchmarkDefaults
     @Benchmark
     public long chronicleReplay(final ChroniclePrewrittenState state)
     {
-        final long first = state.begin();
-        return state.finish(first + state.iterationRecords);
+        return state.replay();
     }
 
     static long writeChronicle(final ChronicleState state, final long first, final long end)

@@ -185,7 +185,8 @@ public final class SustainedReport
     /**
      * Every result of a method at a payload length, in file order (the journals have one per segment capacity).
      */
-    private static List<BenchmarkResult> find(final List<BenchmarkResult> results, final String method, final int payload)
+    private static List<BenchmarkResult> find(
+        final List<BenchmarkResult> results, final String method, final int payload)
     {
         final List<BenchmarkResult> found = new ArrayList<>();
         for (final BenchmarkResult result : results)
