@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs SustainedStreamingBenchmark: one writer and one reader thread moving 20M records end to end per measurement,
-# through Kekbit, the fresh-memory floor, Agrona's ring, Aeron IPC and Chronicle Queue, at 32 and 288 B, first on
+# through Kekbit channels, a Kekbit journal (64 MiB and 1 GiB segments), the fresh-memory floor, Agrona's ring, Aeron
+# IPC and Chronicle Queue, at 32 and 288 B, first on
 # /dev/shm, then on a tmpfs mounted huge=always (mounted here when running as root; skipped with the reason
 # otherwise). Each system runs in its own JVM, one after the other, with `uptime` before and after; each deletes its
 # files after every measurement.
@@ -8,11 +9,14 @@
 #   kekbit-benchmarks/run-sustained.sh                          # 1 small warmup + 3 measurements per system and size
 #   I=1 RECORDS=5000000 kekbit-benchmarks/run-sustained.sh      # a quick look
 #   SYSTEMS="kekbit freshMemory" STORAGES=shm kekbit-benchmarks/run-sustained.sh
+#   KEEP=1 SKIP_BUILD=1 SYSTEMS="journalReplay kekbitReaderAlone freshMemoryReaderAlone chronicleReplay" \
+#       kekbit-benchmarks/run-sustained.sh                      # add the replays to the last report
 #   KEEP=1 SYSTEMS="kekbitWriterAlone kekbitReaderAlone freshMemoryWriterAlone freshMemoryReaderAlone" \
 #       kekbit-benchmarks/run-sustained.sh                      # add the controlled variants to the last report
 #
 # Environment: I (measurements, default 3), WI (warmup iterations of at most 2M records, default 1), RECORDS
-# (default 20000000), PAYLOADS (default 32,288), SYSTEMS, STORAGES ("shm huge"), HUGE_DIR (default
+# (default 20000000), PAYLOADS (default 32,288), SEGMENT_CAPACITIES (the journal's, default 67108864,1073741824),
+# SYSTEMS, STORAGES ("shm huge"), HUGE_DIR (default
 # /mnt/kekbit-huge), SKIP_BUILD=1 to reuse the jar, KEEP=1 to keep the results of earlier runs in the report (by
 # default they are deleted first; a system run again replaces its own).
 # Writes kekbit-benchmarks/target/sustained-report.md (tables, load averages), sustained-log.txt (console) and one
@@ -24,7 +28,8 @@ I="${I:-3}"
 WI="${WI:-1}"
 RECORDS="${RECORDS:-20000000}"
 PAYLOADS="${PAYLOADS:-32,288}"
-SYSTEMS="${SYSTEMS:-kekbit freshMemory ringBuffer aeron chronicle}"
+SEGMENT_CAPACITIES="${SEGMENT_CAPACITIES:-67108864,1073741824}"
+SYSTEMS="${SYSTEMS:-kekbit journal freshMemory ringBuffer aeron chronicle}"
 STORAGES="${STORAGES:-shm huge}"
 HUGE_DIR="${HUGE_DIR:-/mnt/kekbit-huge}"
 TARGET=kekbit-benchmarks/target
@@ -78,7 +83,7 @@ run_system()
         echo "== $storage $system: $before" | tee -a "$LOG"
         set +e
         KEKBIT_BENCH_SHM_DIR="$dir" java -jar "$JAR" "SustainedStreamingBenchmark\.$system\$" \
-            -p payloadLength="$PAYLOADS" -p records="$RECORDS" \
+            -p payloadLength="$PAYLOADS" -p records="$RECORDS" -p segmentCapacity="$SEGMENT_CAPACITIES" \
             -wi "$WI" -i "$I" -f 1 -foe true -rf json -rff "$json" > "$out" 2>&1
         local rc=$?
         set -e
@@ -90,7 +95,7 @@ run_system()
         fi
         after="$(uptime)"
         echo "== $storage $system done (rc=$rc): $after" | tee -a "$LOG"
-        grep -E "^SustainedStreamingBenchmark|^created" "$out" || true
+        grep -E "^SustainedStreamingBenchmark|^created|^journal:" "$out" || true
         echo "| $storage | $system | ${before##*load average: } | ${after##*load average: } |" >> "$LOADS"
         return "$rc"
     done
@@ -115,7 +120,8 @@ done
 {
     echo "## Sustained streaming, $(date -u '+%F %H:%M UTC'), commit $(git rev-parse --short HEAD)"
     echo
-    echo "\`I=$I WI=$WI RECORDS=$RECORDS PAYLOADS=$PAYLOADS kekbit-benchmarks/run-sustained.sh\` (last: $SYSTEMS): $I measurement(s)"
+    echo "\`I=$I WI=$WI RECORDS=$RECORDS PAYLOADS=$PAYLOADS SEGMENT_CAPACITIES=$SEGMENT_CAPACITIES kekbit-benchmarks/run-sustained.sh\`"
+    echo "(last: $SYSTEMS): $I measurement(s)"
     echo "per system and size, each moving $RECORDS records end to end (one JMH single-shot invocation), after $WI"
     echo "warmup iteration(s) of at most 2M records; $(nproc) cores. ${huge_note}"
     echo

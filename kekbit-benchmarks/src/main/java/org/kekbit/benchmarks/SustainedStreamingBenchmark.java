@@ -28,6 +28,8 @@ import org.kekbit.channel.ChannelReader;
 import org.kekbit.channel.ChannelWriter;
 import org.kekbit.channel.RecordDescriptor;
 import org.kekbit.channel.RecordHandler;
+import org.kekbit.journal.JournalReader;
+import org.kekbit.journal.JournalWriter;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Level;
@@ -78,11 +80,21 @@ import static org.kekbit.benchmarks.BenchmarkConfiguration.MSG_TYPE_ID;
  *     <li><b>Chronicle Queue</b>: a fresh default queue per iteration in the shm folder (opened, with its appender
  *     and tailer, before the window; closed and deleted after it); its files grow inside the window, as users run
  *     it (the open-source edition has no pre-toucher).</li>
+ *     <li><b>Kekbit journal</b> ({@code journal}): a fresh {@link RollingJournal} per iteration, segments of
+ *     {@code segmentCapacity} (64 MiB and 1 GiB), created before the window with its first segment, its reader
+ *     (pre-touching each segment it crosses into when {@code readerPreTouch}) and its helper thread, which runs the
+ *     segment creator agent and a {@code MappingReleaser}; inside the window the writer rolls, the creator makes every
+ *     next segment (allocated and pre-touched) on the helper thread, the reader crosses segments and both hand their
+ *     old mappings to the releaser. A roll that finds the next segment still being made spins until it is handed
+ *     over (counted and printed after each iteration, with inline creations). Closed and deleted after it.</li>
  * </ul>
+ * Replay: {@code journalReplay} (a journal), {@code kekbitReaderAlone} (the pre-created channels),
+ * {@code freshMemoryReaderAlone} (the floor) and {@code chronicleReplay} (a Chronicle tailer): the reader alone, from
+ * the start, on records the benchmark thread wrote before the window, out of every cache by then.
+ * <p>
  * Controlled variants, to find where the time goes on new memory: {@code kekbitWriterAlone} and
- * {@code freshMemoryWriterAlone} (the writer's loop with no reader: its thread spins idle), and
- * {@code kekbitReaderAlone} and {@code freshMemoryReaderAlone} (the reader alone on records the benchmark thread
- * wrote before the window, out of every cache by then).
+ * {@code freshMemoryWriterAlone} (the writer's loop with no reader: its thread spins idle), and the readers alone
+ * above.
  * <p>
  * Files go under {@link BenchmarkConfiguration#shmFolder(String)}: /dev/shm, or {@code KEKBIT_BENCH_SHM_DIR}.
  */
@@ -113,18 +125,21 @@ public class SustainedStreamingBenchmark extends BenchmarkDefaults
         @Param({ "1073741824" })
         long segmentLength;
 
+        Path root;
         UnsafeBuffer payload;
         long sequence;
         long iterationRecords;
+        int iteration;
         SequencedConsumer consumer;
         DutyThread thread;
 
         /**
-         * Payload, trial-wide resources, reader thread.
+         * Folder of the trial's files, payload, trial-wide resources, reader thread.
          */
         @Setup(Level.Trial)
         public void setupTrial()
         {
+            root = BenchmarkConfiguration.shmFolder("kekbit-bench-sustained-" + getClass().getSimpleName() + "-");
             payload = new UnsafeBuffer(BufferUtil.allocateDirectAligned(payloadLength, 64));
             openTrial();
             consumer = newConsumer();
@@ -142,6 +157,7 @@ public class SustainedStreamingBenchmark extends BenchmarkDefaults
         {
             iterationRecords = IterationType.WARMUP == params.getType() ?
                 Math.min(records, WARMUP_RECORDS) : records;
+            iteration++;
             openIteration();
             thread.resume();
         }
@@ -157,13 +173,25 @@ public class SustainedStreamingBenchmark extends BenchmarkDefaults
         }
 
         /**
-         * End the reader thread, release trial-wide resources.
+         * End the reader thread, release trial-wide resources, delete the trial's folder.
          */
         @TearDown(Level.Trial)
         public void tearDownTrial()
         {
             thread.close();
             closeTrial();
+            Storage.delete(root);
+        }
+
+        /**
+         * A folder for one iteration's files, in the trial's folder.
+         *
+         * @param name of the system.
+         * @return the folder's path, not created.
+         */
+        final Path iterationFolder(final String name)
+        {
+            return root.resolve(name + "-" + iteration);
         }
 
         /**
@@ -206,6 +234,17 @@ public class SustainedStreamingBenchmark extends BenchmarkDefaults
         {
             consumer.expect(iterationRecords);
             return sequence;
+        }
+
+        /**
+         * A reader alone, on records written before the window: announce them and wait until it took them all.
+         *
+         * @return the next sequence.
+         */
+        final long replay()
+        {
+            final long first = begin();
+            return finish(first + iterationRecords);
         }
 
         /**
@@ -253,18 +292,12 @@ public class SustainedStreamingBenchmark extends BenchmarkDefaults
     @State(Scope.Thread)
     public static class KekbitState extends StreamState
     {
-        Path root;
         long nextChannelId = 1;
         ChannelRotation rotation;
 
         SequencedConsumer newConsumer()
         {
             return new KekbitConsumer();
-        }
-
-        void openTrial()
-        {
-            root = BenchmarkConfiguration.shmFolder("kekbit-bench-sustained-");
         }
 
         void openIteration()
@@ -291,11 +324,6 @@ public class SustainedStreamingBenchmark extends BenchmarkDefaults
             }
             rotation.close();
         }
-
-        void closeTrial()
-        {
-            Storage.delete(root);
-        }
     }
 
     /**
@@ -304,7 +332,6 @@ public class SustainedStreamingBenchmark extends BenchmarkDefaults
     @State(Scope.Thread)
     public static class FreshMemoryState extends StreamState
     {
-        Path root;
         MappedByteBuffer[] writerMappings;
         MappedByteBuffer[] readerMappings;
         UnsafeBuffer[] writerSegments;
@@ -317,7 +344,6 @@ public class SustainedStreamingBenchmark extends BenchmarkDefaults
 
         void openTrial()
         {
-            root = BenchmarkConfiguration.shmFolder("kekbit-bench-fresh-");
             counter = new UnsafeBuffer(BufferUtil.allocateDirectAligned(FreshMemoryConsumer.COUNTER_LENGTH, 128));
         }
 
@@ -357,11 +383,6 @@ public class SustainedStreamingBenchmark extends BenchmarkDefaults
             readerMappings = null;
             writerSegments = null;
         }
-
-        void closeTrial()
-        {
-            Storage.delete(root);
-        }
     }
 
     /**
@@ -398,13 +419,11 @@ public class SustainedStreamingBenchmark extends BenchmarkDefaults
     @State(Scope.Thread)
     public static class RingBufferState extends StreamState
     {
-        Path root;
         MappedRingBuffer ring;
         RingBuffer ringBuffer;
 
         void openTrial()
         {
-            root = BenchmarkConfiguration.shmFolder("kekbit-bench-sustained-ring-");
             ring = new MappedRingBuffer(root.resolve("ring"));
             ringBuffer = ring.ringBuffer();
         }
@@ -417,7 +436,6 @@ public class SustainedStreamingBenchmark extends BenchmarkDefaults
         void closeTrial()
         {
             ring.close();
-            Storage.delete(root);
         }
     }
 
@@ -467,7 +485,7 @@ public class SustainedStreamingBenchmark extends BenchmarkDefaults
     @State(Scope.Thread)
     public static class ChronicleState extends StreamState
     {
-        Path root;
+        Path folder;
         ChronicleQueue queue;
         ExcerptAppender appender;
         BytesStore<?, Void> chroniclePayload;
@@ -484,8 +502,8 @@ public class SustainedStreamingBenchmark extends BenchmarkDefaults
 
         void openIteration()
         {
-            root = BenchmarkConfiguration.shmFolder("kekbit-bench-sustained-chronicle-");
-            queue = ChronicleQueues.open(root);
+            folder = iterationFolder("chronicle");
+            queue = ChronicleQueues.open(folder);
             appender = ChronicleQueues.appender(queue);
             ((ChronicleConsumer)consumer).tailer(ChronicleQueues.tailer(queue));
         }
@@ -495,12 +513,74 @@ public class SustainedStreamingBenchmark extends BenchmarkDefaults
             ((ChronicleConsumer)consumer).tailer(null);
             appender.close();
             queue.close();
-            Storage.delete(root);
+            Storage.delete(folder);
         }
 
         void closeTrial()
         {
             chroniclePayload.releaseLast();
+        }
+    }
+
+    /**
+     * Chronicle Queue with every record of the iteration appended before the window: for {@code chronicleReplay}.
+     */
+    @State(Scope.Thread)
+    public static class ChroniclePrewrittenState extends ChronicleState
+    {
+        void openIteration()
+        {
+            super.openIteration();
+            writeChronicle(this, sequence, sequence + iterationRecords);
+        }
+    }
+
+    /**
+     * A Kekbit journal ({@link RollingJournal}): a fresh one per iteration, of segments of {@code segmentCapacity},
+     * created with its first segment, its helper thread (segment creator and mapping releaser) and its reader before
+     * the window; every later segment is made by the creator inside the window, as a journal runs.
+     */
+    @State(Scope.Thread)
+    public static class JournalState extends StreamState
+    {
+        @Param({ "67108864", "1073741824" })
+        long segmentCapacity;
+
+        @Param({ "true" })
+        boolean readerPreTouch;
+
+        RollingJournal journal;
+
+        SequencedConsumer newConsumer()
+        {
+            return new JournalConsumer();
+        }
+
+        void openIteration()
+        {
+            journal = new RollingJournal(iterationFolder("journal"), segmentCapacity, payloadLength, readerPreTouch);
+            ((JournalConsumer)consumer).journal(journal);
+        }
+
+        void closeIteration()
+        {
+            System.out.printf("%n%s%n", journal.rollSummary());
+            ((JournalConsumer)consumer).journal(null);
+            journal.close();
+            journal = null;
+        }
+    }
+
+    /**
+     * A Kekbit journal with every record of the iteration written before the window: for {@code journalReplay}.
+     */
+    @State(Scope.Thread)
+    public static class JournalPrewrittenState extends JournalState
+    {
+        void openIteration()
+        {
+            super.openIteration();
+            writeJournal(this, sequence, sequence + iterationRecords);
         }
     }
 
@@ -542,8 +622,7 @@ public class SustainedStreamingBenchmark extends BenchmarkDefaults
     @Benchmark
     public long kekbitReaderAlone(final KekbitPrewrittenState state)
     {
-        final long first = state.begin();
-        return state.finish(first + state.iterationRecords);
+        return state.replay();
     }
 
     static long writeKekbit(final KekbitState state, final long first, final long end)
@@ -564,6 +643,56 @@ public class SustainedStreamingBenchmark extends BenchmarkDefaults
             if (result < 0)
             {
                 throw new IllegalStateException("write failed: result=" + result + ", sequence=" + sequence);
+            }
+        }
+
+        return end;
+    }
+
+    /**
+     * Kekbit journal: copying {@code write}, rolling to segments the creator agent makes inside the window, the
+     * writer's duty cycle run every 1,024 records.
+     *
+     * @param state of the trial.
+     * @return the next sequence.
+     */
+    @Benchmark
+    public long journal(final JournalState state)
+    {
+        final long first = state.begin();
+        return state.finish(writeJournal(state, first, first + state.iterationRecords));
+    }
+
+    /**
+     * Replay of a journal: the reader alone, from the start, on a journal the benchmark thread wrote before the
+     * window (out of every cache by then), crossing its segments.
+     *
+     * @param state of the trial.
+     * @return the next sequence.
+     */
+    @Benchmark
+    public long journalReplay(final JournalPrewrittenState state)
+    {
+        return state.replay();
+    }
+
+    static long writeJournal(final JournalState state, final long first, final long end)
+    {
+        final RollingJournal journal = state.journal;
+        final JournalWriter writer = journal.writer();
+        final UnsafeBuffer payload = state.payload;
+        final int length = state.payloadLength;
+        for (long sequence = first; sequence < end; sequence++)
+        {
+            payload.putLong(0, sequence);
+            long result;
+            while ((result = writer.write(MSG_TYPE_ID, payload, 0, length)) < 0)
+            {
+                journal.awaitRoll(result);
+            }
+            if (0 == (sequence & RollingJournal.DUTY_CYCLE_MASK))
+            {
+                writer.doWork();
             }
         }
 
@@ -606,8 +735,7 @@ public class SustainedStreamingBenchmark extends BenchmarkDefaults
     @Benchmark
     public long freshMemoryReaderAlone(final FreshMemoryPrewrittenState state)
     {
-        final long first = state.begin();
-        return state.finish(first + state.iterationRecords);
+        return state.replay();
     }
 
     static long writeFreshMemory(final FreshMemoryState state, final long first, final long end)
@@ -710,17 +838,33 @@ public class SustainedStreamingBenchmark extends BenchmarkDefaults
     @Benchmark
     public long chronicle(final ChronicleState state)
     {
+        final long first = state.begin();
+        return state.finish(writeChronicle(state, first, first + state.iterationRecords));
+    }
+
+    /**
+     * Replay of a Chronicle Queue: the tailer alone, from the start, on a queue appended to before the window.
+     *
+     * @param state of the trial.
+     * @return the next sequence.
+     */
+    @Benchmark
+    public long chronicleReplay(final ChroniclePrewrittenState state)
+    {
+        return state.replay();
+    }
+
+    static long writeChronicle(final ChronicleState state, final long first, final long end)
+    {
         final ExcerptAppender appender = state.appender;
         final BytesStore<?, Void> payload = state.chroniclePayload;
-        final long first = state.begin();
-        final long end = first + state.iterationRecords;
         for (long sequence = first; sequence < end; sequence++)
         {
             payload.writeLong(0, sequence);
             appender.writeBytes(payload);
         }
 
-        return state.finish(end);
+        return end;
     }
 
     /**
@@ -767,6 +911,37 @@ public class SustainedStreamingBenchmark extends BenchmarkDefaults
             if (0 == count && reader.position() == reader.capacity())
             {
                 reader = rotation.nextReader();
+            }
+
+            return count;
+        }
+
+        public void onRecord(final int msgTypeId, final DirectBuffer buffer, final int offset, final int length)
+        {
+            check(buffer.getLong(offset), length);
+        }
+    }
+
+    static final class JournalConsumer extends SequencedConsumer implements RecordHandler
+    {
+        private static final long STATE_CHECK_MASK = 0xFFFF;
+
+        private RollingJournal journal;
+        private JournalReader reader;
+        private long emptyPolls;
+
+        void journal(final RollingJournal journal)
+        {
+            this.journal = journal;
+            this.reader = null == journal ? null : journal.reader();
+        }
+
+        protected int poll(final int limit)
+        {
+            final int count = reader.poll(this, limit);
+            if (0 == count && 0 == (++emptyPolls & STATE_CHECK_MASK))
+            {
+                journal.checkReader(); // a corrupt or truncated journal fails the run instead of timing out
             }
 
             return count;

@@ -43,6 +43,13 @@ class BenchmarksSmokeTest
         "SustainedStreamingBenchmark.ringBuffer",
         "SustainedStreamingBenchmark.aeron",
         "SustainedStreamingBenchmark.chronicle",
+        "SustainedStreamingBenchmark.journal",
+        "SustainedStreamingBenchmark.journalReplay",
+        "SustainedStreamingBenchmark.chronicleReplay",
+        "SegmentCreationBenchmark.journalSegment",
+        "SegmentCreationBenchmark.channelPreTouched",
+        "SegmentCreationBenchmark.channelNotPreTouched",
+        "SegmentCreationBenchmark.readerPreTouch",
         "JournalBenchmark.seekBySequence",
         "JournalBenchmark.seekByTime",
         "JournalBenchmark.streamThroughRolls");
@@ -64,9 +71,10 @@ class BenchmarksSmokeTest
             .param("storage", "shm")
             .param("preTouch", "true")
             // The sustained set at a toy size: 100,000 records through channels (and segments) of 1 MiB, so every
-            // system rolls and checks sequences as at full size.
+            // system rolls and checks sequences as at full size; journals and created segments of 1 MiB too.
             .param("records", "100000")
             .param("segmentLength", String.valueOf(1024 * 1024))
+            .param("segmentCapacity", String.valueOf(1024 * 1024))
             .forks(1)
             .jvmArgsAppend(BenchmarkConfiguration.JVM_FLAGS)
             .warmupIterations(0)

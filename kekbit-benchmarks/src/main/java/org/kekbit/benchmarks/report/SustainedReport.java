@@ -6,6 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.TreeSet;
@@ -13,8 +14,9 @@ import java.util.TreeSet;
 /**
  * Prints the results of {@code SustainedStreamingBenchmark} as Markdown tables, one per storage (a JMH JSON file
  * each): for every payload length, each system's median rate over the measurements in M records/s and in GB/s of
- * payload, the range of its measurements, and Kekbit's rate divided by the system's (above 1: Kekbit is faster);
- * then the controlled variants (one side alone), without a ratio.
+ * payload, the range of its measurements, and the Kekbit channels' rate divided by the system's (above 1: Kekbit is
+ * faster), with the journal (a row per segment capacity), the replays and the controlled variants (one side alone);
+ * then the journal's rate divided by each streaming peer's, and the journal replay's by each replay peer's.
  * <pre>
  * java -cp kekbit-benchmarks/target/kekbit-benchmarks.jar org.kekbit.benchmarks.report.SustainedReport \
  *     /dev/shm=kekbit-benchmarks/target/sustained-shm.json
@@ -25,15 +27,20 @@ public final class SustainedReport
     private static final String BENCHMARK_CLASS = "SustainedStreamingBenchmark";
     private static final String[][] SYSTEMS = {
         { "kekbit", "Kekbit, 1 GiB channels pre-created and pre-touched" },
+        { "journal", "Kekbit journal, %s segments made in the window by the creator agent" },
         { "freshMemory", "floor: fresh pre-faulted memory, 1 GiB segments" },
         { "ringBuffer", "floor and peer: Agrona OneToOneRingBuffer, 64 MiB resident" },
         { "aeron", "Aeron IPC exclusive publication, 16 MiB terms" },
         { "chronicle", "Chronicle Queue, default, files grow in the window" },
+        { "journalReplay", "replay: Kekbit journal, %s segments, written before" },
+        { "kekbitReaderAlone", "replay and variant: Kekbit reader alone, channels written before" },
+        { "freshMemoryReaderAlone", "replay and variant: fresh-memory reader alone, written before" },
+        { "chronicleReplay", "replay: Chronicle tailer alone, queue written before" },
         { "kekbitWriterAlone", "variant: Kekbit writer alone, no reader" },
-        { "kekbitReaderAlone", "variant: Kekbit reader alone, records written before" },
         { "freshMemoryWriterAlone", "variant: fresh-memory writer alone, no reader" },
-        { "freshMemoryReaderAlone", "variant: fresh-memory reader alone, records written before" },
     };
+    private static final String[] STREAMING_PEERS = { "kekbit", "freshMemory", "ringBuffer", "aeron", "chronicle" };
+    private static final String[] REPLAY_PEERS = { "kekbitReaderAlone", "freshMemoryReaderAlone", "chronicleReplay" };
 
     private SustainedReport()
     {
@@ -89,7 +96,8 @@ public final class SustainedReport
 
         for (final int payload : payloads)
         {
-            final BenchmarkResult kekbit = find(results, "kekbit", payload);
+            final List<BenchmarkResult> kekbits = find(results, "kekbit", payload);
+            final BenchmarkResult kekbit = kekbits.isEmpty() ? null : kekbits.get(kekbits.size() - 1);
             final String records = null == kekbit ? "?" : kekbit.params().get("records");
             out.printf(Locale.ROOT, "### %s, %d B payload, %s records per measurement%n%n", label, payload, records);
             out.println("| system | M records/s (median) | GB/s of payload | range, M records/s | Kekbit / system |");
@@ -97,22 +105,88 @@ public final class SustainedReport
             final double kekbitRate = null == kekbit ? Double.NaN : rate(kekbit, 50.0);
             for (final String[] system : SYSTEMS)
             {
-                final BenchmarkResult result = find(results, system[0], payload);
-                if (null == result)
+                for (final BenchmarkResult result : find(results, system[0], payload))
                 {
-                    continue;
+                    final double rate = rate(result, 50.0);
+                    out.printf(Locale.ROOT, "| %s | %.2f | %.2f | %.2f-%.2f | %s |%n",
+                        label(system[1], result), rate / 1e6, rate * payload / 1e9, rate(result, 100.0) / 1e6,
+                        rate(result, 0.0) / 1e6, isStreamingPeer(system[0]) ?
+                        String.format(Locale.ROOT, "%.2fx", kekbitRate / rate) : "-");
                 }
-                final double rate = rate(result, 50.0);
-                out.printf(Locale.ROOT, "| %s | %.2f | %.2f | %.2f-%.2f | %s |%n",
-                    system[1], rate / 1e6, rate * payload / 1e9, rate(result, 100.0) / 1e6,
-                    rate(result, 0.0) / 1e6, system[1].startsWith("variant") || "kekbit".equals(system[0]) ? "-" :
-                    String.format(Locale.ROOT, "%.2fx", kekbitRate / rate));
             }
             out.println();
+            printJournalRatios(results, payload, "journal", STREAMING_PEERS, out);
+            printJournalRatios(results, payload, "journalReplay", REPLAY_PEERS, out);
         }
     }
 
-    private static BenchmarkResult find(final List<BenchmarkResult> results, final String method, final int payload)
+    /**
+     * One row per journal result (one per segment capacity): its rate divided by each peer's, above 1 the journal is
+     * faster.
+     */
+    private static void printJournalRatios(
+        final List<BenchmarkResult> results,
+        final int payload,
+        final String journalMethod,
+        final String[] peers,
+        final PrintStream out)
+    {
+        final List<BenchmarkResult> journals = find(results, journalMethod, payload);
+        if (journals.isEmpty())
+        {
+            return;
+        }
+        final StringBuilder header = new StringBuilder("| ").append(journalMethod).append(" / system |");
+        final StringBuilder rule = new StringBuilder("|---|");
+        for (final String peer : peers)
+        {
+            header.append(' ').append(peer).append(" |");
+            rule.append("---:|");
+        }
+        out.println(header);
+        out.println(rule);
+        for (final BenchmarkResult journal : journals)
+        {
+            final double journalRate = rate(journal, 50.0);
+            out.printf(Locale.ROOT, "| %s segments |", capacityText(journal));
+            for (final String peer : peers)
+            {
+                final List<BenchmarkResult> found = find(results, peer, payload);
+                out.print(found.isEmpty() ? " - |" : String.format(Locale.ROOT, " %.2fx |",
+                    journalRate / rate(found.get(found.size() - 1), 50.0)));
+            }
+            out.println();
+        }
+        out.println();
+    }
+
+    private static boolean isStreamingPeer(final String method)
+    {
+        return !"kekbit".equals(method) && Arrays.asList(STREAMING_PEERS).contains(method);
+    }
+
+    private static String label(final String format, final BenchmarkResult result)
+    {
+        return format.contains("%s") ? String.format(Locale.ROOT, format, capacityText(result)) : format;
+    }
+
+    private static String capacityText(final BenchmarkResult result)
+    {
+        final String capacity = result.params().get("segmentCapacity");
+        if (null == capacity)
+        {
+            return "?";
+        }
+        final long bytes = Long.parseLong(capacity);
+        return bytes >= 1L << 30 && 0 == (bytes & ((1L << 30) - 1)) ? (bytes >> 30) + " GiB" :
+            0 == (bytes & ((1L << 20) - 1)) ? (bytes >> 20) + " MiB" : bytes + " B";
+    }
+
+    /**
+     * Every result of a method at a payload length, in file order (the journals have one per segment capacity).
+     */
+    private static List<BenchmarkResult> find(
+        final List<BenchmarkResult> results, final String method, final int payload)
     {
         final List<BenchmarkResult> found = new ArrayList<>();
         for (final BenchmarkResult result : results)
@@ -124,7 +198,7 @@ public final class SustainedReport
             }
         }
 
-        return found.isEmpty() ? null : found.get(found.size() - 1);
+        return found;
     }
 
     /**

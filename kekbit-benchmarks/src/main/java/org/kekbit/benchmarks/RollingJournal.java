@@ -1,0 +1,174 @@
+package org.kekbit.benchmarks;
+
+import java.nio.file.Path;
+import java.util.concurrent.atomic.AtomicReference;
+
+import org.agrona.concurrent.AgentRunner;
+import org.agrona.concurrent.CompositeAgent;
+import org.agrona.concurrent.SleepingMillisIdleStrategy;
+import org.kekbit.MappingReleaser;
+import org.kekbit.channel.ChannelException;
+import org.kekbit.journal.JournalReader;
+import org.kekbit.journal.JournalState;
+import org.kekbit.journal.JournalWriter;
+
+/**
+ * A journal as the benchmarks run it, the way the README's main job runs its journals: one writer whose next segment
+ * is made ahead of need by its segment creator agent, and one {@link MappingReleaser} that unmaps what the writer and
+ * the reader leave behind, both agents on one helper thread of their own (parking 1 ms when idle), and one reader
+ * from the start. Everything lives in a folder of its own, deleted by {@link #close()}.
+ * <p>
+ * The writer's thread calls {@link JournalWriter#write} and its duty cycle ({@link JournalWriter#doWork()}, which asks
+ * the creator for the next segment after each roll); a write that returns {@link JournalWriter#ROLL_FAILED} because
+ * the creator is still making the next segment goes to {@link #awaitRoll(long)} and is tried again: that wait is a
+ * roll stall, and {@link #rollWaits()} counts its spins.
+ * <p>
+ * Threading: the writer side (writer, {@link #awaitRoll(long)}, {@link #close()}) belongs to one thread, the reader to
+ * one thread, handed over while neither runs.
+ */
+public final class RollingJournal implements AutoCloseable
+{
+    /**
+     * Records between two calls of the writer's duty cycle in the benchmarks' write loops, less one: the duty cycle
+     * asks for the next segment after a roll and keeps the heartbeat, so once per 1,024 records is ahead of need.
+     */
+    public static final long DUTY_CYCLE_MASK = 1023;
+
+    private final Path folder;
+    private final MappingReleaser releaser = new MappingReleaser();
+    private final JournalWriter writer;
+    private final JournalReader reader;
+    private final AgentRunner helper;
+    private final AtomicReference<Throwable> helperError = new AtomicReference<>();
+    private long rollWaits;
+
+    /**
+     * Create the journal, start its helper thread and open a reader at its start.
+     *
+     * @param folder          of the journal, created; deleted on close.
+     * @param segmentCapacity of every segment, a power of two.
+     * @param maxRecordLength longest payload.
+     * @param readerPreTouch  whether the reader maps every page of each segment in when it opens it (when it crosses
+     *                        into it).
+     */
+    public RollingJournal(
+        final Path folder, final long segmentCapacity, final int maxRecordLength, final boolean readerPreTouch)
+    {
+        this.folder = folder;
+        writer = JournalWriter.create(new JournalWriter.Context()
+            .folder(folder)
+            .segmentCapacity(segmentCapacity)
+            .maxRecordLength(maxRecordLength)
+            .createSegmentsOnAgent(true)
+            .mappingReleaser(releaser));
+        helper = new AgentRunner(new SleepingMillisIdleStrategy(1), (ex) -> helperError.compareAndSet(null, ex), null,
+            new CompositeAgent(writer.segmentCreator(), releaser));
+        AgentRunner.startOnThread(helper);
+        reader = JournalReader.open(new JournalReader.Context()
+            .folder(folder)
+            .preTouch(readerPreTouch)
+            .mappingReleaser(releaser));
+    }
+
+    /**
+     * The writer.
+     *
+     * @return the writer.
+     */
+    public JournalWriter writer()
+    {
+        return writer;
+    }
+
+    /**
+     * The reader, from the journal's start.
+     *
+     * @return the reader.
+     */
+    public JournalReader reader()
+    {
+        return reader;
+    }
+
+    /**
+     * Cold path of a write that failed: when the creator is still making the next segment, spin once and let the
+     * caller try again; otherwise fail.
+     *
+     * @param result of the write.
+     * @throws IllegalStateException when the write failed for another reason, or the helper thread failed.
+     */
+    public void awaitRoll(final long result)
+    {
+        final ChannelException failure = writer.lastRollFailure();
+        if (JournalWriter.ROLL_FAILED != result || null == failure ||
+            ChannelException.Reason.NOT_READY != failure.reason())
+        {
+            throw new IllegalStateException("journal write failed: result=" + result + ", " + failure);
+        }
+        checkHelper();
+        rollWaits++;
+        Thread.onSpinWait();
+    }
+
+    /**
+     * Spins writes waited for the segment creator at a roll (roll stalls), since the journal was created.
+     *
+     * @return the count.
+     */
+    public long rollWaits()
+    {
+        return rollWaits;
+    }
+
+    /**
+     * A line on the rolls so far, for the benchmark's output.
+     *
+     * @return rolls, rolls that created the segment inline, and the spins waiting for the creator.
+     */
+    public String rollSummary()
+    {
+        return "journal: " + writer.rolls() + " roll(s), " + writer.inlineSegmentCreations() +
+            " with the segment created inline on the writer's thread, " + rollWaits +
+            " spin(s) waiting for the segment creator";
+    }
+
+    /**
+     * Fail when the reader cannot go on: the journal is corrupt or truncated.
+     *
+     * @throws IllegalStateException when it cannot.
+     */
+    public void checkReader()
+    {
+        final JournalState state = reader.state();
+        if (JournalState.CORRUPT == state || JournalState.TRUNCATED == state)
+        {
+            throw new IllegalStateException("journal reader " + state + " at " + reader.position() + ": " +
+                reader.corruption());
+        }
+    }
+
+    /**
+     * Fail when the helper thread (segment creator, releaser) failed.
+     *
+     * @throws IllegalStateException with its failure as the cause.
+     */
+    public void checkHelper()
+    {
+        final Throwable error = helperError.get();
+        if (null != error)
+        {
+            throw new IllegalStateException("journal helper thread failed", error);
+        }
+    }
+
+    /**
+     * Close the reader and the writer, stop the helper thread (which unmaps what is left) and delete the journal.
+     */
+    public void close()
+    {
+        reader.close();
+        writer.close();
+        helper.close();
+        Storage.delete(folder);
+    }
+}

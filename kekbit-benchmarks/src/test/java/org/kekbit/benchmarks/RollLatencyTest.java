@@ -1,0 +1,81 @@
+package org.kekbit.benchmarks;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * RollLatency at a toy size (a smoke run, no figure): it rolls, the reader takes every record, every measured write
+ * lands in exactly one of the two histograms, and bad arguments get one-line messages.
+ */
+class RollLatencyTest
+{
+    @TempDir
+    Path tempDir;
+
+    @Test
+    @Timeout(value = 120, unit = TimeUnit.SECONDS)
+    void shouldClassifyEveryWriteAndDeleteJournalWhenRunBriefly()
+    {
+        final Path dir = tempDir.resolve("journal");
+        final RollLatency.Settings settings = RollLatency.Settings.parse(new String[]{
+            "--dir", dir.toString(), "--records", "60000", "--warmup-records", "5000", "--payload", "32",
+            "--rate", "200000", "--segment-capacity", "262144", "--window-us", "100" });
+
+        final RollLatency.Result result = RollLatency.run(settings);
+
+        final long window = settings.windowRecords();
+        final long aroundRolls = result.callAroundRoll.getTotalCount();
+        assertEquals(20, window);
+        assertTrue(result.rolls >= 8, () -> "rolls=" + result.rolls); // 65,000 records of 40 B in 256 KiB segments
+        assertEquals(65_000, result.readRecords);
+        assertEquals(60_000, aroundRolls + result.callSteady.getTotalCount());
+        assertEquals(aroundRolls, result.scheduleAroundRoll.getTotalCount());
+        assertTrue(aroundRolls > 0 && aroundRolls <= result.rolls * (2 * window + 1), () -> "around=" + aroundRolls);
+        assertFalse(Files.exists(dir));
+
+        final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        result.print(new PrintStream(bytes, true, StandardCharsets.UTF_8));
+        final String report = bytes.toString(StandardCharsets.UTF_8);
+        final String row = "| around rolls | " + String.format(Locale.ROOT, "%,d", aroundRolls) + " |";
+        assertTrue(report.contains(row), report);
+        assertTrue(report.contains("| around / steady |"), report);
+    }
+
+    @Test
+    void shouldRefuseBadArgumentsWithOneLineMessages()
+    {
+        assertMessage("--dir is required", "--records", "10");
+        assertMessage("--rate must be positive: 0", "--dir", "x", "--rate", "0");
+        assertMessage("--records must be a number: ten", "--dir", "x", "--records", "ten");
+        assertMessage("--segment-capacity must be a power of two from 64 to 1073741824: 1000",
+            "--dir", "x", "--segment-capacity", "1000");
+        assertMessage("--segment-capacity must be a power of two from 64 to 1073741824: 2147483648",
+            "--dir", "x", "--segment-capacity", "2147483648");
+        assertMessage("--reader must be spin or none: yes", "--dir", "x", "--reader", "yes");
+        assertMessage("--payload must be at least 8 (a sequence): 4", "--dir", "x", "--payload", "4");
+        assertMessage("missing value after --rate", "--dir", "x", "--rate");
+        assertMessage("unknown option: --speed", "--speed", "1");
+        assertMessage("--dir must not exist (it is deleted at the end): " + tempDir, "--dir", tempDir.toString());
+    }
+
+    private static void assertMessage(final String message, final String... args)
+    {
+        final IllegalArgumentException ex =
+            assertThrows(IllegalArgumentException.class, () -> RollLatency.Settings.parse(args));
+        assertEquals(message, ex.getMessage());
+    }
+}
