@@ -93,7 +93,8 @@ public final class RollLatency
         final Result result = new Result(settings);
         final UnsafeBuffer payload = new UnsafeBuffer(BufferUtil.allocateDirectAligned(settings.payload, 64));
         final RollingJournal journal =
-            new RollingJournal(settings.dir, settings.segmentCapacity, settings.payload, true);
+            new RollingJournal(settings.dir, settings.segmentCapacity, settings.payload,
+                RollingJournal.ReaderSegments.PREFETCH);
         final SustainedStreamingBenchmark.JournalConsumer consumer = new SustainedStreamingBenchmark.JournalConsumer();
         consumer.payloadLength = settings.payload;
         consumer.journal(journal);

@@ -9,14 +9,16 @@ import org.agrona.concurrent.SleepingMillisIdleStrategy;
 import org.kekbit.MappingReleaser;
 import org.kekbit.channel.ChannelException;
 import org.kekbit.journal.JournalReader;
+import org.kekbit.journal.JournalSegmentPrefetcher;
 import org.kekbit.journal.JournalState;
 import org.kekbit.journal.JournalWriter;
 
 /**
  * A journal as the benchmarks run it, the way the README's main job runs its journals: one writer whose next segment
- * is made ahead of need by its segment creator agent, and one {@link MappingReleaser} that unmaps what the writer and
- * the reader leave behind, both agents on one helper thread of their own (parking 1 ms when idle), and one reader
- * from the start. Everything lives in a folder of its own, deleted by {@link #close()}.
+ * is made ahead of need by its segment creator agent, a {@link JournalSegmentPrefetcher} that maps the reader's next
+ * segment before the roll (when asked), and one {@link MappingReleaser} that unmaps what the writer and the reader
+ * leave behind, all three agents on one helper thread of their own (parking 1 ms when idle), and one reader from the
+ * start. Everything lives in a folder of its own, deleted by {@link #close()}.
  * <p>
  * The writer's thread calls {@link JournalWriter#write} and its duty cycle ({@link JournalWriter#doWork()}, which asks
  * the creator for the next segment after each roll); a write that returns {@link JournalWriter#ROLL_FAILED} because
@@ -36,6 +38,7 @@ public final class RollingJournal implements AutoCloseable
 
     private final Path folder;
     private final MappingReleaser releaser = new MappingReleaser();
+    private final JournalSegmentPrefetcher prefetcher = new JournalSegmentPrefetcher();
     private final JournalWriter writer;
     private final JournalReader reader;
     private final AgentRunner helper;
@@ -48,11 +51,10 @@ public final class RollingJournal implements AutoCloseable
      * @param folder          of the journal, created; deleted on close.
      * @param segmentCapacity of every segment, a power of two.
      * @param maxRecordLength longest payload.
-     * @param readerPreTouch  whether the reader maps every page of each segment in when it opens it (when it crosses
-     *                        into it).
+     * @param readerSegments  how the reader maps each segment it crosses into.
      */
     public RollingJournal(
-        final Path folder, final long segmentCapacity, final int maxRecordLength, final boolean readerPreTouch)
+        final Path folder, final long segmentCapacity, final int maxRecordLength, final ReaderSegments readerSegments)
     {
         this.folder = folder;
         writer = JournalWriter.create(new JournalWriter.Context()
@@ -62,12 +64,35 @@ public final class RollingJournal implements AutoCloseable
             .createSegmentsOnAgent(true)
             .mappingReleaser(releaser));
         helper = new AgentRunner(new SleepingMillisIdleStrategy(1), (ex) -> helperError.compareAndSet(null, ex), null,
-            new CompositeAgent(writer.segmentCreator(), releaser));
+            new CompositeAgent(writer.segmentCreator(), prefetcher, releaser));
         AgentRunner.startOnThread(helper);
         reader = JournalReader.open(new JournalReader.Context()
             .folder(folder)
-            .preTouch(readerPreTouch)
+            .preTouch(ReaderSegments.PRE_TOUCH == readerSegments)
+            .prefetcher(ReaderSegments.PREFETCH == readerSegments ? prefetcher : null)
             .mappingReleaser(releaser));
+    }
+
+    /**
+     * How the reader maps each segment it crosses into.
+     */
+    public enum ReaderSegments
+    {
+        /**
+         * It opens and maps the segment itself and faults on each page as it reads.
+         */
+        OPEN,
+
+        /**
+         * It opens and maps the segment itself and touches every page before reading (a stall at each crossing).
+         */
+        PRE_TOUCH,
+
+        /**
+         * The {@link JournalSegmentPrefetcher} on the helper thread has opened and pre-touched it before the roll,
+         * as the README's main job runs its readers.
+         */
+        PREFETCH
     }
 
     /**

@@ -82,8 +82,9 @@ import static org.kekbit.benchmarks.BenchmarkConfiguration.MSG_TYPE_ID;
  *     it (the open-source edition has no pre-toucher).</li>
  *     <li><b>Kekbit journal</b> ({@code journal}): a fresh {@link RollingJournal} per iteration, segments of
  *     {@code segmentCapacity} (64 MiB and 1 GiB), created before the window with its first segment, its reader
- *     (pre-touching each segment it crosses into when {@code readerPreTouch}) and its helper thread, which runs the
- *     segment creator agent and a {@code MappingReleaser}; inside the window the writer rolls, the creator makes every
+ *     (mapping each segment it crosses into as {@code readerSegments} says: PREFETCH, the default, takes it ready
+ *     from a {@code JournalSegmentPrefetcher}; OPEN and PRE_TOUCH open it on the reader's thread) and its helper
+ *     thread, which runs the segment creator agent, the prefetcher and a {@code MappingReleaser}; inside the window the writer rolls, the creator makes every
  *     next segment (allocated and pre-touched) on the helper thread, the reader crosses segments and both hand their
  *     old mappings to the releaser. A roll that finds the next segment still being made spins until it is handed
  *     over (counted and printed after each iteration, with inline creations). Closed and deleted after it.</li>
@@ -546,8 +547,8 @@ public class SustainedStreamingBenchmark extends BenchmarkDefaults
         @Param({ "67108864", "1073741824" })
         long segmentCapacity;
 
-        @Param({ "true" })
-        boolean readerPreTouch;
+        @Param({ "PREFETCH" })
+        String readerSegments;
 
         RollingJournal journal;
 
@@ -558,7 +559,8 @@ public class SustainedStreamingBenchmark extends BenchmarkDefaults
 
         void openIteration()
         {
-            journal = new RollingJournal(iterationFolder("journal"), segmentCapacity, payloadLength, readerPreTouch);
+            journal = new RollingJournal(iterationFolder("journal"), segmentCapacity, payloadLength,
+                RollingJournal.ReaderSegments.valueOf(readerSegments));
             ((JournalConsumer)consumer).journal(journal);
         }
 
