@@ -1,5 +1,9 @@
 package org.kekbit.replication;
 
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+
 import io.aeron.Aeron;
 import org.agrona.concurrent.IdleStrategy;
 import org.agrona.concurrent.NanoClock;
@@ -75,6 +79,34 @@ public final class ReplicatedPosition
     public static ReplicatedPosition received(final CountersReader counters, final long channelId)
     {
         return new ReplicatedPosition(counters, ReplicationCounters.SOURCE_RECEIVED_POSITION_TYPE_ID, channelId);
+    }
+
+    /**
+     * Id of a journal for the replication counters (a journal has no id of its own: its segments' channel ids are
+     * their bases): a 64-bit FNV-1a hash of the folder's real path, so the writer's process and a source beside it
+     * that name the folder differently (relative, through a link) agree. Cold path.
+     *
+     * @param folder of the journal.
+     * @return the id, never 0.
+     */
+    public static long journalId(final Path folder)
+    {
+        Path path;
+        try
+        {
+            path = folder.toRealPath();
+        }
+        catch (final IOException ex)
+        {
+            path = folder.toAbsolutePath().normalize();
+        }
+        long hash = 0xcbf29ce484222325L;
+        for (final byte b : path.toString().getBytes(StandardCharsets.UTF_8))
+        {
+            hash ^= b & 0xFF;
+            hash *= 0x100000001b3L;
+        }
+        return 0 == hash ? 1 : hash;
     }
 
     /**
