@@ -22,8 +22,9 @@ import org.agrona.concurrent.status.CountersReader;
  *     // not acknowledged in time: the order is on this host only
  * }
  * }</pre>
- * The counter is found by its type id and the channel id in its key. A counter that is freed (the source closed)
- * reads as unavailable.
+ * The counter is found by its type id and the channel id in its key. For a journal, the key is
+ * {@link #journalId(Path)} of its folder and positions are journal positions, as {@code JournalWriter.write} returns
+ * them. A counter that is freed (the source closed) reads as unavailable.
  * <p>
  * Threadsafe for reading; {@link #awaitReplicated} uses the caller's idle strategy and clock and sleeps only as the
  * idle strategy does.
@@ -61,7 +62,7 @@ public final class ReplicatedPosition
      * The highest position a follower acknowledged as forced to storage by its policy.
      *
      * @param counters  of the media driver the source runs on, as {@link Aeron#countersReader()} gives them.
-     * @param channelId of the channel.
+     * @param channelId of the channel, or the journal's {@link #journalId(Path)}.
      * @return the position, found lazily.
      */
     public static ReplicatedPosition durable(final CountersReader counters, final long channelId)
@@ -73,7 +74,7 @@ public final class ReplicatedPosition
      * The highest position a follower acknowledged as committed to its mirror and visible to its readers.
      *
      * @param counters  of the media driver the source runs on.
-     * @param channelId of the channel.
+     * @param channelId of the channel, or the journal's {@link #journalId(Path)}.
      * @return the position, found lazily.
      */
     public static ReplicatedPosition received(final CountersReader counters, final long channelId)

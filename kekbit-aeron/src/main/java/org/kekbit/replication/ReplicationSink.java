@@ -455,10 +455,7 @@ public final class ReplicationSink implements Agent, FragmentHandler, AutoClosea
     {
         if (result >= 0)
         {
-            if (null != journal ? journal.isEnded() : mirror.isEnded())
-            {
-                isEnded = true;
-            }
+            isEnded = null != journal ? journal.isEnded() : mirror.isEnded(); // a reopened journal ends no more
         }
         else if (ChannelMirror.GAP == result)
         {
@@ -819,8 +816,9 @@ public final class ReplicationSink implements Agent, FragmentHandler, AutoClosea
         }
 
         /**
-         * Folder the mirror is created in, under the channel's usual path
-         * ({@link ChannelDescriptor#channelPath}); the channel id comes from the leader.
+         * Folder the mirror is created in: a channel's under the channel's usual path
+         * ({@link ChannelDescriptor#channelPath}), the channel id coming from the leader; a journal's segments in the
+         * folder itself. A folder that holds journal segments is reopened as a journal's mirror at start.
          *
          * @param mirrorDir folder.
          * @return this for a fluent API.
@@ -842,9 +840,10 @@ public final class ReplicationSink implements Agent, FragmentHandler, AutoClosea
         }
 
         /**
-         * Exact path of the mirror, instead of a folder.
+         * Exact path of the mirror, instead of a folder: a channel mirror's file, or a journal mirror's folder (an
+         * existing folder is taken for a journal's).
          *
-         * @param mirrorPath of the mirror's file.
+         * @param mirrorPath of the mirror's file or folder.
          * @return this for a fluent API.
          */
         public Context mirrorPath(final Path mirrorPath)
