@@ -109,7 +109,15 @@ final class FollowerSession implements JournalSource.Handler
         else if (stream.isJournal())
         {
             source = stream;
-            checkJournalFollower(followerChannelId, followerDigest, position);
+            try
+            {
+                checkJournalFollower(followerChannelId, followerDigest, position);
+            }
+            catch (final RuntimeException ex)
+            {
+                stream.close(); // a segment that cannot be read: the hello is refused and nothing is left open
+                throw ex;
+            }
         }
         else if (0 != followerChannelId && channelId != followerChannelId)
         {
