@@ -326,8 +326,17 @@ final class FollowerSession implements JournalSource.Handler
                 if (null != corruption)
                 {
                     // The follower must not wait for bytes that never come: tell it, in one line, and stop.
-                    reject(RejectReason.SOURCE_CORRUPT, "leader's " + (source.isJournal() ? "journal" : "channel") +
-                        " is CORRUPT at position " + source.position() + ": " + corruption);
+                    if (source.isTruncated())
+                    {
+                        reject(RejectReason.SEGMENT_NOT_FOUND, "leader's journal deleted the next segment before " +
+                            "this follower reached it (retention) at position " + source.position() + ": " +
+                            corruption);
+                    }
+                    else
+                    {
+                        reject(RejectReason.SOURCE_CORRUPT, "leader's " + (source.isJournal() ? "journal" :
+                            "channel") + " is CORRUPT at position " + source.position() + ": " + corruption);
+                    }
                     state = SEND_REJECT;
                     return work + 1;
                 }

@@ -50,6 +50,11 @@ abstract class SourceStream implements AutoCloseable
 
     abstract String corruption();
 
+    /**
+     * Whether a journal's next segment was deleted before it was reached: what {@link #corruption()} reports then.
+     */
+    abstract boolean isTruncated();
+
     public abstract void close();
 
     static final class Channel extends SourceStream
@@ -109,6 +114,11 @@ abstract class SourceStream implements AutoCloseable
         String corruption()
         {
             return org.kekbit.channel.ChannelState.CORRUPT == source.endState() ? source.corruption() : null;
+        }
+
+        boolean isTruncated()
+        {
+            return false;
         }
 
         public void close()
@@ -184,6 +194,11 @@ abstract class SourceStream implements AutoCloseable
         String corruption()
         {
             return source.corruption();
+        }
+
+        boolean isTruncated()
+        {
+            return source.isTruncated();
         }
 
         public void close()

@@ -64,6 +64,7 @@ public final class JournalSource implements AutoCloseable, BlockHandler
     private Handler handler;
     private boolean isRollDue;
     private String corruption;
+    private boolean isTruncated;
 
     private JournalSource(final Path folder, final ChannelSource segment, final long base)
     {
@@ -192,6 +193,7 @@ public final class JournalSource implements AutoCloseable, BlockHandler
         }
         catch (final ChannelException ex)
         {
+            isTruncated = ChannelException.Reason.NOT_FOUND == ex.reason(); // deleted by retention meanwhile
             corruption = "segment at " + base + " ended ROLLED but its successor cannot be opened: " +
                 ex.getMessage();
             return 0;
@@ -231,6 +233,7 @@ public final class JournalSource implements AutoCloseable, BlockHandler
             base = targetBase;
         }
         corruption = null;
+        isTruncated = false;
         isRollDue = false;
         segment.seek(JournalDescriptor.segmentOffset(position, segmentCapacity));
     }
@@ -315,6 +318,17 @@ public final class JournalSource implements AutoCloseable, BlockHandler
         }
         final String segmentCorruption = ChannelState.CORRUPT == segment.endState() ? segment.corruption() : null;
         return null == segmentCorruption ? null : "segment at " + base + ": " + segmentCorruption;
+    }
+
+    /**
+     * Whether delivery stopped because the next segment was deleted (retention) before it was reached: then
+     * {@link #corruption()} says so, and the records there are gone rather than bad.
+     *
+     * @return true when the successor of a rolled segment is missing.
+     */
+    public boolean isTruncated()
+    {
+        return isTruncated;
     }
 
     /**

@@ -225,6 +225,30 @@ class JournalMirrorTest
         }
     }
 
+    @Test
+    void shouldStopAndSayTruncatedWhenTheNextSegmentWasDeletedBeforeTheSourceReachedIt() throws IOException
+    {
+        final Path leader = root.resolve("leader");
+        try (JournalWriter writer = JournalWriter.create(JournalTestSupport.writerContext(leader));
+            JournalSource source = JournalSource.open(leader);
+            JournalMirror mirror = JournalMirror.open(root.resolve("follower")))
+        {
+            for (long sequence = 0; sequence < 100; sequence++)
+            {
+                write(writer, scratch, sequence);
+            }
+            assertTrue(writer.rolls() > 2);
+            Files.delete(JournalDescriptor.segmentPath(leader, JournalTestSupport.SEGMENT_CAPACITY));
+            startAt(source, mirror);
+            new Pump(mirror, new Random(9), 4096).drain(source);
+            assertTrue(source.isTruncated());
+            assertTrue(source.corruption().contains("successor"), source.corruption());
+            assertTrue(mirror.position() > 0 && mirror.position() < JournalTestSupport.SEGMENT_CAPACITY,
+                "the first segment's records, and no roll without a successor: " + mirror.position());
+            assertEquals(0, source.poll(new Pump(mirror, new Random(9), 8), 4096), "nothing more");
+        }
+    }
+
     private static void startAt(final JournalSource source, final JournalMirror mirror)
     {
         if (mirror.hasSegment())
