@@ -8,24 +8,26 @@ import io.aeron.Publication;
 import org.agrona.CloseHelper;
 import org.agrona.DirectBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
-import org.kekbit.channel.BlockHandler;
 import org.kekbit.channel.ChannelDescriptor;
+import org.kekbit.channel.ChannelDigest;
 import org.kekbit.channel.ChannelException;
-import org.kekbit.channel.ChannelSource;
 import org.kekbit.codecs.replication.ChunkEncoder;
 import org.kekbit.codecs.replication.MessageHeaderEncoder;
+import org.kekbit.codecs.replication.MirrorKind;
 import org.kekbit.codecs.replication.MirrorStartEncoder;
 import org.kekbit.codecs.replication.RejectEncoder;
 import org.kekbit.codecs.replication.RejectReason;
+import org.kekbit.codecs.replication.SegmentRollEncoder;
 import org.kekbit.codecs.replication.SourceStatusEncoder;
+import org.kekbit.journal.JournalSource;
 
 /**
- * One follower as the source serves it: its own reader of the channel and its own exclusive publication, so each
- * follower streams from its own position at its own pace.
+ * One follower as the source serves it: its own reader of the channel or journal and its own exclusive publication,
+ * so each follower streams from its own position at its own pace. A journal's rolls go out as SegmentRoll messages.
  * <p>
  * Not threadsafe: the source's duty cycle owns it.
  */
-final class FollowerSession implements BlockHandler
+final class FollowerSession implements JournalSource.Handler
 {
     private static final int AWAIT_PUBLICATION = 0;
     private static final int SEND_START = 1;
@@ -47,7 +49,9 @@ final class FollowerSession implements BlockHandler
     private final MessageHeaderEncoder headerEncoder = new MessageHeaderEncoder();
     private final ChunkEncoder chunkEncoder = new ChunkEncoder();
     private final SourceStatusEncoder statusEncoder = new SourceStatusEncoder();
-    private ChannelSource source;
+    private final SegmentRollEncoder rollEncoder = new SegmentRollEncoder();
+    private final long sourceId;
+    private SourceStream source;
     private ExclusivePublication publication;
     private int state = AWAIT_PUBLICATION;
     private int maxChunkLength;
@@ -63,15 +67,25 @@ final class FollowerSession implements BlockHandler
     private long durablePosition;
     private long lastControlNs;
     private long lastStatusNs;
+    private boolean isRollPending;
+    private long rollMarkerPosition;
+    private long rollNextBase;
+    private DirectBuffer rollSeal;
+    private int rollSealOffset;
+    private int rollSealLength;
+    private DirectBuffer rollHeader;
+    private int rollHeaderOffset;
 
     FollowerSession(
         final ReplicationSource.Context ctx,
         final Aeron aeron,
         final String dataChannel,
         final long followerId,
+        final MirrorKind followerKind,
         final long followerChannelId,
         final long followerDigest,
         final long position,
+        final long sourceId,
         final long channelId,
         final long headerDigest,
         final long nowNs)
@@ -80,26 +94,87 @@ final class FollowerSession implements BlockHandler
         this.aeron = aeron;
         this.dataChannel = dataChannel;
         this.followerId = followerId;
+        this.sourceId = sourceId;
         this.lastControlNs = nowNs;
 
-        if (0 != followerChannelId && channelId != followerChannelId)
+        final SourceStream stream = SourceStream.open(ctx.channelPath());
+        final boolean isFollowerJournal = MirrorKind.JOURNAL == followerKind;
+        if (MirrorKind.ANY != followerKind && stream.isJournal() != isFollowerJournal)
         {
+            stream.close();
+            reject(RejectReason.WRONG_KIND, "follower mirrors a " + (isFollowerJournal ? "journal" : "channel") +
+                ", the leader serves a " + (stream.isJournal() ? "journal" : "channel") +
+                (stream.isJournal() ? " (a follower older than protocol version 2 cannot mirror journals)" : ""));
+        }
+        else if (stream.isJournal())
+        {
+            source = stream;
+            try
+            {
+                checkJournalFollower(followerChannelId, followerDigest, position);
+            }
+            catch (final RuntimeException ex)
+            {
+                stream.close(); // a segment that cannot be read: the hello is refused and nothing is left open
+                throw ex;
+            }
+        }
+        else if (0 != followerChannelId && channelId != followerChannelId)
+        {
+            stream.close();
             reject(RejectReason.WRONG_CHANNEL, "follower mirrors another channel: expected=" +
                 Long.toHexString(channelId) + ", actual=" + Long.toHexString(followerChannelId));
         }
         else if (0 != followerDigest && headerDigest != followerDigest)
         {
+            stream.close();
             reject(RejectReason.HEADER_MISMATCH, "follower's mirror is of another channel with the same id " +
                 "(header digests differ): expected=" + Long.toHexString(headerDigest) + ", actual=" +
                 Long.toHexString(followerDigest));
         }
         else
         {
-            source = ChannelSource.open(ctx.channelPath());
+            source = stream;
             seek(position);
         }
         // Last: nothing above may throw after the publication is asked for, or it would be left in the driver.
         this.registrationId = aeron.asyncAddExclusivePublication(dataChannel, ctx.dataStreamId());
+    }
+
+    /**
+     * A journal's follower names its newest segment: the leader must hold that very segment, and a follower with no
+     * mirror yet starts at the leader's oldest segment.
+     */
+    private void checkJournalFollower(final long followerBase, final long followerDigest, final long position)
+    {
+        final SourceStream.Journal journal = (SourceStream.Journal)source;
+        if (0 == followerDigest)
+        {
+            final long oldest = journal.oldestSegmentBase();
+            seek(Math.max(0, oldest));
+            return;
+        }
+        try
+        {
+            source.seek(followerBase);
+        }
+        catch (final ChannelException | IllegalArgumentException | IllegalStateException ex)
+        {
+            reject(RejectReason.SEGMENT_NOT_FOUND, "the leader no longer holds (or never held) the journal segment " +
+                "the follower is in: base=" + followerBase + ", oldest=" + journal.oldestSegmentBase());
+            return;
+        }
+        final UnsafeBuffer header = new UnsafeBuffer(new byte[ChannelDescriptor.HEADER_LENGTH]); // cold: per hello
+        source.headerBytes(header, 0);
+        final long leaderDigest = ChannelDigest.headerDigest(header, 0);
+        if (leaderDigest != followerDigest)
+        {
+            reject(RejectReason.HEADER_MISMATCH, "follower's segment at base " + followerBase + " is not the " +
+                "leader's (header digests differ, another journal?): expected=" + Long.toHexString(leaderDigest) +
+                ", actual=" + Long.toHexString(followerDigest));
+            return;
+        }
+        seek(position);
     }
 
     private void seek(final long position)
@@ -115,15 +190,22 @@ final class FollowerSession implements BlockHandler
         {
             source.seek(position);
         }
+        catch (final ChannelException ex)
+        {
+            reject(RejectReason.SEGMENT_NOT_FOUND, "the leader no longer holds the journal segment of the " +
+                "follower's position: position=" + position + ": " + ex.getMessage());
+            return;
+        }
         catch (final IllegalArgumentException | IllegalStateException ex)
         {
             reject(RejectReason.NOT_A_RECORD_BOUNDARY, "follower position is no record end in the leader's " +
-                "channel: position=" + position + ": " + ex.getMessage());
+                (source.isJournal() ? "journal" : "channel") + ": position=" + position + ": " + ex.getMessage());
             return;
         }
         startPosition = position;
         sentPosition = position;
         pendingLength = 0;
+        isRollPending = false;
     }
 
     private void reject(final RejectReason reason, final String message)
@@ -193,7 +275,9 @@ final class FollowerSession implements BlockHandler
         encoder.wrapAndApplyHeader(sendBuffer, 0, headerEncoder)
             .followerId(followerId)
             .startPosition(startPosition)
-            .leaderPosition(source.committedPosition());
+            .leaderPosition(source.committedPosition())
+            .kind(source.isJournal() ? MirrorKind.JOURNAL : MirrorKind.CHANNEL)
+            .sourceId(sourceId);
         final UnsafeBuffer header = new UnsafeBuffer(new byte[ChannelDescriptor.HEADER_LENGTH]);
         source.headerBytes(header, 0);
         encoder.putChannelHeader(header, 0, ChannelDescriptor.HEADER_LENGTH);
@@ -227,9 +311,40 @@ final class FollowerSession implements BlockHandler
         int work = 0;
         for (int blocks = 0; blocks < BLOCKS_PER_DUTY_CYCLE; blocks++)
         {
+            if (isRollPending)
+            {
+                if (!sendRoll())
+                {
+                    return work;
+                }
+                work++;
+                continue;
+            }
             if (0 == pendingLength && 0 == source.poll(this, maxChunkLength))
             {
+                final String corruption = source.corruption();
+                if (null != corruption)
+                {
+                    // The follower must not wait for bytes that never come: tell it, in one line, and stop.
+                    if (source.isTruncated())
+                    {
+                        reject(RejectReason.SEGMENT_NOT_FOUND, "leader's journal deleted the next segment before " +
+                            "this follower reached it (retention) at position " + source.position() + ": " +
+                            corruption);
+                    }
+                    else
+                    {
+                        reject(RejectReason.SOURCE_CORRUPT, "leader's " + (source.isJournal() ? "journal" :
+                            "channel") + " is CORRUPT at position " + source.position() + ": " + corruption);
+                    }
+                    state = SEND_REJECT;
+                    return work + 1;
+                }
                 break;
+            }
+            if (isRollPending)
+            {
+                continue;
             }
             while (pendingLength > 0)
             {
@@ -254,7 +369,7 @@ final class FollowerSession implements BlockHandler
         if (0 == work && nowNs - lastStatusNs >= ctx.statusIntervalNs())
         {
             statusEncoder.wrapAndApplyHeader(sendBuffer, 0, headerEncoder)
-                .leaderPosition(source.committedPosition())
+                .leaderPosition(source.statusPosition())
                 .sentPosition(sentPosition);
             if (offer(sendBuffer, 0, MessageHeaderEncoder.ENCODED_LENGTH + SourceStatusEncoder.BLOCK_LENGTH) > 0)
             {
@@ -285,14 +400,58 @@ final class FollowerSession implements BlockHandler
         }
     }
 
+    private boolean sendRoll()
+    {
+        rollEncoder.wrapAndApplyHeader(sendBuffer, 0, headerEncoder)
+            .markerPosition(rollMarkerPosition)
+            .nextBase(rollNextBase)
+            .putSeal(rollSeal, rollSealOffset, rollSealLength)
+            .putNextHeader(rollHeader, rollHeaderOffset, ChannelDescriptor.HEADER_LENGTH);
+        if (offer(sendBuffer, 0, MessageHeaderEncoder.ENCODED_LENGTH + rollEncoder.encodedLength()) > 0)
+        {
+            isRollPending = false;
+            sentPosition = rollNextBase;
+            return true;
+        }
+        return false;
+    }
+
     /**
-     * Called by {@link ChannelSource#poll}: the block stays readable in the mapping, so only where it is is kept.
+     * Called by the source's poll: the block stays readable in the mapping, so only where it is is kept.
+     *
+     * @param buffer   holding the block.
+     * @param offset   of the block.
+     * @param length   of the block.
+     * @param position of the block: a channel's, or a journal's.
      */
     public void onBlock(final DirectBuffer buffer, final int offset, final int length, final long position)
     {
         pendingBuffer = buffer;
         pendingOffset = offset;
         pendingLength = length;
+        sentPosition = position;
+    }
+
+    /**
+     * Called by a journal's source at a roll: the buffers stay valid until its next poll, which waits for this.
+     */
+    public void onRoll(
+        final long markerPosition,
+        final DirectBuffer seal,
+        final int sealOffset,
+        final int sealLength,
+        final long nextBase,
+        final DirectBuffer nextHeader,
+        final int headerOffset)
+    {
+        isRollPending = true;
+        rollMarkerPosition = markerPosition;
+        rollSeal = seal;
+        rollSealOffset = sealOffset;
+        rollSealLength = sealLength;
+        rollNextBase = nextBase;
+        rollHeader = nextHeader;
+        rollHeaderOffset = headerOffset;
     }
 
     void restart(final long position, final long nowNs)
@@ -330,7 +489,8 @@ final class FollowerSession implements BlockHandler
 
     boolean isEndAcknowledged()
     {
-        return null != source && source.isEnded() && 0 == pendingLength && receivedPosition == sentPosition;
+        return null != source && source.isEnded() && 0 == pendingLength && !isRollPending &&
+            receivedPosition == sentPosition;
     }
 
     boolean isClosed()

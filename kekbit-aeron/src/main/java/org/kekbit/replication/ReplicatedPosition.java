@@ -1,5 +1,9 @@
 package org.kekbit.replication;
 
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+
 import io.aeron.Aeron;
 import org.agrona.concurrent.IdleStrategy;
 import org.agrona.concurrent.NanoClock;
@@ -18,8 +22,9 @@ import org.agrona.concurrent.status.CountersReader;
  *     // not acknowledged in time: the order is on this host only
  * }
  * }</pre>
- * The counter is found by its type id and the channel id in its key. A counter that is freed (the source closed)
- * reads as unavailable.
+ * The counter is found by its type id and the channel id in its key. For a journal, the key is
+ * {@link #journalId(Path)} of its folder and positions are journal positions, as {@code JournalWriter.write} returns
+ * them. A counter that is freed (the source closed) reads as unavailable.
  * <p>
  * Threadsafe for reading; {@link #awaitReplicated} uses the caller's idle strategy and clock and sleeps only as the
  * idle strategy does.
@@ -57,7 +62,7 @@ public final class ReplicatedPosition
      * The highest position a follower acknowledged as forced to storage by its policy.
      *
      * @param counters  of the media driver the source runs on, as {@link Aeron#countersReader()} gives them.
-     * @param channelId of the channel.
+     * @param channelId of the channel, or the journal's {@link #journalId(Path)}.
      * @return the position, found lazily.
      */
     public static ReplicatedPosition durable(final CountersReader counters, final long channelId)
@@ -69,12 +74,40 @@ public final class ReplicatedPosition
      * The highest position a follower acknowledged as committed to its mirror and visible to its readers.
      *
      * @param counters  of the media driver the source runs on.
-     * @param channelId of the channel.
+     * @param channelId of the channel, or the journal's {@link #journalId(Path)}.
      * @return the position, found lazily.
      */
     public static ReplicatedPosition received(final CountersReader counters, final long channelId)
     {
         return new ReplicatedPosition(counters, ReplicationCounters.SOURCE_RECEIVED_POSITION_TYPE_ID, channelId);
+    }
+
+    /**
+     * Id of a journal for the replication counters (a journal has no id of its own: its segments' channel ids are
+     * their bases): a 64-bit FNV-1a hash of the folder's real path, so the writer's process and a source beside it
+     * that name the folder differently (relative, through a link) agree. Cold path.
+     *
+     * @param folder of the journal.
+     * @return the id, never 0.
+     */
+    public static long journalId(final Path folder)
+    {
+        Path path;
+        try
+        {
+            path = folder.toRealPath();
+        }
+        catch (final IOException ex)
+        {
+            path = folder.toAbsolutePath().normalize();
+        }
+        long hash = 0xcbf29ce484222325L;
+        for (final byte b : path.toString().getBytes(StandardCharsets.UTF_8))
+        {
+            hash ^= b & 0xFF;
+            hash *= 0x100000001b3L;
+        }
+        return 0 == hash ? 1 : hash;
     }
 
     /**

@@ -10,7 +10,8 @@ import org.agrona.concurrent.status.CountersReader;
 /**
  * Type ids of the Agrona counters replication allocates in the media driver's counters file, where AeronStat and
  * any tool reading the driver's counters see them: positions and lag of sources and sinks. Each counter's key is the
- * channel id (8 bytes), so {@link ReplicatedPosition} finds a source's positions from any process on its driver.
+ * channel id, or a journal's {@link ReplicatedPosition#journalId} (8 bytes), so {@link ReplicatedPosition} finds a
+ * source's positions from any process on its driver.
  */
 public final class ReplicationCounters
 {

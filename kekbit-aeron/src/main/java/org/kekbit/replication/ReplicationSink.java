@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.net.DatagramSocket;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.util.concurrent.TimeUnit;
@@ -30,12 +31,17 @@ import org.kekbit.codecs.replication.MessageHeaderDecoder;
 import org.kekbit.codecs.replication.MessageHeaderEncoder;
 import org.kekbit.codecs.replication.MirrorStartDecoder;
 import org.kekbit.codecs.replication.RejectDecoder;
+import org.kekbit.codecs.replication.MirrorKind;
 import org.kekbit.codecs.replication.ResumeEncoder;
+import org.kekbit.codecs.replication.SegmentRollDecoder;
 import org.kekbit.codecs.replication.SourceStatusDecoder;
+import org.kekbit.codecs.channel.ChannelHeaderDecoder;
+import org.kekbit.journal.JournalMirror;
+import org.kekbit.journal.JournalSource;
 
 /**
  * The follower side of replication: an Agrona {@link Agent} that keeps a byte-identical mirror of a leader's
- * channel with a {@link ChannelMirror}. It says hello to the leader's control endpoint with its mirror's identity
+ * channel with a {@link ChannelMirror}, or of a leader's journal, segment by segment, with a {@link JournalMirror}. It says hello to the leader's control endpoint with its mirror's identity
  * and position, takes the leader's header from the MirrorStart answer (creating the mirror, or reopening its own
  * after a crash), writes each chunk at its position and acknowledges the received and durable positions. Ordinary
  * readers on this host tail the mirror live.
@@ -87,14 +93,19 @@ public final class ReplicationSink implements Agent, FragmentHandler, AutoClosea
     private final ChunkDecoder chunkDecoder = new ChunkDecoder();
     private final SourceStatusDecoder statusDecoder = new SourceStatusDecoder();
     private final RejectDecoder rejectDecoder = new RejectDecoder();
+    private final SegmentRollDecoder rollDecoder = new SegmentRollDecoder();
+    private final UnsafeBuffer sealView = new UnsafeBuffer(0, 0);
+    private final UnsafeBuffer nextHeaderView = new UnsafeBuffer(0, 0);
     private final AckEncoder ackEncoder = new AckEncoder();
     private final ResumeEncoder resumeEncoder = new ResumeEncoder();
-    private final Counter receivedPosition;
-    private final Counter durablePosition;
-    private final Counter leaderPosition;
+    private Counter receivedPosition;
+    private Counter durablePosition;
+    private Counter leaderPosition;
+    private long counterKey;
     private final SecureRandom random = new SecureRandom();
     private long followerId;
     private ChannelMirror mirror;
+    private JournalMirror journal;
     private String dataChannel;
     private int state = RESOLVING;
     private int sessionId = NO_SESSION;
@@ -122,27 +133,65 @@ public final class ReplicationSink implements Agent, FragmentHandler, AutoClosea
         this.ctx = ctx;
         followerId = random.nextLong() | 1; // never 0
         final Path existing = ctx.mirrorPath();
-        if (null != existing && ChannelMirror.exists(existing))
+        if ((null != existing && Files.isDirectory(existing)) ||
+            (null == existing && JournalSource.isJournal(ctx.mirrorDir())))
+        {
+            journal = JournalMirror.open(journalFolder());
+        }
+        else if (null != existing && ChannelMirror.exists(existing))
         {
             mirror = ChannelMirror.open(existing);
         }
 
-        final Aeron aeron = ctx.aeron();
-        final String label = "kekbit-sink follower=" + Long.toHexString(followerId) + " ";
-        receivedPosition = ReplicationCounters.add(
-            aeron, ReplicationCounters.SINK_RECEIVED_POSITION_TYPE_ID, ctx.channelId(), label + "received-position");
-        durablePosition = ReplicationCounters.add(
-            aeron, ReplicationCounters.SINK_DURABLE_POSITION_TYPE_ID, ctx.channelId(), label + "durable-position");
-        leaderPosition = ReplicationCounters.add(
-            aeron, ReplicationCounters.SINK_LEADER_POSITION_TYPE_ID, ctx.channelId(), label + "leader-position");
-        if (null != mirror)
+        addCounters(ctx.channelId());
+        if (hasMirror())
         {
-            receivedPosition.setRelease(mirror.position());
-            durablePosition.setRelease(mirror.forcedPosition());
-            isEnded = mirror.isEnded();
+            receivedPosition.setRelease(mirrorPosition());
+            durablePosition.setRelease(null != journal ? journal.forcedPosition() : mirror.forcedPosition());
+            isEnded = null != journal ? journal.isEnded() : mirror.isEnded();
         }
+        final Aeron aeron = ctx.aeron();
         dataSubscription = aeron.addSubscription("aeron:udp?endpoint=" + ctx.dataEndpoint(), ctx.dataStreamId());
         controlPublication = aeron.addExclusivePublication(ctx.controlChannel(), ctx.controlStreamId());
+    }
+
+    /**
+     * Counters keyed by the id of what is followed: the channel's, or the journal's, once the leader names it.
+     */
+    private void addCounters(final long key)
+    {
+        final Aeron aeron = ctx.aeron();
+        final String label = "kekbit-sink follower=" + Long.toHexString(followerId) + " id=" +
+            Long.toHexString(key) + " ";
+        final long received = null == receivedPosition ? 0 : receivedPosition.get();
+        final long durable = null == durablePosition ? 0 : durablePosition.get();
+        final long leader = null == leaderPosition ? 0 : leaderPosition.get();
+        CloseHelper.closeAll(receivedPosition, durablePosition, leaderPosition);
+        counterKey = key;
+        receivedPosition = ReplicationCounters.add(
+            aeron, ReplicationCounters.SINK_RECEIVED_POSITION_TYPE_ID, key, label + "received-position");
+        durablePosition = ReplicationCounters.add(
+            aeron, ReplicationCounters.SINK_DURABLE_POSITION_TYPE_ID, key, label + "durable-position");
+        leaderPosition = ReplicationCounters.add(
+            aeron, ReplicationCounters.SINK_LEADER_POSITION_TYPE_ID, key, label + "leader-position");
+        receivedPosition.setRelease(received);
+        durablePosition.setRelease(durable);
+        leaderPosition.setRelease(leader);
+    }
+
+    private Path journalFolder()
+    {
+        return null != ctx.mirrorPath() ? ctx.mirrorPath() : ctx.mirrorDir();
+    }
+
+    private boolean hasMirror()
+    {
+        return null != mirror || null != journal;
+    }
+
+    private long mirrorPosition()
+    {
+        return null != journal ? journal.position() : mirror.position();
     }
 
     /**
@@ -193,10 +242,10 @@ public final class ReplicationSink implements Agent, FragmentHandler, AutoClosea
                 return 0;
         }
 
-        if (null != mirror)
+        if (hasMirror())
         {
             work += forceAndAck(nowNs, work > 0);
-            work += mirror.doWork();
+            work += null != journal ? journal.doWork() : mirror.doWork();
         }
 
         return work;
@@ -204,7 +253,7 @@ public final class ReplicationSink implements Agent, FragmentHandler, AutoClosea
 
     private int forceAndAck(final long nowNs, final boolean didWork)
     {
-        final long committed = mirror.position();
+        final long committed = mirrorPosition();
         receivedPosition.setRelease(committed);
         final long forceIntervalNs = ctx.forceIntervalNs();
         final long durable;
@@ -214,12 +263,12 @@ public final class ReplicationSink implements Agent, FragmentHandler, AutoClosea
         }
         else if ((FORCE_EVERY_POLL == forceIntervalNs && didWork) || nowNs - lastForceNs >= forceIntervalNs)
         {
-            durable = mirror.force();
+            durable = null != journal ? journal.force() : mirror.force();
             lastForceNs = nowNs;
         }
         else
         {
-            durable = mirror.forcedPosition();
+            durable = null != journal ? journal.forcedPosition() : mirror.forcedPosition();
         }
         durablePosition.setRelease(durable);
 
@@ -245,11 +294,37 @@ public final class ReplicationSink implements Agent, FragmentHandler, AutoClosea
     private boolean sendHello()
     {
         final HelloEncoder encoder = new HelloEncoder(); // cold: until the leader answers
+        final long channelId;
+        final long digest;
+        final long position;
+        final MirrorKind kind;
+        if (null != journal)
+        {
+            channelId = journal.segmentBase();
+            digest = journal.headerDigest();
+            position = journal.position();
+            kind = MirrorKind.JOURNAL;
+        }
+        else if (null != mirror)
+        {
+            channelId = mirror.channelId();
+            digest = mirror.headerDigest();
+            position = mirror.position();
+            kind = MirrorKind.CHANNEL;
+        }
+        else
+        {
+            channelId = ctx.channelId();
+            digest = 0;
+            position = 0;
+            kind = 0 != ctx.channelId() ? MirrorKind.CHANNEL : MirrorKind.ANY;
+        }
         encoder.wrapAndApplyHeader(sendBuffer, 0, headerEncoder)
             .followerId(followerId)
-            .channelId(null == mirror ? ctx.channelId() : mirror.channelId())
-            .headerDigest(null == mirror ? 0 : mirror.headerDigest())
-            .position(null == mirror ? 0 : mirror.position())
+            .channelId(channelId)
+            .headerDigest(digest)
+            .position(position)
+            .kind(kind)
             .dataChannel(dataChannel);
         return controlPublication.offer(sendBuffer, 0, MessageHeaderEncoder.ENCODED_LENGTH +
             encoder.encodedLength()) > 0;
@@ -306,6 +381,14 @@ public final class ReplicationSink implements Agent, FragmentHandler, AutoClosea
                 }
                 break;
 
+            case SegmentRollDecoder.TEMPLATE_ID:
+                if (header.sessionId() == sessionId)
+                {
+                    rollDecoder.wrap(buffer, messageOffset, blockLength, version);
+                    onRoll();
+                }
+                break;
+
             case SourceStatusDecoder.TEMPLATE_ID:
                 if (header.sessionId() == sessionId)
                 {
@@ -333,36 +416,69 @@ public final class ReplicationSink implements Agent, FragmentHandler, AutoClosea
         final long position = chunkDecoder.position();
         final int dataLength = chunkDecoder.dataLength();
         final int dataOffset = chunkDecoder.limit() + ChunkDecoder.dataHeaderLength();
-        final long result = mirror.write(position, buffer, dataOffset, dataLength);
+        final long result = null != journal ? journal.write(position, buffer, dataOffset, dataLength) :
+            mirror.write(position, buffer, dataOffset, dataLength);
+        onResult(result, "bytes at position=" + position + ", length=" + dataLength);
+    }
+
+    private void onRoll()
+    {
+        if (null == journal)
+        {
+            fail("leader sent a journal's roll to the mirror of a channel: " + mirrorPath());
+            return;
+        }
+        final long markerPosition = rollDecoder.markerPosition();
+        final long nextBase = rollDecoder.nextBase();
+        rollDecoder.wrapSeal(sealView);
+        rollDecoder.wrapNextHeader(nextHeaderView);
+        if (ChannelDescriptor.HEADER_LENGTH != nextHeaderView.capacity())
+        {
+            fail("leader's segment header has an unexpected length: expected=" + ChannelDescriptor.HEADER_LENGTH +
+                ", actual=" + nextHeaderView.capacity());
+            return;
+        }
+        final long result;
+        try
+        {
+            result = journal.roll(markerPosition, sealView, 0, sealView.capacity(), nextBase, nextHeaderView, 0);
+        }
+        catch (final ChannelException ex)
+        {
+            fail("cannot create the next segment of the mirror: " + ex.getMessage());
+            return;
+        }
+        onResult(result, "roll at position=" + markerPosition + " to segment " + nextBase);
+    }
+
+    private void onResult(final long result, final String what)
+    {
         if (result >= 0)
         {
-            if (mirror.isEnded())
-            {
-                isEnded = true;
-            }
+            isEnded = null != journal ? journal.isEnded() : mirror.isEnded(); // a reopened journal ends no more
         }
         else if (ChannelMirror.GAP == result)
         {
-            if (resumeRequested != mirror.position())
+            final long position = mirrorPosition();
+            if (resumeRequested != position)
             {
-                sendResume(mirror.position()); // once per gap: the leader seeks and sends a new MirrorStart
+                sendResume(position); // once per gap: the leader seeks and sends a new MirrorStart
             }
         }
         else if (ChannelMirror.BAD_DATA == result)
         {
-            fail("leader sent bytes no writer of this channel writes at position=" + position + ", length=" +
-                dataLength + ": mirror " + mirror.path() + " left at position=" + mirror.position());
+            fail("leader sent " + what + " that no writer of this " + (null != journal ? "journal" : "channel") +
+                " writes: mirror " + mirrorPath() + " left at position=" + mirrorPosition());
         }
         else
         {
-            fail("mirror closed or taken over by a resumed writer: " + mirror.path());
+            fail("mirror closed or taken over by a resumed writer: " + mirrorPath());
         }
     }
 
     private void onMirrorStart(final int leaderSessionId)
     {
         final long startPosition = startDecoder.startPosition();
-        leaderPosition.setRelease(startDecoder.leaderPosition());
         final int headerLength = startDecoder.channelHeaderLength();
         if (headerLength != ChannelDescriptor.HEADER_LENGTH)
         {
@@ -371,13 +487,78 @@ public final class ReplicationSink implements Agent, FragmentHandler, AutoClosea
             return;
         }
         startDecoder.wrapChannelHeader(headerView);
+        final ChannelHeaderDecoder leaderHeader = new ChannelHeaderDecoder() // cold: once per session
+            .wrap(headerView, 0, ChannelHeaderDecoder.BLOCK_LENGTH, ChannelHeaderDecoder.SCHEMA_VERSION);
+        final long sourceId = startDecoder.sourceId();
+        final boolean isJournal = MirrorKind.JOURNAL == startDecoder.kind();
+        final long key = MirrorStartDecoder.sourceIdNullValue() == sourceId ? leaderHeader.channelId() : sourceId;
+        if (key != counterKey)
+        {
+            addCounters(key);
+        }
+        leaderPosition.setRelease(startDecoder.leaderPosition());
+        if (isJournal ? null != mirror : null != journal)
+        {
+            fail("the leader serves a " + (isJournal ? "journal" : "channel") + " and " + mirrorPath() +
+                " mirrors a " + (isJournal ? "channel" : "journal"));
+            return;
+        }
+        if (isJournal)
+        {
+            onJournalStart(startPosition, leaderHeader.channelId());
+        }
+        else
+        {
+            onChannelStart(leaderHeader.channelId());
+        }
+        if (FAILED == state)
+        {
+            return;
+        }
+
+        sessionId = leaderSessionId;
+        state = STREAMING;
+        resumeRequested = -1;
+        if (startPosition != mirrorPosition())
+        {
+            // A mirror reopened only now, behind or ahead of where the leader starts: start where it ends.
+            sendResume(mirrorPosition());
+        }
+    }
+
+    private void onJournalStart(final long startPosition, final long segmentBase)
+    {
+        try
+        {
+            if (null == journal)
+            {
+                journal = JournalMirror.open(journalFolder());
+                isEnded = journal.isEnded();
+            }
+            if (startPosition < segmentBase)
+            {
+                fail("leader's start position is before its segment: position=" + startPosition + ", base=" +
+                    segmentBase);
+                return;
+            }
+            if (journal.startSegment(segmentBase, headerView, 0) < 0)
+            {
+                fail("mirror " + journal.folder() + " is not of the leader's journal: its segment at base " +
+                    journal.segmentBase() + " differs from the leader's segment at base " + segmentBase);
+            }
+        }
+        catch (final ChannelException ex)
+        {
+            fail("cannot create or open the journal's mirror: " + ex.getMessage());
+        }
+    }
+
+    private void onChannelStart(final long channelId)
+    {
         try
         {
             if (null == mirror)
             {
-                final long channelId = new org.kekbit.codecs.channel.ChannelHeaderDecoder().wrap(headerView, 0,
-                    org.kekbit.codecs.channel.ChannelHeaderDecoder.BLOCK_LENGTH,
-                    org.kekbit.codecs.channel.ChannelHeaderDecoder.SCHEMA_VERSION).channelId();
                 final Path path = null != ctx.mirrorPath() ? ctx.mirrorPath() :
                     ChannelDescriptor.channelPath(ctx.mirrorDir(), channelId);
                 mirror = ChannelMirror.exists(path) ? ChannelMirror.open(path) :
@@ -396,16 +577,6 @@ public final class ReplicationSink implements Agent, FragmentHandler, AutoClosea
         {
             fail("mirror " + mirror.path() + " is of another channel than the leader's (header digests differ): " +
                 "expected=" + Long.toHexString(leaderDigest) + ", actual=" + Long.toHexString(mirror.headerDigest()));
-            return;
-        }
-
-        sessionId = leaderSessionId;
-        state = STREAMING;
-        resumeRequested = -1;
-        if (startPosition != mirror.position())
-        {
-            // A mirror reopened only now, behind or ahead of where the leader starts: start where it ends.
-            sendResume(mirror.position());
         }
     }
 
@@ -502,8 +673,34 @@ public final class ReplicationSink implements Agent, FragmentHandler, AutoClosea
      */
     public Path mirrorPath()
     {
+        final JournalMirror journal = this.journal;
+        if (null != journal)
+        {
+            return journal.folder();
+        }
         final ChannelMirror mirror = this.mirror;
         return null == mirror ? ctx.mirrorPath() : mirror.path();
+    }
+
+    /**
+     * Whether the mirror is of a journal.
+     *
+     * @return true once a journal's mirror is open.
+     */
+    public boolean isJournal()
+    {
+        return null != journal;
+    }
+
+    /**
+     * Key of this sink's counters: the channel's id, or the journal's ({@link ReplicatedPosition#journalId}), as the
+     * leader named it; until then the context's channel id.
+     *
+     * @return the key.
+     */
+    public long counterKey()
+    {
+        return counterKey;
     }
 
     /**
@@ -533,12 +730,19 @@ public final class ReplicationSink implements Agent, FragmentHandler, AutoClosea
         if (!isClosed)
         {
             isClosed = true;
-            if (null != mirror && FORCE_NEVER != ctx.forceIntervalNs())
+            if (FORCE_NEVER != ctx.forceIntervalNs())
             {
-                mirror.force();
+                if (null != mirror)
+                {
+                    mirror.force();
+                }
+                if (null != journal)
+                {
+                    journal.force();
+                }
             }
-            CloseHelper.closeAll(mirror, dataSubscription, controlPublication, receivedPosition, durablePosition,
-                leaderPosition);
+            CloseHelper.closeAll(mirror, journal, dataSubscription, controlPublication, receivedPosition,
+                durablePosition, leaderPosition);
         }
     }
 
@@ -612,8 +816,9 @@ public final class ReplicationSink implements Agent, FragmentHandler, AutoClosea
         }
 
         /**
-         * Folder the mirror is created in, under the channel's usual path
-         * ({@link ChannelDescriptor#channelPath}); the channel id comes from the leader.
+         * Folder the mirror is created in: a channel's under the channel's usual path
+         * ({@link ChannelDescriptor#channelPath}), the channel id coming from the leader; a journal's segments in the
+         * folder itself. A folder that holds journal segments is reopened as a journal's mirror at start.
          *
          * @param mirrorDir folder.
          * @return this for a fluent API.
@@ -635,9 +840,10 @@ public final class ReplicationSink implements Agent, FragmentHandler, AutoClosea
         }
 
         /**
-         * Exact path of the mirror, instead of a folder.
+         * Exact path of the mirror, instead of a folder: a channel mirror's file, or a journal mirror's folder (an
+         * existing folder is taken for a journal's).
          *
-         * @param mirrorPath of the mirror's file.
+         * @param mirrorPath of the mirror's file or folder.
          * @return this for a fluent API.
          */
         public Context mirrorPath(final Path mirrorPath)

@@ -20,7 +20,9 @@ import org.kekbit.codecs.replication.ChunkEncoder;
 import org.kekbit.codecs.replication.HelloDecoder;
 import org.kekbit.codecs.replication.MessageHeaderDecoder;
 import org.kekbit.codecs.replication.MessageHeaderEncoder;
+import org.kekbit.codecs.replication.MirrorKind;
 import org.kekbit.codecs.replication.ResumeDecoder;
+import org.kekbit.journal.JournalSource;
 
 /**
  * The leader side of replication: an Agrona {@link Agent} that serves one channel to any number of followers. It
@@ -61,6 +63,7 @@ public final class ReplicationSource implements Agent, FragmentHandler, AutoClos
     private final Counter followers;
     private final long channelId;
     private final long headerDigest;
+    private final boolean isJournal;
     private final String roleName;
     private volatile String lastError;
     private volatile boolean isEndAcknowledged;
@@ -78,12 +81,25 @@ public final class ReplicationSource implements Agent, FragmentHandler, AutoClos
         ctx.conclude();
         this.ctx = ctx;
         this.aeron = ctx.aeron();
-        try (ChannelSource probe = ChannelSource.open(ctx.channelPath()))
+        isJournal = JournalSource.isJournal(ctx.channelPath());
+        if (isJournal)
         {
-            channelId = probe.channelId();
-            headerDigest = probe.headerDigest();
+            try (JournalSource probe = JournalSource.open(ctx.channelPath()))
+            {
+                channelId = ReplicatedPosition.journalId(ctx.channelPath());
+                headerDigest = probe.headerDigest();
+            }
         }
-        final String label = "kekbit-source channel=" + Long.toHexString(channelId) + " ";
+        else
+        {
+            try (ChannelSource probe = ChannelSource.open(ctx.channelPath()))
+            {
+                channelId = probe.channelId();
+                headerDigest = probe.headerDigest();
+            }
+        }
+        final String label = "kekbit-source " + (isJournal ? "journal=" : "channel=") + Long.toHexString(channelId) +
+            " ";
         roleName = "kekbit-replication-source-" + Long.toHexString(channelId);
         controlSubscription = aeron.addSubscription(ctx.controlChannel(), ctx.controlStreamId());
         sentPosition = ReplicationCounters.add(
@@ -199,6 +215,7 @@ public final class ReplicationSource implements Agent, FragmentHandler, AutoClos
         final long followerChannelId = helloDecoder.channelId();
         final long followerDigest = helloDecoder.headerDigest();
         final long position = helloDecoder.position();
+        final MirrorKind followerKind = helloDecoder.kind();
         final String dataChannel = helloDecoder.dataChannel(); // a hello is rare: its string is allowed
         final FollowerSession existing = session(followerId);
         if (null != existing)
@@ -237,8 +254,8 @@ public final class ReplicationSource implements Agent, FragmentHandler, AutoClos
 
         try
         {
-            sessions.add(new FollowerSession(ctx, aeron, publicationChannel, followerId, followerChannelId,
-                followerDigest, position, channelId, headerDigest, nowNs));
+            sessions.add(new FollowerSession(ctx, aeron, publicationChannel, followerId, followerKind,
+                followerChannelId, followerDigest, position, channelId, channelId, headerDigest, nowNs));
         }
         catch (final RuntimeException ex)
         {
@@ -331,13 +348,24 @@ public final class ReplicationSource implements Agent, FragmentHandler, AutoClos
     }
 
     /**
-     * Id of the channel served.
+     * Id of the channel served, or of the journal served ({@link ReplicatedPosition#journalId(Path)}): the key of
+     * the counters.
      *
-     * @return the channel id.
+     * @return the id.
      */
     public long channelId()
     {
         return channelId;
+    }
+
+    /**
+     * Whether a journal is served rather than a channel.
+     *
+     * @return true for a journal.
+     */
+    public boolean isJournal()
+    {
+        return isJournal;
     }
 
     /**
@@ -453,9 +481,9 @@ public final class ReplicationSource implements Agent, FragmentHandler, AutoClos
         }
 
         /**
-         * Path of the channel to serve.
+         * Path of the channel to serve: a channel's file, or a journal's folder.
          *
-         * @param channelPath of the channel file.
+         * @param channelPath of the channel file or the journal folder.
          * @return this for a fluent API.
          */
         public Context channelPath(final Path channelPath)

@@ -25,6 +25,11 @@ public final class ChannelDigest
      */
     public static final String ALGORITHM = "SHA-256";
 
+    /**
+     * Position for {@link #update(MessageDigest, Path, long, long[])} that covers every byte after the header.
+     */
+    public static final long WHOLE_FILE = Long.MAX_VALUE;
+
     private static final int[] MUTABLE_FIELD_OFFSETS = {
         ChannelHeaderDecoder.writerPidEncodingOffset(),
         ChannelHeaderDecoder.writerStartTicksEncodingOffset(),
@@ -46,7 +51,7 @@ public final class ChannelDigest
      */
     public static long headerDigest(final DirectBuffer header, final int offset)
     {
-        final MessageDigest digest = newDigest();
+        final MessageDigest digest = newMessageDigest();
         digest.update(immutableHeader(header, offset));
         final byte[] hash = digest.digest();
         final long folded = new UnsafeBuffer(hash).getLong(0);
@@ -64,10 +69,37 @@ public final class ChannelDigest
      */
     public static Result digest(final Path file, final long toPosition)
     {
+        final MessageDigest digest = newMessageDigest();
+        final long[] channelId = new long[1];
+        final long position = update(digest, file, toPosition, channelId);
+        return new Result(channelId[0], position, hex(digest.digest()));
+    }
+
+    /**
+     * Add a channel file to a digest as {@link #digest(Path, long)} covers it, for a digest over several files (a
+     * journal's chain of segments), or, with {@link #WHOLE_FILE}, its immutable header fields and every byte after
+     * the header: the data region and the trailer, end marker and any seal included.
+     *
+     * @param digest     to update.
+     * @param file       of the channel.
+     * @param toPosition end of a committed record, a negative value for the end of the last committed record, or
+     *                   {@link #WHOLE_FILE}.
+     * @param channelId  when not null, its first element is set to the channel's id.
+     * @return the position covered: the capacity plus the trailer's length for {@link #WHOLE_FILE}.
+     * @throws ChannelException         when the file cannot be opened as a channel.
+     * @throws IllegalArgumentException when the position is not the end of a committed record.
+     */
+    public static long update(
+        final MessageDigest digest, final Path file, final long toPosition, final long[] channelId)
+    {
         try (ChannelReader reader = ChannelReader.open(file))
         {
             final long position;
-            if (toPosition < 0)
+            if (WHOLE_FILE == toPosition)
+            {
+                position = reader.capacity() + ChannelDescriptor.TRAILER_LENGTH;
+            }
+            else if (toPosition < 0)
             {
                 position = reader.seekToEnd();
             }
@@ -77,7 +109,6 @@ public final class ChannelDigest
                 position = toPosition;
             }
 
-            final MessageDigest digest = newDigest();
             final UnsafeBuffer buffer = reader.buffer();
             digest.update(immutableHeader(buffer, 0));
             final byte[] chunk = new byte[64 * 1024];
@@ -87,23 +118,21 @@ public final class ChannelDigest
                 buffer.getBytes(HEADER_LENGTH + (int)offset, chunk, 0, length);
                 digest.update(chunk, 0, length);
             }
+            if (null != channelId)
+            {
+                channelId[0] = reader.channelId();
+            }
 
-            return new Result(reader.channelId(), position, hex(digest.digest()));
+            return position;
         }
     }
 
-    private static byte[] immutableHeader(final DirectBuffer header, final int offset)
-    {
-        final UnsafeBuffer copy = new UnsafeBuffer(new byte[HEADER_LENGTH]);
-        copy.putBytes(0, header, offset, HEADER_LENGTH);
-        for (final int fieldOffset : MUTABLE_FIELD_OFFSETS)
-        {
-            copy.putLong(fieldOffset, 0);
-        }
-        return copy.byteArray();
-    }
-
-    private static MessageDigest newDigest()
+    /**
+     * A new digest of {@link #ALGORITHM}.
+     *
+     * @return the digest.
+     */
+    public static MessageDigest newMessageDigest()
     {
         try
         {
@@ -115,7 +144,13 @@ public final class ChannelDigest
         }
     }
 
-    private static String hex(final byte[] bytes)
+    /**
+     * Lower-case hex of a digest's bytes.
+     *
+     * @param bytes of the digest.
+     * @return the hex string.
+     */
+    public static String hex(final byte[] bytes)
     {
         final StringBuilder builder = new StringBuilder(bytes.length * 2);
         for (final byte b : bytes)
@@ -123,6 +158,17 @@ public final class ChannelDigest
             builder.append(Character.forDigit((b >>> 4) & 0xF, 16)).append(Character.forDigit(b & 0xF, 16));
         }
         return builder.toString();
+    }
+
+    private static byte[] immutableHeader(final DirectBuffer header, final int offset)
+    {
+        final UnsafeBuffer copy = new UnsafeBuffer(new byte[HEADER_LENGTH]);
+        copy.putBytes(0, header, offset, HEADER_LENGTH);
+        for (final int fieldOffset : MUTABLE_FIELD_OFFSETS)
+        {
+            copy.putLong(fieldOffset, 0);
+        }
+        return copy.byteArray();
     }
 
     /**

@@ -67,6 +67,7 @@ public final class ChannelMirror implements AutoCloseable
     private long pendingHeader;
     private long forcedPosition;
     private boolean isEnded;
+    private int endMsgTypeId;
     private boolean isClosed;
 
     private ChannelMirror(
@@ -155,10 +156,12 @@ public final class ChannelMirror implements AutoCloseable
         // Ended: nothing will be written, but the mirror still answers its positions and digest.
         try (ChannelReader reader = ChannelReader.open(path))
         {
-            final long endPosition = reader.seekToEnd() + RecordDescriptor.HEADER_LENGTH;
+            final ChannelState endState = reader.scanToEnd();
+            final long endPosition = reader.position() + RecordDescriptor.HEADER_LENGTH;
             final ChannelMirror mirror = new ChannelMirror(null, path, reader.channelId(),
                 ChannelDigest.headerDigest(reader.buffer(), 0), reader.capacity(), reader.maxRecordLength(),
                 endPosition, true);
+            mirror.endMsgTypeId = endMsgTypeId(endState);
             mirror.forcedPosition = endPosition; // resume forced nothing, but an ended mirror is taken as it lies
             return mirror;
         }
@@ -250,6 +253,7 @@ public final class ChannelMirror implements AutoCloseable
                 if (msgTypeId < 0)
                 {
                     isEnded = true;
+                    endMsgTypeId = msgTypeId;
                 }
                 committed = received;
                 committedPosition = committed;
@@ -263,6 +267,114 @@ public final class ChannelMirror implements AutoCloseable
 
         receivedPosition = received;
         return received;
+    }
+
+    /**
+     * End the mirror as its leader's journal writer rolled the leader ({@link ChannelWriter#roll(DirectBuffer, int,
+     * int)}): the seal, when the leader left one, at the end of the data region, then the ROLLED marker after the last
+     * record with the single release store that publishes both. When the mirror already ended with CLOSED at that
+     * place (the leader's journal was closed, then reopened), the CLOSED marker is turned into ROLLED as
+     * {@link ChannelWriter#reopenAsRolled} turned the leader's. Idempotent: a mirror already ROLLED is left as it is.
+     * The writer's mapping is released: nothing more is written to a rolled mirror. Cold path, once per segment.
+     *
+     * @param markerPosition position of the leader's ROLLED marker.
+     * @param seal           holding the seal's bytes, as {@link ChannelSource#readRollSeal} copied them.
+     * @param sealOffset     of the bytes in seal.
+     * @param sealLength     of the seal's bytes, a multiple of 8, or 0 when the leader's channel has no seal.
+     * @return the position after the marker, or {@link #GAP} when records before the marker are missing,
+     * {@link #BAD_DATA} when the mirror ended otherwise or holds more than the leader, or {@link #CLOSED}.
+     */
+    public long roll(final long markerPosition, final DirectBuffer seal, final int sealOffset, final int sealLength)
+    {
+        if (isClosed)
+        {
+            return CLOSED;
+        }
+        if (isEnded)
+        {
+            if (committedPosition != markerPosition + RecordDescriptor.HEADER_LENGTH)
+            {
+                return BAD_DATA;
+            }
+            if (RecordDescriptor.CLOSED_MSG_TYPE_ID == endMsgTypeId)
+            {
+                if (null != writer)
+                {
+                    writer.crash(); // the CLOSED marker is in place: unmap as it lies, then change it
+                }
+                final boolean isRolled = sealLength > 0 ?
+                    ChannelWriter.reopenAsRolled(path, seal, sealOffset, sealLength) :
+                    ChannelWriter.reopenAsRolledWithSeal(path, null, 0, 0);
+                if (!isRolled)
+                {
+                    return BAD_DATA;
+                }
+                endMsgTypeId = RecordDescriptor.ROLLED_MSG_TYPE_ID;
+            }
+            return RecordDescriptor.ROLLED_MSG_TYPE_ID == endMsgTypeId ? committedPosition : BAD_DATA;
+        }
+        if (markerPosition > receivedPosition || receivedPosition != committedPosition)
+        {
+            return GAP;
+        }
+        if (markerPosition < committedPosition)
+        {
+            return BAD_DATA;
+        }
+
+        if (sealLength > 0)
+        {
+            writer.roll(seal, sealOffset, sealLength);
+        }
+        else
+        {
+            writer.roll();
+        }
+        if (!writer.isClosed() || writer.isTakenOver())
+        {
+            close();
+            return CLOSED;
+        }
+        isEnded = true;
+        endMsgTypeId = RecordDescriptor.ROLLED_MSG_TYPE_ID;
+        committedPosition += RecordDescriptor.HEADER_LENGTH;
+        receivedPosition = committedPosition;
+        return committedPosition;
+    }
+
+    /**
+     * How the mirror ended: OPEN until it holds an end marker, then CLOSED, FULL or ROLLED as the marker says.
+     *
+     * @return the state.
+     */
+    public ChannelState endState()
+    {
+        switch (endMsgTypeId)
+        {
+            case RecordDescriptor.CLOSED_MSG_TYPE_ID:
+                return ChannelState.CLOSED;
+            case RecordDescriptor.FULL_MSG_TYPE_ID:
+                return ChannelState.FULL;
+            case RecordDescriptor.ROLLED_MSG_TYPE_ID:
+                return ChannelState.ROLLED;
+            default:
+                return ChannelState.OPEN;
+        }
+    }
+
+    private static int endMsgTypeId(final ChannelState endState)
+    {
+        switch (endState)
+        {
+            case CLOSED:
+                return RecordDescriptor.CLOSED_MSG_TYPE_ID;
+            case FULL:
+                return RecordDescriptor.FULL_MSG_TYPE_ID;
+            case ROLLED:
+                return RecordDescriptor.ROLLED_MSG_TYPE_ID;
+            default:
+                return 0;
+        }
     }
 
     /**

@@ -85,16 +85,34 @@ public final class ChannelSource implements AutoCloseable
     }
 
     /**
-     * Move to the end of a committed record, or 0, to deliver from there.
+     * Move to the end of a committed record, or 0, or just after the end marker (a copy that holds it already), to
+     * deliver from there.
      *
      * @param position to move to.
-     * @throws IllegalArgumentException when the position is not the end of a committed record.
+     * @throws IllegalArgumentException when the position is not the end of a committed record nor of the end marker.
      * @throws IllegalStateException    when the source is closed or the channel CORRUPT.
      */
     public void seek(final long position)
     {
-        reader.seek(position);
-        isEndMarkerSent = false;
+        try
+        {
+            reader.seek(position);
+            isEndMarkerSent = false;
+        }
+        catch (final IllegalArgumentException ex)
+        {
+            if (position < RecordDescriptor.HEADER_LENGTH)
+            {
+                throw ex;
+            }
+            reader.seek(position - RecordDescriptor.HEADER_LENGTH);
+            final ChannelState endState = reader.endState();
+            if (ChannelState.CLOSED != endState && ChannelState.FULL != endState && ChannelState.ROLLED != endState)
+            {
+                throw ex;
+            }
+            isEndMarkerSent = true;
+        }
     }
 
     /**
@@ -130,6 +148,51 @@ public final class ChannelSource implements AutoCloseable
     public boolean isEnded()
     {
         return isEndMarkerSent;
+    }
+
+    /**
+     * How the channel ended as far as this source has delivered: OPEN until an end marker or a bad record, then
+     * CLOSED, FULL, ROLLED or CORRUPT, as {@link ChannelReader#endState()} reports it. One field load.
+     *
+     * @return the state.
+     */
+    public ChannelState endState()
+    {
+        return reader.endState();
+    }
+
+    /**
+     * Look again at a CLOSED end marker already delivered: a journal's writer that reopens a journal turns it into
+     * ROLLED ({@link ChannelWriter#reopenAsRolled}). When it did, the next {@link #poll} delivers the marker again,
+     * now ROLLED. One header load.
+     *
+     * @return the end state now.
+     */
+    public ChannelState recheckEnd()
+    {
+        if (isEndMarkerSent && ChannelState.CLOSED == reader.endState())
+        {
+            reader.seek(reader.position());
+            if (ChannelState.CLOSED != reader.endState())
+            {
+                isEndMarkerSent = false;
+            }
+        }
+        return reader.endState();
+    }
+
+    /**
+     * Copy the seal a journal's writer left with the ROLLED marker, as
+     * {@link ChannelReader#readRollSeal(MutableDirectBuffer, int, int)} does.
+     *
+     * @param dst        to copy into.
+     * @param dstOffset  in dst.
+     * @param sealLength of the seal's fields, a multiple of 8, without the marker's position after them.
+     * @return true when the channel ended with ROLLED and a seal of that length.
+     */
+    public boolean readRollSeal(final MutableDirectBuffer dst, final int dstOffset, final int sealLength)
+    {
+        return reader.readRollSeal(dst, dstOffset, sealLength);
     }
 
     /**

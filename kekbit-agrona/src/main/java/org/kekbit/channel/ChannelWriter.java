@@ -460,8 +460,18 @@ public final class ChannelWriter implements Agent, AutoCloseable, RecordAppender
     public static boolean reopenAsRolled(
         final Path path, final DirectBuffer seal, final int sealOffset, final int sealLength)
     {
+        ChannelDescriptor.checkRollSealLength(sealLength + RecordDescriptor.ALIGNMENT);
+        return reopenAsRolledWithSeal(path, seal, sealOffset, sealLength);
+    }
+
+    /**
+     * {@link #reopenAsRolled(Path, DirectBuffer, int, int)}, or without a seal when seal is null: for a
+     * {@link ChannelMirror} whose leader's segment had no room for one.
+     */
+    static boolean reopenAsRolledWithSeal(
+        final Path path, final DirectBuffer seal, final int sealOffset, final int sealLength)
+    {
         final int regionLength = sealLength + RecordDescriptor.ALIGNMENT;
-        ChannelDescriptor.checkRollSealLength(regionLength);
         final long markerPosition;
         final int capacity;
         try (ChannelReader reader = ChannelReader.open(path))
@@ -486,7 +496,7 @@ public final class ChannelWriter implements Agent, AutoCloseable, RecordAppender
             final int sealPosition = (int)ChannelDescriptor.rollSealPosition(capacity, regionLength);
             final int markerOffset = recordOffset((int)markerPosition);
             final long closedWord = RecordDescriptor.headerWord(RecordDescriptor.HEADER_LENGTH, CLOSED_MSG_TYPE_ID);
-            if (markerPosition + RecordDescriptor.HEADER_LENGTH <= sealPosition &&
+            if (null != seal && markerPosition + RecordDescriptor.HEADER_LENGTH <= sealPosition &&
                 closedWord == buffer.getLongVolatile(markerOffset))
             {
                 final int sealOffsetInFile = recordOffset(sealPosition);

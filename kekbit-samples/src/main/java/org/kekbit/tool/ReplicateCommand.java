@@ -67,12 +67,13 @@ final class ReplicateCommand implements Callable<Integer>
     /**
      * The leader side.
      */
-    @Command(name = "serve", description = "Serve a channel to followers, beside its live writer.")
+    @Command(name = "serve", description = "Serve a channel, or a journal segment by segment, to followers, " +
+        "beside its live writer.")
     static final class Serve implements Callable<Integer>
     {
         private final PrintStream out;
 
-        @Parameters(index = "0", paramLabel = "PATH", description = "Channel file to serve.")
+        @Parameters(index = "0", paramLabel = "PATH", description = "Channel file, or journal folder, to serve.")
         private Path path;
 
         @Option(names = "--control", required = true, paramLabel = "HOST:PORT",
@@ -91,8 +92,8 @@ final class ReplicateCommand implements Callable<Integer>
             description = "Term length of each follower's publication, a power of 2. Default 16m.")
         private long termLength = ReplicationSource.Context.DEFAULT_TERM_LENGTH;
 
-        @Option(names = "--until-ended", description = "Exit once the channel ended and a follower acknowledged " +
-            "its end.")
+        @Option(names = "--until-ended", description = "Exit once the channel ended (the journal was closed) and a " +
+            "follower acknowledged its end.")
         private boolean untilEnded;
 
         @Option(names = "--status-interval", paramLabel = "DURATION", converter = Converters.Duration.class,
@@ -154,7 +155,7 @@ final class ReplicateCommand implements Callable<Integer>
     /**
      * The follower side.
      */
-    @Command(name = "follow", description = "Keep a mirror of a leader's channel in a folder, live.")
+    @Command(name = "follow", description = "Keep a mirror of a leader's channel or journal in a folder, live.")
     static final class Follow implements Callable<Integer>
     {
         private final PrintStream out;
@@ -164,7 +165,8 @@ final class ReplicateCommand implements Callable<Integer>
         private String control;
 
         @Option(names = "--into", required = true, paramLabel = "DIR",
-            description = "Folder of the mirror, laid out as a channel root (<hi>/<lo>.kekbit).")
+            description = "Folder of the mirror: a channel root (<hi>/<lo>.kekbit) for a channel, the journal's " +
+                "folder itself (its segments) for a journal.")
         private Path into;
 
         @Option(names = "--channel", paramLabel = "ID", converter = Converters.ChannelId.class,
@@ -184,7 +186,8 @@ final class ReplicateCommand implements Callable<Integer>
             "a fresh temp folder by default. Deleted on exit.")
         private Path aeronDir;
 
-        @Option(names = "--until-ended", description = "Exit once the mirror holds the leader's end marker.")
+        @Option(names = "--until-ended", description = "Exit once the mirror holds the leader's end marker (a " +
+            "closed journal's CLOSED marker).")
         private boolean untilEnded;
 
         @Option(names = "--status-interval", paramLabel = "DURATION", converter = Converters.Duration.class,

@@ -7,9 +7,11 @@ import java.util.concurrent.Callable;
 import org.agrona.DirectBuffer;
 import org.kekbit.AgronaAccess;
 import org.kekbit.channel.ChannelDigest;
+import org.kekbit.channel.ChannelException;
 import org.kekbit.channel.ChannelReader;
 import org.kekbit.channel.ChannelState;
 import org.kekbit.channel.RecordHandler;
+import org.kekbit.journal.JournalDigest;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -18,7 +20,7 @@ import picocli.CommandLine.Parameters;
  * {@code kekbit verify FILE [--json]}: read a whole channel with every check a reader makes and report what it
  * holds. Exits {@link KekbitTool#EXIT_OK} for a consistent channel in any state but CORRUPT,
  * {@link KekbitTool#EXIT_FAILED} for a CORRUPT one. With {@code --digest}, print the digest that proves a mirror
- * identical to its leader up to a position.
+ * identical to its leader up to a position; on a journal folder, over the chain of segments ({@link JournalDigest}).
  * <p>
  * {@code kekbit verify DIR [--json]} for a journal folder: every segment as a channel, and the chain they form: one
  * capacity, each segment's channel id its base position, contiguous base positions, every segment but the last
@@ -45,8 +47,13 @@ final class VerifyCommand implements Callable<Integer>
     private boolean digest;
 
     @Option(names = "--to", paramLabel = "POSITION", description = "With --digest, the end of a committed record " +
-        "to digest up to; by default the end of the last committed record.")
+        "to digest up to (a journal position for a journal); by default the end of the last committed record.")
     private long to = -1;
+
+    @Option(names = "--from-segment", paramLabel = "BASE", description = "With --digest on a journal folder, the " +
+        "base of the first segment to cover (compare a leader and a mirror from a segment both hold); by default " +
+        "the oldest.")
+    private long fromSegment = -1;
 
     @Option(names = "--json", description = "Print one JSON object instead of name: value lines.")
     private boolean json;
@@ -113,6 +120,14 @@ final class VerifyCommand implements Callable<Integer>
 
     private Integer printDigest()
     {
+        if (JournalFolder.isFolder(file))
+        {
+            return printJournalDigest();
+        }
+        if (fromSegment >= 0)
+        {
+            throw new ToolException(KekbitTool.EXIT_USAGE, "--from-segment goes with a journal folder");
+        }
         final ChannelDigest.Result result;
         try
         {
@@ -124,6 +139,31 @@ final class VerifyCommand implements Callable<Integer>
         }
         final Report report = new Report()
             .add("channel", String.format("0x%x", result.channelId()))
+            .add("position", result.position())
+            .add("digest", ChannelDigest.ALGORITHM.toLowerCase(java.util.Locale.ROOT) + ":" + result.digest());
+        out.print(json ? report.toJson() + System.lineSeparator() : report.toText());
+        return KekbitTool.EXIT_OK;
+    }
+
+    private Integer printJournalDigest()
+    {
+        final JournalDigest result;
+        try
+        {
+            result = JournalDigest.digest(file, fromSegment, to);
+        }
+        catch (final IllegalArgumentException ex)
+        {
+            throw new ToolException(KekbitTool.EXIT_USAGE, "cannot digest up to --to " + to + ": " + ex.getMessage());
+        }
+        catch (final ChannelException ex)
+        {
+            throw new ToolException(KekbitTool.EXIT_FAILED, "cannot digest " + file + ": " + ex.getMessage());
+        }
+        final Report report = new Report()
+            .add("journal", file.toString())
+            .add("firstSegment", result.firstBase())
+            .add("segments", result.segments())
             .add("position", result.position())
             .add("digest", ChannelDigest.ALGORITHM.toLowerCase(java.util.Locale.ROOT) + ":" + result.digest());
         out.print(json ? report.toJson() + System.lineSeparator() : report.toText());

@@ -8,11 +8,13 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
+import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.kekbit.channel.ChannelDescriptor;
 import org.kekbit.channel.ChannelWriter;
+import org.kekbit.journal.JournalWriter;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -69,6 +71,54 @@ class ReplicateCommandTest
         assertEquals(Long.toString(end), leader.get("position"));
         assertEquals(leader, mirror);
         assertTrue(leader.get("digest").startsWith("sha-256:"), leaderDigest.out());
+    }
+
+    @Test
+    void shouldMirrorAJournalThroughRollsWithServeAndFollowThatVerifyDigestsAlike() throws Exception
+    {
+        final Path leaderFolder = tmp.resolve("journal");
+        final long end;
+        final long rolls;
+        try (JournalWriter writer = JournalWriter.create(new JournalWriter.Context()
+            .folder(leaderFolder).segmentCapacity(4096).maxRecordLength(1000).preTouch(false)))
+        {
+            final UnsafeBuffer buffer = new UnsafeBuffer(new byte[100]);
+            for (int i = 0; i < 2000; i++)
+            {
+                final int length = buffer.putStringWithoutLengthAscii(0, "journal record number " + i);
+                assertTrue(writer.write(1, buffer, 0, length) > 0);
+                writer.doWork();
+            }
+            end = writer.position();
+            rolls = writer.rolls();
+        }
+        assertTrue(rolls > 10, "rolls=" + rolls);
+
+        final String control = "127.0.0.1:" + freeUdpPort();
+        final CompletableFuture<ToolResult> serve = CompletableFuture.supplyAsync(() -> run("replicate", "serve",
+            leaderFolder.toString(), "--control", control, "--until-ended", "--status-interval", "0",
+            "--aeron-dir", tmp.resolve("aeron-serve").toString()));
+        final Path mirrorFolder = tmp.resolve("mirror");
+        final ToolResult follow = run("replicate", "follow", "--control", control, "--into", mirrorFolder.toString(),
+            "--data", "127.0.0.1:0", "--until-ended", "--status-interval", "0",
+            "--aeron-dir", tmp.resolve("aeron-follow").toString());
+        final ToolResult served = serve.get(30, TimeUnit.SECONDS);
+        assertEquals(KekbitTool.EXIT_OK, follow.exitCode(), follow.err());
+        assertEquals(KekbitTool.EXIT_OK, served.exitCode(), served.err());
+
+        final ToolResult leaderDigest = run("verify", "--digest", leaderFolder.toString());
+        final ToolResult mirrorDigest = run("verify", "--digest", mirrorFolder.toString());
+        assertEquals(KekbitTool.EXIT_OK, mirrorDigest.exitCode(), mirrorDigest.err());
+        final Map<String, String> leader = parseText(leaderDigest.out());
+        final Map<String, String> mirror = parseText(mirrorDigest.out());
+        assertEquals(Long.toString(rolls + 1), leader.get("segments"));
+        assertEquals(leader.get("digest"), mirror.get("digest"));
+        assertEquals(leader.get("position"), mirror.get("position"));
+        assertEquals(KekbitTool.EXIT_OK, run("verify", mirrorFolder.toString()).exitCode(), "a valid journal");
+
+        final ToolResult upTo = run("verify", "--digest", mirrorFolder.toString(), "--to", Long.toString(end));
+        assertEquals(KekbitTool.EXIT_OK, upTo.exitCode(), upTo.err());
+        assertEquals(Long.toString(end), parseText(upTo.out()).get("position"));
     }
 
     @Test

@@ -1,0 +1,209 @@
+package org.kekbit.replication;
+
+import java.nio.file.Path;
+
+import org.agrona.MutableDirectBuffer;
+import org.kekbit.channel.ChannelSource;
+import org.kekbit.journal.JournalSource;
+
+/**
+ * What a follower's session reads: a channel through a {@link ChannelSource}, or a journal through a
+ * {@link JournalSource}, behind one shape so the session streams either the same way. The layout knowledge stays in
+ * those two classes.
+ * <p>
+ * Not threadsafe: the source's duty cycle owns it.
+ */
+abstract class SourceStream implements AutoCloseable
+{
+    /**
+     * Open what a path holds: a journal's folder or a channel's file.
+     */
+    static SourceStream open(final Path path)
+    {
+        return JournalSource.isJournal(path) ? new Journal(JournalSource.open(path)) :
+            new Channel(ChannelSource.open(path));
+    }
+
+    abstract boolean isJournal();
+
+    abstract int poll(JournalSource.Handler handler, int blockLengthLimit);
+
+    abstract void seek(long position);
+
+    /**
+     * Everything committed now: cold, may list a journal's folder.
+     */
+    abstract long committedPosition();
+
+    /**
+     * Committed in what is being delivered: for status messages while idle.
+     */
+    abstract long statusPosition();
+
+    abstract long position();
+
+    abstract long segmentBase(long position);
+
+    abstract void headerBytes(MutableDirectBuffer dst, int offset);
+
+    abstract boolean isEnded();
+
+    abstract String corruption();
+
+    /**
+     * Whether a journal's next segment was deleted before it was reached: what {@link #corruption()} reports then.
+     */
+    abstract boolean isTruncated();
+
+    public abstract void close();
+
+    static final class Channel extends SourceStream
+    {
+        private final ChannelSource source;
+
+        Channel(final ChannelSource source)
+        {
+            this.source = source;
+        }
+
+        boolean isJournal()
+        {
+            return false;
+        }
+
+        int poll(final JournalSource.Handler handler, final int blockLengthLimit)
+        {
+            return source.poll(handler, blockLengthLimit);
+        }
+
+        void seek(final long position)
+        {
+            source.seek(position);
+        }
+
+        long committedPosition()
+        {
+            return source.committedPosition();
+        }
+
+        long statusPosition()
+        {
+            return source.committedPosition();
+        }
+
+        long position()
+        {
+            return source.position();
+        }
+
+        long segmentBase(final long position)
+        {
+            return 0;
+        }
+
+        void headerBytes(final MutableDirectBuffer dst, final int offset)
+        {
+            source.headerBytes(dst, offset);
+        }
+
+        boolean isEnded()
+        {
+            return source.isEnded();
+        }
+
+        String corruption()
+        {
+            return org.kekbit.channel.ChannelState.CORRUPT == source.endState() ? source.corruption() : null;
+        }
+
+        boolean isTruncated()
+        {
+            return false;
+        }
+
+        public void close()
+        {
+            source.close();
+        }
+    }
+
+    static final class Journal extends SourceStream
+    {
+        private final JournalSource source;
+
+        Journal(final JournalSource source)
+        {
+            this.source = source;
+        }
+
+        boolean isJournal()
+        {
+            return true;
+        }
+
+        int poll(final JournalSource.Handler handler, final int blockLengthLimit)
+        {
+            return source.poll(handler, blockLengthLimit);
+        }
+
+        void seek(final long position)
+        {
+            source.seek(position);
+        }
+
+        long committedPosition()
+        {
+            return source.committedPosition();
+        }
+
+        long statusPosition()
+        {
+            return source.segmentCommittedPosition();
+        }
+
+        long position()
+        {
+            return source.position();
+        }
+
+        long segmentBase(final long position)
+        {
+            return org.kekbit.journal.JournalDescriptor.segmentBase(position, source.segmentCapacity());
+        }
+
+        long oldestSegmentBase()
+        {
+            return source.oldestSegmentBase();
+        }
+
+        long segmentCapacity()
+        {
+            return source.segmentCapacity();
+        }
+
+        void headerBytes(final MutableDirectBuffer dst, final int offset)
+        {
+            source.headerBytes(dst, offset);
+        }
+
+        boolean isEnded()
+        {
+            return source.isEnded();
+        }
+
+        String corruption()
+        {
+            return source.corruption();
+        }
+
+        boolean isTruncated()
+        {
+            return source.isTruncated();
+        }
+
+        public void close()
+        {
+            source.close();
+        }
+    }
+}
