@@ -16,6 +16,7 @@ import org.kekbit.image.SystemImage;
 import org.kekbit.journal.JournalDescriptor;
 import org.kekbit.journal.JournalWriter;
 import org.kekbit.samples.orderbook.OrderBook;
+import org.kekbit.samples.orderbook.OrderBookImage;
 
 /**
  * An order book service kept as a system image: {@code bin/sample OrderBookService --dir DIR [--orders N]}. It
@@ -116,12 +117,12 @@ public final class OrderBookService
      */
     public static String run(final Path dir, final long orders)
     {
-        try (SystemImage image = SystemImage.launch(new SystemImage.Context()
+        try (OrderBookImage service = OrderBookImage.launch(new SystemImage.Context()
             .imageFolder(dir)
-            .stateMachineSupplier(OrderBook::new)
             .snapshotIntervalBytes(SNAPSHOT_INTERVAL_BYTES)
-            .segmentCapacity(16L * 1024 * 1024)))
+            .segmentCapacity(16L * 1024 * 1024), true))
         {
+            final SystemImage image = service.image();
             final JournalWriter reports = openReports(dir.resolve(REPORTS_FOLDER));
             try
             {
