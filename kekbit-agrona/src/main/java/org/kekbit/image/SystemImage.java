@@ -74,8 +74,9 @@ public final class SystemImage implements Agent, AutoCloseable
     public static final long JOURNAL_TAKEN_OVER = JournalWriter.JOURNAL_TAKEN_OVER;
 
     /**
-     * The journal needed a new segment and could not create it (no space): nothing was journaled; a later submit may
-     * succeed.
+     * The journal needed a new segment and could not create it (no space), or, with
+     * {@link Context#createSegmentsOnAgent(boolean)}, the {@link #segmentCreator()} is creating it at this moment:
+     * nothing was journaled or applied; a later submit may succeed (after the creator hands the segment over, at once).
      */
     public static final long ROLL_FAILED = JournalWriter.ROLL_FAILED;
 

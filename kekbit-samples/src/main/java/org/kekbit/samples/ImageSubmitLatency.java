@@ -160,7 +160,7 @@ public final class ImageSubmitLatency
             {
                 final int length = encode(order, header, buffer, 1 + i, i % 2 == 0 ? Side.BUY : Side.SELL,
                     MID_PRICE + (i % 2 == 0 ? -1 : 1) * (1 + i % 200) * TICK, 10);
-                submit(image, buffer, length);
+                submit(service, buffer, length);
             }
             while (image.shadowPosition() < image.position())
             {
@@ -180,7 +180,7 @@ public final class ImageSubmitLatency
                 final long clOrdId = book + 1 + i / 2;
                 final int length = encode(order, header, buffer, clOrdId, Side.BUY, MID_PRICE - 500 * TICK,
                     i % 2 == 0 ? 10 : 0);
-                submit(image, buffer, length);
+                submit(service, buffer, length);
                 image.doWork();
                 if (i >= commands / 5) // the first fifth warms the JIT up and is not measured
                 {
@@ -231,9 +231,9 @@ public final class ImageSubmitLatency
         return MessageHeaderEncoder.ENCODED_LENGTH + order.encodedLength();
     }
 
-    private static void submit(final SystemImage image, final UnsafeBuffer buffer, final int length)
+    private static void submit(final OrderBookImage service, final UnsafeBuffer buffer, final int length)
     {
-        final long position = image.submit(NewOrderSingleEncoder.TEMPLATE_ID, buffer, 0, length);
+        final long position = service.submit(NewOrderSingleEncoder.TEMPLATE_ID, buffer, 0, length);
         if (position < 0)
         {
             throw new IllegalStateException("submit refused: code=" + position);

@@ -130,7 +130,7 @@ public final class OrderBookService
                 // commands may be missing from the output journal; the commands are in the command journal).
                 ((OrderBook)image.stateMachine()).reportSink(
                     (buffer, offset, length) -> writeReport(reports, buffer, offset, length));
-                generate(image, reports, orders);
+                generate(service, reports, orders);
                 return String.format("state-digest=%016x position=%d", image.stateMachine().stateDigest(),
                     image.position());
             }
@@ -141,8 +141,9 @@ public final class OrderBookService
         }
     }
 
-    private static void generate(final SystemImage image, final JournalWriter reports, final long orders)
+    private static void generate(final OrderBookImage service, final JournalWriter reports, final long orders)
     {
+        final SystemImage image = service.image();
         final SplittableRandom random = new SplittableRandom(image.position()); // a rerun goes on differently
         final MessageHeaderEncoder header = new MessageHeaderEncoder();
         final NewOrderSingleEncoder order = new NewOrderSingleEncoder();
@@ -155,7 +156,7 @@ public final class OrderBookService
         {
             final long clOrdId = firstClOrdId + i;
             final boolean isCancel = i > 0 && random.nextInt(10) == 0;
-            final long claimed = image.tryClaim(NewOrderSingleEncoder.TEMPLATE_ID, length, claim);
+            final long claimed = service.tryClaim(NewOrderSingleEncoder.TEMPLATE_ID, length, claim);
             if (claimed < 0)
             {
                 throw new IllegalStateException("journal refused a command: code=" + claimed);

@@ -1,11 +1,13 @@
 package org.kekbit.samples.orderbook;
 
 import org.agrona.CloseHelper;
+import org.agrona.DirectBuffer;
 import org.agrona.concurrent.Agent;
 import org.agrona.concurrent.AgentRunner;
 import org.agrona.concurrent.CompositeAgent;
 import org.agrona.concurrent.SleepingMillisIdleStrategy;
 import org.kekbit.MappingReleaser;
+import org.kekbit.image.CommandClaim;
 import org.kekbit.image.SystemImage;
 
 /**
@@ -17,14 +19,22 @@ import org.kekbit.image.SystemImage;
  * <pre>{@code
  * try (OrderBookImage service = OrderBookImage.launch(new SystemImage.Context().imageFolder(dir), true))
  * {
- *     service.image().submit(...);
+ *     service.submit(...); // or service.tryClaim(...) and claim.commit(...); then service.image().doWork()
  * }
  * }</pre>
+ * A roll that comes while the helper is still creating the next segment is refused with
+ * {@link SystemImage#ROLL_FAILED}, nothing journaled: {@link #submit} and {@link #tryClaim} run the duty cycle and try
+ * again for up to {@link #ROLL_RETRY_NS}, so only a journal that really cannot roll (no space) fails the sample.
  * Closing closes the image first (which forces and detaches the journal), then stops the helper thread, which unmaps
  * what is left.
  */
 public final class OrderBookImage implements AutoCloseable
 {
+    /**
+     * How long a command refused with {@link SystemImage#ROLL_FAILED} is tried again: 10 s.
+     */
+    public static final long ROLL_RETRY_NS = 10_000_000_000L;
+
     private final SystemImage image;
     private final AgentRunner helpers;
 
@@ -76,6 +86,57 @@ public final class OrderBookImage implements AutoCloseable
             releaser.onClose();
             throw ex;
         }
+    }
+
+    /**
+     * Submit a command, trying again while the next segment is being created.
+     *
+     * @param msgTypeId of the command.
+     * @param buffer    holding it.
+     * @param offset    of it in buffer.
+     * @param length    of it.
+     * @return as {@link SystemImage#submit}: the position, or a negative code.
+     */
+    public long submit(final int msgTypeId, final DirectBuffer buffer, final int offset, final int length)
+    {
+        long result = image.submit(msgTypeId, buffer, offset, length);
+        if (SystemImage.ROLL_FAILED == result)
+        {
+            final long deadlineNs = System.nanoTime() + ROLL_RETRY_NS;
+            do
+            {
+                image.doWork();
+                Thread.onSpinWait();
+                result = image.submit(msgTypeId, buffer, offset, length);
+            }
+            while (SystemImage.ROLL_FAILED == result && System.nanoTime() - deadlineNs < 0);
+        }
+        return result;
+    }
+
+    /**
+     * Claim room for a command, trying again while the next segment is being created.
+     *
+     * @param msgTypeId of the command.
+     * @param length    of it.
+     * @param claim     to wrap around the claimed payload.
+     * @return as {@link SystemImage#tryClaim}: the position the command will end at, or a negative code.
+     */
+    public long tryClaim(final int msgTypeId, final int length, final CommandClaim claim)
+    {
+        long result = image.tryClaim(msgTypeId, length, claim);
+        if (SystemImage.ROLL_FAILED == result)
+        {
+            final long deadlineNs = System.nanoTime() + ROLL_RETRY_NS;
+            do
+            {
+                image.doWork();
+                Thread.onSpinWait();
+                result = image.tryClaim(msgTypeId, length, claim);
+            }
+            while (SystemImage.ROLL_FAILED == result && System.nanoTime() - deadlineNs < 0);
+        }
+        return result;
     }
 
     /**
