@@ -163,35 +163,51 @@ public final class ImageRecoveryTime
                 }
                 final Path imageDir = dir.resolve("interval-" + interval);
                 deleteRecursively(imageDir);
-                child("--build", imageDir.toString(), "--journal", Long.toString(journalBytes),
-                    "--intervals", Long.toString(interval), "--book", Long.toString(book),
-                    "--segment", Long.toString(segmentCapacity));
-                final long snapshotBytes = newestSnapshotBytes(imageDir);
-                final long[] freshUs = new long[runs];
-                final long[] warmUs = new long[runs];
-                for (int r = 0; r < runs; r++)
-                {
-                    freshUs[r] = Recovery.parse(child("--recover", imageDir.toString())).micros;
-                }
-                Recovery recovery = null;
-                for (int r = 0; r < runs; r++)
-                {
-                    System.gc();
-                    recovery = recoverOnce(imageDir);
-                    warmUs[r] = recovery.micros;
-                }
-                Arrays.sort(freshUs);
-                Arrays.sort(warmUs);
-                out.printf("interval=%d snapshot-position=%d snapshot-bytes=%d replayed-bytes=%d " +
-                    "replayed-records=%d fresh-jvm-ms=%.1f..%.1f same-jvm-ms=%.1f..%.1f%n",
-                    interval, recovery.snapshotPosition, snapshotBytes,
-                    recovery.position - Math.max(0, recovery.snapshotPosition), recovery.replayedRecords,
-                    freshUs[0] / 1e3, freshUs[runs - 1] / 1e3, warmUs[0] / 1e3, warmUs[runs - 1] / 1e3);
+                out.println(measure(imageDir, journalBytes, interval, book, segmentCapacity, runs));
                 out.flush();
                 deleteRecursively(imageDir);
             }
             return SampleMain.EXIT_OK;
         });
+    }
+
+    /**
+     * One case: build the image in a child JVM, then time its recoveries.
+     *
+     * @return the case's line.
+     */
+    private static String measure(
+        final Path imageDir,
+        final long journalBytes,
+        final long interval,
+        final long book,
+        final long segmentCapacity,
+        final int runs)
+    {
+        child("--build", imageDir.toString(), "--journal", Long.toString(journalBytes),
+            "--intervals", Long.toString(interval), "--book", Long.toString(book),
+            "--segment", Long.toString(segmentCapacity));
+        final long snapshotBytes = newestSnapshotBytes(imageDir);
+        final long[] freshUs = new long[runs];
+        final long[] warmUs = new long[runs];
+        for (int r = 0; r < runs; r++)
+        {
+            freshUs[r] = Recovery.parse(child("--recover", imageDir.toString())).micros;
+        }
+        Recovery recovery = null;
+        for (int r = 0; r < runs; r++)
+        {
+            System.gc();
+            recovery = recoverOnce(imageDir);
+            warmUs[r] = recovery.micros;
+        }
+        Arrays.sort(freshUs);
+        Arrays.sort(warmUs);
+        return String.format("interval=%d snapshot-position=%d snapshot-bytes=%d replayed-bytes=%d " +
+            "replayed-records=%d fresh-jvm-ms=%.1f..%.1f same-jvm-ms=%.1f..%.1f",
+            interval, recovery.snapshotPosition, snapshotBytes,
+            recovery.position - Math.max(0, recovery.snapshotPosition), recovery.replayedRecords,
+            freshUs[0] / 1e3, freshUs[runs - 1] / 1e3, warmUs[0] / 1e3, warmUs[runs - 1] / 1e3);
     }
 
     /**

@@ -15,8 +15,8 @@ import org.kekbit.image.CommandClaim;
 import org.kekbit.image.SystemImage;
 import org.kekbit.journal.JournalDescriptor;
 import org.kekbit.journal.JournalWriter;
-import org.kekbit.samples.orderbook.OrderBook;
 import org.kekbit.samples.orderbook.OrderBookImage;
+import org.kekbit.samples.orderbook.ReportRecovery;
 
 /**
  * An order book service kept as a system image: {@code bin/sample OrderBookService --dir DIR [--orders N]}. It
@@ -26,6 +26,10 @@ import org.kekbit.samples.orderbook.OrderBookImage;
  * each encoded in place in the journal and applied from there, with shadow snapshots every 4 MiB of journal, and
  * prints exactly one line: {@code state-digest=<hex> position=<journal position>}. Run it again on the same folder
  * with {@code --orders 0}: it recovers and prints the same line.
+ * <p>
+ * Reports are exactly once across crashes: each carries the execId the book numbers its reports with, in journal
+ * order; after recovery the reports a crash kept from the output journal are rebuilt from the command journal
+ * ({@link ReportRecovery}) before the service serves.
  */
 public final class OrderBookService
 {
@@ -117,6 +121,15 @@ public final class OrderBookService
      */
     public static String run(final Path dir, final long orders)
     {
+        return run(dir, orders, Long.MAX_VALUE);
+    }
+
+    /**
+     * As {@link #run(Path, long)}, writing at most a given number of reports in this run: the others are lost as a
+     * crash loses them, for a test of their recovery by the next run.
+     */
+    static String run(final Path dir, final long orders, final long reportLimit)
+    {
         try (OrderBookImage service = OrderBookImage.launch(new SystemImage.Context()
             .imageFolder(dir)
             .snapshotIntervalBytes(SNAPSHOT_INTERVAL_BYTES)
@@ -126,10 +139,18 @@ public final class OrderBookService
             final JournalWriter reports = openReports(dir.resolve(REPORTS_FOLDER));
             try
             {
-                // Wired after recovery: the replay at launch emitted nothing (reports of a crashed run's last
-                // commands may be missing from the output journal; the commands are in the command journal).
-                ((OrderBook)image.stateMachine()).reportSink(
+                // The replay at launch emitted nothing: what a crash kept from the output is rebuilt first, then
+                // the live book writes the reports of the commands to come.
+                ReportRecovery.recover(image, ReportRecovery.lastWrittenExecId(dir.resolve(REPORTS_FOLDER)),
                     (buffer, offset, length) -> writeReport(reports, buffer, offset, length));
+                final long[] written = {0};
+                service.book().reportSink((buffer, offset, length) ->
+                {
+                    if (written[0]++ < reportLimit)
+                    {
+                        writeReport(reports, buffer, offset, length);
+                    }
+                });
                 generate(service, reports, orders);
                 return String.format("state-digest=%016x position=%d", image.stateMachine().stateDigest(),
                     image.position());
