@@ -494,6 +494,19 @@ public final class SystemImage implements Agent, AutoCloseable
     }
 
     /**
+     * Position of the last snapshot the image asked for (every {@link Context#snapshotIntervalBytes(long)} of journal,
+     * or after {@link #requestSnapshot()}) once {@link #doWork()} has passed the request on: it is written when
+     * {@link #snapshotPosition()} reaches it. A service that stops cleanly may wait for that before {@link #close()},
+     * which stops the shadow wherever it is, so that the next launch replays less. Any thread.
+     *
+     * @return the position, or -1 when none was asked for since launch.
+     */
+    public long requestedSnapshotPosition()
+    {
+        return null != shadow ? shadow.requestedPosition() : inlineSnapshotPosition;
+    }
+
+    /**
      * Snapshots written since launch. Any thread.
      *
      * @return the count.

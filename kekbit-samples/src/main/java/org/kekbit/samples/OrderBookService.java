@@ -4,6 +4,7 @@ import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.SplittableRandom;
+import java.util.concurrent.locks.LockSupport;
 
 import org.agrona.DirectBuffer;
 import org.kekbit.codecs.trading.ExecutionReportEncoder;
@@ -48,6 +49,7 @@ public final class OrderBookService
      */
     public static final String REPORTS_FOLDER = "reports";
 
+    private static final long SNAPSHOT_WAIT_NS = 30_000_000_000L;
     private static final int INSTRUMENTS = 4;
     private static final long MID_PRICE = 100_00000000L; // 100.00, exponent -8
     private static final long TICK = 1000000L; // 0.01
@@ -152,6 +154,7 @@ public final class OrderBookService
                     }
                 });
                 generate(service, reports, orders);
+                awaitRequestedSnapshot(image);
                 return String.format("state-digest=%016x position=%d", image.stateMachine().stateDigest(),
                     image.position());
             }
@@ -200,6 +203,23 @@ public final class OrderBookService
             }
             image.doWork();
             reports.doWork();
+        }
+    }
+
+    /**
+     * A clean stop lets the shadow finish the snapshot last asked for (closing would stop it wherever it is), so the
+     * next launch replays at most one interval; bounded, and cut short by a failed snapshot.
+     */
+    private static void awaitRequestedSnapshot(final SystemImage image)
+    {
+        final long deadlineNs = System.nanoTime() + SNAPSHOT_WAIT_NS;
+        final long failures = image.snapshotFailureCount();
+        while (image.snapshotPosition() < image.requestedSnapshotPosition() &&
+            image.snapshotFailureCount() == failures && null == image.shadowError() &&
+            System.nanoTime() - deadlineNs < 0)
+        {
+            image.doWork();
+            LockSupport.parkNanos(1_000_000);
         }
     }
 
