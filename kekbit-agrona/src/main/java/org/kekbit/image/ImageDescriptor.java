@@ -41,7 +41,8 @@ import static org.agrona.BitUtil.SIZE_OF_LONG;
  * </pre>
  * Record count and payload bytes count the state machine's records between the markers. The CRC-32C runs over the
  * BEGIN payload, then for each of those records its type id and payload length (two little-endian int32) and its
- * payload. All fields are little endian.
+ * payload. All fields are little endian. docs/format.md ("System image snapshots") describes the same layout, the
+ * write order and the verification rules for readers in other languages.
  */
 public final class ImageDescriptor
 {

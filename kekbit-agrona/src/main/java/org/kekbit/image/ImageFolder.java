@@ -166,6 +166,28 @@ public final class ImageFolder
     }
 
     /**
+     * Load a complete snapshot into a fresh state machine, as recovery does: for tools and for services that rebuild
+     * an older state (the order book sample regenerates the outputs a crash lost from one). The file is read as it
+     * is now; it was verified when {@link #snapshots(Path)} listed it.
+     *
+     * @param snapshot     a {@link SnapshotFile.Status#COMPLETE} snapshot from {@link #snapshots(Path)}.
+     * @param stateMachine fresh, to load into.
+     * @return the number of the state machine's records loaded.
+     * @throws IllegalArgumentException when the snapshot is not complete.
+     * @throws ChannelException         with {@link ChannelException.Reason#NOT_FOUND} when it was deleted since
+     *                                  (a running image keeps only the newest ones).
+     */
+    public static long load(final SnapshotFile snapshot, final StateMachine stateMachine)
+    {
+        if (SnapshotFile.Status.COMPLETE != snapshot.status())
+        {
+            throw new IllegalArgumentException("only a complete snapshot can be loaded: status=" + snapshot.status() +
+                ", file=" + snapshot.path());
+        }
+        return load(snapshot.path(), stateMachine);
+    }
+
+    /**
      * Load a verified snapshot's records into a state machine, markers left out.
      *
      * @param file         of the snapshot.

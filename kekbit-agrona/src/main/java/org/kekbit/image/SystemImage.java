@@ -16,6 +16,7 @@ import org.agrona.concurrent.NanoClock;
 import org.agrona.concurrent.SystemEpochClock;
 import org.agrona.concurrent.SystemNanoClock;
 import org.agrona.concurrent.UnsafeBuffer;
+import org.kekbit.MappingReleaser;
 import org.kekbit.channel.ChannelException;
 import org.kekbit.channel.RecordHandler;
 import org.kekbit.journal.JournalDescriptor;
@@ -73,8 +74,9 @@ public final class SystemImage implements Agent, AutoCloseable
     public static final long JOURNAL_TAKEN_OVER = JournalWriter.JOURNAL_TAKEN_OVER;
 
     /**
-     * The journal needed a new segment and could not create it (no space): nothing was journaled; a later submit may
-     * succeed.
+     * The journal needed a new segment and could not create it (no space), or, with
+     * {@link Context#createSegmentsOnAgent(boolean)}, the {@link #segmentCreator()} is creating it at this moment:
+     * nothing was journaled or applied; a later submit may succeed (after the creator hands the segment over, at once).
      */
     public static final long ROLL_FAILED = JournalWriter.ROLL_FAILED;
 
@@ -115,7 +117,15 @@ public final class SystemImage implements Agent, AutoCloseable
         /**
          * Every command is forced before it is applied: the slowest, on a disk.
          */
-        EACH_COMMAND
+        EACH_COMMAND,
+
+        /**
+         * Group commit off the serving thread: the {@link SystemImage#forceAgent()}, run on a thread of its own,
+         * forces what was journaled since its last force (at most once per {@link Context#forceIntervalNs(long)})
+         * and then publishes {@link SystemImage#forcedPosition()}. Submit never waits for the storage; a command
+         * survives a power loss once the forced position has reached its position.
+         */
+        GROUP_ON_AGENT
     }
 
     private final Context ctx;
@@ -124,6 +134,7 @@ public final class SystemImage implements Agent, AutoCloseable
     private final SnapshotStore inlineStore;
     private final ShadowSnapshotAgent shadow;
     private final AgentRunner shadowRunner;
+    private final GroupCommitAgent groupCommit;
     private final UnsafeBuffer journaledView = new UnsafeBuffer(0, 0);
     private final CommandClaim submitClaim = new CommandClaim();
     private final ForcePolicy forcePolicy;
@@ -161,7 +172,11 @@ public final class SystemImage implements Agent, AutoCloseable
         this.forceIntervalNs = ctx.forceIntervalNs();
         this.snapshotIntervalBytes = ctx.snapshotIntervalBytes();
         this.nanoClock = ctx.nanoClock();
-        this.forcedPosition = journal.position(); // recovery forced nothing new; the next force covers it all
+        // Known forced at launch: the journal up to the recovered snapshot, which forced it before it was written.
+        this.forcedPosition = Math.max(0, recoveredSnapshotPosition);
+        this.groupCommit = ForcePolicy.GROUP_ON_AGENT != forcePolicy ? null : new GroupCommitAgent(
+            journal.folder(), journal.segmentCapacity(), nanoClock, forceIntervalNs, forcedPosition,
+            journal.position());
         this.lastForceNs = nanoClock.nanoTime();
         this.lastRequestedPosition = Math.max(0, recoveredSnapshotPosition);
         this.inlineSnapshotPosition = recoveredSnapshotPosition;
@@ -192,6 +207,8 @@ public final class SystemImage implements Agent, AutoCloseable
             .maxRecordLength(ctx.maxRecordLength())
             .retainedSegments(ctx.retainedSegments())
             .preTouch(ctx.preTouch())
+            .createSegmentsOnAgent(ctx.createSegmentsOnAgent())
+            .mappingReleaser(ctx.mappingReleaser())
             .epochClock(ctx.epochClock());
         final boolean exists = Files.isDirectory(journalFolder) && hasSegment(journalFolder);
         final JournalWriter journal = exists ? JournalWriter.resume(journalCtx) : JournalWriter.create(journalCtx);
@@ -215,6 +232,7 @@ public final class SystemImage implements Agent, AutoCloseable
                     .folder(journalFolder)
                     .name(ShadowSnapshotAgent.READER_NAME)
                     .protectRetention(false)
+                    .mappingReleaser(ctx.mappingReleaser())
                     .epochClock(ctx.epochClock()));
                 try
                 {
@@ -307,7 +325,11 @@ public final class SystemImage implements Agent, AutoCloseable
         view.wrap(claim.recordClaim.buffer(), 0, length); // the journaled bytes, before the claim lets go of them
         claim.recordClaim.commit(length);
         final long position = journal.position();
-        if (ForcePolicy.EACH_COMMAND == forcePolicy)
+        if (null != groupCommit)
+        {
+            groupCommit.written(position);
+        }
+        else if (ForcePolicy.EACH_COMMAND == forcePolicy)
         {
             journal.force();
             forcedPosition = position;
@@ -385,13 +407,80 @@ public final class SystemImage implements Agent, AutoCloseable
     }
 
     /**
-     * Journal position up to which commands were forced to storage by this image: they survive a power loss.
+     * Journal position up to which commands were forced to storage by this image: they survive a power loss. It only
+     * grows, and is never ahead of {@link #position()}. At launch it is the recovered snapshot's position (0 without
+     * one): what recovery knows was forced. With {@link ForcePolicy#GROUP_ON_AGENT} it is published by the
+     * {@link #forceAgent()} and may be read from any thread; otherwise only from the serving thread.
      *
      * @return the position.
      */
     public long forcedPosition()
     {
-        return forcedPosition;
+        return null != groupCommit ? groupCommit.durablePosition() : forcedPosition;
+    }
+
+    /**
+     * The agent that forces the journal and publishes {@link #forcedPosition()} for
+     * {@link ForcePolicy#GROUP_ON_AGENT}: run it on a thread other than the serving one, for example with an
+     * {@link AgentRunner} beside the {@link #segmentCreator()} and the {@link Context#mappingReleaser()}. On a disk
+     * each of its forces waits for the storage, so give it a thread where that wait harms nothing.
+     *
+     * @return the agent.
+     * @throws IllegalStateException when the force policy is another.
+     */
+    public Agent forceAgent()
+    {
+        if (null == groupCommit)
+        {
+            throw new IllegalStateException("the journal is forced by the serving thread or not at all: set " +
+                "Context.forcePolicy(ForcePolicy.GROUP_ON_AGENT) to force it on an agent, forcePolicy=" + forcePolicy);
+        }
+        return groupCommit;
+    }
+
+    /**
+     * The agent that creates the journal's next segment ahead of need, for an image whose context said
+     * {@link Context#createSegmentsOnAgent(boolean)}: run it on a thread other than the serving one (see
+     * {@link JournalWriter#segmentCreator()}), so that no roll allocates and pre-touches a segment on the serving
+     * thread.
+     * <pre>{@code
+     * final MappingReleaser releaser = new MappingReleaser();
+     * final SystemImage image = SystemImage.launch(new SystemImage.Context()
+     *     .imageFolder(folder).stateMachineSupplier(OrderBook::new)
+     *     .createSegmentsOnAgent(true).mappingReleaser(releaser));
+     * final AgentRunner helpers = new AgentRunner(new SleepingMillisIdleStrategy(1), Throwable::printStackTrace,
+     *     null, new CompositeAgent(image.segmentCreator(), releaser));
+     * AgentRunner.startOnThread(helpers);
+     * // serve; then close the image first, the helpers' runner after it
+     * }</pre>
+     *
+     * @return the agent.
+     * @throws IllegalStateException when the context did not ask for it.
+     */
+    public Agent segmentCreator()
+    {
+        return journal.segmentCreator();
+    }
+
+    /**
+     * Journal segments the serving thread had to create itself at a roll, because none was ready (see
+     * {@link JournalWriter#inlineSegmentCreations()}): 0 when the segment creator or the duty cycle keep ahead.
+     *
+     * @return the count.
+     */
+    public long inlineSegmentCreations()
+    {
+        return journal.inlineSegmentCreations();
+    }
+
+    /**
+     * Rolls of the journal into a new segment since launch.
+     *
+     * @return the count.
+     */
+    public long journalRolls()
+    {
+        return journal.rolls();
     }
 
     /**
@@ -402,6 +491,19 @@ public final class SystemImage implements Agent, AutoCloseable
     public long snapshotPosition()
     {
         return null != shadow ? shadow.snapshotPosition() : inlineSnapshotPosition;
+    }
+
+    /**
+     * Position of the last snapshot the image asked for (every {@link Context#snapshotIntervalBytes(long)} of journal,
+     * or after {@link #requestSnapshot()}) once {@link #doWork()} has passed the request on: it is written when
+     * {@link #snapshotPosition()} reaches it. A service that stops cleanly may wait for that before {@link #close()},
+     * which stops the shadow wherever it is, so that the next launch replays less. Any thread.
+     *
+     * @return the position, or -1 when none was asked for since launch.
+     */
+    public long requestedSnapshotPosition()
+    {
+        return null != shadow ? shadow.requestedPosition() : inlineSnapshotPosition;
     }
 
     /**
@@ -501,6 +603,10 @@ public final class SystemImage implements Agent, AutoCloseable
                 {
                     journal.force();
                     forcedPosition = journal.position();
+                    if (null != groupCommit)
+                    {
+                        groupCommit.forced(forcedPosition);
+                    }
                 }
             }
             finally
@@ -657,6 +763,8 @@ public final class SystemImage implements Agent, AutoCloseable
         private int maxRecordLength = -1;
         private int retainedSegments;
         private boolean preTouch = true;
+        private boolean createSegmentsOnAgent;
+        private MappingReleaser mappingReleaser;
         private ForcePolicy forcePolicy = ForcePolicy.NONE;
         private long forceIntervalNs = DEFAULT_FORCE_INTERVAL_NS;
         private EpochClock epochClock = SystemEpochClock.INSTANCE;
@@ -930,9 +1038,59 @@ public final class SystemImage implements Agent, AutoCloseable
         }
 
         /**
+         * Whether the journal's next segment is created (allocated, pre-touched) by the image's
+         * {@link SystemImage#segmentCreator()} agent, run on another thread, rather than by the serving thread's
+         * duty cycle; off by default. See {@link JournalWriter.Context#createSegmentsOnAgent(boolean)}.
+         *
+         * @param createSegmentsOnAgent true to create segments on the agent.
+         * @return this for a fluent API.
+         */
+        public Context createSegmentsOnAgent(final boolean createSegmentsOnAgent)
+        {
+            this.createSegmentsOnAgent = createSegmentsOnAgent;
+            return this;
+        }
+
+        /**
+         * Whether the journal's next segment is created by the segment creator agent.
+         *
+         * @return true when it is.
+         */
+        public boolean createSegmentsOnAgent()
+        {
+            return createSegmentsOnAgent;
+        }
+
+        /**
+         * Where the journal segments the image rolls from get unmapped, by its writer and its shadow's reader: by
+         * default (null) at once, on the thread that rolled; with a {@link MappingReleaser}, on the thread that runs
+         * it (the caller runs it, for example beside the {@link SystemImage#segmentCreator()}), which keeps the
+         * milliseconds of unmapping a segment off the serving thread. The replay at launch unmaps at once.
+         *
+         * @param mappingReleaser to hand mappings to, or null to unmap at once.
+         * @return this for a fluent API.
+         */
+        public Context mappingReleaser(final MappingReleaser mappingReleaser)
+        {
+            this.mappingReleaser = mappingReleaser;
+            return this;
+        }
+
+        /**
+         * Where the journal segments the image rolls from get unmapped.
+         *
+         * @return the releaser, or null when they are unmapped at once.
+         */
+        public MappingReleaser mappingReleaser()
+        {
+            return mappingReleaser;
+        }
+
+        /**
          * When the journal is forced; {@link ForcePolicy#NONE} by default, as for a journal: a process crash loses
          * nothing, a power loss what the OS had not written back. {@link ForcePolicy#GROUP} forces on the serving
-         * thread, which waits for the storage once per interval: on a disk that is milliseconds.
+         * thread, which waits for the storage once per interval: on a disk that is milliseconds;
+         * {@link ForcePolicy#GROUP_ON_AGENT} forces on the {@link SystemImage#forceAgent()}'s thread instead.
          *
          * @param forcePolicy the policy.
          * @return this for a fluent API.
@@ -954,9 +1112,10 @@ public final class SystemImage implements Agent, AutoCloseable
         }
 
         /**
-         * Group commit interval of {@link ForcePolicy#GROUP}.
+         * Group commit interval of {@link ForcePolicy#GROUP} and {@link ForcePolicy#GROUP_ON_AGENT}.
          *
-         * @param forceIntervalNs nanoseconds between two forces at most; 0 forces in every duty cycle.
+         * @param forceIntervalNs nanoseconds from one force to the next at least; 0 forces in every duty cycle that
+         *                        has something to force.
          * @return this for a fluent API.
          */
         public Context forceIntervalNs(final long forceIntervalNs)

@@ -4,7 +4,8 @@ import java.lang.management.ManagementFactory;
 import java.nio.file.Path;
 
 import org.agrona.concurrent.UnsafeBuffer;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.api.io.TempDir;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -22,8 +23,9 @@ class ImageHotPathAllocationTest
     @TempDir
     Path folder;
 
-    @Test
-    void shouldAllocateNothingWhenSubmittingClaimingAndRunningDutyCycle()
+    @ParameterizedTest
+    @EnumSource(value = SystemImage.ForcePolicy.class, names = {"GROUP", "GROUP_ON_AGENT"})
+    void shouldAllocateNothingWhenSubmittingClaimingAndRunningDutyCycle(final SystemImage.ForcePolicy forcePolicy)
     {
         final com.sun.management.ThreadMXBean threads =
             (com.sun.management.ThreadMXBean)ManagementFactory.getThreadMXBean();
@@ -36,7 +38,7 @@ class ImageHotPathAllocationTest
             .snapshotIntervalBytes(0)
             .segmentCapacity(64 * 1024 * 1024)
             .preTouch(false)
-            .forcePolicy(SystemImage.ForcePolicy.GROUP)
+            .forcePolicy(forcePolicy) // GROUP_ON_AGENT: the agent is not run, submit only publishes the position
             .forceIntervalNs(Long.MAX_VALUE)))
         {
             image.doWork(); // the next segment exists: no roll happens in the measured runs

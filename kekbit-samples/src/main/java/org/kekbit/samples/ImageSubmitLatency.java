@@ -15,17 +15,21 @@ import org.kekbit.codecs.trading.NewOrderSingleEncoder;
 import org.kekbit.codecs.trading.OrdType;
 import org.kekbit.codecs.trading.Side;
 import org.kekbit.image.SystemImage;
-import org.kekbit.samples.orderbook.OrderBook;
+import org.kekbit.samples.orderbook.OrderBookImage;
 
 /**
  * The serving thread's submit latency with and without a shadow snapshot running:
- * {@code bin/sample ImageSubmitLatency [--dir DIR] [--book N] [--commands N] [--rate R]}. Each of the two runs
+ * {@code bin/sample ImageSubmitLatency [--dir DIR] [--book N] [--commands N] [--rate R] [--segment-mb M]
+ * [--helper-thread true|false]}. Each of the two runs
  * launches a fresh order book image, rests N orders in it (so a snapshot of it takes a while), then submits commands
  * at a fixed rate (a resting order far from the touch, then its cancel: the book keeps its size) and records each
  * command's latency from its intended send time (no coordinated omission) in an HdrHistogram, after a warm-up of the
  * first fifth of the commands. In the second run a
  * shadow snapshot is requested again as soon as the last one completed, so one is being written nearly all the time;
- * in the first none is. It prints p50, p99, p99.9 and max in microseconds for both and the ratio of the p99.9s.
+ * in the first none is. It prints p50, p99, p99.9 and max in microseconds for both, the journal's rolls and how many
+ * of them created their segment on the serving thread, and the ratio of the p99.9s. The journal's segment creation
+ * and unmapping run on a helper thread ({@link OrderBookImage}) unless {@code --helper-thread false}, which leaves
+ * them on the serving thread, as images did before, to measure what they cost.
  * On a 2-core machine the shadow's thread competes with the serving thread for a core: that is part of what it
  * measures.
  */
@@ -41,7 +45,8 @@ public final class ImageSubmitLatency
     /**
      * Run both measurements.
      *
-     * @param args {@code [--dir DIR] [--book N] [--commands N] [--rate R]}.
+     * @param args {@code [--dir DIR] [--book N] [--commands N] [--rate R] [--segment-mb M]
+     *             [--helper-thread true|false]}.
      */
     public static void main(final String[] args)
     {
@@ -51,7 +56,8 @@ public final class ImageSubmitLatency
     /**
      * Run as {@link #main(String[])} does, with explicit streams.
      *
-     * @param args {@code [--dir DIR] [--book N] [--commands N] [--rate R]}.
+     * @param args {@code [--dir DIR] [--book N] [--commands N] [--rate R] [--segment-mb M]
+     *             [--helper-thread true|false]}.
      * @param out  for the results.
      * @param err  for the one line of an error.
      * @return the exit status.
@@ -64,6 +70,8 @@ public final class ImageSubmitLatency
             long book = 100_000;
             long commands = 2_000_000;
             long rate = 200_000;
+            long segmentCapacity = 64L * 1024 * 1024;
+            boolean helperThread = true;
             for (int i = 0; i < args.length; i += 2)
             {
                 if (i + 1 >= args.length)
@@ -84,9 +92,16 @@ public final class ImageSubmitLatency
                     case "--rate":
                         rate = parse(args[i], args[i + 1]);
                         break;
+                    case "--segment-mb":
+                        segmentCapacity = parse(args[i], args[i + 1]) * 1024 * 1024;
+                        break;
+                    case "--helper-thread":
+                        helperThread = parseBoolean(args[i], args[i + 1]);
+                        break;
                     default:
                         throw new IllegalArgumentException("unexpected argument: " + args[i] +
-                            " (usage: ImageSubmitLatency [--dir DIR] [--book N] [--commands N] [--rate R])");
+                            " (usage: ImageSubmitLatency [--dir DIR] [--book N] [--commands N] [--rate R] " +
+                            "[--segment-mb M] [--helper-thread true|false])");
                 }
             }
             if (rate < 1)
@@ -94,9 +109,12 @@ public final class ImageSubmitLatency
                 throw new IllegalArgumentException("--rate must be positive: " + rate);
             }
             out.printf("submit latency from intended send time, us: book=%d orders, commands=%d, rate=%d/s, " +
-                "cores=%d%n", book, commands, rate, Runtime.getRuntime().availableProcessors());
-            final Histogram without = measure(dir.resolve("without"), book, commands, rate, false, out);
-            final Histogram with = measure(dir.resolve("with"), book, commands, rate, true, out);
+                "segment=%d MiB, helper-thread=%b, cores=%d%n", book, commands, rate, segmentCapacity >> 20,
+                helperThread, Runtime.getRuntime().availableProcessors());
+            final Histogram without = measure(
+                dir.resolve("without"), book, commands, rate, false, segmentCapacity, helperThread, out);
+            final Histogram with = measure(
+                dir.resolve("with"), book, commands, rate, true, segmentCapacity, helperThread, out);
             out.printf("p99.9 ratio with/without shadow snapshot: %.2f%n",
                 (double)with.getValueAtPercentile(99.9) / Math.max(1, without.getValueAtPercentile(99.9)));
             return SampleMain.EXIT_OK;
@@ -111,6 +129,8 @@ public final class ImageSubmitLatency
      * @param commands   measured.
      * @param rate       commands per second.
      * @param snapshots  whether to keep a shadow snapshot running.
+     * @param segmentCapacity of the journal's segments.
+     * @param helperThread    whether segment creation and unmapping run on a helper thread.
      * @param out        for the result line.
      * @return the latencies in ns.
      */
@@ -120,6 +140,8 @@ public final class ImageSubmitLatency
         final long commands,
         final long rate,
         final boolean snapshots,
+        final long segmentCapacity,
+        final boolean helperThread,
         final PrintStream out)
     {
         deleteRecursively(dir);
@@ -127,18 +149,18 @@ public final class ImageSubmitLatency
         final UnsafeBuffer buffer = new UnsafeBuffer(new byte[256]);
         final MessageHeaderEncoder header = new MessageHeaderEncoder();
         final NewOrderSingleEncoder order = new NewOrderSingleEncoder();
-        try (SystemImage image = SystemImage.launch(new SystemImage.Context()
+        try (OrderBookImage service = OrderBookImage.launch(new SystemImage.Context()
             .imageFolder(dir)
-            .stateMachineSupplier(OrderBook::new)
             .snapshotIntervalBytes(0)
             .snapshotsKept(1)
-            .segmentCapacity(64L * 1024 * 1024)))
+            .segmentCapacity(segmentCapacity), helperThread))
         {
+            final SystemImage image = service.image();
             for (long i = 0; i < book; i++)
             {
                 final int length = encode(order, header, buffer, 1 + i, i % 2 == 0 ? Side.BUY : Side.SELL,
                     MID_PRICE + (i % 2 == 0 ? -1 : 1) * (1 + i % 200) * TICK, 10);
-                submit(image, buffer, length);
+                submit(service, buffer, length);
             }
             while (image.shadowPosition() < image.position())
             {
@@ -158,7 +180,7 @@ public final class ImageSubmitLatency
                 final long clOrdId = book + 1 + i / 2;
                 final int length = encode(order, header, buffer, clOrdId, Side.BUY, MID_PRICE - 500 * TICK,
                     i % 2 == 0 ? 10 : 0);
-                submit(image, buffer, length);
+                submit(service, buffer, length);
                 image.doWork();
                 if (i >= commands / 5) // the first fifth warms the JIT up and is not measured
                 {
@@ -176,10 +198,11 @@ public final class ImageSubmitLatency
             {
                 Thread.onSpinWait(); // the last snapshot requested finishes, outside the measurement
             }
-            out.printf("%-24s p50=%.1f p99=%.1f p99.9=%.1f max=%.1f snapshots=%d%n",
+            out.printf("%-24s p50=%.1f p99=%.1f p99.9=%.1f max=%.1f rolls=%d inline-creations=%d snapshots=%d%n",
                 snapshots ? "with shadow snapshots:" : "without snapshots:",
                 latencyNs.getValueAtPercentile(50) / 1e3, latencyNs.getValueAtPercentile(99) / 1e3,
-                latencyNs.getValueAtPercentile(99.9) / 1e3, latencyNs.getMaxValue() / 1e3, image.snapshotCount());
+                latencyNs.getValueAtPercentile(99.9) / 1e3, latencyNs.getMaxValue() / 1e3, image.journalRolls(),
+                image.inlineSegmentCreations(), image.snapshotCount());
         }
         deleteRecursively(dir);
         return latencyNs;
@@ -208,9 +231,9 @@ public final class ImageSubmitLatency
         return MessageHeaderEncoder.ENCODED_LENGTH + order.encodedLength();
     }
 
-    private static void submit(final SystemImage image, final UnsafeBuffer buffer, final int length)
+    private static void submit(final OrderBookImage service, final UnsafeBuffer buffer, final int length)
     {
-        final long position = image.submit(NewOrderSingleEncoder.TEMPLATE_ID, buffer, 0, length);
+        final long position = service.submit(NewOrderSingleEncoder.TEMPLATE_ID, buffer, 0, length);
         if (position < 0)
         {
             throw new IllegalStateException("submit refused: code=" + position);
@@ -227,6 +250,15 @@ public final class ImageSubmitLatency
         {
             throw new IllegalArgumentException(name + " is not a number: " + value);
         }
+    }
+
+    private static boolean parseBoolean(final String name, final String value)
+    {
+        if (!"true".equals(value) && !"false".equals(value))
+        {
+            throw new IllegalArgumentException(name + " must be true or false: " + value);
+        }
+        return Boolean.parseBoolean(value);
     }
 
     private static void deleteRecursively(final Path dir)

@@ -4,6 +4,7 @@ import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.SplittableRandom;
+import java.util.concurrent.locks.LockSupport;
 
 import org.agrona.DirectBuffer;
 import org.kekbit.codecs.trading.ExecutionReportEncoder;
@@ -15,7 +16,8 @@ import org.kekbit.image.CommandClaim;
 import org.kekbit.image.SystemImage;
 import org.kekbit.journal.JournalDescriptor;
 import org.kekbit.journal.JournalWriter;
-import org.kekbit.samples.orderbook.OrderBook;
+import org.kekbit.samples.orderbook.OrderBookImage;
+import org.kekbit.samples.orderbook.ReportRecovery;
 
 /**
  * An order book service kept as a system image: {@code bin/sample OrderBookService --dir DIR [--orders N]}. It
@@ -25,6 +27,10 @@ import org.kekbit.samples.orderbook.OrderBook;
  * each encoded in place in the journal and applied from there, with shadow snapshots every 4 MiB of journal, and
  * prints exactly one line: {@code state-digest=<hex> position=<journal position>}. Run it again on the same folder
  * with {@code --orders 0}: it recovers and prints the same line.
+ * <p>
+ * Reports are exactly once across crashes: each carries the execId the book numbers its reports with, in journal
+ * order; after recovery the reports a crash kept from the output journal are rebuilt from the command journal
+ * ({@link ReportRecovery}) before the service serves.
  */
 public final class OrderBookService
 {
@@ -43,6 +49,7 @@ public final class OrderBookService
      */
     public static final String REPORTS_FOLDER = "reports";
 
+    private static final long SNAPSHOT_WAIT_NS = 30_000_000_000L;
     private static final int INSTRUMENTS = 4;
     private static final long MID_PRICE = 100_00000000L; // 100.00, exponent -8
     private static final long TICK = 1000000L; // 0.01
@@ -116,20 +123,38 @@ public final class OrderBookService
      */
     public static String run(final Path dir, final long orders)
     {
-        try (SystemImage image = SystemImage.launch(new SystemImage.Context()
+        return run(dir, orders, Long.MAX_VALUE);
+    }
+
+    /**
+     * As {@link #run(Path, long)}, writing at most a given number of reports in this run: the others are lost as a
+     * crash loses them, for a test of their recovery by the next run.
+     */
+    static String run(final Path dir, final long orders, final long reportLimit)
+    {
+        try (OrderBookImage service = OrderBookImage.launch(new SystemImage.Context()
             .imageFolder(dir)
-            .stateMachineSupplier(OrderBook::new)
             .snapshotIntervalBytes(SNAPSHOT_INTERVAL_BYTES)
-            .segmentCapacity(16L * 1024 * 1024)))
+            .segmentCapacity(16L * 1024 * 1024), true))
         {
+            final SystemImage image = service.image();
             final JournalWriter reports = openReports(dir.resolve(REPORTS_FOLDER));
             try
             {
-                // Wired after recovery: the replay at launch emitted nothing (reports of a crashed run's last
-                // commands may be missing from the output journal; the commands are in the command journal).
-                ((OrderBook)image.stateMachine()).reportSink(
+                // The replay at launch emitted nothing: what a crash kept from the output is rebuilt first, then
+                // the live book writes the reports of the commands to come.
+                ReportRecovery.recover(image, ReportRecovery.lastWrittenExecId(dir.resolve(REPORTS_FOLDER)),
                     (buffer, offset, length) -> writeReport(reports, buffer, offset, length));
-                generate(image, reports, orders);
+                final long[] written = {0};
+                service.book().reportSink((buffer, offset, length) ->
+                {
+                    if (written[0]++ < reportLimit)
+                    {
+                        writeReport(reports, buffer, offset, length);
+                    }
+                });
+                generate(service, reports, orders);
+                awaitRequestedSnapshot(image);
                 return String.format("state-digest=%016x position=%d", image.stateMachine().stateDigest(),
                     image.position());
             }
@@ -140,8 +165,9 @@ public final class OrderBookService
         }
     }
 
-    private static void generate(final SystemImage image, final JournalWriter reports, final long orders)
+    private static void generate(final OrderBookImage service, final JournalWriter reports, final long orders)
     {
+        final SystemImage image = service.image();
         final SplittableRandom random = new SplittableRandom(image.position()); // a rerun goes on differently
         final MessageHeaderEncoder header = new MessageHeaderEncoder();
         final NewOrderSingleEncoder order = new NewOrderSingleEncoder();
@@ -154,7 +180,7 @@ public final class OrderBookService
         {
             final long clOrdId = firstClOrdId + i;
             final boolean isCancel = i > 0 && random.nextInt(10) == 0;
-            final long claimed = image.tryClaim(NewOrderSingleEncoder.TEMPLATE_ID, length, claim);
+            final long claimed = service.tryClaim(NewOrderSingleEncoder.TEMPLATE_ID, length, claim);
             if (claimed < 0)
             {
                 throw new IllegalStateException("journal refused a command: code=" + claimed);
@@ -177,6 +203,23 @@ public final class OrderBookService
             }
             image.doWork();
             reports.doWork();
+        }
+    }
+
+    /**
+     * A clean stop lets the shadow finish the snapshot last asked for (closing would stop it wherever it is), so the
+     * next launch replays at most one interval; bounded, and cut short by a failed snapshot.
+     */
+    private static void awaitRequestedSnapshot(final SystemImage image)
+    {
+        final long deadlineNs = System.nanoTime() + SNAPSHOT_WAIT_NS;
+        final long failures = image.snapshotFailureCount();
+        while (image.snapshotPosition() < image.requestedSnapshotPosition() &&
+            image.snapshotFailureCount() == failures && null == image.shadowError() &&
+            System.nanoTime() - deadlineNs < 0)
+        {
+            image.doWork();
+            LockSupport.parkNanos(1_000_000);
         }
     }
 

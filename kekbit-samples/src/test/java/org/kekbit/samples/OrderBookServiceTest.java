@@ -3,6 +3,7 @@ package org.kekbit.samples;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.regex.Pattern;
@@ -12,6 +13,8 @@ import org.agrona.DirectBuffer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.kekbit.codecs.trading.ExecType;
 import org.kekbit.codecs.trading.ExecutionReportDecoder;
 import org.kekbit.codecs.trading.MessageHeaderDecoder;
@@ -23,6 +26,7 @@ import org.kekbit.journal.JournalReader;
 import org.kekbit.samples.SampleTestSupport.Output;
 import org.kekbit.samples.orderbook.OrderBook;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -106,6 +110,78 @@ class OrderBookServiceTest
         assertTrue(byType[ExecType.FILL.value()] > 100, "crossing orders fill");
         assertTrue(byType[ExecType.CANCELED.value()] > 10, "cancels and unfilled market orders");
         assertTrue(byType[ExecType.REJECTED.value()] > 0, "cancels of orders that are gone");
+    }
+
+    @ParameterizedTest
+    @ValueSource(booleans = {false, true})
+    @Timeout(120)
+    void shouldRebuildReportsLostByCrashExactlyOnceInJournalOrder(final boolean midSnapshot)
+    {
+        final Path reference = dir.resolve("reference");
+        final Path crashed = dir.resolve("crashed");
+        OrderBookService.run(reference, 30_000);
+        OrderBookService.run(reference, 30_000);
+        final List<long[]> expected = reports(reference);
+
+        OrderBookService.run(crashed, 30_000);
+        final int firstRunReports = reports(crashed).size();
+        if (midSnapshot)
+        {
+            snapshotInline(crashed); // usable: it holds no command whose report gets lost
+        }
+        final String line = OrderBookService.run(crashed, 30_000, 1000);
+        assertEquals(firstRunReports + 1000, reports(crashed).size(), "the rest were lost, as a crash loses them");
+        snapshotInline(crashed); // the newest snapshot holds commands whose reports were lost: never rebuilt from
+
+        assertEquals(line, OrderBookService.run(crashed, 0), "the same state recovered");
+        final List<long[]> actual = reports(crashed);
+        assertEquals(expected.size(), actual.size(), "none lost, none twice");
+        for (int i = 0; i < expected.size(); i++)
+        {
+            assertEquals(i + 1, actual.get(i)[0], "execIds 1, 2, 3, ... in journal order");
+            assertArrayEquals(expected.get(i), actual.get(i), "report " + i + " as an uninterrupted run wrote it");
+        }
+
+        OrderBookService.run(crashed, 0);
+        assertEquals(expected.size(), reports(crashed).size(), "a clean restart rebuilds nothing");
+    }
+
+    private static void snapshotInline(final Path imageFolder)
+    {
+        try (SystemImage image = SystemImage.launch(new SystemImage.Context().imageFolder(imageFolder)
+            .stateMachineSupplier(OrderBook::new).snapshotMode(SystemImage.SnapshotMode.INLINE)))
+        {
+            image.requestSnapshot();
+            image.doWork();
+            assertEquals(image.position(), image.snapshotPosition());
+        }
+    }
+
+    /**
+     * The reports of an output journal, what does not depend on the wall clock: execId, orderId, clOrdId, execType,
+     * lastQuantity, leavesQuantity, cumQuantity.
+     */
+    private static List<long[]> reports(final Path imageFolder)
+    {
+        final List<long[]> reports = new ArrayList<>();
+        final MessageHeaderDecoder header = new MessageHeaderDecoder();
+        final ExecutionReportDecoder report = new ExecutionReportDecoder();
+        try (JournalReader reader = JournalReader.open(new JournalReader.Context()
+            .folder(imageFolder.resolve(OrderBookService.REPORTS_FOLDER))))
+        {
+            while (reader.poll((final int msgTypeId, final DirectBuffer buffer, final int offset, final int length) ->
+            {
+                header.wrap(buffer, offset);
+                report.wrap(buffer, offset + MessageHeaderDecoder.ENCODED_LENGTH, header.blockLength(),
+                    header.version());
+                reports.add(new long[]{report.execId(), report.orderId(), report.clOrdId(), report.execTypeRaw(),
+                    report.lastQuantity(), report.leavesQuantity(), report.cumQuantity()});
+            }, 4096) > 0)
+            {
+                // all of them
+            }
+        }
+        return reports;
     }
 
     @Test

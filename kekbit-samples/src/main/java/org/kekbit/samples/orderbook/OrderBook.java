@@ -104,6 +104,17 @@ public final class OrderBook implements StateMachine
     }
 
     /**
+     * The execId of the last ExecutionReport this state produced, emitted or not: execIds are 1, 2, 3, ... in
+     * journal order, a function of the commands alone, so they number the outputs as the journal numbers the inputs.
+     *
+     * @return the execId, 0 before the first report.
+     */
+    public long lastExecId()
+    {
+        return nextExecId - 1;
+    }
+
+    /**
      * {@inheritDoc} Here: a NewOrderSingle, as the class javadoc says.
      */
     public void apply(
