@@ -75,8 +75,10 @@ public final class SystemImage implements Agent, AutoCloseable
 
     /**
      * The journal needed a new segment and could not create it (no space), or, with
-     * {@link Context#createSegmentsOnAgent(boolean)}, the {@link #segmentCreator()} is creating it at this moment:
-     * nothing was journaled or applied; a later submit may succeed (after the creator hands the segment over, at once).
+     * {@link Context#createSegmentsOnAgent(boolean)}, the {@link #segmentCreator()} is creating it or has not taken the
+     * request up yet (for up to {@link JournalWriter.Context#DEFAULT_SEGMENT_CREATOR_TIMEOUT_MS} ms, after which the
+     * journal creates it itself): nothing was journaled or applied; a later submit may succeed (after the creator hands
+     * the segment over, at once).
      */
     public static final long ROLL_FAILED = JournalWriter.ROLL_FAILED;
 

@@ -4,12 +4,14 @@ import java.nio.file.Path;
 
 import org.agrona.concurrent.Agent;
 import org.agrona.concurrent.AgentRunner;
+import org.agrona.concurrent.CachedEpochClock;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.agrona.concurrent.YieldingIdleStrategy;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.kekbit.MappingReleaser;
+import org.kekbit.journal.JournalWriter;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -81,16 +83,32 @@ class ImageHelperAgentsTest
     }
 
     @Test
-    void shouldRollInlineWhenSegmentCreatorIsNotRun()
+    void shouldRefuseCommandAtRollThenRollInlineWhenSegmentCreatorIsNotRun()
     {
-        try (SystemImage image = SystemImage.launch(context().createSegmentsOnAgent(true)))
+        final CachedEpochClock clock = new CachedEpochClock();
+        clock.update(1_000_000);
+        try (SystemImage image = SystemImage.launch(context().createSegmentsOnAgent(true).epochClock(clock)))
         {
-            for (int i = 0; image.journalRolls() < 2; i++)
+            int i = 0;
+            long result;
+            while (image.journalRolls() < 2)
             {
-                submit(image, i);
+                LedgerStateMachine.encode(command, 0, i % 97, i, i);
+                result = image.submit(LedgerStateMachine.ADD, command, 0, LedgerStateMachine.COMMAND_LENGTH);
+                if (SystemImage.ROLL_FAILED == result)
+                {
+                    final long position = image.position();
+                    final long digest = image.stateMachine().stateDigest();
+                    clock.advance(JournalWriter.Context.DEFAULT_SEGMENT_CREATOR_TIMEOUT_MS); // the creator never ran
+                    assertEquals(position, image.position(), "a refused command is neither journaled nor applied");
+                    assertEquals(digest, image.stateMachine().stateDigest());
+                    continue; // the same command again
+                }
+                assertTrue(result > 0, "submit: " + result);
                 image.doWork();
+                i++;
             }
-            assertEquals(2, image.inlineSegmentCreations(), "a creator not run costs speed, never a command");
+            assertEquals(2, image.inlineSegmentCreations(), "a creator not run costs a wait, never a command");
         }
     }
 
