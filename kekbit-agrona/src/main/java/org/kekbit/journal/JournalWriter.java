@@ -88,6 +88,8 @@ public final class JournalWriter implements Agent, AutoCloseable, RecordAppender
     private ChannelWriter current;
     private long currentBase;
     private ChannelWriter next;
+    private Path nextSegmentPath;
+    private Path linkedTemporaryPath;
     private long oldestBase;
     private long forcedBase;
     private boolean isClosed;
@@ -440,6 +442,7 @@ public final class JournalWriter implements Agent, AutoCloseable, RecordAppender
             isTakenOver = true;
             return workCount;
         }
+        workCount += deleteLinkedTemporaryName();
         if (null != next)
         {
             workCount += next.doWork();
@@ -447,6 +450,10 @@ public final class JournalWriter implements Agent, AutoCloseable, RecordAppender
         else if (null == lastRollFailure)
         {
             workCount += prepareNext();
+        }
+        if (null != next && null == nextSegmentPath)
+        {
+            nextSegmentPath = JournalDescriptor.segmentPath(folder, currentBase + segmentCapacity);
         }
         workCount += enforceRetention();
 
@@ -524,11 +531,26 @@ public final class JournalWriter implements Agent, AutoCloseable, RecordAppender
     }
 
     /**
+     * Delete the temporary name the current segment was created under, which the roll that linked it left.
+     */
+    private int deleteLinkedTemporaryName()
+    {
+        if (null == linkedTemporaryPath)
+        {
+            return 0;
+        }
+        JournalFiles.deleteQuietly(linkedTemporaryPath);
+        linkedTemporaryPath = null;
+        return 1;
+    }
+
+    /**
      * Delete the next segment created ahead of need (no reader ever opens it), stop the segment creator and unmap
      * the positions file: what closing and detaching share.
      */
     private void releaseAllButCurrent()
     {
+        deleteLinkedTemporaryName();
         if (null != next)
         {
             final Path nextPath = next.path();
@@ -782,18 +804,22 @@ public final class JournalWriter implements Agent, AutoCloseable, RecordAppender
      */
     boolean linkNext()
     {
-        final long nextBase = currentBase + segmentCapacity;
-        final Path nextPath = JournalDescriptor.nextSegmentPath(folder, nextBase);
+        // Paths built and the temporary name deleted in the duty cycle, not here: the roll is one link (and the
+        // seal), cold code run once per segment on the writing thread.
+        final Path temporaryPath = next.path();
+        final Path segmentPath = null != nextSegmentPath ?
+            nextSegmentPath : JournalDescriptor.segmentPath(folder, currentBase + segmentCapacity);
         try
         {
-            JournalFiles.link(nextPath, JournalDescriptor.segmentPath(folder, nextBase), isFolderSyncNeeded);
+            JournalFiles.link(temporaryPath, segmentPath, isFolderSyncNeeded);
         }
         catch (final ChannelException ex)
         {
             lastRollFailure = ex;
             return false;
         }
-        JournalFiles.deleteQuietly(nextPath);
+        nextSegmentPath = null;
+        linkedTemporaryPath = temporaryPath;
         return true;
     }
 

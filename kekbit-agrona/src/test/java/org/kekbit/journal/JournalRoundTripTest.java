@@ -3,6 +3,7 @@ package org.kekbit.journal;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
@@ -319,6 +320,39 @@ class JournalRoundTripTest
             assertFalse(mapsContain(firstSegment), "unmapped by the releaser's duty cycle");
             assertFalse(mapsContain(JournalDescriptor.segmentFileName(2L * SEGMENT_CAPACITY)));
             assertTrue(mapsContain(JournalDescriptor.segmentFileName(3L * SEGMENT_CAPACITY)), "the current one stays");
+        }
+    }
+
+    @Test
+    void shouldLeaveTheLinkedTemporaryNameToTheDutyCycleOrCloseToDelete() throws IOException
+    {
+        final Path temporary = JournalDescriptor.nextSegmentPath(folder, SEGMENT_CAPACITY);
+        final Path segment = JournalDescriptor.segmentPath(folder, SEGMENT_CAPACITY);
+        try (JournalWriter writer = JournalWriter.create(writerContext(folder)))
+        {
+            writer.doWork(); // the next segment, under its temporary name
+            long sequence = 0;
+            while (writer.rolls() == 0)
+            {
+                assertTrue(write(writer, scratch, sequence++) > 0);
+            }
+            assertEquals(Files.readAttributes(segment, BasicFileAttributes.class).fileKey(),
+                Files.readAttributes(temporary, BasicFileAttributes.class).fileKey(),
+                "the roll only linked the file: both names denote it");
+            writer.doWork();
+            assertFalse(Files.exists(temporary), "the duty cycle deletes the temporary name");
+            assertTrue(Files.exists(segment));
+
+            while (writer.rolls() == 1)
+            {
+                assertTrue(write(writer, scratch, sequence++) > 0);
+            }
+            assertTrue(Files.exists(JournalDescriptor.nextSegmentPath(folder, 2L * SEGMENT_CAPACITY)));
+        }
+        try (Stream<Path> files = Files.list(folder))
+        {
+            assertEquals(List.of(), files.filter((path) -> path.getFileName().toString()
+                .startsWith(JournalDescriptor.NEXT_SEGMENT_PREFIX)).toList(), "and close deletes what is left");
         }
     }
 
