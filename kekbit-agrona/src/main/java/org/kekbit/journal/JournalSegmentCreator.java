@@ -43,6 +43,7 @@ public final class JournalSegmentCreator implements Agent
     private final long segmentCapacity;
     private final int maxRecordLength;
     private long requestedBase;
+    private Path temporaryNameToDelete;
     private ChannelWriter prepared;
     private long preparedBase;
     private ChannelException failure;
@@ -67,6 +68,11 @@ public final class JournalSegmentCreator implements Agent
         }
 
         final long base = requestedBase;
+        if (null != temporaryNameToDelete)
+        {
+            JournalFiles.deleteQuietly(temporaryNameToDelete);
+            temporaryNameToDelete = null;
+        }
         try
         {
             final ChannelWriter created = JournalWriter.createSegment(
@@ -105,15 +111,17 @@ public final class JournalSegmentCreator implements Agent
     }
 
     /**
-     * Writer side: ask for the segment at a base, when nothing is asked for yet.
+     * Writer side: ask for the segment at a base, when nothing is asked for yet, and for the temporary name the
+     * current segment was linked from to be deleted first (off the writer's thread).
      *
      * @return true when this call asked.
      */
-    boolean request(final long base)
+    boolean request(final long base, final Path temporaryNameToDelete)
     {
         if (IDLE == state.get())
         {
             requestedBase = base;
+            this.temporaryNameToDelete = temporaryNameToDelete;
             state.set(REQUESTED);
             return true;
         }

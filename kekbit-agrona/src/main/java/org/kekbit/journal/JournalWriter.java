@@ -90,6 +90,7 @@ public final class JournalWriter implements Agent, AutoCloseable, RecordAppender
     private ChannelWriter next;
     private Path nextSegmentPath;
     private Path linkedTemporaryPath;
+    private boolean isTemporaryNameHandedOver;
     private long oldestBase;
     private long forcedBase;
     private boolean isClosed;
@@ -535,9 +536,9 @@ public final class JournalWriter implements Agent, AutoCloseable, RecordAppender
      */
     private int deleteLinkedTemporaryName()
     {
-        if (null == linkedTemporaryPath)
+        if (null == linkedTemporaryPath || isTemporaryNameHandedOver)
         {
-            return 0;
+            return 0; // the segment creator deletes it on its thread
         }
         JournalFiles.deleteQuietly(linkedTemporaryPath);
         linkedTemporaryPath = null;
@@ -550,6 +551,7 @@ public final class JournalWriter implements Agent, AutoCloseable, RecordAppender
      */
     private void releaseAllButCurrent()
     {
+        isTemporaryNameHandedOver = false; // the creator may not have run since: delete it here, a no-op if it did
         deleteLinkedTemporaryName();
         if (null != next)
         {
@@ -771,6 +773,7 @@ public final class JournalWriter implements Agent, AutoCloseable, RecordAppender
             next = creator.take(currentBase + segmentCapacity);
             if (null == next)
             {
+                isTemporaryNameHandedOver = false; // a cancelled request deletes nothing: the duty cycle will
                 if (creator.isBusy())
                 {
                     lastRollFailure = creatorBusy; // transient: a later write takes the segment once handed over
@@ -806,6 +809,7 @@ public final class JournalWriter implements Agent, AutoCloseable, RecordAppender
     {
         // Paths built and the temporary name deleted in the duty cycle, not here: the roll is one link (and the
         // seal), cold code run once per segment on the writing thread.
+        deleteLinkedTemporaryName(); // only when no duty cycle ran since the last roll
         final Path temporaryPath = next.path();
         final Path segmentPath = null != nextSegmentPath ?
             nextSegmentPath : JournalDescriptor.segmentPath(folder, currentBase + segmentCapacity);
@@ -820,6 +824,7 @@ public final class JournalWriter implements Agent, AutoCloseable, RecordAppender
         }
         nextSegmentPath = null;
         linkedTemporaryPath = temporaryPath;
+        isTemporaryNameHandedOver = false;
         return true;
     }
 
@@ -858,9 +863,10 @@ public final class JournalWriter implements Agent, AutoCloseable, RecordAppender
 
     private void requestNext(final long nextBase, final long nowMs)
     {
-        if (creator.request(nextBase))
+        if (creator.request(nextBase, linkedTemporaryPath))
         {
             nextRequestedAtMs = nowMs;
+            isTemporaryNameHandedOver = null != linkedTemporaryPath;
         }
     }
 

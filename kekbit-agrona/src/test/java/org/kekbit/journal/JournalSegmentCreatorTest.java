@@ -18,6 +18,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 import org.kekbit.channel.ChannelException;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -54,6 +55,30 @@ class JournalSegmentCreatorTest
         }
 
         assertEveryRecordReadable(records);
+        assertNoNextSegmentLeft();
+    }
+
+    @Test
+    void shouldDeleteTheTemporaryNameTheRollLinkedFromOnTheAgentsThread()
+    {
+        try (JournalWriter writer = JournalWriter.create(writerContext(folder).createSegmentsOnAgent(true)))
+        {
+            final JournalSegmentCreator creator = (JournalSegmentCreator)writer.segmentCreator();
+            writer.doWork();
+            creator.doWork();
+            writer.doWork(); // takes the segment
+            long sequence = 0;
+            while (writer.rolls() == 0)
+            {
+                assertTrue(write(writer, scratch, sequence++) > 0);
+            }
+            final Path linkedFrom = JournalDescriptor.nextSegmentPath(folder, JournalTestSupport.SEGMENT_CAPACITY);
+            writer.doWork();
+            assertTrue(Files.exists(linkedFrom), "neither the roll nor the writer's duty cycle deletes it");
+            assertEquals(1, creator.doWork());
+            assertFalse(Files.exists(linkedFrom), "the agent does, before it makes the next segment");
+            assertTrue(Files.exists(JournalDescriptor.segmentPath(folder, JournalTestSupport.SEGMENT_CAPACITY)));
+        }
         assertNoNextSegmentLeft();
     }
 
