@@ -89,7 +89,13 @@ public final class ChannelException extends RuntimeException
         /**
          * The operating system refused an operation: no space, no permission, mapping failed.
          */
-        IO_ERROR
+        IO_ERROR,
+
+        /**
+         * The journal recycles its segments, so only a named reader, which says which segments it maps, may read
+         * it.
+         */
+        NAMED_READERS_ONLY
     }
 
     private final Reason reason;

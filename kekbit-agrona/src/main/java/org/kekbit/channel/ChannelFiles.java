@@ -11,6 +11,7 @@ import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.FileAttribute;
@@ -280,6 +281,47 @@ final class ChannelFiles
         {
             deleteQuietly(tempPath);
             throw ioError("cannot create channel file " + tempPath + ": " + ex, ex);
+        }
+    }
+
+    /**
+     * Take a retired channel's file for a new channel: rename it to the new channel's temp name, map it read-write and
+     * zero every byte of it (the file's pages are allocated already, so no full disk can fail later).
+     *
+     * @return the mapping, or null (the retired file deleted) when it is missing or of another length.
+     */
+    static MappedByteBuffer reuseAndMapTemp(final Path retiredFile, final Path tempPath, final long fileLength)
+    {
+        try
+        {
+            Files.move(retiredFile, tempPath, StandardCopyOption.ATOMIC_MOVE);
+        }
+        catch (final IOException ex)
+        {
+            deleteQuietly(retiredFile);
+            return null;
+        }
+
+        try (FileChannel channel = FileChannel.open(tempPath, StandardOpenOption.READ, StandardOpenOption.WRITE))
+        {
+            if (channel.size() != fileLength)
+            {
+                deleteQuietly(tempPath);
+                return null;
+            }
+            final MappedByteBuffer mapped = channel.map(FileChannel.MapMode.READ_WRITE, 0, fileLength);
+            final UnsafeBuffer buffer = new UnsafeBuffer(mapped);
+            for (int offset = 0; offset < fileLength; offset += ZERO_CHUNK_LENGTH)
+            {
+                // In chunks: one memset of a whole segment would hold back every safepoint of the JVM meanwhile.
+                buffer.setMemory(offset, (int)Math.min(ZERO_CHUNK_LENGTH, fileLength - offset), (byte)0);
+            }
+            return mapped;
+        }
+        catch (final IOException | RuntimeException ex)
+        {
+            deleteQuietly(tempPath);
+            throw ioError("cannot re-use channel file " + retiredFile + " as " + tempPath + ": " + ex, ex);
         }
     }
 

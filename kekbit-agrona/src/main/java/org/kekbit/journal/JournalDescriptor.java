@@ -18,7 +18,9 @@ import static org.agrona.BitUtil.SIZE_OF_LONG;
  *    00000000000000004096.kekbit      segment at journal position 4096       (sealed)
  *    00000000000000008192.kekbit      segment being written                   (no end marker yet)
  *    next-00000000000000012288.kekbit the next segment, created ahead of need (not a segment yet)
+ *    recycle-00000000000000000000.kekbit a retired segment kept for re-use (recycling journals only)
  *    readers.positions                named readers' slots
+ *    readers.segments                 the segment each named reader maps (recycling journals only)
  * </pre>
  * Every segment has the same capacity, a power of two fixed for the journal's life, and is named by its base
  * journal position in 20 zero-padded decimal digits (Kafka's width) and the channel suffix. A journal position is
@@ -73,6 +75,23 @@ import static org.agrona.BitUtil.SIZE_OF_LONG;
  *  |        Name Length (4): 0 for an unused slot, stored last     |
  *  +---------------------------------------------------------------+
  *  |             Name, US-ASCII, up to 72 bytes                   ...
+ *  +---------------------------------------------------------------+
+ * </pre>
+ * <b>Recycling</b> ({@link #READING_SEGMENTS_FILE_NAME}): a journal whose writer re-uses retired segments holds
+ * this file, and only named readers may read it. Each named reader stores the base of the lowest segment it may map
+ * in its slot's entry before it opens that segment; the writer renames a retired segment to its
+ * {@link #RECYCLE_PREFIX} name, then re-uses it only when no live reader's entry is at or below its base (else it
+ * deletes it, which is always safe for a mapping). All fields little endian:
+ * <pre>
+ *  +---------------------------------------------------------------+
+ *  |                  Signature "*KEKSEG*" (8 bytes)               |
+ *  +---------------------------------------------------------------+
+ *  |  Format Version (4, stored last)  |      Slot Count (4)       |
+ *  +---------------------------------------------------------------+
+ *  |                   Reserved up to 64 bytes                    ...
+ *  +---------------------------------------------------------------+
+ *  |  Slot i: lowest segment base the reader may map (8): -1 any,  |
+ *  |          Long.MAX_VALUE none                                 ...
  *  +---------------------------------------------------------------+
  * </pre>
  * <b>Seal</b>, left at the end of a segment's data region with its ROLLED marker
@@ -138,6 +157,53 @@ public final class JournalDescriptor
      * file so named for a segment.
      */
     public static final String NEXT_SEGMENT_PREFIX = "next-";
+
+    /**
+     * Prefix of the name a retired segment is renamed to when the writer recycles segments: no reader takes a file
+     * so named, and the segment creator turns it into the next segment.
+     */
+    public static final String RECYCLE_PREFIX = "recycle-";
+
+    /**
+     * Name of the file, in a journal that recycles its segments, where each named reader says which segments it may
+     * map; its presence tells unnamed readers that they may not read the journal.
+     */
+    public static final String READING_SEGMENTS_FILE_NAME = "readers.segments";
+
+    /**
+     * Signature of the reading segments file.
+     */
+    public static final String READING_SEGMENTS_SIGNATURE = "*KEKSEG*";
+
+    /**
+     * Format version of the reading segments file.
+     */
+    public static final int READING_SEGMENTS_FORMAT_VERSION = 1;
+
+    /**
+     * Offset of the format version in the reading segments file.
+     */
+    public static final int READING_SEGMENTS_FORMAT_VERSION_OFFSET = READING_SEGMENTS_SIGNATURE.length();
+
+    /**
+     * Offset of the slot count in the reading segments file.
+     */
+    public static final int READING_SEGMENTS_SLOT_COUNT_OFFSET = READING_SEGMENTS_FORMAT_VERSION_OFFSET + SIZE_OF_INT;
+
+    /**
+     * Length of the reading segments file's header.
+     */
+    public static final int READING_SEGMENTS_HEADER_LENGTH = BitUtil.CACHE_LINE_LENGTH;
+
+    /**
+     * A reader's entry when it may map any segment: the value it holds between claiming its slot and opening one.
+     */
+    public static final long READING_ANY_SEGMENT = -1;
+
+    /**
+     * A reader's entry when it maps no segment.
+     */
+    public static final long READING_NO_SEGMENT = Long.MAX_VALUE;
 
     /**
      * Smallest segment capacity: the smallest power of two a channel may have.
@@ -530,6 +596,39 @@ public final class JournalDescriptor
     public static Path nextSegmentPath(final Path folder, final long basePosition)
     {
         return folder.resolve(NEXT_SEGMENT_PREFIX + segmentFileName(basePosition));
+    }
+
+    /**
+     * Path a retired segment is renamed to when the writer recycles it.
+     *
+     * @param folder       of the journal.
+     * @param basePosition of the retired segment.
+     * @return the path.
+     */
+    public static Path recyclePath(final Path folder, final long basePosition)
+    {
+        return folder.resolve(RECYCLE_PREFIX + segmentFileName(basePosition));
+    }
+
+    /**
+     * Length of the reading segments file.
+     *
+     * @return the length in bytes.
+     */
+    public static int readingSegmentsFileLength()
+    {
+        return READING_SEGMENTS_HEADER_LENGTH + SLOT_COUNT * SIZE_OF_LONG;
+    }
+
+    /**
+     * Offset of a slot's entry in the reading segments file.
+     *
+     * @param slot index, the same as in the positions file.
+     * @return the offset.
+     */
+    public static int readingSegmentOffset(final int slot)
+    {
+        return READING_SEGMENTS_HEADER_LENGTH + slot * SIZE_OF_LONG;
     }
 
     /**

@@ -7,6 +7,7 @@ import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 
 import org.agrona.collections.LongArrayList;
@@ -128,6 +129,45 @@ final class JournalFiles
         catch (final IOException ex)
         {
             throw ioError("cannot force " + path + ": " + ex, ex);
+        }
+    }
+
+    /**
+     * Rename a file atomically.
+     *
+     * @return true when renamed; false when the file was missing or could not be renamed.
+     */
+    static boolean renameQuietly(final Path from, final Path to)
+    {
+        try
+        {
+            Files.move(from, to, StandardCopyOption.ATOMIC_MOVE);
+            return true;
+        }
+        catch (final IOException ex)
+        {
+            return false;
+        }
+    }
+
+    /**
+     * Delete the retired segments a recycling writer kept for re-use and died with. Lists the folder: at create and
+     * resume only.
+     *
+     * @param folder of the journal.
+     */
+    static void deleteRetiredFiles(final Path folder)
+    {
+        final String[] names = folder.toFile().list();
+        if (null != names)
+        {
+            for (final String name : names)
+            {
+                if (name.startsWith(JournalDescriptor.RECYCLE_PREFIX))
+                {
+                    deleteQuietly(folder.resolve(name));
+                }
+            }
         }
     }
 

@@ -56,6 +56,8 @@ public final class JournalReader implements AutoCloseable
     private final long heartbeatIntervalMs;
     private final JournalSegmentPrefetcher.Slot prefetch;
     private JournalReaderPositions positions;
+    private JournalReadingSegments readingSegments;
+    private long publishedBase = JournalDescriptor.READING_NO_SEGMENT;
     private int slot = -1;
     private long lastHeartbeatMs;
     private long segmentCapacity;
@@ -100,6 +102,11 @@ public final class JournalReader implements AutoCloseable
             }
             else
             {
+                if (JournalReadingSegments.isRecycling(reader.folder))
+                {
+                    throw new ChannelException(ChannelException.Reason.NAMED_READERS_ONLY, "the journal recycles " +
+                        "its segments, so only named readers may read it (give the reader a name): " + reader.folder);
+                }
                 reader.seekToStart();
             }
         }
@@ -136,6 +143,8 @@ public final class JournalReader implements AutoCloseable
         }
         slot = boundSlot;
         lastHeartbeatMs = nowMs;
+        readingSegments = JournalReadingSegments.openExisting(folder);
+        publishBase(JournalDescriptor.READING_ANY_SEGMENT);
 
         final long committed = positions.position(slot);
         if (committed >= 0)
@@ -677,6 +686,11 @@ public final class JournalReader implements AutoCloseable
                 prefetch.close();
             }
             closeSegment();
+            if (null != readingSegments)
+            {
+                publishBase(JournalDescriptor.READING_NO_SEGMENT);
+                readingSegments.close();
+            }
             if (null != positions)
             {
                 if (slot >= 0)
@@ -702,6 +716,10 @@ public final class JournalReader implements AutoCloseable
                 prefetch.close();
             }
             closeSegment();
+            if (null != readingSegments)
+            {
+                readingSegments.close(); // the entry stays, as a killed reader's does
+            }
             if (null != positions)
             {
                 if (slot >= 0)
@@ -847,6 +865,10 @@ public final class JournalReader implements AutoCloseable
      */
     private ChannelReader openSegment(final long base)
     {
+        if (base < publishedBase)
+        {
+            publishBase(base); // before the open, for a writer that recycles (see JournalReadingSegments)
+        }
         final Path path = JournalDescriptor.segmentPath(folder, base);
         ChannelReader opened = null == prefetch || 0 == segmentCapacity ? null : prefetch.take(base, path);
         if (null == opened)
@@ -881,11 +903,24 @@ public final class JournalReader implements AutoCloseable
         closeSegment();
         segment = opened;
         segmentBase = base;
+        publishBase(base); // segments before it are unmapped, or handed to the mapping releaser and never read again
         if (null != prefetch)
         {
             prefetch.want(base + capacity, capacity);
         }
         return opened;
+    }
+
+    /**
+     * Say which segments this reader may map from now on, where the journal recycles its segments.
+     */
+    private void publishBase(final long base)
+    {
+        if (null != readingSegments && base != publishedBase)
+        {
+            readingSegments.publish(slot, base);
+            publishedBase = base;
+        }
     }
 
     private void closeSegment()

@@ -44,6 +44,7 @@ public final class JournalSegmentCreator implements Agent
     private final int maxRecordLength;
     private long requestedBase;
     private Path temporaryNameToDelete;
+    private Path retiredFile;
     private ChannelWriter prepared;
     private long preparedBase;
     private ChannelException failure;
@@ -75,8 +76,10 @@ public final class JournalSegmentCreator implements Agent
         }
         try
         {
-            final ChannelWriter created = JournalWriter.createSegment(
-                ctx, base, segmentCapacity, maxRecordLength, JournalDescriptor.nextSegmentPath(ctx.folder(), base));
+            final Path retired = retiredFile;
+            retiredFile = null;
+            final ChannelWriter created = JournalWriter.createSegment(ctx, base, segmentCapacity, maxRecordLength,
+                JournalDescriptor.nextSegmentPath(ctx.folder(), base), retired);
             prepared = created;
             preparedBase = base;
             if (!state.compareAndSet(CREATING, READY))
@@ -114,14 +117,18 @@ public final class JournalSegmentCreator implements Agent
      * Writer side: ask for the segment at a base, when nothing is asked for yet, and for the temporary name the
      * current segment was linked from to be deleted first (off the writer's thread).
      *
+     * @param base                  of the segment.
+     * @param temporaryNameToDelete or null.
+     * @param retiredFile           a retired segment's file to make the segment in, or null for new memory.
      * @return true when this call asked.
      */
-    boolean request(final long base, final Path temporaryNameToDelete)
+    boolean request(final long base, final Path temporaryNameToDelete, final Path retiredFile)
     {
         if (IDLE == state.get())
         {
             requestedBase = base;
             this.temporaryNameToDelete = temporaryNameToDelete;
+            this.retiredFile = retiredFile;
             state.set(REQUESTED);
             return true;
         }
@@ -144,9 +151,16 @@ public final class JournalSegmentCreator implements Agent
     ChannelWriter take(final long base)
     {
         int current = state.get();
-        if (REQUESTED == current && !state.compareAndSet(REQUESTED, IDLE))
+        if (REQUESTED == current)
         {
-            current = state.get(); // this agent has just taken the request up: CREATING, or already READY
+            if (state.compareAndSet(REQUESTED, IDLE))
+            {
+                dropRetiredFile(); // cancelled: the writer creates the segment in new memory
+            }
+            else
+            {
+                current = state.get(); // this agent has just taken the request up: CREATING, or already READY
+            }
         }
         if (READY == current)
         {
@@ -211,8 +225,21 @@ public final class JournalSegmentCreator implements Agent
             }
             if (state.compareAndSet(current, CLOSED))
             {
+                if (REQUESTED == current)
+                {
+                    dropRetiredFile();
+                }
                 return;
             }
+        }
+    }
+
+    private void dropRetiredFile()
+    {
+        if (null != retiredFile)
+        {
+            JournalFiles.deleteQuietly(retiredFile);
+            retiredFile = null;
         }
     }
 

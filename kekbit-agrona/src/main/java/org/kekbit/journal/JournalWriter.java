@@ -85,6 +85,9 @@ public final class JournalWriter implements Agent, AutoCloseable, RecordAppender
     private final JournalReaderPositions positions;
     private final JournalSegmentCreator creator;
     private final ChannelException creatorBusy;
+    private final JournalReadingSegments readingSegments;
+    private Path retiredFile;
+    private long recycledSegments;
     private ChannelWriter current;
     private long currentBase;
     private ChannelWriter next;
@@ -112,7 +115,8 @@ public final class JournalWriter implements Agent, AutoCloseable, RecordAppender
         final ChannelWriter current,
         final long currentBase,
         final long oldestBase,
-        final SegmentScan currentScan)
+        final SegmentScan currentScan,
+        final JournalReadingSegments readingSegments)
     {
         this.ctx = ctx;
         this.folder = ctx.folder();
@@ -136,6 +140,23 @@ public final class JournalWriter implements Agent, AutoCloseable, RecordAppender
         this.creatorBusy = null == creator ? null : new ChannelException(ChannelException.Reason.NOT_READY,
             "the next segment is still being created by the segment creator agent: " + folder);
         this.forcedBase = oldestBase; // a resumed writer cannot know what the dead one forced
+        this.readingSegments = readingSegments;
+    }
+
+    /**
+     * What the context says about recycling, made so in the folder before the writer retires anything: the reading
+     * segments file created (unnamed readers then refuse the journal), or deleted; and a retired file a crashed
+     * writer left deleted.
+     */
+    private static JournalReadingSegments openRecycling(final Context ctx)
+    {
+        JournalFiles.deleteRetiredFiles(ctx.folder());
+        if (!ctx.recycleSegments())
+        {
+            JournalReadingSegments.stopRecycling(ctx.folder());
+            return null;
+        }
+        return JournalReadingSegments.openOrCreate(ctx.folder());
     }
 
     /**
@@ -165,17 +186,28 @@ public final class JournalWriter implements Agent, AutoCloseable, RecordAppender
             throw new ChannelException(ChannelException.Reason.ALREADY_EXISTS, "journal already exists: " + folder);
         }
 
-        final JournalReaderPositions positions = JournalReaderPositions.openOrCreate(folder);
+        final JournalReadingSegments readingSegments = openRecycling(ctx);
+        final JournalReaderPositions positions;
+        try
+        {
+            positions = JournalReaderPositions.openOrCreate(folder);
+        }
+        catch (final RuntimeException ex)
+        {
+            closeQuietly(readingSegments);
+            throw ex;
+        }
         try
         {
             final ChannelWriter first = ChannelWriter.create(segmentContext(ctx, 0)
                 .deleteStaleTempFiles(true)
                 .path(JournalDescriptor.segmentPath(folder, 0)));
-            return new JournalWriter(ctx, positions, first, 0, 0, null);
+            return new JournalWriter(ctx, positions, first, 0, 0, null, readingSegments);
         }
         catch (final RuntimeException ex)
         {
             positions.close();
+            closeQuietly(readingSegments);
             throw ex;
         }
     }
@@ -224,6 +256,7 @@ public final class JournalWriter implements Agent, AutoCloseable, RecordAppender
             .epochClock(ctx.epochClock())
             .preTouch(ctx.preTouch())
             .mappingReleaser(ctx.mappingReleaser()));
+        JournalReadingSegments readingSegments = null;
         final JournalReaderPositions positions;
         final SegmentScan scan = new SegmentScan(ctx);
         try
@@ -238,15 +271,17 @@ public final class JournalWriter implements Agent, AutoCloseable, RecordAppender
             {
                 sealIfUnmarked(ctx, JournalDescriptor.segmentPath(folder, lastBase - capacity));
             }
+            readingSegments = openRecycling(ctx); // once this process owns the last segment: no live writer retires
             positions = JournalReaderPositions.openOrCreate(folder);
         }
         catch (final RuntimeException ex)
         {
             last.close();
+            closeQuietly(readingSegments);
             throw ex;
         }
 
-        return new JournalWriter(ctx, positions, last, lastBase, bases.getLong(0), scan);
+        return new JournalWriter(ctx, positions, last, lastBase, bases.getLong(0), scan, readingSegments);
     }
 
     /**
@@ -275,14 +310,18 @@ public final class JournalWriter implements Agent, AutoCloseable, RecordAppender
             .maxRecordLength(maxRecordLength)
             .timeoutMs(timeoutMs)
             .path(JournalDescriptor.segmentPath(folder, base)));
+        JournalReadingSegments readingSegments = null;
         try
         {
             sealIfUnmarked(ctx, lastPath);
-            return new JournalWriter(ctx, JournalReaderPositions.openOrCreate(folder), created, base, oldestBase, null);
+            readingSegments = openRecycling(ctx);
+            return new JournalWriter(ctx, JournalReaderPositions.openOrCreate(folder), created, base, oldestBase, null,
+                readingSegments);
         }
         catch (final RuntimeException ex)
         {
             created.close();
+            closeQuietly(readingSegments);
             throw ex;
         }
     }
@@ -564,7 +603,21 @@ public final class JournalWriter implements Agent, AutoCloseable, RecordAppender
         {
             creator.close();
         }
+        if (null != retiredFile)
+        {
+            JournalFiles.deleteQuietly(retiredFile);
+            retiredFile = null;
+        }
+        closeQuietly(readingSegments);
         positions.close();
+    }
+
+    private static void closeQuietly(final JournalReadingSegments readingSegments)
+    {
+        if (null != readingSegments)
+        {
+            readingSegments.close();
+        }
     }
 
     /**
@@ -863,10 +916,11 @@ public final class JournalWriter implements Agent, AutoCloseable, RecordAppender
 
     private void requestNext(final long nextBase, final long nowMs)
     {
-        if (creator.request(nextBase, linkedTemporaryPath))
+        if (creator.request(nextBase, linkedTemporaryPath, retiredFile))
         {
             nextRequestedAtMs = nowMs;
             isTemporaryNameHandedOver = null != linkedTemporaryPath;
+            retiredFile = null; // the creator's now: it re-uses it, or deletes it when the request is cancelled
         }
     }
 
@@ -900,12 +954,19 @@ public final class JournalWriter implements Agent, AutoCloseable, RecordAppender
      * Create a segment, for the writer or its segment creator agent.
      */
     static ChannelWriter createSegment(
-        final Context ctx, final long base, final long segmentCapacity, final int maxRecordLength, final Path path)
+        final Context ctx,
+        final long base,
+        final long segmentCapacity,
+        final int maxRecordLength,
+        final Path path,
+        final Path retiredFile)
     {
-        return ChannelWriter.create(segmentContext(ctx, base)
+        final ChannelWriter.Context segmentContext = segmentContext(ctx, base)
             .capacity(segmentCapacity)
             .maxRecordLength(maxRecordLength)
-            .path(path));
+            .path(path);
+        return null == retiredFile ?
+            ChannelWriter.create(segmentContext) : ChannelWriter.createReusing(segmentContext, retiredFile);
     }
 
     private boolean createNext()
@@ -913,8 +974,10 @@ public final class JournalWriter implements Agent, AutoCloseable, RecordAppender
         final long nextBase = currentBase + segmentCapacity;
         try
         {
-            next = createSegment(
-                ctx, nextBase, segmentCapacity, maxRecordLength, JournalDescriptor.nextSegmentPath(folder, nextBase));
+            final Path retired = retiredFile;
+            retiredFile = null; // re-used or deleted by the creation, even a failed one
+            next = createSegment(ctx, nextBase, segmentCapacity, maxRecordLength,
+                JournalDescriptor.nextSegmentPath(folder, nextBase), retired);
             lastRollFailure = null;
             return true;
         }
@@ -932,9 +995,39 @@ public final class JournalWriter implements Agent, AutoCloseable, RecordAppender
         {
             return 0;
         }
-        JournalRetention.delete(folder, oldestBase); // gone already (pruned from outside, by hand): move on
+        if (null == readingSegments || null != retiredFile)
+        {
+            JournalRetention.delete(folder, oldestBase); // gone already (pruned from outside, by hand): move on
+        }
+        else
+        {
+            retire(oldestBase);
+        }
         oldestBase += segmentCapacity;
         return 1;
+    }
+
+    /**
+     * Rename the oldest segment away from its name, then keep its file for the next segment when no live named
+     * reader may map it (the writer's half of {@link JournalReadingSegments}' protocol), else delete it.
+     */
+    private void retire(final long base)
+    {
+        final Path retired = JournalDescriptor.recyclePath(folder, base);
+        if (!JournalFiles.renameQuietly(JournalDescriptor.segmentPath(folder, base), retired))
+        {
+            JournalRetention.delete(folder, base); // gone already (pruned from outside, by hand): move on
+            return;
+        }
+        if (readingSegments.mayRecycle(positions, base, ctx.epochClock().time(), ctx.timeoutMs()))
+        {
+            retiredFile = retired;
+            recycledSegments++;
+        }
+        else
+        {
+            JournalFiles.deleteQuietly(retired); // a reader may map it: a deleted file stays intact for it
+        }
     }
 
     private static ChannelWriter.Context segmentContext(final Context ctx, final long base)
@@ -948,6 +1041,16 @@ public final class JournalWriter implements Agent, AutoCloseable, RecordAppender
             .preTouch(ctx.preTouch())
             .mappingReleaser(ctx.mappingReleaser())
             .deleteStaleTempFiles(false); // once per create or resume, not once per roll: the folder may be large
+    }
+
+    /**
+     * How many retired segments the writer kept for re-use as later segments, for a writer that recycles.
+     *
+     * @return the count since this writer was created or resumed.
+     */
+    public long recycledSegments()
+    {
+        return recycledSegments;
     }
 
     /**
@@ -1063,6 +1166,7 @@ public final class JournalWriter implements Agent, AutoCloseable, RecordAppender
         private int hardCapSegments;
         private long hardCapBytes;
         private boolean createSegmentsOnAgent;
+        private boolean recycleSegments;
         private long segmentCreatorTimeoutMs = DEFAULT_SEGMENT_CREATOR_TIMEOUT_MS;
 
         /**
@@ -1179,6 +1283,37 @@ public final class JournalWriter implements Agent, AutoCloseable, RecordAppender
         public boolean createSegmentsOnAgent()
         {
             return createSegmentsOnAgent;
+        }
+
+        /**
+         * Whether segments retention retires are re-used as later segments (renamed, zeroed, given a new header) rather
+         * than deleted, as Aeron re-uses its terms: a journal of bounded retention (keep the last N segments) then
+         * streams through a bounded set of files whose memory is resident, instead of allocating new memory per
+         * segment. Off by default.
+         * <p>
+         * A recycling journal may be read by named readers only (an unnamed reader fails to open with
+         * {@link ChannelException.Reason#NAMED_READERS_ONLY}): each says which segments it may map, and a retired
+         * segment one of them may map is deleted instead of re-used, so no reader ever sees a segment change under
+         * it. A writer without recycling makes the journal readable by unnamed readers again. Without a retention
+         * limit nothing is retired, so nothing is recycled.
+         *
+         * @param recycleSegments true to re-use retired segments.
+         * @return this for a fluent API.
+         */
+        public Context recycleSegments(final boolean recycleSegments)
+        {
+            this.recycleSegments = recycleSegments;
+            return this;
+        }
+
+        /**
+         * Whether retired segments are re-used as later segments.
+         *
+         * @return true when they are.
+         */
+        public boolean recycleSegments()
+        {
+            return recycleSegments;
         }
 
         /**

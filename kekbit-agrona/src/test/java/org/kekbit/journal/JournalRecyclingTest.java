@@ -1,0 +1,265 @@
+package org.kekbit.journal;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.stream.Stream;
+
+import org.agrona.concurrent.UnsafeBuffer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.kekbit.channel.ChannelException;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.kekbit.journal.JournalTestSupport.SEGMENT_CAPACITY;
+import static org.kekbit.journal.JournalTestSupport.write;
+import static org.kekbit.journal.JournalTestSupport.writerContext;
+
+class JournalRecyclingTest
+{
+    @TempDir
+    Path folder;
+
+    private final UnsafeBuffer scratch = new UnsafeBuffer(new byte[JournalTestSupport.MAX_RECORD_LENGTH]);
+
+    @Test
+    void shouldReuseRetiredSegmentFilesAndDeliverEveryRecordInOrder() throws IOException
+    {
+        try (JournalWriter writer = JournalWriter.create(
+            writerContext(folder).retainedSegments(2).recycleSegments(true));
+            JournalReader reader = JournalReader.open(new JournalReader.Context().folder(folder).name("follower")))
+        {
+            final JournalTestSupport.Checker checker = new JournalTestSupport.Checker(0);
+            final Set<Object> files = new HashSet<>();
+            long sequence = 0;
+            while (writer.rolls() < 60)
+            {
+                assertTrue(write(writer, scratch, sequence++) > 0);
+                writer.doWork();
+                reader.poll(checker, 100);
+                reader.commit();
+                files.add(fileKey(JournalDescriptor.segmentPath(folder, writer.currentSegmentBase())));
+            }
+            while (reader.poll(checker, 100) > 0)
+            {
+                reader.commit();
+            }
+
+            assertEquals(List.of(), checker.errors);
+            assertEquals(sequence, checker.next, "every record, once, in order");
+            assertTrue(writer.recycledSegments() >= 50, "recycled=" + writer.recycledSegments());
+            assertTrue(files.size() <= 6, "61 segments written in " + files.size() + " files");
+            assertTrue(JournalFiles.segmentBases(folder).size() <= 3);
+            assertTrue(countNamed(JournalDescriptor.RECYCLE_PREFIX) <= 1, "at most one retired file kept");
+        }
+        assertEquals(0, countNamed(JournalDescriptor.RECYCLE_PREFIX), "close deletes the retired file it kept");
+    }
+
+    @Test
+    void shouldReuseRetiredSegmentFilesOnTheSegmentCreatorAgent() throws Exception
+    {
+        try (JournalWriter writer = JournalWriter.create(
+            writerContext(folder).retainedSegments(1).recycleSegments(true).createSegmentsOnAgent(true));
+            JournalReader reader = JournalReader.open(new JournalReader.Context().folder(folder).name("follower")))
+        {
+            final JournalTestSupport.Checker checker = new JournalTestSupport.Checker(0);
+            long sequence = 0;
+            while (writer.rolls() < 30)
+            {
+                final long result = write(writer, scratch, sequence);
+                if (result > 0)
+                {
+                    sequence++;
+                }
+                writer.doWork();
+                writer.segmentCreator().doWork();
+                reader.poll(checker, 100);
+                reader.commit();
+            }
+            while (reader.poll(checker, 100) > 0)
+            {
+                reader.commit();
+            }
+            assertEquals(List.of(), checker.errors);
+            assertEquals(sequence, checker.next);
+            assertTrue(writer.recycledSegments() >= 20, "recycled=" + writer.recycledSegments());
+        }
+    }
+
+    @Test
+    void shouldDeleteRatherThanReuseSegmentsALiveNamedReaderMayMap()
+    {
+        try (JournalWriter writer = JournalWriter.create(
+            writerContext(folder).retainedSegments(1).recycleSegments(true));
+            JournalReader careless = JournalReader.open(
+                new JournalReader.Context().folder(folder).name("careless").protectRetention(false)))
+        {
+            final JournalTestSupport.Checker checker = new JournalTestSupport.Checker(0);
+            long sequence = 0;
+            assertTrue(write(writer, scratch, sequence++) > 0);
+            assertEquals(1, careless.poll(checker, 1), "maps segment 0 and stays there");
+            while (writer.rolls() < 10)
+            {
+                assertTrue(write(writer, scratch, sequence++) > 0);
+                writer.doWork();
+            }
+            writer.doWork();
+            assertEquals(0, writer.recycledSegments(), "every retired segment is at or after the reader's");
+            assertFalse(Files.exists(JournalDescriptor.segmentPath(folder, 0)), "retired all the same");
+
+            while (careless.poll(checker, 100) > 0)
+            {
+                assertEquals(List.of(), checker.errors);
+            }
+            assertEquals(List.of(), checker.errors, "the deleted segment it maps stays intact");
+            assertEquals(JournalState.TRUNCATED, careless.state(), "then the gap is reported, never skipped");
+
+            careless.seekToStart();
+            final JournalTestSupport.Checker resumed = new JournalTestSupport.Checker(-1);
+            final long recycledBefore = writer.recycledSegments();
+            while (writer.rolls() < 30)
+            {
+                assertTrue(write(writer, scratch, sequence++) > 0);
+                writer.doWork();
+                careless.poll(resumed, 100);
+            }
+            assertEquals(List.of(), resumed.errors);
+            assertTrue(writer.recycledSegments() > recycledBefore, "a reader that keeps up lets segments be reused");
+        }
+    }
+
+    @Test
+    void shouldRefuseUnnamedReaderOnlyWhileTheJournalRecycles()
+    {
+        try (JournalWriter writer = JournalWriter.create(writerContext(folder).recycleSegments(true)))
+        {
+            write(writer, scratch, 0);
+            final ChannelException ex = assertThrows(ChannelException.class,
+                () -> JournalReader.open(new JournalReader.Context().folder(folder)));
+            assertEquals(ChannelException.Reason.NAMED_READERS_ONLY, ex.reason());
+            assertTrue(ex.getMessage().contains("give the reader a name"), ex.getMessage());
+        }
+
+        try (JournalWriter writer = JournalWriter.resume(writerContext(folder));
+            JournalReader reader = JournalReader.open(new JournalReader.Context().folder(folder)))
+        {
+            final JournalTestSupport.Checker checker = new JournalTestSupport.Checker(0);
+            assertEquals(1, reader.poll(checker, 10));
+            assertEquals(List.of(), checker.errors);
+            assertFalse(JournalReadingSegments.isRecycling(folder));
+            assertEquals(writer.position(), reader.position());
+        }
+    }
+
+    @Test
+    void shouldHoldRecyclingBackForANamedReaderThatOpenedBeforeTheJournalRecycled()
+    {
+        try (JournalWriter first = JournalWriter.create(writerContext(folder)))
+        {
+            write(first, scratch, 0);
+        }
+        try (JournalReader early = JournalReader.open(new JournalReader.Context().folder(folder).name("early")
+            .protectRetention(false));
+            JournalWriter writer = JournalWriter.resume(writerContext(folder).retainedSegments(1)
+                .recycleSegments(true)))
+        {
+            final JournalTestSupport.Checker checker = new JournalTestSupport.Checker(0);
+            assertEquals(1, early.poll(checker, 1));
+            long sequence = 1;
+            while (writer.rolls() < 10)
+            {
+                assertTrue(write(writer, scratch, sequence++) > 0);
+                writer.doWork();
+            }
+            assertEquals(0, writer.recycledSegments(), "its entry reads 0 (any segment) until it closes");
+        }
+    }
+
+    @Test
+    void shouldDeleteRetiredFileACrashedWriterKept() throws IOException
+    {
+        try (JournalWriter writer = JournalWriter.create(writerContext(folder).recycleSegments(true)))
+        {
+            write(writer, scratch, 0);
+            JournalTestSupport.crash(writer);
+        }
+        final Path leftover = JournalDescriptor.recyclePath(folder, 0);
+        Files.write(leftover, new byte[SEGMENT_CAPACITY]);
+        try (JournalWriter writer = JournalWriter.resume(writerContext(folder).recycleSegments(true)))
+        {
+            assertFalse(Files.exists(leftover));
+            assertTrue(JournalReadingSegments.isRecycling(folder));
+            assertEquals(1, JournalFiles.segmentBases(folder).size());
+            assertTrue(writer.position() > 0);
+        }
+    }
+
+    @Test
+    void shouldCreateSegmentInNewMemoryWhenRetiredFileHasAnotherLength() throws IOException
+    {
+        final Path retired = folder.resolve("retired");
+        Files.write(retired, new byte[100]);
+        try (org.kekbit.channel.ChannelWriter channel = org.kekbit.channel.ChannelWriter.createReusing(
+            new org.kekbit.channel.ChannelWriter.Context().path(folder.resolve("c.kekbit")).capacity(4096)
+                .preTouch(false), retired))
+        {
+            assertEquals(0, channel.position());
+            assertFalse(Files.exists(retired), "the unusable file is deleted");
+            assertEquals(org.kekbit.channel.ChannelDescriptor.fileLength(4096),
+                Files.size(folder.resolve("c.kekbit")));
+        }
+    }
+
+    @Test
+    void shouldZeroEveryDataByteOfTheReusedFile() throws IOException
+    {
+        final Path retired = folder.resolve("a.kekbit");
+        final org.kekbit.channel.ChannelWriter.Context ctx = new org.kekbit.channel.ChannelWriter.Context()
+            .path(retired).capacity(4096).preTouch(false);
+        try (org.kekbit.channel.ChannelWriter old = org.kekbit.channel.ChannelWriter.create(ctx))
+        {
+            for (int i = 0; i < 20; i++)
+            {
+                scratch.setMemory(0, 100, (byte)0x5A);
+                old.write(7, scratch, 0, 100);
+            }
+        }
+        final Path reused = folder.resolve("b.kekbit");
+        try (org.kekbit.channel.ChannelWriter channel = org.kekbit.channel.ChannelWriter.createReusing(
+            new org.kekbit.channel.ChannelWriter.Context().path(reused).capacity(4096).channelId(42).preTouch(false),
+            retired);
+            org.kekbit.channel.ChannelReader reader = org.kekbit.channel.ChannelReader.open(reused))
+        {
+            assertFalse(Files.exists(retired));
+            assertEquals(42, reader.channelId());
+            assertEquals(0, reader.poll((msgTypeId, buffer, offset, length) -> { }, 10), "no old record shows");
+            final byte[] bytes = Files.readAllBytes(reused);
+            for (int i = org.kekbit.channel.ChannelDescriptor.HEADER_LENGTH; i < bytes.length; i++)
+            {
+                assertEquals(0, bytes[i], "byte " + i);
+            }
+            assertTrue(channel.write(7, scratch, 0, 100) > 0);
+            assertEquals(1, reader.poll((msgTypeId, buffer, offset, length) -> { }, 10));
+        }
+    }
+
+    private static Object fileKey(final Path path) throws IOException
+    {
+        return Files.readAttributes(path, BasicFileAttributes.class).fileKey();
+    }
+
+    private long countNamed(final String prefix) throws IOException
+    {
+        try (Stream<Path> files = Files.list(folder))
+        {
+            return files.filter((path) -> path.getFileName().toString().startsWith(prefix)).count();
+        }
+    }
+}
