@@ -193,7 +193,7 @@ public final class ChannelWriter implements Agent, AutoCloseable, RecordAppender
         final ProcessIdentity self = ProcessIdentity.CURRENT;
         final Path tempPath = ChannelFiles.tempPath(path, self);
         final long fileLength = ChannelDescriptor.fileLength(ctx.capacity());
-        MappedByteBuffer reused = null == retiredFile ? null : ChannelFiles.reuseAndMapTemp(retiredFile, tempPath,
+        final MappedByteBuffer reused = null == retiredFile ? null : ChannelFiles.reuseAndMapTemp(retiredFile, tempPath,
             fileLength);
         final MappedByteBuffer mappedBuffer = null != reused ? reused :
             ChannelFiles.createAndMapTemp(tempPath, fileLength, ctx.filePermissions());

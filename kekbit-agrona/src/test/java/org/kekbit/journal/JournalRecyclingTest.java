@@ -28,6 +28,9 @@ class JournalRecyclingTest
     Path folder;
 
     private final UnsafeBuffer scratch = new UnsafeBuffer(new byte[JournalTestSupport.MAX_RECORD_LENGTH]);
+    private final org.kekbit.channel.RecordHandler ignore = (msgTypeId, buffer, offset, length) ->
+    {
+    };
 
     @Test
     void shouldReuseRetiredSegmentFilesAndDeliverEveryRecordInOrder() throws IOException
@@ -239,14 +242,14 @@ class JournalRecyclingTest
         {
             assertFalse(Files.exists(retired));
             assertEquals(42, reader.channelId());
-            assertEquals(0, reader.poll((msgTypeId, buffer, offset, length) -> { }, 10), "no old record shows");
+            assertEquals(0, reader.poll(ignore, 10), "no old record shows");
             final byte[] bytes = Files.readAllBytes(reused);
             for (int i = org.kekbit.channel.ChannelDescriptor.HEADER_LENGTH; i < bytes.length; i++)
             {
                 assertEquals(0, bytes[i], "byte " + i);
             }
             assertTrue(channel.write(7, scratch, 0, 100) > 0);
-            assertEquals(1, reader.poll((msgTypeId, buffer, offset, length) -> { }, 10));
+            assertEquals(1, reader.poll(ignore, 10));
         }
     }
 
