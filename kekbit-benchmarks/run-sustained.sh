@@ -16,6 +16,8 @@
 #
 # Environment: I (measurements, default 3), WI (warmup iterations of at most 2M records, default 1), RECORDS
 # (default 20000000), PAYLOADS (default 32,288), SEGMENT_CAPACITIES (the journal's, default 67108864,1073741824),
+# RETAINED_SEGMENTS (the journal's, default 0 = keeps everything; "0,2" adds a bounded journal that keeps 2 sealed
+# segments and re-uses the retired ones),
 # SYSTEMS, STORAGES ("shm huge"), HUGE_DIR (default
 # /mnt/kekbit-huge), SKIP_BUILD=1 to reuse the jar, KEEP=1 to keep the results of earlier runs in the report (by
 # default they are deleted first; a system run again replaces its own).
@@ -29,6 +31,7 @@ WI="${WI:-1}"
 RECORDS="${RECORDS:-20000000}"
 PAYLOADS="${PAYLOADS:-32,288}"
 SEGMENT_CAPACITIES="${SEGMENT_CAPACITIES:-67108864,1073741824}"
+RETAINED_SEGMENTS="${RETAINED_SEGMENTS:-0}"
 SYSTEMS="${SYSTEMS:-kekbit journal freshMemory ringBuffer aeron chronicle}"
 STORAGES="${STORAGES:-shm huge}"
 HUGE_DIR="${HUGE_DIR:-/mnt/kekbit-huge}"
@@ -84,6 +87,7 @@ run_system()
         set +e
         KEKBIT_BENCH_SHM_DIR="$dir" java -jar "$JAR" "SustainedStreamingBenchmark\.$system\$" \
             -p payloadLength="$PAYLOADS" -p records="$RECORDS" -p segmentCapacity="$SEGMENT_CAPACITIES" \
+            -p retainedSegments="$RETAINED_SEGMENTS" \
             -wi "$WI" -i "$I" -f 1 -foe true -rf json -rff "$json" > "$out" 2>&1
         local rc=$?
         set -e
@@ -120,7 +124,7 @@ done
 {
     echo "## Sustained streaming, $(date -u '+%F %H:%M UTC'), commit $(git rev-parse --short HEAD)"
     echo
-    echo "\`I=$I WI=$WI RECORDS=$RECORDS PAYLOADS=$PAYLOADS SEGMENT_CAPACITIES=$SEGMENT_CAPACITIES kekbit-benchmarks/run-sustained.sh\`"
+    echo "\`I=$I WI=$WI RECORDS=$RECORDS PAYLOADS=$PAYLOADS SEGMENT_CAPACITIES=$SEGMENT_CAPACITIES RETAINED_SEGMENTS=$RETAINED_SEGMENTS kekbit-benchmarks/run-sustained.sh\`"
     echo "(last: $SYSTEMS): $I measurement(s)"
     echo "per system and size, each moving $RECORDS records end to end (one JMH single-shot invocation), after $WI"
     echo "warmup iteration(s) of at most 2M records; $(nproc) cores. ${huge_note}"

@@ -56,18 +56,42 @@ public final class RollingJournal implements AutoCloseable
     public RollingJournal(
         final Path folder, final long segmentCapacity, final int maxRecordLength, final ReaderSegments readerSegments)
     {
+        this(folder, segmentCapacity, maxRecordLength, readerSegments, 0);
+    }
+
+    /**
+     * Create the journal, start its helper thread and open a reader at its start.
+     *
+     * @param folder           of the journal, created; deleted on close.
+     * @param segmentCapacity  of every segment, a power of two.
+     * @param maxRecordLength  longest payload.
+     * @param readerSegments   how the reader maps each segment it crosses into.
+     * @param retainedSegments 0 to keep every segment; otherwise the sealed segments retention keeps, with retired
+     *                         segments re-used ({@link JournalWriter.Context#recycleSegments(boolean)}) and the reader
+     *                         named and protecting retention (a recycling journal's readers are named).
+     */
+    public RollingJournal(
+        final Path folder,
+        final long segmentCapacity,
+        final int maxRecordLength,
+        final ReaderSegments readerSegments,
+        final int retainedSegments)
+    {
         this.folder = folder;
         writer = JournalWriter.create(new JournalWriter.Context()
             .folder(folder)
             .segmentCapacity(segmentCapacity)
             .maxRecordLength(maxRecordLength)
             .createSegmentsOnAgent(true)
+            .retainedSegments(retainedSegments)
+            .recycleSegments(retainedSegments > 0)
             .mappingReleaser(releaser));
         helper = new AgentRunner(new SleepingMillisIdleStrategy(1), (ex) -> helperError.compareAndSet(null, ex), null,
             new CompositeAgent(writer.segmentCreator(), prefetcher, releaser));
         AgentRunner.startOnThread(helper);
         reader = JournalReader.open(new JournalReader.Context()
             .folder(folder)
+            .name(retainedSegments > 0 ? "benchmark" : null)
             .preTouch(ReaderSegments.PRE_TOUCH == readerSegments)
             .prefetcher(ReaderSegments.PREFETCH == readerSegments ? prefetcher : null)
             .mappingReleaser(releaser));
@@ -153,8 +177,8 @@ public final class RollingJournal implements AutoCloseable
     public String rollSummary()
     {
         return "journal: " + writer.rolls() + " roll(s), " + writer.inlineSegmentCreations() +
-            " with the segment created inline on the writer's thread, " + rollWaits +
-            " spin(s) waiting for the segment creator";
+            " with the segment created inline on the writer's thread, " + writer.recycledSegments() +
+            " retired segment(s) re-used, " + rollWaits + " spin(s) waiting for the segment creator";
     }
 
     /**

@@ -155,6 +155,23 @@ public class SegmentCreationBenchmark extends BenchmarkDefaults
     }
 
     /**
+     * A retired channel of the same capacity, made and pre-touched before the window, for a channel to re-use its
+     * file: what a recycling journal's creator starts from.
+     */
+    @State(Scope.Thread)
+    public static class ReusingState extends ChannelState
+    {
+        Path retired;
+
+        void prepare()
+        {
+            final ChannelWriter old = ChannelWriter.create(channelContext(true).channelId(CHANNEL_ID + 1));
+            retired = old.path();
+            old.close();
+        }
+    }
+
+    /**
      * A channel made and pre-touched by its writer before the window, for its reader to open in it.
      */
     @State(Scope.Thread)
@@ -208,6 +225,18 @@ public class SegmentCreationBenchmark extends BenchmarkDefaults
     public ChannelWriter channelNotPreTouched(final ChannelState state)
     {
         return state.writer = ChannelWriter.create(state.channelContext(false));
+    }
+
+    /**
+     * A channel made in the file of a retired one ({@link ChannelWriter#createReusing}): renamed, zeroed, new header.
+     *
+     * @param state of the trial.
+     * @return the channel's writer.
+     */
+    @Benchmark
+    public ChannelWriter channelReusing(final ReusingState state)
+    {
+        return state.writer = ChannelWriter.createReusing(state.channelContext(false), state.retired);
     }
 
     /**

@@ -550,6 +550,13 @@ public class SustainedStreamingBenchmark extends BenchmarkDefaults
         @Param({ "PREFETCH" })
         String readerSegments;
 
+        /**
+         * 0 keeps every segment (a journal that keeps everything); N keeps N sealed segments and re-uses the retired
+         * ones, with a named reader that protects retention and commits after each poll (a bounded journal).
+         */
+        @Param({ "0" })
+        int retainedSegments;
+
         RollingJournal journal;
 
         SequencedConsumer newConsumer()
@@ -560,7 +567,7 @@ public class SustainedStreamingBenchmark extends BenchmarkDefaults
         void openIteration()
         {
             journal = new RollingJournal(iterationFolder("journal"), segmentCapacity, payloadLength,
-                RollingJournal.ReaderSegments.valueOf(readerSegments));
+                RollingJournal.ReaderSegments.valueOf(readerSegments), retainedSegments);
             ((JournalConsumer)consumer).journal(journal);
         }
 
@@ -930,18 +937,24 @@ public class SustainedStreamingBenchmark extends BenchmarkDefaults
 
         private RollingJournal journal;
         private JournalReader reader;
+        private boolean isNamed;
         private long emptyPolls;
 
         void journal(final RollingJournal journal)
         {
             this.journal = journal;
             this.reader = null == journal ? null : journal.reader();
+            this.isNamed = null != reader && null != reader.name();
         }
 
         protected int poll(final int limit)
         {
             final int count = reader.poll(this, limit);
-            if (0 == count && 0 == (++emptyPolls & STATE_CHECK_MASK))
+            if (count > 0 && isNamed)
+            {
+                reader.commit(); // one ordered store: lets retention retire, and recycle, what it has read
+            }
+            else if (0 == count && 0 == (++emptyPolls & STATE_CHECK_MASK))
             {
                 journal.checkReader(); // a corrupt or truncated journal fails the run instead of timing out
             }

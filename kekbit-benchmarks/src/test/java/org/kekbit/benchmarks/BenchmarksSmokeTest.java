@@ -49,10 +49,13 @@ class BenchmarksSmokeTest
         "SegmentCreationBenchmark.journalSegment",
         "SegmentCreationBenchmark.channelPreTouched",
         "SegmentCreationBenchmark.channelNotPreTouched",
+        "SegmentCreationBenchmark.channelReusing",
         "SegmentCreationBenchmark.readerPreTouch",
         "JournalBenchmark.seekBySequence",
         "JournalBenchmark.seekByTime",
         "JournalBenchmark.streamThroughRolls");
+
+    private static final int JOURNAL_BENCHMARKS = 2;
 
     @Test
     @Timeout(value = 300, unit = TimeUnit.SECONDS)
@@ -75,6 +78,7 @@ class BenchmarksSmokeTest
             .param("records", "100000")
             .param("segmentLength", String.valueOf(1024 * 1024))
             .param("segmentCapacity", String.valueOf(1024 * 1024))
+            .param("retainedSegments", "0", "2") // journals that keep everything, and bounded ones that recycle
             .forks(1)
             .jvmArgsAppend(BenchmarkConfiguration.JVM_FLAGS)
             .warmupIterations(0)
@@ -87,7 +91,8 @@ class BenchmarksSmokeTest
         System.setProperty("jmh.ignoreLock", "true");
         final Collection<RunResult> results = new Runner(options).run();
 
-        assertEquals(BENCHMARKS.size(), results.size(), "one result per benchmark");
+        assertEquals(BENCHMARKS.size() + JOURNAL_BENCHMARKS, results.size(),
+            "one result per benchmark, two for each journal scenario");
         for (final RunResult result : results)
         {
             final double score = result.getPrimaryResult().getScore();

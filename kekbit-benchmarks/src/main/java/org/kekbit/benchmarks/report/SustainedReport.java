@@ -178,8 +178,10 @@ public final class SustainedReport
             return "?";
         }
         final long bytes = Long.parseLong(capacity);
-        return bytes >= 1L << 30 && 0 == (bytes & ((1L << 30) - 1)) ? (bytes >> 30) + " GiB" :
+        final String text = bytes >= 1L << 30 && 0 == (bytes & ((1L << 30) - 1)) ? (bytes >> 30) + " GiB" :
             0 == (bytes & ((1L << 20) - 1)) ? (bytes >> 20) + " MiB" : bytes + " B";
+        final String retained = result.params().get("retainedSegments");
+        return null == retained || "0".equals(retained) ? text : text + ", keeps " + retained + ", recycled";
     }
 
     /**
