@@ -22,6 +22,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
 
+import org.agrona.IoUtil;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.kekbit.codecs.channel.ChannelHeaderDecoder;
 
@@ -285,13 +286,21 @@ final class ChannelFiles
     }
 
     /**
-     * Take a retired channel's file for a new channel: rename it to the new channel's temp name, map it read-write and
-     * zero every byte of it (the file's pages are allocated already, so no full disk can fail later).
+     * Take a retired channel's file for a new channel: rename it to the new channel's temp name, map it read-write
+     * (or take the mapping its writer kept) and zero every byte of it (the file's pages are allocated already, so no
+     * full disk can fail later).
      *
+     * @param retiredMapping the whole retired file mapped read-write, owned by this call from now on; or null.
      * @return the mapping, or null (the retired file deleted) when it is missing or of another length.
      */
-    static MappedByteBuffer reuseAndMapTemp(final Path retiredFile, final Path tempPath, final long fileLength)
+    static MappedByteBuffer reuseAndMapTemp(
+        final Path retiredFile, final Path tempPath, final long fileLength, final MappedByteBuffer retiredMapping)
     {
+        final boolean isMappingUsable = null != retiredMapping && retiredMapping.capacity() == fileLength;
+        if (null != retiredMapping && !isMappingUsable)
+        {
+            IoUtil.unmap(retiredMapping);
+        }
         try
         {
             Files.move(retiredFile, tempPath, StandardCopyOption.ATOMIC_MOVE);
@@ -299,17 +308,29 @@ final class ChannelFiles
         catch (final IOException ex)
         {
             deleteQuietly(retiredFile);
+            if (isMappingUsable)
+            {
+                IoUtil.unmap(retiredMapping);
+            }
             return null;
         }
 
-        try (FileChannel channel = FileChannel.open(tempPath, StandardOpenOption.READ, StandardOpenOption.WRITE))
+        MappedByteBuffer mapped = isMappingUsable ? retiredMapping : null;
+        try
         {
-            if (channel.size() != fileLength)
+            if (null == mapped)
             {
-                deleteQuietly(tempPath);
-                return null;
+                try (FileChannel channel = FileChannel.open(
+                    tempPath, StandardOpenOption.READ, StandardOpenOption.WRITE))
+                {
+                    if (channel.size() != fileLength)
+                    {
+                        deleteQuietly(tempPath);
+                        return null;
+                    }
+                    mapped = channel.map(FileChannel.MapMode.READ_WRITE, 0, fileLength);
+                }
             }
-            final MappedByteBuffer mapped = channel.map(FileChannel.MapMode.READ_WRITE, 0, fileLength);
             final UnsafeBuffer buffer = new UnsafeBuffer(mapped);
             for (int offset = 0; offset < fileLength; offset += ZERO_CHUNK_LENGTH)
             {
@@ -320,6 +341,10 @@ final class ChannelFiles
         }
         catch (final IOException | RuntimeException ex)
         {
+            if (null != mapped)
+            {
+                IoUtil.unmap(mapped);
+            }
             deleteQuietly(tempPath);
             throw ioError("cannot re-use channel file " + retiredFile + " as " + tempPath + ": " + ex, ex);
         }

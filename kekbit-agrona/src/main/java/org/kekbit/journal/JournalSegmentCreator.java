@@ -1,9 +1,11 @@
 package org.kekbit.journal;
 
+import java.nio.MappedByteBuffer;
 import java.nio.file.Path;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import org.agrona.concurrent.Agent;
+import org.kekbit.MappingReleaser;
 import org.kekbit.channel.ChannelException;
 import org.kekbit.channel.ChannelWriter;
 
@@ -45,6 +47,7 @@ public final class JournalSegmentCreator implements Agent
     private long requestedBase;
     private Path temporaryNameToDelete;
     private Path retiredFile;
+    private MappedByteBuffer retiredMapping;
     private ChannelWriter prepared;
     private long preparedBase;
     private ChannelException failure;
@@ -77,9 +80,11 @@ public final class JournalSegmentCreator implements Agent
         try
         {
             final Path retired = retiredFile;
+            final MappedByteBuffer mapping = retiredMapping;
             retiredFile = null;
+            retiredMapping = null;
             final ChannelWriter created = JournalWriter.createSegment(ctx, base, segmentCapacity, maxRecordLength,
-                JournalDescriptor.nextSegmentPath(ctx.folder(), base), retired);
+                JournalDescriptor.nextSegmentPath(ctx.folder(), base), retired, mapping);
             prepared = created;
             preparedBase = base;
             if (!state.compareAndSet(CREATING, READY))
@@ -120,15 +125,21 @@ public final class JournalSegmentCreator implements Agent
      * @param base                  of the segment.
      * @param temporaryNameToDelete or null.
      * @param retiredFile           a retired segment's file to make the segment in, or null for new memory.
+     * @param retiredMapping        the writer's mapping of that file, handed over with it, or null.
      * @return true when this call asked.
      */
-    boolean request(final long base, final Path temporaryNameToDelete, final Path retiredFile)
+    boolean request(
+        final long base,
+        final Path temporaryNameToDelete,
+        final Path retiredFile,
+        final MappedByteBuffer retiredMapping)
     {
         if (IDLE == state.get())
         {
             requestedBase = base;
             this.temporaryNameToDelete = temporaryNameToDelete;
             this.retiredFile = retiredFile;
+            this.retiredMapping = retiredMapping;
             state.set(REQUESTED);
             return true;
         }
@@ -236,6 +247,11 @@ public final class JournalSegmentCreator implements Agent
 
     private void dropRetiredFile()
     {
+        if (null != retiredMapping)
+        {
+            MappingReleaser.release(ctx.mappingReleaser(), retiredMapping);
+            retiredMapping = null;
+        }
         if (null != retiredFile)
         {
             JournalFiles.deleteQuietly(retiredFile);

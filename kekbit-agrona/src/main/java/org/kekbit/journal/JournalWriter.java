@@ -1,6 +1,7 @@
 package org.kekbit.journal;
 
 import java.nio.ByteOrder;
+import java.nio.MappedByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.function.LongConsumer;
@@ -9,6 +10,7 @@ import org.agrona.DirectBuffer;
 import org.agrona.collections.LongArrayList;
 import org.agrona.concurrent.Agent;
 import org.agrona.concurrent.UnsafeBuffer;
+import org.kekbit.MappingReleaser;
 import org.kekbit.channel.ChannelDescriptor;
 import org.kekbit.channel.ChannelException;
 import org.kekbit.channel.ChannelReader;
@@ -76,6 +78,11 @@ public final class JournalWriter implements Agent, AutoCloseable, RecordAppender
      */
     public static final long ROLL_FAILED = -4;
 
+    /**
+     * Most mappings of sealed segments a recycling writer keeps for re-use.
+     */
+    private static final int MAX_KEPT_MAPPINGS = 16;
+
     private final Path folder;
     private final Context ctx;
     private final long segmentCapacity;
@@ -86,7 +93,10 @@ public final class JournalWriter implements Agent, AutoCloseable, RecordAppender
     private final JournalSegmentCreator creator;
     private final ChannelException creatorBusy;
     private final JournalReadingSegments readingSegments;
+    private final long[] keptBases;
+    private final MappedByteBuffer[] keptMappings;
     private Path retiredFile;
+    private MappedByteBuffer retiredMapping;
     private long recycledSegments;
     private ChannelWriter current;
     private long currentBase;
@@ -141,6 +151,11 @@ public final class JournalWriter implements Agent, AutoCloseable, RecordAppender
             "the next segment is still being created by the segment creator agent: " + folder);
         this.forcedBase = oldestBase; // a resumed writer cannot know what the dead one forced
         this.readingSegments = readingSegments;
+        // A recycling writer keeps its mappings of the sealed segments it may re-use, so re-using one takes no fault.
+        final int kept = null == readingSegments ? 0 :
+            Math.min(MAX_KEPT_MAPPINGS, ctx.retainedSegments() > 0 ? ctx.retainedSegments() + 2 : MAX_KEPT_MAPPINGS);
+        this.keptBases = new long[kept];
+        this.keptMappings = new MappedByteBuffer[kept];
     }
 
     /**
@@ -608,6 +623,11 @@ public final class JournalWriter implements Agent, AutoCloseable, RecordAppender
             JournalFiles.deleteQuietly(retiredFile);
             retiredFile = null;
         }
+        releaseRetiredMapping();
+        for (int i = 0; i < keptMappings.length; i++)
+        {
+            releaseKeptMapping(i);
+        }
         closeQuietly(readingSegments);
         positions.close();
     }
@@ -899,7 +919,18 @@ public final class JournalWriter implements Agent, AutoCloseable, RecordAppender
             hasRecords && timestampOffset >= 0 ? current.readPayloadLong(0, timestampOffset, missing) : missing,
             hasRecords && timestampOffset >= 0 ? current.readPayloadLong(lastStart, timestampOffset, missing) : missing,
             nowMs);
-        current.roll(sealBuffer, 0, JournalDescriptor.SEAL_LENGTH);
+        if (0 == keptMappings.length)
+        {
+            current.roll(sealBuffer, 0, JournalDescriptor.SEAL_LENGTH);
+        }
+        else
+        {
+            final MappedByteBuffer mapping = current.rollKeepingMapping(sealBuffer, 0, JournalDescriptor.SEAL_LENGTH);
+            if (null != mapping)
+            {
+                keepMapping(currentBase, mapping);
+            }
+        }
         segmentRecords = 0;
         lastRecordStart = -1;
         this.current = next;
@@ -916,11 +947,12 @@ public final class JournalWriter implements Agent, AutoCloseable, RecordAppender
 
     private void requestNext(final long nextBase, final long nowMs)
     {
-        if (creator.request(nextBase, linkedTemporaryPath, retiredFile))
+        if (creator.request(nextBase, linkedTemporaryPath, retiredFile, retiredMapping))
         {
             nextRequestedAtMs = nowMs;
             isTemporaryNameHandedOver = null != linkedTemporaryPath;
             retiredFile = null; // the creator's now: it re-uses it, or deletes it when the request is cancelled
+            retiredMapping = null;
         }
     }
 
@@ -959,14 +991,15 @@ public final class JournalWriter implements Agent, AutoCloseable, RecordAppender
         final long segmentCapacity,
         final int maxRecordLength,
         final Path path,
-        final Path retiredFile)
+        final Path retiredFile,
+        final MappedByteBuffer retiredMapping)
     {
         final ChannelWriter.Context segmentContext = segmentContext(ctx, base)
             .capacity(segmentCapacity)
             .maxRecordLength(maxRecordLength)
             .path(path);
-        return null == retiredFile ?
-            ChannelWriter.create(segmentContext) : ChannelWriter.createReusing(segmentContext, retiredFile);
+        return null == retiredFile ? ChannelWriter.create(segmentContext) :
+            ChannelWriter.createReusing(segmentContext, retiredFile, retiredMapping);
     }
 
     private boolean createNext()
@@ -975,9 +1008,11 @@ public final class JournalWriter implements Agent, AutoCloseable, RecordAppender
         try
         {
             final Path retired = retiredFile;
+            final MappedByteBuffer mapping = retiredMapping;
             retiredFile = null; // re-used or deleted by the creation, even a failed one
+            retiredMapping = null;
             next = createSegment(ctx, nextBase, segmentCapacity, maxRecordLength,
-                JournalDescriptor.nextSegmentPath(folder, nextBase), retired);
+                JournalDescriptor.nextSegmentPath(folder, nextBase), retired, mapping);
             lastRollFailure = null;
             return true;
         }
@@ -997,6 +1032,10 @@ public final class JournalWriter implements Agent, AutoCloseable, RecordAppender
         }
         if (null == readingSegments || null != retiredFile)
         {
+            if (keptMappings.length > 0 && keptBases[keptIndex(oldestBase)] == oldestBase)
+            {
+                releaseKeptMapping(keptIndex(oldestBase));
+            }
             JournalRetention.delete(folder, oldestBase); // gone already (pruned from outside, by hand): move on
         }
         else
@@ -1019,14 +1058,56 @@ public final class JournalWriter implements Agent, AutoCloseable, RecordAppender
             JournalRetention.delete(folder, base); // gone already (pruned from outside, by hand): move on
             return;
         }
+        final int keptIndex = keptIndex(base);
+        final MappedByteBuffer mapping = keptBases[keptIndex] == base ? keptMappings[keptIndex] : null;
+        keptMappings[keptIndex] = null;
         if (readingSegments.mayRecycle(positions, base, ctx.epochClock().time(), ctx.timeoutMs()))
         {
             retiredFile = retired;
+            retiredMapping = mapping;
             recycledSegments++;
         }
         else
         {
             JournalFiles.deleteQuietly(retired); // a reader may map it: a deleted file stays intact for it
+            if (null != mapping)
+            {
+                MappingReleaser.release(ctx.mappingReleaser(), mapping);
+            }
+        }
+    }
+
+    /**
+     * Keep the mapping of a segment rolled from, for a recycling writer, in place of the oldest one kept.
+     */
+    private void keepMapping(final long base, final MappedByteBuffer mapping)
+    {
+        final int index = keptIndex(base);
+        releaseKeptMapping(index);
+        keptBases[index] = base;
+        keptMappings[index] = mapping;
+    }
+
+    private int keptIndex(final long base)
+    {
+        return (int)((base / segmentCapacity) % keptMappings.length);
+    }
+
+    private void releaseKeptMapping(final int index)
+    {
+        if (null != keptMappings[index])
+        {
+            MappingReleaser.release(ctx.mappingReleaser(), keptMappings[index]);
+            keptMappings[index] = null;
+        }
+    }
+
+    private void releaseRetiredMapping()
+    {
+        if (null != retiredMapping)
+        {
+            MappingReleaser.release(ctx.mappingReleaser(), retiredMapping);
+            retiredMapping = null;
         }
     }
 

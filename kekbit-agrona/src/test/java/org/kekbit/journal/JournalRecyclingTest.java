@@ -253,6 +253,39 @@ class JournalRecyclingTest
         }
     }
 
+    @Test
+    void shouldReuseTheMappingTheRetiredWriterKept() throws IOException
+    {
+        final Path retired = folder.resolve("a.kekbit");
+        final org.kekbit.channel.ChannelWriter old = org.kekbit.channel.ChannelWriter.create(
+            new org.kekbit.channel.ChannelWriter.Context().path(retired).capacity(4096).preTouch(false));
+        scratch.setMemory(0, 100, (byte)0x5A);
+        assertTrue(old.write(7, scratch, 0, 100) > 0);
+        final java.nio.MappedByteBuffer kept = old.rollKeepingMapping(scratch, 0, 8);
+        assertEquals(org.kekbit.channel.ChannelDescriptor.fileLength(4096), kept.capacity());
+        assertEquals(null, old.rollKeepingMapping(scratch, 0, 8), "closed: nothing more to hand over");
+
+        final Path reused = folder.resolve("b.kekbit");
+        try (org.kekbit.channel.ChannelWriter channel = org.kekbit.channel.ChannelWriter.createReusing(
+            new org.kekbit.channel.ChannelWriter.Context().path(reused).capacity(4096).channelId(9).preTouch(false),
+            retired, kept);
+            org.kekbit.channel.ChannelReader reader = org.kekbit.channel.ChannelReader.open(reused))
+        {
+            assertEquals(9, reader.channelId());
+            assertEquals(0, reader.poll(ignore, 10), "the old record and its ROLLED marker are gone");
+            scratch.setMemory(0, 100, (byte)0x33);
+            assertTrue(channel.write(8, scratch, 0, 100) > 0);
+            final int[] seen = new int[2];
+            assertEquals(1, reader.poll((msgTypeId, buffer, offset, length) ->
+            {
+                seen[0] = msgTypeId;
+                seen[1] = buffer.getByte(offset + 99);
+            }, 10));
+            assertEquals(8, seen[0]);
+            assertEquals(0x33, seen[1], "written through the kept mapping, read through the file");
+        }
+    }
+
     private static Object fileKey(final Path path) throws IOException
     {
         return Files.readAttributes(path, BasicFileAttributes.class).fileKey();
