@@ -355,7 +355,7 @@ public final class RollLatency
         public void print(final PrintStream out)
         {
             out.printf(Locale.ROOT, "%,d records of %d B at %,d/s into segments of %,d B; %,d roll(s), %,d with the " +
-                "segment created inline, %,d spin(s) waiting for the segment creator; reader %s (%,d read); " +
+                "segment created inline, %,d yield(s) waiting for the segment creator; reader %s (%,d read); " +
                 "window %,d us = %,d records on each side of a roll; %,d warmup records not recorded%n%n",
                 settings.records, settings.payload, settings.rate, settings.segmentCapacity, rolls, inlineCreations,
                 rollWaits, settings.isReaderOn ? "spinning" : "none", readRecords, settings.windowUs,

@@ -22,8 +22,8 @@ import org.kekbit.journal.JournalWriter;
  * <p>
  * The writer's thread calls {@link JournalWriter#write} and its duty cycle ({@link JournalWriter#doWork()}, which asks
  * the creator for the next segment after each roll); a write that returns {@link JournalWriter#ROLL_FAILED} because
- * the creator is still making the next segment goes to {@link #awaitRoll(long)} and is tried again: that wait is a
- * roll stall, and {@link #rollWaits()} counts its spins.
+ * the creator is still making the next segment goes to {@link #awaitRoll(long)} (one yield) and is tried again: that
+ * wait is a roll stall, and {@link #rollWaits()} counts its yields.
  * <p>
  * Threading: the writer side (writer, {@link #awaitRoll(long)}, {@link #close()}) belongs to one thread, the reader to
  * one thread, handed over while neither runs.
@@ -140,7 +140,7 @@ public final class RollingJournal implements AutoCloseable
     }
 
     /**
-     * Cold path of a write that failed: when the creator is still making the next segment, spin once and let the
+     * Cold path of a write that failed: when the creator is still making the next segment, yield once and let the
      * caller try again; otherwise fail.
      *
      * @param result of the write.
@@ -156,11 +156,11 @@ public final class RollingJournal implements AutoCloseable
         }
         checkHelper();
         rollWaits++;
-        Thread.onSpinWait();
+        Thread.yield(); // a writer held at a roll backs off: on two vCPUs a spin would take the creator's core
     }
 
     /**
-     * Spins writes waited for the segment creator at a roll (roll stalls), since the journal was created.
+     * Times writes yielded waiting for the segment creator at a roll (roll stalls), since the journal was created.
      *
      * @return the count.
      */
@@ -172,13 +172,13 @@ public final class RollingJournal implements AutoCloseable
     /**
      * A line on the rolls so far, for the benchmark's output.
      *
-     * @return rolls, rolls that created the segment inline, and the spins waiting for the creator.
+     * @return rolls, rolls that created the segment inline, and the yields waiting for the creator.
      */
     public String rollSummary()
     {
         return "journal: " + writer.rolls() + " roll(s), " + writer.inlineSegmentCreations() +
             " with the segment created inline on the writer's thread, " + writer.recycledSegments() +
-            " retired segment(s) re-used, " + rollWaits + " spin(s) waiting for the segment creator";
+            " retired segment(s) re-used, " + rollWaits + " yield(s) waiting for the segment creator";
     }
 
     /**

@@ -84,10 +84,14 @@ import static org.kekbit.benchmarks.BenchmarkConfiguration.MSG_TYPE_ID;
  *     {@code segmentCapacity} (64 MiB and 1 GiB), created before the window with its first segment, its reader
  *     (mapping each segment it crosses into as {@code readerSegments} says: PREFETCH, the default, takes it ready
  *     from a {@code JournalSegmentPrefetcher}; OPEN and PRE_TOUCH open it on the reader's thread) and its helper
- *     thread, which runs the segment creator agent, the prefetcher and a {@code MappingReleaser}; inside the window the writer rolls, the creator makes every
- *     next segment (allocated and pre-touched) on the helper thread, the reader crosses segments and both hand their
- *     old mappings to the releaser. A roll that finds the next segment still being made spins until it is handed
- *     over (counted and printed after each iteration, with inline creations). Closed and deleted after it.</li>
+ *     thread, which runs the segment creator agent, the prefetcher and a {@code MappingReleaser}; inside the window
+ *     the writer rolls, the creator makes every next segment (allocated and pre-touched; or, with
+ *     {@code retainedSegments} N &gt; 0, in the file of the segment retention retired, zeroed through the writer's
+ *     kept mapping) on the helper thread, the reader crosses segments and both hand their old mappings to the
+ *     releaser. A roll that finds the next segment still being made yields and tries again until it is handed over
+ *     (counted and printed after each iteration, with inline creations and re-used segments). With N &gt; 0 the
+ *     reader is named, protects retention and commits after each poll, and retention keeps N sealed segments: a
+ *     bounded journal. Closed and deleted after it.</li>
  * </ul>
  * Replay: {@code journalReplay} (a journal), {@code kekbitReaderAlone} (the pre-created channels),
  * {@code freshMemoryReaderAlone} (the floor) and {@code chronicleReplay} (a Chronicle tailer): the reader alone, from
