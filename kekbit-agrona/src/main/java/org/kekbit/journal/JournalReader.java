@@ -49,6 +49,7 @@ public final class JournalReader implements AutoCloseable
     public static final long NOT_NAMED = -1;
 
     private final Path folder;
+    private final Path readingSegmentsPath;
     private final Context ctx;
     private final String name;
     private final BlockAdapter blockAdapter = new BlockAdapter();
@@ -74,6 +75,7 @@ public final class JournalReader implements AutoCloseable
         this.ctx = ctx;
         this.folder = ctx.folder();
         this.name = ctx.name();
+        this.readingSegmentsPath = folder.resolve(JournalDescriptor.READING_SEGMENTS_FILE_NAME);
         this.heartbeatIntervalMs = Math.max(1, ctx.timeoutMs() / 20);
         this.prefetch = null == ctx.prefetcher() ? null : ctx.prefetcher().register(folder, ctx);
     }
@@ -865,6 +867,13 @@ public final class JournalReader implements AutoCloseable
      */
     private ChannelReader openSegment(final long base)
     {
+        if (null == readingSegments && slot >= 0 && Files.exists(readingSegmentsPath))
+        {
+            // A writer that recycles started since this reader opened (one stat per segment until one does). Until
+            // this reader publishes, its entry in the new file reads 0, "any segment", and holds recycling back.
+            readingSegments = JournalReadingSegments.openExisting(folder);
+            publishBase(JournalDescriptor.READING_ANY_SEGMENT);
+        }
         if (base < publishedBase)
         {
             publishBase(base); // before the open, for a writer that recycles (see JournalReadingSegments)
@@ -943,6 +952,7 @@ public final class JournalReader implements AutoCloseable
     private void setTruncated(final long position)
     {
         closeSegment();
+        publishBase(JournalDescriptor.READING_NO_SEGMENT); // maps nothing until a seek, which publishes first
         pendingPosition = position;
         isTruncated = true;
     }

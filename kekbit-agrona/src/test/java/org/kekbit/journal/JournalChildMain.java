@@ -19,11 +19,12 @@ import org.kekbit.channel.ChannelException;
  * Each prints lines the test waits for, and halts after its lifetime (two minutes, or {@code -Dkekbit.childLifetimeMs})
  * or, for the roles that hold something, when its stdin reaches end of file (the test JVM is gone).
  * <ul>
- *     <li>{@code writer <folder> <segmentCapacity> <maxRecordLength> [<retainedSegments> [<recordsPerMs>]]}: create the
- *     journal, or resume it and continue the sequence after its last record; print {@code READY next=<sequence>},
- *     then write checked records with the duty cycle between writes, printing {@code WROTE <sequence>} every 1,000,
- *     until killed. With retainedSegments the duty cycle applies that retention; with recordsPerMs it writes at
- *     most that many records a millisecond.</li>
+ *     <li>{@code writer <folder> <segmentCapacity> <maxRecordLength> [<retainedSegments> [<recordsPerMs>
+ *     [recycle]]]}: create the journal, or resume it and continue the sequence after its last record; print
+ *     {@code READY next=<sequence>}, then write checked records with the duty cycle between writes, printing
+ *     {@code WROTE <sequence>} every 1,000, until killed. With retainedSegments the duty cycle applies that
+ *     retention; with recordsPerMs (0 for no limit) it writes at most that many records a millisecond; with
+ *     {@code recycle} it re-uses the segments retention retires.</li>
  *     <li>{@code claim <folder> <name>}: open the named reader; print {@code HELD} or {@code REFUSED <reason>}, then
  *     hold it until stdin ends.</li>
  *     <li>{@code follow <folder> <name> <timeoutMs>}: open the named reader, retrying while a claim of a killed
@@ -42,6 +43,7 @@ final class JournalChildMain
     static final String CLAIM = "claim";
     static final String FOLLOW = "follow";
     static final String INDEX = "index";
+    static final String RECYCLE = "recycle";
 
     private static final long MAX_LIFETIME_MS = Long.getLong("kekbit.childLifetimeMs", 120_000);
     private static final PrintStream OUT = System.out;
@@ -63,7 +65,8 @@ final class JournalChildMain
             if (WRITER.equals(args[0]))
             {
                 writer(Path.of(args[1]), Long.parseLong(args[2]), Integer.parseInt(args[3]),
-                    args.length > 4 ? Integer.parseInt(args[4]) : 0, args.length > 5 ? Integer.parseInt(args[5]) : 0);
+                    args.length > 4 ? Integer.parseInt(args[4]) : 0, args.length > 5 ? Integer.parseInt(args[5]) : 0,
+                    args.length > 6 && RECYCLE.equals(args[6]));
             }
             else if (CLAIM.equals(args[0]))
             {
@@ -96,10 +99,12 @@ final class JournalChildMain
         final long segmentCapacity,
         final int maxRecordLength,
         final int retainedSegments,
-        final int recordsPerMs)
+        final int recordsPerMs,
+        final boolean recycle)
     {
         final JournalWriter.Context ctx = new JournalWriter.Context()
-            .folder(folder).segmentCapacity(segmentCapacity).maxRecordLength(maxRecordLength).preTouch(false);
+            .folder(folder).segmentCapacity(segmentCapacity).maxRecordLength(maxRecordLength).preTouch(false)
+            .recycleSegments(recycle);
         if (retainedSegments > 0)
         {
             ctx.retainedSegments(retainedSegments);
@@ -113,8 +118,11 @@ final class JournalChildMain
         else
         {
             writer = JournalWriter.resume(ctx);
-            try (JournalReader reader = JournalReader.open(new JournalReader.Context().folder(folder)))
+            // A recycling journal is read by named readers only: this one protects nothing and gives its name back.
+            try (JournalReader reader = JournalReader.open(new JournalReader.Context().folder(folder)
+                .name(recycle ? "resume-scan" : null).protectRetention(false)))
             {
+                reader.seekToStart(); // not after the name's last commit
                 final JournalTestSupport.Checker checker = new JournalTestSupport.Checker(-1); // oldest kept
                 while (reader.poll(checker, 1000) > 0)
                 {

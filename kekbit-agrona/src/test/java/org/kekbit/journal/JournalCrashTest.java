@@ -38,6 +38,7 @@ class JournalCrashTest
     private static final int SEGMENT_CAPACITY = 128 * 1024;
     private static final int MAX_RECORD_LENGTH = JournalTestSupport.MAX_RECORD_LENGTH;
     private static final String RETAINED_SEGMENTS = "16";
+    private static final String RECYCLING_RETAINED_SEGMENTS = "2";
 
     @TempDir
     Path folder;
@@ -46,8 +47,25 @@ class JournalCrashTest
     @Timeout(300)
     void shouldDeliverEveryRecordOnceInOrderWhenWriterIsKilledAtRandomMomentsAndResumed() throws Exception
     {
-        final int kills = Integer.getInteger("kekbit.journalKills", 10);
-        final Random random = seededRandom("writer kills");
+        writerKills(Integer.getInteger("kekbit.journalKills", 10), false);
+    }
+
+    /**
+     * The writer kills of a journal that re-uses its retired segments: kills land in retiring (rename), re-using
+     * (zeroing, new header) and linking a recycled file too.
+     */
+    @Test
+    @Timeout(300)
+    void shouldDeliverEveryRecordOnceInOrderWhenRecyclingWriterIsKilledAtRandomMomentsAndResumed() throws Exception
+    {
+        writerKills(Integer.getInteger("kekbit.journalRecycleKills", 10), true);
+    }
+
+    private void writerKills(final int kills, final boolean recycle) throws Exception
+    {
+        final Random random = seededRandom(recycle ? "recycling writer kills" : "writer kills");
+        final java.util.Set<Long> bases = new java.util.HashSet<>();
+        final java.util.Set<Object> files = new java.util.HashSet<>();
         JournalReader reader = null;
         ChildProcess remote = null;
         final JournalTestSupport.Checker checker = new JournalTestSupport.Checker(0);
@@ -55,20 +73,23 @@ class JournalCrashTest
         long resumes = 0;
         try
         {
+            // Both readers start before the writer, so that they protect every segment from the first (retention).
+            reader = JournalReader.open(new JournalReader.Context().folder(folder).name("follower"));
+            remote = ChildProcess.start("remote", JournalChildMain.class, lifetime(kills),
+                JournalChildMain.FOLLOW, folder.toString(), "remote", "60000");
             for (int kill = 0; kill <= kills; kill++)
             {
                 // Retention bounds the disk a long run needs; the named readers protect what they have not read.
                 try (ChildProcess writer = start("writer-" + kill, JournalChildMain.WRITER, folder.toString(),
-                    Long.toString(SEGMENT_CAPACITY), Integer.toString(MAX_RECORD_LENGTH), RETAINED_SEGMENTS))
+                    Long.toString(SEGMENT_CAPACITY), Integer.toString(MAX_RECORD_LENGTH),
+                    recycle ? RECYCLING_RETAINED_SEGMENTS : RETAINED_SEGMENTS, "0",
+                    recycle ? JournalChildMain.RECYCLE : ""))
                 {
                     final long next = Long.parseLong(writer.awaitValues("READY").get("next"));
                     assertTrue(next >= lastWritten, "resume lost records: next=" + next + ", seen=" + lastWritten);
                     resumes += kill > 0 ? 1 : 0;
-                    if (null == reader)
+                    if (0 == kill)
                     {
-                        reader = JournalReader.open(new JournalReader.Context().folder(folder).name("follower"));
-                        remote = ChildProcess.start("remote", JournalChildMain.class, lifetime(kills),
-                            JournalChildMain.FOLLOW, folder.toString(), "remote", "60000");
                         remote.awaitLine("RESUMED");
                     }
                     lastWritten = Long.parseLong(writer.awaitLine("WROTE").substring("WROTE ".length()));
@@ -77,6 +98,10 @@ class JournalCrashTest
                     {
                         reader.poll(checker, 50); // follow while the writer runs; the kill lands at a random moment
                         reader.commit();
+                    }
+                    if (recycle)
+                    {
+                        noteSegmentFiles(bases, files);
                     }
                     writer.kill();
                 }
@@ -120,9 +145,10 @@ class JournalCrashTest
             assertEquals(Long.toString(fresh.next), result.get("next"), "the other JVM's follower: every record");
             final long rolls = lastBase / SEGMENT_CAPACITY;
             assertTrue(rolls > 2 * kills, "rolled many times: " + rolls);
-            System.out.println("JournalCrashTest: writer kills=" + kills + ", resumes=" + resumes + ", records=" +
-                fresh.next + ", rolls=" + rolls + ", every record once in order in 2 named readers (this JVM, " +
-                "another)");
+            assertRetiredFiles(recycle, bases, files);
+            System.out.println("JournalCrashTest: " + (recycle ? "recycling " : "") + "writer kills=" + kills +
+                ", resumes=" + resumes + ", records=" + fresh.next + ", rolls=" + rolls +
+                ", every record once in order in 2 named readers (this JVM, another)");
         }
         finally
         {
@@ -245,6 +271,46 @@ class JournalCrashTest
     /**
      * JVM arguments that let a child outlive a run of so many kills (children halt after two minutes by default).
      */
+    /**
+     * No retired file is left after the last resume and close; a recycling journal had its segments in fewer files.
+     */
+    private void assertRetiredFiles(final boolean recycle, final java.util.Set<Long> bases,
+        final java.util.Set<Object> files) throws java.io.IOException
+    {
+        final long leftovers;
+        try (java.util.stream.Stream<Path> list = java.nio.file.Files.list(folder))
+        {
+            leftovers = list.filter((path) -> path.getFileName().toString().startsWith(
+                JournalDescriptor.RECYCLE_PREFIX)).count();
+        }
+        assertEquals(0, leftovers, "no retired file left after the last resume and close");
+        if (recycle)
+        {
+            assertTrue(files.size() * 2 < bases.size(), "segments re-used files: " + bases.size() +
+                " segments seen in " + files.size() + " files");
+        }
+    }
+
+    /**
+     * Note the segments in the folder and the files (inodes) they are in.
+     */
+    private void noteSegmentFiles(final java.util.Set<Long> bases, final java.util.Set<Object> files)
+    {
+        for (final long base : JournalFiles.segmentBases(folder).toLongArray())
+        {
+            try
+            {
+                files.add(java.nio.file.Files.readAttributes(JournalDescriptor.segmentPath(folder, base),
+                    java.nio.file.attribute.BasicFileAttributes.class).fileKey());
+                bases.add(base);
+            }
+            catch (final java.io.IOException ignore)
+            {
+                // retired meanwhile
+            }
+        }
+    }
+
     private static List<String> lifetime(final int kills)
     {
         return List.of("-Dkekbit.childLifetimeMs=" + (120_000L + kills * 10_000L));

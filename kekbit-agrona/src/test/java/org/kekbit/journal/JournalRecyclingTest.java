@@ -181,7 +181,17 @@ class JournalRecyclingTest
                 assertTrue(write(writer, scratch, sequence++) > 0);
                 writer.doWork();
             }
-            assertEquals(0, writer.recycledSegments(), "its entry reads 0 (any segment) until it closes");
+            assertEquals(0, writer.recycledSegments(), "its entry reads 0 (any segment) until it opens a segment");
+
+            final JournalTestSupport.Checker rest = new JournalTestSupport.Checker(1);
+            while (writer.rolls() < 30)
+            {
+                assertTrue(write(writer, scratch, sequence++) > 0);
+                writer.doWork();
+                early.poll(rest, 100); // crosses: finds the journal recycling and says where it reads
+            }
+            assertEquals(List.of(), rest.errors);
+            assertTrue(writer.recycledSegments() > 0, "recycled once it said where it reads");
         }
     }
 
