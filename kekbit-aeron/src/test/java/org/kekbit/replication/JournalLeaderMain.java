@@ -33,8 +33,8 @@ public final class JournalLeaderMain
         final IdleStrategy idle = new BackoffIdleStrategy(10, 10, 1_000, 100_000);
         final UnsafeBuffer scratch = new UnsafeBuffer(new byte[ReplicationJournalLoopbackTest.LONG_RECORD_LENGTH]);
         try (EmbeddedMediaDriver driver = EmbeddedMediaDriver.launch(Paths.get(args[0]), 0, 0);
-            JournalWriter writer = JournalWriter.create(ReplicationJournalLoopbackTest.journalContext(Paths.get(args[1]))
-                .segmentCapacity(segmentCapacity));
+            JournalWriter writer = JournalWriter.create(
+                ReplicationJournalLoopbackTest.journalContext(Paths.get(args[1])).segmentCapacity(segmentCapacity));
             ReplicationSource source = new ReplicationSource(new ReplicationSource.Context()
                 .aeron(driver.aeron())
                 .controlEndpoint(args[2])

@@ -15,12 +15,13 @@ import io.aeron.ExclusivePublication;
 import io.aeron.Subscription;
 import io.aeron.logbuffer.FragmentHandler;
 import org.HdrHistogram.Histogram;
-import org.agrona.CloseHelper;
 import org.agrona.DirectBuffer;
 import org.agrona.IoUtil;
+import org.agrona.concurrent.AgentRunner;
 import org.agrona.concurrent.BackoffIdleStrategy;
 import org.agrona.concurrent.BusySpinIdleStrategy;
 import org.agrona.concurrent.IdleStrategy;
+import org.agrona.concurrent.SleepingMillisIdleStrategy;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.agrona.concurrent.YieldingIdleStrategy;
 import org.kekbit.channel.ChannelDescriptor;
@@ -114,7 +115,7 @@ public final class ReplicationHarness
     {
         try
         {
-            System.out.print(new ReplicationHarness(parse(args)).run());
+            new ReplicationHarness(parse(args)).run(); // prints each line as it goes
         }
         catch (final IllegalArgumentException ex)
         {
@@ -141,7 +142,7 @@ public final class ReplicationHarness
     /**
      * Run the modes asked for.
      *
-     * @return the report, also printed by {@link #main}.
+     * @return the report, each line of which was printed as it came.
      */
     String run()
     {
@@ -313,8 +314,12 @@ public final class ReplicationHarness
     {
         final Receiver receiver = new Receiver(count, histogram);
         final RecordHandler handler = (msgTypeId, buffer, offset, recordLength) -> receiver.onMessage(buffer, offset);
+        // The leader's next segment is made on the writer's segment creator, on a thread of its own, as a writer
+        // that must not stall at a roll runs; the follower's sink still makes its mirror's segments inline.
         try (JournalWriter writer = JournalWriter.create(new JournalWriter.Context()
-            .folder(folder.resolve("leader")).segmentCapacity(segmentCapacity));
+            .folder(folder.resolve("leader")).segmentCapacity(segmentCapacity).createSegmentsOnAgent(true));
+            AgentRunner creator = new AgentRunner(
+                new SleepingMillisIdleStrategy(1), failure::set, null, writer.segmentCreator());
             ReplicationSource source = new ReplicationSource(new ReplicationSource.Context()
                 .aeron(aeron)
                 .controlEndpoint(host + ":" + ReplicationTestSupport.freeUdpPort())
@@ -325,6 +330,7 @@ public final class ReplicationHarness
                 .dataEndpoint(host + ":0")
                 .mirrorDir(folder.resolve("mirror"))))
         {
+            AgentRunner.startOnThread(creator);
             // Connected first, as the raw side is: the follower's hello answered and the mirror created.
             final IdleStrategy connect = new BackoffIdleStrategy();
             while (!sink.isJournal())

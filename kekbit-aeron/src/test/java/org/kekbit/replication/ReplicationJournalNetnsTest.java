@@ -71,7 +71,7 @@ class ReplicationJournalNetnsTest
         final Random random = new Random(seed);
         final double lossRate = Double.parseDouble(
             System.getProperty("kekbit.replication.lossRate", Double.toString(0.2 * random.nextDouble())));
-        final String run = "seed=" + seed + ", lossRate=" + lossRate;
+        final String run = "seed=" + seed + ", lossRate=" + lossRate + ", records=" + RECORDS + ", cuts=" + CUTS;
         System.out.println(getClass().getSimpleName() + ": " + run);
 
         final String control = TwoHostNamespaces.LEADER_ADDRESS + ":40124";

@@ -70,7 +70,7 @@ class ReplicationJournalSourceCrashTest
     {
         final long seed = Long.getLong("kekbit.replication.seed", System.nanoTime());
         final Random random = new Random(seed);
-        System.out.println(getClass().getSimpleName() + ": seed=" + seed);
+        System.out.println(getClass().getSimpleName() + ": seed=" + seed + ", records=" + RECORDS + ", kills=" + KILLS);
         driver = EmbeddedMediaDriver.launch(tmp.resolve("aeron-follower"), 0, 0, TimeUnit.SECONDS.toNanos(2));
         writer = JournalWriter.create(ReplicationJournalLoopbackTest.journalContext(tmp.resolve("leader"))
             .segmentCapacity(SEGMENT_CAPACITY));

@@ -63,7 +63,8 @@ class ReplicationNetnsTest
         final Process leader = startIn(hosts.leaderNs, "leader", LeaderMain.class.getName(),
             tmp.resolve("aeron-leader").toString(), tmp.resolve("leader").toString(), control, Long.toString(RECORDS));
         final Process follower = startIn(hosts.followerNs, "follower", SinkMain.class.getName(),
-            tmp.resolve("aeron-follower").toString(), control, mirrorDir.toString(), TwoHostNamespaces.FOLLOWER_ADDRESS + ":0");
+            tmp.resolve("aeron-follower").toString(), control, mirrorDir.toString(),
+            TwoHostNamespaces.FOLLOWER_ADDRESS + ":0");
 
         final ReplicationTestSupport.RecordChecker checker =
             new ReplicationTestSupport.RecordChecker(LeaderMain.LONG_RECORD_LENGTH);
