@@ -1,0 +1,555 @@
+package org.kekbit.replication;
+
+import java.io.IOException;
+import java.io.RandomAccessFile;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+
+import io.aeron.Aeron;
+import io.aeron.ExclusivePublication;
+import io.aeron.Subscription;
+import io.aeron.logbuffer.FragmentHandler;
+import org.HdrHistogram.Histogram;
+import org.agrona.DirectBuffer;
+import org.agrona.IoUtil;
+import org.agrona.concurrent.AgentRunner;
+import org.agrona.concurrent.BackoffIdleStrategy;
+import org.agrona.concurrent.BusySpinIdleStrategy;
+import org.agrona.concurrent.IdleStrategy;
+import org.agrona.concurrent.SleepingMillisIdleStrategy;
+import org.agrona.concurrent.UnsafeBuffer;
+import org.agrona.concurrent.YieldingIdleStrategy;
+import org.kekbit.channel.ChannelDescriptor;
+import org.kekbit.channel.ChannelMirror;
+import org.kekbit.channel.RecordHandler;
+import org.kekbit.journal.JournalDescriptor;
+import org.kekbit.journal.JournalReader;
+import org.kekbit.journal.JournalWriter;
+
+/**
+ * Replication against raw Aeron UDP over the same transport, in one run, with the ratios printed:
+ * <ul>
+ *     <li><b>latency</b>: one-way, leader commit to the follower-side {@link JournalReader} seeing the record,
+ *     against an {@link ExclusivePublication} offer to a {@link Subscription} poll seeing the message; both stamp
+ *     {@link System#nanoTime()} in the message (one machine, one clock), at the same steady rate, into
+ *     HdrHistograms;</li>
+ *     <li><b>throughput</b>: the same number of messages of the same length (288 B by default), as fast as they go,
+ *     from the first write (offer) to the follower's reader (subscriber) seeing the last;</li>
+ *     <li><b>roll</b>: how long the sink's inline creation of one pre-touched mirror segment takes
+ *     ({@link ChannelMirror#create}, what the sink calls at each roll), for the segment capacity given.</li>
+ * </ul>
+ * Each side runs two application threads: the leader's duty cycle (writer and source, as in a writer's process) and
+ * the follower's (sink and mirror reader); raw Aeron runs a publisher and a subscriber thread. Both sides share one
+ * embedded media driver ({@code SHARED} threading) on the endpoint's host, loopback by default.
+ * <p>
+ * Usage, arguments as {@code name=value} (defaults are the real run; see docs/replication.md for the command):
+ * <pre>
+ * ReplicationHarness [mode=all|latency|throughput|roll] [bytes=1073741824] [length=288] [rate=10000]
+ *     [messages=200000] [warmup=20000] [segment=67108864] [rolls=8] [idle=backoff|yield|busy]
+ *     [host=127.0.0.1] [dir=java.io.tmpdir]
+ * </pre>
+ * A harness, not a test: figures taken on a machine doing other work must be labelled so.
+ */
+public final class ReplicationHarness
+{
+    private static final int RAW_STREAM_ID = 2001;
+    private static final long MAX_LATENCY_NS = TimeUnit.SECONDS.toNanos(30);
+    private static final int SEQ_OFFSET = 0;
+    private static final int STAMP_OFFSET = 8;
+
+    private final Map<String, String> settings;
+    private final String mode;
+    private final long bytes;
+    private final int length;
+    private final int rate;
+    private final long messages;
+    private final long warmup;
+    private final long segmentCapacity;
+    private final int rolls;
+    private final String idle;
+    private final String host;
+    private final Path dir;
+    private final StringBuilder report = new StringBuilder();
+    private final AtomicReference<Throwable> failure = new AtomicReference<>();
+
+    ReplicationHarness(final Map<String, String> settings)
+    {
+        this.settings = new HashMap<>(settings);
+        mode = setting("mode", "all");
+        bytes = Long.parseLong(setting("bytes", Long.toString(1L << 30)));
+        length = Integer.parseInt(setting("length", "288"));
+        rate = Integer.parseInt(setting("rate", "10000"));
+        messages = Long.parseLong(setting("messages", "200000"));
+        warmup = Long.parseLong(setting("warmup", "20000"));
+        segmentCapacity = Long.parseLong(setting("segment", Long.toString(64L * 1024 * 1024)));
+        rolls = Integer.parseInt(setting("rolls", "8"));
+        idle = setting("idle", "backoff");
+        host = setting("host", ReplicationTestSupport.LOOPBACK);
+        dir = Paths.get(setting("dir", System.getProperty("java.io.tmpdir")));
+        if (!this.settings.isEmpty())
+        {
+            throw new IllegalArgumentException("unknown settings: " + this.settings.keySet());
+        }
+        if (length < 16)
+        {
+            throw new IllegalArgumentException("length must be at least 16 (sequence and stamp): actual=" + length);
+        }
+        if (rate <= 0 || messages <= 0 || warmup < 0 || bytes < length || rolls <= 0)
+        {
+            throw new IllegalArgumentException("rate, messages, bytes and rolls must be positive: rate=" + rate +
+                ", messages=" + messages + ", warmup=" + warmup + ", bytes=" + bytes + ", rolls=" + rolls);
+        }
+    }
+
+    /**
+     * Run the harness.
+     *
+     * @param args settings as {@code name=value}.
+     */
+    public static void main(final String[] args)
+    {
+        try
+        {
+            new ReplicationHarness(parse(args)).run(); // prints each line as it goes
+        }
+        catch (final IllegalArgumentException ex)
+        {
+            System.err.println("ReplicationHarness: " + ex.getMessage());
+            System.exit(2);
+        }
+    }
+
+    static Map<String, String> parse(final String[] args)
+    {
+        final Map<String, String> settings = new HashMap<>();
+        for (final String arg : args)
+        {
+            final int equals = arg.indexOf('=');
+            if (equals <= 0)
+            {
+                throw new IllegalArgumentException("expected name=value: actual=" + arg);
+            }
+            settings.put(arg.substring(0, equals), arg.substring(equals + 1));
+        }
+        return settings;
+    }
+
+    /**
+     * Run the modes asked for.
+     *
+     * @return the report, each line of which was printed as it came.
+     */
+    String run()
+    {
+        final Path work = createWorkDir();
+        try
+        {
+            line("replication vs raw Aeron UDP: host=%s length=%d idle=%s segment=%d cores=%d",
+                host, length, idle, segmentCapacity, Runtime.getRuntime().availableProcessors());
+            if ("all".equals(mode) || "latency".equals(mode))
+            {
+                latency(work);
+            }
+            if ("all".equals(mode) || "throughput".equals(mode))
+            {
+                throughput(work);
+            }
+            if ("all".equals(mode) || "roll".equals(mode))
+            {
+                roll(work);
+            }
+            return report.toString();
+        }
+        finally
+        {
+            IoUtil.delete(work.toFile(), true);
+        }
+    }
+
+    private void latency(final Path work)
+    {
+        final long total = warmup + messages;
+        final Histogram raw = new Histogram(MAX_LATENCY_NS, 3);
+        final Histogram replicated = new Histogram(MAX_LATENCY_NS, 3);
+        try (EmbeddedMediaDriver driver = EmbeddedMediaDriver.launch(work.resolve("aeron-raw-latency"), 0, 0))
+        {
+            rawRun(driver.aeron(), total, true, raw);
+        }
+        try (EmbeddedMediaDriver driver = EmbeddedMediaDriver.launch(work.resolve("aeron-repl-latency"), 0, 0))
+        {
+            replicatedRun(driver.aeron(), work.resolve("latency"), total, true, replicated);
+        }
+        line("latency one-way, %d messages at %d/s after %d warm-up (us):", messages, rate, warmup);
+        line("  %-11s %9s %9s %9s %9s %9s %9s", "", "p50", "p90", "p99", "p99.9", "p99.99", "max");
+        percentiles("raw aeron", raw);
+        percentiles("replicated", replicated);
+        line("  %-11s %9.2f %9.2f %9.2f %9.2f %9.2f %9.2f", "ratio",
+            ratio(replicated, raw, 50), ratio(replicated, raw, 90), ratio(replicated, raw, 99),
+            ratio(replicated, raw, 99.9), ratio(replicated, raw, 99.99),
+            (double)replicated.getMaxValue() / Math.max(1, raw.getMaxValue()));
+    }
+
+    private void throughput(final Path work)
+    {
+        final long count = bytes / length;
+        final long rawNs;
+        final long replicatedNs;
+        try (EmbeddedMediaDriver driver = EmbeddedMediaDriver.launch(work.resolve("aeron-raw-tput"), 0, 0))
+        {
+            rawNs = rawRun(driver.aeron(), count, false, null);
+        }
+        try (EmbeddedMediaDriver driver = EmbeddedMediaDriver.launch(work.resolve("aeron-repl-tput"), 0, 0))
+        {
+            replicatedNs = replicatedRun(driver.aeron(), work.resolve("throughput"), count, false, null);
+        }
+        line("throughput, %d messages of %d B (%.2f GB):", count, length, count * (double)length / 1e9);
+        final double rawRate = count * 1e9 / rawNs;
+        final double replicatedRate = count * 1e9 / replicatedNs;
+        line("  %-11s %,14.0f msgs/s %10.1f MB/s", "raw aeron", rawRate, rawRate * length / 1e6);
+        line("  %-11s %,14.0f msgs/s %10.1f MB/s", "replicated", replicatedRate, replicatedRate * length / 1e6);
+        line("  %-11s %14.2f", "ratio", replicatedRate / rawRate);
+    }
+
+    private void roll(final Path work)
+    {
+        final Path leader = work.resolve("roll-leader");
+        final UnsafeBuffer header = new UnsafeBuffer(new byte[ChannelDescriptor.HEADER_LENGTH]);
+        try (JournalWriter writer = JournalWriter.create(new JournalWriter.Context()
+            .folder(leader).segmentCapacity(segmentCapacity).preTouch(false)))
+        {
+            try (RandomAccessFile file = new RandomAccessFile(JournalDescriptor.segmentPath(leader, 0).toFile(), "r"))
+            {
+                file.readFully(header.byteArray());
+            }
+            final Histogram histogram = new Histogram(MAX_LATENCY_NS, 3);
+            for (int i = 0; i < rolls; i++)
+            {
+                final Path path = work.resolve("roll-mirror-" + i);
+                final long startNs = System.nanoTime();
+                final ChannelMirror mirror = ChannelMirror.create(path, header, 0);
+                histogram.recordValue(System.nanoTime() - startNs);
+                mirror.close();
+                Files.delete(path);
+            }
+            line("sink's inline mirror segment creation (pre-touched), %d segments of %d B (ms):", rolls,
+                segmentCapacity);
+            line("  min %.2f  mean %.2f  max %.2f", histogram.getMinValue() / 1e6, histogram.getMean() / 1e6,
+                histogram.getMaxValue() / 1e6);
+        }
+        catch (final IOException ex)
+        {
+            throw new IllegalStateException(ex);
+        }
+    }
+
+    /**
+     * Raw Aeron: a publisher thread offers, a subscriber thread polls.
+     *
+     * @return nanoseconds from the first offer to the last message seen.
+     */
+    private long rawRun(final Aeron aeron, final long count, final boolean isPaced, final Histogram histogram)
+    {
+        final String channel = "aeron:udp?endpoint=" + host + ":" + ReplicationTestSupport.freeUdpPort() +
+            "|mtu=" + ReplicationContext.DEFAULT_MTU_LENGTH +
+            "|term-length=" + ReplicationSource.Context.DEFAULT_TERM_LENGTH;
+        try (Subscription subscription = aeron.addSubscription(channel, RAW_STREAM_ID);
+            ExclusivePublication publication = aeron.addExclusivePublication(channel, RAW_STREAM_ID))
+        {
+            final IdleStrategy connect = new BackoffIdleStrategy();
+            while (!publication.isConnected() || !subscription.isConnected())
+            {
+                connect.idle();
+            }
+            final Receiver receiver = new Receiver(count, histogram);
+            final FragmentHandler handler = (buffer, offset, fragmentLength, header) -> receiver.onMessage(
+                buffer, offset);
+            final long[] startNs = new long[1];
+            final Thread sender = thread("raw-publisher", () ->
+            {
+                final UnsafeBuffer message = new UnsafeBuffer(new byte[length]);
+                final IdleStrategy idleStrategy = idleStrategy();
+                final Pacer pacer = new Pacer(isPaced);
+                startNs[0] = System.nanoTime();
+                for (long seq = 0; seq < count && null == failure.get(); seq++)
+                {
+                    while (!pacer.isDue(seq))
+                    {
+                        idleStrategy.idle(); // as the leader's duty cycle idles between writes
+                    }
+                    idleStrategy.reset();
+                    message.putLong(SEQ_OFFSET, seq);
+                    message.putLong(STAMP_OFFSET, System.nanoTime());
+                    while (publication.offer(message, 0, length) < 0 && null == failure.get())
+                    {
+                        idleStrategy.idle();
+                    }
+                }
+            });
+            final Thread poller = thread("raw-subscriber", () ->
+            {
+                final IdleStrategy idleStrategy = idleStrategy();
+                while (receiver.seen < count && null == failure.get())
+                {
+                    idleStrategy.idle(subscription.poll(handler, 256));
+                }
+            });
+            join(sender, poller);
+            return receiver.lastNs - startNs[0];
+        }
+    }
+
+    /**
+     * Replication: the leader's thread writes the journal and runs the source; the follower's runs the sink and a
+     * reader of the mirror.
+     *
+     * @return nanoseconds from the first write to the last record seen on the mirror.
+     */
+    private long replicatedRun(
+        final Aeron aeron, final Path folder, final long count, final boolean isPaced, final Histogram histogram)
+    {
+        final Receiver receiver = new Receiver(count, histogram);
+        final RecordHandler handler = (msgTypeId, buffer, offset, recordLength) -> receiver.onMessage(buffer, offset);
+        // The leader's next segment is made on the writer's segment creator, on a thread of its own, as a writer
+        // that must not stall at a roll runs; the follower's sink still makes its mirror's segments inline.
+        try (JournalWriter writer = JournalWriter.create(new JournalWriter.Context()
+            .folder(folder.resolve("leader")).segmentCapacity(segmentCapacity).createSegmentsOnAgent(true));
+            AgentRunner creator = new AgentRunner(
+                new SleepingMillisIdleStrategy(1), failure::set, null, writer.segmentCreator());
+            ReplicationSource source = new ReplicationSource(new ReplicationSource.Context()
+                .aeron(aeron)
+                .controlEndpoint(host + ":" + ReplicationTestSupport.freeUdpPort())
+                .channelPath(writer.folder()));
+            ReplicationSink sink = new ReplicationSink(new ReplicationSink.Context()
+                .aeron(aeron)
+                .controlEndpoint(source.controlEndpoint())
+                .dataEndpoint(host + ":0")
+                .mirrorDir(folder.resolve("mirror"))))
+        {
+            AgentRunner.startOnThread(creator);
+            // Connected first, as the raw side is: the follower's hello answered and the mirror created.
+            final IdleStrategy connect = new BackoffIdleStrategy();
+            while (!sink.isJournal())
+            {
+                connect.idle(source.doWork() + sink.doWork() + writer.doWork());
+                if (sink.isFailed())
+                {
+                    throw new IllegalStateException("follower rejected: " + sink.failure());
+                }
+            }
+            final long[] startNs = new long[1];
+            final long[] writtenNs = new long[1];
+            final Thread leader = thread("leader", () ->
+            {
+                final UnsafeBuffer message = new UnsafeBuffer(new byte[length]);
+                final IdleStrategy idleStrategy = idleStrategy();
+                final Pacer pacer = new Pacer(isPaced);
+                long seq = 0;
+                startNs[0] = System.nanoTime();
+                while (receiver.seen < count && null == failure.get())
+                {
+                    int work = 0;
+                    for (int i = 0; i < 64 && seq < count && pacer.isDue(seq); i++)
+                    {
+                        message.putLong(SEQ_OFFSET, seq);
+                        message.putLong(STAMP_OFFSET, System.nanoTime());
+                        final long result = writer.write(1, message, 0, length);
+                        if (result > 0)
+                        {
+                            seq++;
+                            work++;
+                            if (seq == count)
+                            {
+                                writtenNs[0] = System.nanoTime();
+                            }
+                        }
+                    }
+                    work += source.doWork() + writer.doWork();
+                    idleStrategy.idle(work);
+                }
+            });
+            final Thread follower = thread("follower", () ->
+            {
+                final IdleStrategy idleStrategy = idleStrategy();
+                try (JournalReader reader = JournalReader.open(
+                    new JournalReader.Context().folder(sink.mirrorPath())))
+                {
+                    while (receiver.seen < count && null == failure.get())
+                    {
+                        idleStrategy.idle(sink.doWork() + reader.poll(handler, 256));
+                        if (sink.isFailed())
+                        {
+                            throw new IllegalStateException("follower failed: " + sink.failure());
+                        }
+                    }
+                }
+            });
+            join(leader, follower);
+            if (!isPaced)
+            {
+                line("  (the leader's writer wrote all %d records in %d ms)", count,
+                    TimeUnit.NANOSECONDS.toMillis(writtenNs[0] - startNs[0]));
+            }
+            return receiver.lastNs - startNs[0];
+        }
+    }
+
+    private IdleStrategy idleStrategy()
+    {
+        switch (idle)
+        {
+            case "busy":
+                return new BusySpinIdleStrategy();
+            case "yield":
+                return new YieldingIdleStrategy();
+            case "backoff":
+                return new BackoffIdleStrategy(100, 10, 1_000, 100_000);
+            default:
+                throw new IllegalArgumentException("idle must be busy, yield or backoff: actual=" + idle);
+        }
+    }
+
+    private Thread thread(final String name, final Runnable body)
+    {
+        final Thread thread = new Thread(body, name);
+        thread.setDaemon(true);
+        thread.setUncaughtExceptionHandler((t, ex) -> failure.compareAndSet(null, ex));
+        thread.start();
+        return thread;
+    }
+
+    private void join(final Thread... threads)
+    {
+        for (final Thread thread : threads)
+        {
+            try
+            {
+                // A failed thread leaves the others waiting for messages that will not come: give up on them.
+                while (thread.isAlive())
+                {
+                    thread.join(100);
+                    if (null != failure.get())
+                    {
+                        throw new IllegalStateException("a harness thread failed: " + failure.get(), failure.get());
+                    }
+                }
+            }
+            catch (final InterruptedException ex)
+            {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted", ex);
+            }
+        }
+        if (null != failure.get())
+        {
+            throw new IllegalStateException("a harness thread failed: " + failure.get(), failure.get());
+        }
+    }
+
+    private void percentiles(final String name, final Histogram histogram)
+    {
+        line("  %-11s %9.1f %9.1f %9.1f %9.1f %9.1f %9.1f", name,
+            histogram.getValueAtPercentile(50) / 1e3, histogram.getValueAtPercentile(90) / 1e3,
+            histogram.getValueAtPercentile(99) / 1e3, histogram.getValueAtPercentile(99.9) / 1e3,
+            histogram.getValueAtPercentile(99.99) / 1e3, histogram.getMaxValue() / 1e3);
+    }
+
+    private static double ratio(final Histogram replicated, final Histogram raw, final double percentile)
+    {
+        return (double)replicated.getValueAtPercentile(percentile) / Math.max(1, raw.getValueAtPercentile(percentile));
+    }
+
+    private Path createWorkDir()
+    {
+        try
+        {
+            return Files.createTempDirectory(dir, "kekbit-harness-");
+        }
+        catch (final IOException ex)
+        {
+            throw new IllegalArgumentException("cannot create a work folder in " + dir + ": " + ex.getMessage(), ex);
+        }
+    }
+
+    private String setting(final String name, final String defaultValue)
+    {
+        final String value = settings.remove(name);
+        return null == value ? defaultValue : value;
+    }
+
+    private void line(final String format, final Object... args)
+    {
+        final String text = String.format(format, args);
+        report.append(text).append('\n');
+        System.out.println(text);
+    }
+
+    /**
+     * Counts what the receiving side sees, checks its order, and records the one-way latency past the warm-up.
+     */
+    private final class Receiver
+    {
+        private final long count;
+        private final Histogram histogram;
+        volatile long seen;
+        long lastNs;
+
+        Receiver(final long count, final Histogram histogram)
+        {
+            this.count = count;
+            this.histogram = histogram;
+        }
+
+        void onMessage(final DirectBuffer buffer, final int offset)
+        {
+            final long nowNs = System.nanoTime();
+            final long seq = buffer.getLong(offset + SEQ_OFFSET);
+            if (seq != seen)
+            {
+                throw new IllegalStateException("out of order: expected=" + seen + ", actual=" + seq);
+            }
+            if (null != histogram && seq >= warmup)
+            {
+                histogram.recordValue(Math.min(MAX_LATENCY_NS, nowNs - buffer.getLong(offset + STAMP_OFFSET)));
+            }
+            if (seq == count - 1)
+            {
+                lastNs = nowNs;
+            }
+            seen = seq + 1;
+        }
+    }
+
+    /**
+     * Sends message {@code seq} no earlier than {@code seq / rate} seconds after the start, when paced.
+     */
+    private final class Pacer
+    {
+        private final boolean isPaced;
+        private final long intervalNs = TimeUnit.SECONDS.toNanos(1) / rate;
+        private long startNs;
+
+        Pacer(final boolean isPaced)
+        {
+            this.isPaced = isPaced;
+        }
+
+        boolean isDue(final long seq)
+        {
+            if (!isPaced)
+            {
+                return true;
+            }
+            final long nowNs = System.nanoTime();
+            if (0 == startNs)
+            {
+                startNs = nowNs;
+            }
+            return nowNs - startNs >= seq * intervalNs;
+        }
+    }
+}

@@ -1,0 +1,304 @@
+package org.kekbit.replication;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.BooleanSupplier;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import org.agrona.CloseHelper;
+import org.agrona.concurrent.UnsafeBuffer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+import org.kekbit.journal.JournalReader;
+import org.kekbit.journal.JournalState;
+import org.kekbit.journal.JournalWriter;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+/**
+ * A rolling journal replicated between two hosts on one machine (two network namespaces joined by a veth pair, made
+ * and deleted by {@link TwoHostNamespaces}), leader and follower JVMs each with its own media driver. The follower's
+ * driver drops a random 0-20 % of the data frames (Aeron's debug loss generator), and the link is cut with
+ * {@code ip link set down} for a random 1-5 s several times while the leader writes and rolls. A
+ * {@link JournalReader} in this JVM tails the mirror's segments the whole time and checks every record's sequence
+ * number and bytes; at the end the segments are byte-identical and the chain digests agree. A second test kills the
+ * source (SIGKILL, in the leader's namespace) at random moments while the writer rolls, and restarts it, under the
+ * same loss.
+ * <p>
+ * Short by default; the long run is {@code -Dkekbit.replication.records=10000000 -Dkekbit.replication.batch=100
+ * -Dkekbit.replication.cuts=20} (see docs/replication.md). {@code kekbit.replication.lossRate} and
+ * {@code kekbit.replication.seed} replay a run.
+ */
+@Timeout(120)
+class ReplicationJournalNetnsTest
+{
+    private static final long RECORDS = Long.getLong("kekbit.replication.records", 40_000);
+    private static final int BATCH = Integer.getInteger("kekbit.replication.batch", 10);
+    private static final int CUTS = Integer.getInteger("kekbit.replication.cuts", 2);
+    private static final int KILLS = Integer.getInteger("kekbit.replication.kills", 2);
+    private static final long SEGMENT_CAPACITY = 128 * 1024;
+    private static final Pattern NAKS = Pattern.compile("naks=(\\d+)");
+
+    @TempDir
+    Path tmp;
+
+    private final TwoHostNamespaces hosts = new TwoHostNamespaces();
+
+    @BeforeEach
+    void before()
+    {
+        final String why = TwoHostNamespaces.whyNot();
+        Assumptions.assumeTrue(null == why, () -> "two-host test skipped: " + why);
+        hosts.create();
+    }
+
+    @AfterEach
+    void after()
+    {
+        hosts.close();
+    }
+
+    @Test
+    void shouldMirrorARollingJournalAcrossTwoHostsThroughLossAndLinkCuts() throws Exception
+    {
+        final long seed = Long.getLong("kekbit.replication.seed", System.nanoTime());
+        final Random random = new Random(seed);
+        final double lossRate = Double.parseDouble(
+            System.getProperty("kekbit.replication.lossRate", Double.toString(0.2 * random.nextDouble())));
+        final String run = "seed=" + seed + ", lossRate=" + lossRate + ", records=" + RECORDS + ", cuts=" + CUTS;
+        System.out.println(getClass().getSimpleName() + ": " + run);
+
+        final String control = TwoHostNamespaces.LEADER_ADDRESS + ":40124";
+        final Path leaderDir = tmp.resolve("leader");
+        final Path mirrorDir = tmp.resolve("mirror");
+        final Process leader = hosts.startIn(hosts.leaderNs, tmp.resolve("leader.log"),
+            JournalLeaderMain.class.getName(), tmp.resolve("aeron-leader").toString(), leaderDir.toString(), control,
+            Long.toString(RECORDS), Long.toString(SEGMENT_CAPACITY), Integer.toString(BATCH));
+        final Process follower = hosts.startIn(hosts.followerNs, tmp.resolve("follower.log"),
+            SinkMain.class.getName(), tmp.resolve("aeron-follower").toString(), control, mirrorDir.toString(),
+            TwoHostNamespaces.FOLLOWER_ADDRESS + ":0", Double.toString(lossRate), Long.toString(seed));
+
+        final ReplicationTestSupport.RecordChecker checker =
+            new ReplicationTestSupport.RecordChecker(ReplicationJournalLoopbackTest.LONG_RECORD_LENGTH);
+        JournalReader mirrorReader = null;
+        try
+        {
+            final long timeoutNs = TimeUnit.SECONDS.toNanos(100) + TimeUnit.MILLISECONDS.toNanos(RECORDS / 10);
+            final long deadlineNs = System.nanoTime() + timeoutNs;
+            int cuts = 0;
+            while (follower.isAlive() || leader.isAlive())
+            {
+                if (System.nanoTime() - deadlineNs > 0)
+                {
+                    fail("replication did not finish: checked=" + checker.nextSeq + ", " + run + "\n" + logs());
+                }
+                if (null == mirrorReader && Files.isDirectory(mirrorDir) &&
+                    !ReplicationJournalLoopbackTest.segments(mirrorDir).isEmpty())
+                {
+                    mirrorReader = JournalReader.open(new JournalReader.Context().folder(mirrorDir));
+                }
+                if (null != mirrorReader)
+                {
+                    mirrorReader.poll(checker, Integer.MAX_VALUE);
+                }
+                if (cuts < CUTS && checker.nextSeq > RECORDS * (cuts + 1) / (CUTS + 2))
+                {
+                    cuts++;
+                    cutFor(1000 + random.nextInt(4001), mirrorReader, checker, leader, run);
+                }
+                LockSupport.parkNanos(1_000_000);
+            }
+            assertEquals(0, leader.exitValue(), this::logs);
+            assertEquals(0, follower.exitValue(), this::logs);
+            assertEquals(CUTS, cuts, "the link was cut");
+
+            mirrorReader.poll(checker, Integer.MAX_VALUE);
+            assertEquals(RECORDS, checker.nextSeq, run);
+            assertEquals(JournalState.CLOSED, mirrorReader.state());
+            final String log = logs();
+            assertTrue(log.contains("rolls "), log);
+            final Matcher naks = NAKS.matcher(log);
+            assertTrue(naks.find(), log);
+            if (lossRate > 0.01)
+            {
+                assertTrue(Long.parseLong(naks.group(1)) > 0, "frames were lost and repaired: " + run);
+            }
+            ReplicationJournalLoopbackTest.assertJournalsIdentical(leaderDir, mirrorDir);
+        }
+        finally
+        {
+            CloseHelper.close(mirrorReader);
+        }
+    }
+
+    @Test
+    void shouldResumeARollingJournalAcrossTwoHostsWhenTheSourceIsKilledAtRandomMoments() throws Exception
+    {
+        final long seed = Long.getLong("kekbit.replication.seed", System.nanoTime());
+        final Random random = new Random(seed);
+        final double lossRate = Double.parseDouble(
+            System.getProperty("kekbit.replication.lossRate", Double.toString(0.2 * random.nextDouble())));
+        final long records = Long.getLong("kekbit.replication.records", 12_000);
+        final String run = "seed=" + seed + ", lossRate=" + lossRate + ", records=" + records + ", kills=" + KILLS;
+        System.out.println(getClass().getSimpleName() + " (source kills): " + run);
+
+        final String control = TwoHostNamespaces.LEADER_ADDRESS + ":40125";
+        final Path leaderDir = tmp.resolve("leader");
+        final Path mirrorDir = tmp.resolve("mirror");
+        final UnsafeBuffer scratch = new UnsafeBuffer(new byte[ReplicationJournalLoopbackTest.LONG_RECORD_LENGTH]);
+        final ReplicationTestSupport.RecordChecker checker =
+            new ReplicationTestSupport.RecordChecker(ReplicationJournalLoopbackTest.LONG_RECORD_LENGTH);
+        final long[] seq = new long[1];
+        // The writer in this JVM (it needs no network), the source killed and restarted in the leader's namespace,
+        // the sink in the follower's, its driver dropping data frames and giving up a silent image after 2 s.
+        try (JournalWriter writer = JournalWriter.create(
+            ReplicationJournalLoopbackTest.journalContext(leaderDir).segmentCapacity(SEGMENT_CAPACITY));
+            JournalReader mirrorReader = JournalReader.open(new JournalReader.Context().folder(mirrorDir)))
+        {
+            final Process follower = hosts.startIn(hosts.followerNs, tmp.resolve("follower.log"),
+                SinkMain.class.getName(), tmp.resolve("aeron-follower").toString(), control, mirrorDir.toString(),
+                TwoHostNamespaces.FOLLOWER_ADDRESS + ":0", Double.toString(lossRate), Long.toString(seed), "2000");
+            final ReplicationTestSupport.Pumped cycle = () ->
+                (writer.isClosed() ? 0 : writer.doWork()) + mirrorReader.poll(checker, 1000);
+            final long perRound = records / (KILLS + 1);
+            Process source = null;
+            for (int kill = 0; kill <= KILLS; kill++)
+            {
+                source = hosts.startIn(hosts.leaderNs, tmp.resolve("source-" + kill + ".log"),
+                    SourceMain.class.getName(), tmp.resolve("aeron-source-" + kill).toString(), control,
+                    leaderDir.toString());
+                if (kill == KILLS)
+                {
+                    break;
+                }
+                final long target = checker.nextSeq + perRound / 4 + (long)(random.nextDouble() * perRound / 2);
+                writeGated(writer, scratch, seq, checker, () -> checker.nextSeq >= target, cycle, run);
+                source.destroyForcibly(); // SIGKILL of the source, mid-stream, at a random moment
+                assertTrue(source.waitFor(10, TimeUnit.SECONDS));
+                final long rollsBefore = writer.rolls();
+                final long afterKill = seq[0] + perRound / 3;
+                pump(() ->
+                {
+                    if (seq[0] < afterKill)
+                    {
+                        ReplicationJournalLoopbackTest.write(writer, scratch, seq[0]++);
+                    }
+                    return seq[0] >= afterKill;
+                }, 30_000, "the writer to go on alone", cycle);
+                assertTrue(writer.rolls() > rollsBefore, "the leader rolled while no source ran");
+            }
+            final long last = Math.max(records, seq[0] + perRound / 2);
+            writeGated(writer, scratch, seq, checker, () -> seq[0] >= last, cycle, run);
+            writer.close();
+            final Process lastSource = source;
+            pump(() -> !follower.isAlive() && !lastSource.isAlive(), 60_000 + records / 10,
+                "the follower and the last source to end", cycle);
+            assertEquals(0, lastSource.exitValue(), () -> run + "\n" + logs());
+            assertEquals(0, follower.exitValue(), () -> run + "\n" + logs());
+
+            mirrorReader.poll(checker, Integer.MAX_VALUE);
+            assertEquals(seq[0], checker.nextSeq, run);
+            assertEquals(JournalState.CLOSED, mirrorReader.state());
+            ReplicationJournalLoopbackTest.assertJournalsIdentical(leaderDir, mirrorDir);
+        }
+    }
+
+    /**
+     * Write while the condition does not hold, at most 3000 records ahead of the mirror's reader.
+     */
+    private void writeGated(
+        final JournalWriter writer,
+        final UnsafeBuffer scratch,
+        final long[] seq,
+        final ReplicationTestSupport.RecordChecker checker,
+        final BooleanSupplier condition,
+        final ReplicationTestSupport.Pumped cycle,
+        final String run)
+    {
+        try
+        {
+            pump(() ->
+            {
+                if (seq[0] - checker.nextSeq < 3000)
+                {
+                    ReplicationJournalLoopbackTest.write(writer, scratch, seq[0]++);
+                }
+                return condition.getAsBoolean();
+            }, 40_000 + RECORDS / 100, "the mirror to move", cycle);
+        }
+        catch (final AssertionError ex)
+        {
+            throw new AssertionError(ex.getMessage() + ": seq=" + seq[0] + ", checked=" + checker.nextSeq + ", " +
+                run + "\n" + logs(), ex);
+        }
+    }
+
+    private static void pump(
+        final BooleanSupplier step, final long timeoutMs, final String what, final ReplicationTestSupport.Pumped cycle)
+    {
+        final boolean[] isDone = new boolean[1];
+        ReplicationTestSupport.pump(() -> isDone[0], timeoutMs, what, () ->
+        {
+            isDone[0] = step.getAsBoolean();
+            return 1 + cycle.doWork();
+        });
+    }
+
+    private void cutFor(
+        final long cutMs,
+        final JournalReader mirrorReader,
+        final ReplicationTestSupport.RecordChecker checker,
+        final Process leader,
+        final String run) throws InterruptedException
+    {
+        assertTrue(leader.isAlive(), "the cut happens while the leader still writes: " + run);
+        hosts.cutLink();
+        try
+        {
+            // Let what was in flight land, then nothing may arrive until the link is back.
+            Thread.sleep(500);
+            mirrorReader.poll(checker, Integer.MAX_VALUE);
+            final long duringCut = checker.nextSeq;
+            Thread.sleep(cutMs - 500);
+            mirrorReader.poll(checker, Integer.MAX_VALUE);
+            assertEquals(duringCut, checker.nextSeq, "nothing arrives while the link is down: " + run);
+        }
+        finally
+        {
+            hosts.restoreLink();
+        }
+    }
+
+    private String logs()
+    {
+        final StringBuilder text = new StringBuilder();
+        for (final String name : List.of("leader", "follower", "source-0", "source-1", "source-2", "source-3"))
+        {
+            if (!Files.exists(tmp.resolve(name + ".log")))
+            {
+                continue;
+            }
+            try
+            {
+                text.append("--- ").append(name).append(":\n").append(Files.readString(tmp.resolve(name + ".log")));
+            }
+            catch (final IOException ex)
+            {
+                text.append(ex).append('\n');
+            }
+        }
+        return text.toString();
+    }
+}
