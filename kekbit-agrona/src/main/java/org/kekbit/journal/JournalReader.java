@@ -347,14 +347,19 @@ public final class JournalReader implements AutoCloseable
         }
         else if (Files.exists(JournalDescriptor.segmentPath(folder, base)))
         {
-            switchTo(base);
-            segment.seek(offset);
+            if (switchToUnlessRetired(base, position))
+            {
+                segment.seek(offset);
+            }
         }
         else if (0 == offset && position > 0 &&
             Files.exists(JournalDescriptor.segmentPath(folder, base - segmentCapacity)))
         {
-            switchTo(base - segmentCapacity); // the end of a full segment whose successor is not there yet
-            segment.seek(segmentCapacity);
+            // the end of a full segment whose successor is not there yet
+            if (switchToUnlessRetired(base - segmentCapacity, position))
+            {
+                segment.seek(segmentCapacity);
+            }
         }
         else
         {
@@ -835,6 +840,30 @@ public final class JournalReader implements AutoCloseable
     private void switchTo(final long base)
     {
         openSegment(base);
+    }
+
+    /**
+     * Open a segment seen in the folder a moment ago, reporting TRUNCATED at the position when retention retired it
+     * meanwhile.
+     *
+     * @return true when opened.
+     */
+    private boolean switchToUnlessRetired(final long base, final long position)
+    {
+        try
+        {
+            openSegment(base);
+            return true;
+        }
+        catch (final ChannelException ex)
+        {
+            if (ChannelException.Reason.NOT_FOUND != ex.reason())
+            {
+                throw ex;
+            }
+            setTruncated(position);
+            return false;
+        }
     }
 
     /**
