@@ -8,6 +8,7 @@ import java.util.Locale;
 import java.util.concurrent.Callable;
 
 import org.kekbit.AgronaAccess;
+import org.kekbit.StorageInfo;
 import org.kekbit.channel.ChannelReader;
 import org.kekbit.channel.ChannelState;
 import org.kekbit.channel.RecordHandler;
@@ -89,6 +90,7 @@ final class InfoCommand implements Callable<Integer>
                 .add("heartbeatTimeMs", header.heartbeatTimeMs())
                 .add("writerNamespaceId", Long.toHexString(header.writerNamespaceId()))
                 .add("state", state.name());
+            addStorage(report, file);
 
             if (json)
             {
@@ -107,6 +109,19 @@ final class InfoCommand implements Callable<Integer>
         }
 
         return KekbitTool.EXIT_OK;
+    }
+
+    /**
+     * Where the file lives and whether its file system gives it huge pages (docs/benchmarks.md: about 2x on streams
+     * through new memory).
+     */
+    private static void addStorage(final Report report, final Path path)
+    {
+        final StorageInfo storage = StorageInfo.of(path);
+        report
+            .add("fileSystem", storage.fileSystemType())
+            .add("mountPoint", storage.mountPoint())
+            .add("hugePages", storage.hugePages());
     }
 
     private Integer journalInfo(final JournalFolder journal)
@@ -132,7 +147,9 @@ final class InfoCommand implements Callable<Integer>
             .add("firstPosition", firstPosition)
             .add("endPosition", scan.endPosition)
             .add("state", scan.state())
-            .add("fault", scan.fault)
+            .add("fault", scan.fault);
+        addStorage(report, journal.folder());
+        report
             .add("segments", segments)
             .add("readers", ReadersCommand.reports(readers, firstPosition, scan.endPosition));
 

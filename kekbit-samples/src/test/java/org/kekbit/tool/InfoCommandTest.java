@@ -24,7 +24,7 @@ class InfoCommandTest
     private static final List<String> KEYS = List.of(
         "signature", "formatVersion", "headerLength", "channelId", "writerId", "capacity", "maxRecordLength",
         "recordAlignment", "timeoutMs", "creationTimeMs", "writerPid", "writerStartTicks", "heartbeatTimeMs",
-        "writerNamespaceId", "state");
+        "writerNamespaceId", "state", "fileSystem", "mountPoint", "hugePages");
 
     @TempDir
     Path root;
@@ -134,5 +134,8 @@ class InfoCommandTest
         assertTrue(startTicks > 0, fields.toString());
         assertTrue(Long.parseUnsignedLong(fields.get("writerNamespaceId"), 16) != 0, fields.toString());
         assertEquals(state, fields.get("state"));
+        assertTrue(List.of("always", "within_size", "advise", "never", "no", "unknown").contains(
+            fields.get("hugePages")), fields.toString());
+        assertTrue(fields.get("mountPoint").startsWith("/"), fields.toString());
     }
 }
