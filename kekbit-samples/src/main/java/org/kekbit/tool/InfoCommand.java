@@ -151,7 +151,7 @@ final class InfoCommand implements Callable<Integer>
         addStorage(report, journal.folder());
         report
             .add("segments", segments)
-            .add("readers", ReadersCommand.reports(readers, firstPosition, scan.endPosition));
+            .add("readers", ReadersCommand.reports(journal, readers, firstPosition, scan.endPosition));
 
         if (json)
         {
@@ -169,7 +169,7 @@ final class InfoCommand implements Callable<Integer>
                     segment.state, segment.records, segment.position, segment.fileLength);
             }
             out.println();
-            ReadersCommand.printTable(out, readers, firstPosition, scan.endPosition);
+            ReadersCommand.printTable(out, journal, readers, firstPosition, scan.endPosition);
         }
 
         if (null != scan.fault)

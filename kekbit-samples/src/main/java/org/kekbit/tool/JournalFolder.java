@@ -179,6 +179,63 @@ final class JournalFolder
     }
 
     /**
+     * Records committed after a journal position: those after it in its own segment (scanned), every later sealed
+     * segment's from its seal, and the last segment's (scanned). At most two segments are read through.
+     *
+     * @param position a reader's committed position.
+     * @return the count; -1 when the position's segment is gone (the reader is truncated).
+     */
+    long recordsAfter(final long position)
+    {
+        if (bases.isEmpty())
+        {
+            return 0;
+        }
+        if (position < bases.getLong(0))
+        {
+            return -1;
+        }
+        final JournalSeal seal = new JournalSeal();
+        final int last = bases.size() - 1;
+        long records = 0;
+        for (int i = 0; i <= last; i++)
+        {
+            final long base = bases.getLong(i);
+            try (ChannelReader reader = ChannelReader.open(segmentPath(base)))
+            {
+                if (i < last && position >= base + reader.capacity())
+                {
+                    continue; // wholly before the position
+                }
+                if (position > base)
+                {
+                    reader.seek(position - base); // the position's own segment
+                    records += countRecords(reader);
+                }
+                else if (i < last && seal.read(reader))
+                {
+                    records += seal.recordCount();
+                }
+                else
+                {
+                    records += countRecords(reader);
+                }
+            }
+        }
+        return records;
+    }
+
+    private static long countRecords(final ChannelReader reader)
+    {
+        final long[] count = new long[1];
+        while (reader.poll((msgTypeId, buffer, offset, length) -> count[0]++, POLL_LIMIT) > 0)
+        {
+            // count every record
+        }
+        return count[0];
+    }
+
+    /**
      * Read every segment with every check a reader makes, and check the chain: one capacity, each segment's channel
      * id its base, contiguous bases, every segment but the last sealed with ROLLED, and each seal (where a segment
      * has one) agreeing with the records read and with the previous seal's keys.

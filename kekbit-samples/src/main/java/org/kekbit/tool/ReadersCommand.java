@@ -20,14 +20,14 @@ import picocli.CommandLine.Parameters;
 
 /**
  * {@code kekbit readers DIR [--json] [--remove NAME]}: the named readers of a journal, each with its committed
- * position, its lag behind the journal's end, its last commit time, whether a live reader holds it, whether it
+ * position, its lag in bytes and records behind the journal's end, its last commit time, whether a live reader holds it, whether it
  * protects retention and whether it is truncated (its position lies before the oldest segment, which a hard cap of
  * retention or a hand deleted, so it reads on as TRUNCATED); or the removal of one no live reader holds.
  */
 @Command(
     name = "readers",
-    description = "List the named readers of a journal: position, lag in bytes behind the end, last commit time, " +
-        "alive or not, whether it protects retention, whether records it had not read were deleted (truncated). " +
+    description = "List the named readers of a journal: position, lag in bytes and records behind the end, last " +
+        "commit time, alive or not, whether it protects retention, whether records it had not read were deleted (truncated). " +
         "With --remove, free one that no live reader holds.")
 final class ReadersCommand implements Callable<Integer>
 {
@@ -78,12 +78,12 @@ final class ReadersCommand implements Callable<Integer>
             out.println(new Report()
                 .add("journal", journal.folder().toString())
                 .add("endPosition", endPosition)
-                .add("readers", reports(readers, firstPosition, endPosition))
+                .add("readers", reports(journal, readers, firstPosition, endPosition))
                 .toJson());
         }
         else
         {
-            printTable(out, readers, firstPosition, endPosition);
+            printTable(out, journal, readers, firstPosition, endPosition);
         }
         return KekbitTool.EXIT_OK;
     }
@@ -138,7 +138,8 @@ final class ReadersCommand implements Callable<Integer>
     /**
      * The readers as reports, for JSON.
      */
-    static List<Report> reports(final List<NamedReader> readers, final long firstPosition, final long endPosition)
+    static List<Report> reports(
+        final JournalFolder journal, final List<NamedReader> readers, final long firstPosition, final long endPosition)
     {
         final List<Report> reports = new ArrayList<>();
         for (final NamedReader reader : readers)
@@ -147,11 +148,20 @@ final class ReadersCommand implements Callable<Integer>
             final Report report = new Report().add("name", reader.name());
             if (isCommitted)
             {
+                final long lagRecords = journal.recordsAfter(reader.position());
                 report.add("position", reader.position()).add("lag", Math.max(0, endPosition - reader.position()));
+                if (lagRecords >= 0)
+                {
+                    report.add("lagRecords", lagRecords);
+                }
+                else
+                {
+                    report.add("lagRecords", (String)null); // truncated: what it missed is gone
+                }
             }
             else
             {
-                report.add("position", (String)null).add("lag", (String)null);
+                report.add("position", (String)null).add("lag", (String)null).add("lagRecords", (String)null);
             }
             reports.add(report
                 .add("lastCommitTime", 0 == reader.commitTimeMs() ? null : commitTime(reader))
@@ -167,7 +177,11 @@ final class ReadersCommand implements Callable<Integer>
      * The readers as a table, for people.
      */
     static void printTable(
-        final PrintStream out, final List<NamedReader> readers, final long firstPosition, final long endPosition)
+        final PrintStream out,
+        final JournalFolder journal,
+        final List<NamedReader> readers,
+        final long firstPosition,
+        final long endPosition)
     {
         if (readers.isEmpty())
         {
@@ -179,15 +193,17 @@ final class ReadersCommand implements Callable<Integer>
         {
             nameWidth = Math.max(nameWidth, reader.name().length());
         }
-        final String format = "%-" + nameWidth + "s %20s %14s  %-24s  %-5s  %-8s  %s%n";
-        out.printf(Locale.ROOT, format, "reader", "position", "lag bytes", "last commit", "alive", "protects",
-            "truncated");
+        final String format = "%-" + nameWidth + "s %20s %14s %12s  %-24s  %-5s  %-8s  %s%n";
+        out.printf(Locale.ROOT, format, "reader", "position", "lag bytes", "lag records", "last commit", "alive",
+            "protects", "truncated");
         for (final NamedReader reader : readers)
         {
             final boolean isCommitted = JournalDescriptor.NULL_POSITION != reader.position();
             out.printf(Locale.ROOT, format, reader.name(),
                 isCommitted ? Long.toString(reader.position()) : "none",
                 isCommitted ? Long.toString(Math.max(0, endPosition - reader.position())) : "-",
+                isCommitted && !isTruncated(reader, firstPosition) ?
+                    Long.toString(journal.recordsAfter(reader.position())) : "-",
                 0 == reader.commitTimeMs() ? "never" : commitTime(reader),
                 reader.isAlive() ? "yes" : "no",
                 reader.protectsRetention() ? "yes" : "no",

@@ -80,8 +80,9 @@ class JournalCommandsTest
         assertEquals("audit", audit[0]);
         assertEquals(Long.toString(positions[29]), audit[1]);
         assertEquals(Long.toString(positions[LINES - 1] - positions[29]), audit[2]);
-        assertEquals("no", audit[4], "closed: nobody holds it");
-        assertEquals("yes", audit[5], "protects retention by default");
+        assertEquals(Integer.toString(LINES - 30), audit[3], "records after its position, across segments");
+        assertEquals("no", audit[5], "closed: nobody holds it");
+        assertEquals("yes", audit[6], "protects retention by default");
     }
 
     @Test

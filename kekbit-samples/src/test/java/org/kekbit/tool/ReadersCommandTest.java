@@ -46,23 +46,26 @@ class ReadersCommandTest
             assertEquals("audit", auditColumns[0]);
             assertEquals(Long.toString(positions[9]), auditColumns[1]);
             assertEquals(Long.toString(positions[LINES - 1] - positions[9]), auditColumns[2]);
-            assertTrue(Instant.parse(auditColumns[3]).toEpochMilli() >= beforeMs, auditColumns[3]);
-            assertEquals("yes", auditColumns[4], "held by the open reader");
-            assertEquals("yes", auditColumns[5]);
+            assertEquals(Integer.toString(LINES - 10), auditColumns[3], "records after its position");
+            assertTrue(Instant.parse(auditColumns[4]).toEpochMilli() >= beforeMs, auditColumns[4]);
+            assertEquals("yes", auditColumns[5], "held by the open reader");
+            assertEquals("yes", auditColumns[6]);
             final String[] reportColumns = lines[2].trim().split("\\s+");
             assertEquals("report", reportColumns[0]);
             assertEquals("0", reportColumns[1]);
             assertEquals(Long.toString(positions[LINES - 1]), reportColumns[2]);
-            assertEquals("no", reportColumns[4]);
+            assertEquals(Integer.toString(LINES), reportColumns[3]);
             assertEquals("no", reportColumns[5]);
-            assertEquals("no", auditColumns[6]);
             assertEquals("no", reportColumns[6]);
+            assertEquals("no", auditColumns[7]);
+            assertEquals("no", reportColumns[7]);
 
             assertEquals(KekbitTool.EXIT_OK, json.exitCode(), json.err());
             final String out = json.out().trim();
             assertTrue(out.startsWith("{\"journal\":\"" + folder + "\",\"endPosition\":" + positions[LINES - 1] +
                 ",\"readers\":[{\"name\":\"audit\",\"position\":" + positions[9] + ",\"lag\":" +
-                (positions[LINES - 1] - positions[9]) + ",\"lastCommitTime\":\""), out);
+                (positions[LINES - 1] - positions[9]) + ",\"lagRecords\":" + (LINES - 10) + ",\"lastCommitTime\":\""),
+                out);
             assertTrue(out.contains("\"alive\":true,"), out);
             assertTrue(out.contains("{\"name\":\"report\",\"position\":0,"), out);
             assertTrue(out.endsWith("\"alive\":false,\"ownerPid\":0,\"protectsRetention\":false," +
