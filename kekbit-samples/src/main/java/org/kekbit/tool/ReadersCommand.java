@@ -20,15 +20,15 @@ import picocli.CommandLine.Parameters;
 
 /**
  * {@code kekbit readers DIR [--json] [--remove NAME]}: the named readers of a journal, each with its committed
- * position, its lag in bytes and records behind the journal's end, its last commit time, whether a live reader holds it, whether it
- * protects retention and whether it is truncated (its position lies before the oldest segment, which a hard cap of
+ * position, its lag in bytes and records behind the journal's end, its last commit time, whether a live reader holds
+ * it, whether it protects retention and whether it is truncated (its position lies before the oldest segment, which a hard cap of
  * retention or a hand deleted, so it reads on as TRUNCATED); or the removal of one no live reader holds.
  */
 @Command(
     name = "readers",
     description = "List the named readers of a journal: position, lag in bytes and records behind the end, last " +
-        "commit time, alive or not, whether it protects retention, whether records it had not read were deleted (truncated). " +
-        "With --remove, free one that no live reader holds.")
+        "commit time, alive or not, whether it protects retention, whether records it had not read were deleted " +
+        "(truncated). With --remove, free one that no live reader holds.")
 final class ReadersCommand implements Callable<Integer>
 {
     private final PrintStream out;
