@@ -21,8 +21,9 @@ import picocli.CommandLine.Parameters;
 /**
  * {@code kekbit readers DIR [--json] [--remove NAME]}: the named readers of a journal, each with its committed
  * position, its lag in bytes and records behind the journal's end, its last commit time, whether a live reader holds
- * it, whether it protects retention and whether it is truncated (its position lies before the oldest segment, which a hard cap of
- * retention or a hand deleted, so it reads on as TRUNCATED); or the removal of one no live reader holds.
+ * it, whether it protects retention and whether it is truncated (its position lies before the oldest segment,
+ * which a hard cap of retention or a hand deleted, so it reads on as TRUNCATED); or the removal of one no live reader
+ * holds.
  */
 @Command(
     name = "readers",
