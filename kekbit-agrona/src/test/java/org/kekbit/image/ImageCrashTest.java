@@ -4,11 +4,13 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -39,8 +41,14 @@ class ImageCrashTest
         long lastPosition = 0;
         int recoveredFromSnapshot = 0;
         int partialsSeen = 0;
+        final int progressEvery = Integer.getInteger("kekbit.imageKillsProgress", 100);
+        final long startNs = System.nanoTime();
         for (int kill = 0; kill <= kills; kill++)
         {
+            if (kill > 0 && 0 == kill % progressEvery)
+            {
+                progress(kill, kills, startNs, lastPosition);
+            }
             final Child child = Child.start(folder.toString());
             try
             {
@@ -83,6 +91,42 @@ class ImageCrashTest
             recoveredFromSnapshot + " of " + kills);
         System.out.println("ImageCrashTest: kills=" + kills + ", recovered from a snapshot " + recoveredFromSnapshot +
             " times, partial snapshots left by kills seen " + partialsSeen + " times");
+    }
+
+    /**
+     * One line per {@code kekbit.imageKillsProgress} kills, so a long run shows it is moving and what it keeps on disk.
+     */
+    private void progress(final int kill, final int kills, final long startNs, final long position) throws IOException
+    {
+        long journalBytes = 0;
+        int journalFiles = 0;
+        long otherBytes = 0;
+        int otherFiles = 0;
+        try (Stream<Path> files = Files.walk(folder))
+        {
+            for (final Path file : (Iterable<Path>)files::iterator)
+            {
+                if (Files.isRegularFile(file))
+                {
+                    final long size = Files.size(file);
+                    if (file.startsWith(ImageDescriptor.journalFolder(folder)))
+                    {
+                        journalBytes += size;
+                        journalFiles++;
+                    }
+                    else
+                    {
+                        otherBytes += size;
+                        otherFiles++;
+                    }
+                }
+            }
+        }
+        final double seconds = (System.nanoTime() - startNs) / 1e9;
+        System.out.printf("ImageCrashTest progress: kill %d of %d, %.1f s (%.2f s a kill), position=%d, " +
+            "journal %d files %d bytes, snapshots and other %d files %d bytes%n", kill, kills, seconds, seconds / kill,
+            position, journalFiles, journalBytes, otherFiles, otherBytes);
+        System.out.flush();
     }
 
     private static long field(final String line, final String name)
