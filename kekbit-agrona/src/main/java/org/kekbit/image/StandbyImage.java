@@ -163,6 +163,10 @@ public final class StandbyImage implements Agent, RecordHandler, AutoCloseable
                 reader.commit();
                 appliedPosition = position;
             }
+            else if (position != appliedPosition)
+            {
+                appliedPosition = position; // crossed into the next segment: its base is the journal's end now
+            }
             else
             {
                 final JournalState state = reader.state();
