@@ -74,16 +74,25 @@ class ImageCrashTest
                     assertEquals(replica.stateDigest(), digest, "kill " + kill + ": recovered from snapshot " +
                         snapshot + " to " + position + " differs from a fresh replay from zero");
                     recoveredFromSnapshot += snapshot > 0 ? 1 : 0;
-                    int snapshotFiles = 0;
+                    int complete = 0;
+                    long oldestComplete = Long.MAX_VALUE;
+                    long oldestFile = Long.MAX_VALUE;
                     for (final SnapshotFile file : ImageFolder.snapshots(folder))
                     {
                         assertTrue(SnapshotFile.Status.DAMAGED != file.status(), "a kill damaged " + file);
                         partialsSeen += SnapshotFile.Status.INCOMPLETE == file.status() ? 1 : 0;
-                        snapshotFiles++;
+                        if (SnapshotFile.Status.COMPLETE == file.status())
+                        {
+                            complete++;
+                            oldestComplete = Math.min(oldestComplete, file.position());
+                        }
+                        oldestFile = Math.min(oldestFile, file.position());
                     }
-                    // The kept ones, one linked and not pruned yet, one partial a kill left: no more accumulate.
-                    assertTrue(snapshotFiles <= ctx.snapshotsKept() + 2, "snapshot files accumulate: " +
-                        snapshotFiles);
+                    // No leak: the kept ones (and one the shadow may have linked since, not pruned yet), and nothing
+                    // older than the oldest kept; partials a run of kills left after it go once a snapshot passes them.
+                    assertTrue(complete <= ctx.snapshotsKept() + 1, "complete snapshots accumulate: " + complete);
+                    assertTrue(0 == complete || oldestFile >= oldestComplete, "a file older than the oldest kept " +
+                        "snapshot " + oldestComplete + " was not pruned: " + oldestFile);
                     lastPosition = position;
                     if (kill < kills)
                     {
