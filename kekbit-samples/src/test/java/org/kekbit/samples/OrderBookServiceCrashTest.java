@@ -49,8 +49,11 @@ class OrderBookServiceCrashTest
             try
             {
                 TimeUnit.MILLISECONDS.sleep(1200 + random.nextInt(1500)); // start-up, recovery, then orders
-                assertTrue(child.process.isAlive(), "the service ended before the kill: " +
-                    new String(child.process.getInputStream().readAllBytes(), StandardCharsets.UTF_8));
+                if (!child.process.isAlive())
+                {
+                    throw new AssertionError("the service ended before the kill: " +
+                        new String(child.process.getInputStream().readAllBytes(), StandardCharsets.UTF_8));
+                }
             }
             finally
             {
