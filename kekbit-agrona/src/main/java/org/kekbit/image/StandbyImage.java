@@ -211,6 +211,11 @@ public final class StandbyImage implements Agent, RecordHandler, AutoCloseable
 
     /**
      * Apply one journaled record.
+     *
+     * @param msgTypeId of the record.
+     * @param buffer    holding it.
+     * @param offset    of it in buffer.
+     * @param length    of it.
      */
     public void onRecord(final int msgTypeId, final DirectBuffer buffer, final int offset, final int length)
     {

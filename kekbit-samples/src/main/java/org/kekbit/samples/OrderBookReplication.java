@@ -122,7 +122,7 @@ final class OrderBookReplication
         }
         else
         {
-            try (EmbeddedMediaDriver driver = launchDriver(options, "leader"))
+            try (EmbeddedMediaDriver driver = launchDriver(options, "leader-after-takeover"))
             {
                 OrderBookService.serve(options, Long.MAX_VALUE, new Leader(options, driver, out)
                 {

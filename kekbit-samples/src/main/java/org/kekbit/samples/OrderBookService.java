@@ -31,6 +31,11 @@ import org.kekbit.samples.orderbook.ReportRecovery;
  * Reports are exactly once across crashes: each carries the execId the book numbers its reports with, in journal
  * order; after recovery the reports a crash kept from the output journal are rebuilt from the command journal
  * ({@link ReportRecovery}) before the service serves.
+ * <p>
+ * Replicated ({@link OrderBookReplication}): {@code --serve HOST:PORT} serves the image's journal over Aeron to hot
+ * standbys; {@code --standby-of HOST:PORT} runs a hot standby that mirrors the leader's journal, keeps its own book and
+ * snapshots, and takes over when the leader dies. {@code --rate N} paces the orders, {@code --snapshot-interval} and
+ * {@code --segment} size the snapshots' interval and the journal's segments.
  */
 public final class OrderBookService
 {
@@ -301,6 +306,7 @@ public final class OrderBookService
             throw new IllegalStateException("report journal refused a report: code=" + result);
         }
     }
+
     /**
      * The command line of the service.
      */
