@@ -44,7 +44,7 @@ class OrderBookServiceCrashTest
         long behindAfterKills = 0;
         for (int kill = 0; kill < kills; kill++)
         {
-            final Child child = Child.start("--dir", dir.toString(), "--orders", "50000000", "--rate", "100000",
+            final Child child = Child.start("--dir", dir.toString(), "--orders", "50000000", "--rate", "50000",
                 "--snapshot-interval", "1m", "--segment", "1m");
             try
             {
