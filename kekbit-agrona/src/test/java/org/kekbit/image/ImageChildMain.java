@@ -24,6 +24,7 @@ public final class ImageChildMain
             .stateMachineSupplier(LedgerStateMachine::new)
             .snapshotIntervalBytes(48 * 1024)
             .snapshotsKept(2)
+            .retainedSegments(4)
             .snapshotInitialCapacity(4096)
             .segmentCapacity(32 * 1024)
             .preTouch(false)

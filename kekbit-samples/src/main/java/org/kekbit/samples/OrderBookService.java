@@ -31,6 +31,11 @@ import org.kekbit.samples.orderbook.ReportRecovery;
  * Reports are exactly once across crashes: each carries the execId the book numbers its reports with, in journal
  * order; after recovery the reports a crash kept from the output journal are rebuilt from the command journal
  * ({@link ReportRecovery}) before the service serves.
+ * <p>
+ * Replicated ({@link OrderBookReplication}): {@code --serve HOST:PORT} serves the image's journal over Aeron to hot
+ * standbys; {@code --standby-of HOST:PORT} runs a hot standby that mirrors the leader's journal, keeps its own book and
+ * snapshots, and takes over when the leader dies. {@code --rate N} paces the orders, {@code --snapshot-interval} and
+ * {@code --segment} size the snapshots' interval and the journal's segments.
  */
 public final class OrderBookService
 {
@@ -43,6 +48,11 @@ public final class OrderBookService
      * Journal bytes between two snapshots.
      */
     public static final long SNAPSHOT_INTERVAL_BYTES = 4L * 1024 * 1024;
+
+    /**
+     * Segment capacity of the image's journal unless told.
+     */
+    public static final long SEGMENT_CAPACITY = 16L * 1024 * 1024;
 
     /**
      * Sub-folder of the output journal of ExecutionReports.
@@ -81,35 +91,19 @@ public final class OrderBookService
     {
         return SampleMain.launch(out, err, () ->
         {
-            Path dir = null;
-            long orders = DEFAULT_ORDERS;
-            for (int i = 0; i < args.length; i++)
+            final Options options = Options.parse(args);
+            if (null != options.standbyOf)
             {
-                final String arg = args[i];
-                if (("--dir".equals(arg) || "--orders".equals(arg)) && i + 1 >= args.length)
-                {
-                    throw new IllegalArgumentException(arg + " needs a value");
-                }
-                if ("--dir".equals(arg))
-                {
-                    dir = Path.of(args[++i]);
-                }
-                else if ("--orders".equals(arg))
-                {
-                    orders = parseOrders(args[++i]);
-                }
-                else
-                {
-                    throw new IllegalArgumentException("unexpected argument: " + arg +
-                        " (usage: OrderBookService --dir DIR [--orders N])");
-                }
+                OrderBookReplication.standby(options, out);
             }
-            if (null == dir)
+            else if (null != options.serve)
             {
-                throw new IllegalArgumentException("--dir DIR is required (usage: OrderBookService --dir DIR " +
-                    "[--orders N])");
+                OrderBookReplication.lead(options, out);
             }
-            out.println(run(dir, orders));
+            else
+            {
+                out.println(run(options.dir, options.orders));
+            }
             return SampleMain.EXIT_OK;
         });
     }
@@ -132,10 +126,24 @@ public final class OrderBookService
      */
     static String run(final Path dir, final long orders, final long reportLimit)
     {
+        final Options options = new Options();
+        options.dir = dir;
+        options.orders = orders;
+        return serve(options, reportLimit, null);
+    }
+
+    /**
+     * Launch (recover) the image of the options' folder, write the reports the output lacks, generate the orders and
+     * return the state line; with a served image, the hook gets the recovered image before the orders and the image
+     * once they are done, and keeps it served (it returns only when the service stops).
+     */
+    static String serve(final Options options, final long reportLimit, final ServeHook hook)
+    {
+        final Path dir = options.dir;
         try (OrderBookImage service = OrderBookImage.launch(new SystemImage.Context()
             .imageFolder(dir)
-            .snapshotIntervalBytes(SNAPSHOT_INTERVAL_BYTES)
-            .segmentCapacity(16L * 1024 * 1024), true))
+            .snapshotIntervalBytes(options.snapshotIntervalBytes)
+            .segmentCapacity(options.segmentCapacity), true))
         {
             final SystemImage image = service.image();
             final JournalWriter reports = openReports(dir.resolve(REPORTS_FOLDER));
@@ -153,10 +161,18 @@ public final class OrderBookService
                         writeReport(reports, buffer, offset, length);
                     }
                 });
-                generate(service, reports, orders);
+                if (null != hook)
+                {
+                    hook.recovered(image);
+                }
+                generate(service, reports, options.orders, options.rate);
                 awaitRequestedSnapshot(image);
-                return String.format("state-digest=%016x position=%d", image.stateMachine().stateDigest(),
-                    image.position());
+                final String line = stateLine(image);
+                if (null != hook)
+                {
+                    hook.generated(image, line, () -> reports.doWork());
+                }
+                return line;
             }
             finally
             {
@@ -165,8 +181,44 @@ public final class OrderBookService
         }
     }
 
-    private static void generate(final OrderBookImage service, final JournalWriter reports, final long orders)
+    /**
+     * The one line of a run.
+     *
+     * @param image whose state and position to print.
+     * @return {@code state-digest=<hex> position=<journal position>}.
+     */
+    static String stateLine(final SystemImage image)
     {
+        return String.format("state-digest=%016x position=%d", image.stateMachine().stateDigest(), image.position());
+    }
+
+    /**
+     * What a replicated role adds around {@link #serve}.
+     */
+    interface ServeHook
+    {
+        /**
+         * The image recovered, its reports written, before the orders.
+         *
+         * @param image recovered.
+         */
+        void recovered(SystemImage image);
+
+        /**
+         * The orders are done.
+         *
+         * @param image   serving.
+         * @param line    the state line.
+         * @param reports the duty cycle of the reports journal, to run while the image is still served.
+         */
+        void generated(SystemImage image, String line, Runnable reports);
+    }
+
+    private static void generate(
+        final OrderBookImage service, final JournalWriter reports, final long orders, final long rate)
+    {
+        final long startNs = System.nanoTime();
+        final double intervalNs = rate > 0 ? 1e9 / rate : 0;
         final SystemImage image = service.image();
         final SplittableRandom random = new SplittableRandom(image.position()); // a rerun goes on differently
         final MessageHeaderEncoder header = new MessageHeaderEncoder();
@@ -178,6 +230,16 @@ public final class OrderBookService
             NewOrderSingleEncoder.accountHeaderLength();
         for (long i = 0; i < orders; i++)
         {
+            if (rate > 0)
+            {
+                final long dueNs = startNs + (long)(i * intervalNs);
+                while (System.nanoTime() - dueNs < 0)
+                {
+                    image.doWork();
+                    reports.doWork();
+                    LockSupport.parkNanos(100_000);
+                }
+            }
             final long clOrdId = firstClOrdId + i;
             final boolean isCancel = i > 0 && random.nextInt(10) == 0;
             final long claimed = service.tryClaim(NewOrderSingleEncoder.TEMPLATE_ID, length, claim);
@@ -245,20 +307,132 @@ public final class OrderBookService
         }
     }
 
-    private static long parseOrders(final String value)
+    /**
+     * The command line of the service.
+     */
+    static final class Options
     {
-        try
+        static final String USAGE = "usage: OrderBookService --dir DIR [--orders N] [--rate ORDERS_PER_S] " +
+            "[--snapshot-interval BYTES] [--segment BYTES] [--serve HOST:PORT] [--standby-of HOST:PORT] " +
+            "[--takeover-after-ms MS] [--aeron-dir DIR]";
+
+        Path dir;
+        long orders = DEFAULT_ORDERS;
+        long rate;
+        long snapshotIntervalBytes = SNAPSHOT_INTERVAL_BYTES;
+        long segmentCapacity = SEGMENT_CAPACITY;
+        String serve;
+        String standbyOf;
+        long takeoverAfterMs = OrderBookReplication.DEFAULT_TAKEOVER_AFTER_MS;
+        Path aeronDir;
+
+        static Options parse(final String[] args)
         {
-            final long orders = Long.parseLong(value.replace("_", ""));
-            if (orders < 0)
+            final Options options = new Options();
+            for (int i = 0; i < args.length; i++)
             {
-                throw new IllegalArgumentException("--orders must not be negative: " + value);
+                final String arg = args[i];
+                if (!arg.startsWith("--") || "--".equals(arg))
+                {
+                    throw new IllegalArgumentException("unexpected argument: " + arg + " (" + USAGE + ")");
+                }
+                if (i + 1 >= args.length)
+                {
+                    throw new IllegalArgumentException(arg + " needs a value (" + USAGE + ")");
+                }
+                final String value = args[++i];
+                switch (arg)
+                {
+                    case "--dir":
+                        options.dir = Path.of(value);
+                        break;
+                    case "--orders":
+                        options.orders = parseCount(arg, value);
+                        break;
+                    case "--rate":
+                        options.rate = parseCount(arg, value);
+                        break;
+                    case "--snapshot-interval":
+                        options.snapshotIntervalBytes = ImageRecoveryTime.parseSize(arg, value);
+                        break;
+                    case "--segment":
+                        options.segmentCapacity = ImageRecoveryTime.parseSize(arg, value);
+                        if (Long.bitCount(options.segmentCapacity) != 1 || options.segmentCapacity < 64 * 1024)
+                        {
+                            throw new IllegalArgumentException("--segment must be a power of two of 64k or more: " +
+                                value);
+                        }
+                        break;
+                    case "--serve":
+                        options.serve = parseEndpoint(arg, value);
+                        break;
+                    case "--standby-of":
+                        options.standbyOf = parseEndpoint(arg, value);
+                        break;
+                    case "--takeover-after-ms":
+                        options.takeoverAfterMs = parseCount(arg, value);
+                        if (options.takeoverAfterMs < 100)
+                        {
+                            throw new IllegalArgumentException("--takeover-after-ms must be 100 or more: " + value);
+                        }
+                        break;
+                    case "--aeron-dir":
+                        options.aeronDir = Path.of(value);
+                        break;
+                    default:
+                        throw new IllegalArgumentException("unexpected argument: " + arg + " (" + USAGE + ")");
+                }
             }
-            return orders;
+            if (null == options.dir)
+            {
+                throw new IllegalArgumentException("--dir DIR is required (" + USAGE + ")");
+            }
+            if (null != options.serve && options.serve.equals(options.standbyOf))
+            {
+                throw new IllegalArgumentException("--serve and --standby-of name the same endpoint: " +
+                    options.serve);
+            }
+            return options;
         }
-        catch (final NumberFormatException ex)
+
+        private static long parseCount(final String name, final String value)
         {
-            throw new IllegalArgumentException("--orders is not a number: " + value);
+            try
+            {
+                final long count = Long.parseLong(value.replace("_", ""));
+                if (count < 0)
+                {
+                    throw new IllegalArgumentException(name + " must not be negative: " + value);
+                }
+                return count;
+            }
+            catch (final NumberFormatException ex)
+            {
+                throw new IllegalArgumentException(name + " is not a number: " + value);
+            }
+        }
+
+        private static String parseEndpoint(final String name, final String value)
+        {
+            final int colon = value.lastIndexOf(':');
+            if (colon <= 0)
+            {
+                throw new IllegalArgumentException(name + " must be HOST:PORT: " + value);
+            }
+            final long port;
+            try
+            {
+                port = Long.parseLong(value.substring(colon + 1));
+            }
+            catch (final NumberFormatException ex)
+            {
+                throw new IllegalArgumentException(name + " must be HOST:PORT: " + value);
+            }
+            if (port < 1 || port > 65535)
+            {
+                throw new IllegalArgumentException(name + " has a port out of range: " + value);
+            }
+            return value;
         }
     }
 }

@@ -196,6 +196,23 @@ class OrderBookServiceTest
         assertEquals(SampleMain.EXIT_BAD_INPUT, OrderBookService.launch(
             new String[]{"--dir", dir.toString(), "--orders", "many"}, new Output().stream, err2.stream));
         assertOneLineError(err2.text(), "--orders is not a number: many");
+
+        final String d = dir.toString();
+        assertBadArguments("--serve must be HOST:PORT: 40100", "--dir", d, "--serve", "40100");
+        assertBadArguments("--standby-of has a port out of range: h:70000", "--dir", d, "--standby-of", "h:70000");
+        assertBadArguments("--serve and --standby-of name the same endpoint: h:1", "--dir", d, "--serve", "h:1",
+            "--standby-of", "h:1");
+        assertBadArguments("--segment must be a power of two of 64k or more: 100k", "--dir", d, "--segment", "100k");
+        assertBadArguments("--takeover-after-ms must be 100 or more: 10", "--dir", d, "--takeover-after-ms", "10");
+        assertBadArguments("--rate needs a value", "--dir", d, "--rate");
+        assertBadArguments("unexpected argument: --fast", "--dir", d, "--fast", "yes");
+    }
+
+    private static void assertBadArguments(final String expected, final String... args)
+    {
+        final Output err = new Output();
+        assertEquals(SampleMain.EXIT_BAD_INPUT, OrderBookService.launch(args, new Output().stream, err.stream));
+        assertOneLineError(err.text(), expected);
     }
 
     private static void copyFolder(final Path from, final Path to) throws IOException

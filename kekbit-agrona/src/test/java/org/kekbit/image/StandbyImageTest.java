@@ -1,0 +1,122 @@
+package org.kekbit.image;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import org.agrona.concurrent.UnsafeBuffer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+import org.kekbit.channel.ChannelException;
+import org.kekbit.journal.JournalWriter;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * A standby following a journal another writer appends to (as a replication sink does), its snapshots, its restart,
+ * and the takeover by a launch on its folder.
+ */
+class StandbyImageTest
+{
+    private final UnsafeBuffer command = new UnsafeBuffer(new byte[LedgerStateMachine.COMMAND_LENGTH]);
+
+    @TempDir
+    Path folder;
+
+    @Test
+    @Timeout(60)
+    void shouldFollowSnapshotRestartAndHandOverToLaunchedImage()
+    {
+        final SystemImage.Context ctx = context();
+        final LedgerStateMachine replica = new LedgerStateMachine();
+        long position;
+
+        // The standby starts before the journal has a segment: it waits for it.
+        final StandbyImage standby = new StandbyImage(ctx);
+        assertEquals(0, standby.doWork());
+        assertEquals(-1, standby.snapshotPosition());
+
+        final JournalWriter mirror = JournalWriter.create(new JournalWriter.Context()
+            .folder(ImageDescriptor.journalFolder(folder)).segmentCapacity(64 * 1024).preTouch(false));
+        try
+        {
+            position = write(mirror, replica, 0, 10_000);
+            while (standby.appliedPosition() < position)
+            {
+                standby.doWork();
+            }
+            assertEquals(replica.stateDigest(), standby.stateMachine().stateDigest());
+            assertTrue(standby.snapshotCount() >= 2, "a snapshot every 64 KiB: " + standby.snapshotCount());
+            assertTrue(ImageFolder.snapshots(folder).size() <= ctx.snapshotsKept(), "the last K are kept");
+            standby.close();
+
+            // A standby restarted (its host crashed) recovers from its own newest snapshot and follows on.
+            position = write(mirror, replica, 10_000, 3_000);
+            try (StandbyImage restarted = new StandbyImage(context()))
+            {
+                assertTrue(restarted.recoveredSnapshotPosition() > 0);
+                assertEquals(standby.snapshotPosition(), restarted.recoveredSnapshotPosition());
+                while (restarted.doWork() > 0 || restarted.appliedPosition() < position)
+                {
+                    // to the end
+                }
+                assertEquals(position, restarted.appliedPosition());
+                assertEquals(replica.stateDigest(), restarted.stateMachine().stateDigest());
+            }
+        }
+        finally
+        {
+            mirror.detach(); // the mirror's writer stops as a sink closed or killed does
+        }
+
+        // Takeover: the image launched on the standby's folder resumes the mirror, recovered as the standby was.
+        try (SystemImage image = SystemImage.launch(context()))
+        {
+            assertEquals(position, image.position());
+            assertTrue(image.recoveredSnapshotPosition() > 0);
+            assertEquals(replica.stateDigest(), image.stateMachine().stateDigest());
+            LedgerStateMachine.encode(command, 0, 7, 1, 1);
+            final long next = image.submit(LedgerStateMachine.ADD, command, 0, LedgerStateMachine.COMMAND_LENGTH);
+            assertTrue(next > position, "serves after the takeover: " + next);
+        }
+    }
+
+    @Test
+    void shouldRefuseWhenSnapshotsButNoJournal() throws Exception
+    {
+        final SystemImage.Context ctx = context();
+        Files.createDirectories(ImageDescriptor.snapshotsFolder(folder));
+        Files.writeString(ImageDescriptor.snapshotsFolder(folder).resolve(ImageDescriptor.snapshotFileName(64)), "x");
+        final ChannelException ex = assertThrows(ChannelException.class, () -> new StandbyImage(ctx));
+        assertEquals(ChannelException.Reason.TRUNCATED, ex.reason());
+    }
+
+    private SystemImage.Context context()
+    {
+        return new SystemImage.Context()
+            .imageFolder(folder)
+            .stateMachineSupplier(LedgerStateMachine::new)
+            .snapshotIntervalBytes(64 * 1024)
+            .snapshotsKept(2)
+            .snapshotInitialCapacity(4096)
+            .segmentCapacity(64 * 1024)
+            .preTouch(false)
+            .snapshotMode(SystemImage.SnapshotMode.INLINE);
+    }
+
+    private long write(final JournalWriter mirror, final LedgerStateMachine replica, final long from, final int count)
+    {
+        long position = -1;
+        for (long i = from; i < from + count; i++)
+        {
+            LedgerStateMachine.encode(command, 0, i % 500, i, i);
+            position = mirror.write(LedgerStateMachine.ADD, command, 0, LedgerStateMachine.COMMAND_LENGTH);
+            assertTrue(position > 0, "write: " + position);
+            replica.apply(position, LedgerStateMachine.ADD, command, 0, LedgerStateMachine.COMMAND_LENGTH);
+            mirror.doWork();
+        }
+        return position;
+    }
+}

@@ -1,0 +1,268 @@
+package org.kekbit.samples;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+
+import io.aeron.ExclusivePublication;
+import io.aeron.Subscription;
+import org.agrona.CloseHelper;
+import org.agrona.concurrent.AgentRunner;
+import org.agrona.concurrent.BackoffIdleStrategy;
+import org.agrona.concurrent.IdleStrategy;
+import org.kekbit.image.ImageDescriptor;
+import org.kekbit.image.StandbyImage;
+import org.kekbit.image.SystemImage;
+import org.kekbit.replication.EmbeddedMediaDriver;
+import org.kekbit.replication.ReplicationSink;
+import org.kekbit.replication.ReplicationSource;
+import org.kekbit.samples.orderbook.OrderBook;
+
+/**
+ * The replicated roles of {@link OrderBookService}: a leader that serves its image's journal over Aeron, and a hot
+ * standby that mirrors it, keeps its own order book and snapshots from the mirror, and takes over when the leader
+ * dies.
+ * <ul>
+ * <li><b>Leader</b> ({@code --serve HOST:PORT}): the service as without replication, plus a
+ * {@link ReplicationSource} serving the image's journal folder on its own thread, and a subscription on the same
+ * control endpoint (stream {@link #LIVENESS_STREAM_ID}) that standbys watch. It prints the state line once the orders
+ * are done and then serves until it is stopped (Ctrl-C or kill).</li>
+ * <li><b>Standby</b> ({@code --standby-of HOST:PORT}): a {@link ReplicationSink} mirrors the leader's journal into
+ * this image folder's journal (its own thread), a {@link StandbyImage} applies the mirror to an order book of its own
+ * and writes the snapshots (the main thread). It prints {@code standby following=HOST:PORT} once it hears the leader.
+ * The leader is judged dead when an Aeron publication to its liveness stream, connected before, has heard no status
+ * message from it for {@code --takeover-after-ms} (Aeron's publication connection timeout): the standby then closes
+ * the sink, applies what the mirror holds, closes, and launches the image on its folder, whose journal writer resumes
+ * the mirror; it prints {@code takeover standby-digest=<hex> state-digest=<hex> position=<p> snapshot=<s>} (the
+ * standby's book at the end of the mirror, then the book recovered by the launch: the two are equal), generates
+ * {@code --orders N} orders and prints the state line; with {@code --serve} it then serves as a leader.</li>
+ * </ul>
+ * Replication is asynchronous: what the leader had journaled and not yet sent when it died is not in the mirror,
+ * and the new leader goes on without it (docs/system-images.md, "Hot standby").
+ */
+final class OrderBookReplication
+{
+    /**
+     * Stream id, on the leader's control endpoint, of the subscription standbys watch to tell the leader is alive.
+     */
+    static final int LIVENESS_STREAM_ID = 1109;
+
+    /**
+     * Silence after which a standby takes over unless told: 2 s.
+     */
+    static final long DEFAULT_TAKEOVER_AFTER_MS = 2000;
+
+    private static final String CONNECTION_TIMEOUT_PROPERTY = "aeron.publication.connection.timeout";
+
+    private OrderBookReplication()
+    {
+    }
+
+    /**
+     * Run the leader: serve the journal, generate the orders, print the state line, serve until stopped.
+     */
+    static void lead(final OrderBookService.Options options, final PrintStream out)
+    {
+        try (EmbeddedMediaDriver driver = launchDriver(options, "leader"))
+        {
+            OrderBookService.serve(options, Long.MAX_VALUE, new Leader(options, driver, out));
+        }
+    }
+
+    /**
+     * Run the standby until the leader dies, then take over.
+     */
+    static void standby(final OrderBookService.Options options, final PrintStream out)
+    {
+        final SystemImage.Context ctx = new SystemImage.Context()
+            .imageFolder(options.dir)
+            .stateMachineSupplier(OrderBook::new)
+            .snapshotIntervalBytes(options.snapshotIntervalBytes);
+        final String takeoverLine;
+        try (EmbeddedMediaDriver driver = launchDriver(options, "standby"))
+        {
+            final ReplicationSink sink = new ReplicationSink(new ReplicationSink.Context()
+                .aeron(driver.aeron())
+                .controlEndpoint(options.standbyOf)
+                .mirrorDir(ImageDescriptor.journalFolder(options.dir)));
+            final AgentRunner sinkRunner = new AgentRunner(
+                idleStrategy(), Throwable::printStackTrace, null, sink);
+            StandbyImage standby = null;
+            ExclusivePublication liveness = null;
+            try
+            {
+                standby = new StandbyImage(ctx);
+                liveness = driver.aeron().addExclusivePublication(
+                    controlChannel(options.standbyOf), LIVENESS_STREAM_ID);
+                AgentRunner.startOnThread(sinkRunner);
+                followUntilLeaderDies(options, out, sink, standby, liveness);
+
+                // The leader is gone: nothing more comes. Stop the mirror's writer, then apply what it committed.
+                CloseHelper.close(sinkRunner);
+                while (standby.doWork() > 0)
+                {
+                    // to the mirror's end
+                }
+                takeoverLine = String.format("standby-digest=%016x mirrored=%d", standby.stateMachine().stateDigest(),
+                    standby.appliedPosition());
+            }
+            finally
+            {
+                CloseHelper.closeAll(liveness, standby, sinkRunner);
+            }
+        }
+
+        final Takeover takeover = new Takeover(takeoverLine, out);
+        if (null == options.serve)
+        {
+            out.println(OrderBookService.serve(options, Long.MAX_VALUE, takeover));
+        }
+        else
+        {
+            try (EmbeddedMediaDriver driver = launchDriver(options, "leader-after-takeover"))
+            {
+                OrderBookService.serve(options, Long.MAX_VALUE, new Leader(options, driver, out)
+                {
+                    public void recovered(final SystemImage image)
+                    {
+                        takeover.recovered(image);
+                        super.recovered(image);
+                    }
+                });
+            }
+        }
+    }
+
+    private static void followUntilLeaderDies(
+        final OrderBookService.Options options,
+        final PrintStream out,
+        final ReplicationSink sink,
+        final StandbyImage standby,
+        final ExclusivePublication liveness)
+    {
+        final IdleStrategy idle = idleStrategy();
+        boolean heard = false;
+        while (true)
+        {
+            if (sink.isFailed())
+            {
+                throw new IllegalStateException("the leader refused this standby: " + sink.failure());
+            }
+            final boolean connected = liveness.isConnected();
+            if (connected && !heard)
+            {
+                heard = true;
+                out.println("standby following=" + options.standbyOf);
+                out.flush();
+            }
+            else if (heard && !connected)
+            {
+                return;
+            }
+            idle.idle(standby.doWork());
+        }
+    }
+
+    private static EmbeddedMediaDriver launchDriver(final OrderBookService.Options options, final String role)
+    {
+        if (null == System.getProperty(CONNECTION_TIMEOUT_PROPERTY))
+        {
+            // How long a publication stays connected to a receiver it no longer hears from: the standby's detector.
+            System.setProperty(CONNECTION_TIMEOUT_PROPERTY, options.takeoverAfterMs + "ms");
+        }
+        final Path aeronDir;
+        try
+        {
+            aeronDir = null != options.aeronDir ? options.aeronDir.resolve(role) :
+                Files.createTempDirectory("kekbit-aeron-orderbook-" + role + "-");
+        }
+        catch (final IOException ex)
+        {
+            throw new IllegalStateException("cannot create an aeron.dir: " + ex, ex);
+        }
+        return EmbeddedMediaDriver.launch(aeronDir, 0, 0);
+    }
+
+    private static String controlChannel(final String endpoint)
+    {
+        return new ReplicationSink.Context().controlEndpoint(endpoint).controlChannel();
+    }
+
+    private static IdleStrategy idleStrategy()
+    {
+        return new BackoffIdleStrategy(100, 10, TimeUnit.MICROSECONDS.toNanos(1), TimeUnit.MILLISECONDS.toNanos(1));
+    }
+
+    /**
+     * Serves the image's journal from launch, and keeps serving after the orders until the process stops.
+     */
+    private static class Leader implements OrderBookService.ServeHook
+    {
+        private final OrderBookService.Options options;
+        private final EmbeddedMediaDriver driver;
+        private final PrintStream out;
+
+        Leader(final OrderBookService.Options options, final EmbeddedMediaDriver driver, final PrintStream out)
+        {
+            this.options = options;
+            this.driver = driver;
+            this.out = out;
+        }
+
+        public void recovered(final SystemImage image)
+        {
+            // Served from launch: a standby catches up while the orders run.
+            final ReplicationSource source = new ReplicationSource(new ReplicationSource.Context()
+                .aeron(driver.aeron())
+                .controlEndpoint(options.serve)
+                .channelPath(ImageDescriptor.journalFolder(options.dir)));
+            final Subscription liveness = driver.aeron().addSubscription(
+                controlChannel(options.serve), LIVENESS_STREAM_ID);
+            final AgentRunner runner = new AgentRunner(idleStrategy(), Throwable::printStackTrace, null, source);
+            AgentRunner.startOnThread(runner);
+            // Both live until the process stops: the leader never stops serving on its own.
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> CloseHelper.closeAll(runner, liveness)));
+        }
+
+        public void generated(final SystemImage image, final String line, final Runnable reports)
+        {
+            out.println(line);
+            out.flush();
+            while (!Thread.currentThread().isInterrupted())
+            {
+                image.doWork();
+                reports.run();
+                LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1));
+            }
+        }
+    }
+
+    /**
+     * Prints the takeover line once the image recovered on the standby's folder.
+     */
+    private static final class Takeover implements OrderBookService.ServeHook
+    {
+        private final String standbyLine;
+        private final PrintStream out;
+
+        Takeover(final String standbyLine, final PrintStream out)
+        {
+            this.standbyLine = standbyLine;
+            this.out = out;
+        }
+
+        public void recovered(final SystemImage image)
+        {
+            out.println("takeover " + standbyLine + " " + OrderBookService.stateLine(image) + " snapshot=" +
+                image.recoveredSnapshotPosition());
+            out.flush();
+        }
+
+        public void generated(final SystemImage image, final String line, final Runnable reports)
+        {
+        }
+    }
+}

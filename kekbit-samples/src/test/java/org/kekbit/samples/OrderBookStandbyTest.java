@@ -1,0 +1,235 @@
+package org.kekbit.samples;
+
+import java.io.BufferedReader;
+import java.io.File;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.net.DatagramSocket;
+import java.net.InetAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+import org.kekbit.image.ImageDescriptor;
+import org.kekbit.image.ImageFolder;
+import org.kekbit.image.SnapshotFile;
+import org.kekbit.journal.JournalDigest;
+import org.kekbit.journal.JournalReader;
+import org.kekbit.samples.orderbook.OrderBook;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The order book's hot standby on loopback, leader and standby in JVMs of their own: the leader is killed with
+ * {@code kill -9} at a random moment while it takes orders, the standby takes over. Its recovered book equals its
+ * book at the end of the mirror and a fresh replay of the mirror from zero; the mirror is a byte-identical prefix of
+ * the leader's journal; after the takeover it takes new orders, and a fresh replay of its journal builds the book it
+ * printed last. {@code -Dkekbit.standbyKillSeed=S} replays a run; {@code -Dkekbit.standbyRuns=N} runs N rounds.
+ */
+class OrderBookStandbyTest
+{
+    private static final String LOOPBACK = "127.0.0.1";
+
+    @TempDir
+    Path dir;
+
+    @Test
+    @Timeout(300)
+    void shouldTakeOverWithMirrorPrefixAndRecoveredBookAfterLeaderKilledAtRandomMoment() throws Exception
+    {
+        final long seed = Long.getLong("kekbit.standbyKillSeed", System.nanoTime());
+        final int runs = Integer.getInteger("kekbit.standbyRuns", 1);
+        final Random random = new Random(seed);
+        for (int run = 0; run < runs; run++)
+        {
+            takeOverOnce(dir.resolve("run-" + run), random, "seed=" + seed + " run=" + run);
+        }
+    }
+
+    private void takeOverOnce(final Path root, final Random random, final String what) throws Exception
+    {
+        final Path leaderDir = root.resolve("leader");
+        final Path standbyDir = root.resolve("standby");
+        final String endpoint = LOOPBACK + ":" + freeUdpPort();
+        final Child leader = Child.start("--dir", leaderDir.toString(), "--serve", endpoint, "--orders", "50000000",
+            "--rate", "20000", "--snapshot-interval", "512k", "--segment", "256k",
+            "--aeron-dir", root.resolve("aeron").toString());
+        Child standby = null;
+        try
+        {
+            standby = Child.start("--dir", standbyDir.toString(), "--standby-of", endpoint, "--orders", "3000",
+                "--snapshot-interval", "512k", "--takeover-after-ms", "1000",
+                "--aeron-dir", root.resolve("aeron").toString());
+            standby.awaitLine("standby following=");
+            TimeUnit.MILLISECONDS.sleep(1500 + random.nextInt(2500)); // the kill lands at a random moment
+            leader.kill();
+
+            final String takeover = standby.awaitLine("takeover ");
+            final String last = standby.awaitLine("state-digest=");
+            assertTrue(standby.process.waitFor(60, TimeUnit.SECONDS), "standby did not end");
+            assertEquals(0, standby.process.exitValue(), standby.transcript.toString());
+
+            final long mirrored = field(takeover, "mirrored");
+            final long recovered = field(takeover, "position");
+            final long snapshot = field(takeover, "snapshot");
+            assertEquals(mirrored, recovered, what + ": the launch resumed at the mirror's end: " + takeover);
+            assertEquals(hexField(takeover, "standby-digest"), hexField(takeover, "state-digest"),
+                what + ": the standby's book at the mirror's end is the book recovered at takeover: " + takeover);
+            assertTrue(snapshot > 0 && snapshot <= mirrored,
+                what + ": recovered from a snapshot the standby took: " + takeover);
+
+            // The recovered book is a fresh replay of the mirror from zero.
+            final Path standbyJournal = ImageDescriptor.journalFolder(standbyDir);
+            assertEquals(hexField(takeover, "state-digest"), replayDigest(standbyJournal, mirrored),
+                what + ": recovered book differs from a fresh replay of the mirror");
+
+            // The mirror is a byte-identical prefix of what the leader journaled.
+            final Path leaderJournal = ImageDescriptor.journalFolder(leaderDir);
+            final long leaderEnd = journalEnd(leaderJournal);
+            assertTrue(leaderEnd >= mirrored, what + ": the mirror is ahead of the leader: " + mirrored + " > " +
+                leaderEnd);
+            final JournalDigest leaderDigest = JournalDigest.digest(leaderJournal, -1, mirrored);
+            final JournalDigest mirrorDigest = JournalDigest.digest(standbyJournal, -1, mirrored);
+            assertEquals(mirrored, mirrorDigest.position());
+            assertEquals(leaderDigest.digest(), mirrorDigest.digest(), what + ": mirror differs from the leader's " +
+                "journal up to " + mirrored);
+
+            // After the takeover the new leader took new orders, journaled after the mirror.
+            final long position = field(last, "position");
+            assertTrue(position > mirrored, what + ": no order after the takeover: " + last);
+            assertEquals(hexField(last, "state-digest"), replayDigest(standbyJournal, position),
+                what + ": the new leader's book differs from a fresh replay of its journal");
+            for (final SnapshotFile file : ImageFolder.snapshots(standbyDir))
+            {
+                assertEquals(SnapshotFile.Status.COMPLETE, file.status(), file.toString());
+            }
+            System.out.println("OrderBookStandbyTest " + what + ": leader journaled " + leaderEnd + ", standby had " +
+                mirrored + " (lost on failover: " + (leaderEnd - mirrored) + " bytes), recovered from snapshot " +
+                snapshot + ", journal " + position + " after the new orders");
+        }
+        finally
+        {
+            leader.kill();
+            if (null != standby)
+            {
+                standby.kill();
+            }
+        }
+    }
+
+    static String replayDigest(final Path journal, final long to)
+    {
+        final OrderBook book = new OrderBook();
+        try (JournalReader reader = JournalReader.open(new JournalReader.Context().folder(journal)))
+        {
+            while (reader.position() < to)
+            {
+                if (0 == reader.poll((msgTypeId, buffer, offset, length) ->
+                {
+                    if (reader.position() <= to) // a position at a segment's base is not a record's end
+                    {
+                        book.apply(reader.position(), msgTypeId, buffer, offset, length);
+                    }
+                }, 1))
+                {
+                    throw new AssertionError("journal ends before " + to + ": " + reader.position() + ", state=" +
+                        reader.state());
+                }
+            }
+        }
+        return String.format("%016x", book.stateDigest());
+    }
+
+    private static long journalEnd(final Path journal)
+    {
+        try (JournalReader reader = JournalReader.open(new JournalReader.Context().folder(journal)))
+        {
+            return reader.seekToEnd();
+        }
+    }
+
+    private static int freeUdpPort() throws IOException
+    {
+        try (DatagramSocket socket = new DatagramSocket(0, InetAddress.getByName(LOOPBACK)))
+        {
+            return socket.getLocalPort();
+        }
+    }
+
+    private static long field(final String line, final String name)
+    {
+        return Long.parseLong(hexField(line, name));
+    }
+
+    private static String hexField(final String line, final String name)
+    {
+        for (final String part : line.split(" "))
+        {
+            if (part.startsWith(name + "="))
+            {
+                return part.substring(name.length() + 1);
+            }
+        }
+        throw new AssertionError("no " + name + " in " + line);
+    }
+
+    /**
+     * An {@link OrderBookService} in a JVM of its own, its output read line by line.
+     */
+    static final class Child
+    {
+        final Process process;
+        final StringBuilder transcript = new StringBuilder();
+        private final BufferedReader output;
+
+        private Child(final Process process)
+        {
+            this.process = process;
+            this.output = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
+        }
+
+        static Child start(final String... args) throws IOException
+        {
+            final String classPath = System.getProperty("surefire.test.class.path",
+                System.getProperty("java.class.path"));
+            assertTrue(classPath.contains(File.pathSeparator) || classPath.endsWith(".jar"), classPath);
+            final List<String> command = new ArrayList<>(List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "--add-opens=java.base/jdk.internal.misc=ALL-UNNAMED",
+                "-XX:+UseSerialGC", "-Xmx256m",
+                "-cp", classPath,
+                OrderBookService.class.getName()));
+            command.addAll(List.of(args));
+            return new Child(new ProcessBuilder(command).redirectErrorStream(true).start());
+        }
+
+        String awaitLine(final String prefix) throws IOException
+        {
+            String line;
+            while (null != (line = output.readLine()))
+            {
+                transcript.append(line).append('\n');
+                if (line.startsWith(prefix))
+                {
+                    return line;
+                }
+                assertFalse(line.startsWith("kekbit:"), "child failed:\n" + transcript);
+            }
+            throw new AssertionError("child ended before a line starting with " + prefix + ":\n" + transcript);
+        }
+
+        void kill() throws InterruptedException
+        {
+            process.destroyForcibly(); // SIGKILL
+            process.waitFor(30, TimeUnit.SECONDS);
+        }
+    }
+}
