@@ -1,6 +1,7 @@
 package org.kekbit.journal;
 
 import java.io.IOException;
+import java.nio.MappedByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.file.FileAlreadyExistsException;
@@ -9,9 +10,13 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.util.function.Consumer;
 
+import org.agrona.IoUtil;
 import org.agrona.collections.LongArrayList;
+import org.agrona.concurrent.UnsafeBuffer;
 import org.kekbit.channel.ChannelException;
+import org.kekbit.channel.ProcessLiveness;
 
 /**
  * File system operations of a journal, all on cold paths: listing the segments once on open, and linking the next
@@ -168,6 +173,47 @@ final class JournalFiles
                     deleteQuietly(folder.resolve(name));
                 }
             }
+        }
+    }
+
+    /**
+     * Create a small mapped file of the journal once: written under a temp name (its header by the given writer,
+     * which stores the format version last), forced, then hard-linked to its name, so that readers never see it half
+     * written and of two racing creators one file wins and both use it.
+     *
+     * @param path   of the file.
+     * @param length of the file.
+     * @param header writes the header into the new file's mapping.
+     * @param what   the file, for messages.
+     * @throws ChannelException with {@link ChannelException.Reason#IO_ERROR} when it cannot be created.
+     */
+    static void createOnce(final Path path, final int length, final Consumer<UnsafeBuffer> header, final String what)
+    {
+        final Path tempPath = path.resolveSibling(
+            path.getFileName() + "." + ProcessLiveness.currentPid() + "." + System.nanoTime() + ".tmp");
+        try
+        {
+            try (FileChannel channel = FileChannel.open(tempPath,
+                StandardOpenOption.CREATE_NEW, StandardOpenOption.READ, StandardOpenOption.WRITE))
+            {
+                final MappedByteBuffer mapped = channel.map(FileChannel.MapMode.READ_WRITE, 0, length);
+                header.accept(new UnsafeBuffer(mapped));
+                mapped.force();
+                IoUtil.unmap(mapped);
+            }
+            Files.createLink(path, tempPath);
+        }
+        catch (final FileAlreadyExistsException ignore)
+        {
+            // Another creator won: its file is complete, as ours would have been.
+        }
+        catch (final IOException ex)
+        {
+            throw ioError("cannot create " + what + " " + path + ": " + ex, ex);
+        }
+        finally
+        {
+            deleteQuietly(tempPath); // best effort: a leftover temp name blocks nobody
         }
     }
 

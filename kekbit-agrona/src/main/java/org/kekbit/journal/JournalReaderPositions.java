@@ -6,7 +6,6 @@ import java.nio.MappedByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -124,45 +123,13 @@ final class JournalReaderPositions implements AutoCloseable
 
     private static void create(final Path path)
     {
-        final Path tempPath = path.resolveSibling(
-            path.getFileName() + "." + ProcessLiveness.currentPid() + "." + System.nanoTime() + ".tmp");
-        try
+        JournalFiles.createOnce(path, JournalDescriptor.positionsFileLength(), (buffer) ->
         {
-            try (FileChannel channel = FileChannel.open(tempPath,
-                StandardOpenOption.CREATE_NEW, StandardOpenOption.READ, StandardOpenOption.WRITE))
-            {
-                final MappedByteBuffer mapped = channel.map(
-                    FileChannel.MapMode.READ_WRITE, 0, JournalDescriptor.positionsFileLength());
-                final UnsafeBuffer buffer = new UnsafeBuffer(mapped);
-                buffer.putBytes(0, POSITIONS_SIGNATURE.getBytes(StandardCharsets.US_ASCII));
-                buffer.putInt(POSITIONS_SLOT_COUNT_OFFSET, SLOT_COUNT, ByteOrder.LITTLE_ENDIAN);
-                buffer.putInt(POSITIONS_SLOT_LENGTH_OFFSET, SLOT_LENGTH, ByteOrder.LITTLE_ENDIAN);
-                buffer.putIntRelease(POSITIONS_FORMAT_VERSION_OFFSET, le(POSITIONS_FORMAT_VERSION));
-                mapped.force();
-                IoUtil.unmap(mapped);
-            }
-            Files.createLink(path, tempPath);
-        }
-        catch (final FileAlreadyExistsException ignore)
-        {
-            // Another creator won: its file is complete, as ours would have been.
-        }
-        catch (final IOException ex)
-        {
-            throw new ChannelException(ChannelException.Reason.IO_ERROR,
-                "cannot create positions file " + path + ": " + ex, ex);
-        }
-        finally
-        {
-            try
-            {
-                Files.deleteIfExists(tempPath);
-            }
-            catch (final IOException ignore)
-            {
-                // best effort: a leftover temp name blocks nobody
-            }
-        }
+            buffer.putBytes(0, POSITIONS_SIGNATURE.getBytes(StandardCharsets.US_ASCII));
+            buffer.putInt(POSITIONS_SLOT_COUNT_OFFSET, SLOT_COUNT, ByteOrder.LITTLE_ENDIAN);
+            buffer.putInt(POSITIONS_SLOT_LENGTH_OFFSET, SLOT_LENGTH, ByteOrder.LITTLE_ENDIAN);
+            buffer.putIntRelease(POSITIONS_FORMAT_VERSION_OFFSET, le(POSITIONS_FORMAT_VERSION));
+        }, "positions file");
     }
 
     /**

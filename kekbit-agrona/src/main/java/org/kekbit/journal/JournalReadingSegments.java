@@ -6,7 +6,6 @@ import java.nio.ByteOrder;
 import java.nio.MappedByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -15,7 +14,6 @@ import java.nio.file.StandardOpenOption;
 import org.agrona.IoUtil;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.kekbit.channel.ChannelException;
-import org.kekbit.channel.ProcessLiveness;
 
 import static org.kekbit.journal.JournalDescriptor.READING_NO_SEGMENT;
 import static org.kekbit.journal.JournalDescriptor.READING_SEGMENTS_FORMAT_VERSION;
@@ -144,37 +142,13 @@ final class JournalReadingSegments implements AutoCloseable
 
     private static void create(final Path path)
     {
-        final Path tempPath = path.resolveSibling(
-            path.getFileName() + "." + ProcessLiveness.currentPid() + "." + System.nanoTime() + ".tmp");
-        try
+        JournalFiles.createOnce(path, JournalDescriptor.readingSegmentsFileLength(), (buffer) ->
         {
-            try (FileChannel channel = FileChannel.open(tempPath,
-                StandardOpenOption.CREATE_NEW, StandardOpenOption.READ, StandardOpenOption.WRITE))
-            {
-                final MappedByteBuffer mapped = channel.map(
-                    FileChannel.MapMode.READ_WRITE, 0, JournalDescriptor.readingSegmentsFileLength());
-                final UnsafeBuffer buffer = new UnsafeBuffer(mapped);
-                buffer.putBytes(0, READING_SEGMENTS_SIGNATURE.getBytes(StandardCharsets.US_ASCII));
-                buffer.putInt(READING_SEGMENTS_SLOT_COUNT_OFFSET, SLOT_COUNT, ByteOrder.LITTLE_ENDIAN);
-                buffer.putIntRelease(READING_SEGMENTS_FORMAT_VERSION_OFFSET,
-                    JournalFiles.le(READING_SEGMENTS_FORMAT_VERSION));
-                mapped.force();
-                IoUtil.unmap(mapped);
-            }
-            Files.createLink(path, tempPath);
-        }
-        catch (final FileAlreadyExistsException ignore)
-        {
-            // Another creator won: its file is complete, as ours would have been.
-        }
-        catch (final IOException ex)
-        {
-            throw JournalFiles.ioError("cannot create reading segments file " + path + ": " + ex, ex);
-        }
-        finally
-        {
-            JournalFiles.deleteQuietly(tempPath);
-        }
+            buffer.putBytes(0, READING_SEGMENTS_SIGNATURE.getBytes(StandardCharsets.US_ASCII));
+            buffer.putInt(READING_SEGMENTS_SLOT_COUNT_OFFSET, SLOT_COUNT, ByteOrder.LITTLE_ENDIAN);
+            buffer.putIntRelease(
+                READING_SEGMENTS_FORMAT_VERSION_OFFSET, JournalFiles.le(READING_SEGMENTS_FORMAT_VERSION));
+        }, "reading segments file");
     }
 
     /**
