@@ -50,6 +50,8 @@ import static org.agrona.BitUtil.SIZE_OF_LONG;
  *  +---------------------------------------------------------------+
  *  |                          Slot Length                          |
  *  +---------------------------------------------------------------+
+ *  |       Recycling (4): 1 while the writer recycles segments     |
+ *  +---------------------------------------------------------------+
  *  |                   Reserved up to 64 bytes                    ...
  *  +---------------------------------------------------------------+
  *  |                 Slot 0 .. Slot Count - 1                     ...
@@ -244,6 +246,13 @@ public final class JournalDescriptor
      * Offset of the slot length in the positions file.
      */
     public static final int POSITIONS_SLOT_LENGTH_OFFSET = POSITIONS_SLOT_COUNT_OFFSET + SIZE_OF_INT;
+
+    /**
+     * Offset of the recycling flag in the positions file (reserved, so 0, in files of writers that never recycled):
+     * 1 while the journal's writer recycles its segments, so that named readers find the reading segments file with
+     * a load of their mapping instead of a system call at each segment.
+     */
+    public static final int POSITIONS_RECYCLING_OFFSET = POSITIONS_SLOT_LENGTH_OFFSET + SIZE_OF_INT;
 
     /**
      * Length of the positions file's header; the slots follow it.

@@ -49,7 +49,6 @@ public final class JournalReader implements AutoCloseable
     public static final long NOT_NAMED = -1;
 
     private final Path folder;
-    private final Path readingSegmentsPath;
     private final Context ctx;
     private final String name;
     private final BlockAdapter blockAdapter = new BlockAdapter();
@@ -75,7 +74,6 @@ public final class JournalReader implements AutoCloseable
         this.ctx = ctx;
         this.folder = ctx.folder();
         this.name = ctx.name();
-        this.readingSegmentsPath = folder.resolve(JournalDescriptor.READING_SEGMENTS_FILE_NAME);
         this.heartbeatIntervalMs = Math.max(1, ctx.timeoutMs() / 20);
         this.prefetch = null == ctx.prefetcher() ? null : ctx.prefetcher().register(folder, ctx);
     }
@@ -896,9 +894,9 @@ public final class JournalReader implements AutoCloseable
      */
     private ChannelReader openSegment(final long base)
     {
-        if (null == readingSegments && slot >= 0 && Files.exists(readingSegmentsPath))
+        if (null == readingSegments && slot >= 0 && positions.isRecycling())
         {
-            // A writer that recycles started since this reader opened (one stat per segment until one does). Until
+            // A writer that recycles started since this reader opened (the positions file's flag: one load). Until
             // this reader publishes, its entry in the new file reads 0, "any segment", and holds recycling back.
             readingSegments = JournalReadingSegments.openExisting(folder);
             publishBase(JournalDescriptor.READING_ANY_SEGMENT);

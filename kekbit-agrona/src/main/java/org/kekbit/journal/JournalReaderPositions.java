@@ -437,6 +437,26 @@ final class JournalReaderPositions implements AutoCloseable
     }
 
     /**
+     * Whether the journal's writer recycles its segments: then {@link JournalReadingSegments}' file exists.
+     *
+     * @return true while it does.
+     */
+    boolean isRecycling()
+    {
+        return 0 != buffer.getIntVolatile(JournalDescriptor.POSITIONS_RECYCLING_OFFSET);
+    }
+
+    /**
+     * Writer side: say whether the writer recycles, after creating the reading segments file or before deleting it.
+     *
+     * @param isRecycling true when it does.
+     */
+    void recycling(final boolean isRecycling)
+    {
+        buffer.putIntVolatile(JournalDescriptor.POSITIONS_RECYCLING_OFFSET, le(isRecycling ? 1 : 0));
+    }
+
+    /**
      * Last committed position of a slot.
      *
      * @param slot to read.

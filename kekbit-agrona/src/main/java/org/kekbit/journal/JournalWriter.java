@@ -151,6 +151,7 @@ public final class JournalWriter implements Agent, AutoCloseable, RecordAppender
             "the next segment is still being created by the segment creator agent: " + folder);
         this.forcedBase = oldestBase; // a resumed writer cannot know what the dead one forced
         this.readingSegments = readingSegments;
+        positions.recycling(null != readingSegments); // after the file is made; a stop deleted it just before
         // A recycling writer keeps its mappings of the sealed segments it may re-use, so re-using one takes no fault.
         final int kept = null == readingSegments ? 0 :
             Math.min(MAX_KEPT_MAPPINGS, ctx.retainedSegments() > 0 ? ctx.retainedSegments() + 2 : MAX_KEPT_MAPPINGS);
