@@ -294,7 +294,8 @@ public final class ReplicationHarness
                 final Path reusedPath = work.resolve("roll-reused-" + i);
                 ChannelWriter.create(segmentContext(decoder, sparePath)).close();
                 final long reuseStartNs = System.nanoTime();
-                final ChannelWriter reused = ChannelWriter.createReusing(segmentContext(decoder, reusedPath), sparePath);
+                final ChannelWriter reused = ChannelWriter.createReusing(
+                    segmentContext(decoder, reusedPath), sparePath);
                 spare.recordValue(System.nanoTime() - reuseStartNs);
                 reused.close();
                 Files.delete(reusedPath);
@@ -465,31 +466,7 @@ public final class ReplicationHarness
                     idleStrategy.idle(work);
                 }
             });
-            final Thread follower = thread("follower", () ->
-            {
-                final IdleStrategy idleStrategy = idleStrategy();
-                try (JournalReader reader = JournalReader.open(
-                    new JournalReader.Context().folder(sink.mirrorPath())))
-                {
-                    while (receiver.seen < count && null == failure.get())
-                    {
-                        final long sinkStartNs = System.nanoTime();
-                        final int sinkWork = sink.doWork();
-                        final long sinkNs = System.nanoTime() - sinkStartNs;
-                        if (sinkNs >= STALL_NS)
-                        {
-                            stalls[0]++; // a mirror segment made at a roll, or the thread descheduled
-                            stalls[1] += sinkNs;
-                            stalls[2] = Math.max(stalls[2], sinkNs);
-                        }
-                        idleStrategy.idle(sinkWork + reader.poll(handler, 256));
-                        if (sink.isFailed())
-                        {
-                            throw new IllegalStateException("follower failed: " + sink.failure());
-                        }
-                    }
-                }
-            });
+            final Thread follower = thread("follower", () -> follow(sink, receiver, handler, count, stalls));
             join(leader, follower);
             if (!isPaced)
             {
@@ -512,6 +489,39 @@ public final class ReplicationHarness
             .capacity(leader.capacity())
             .maxRecordLength(leader.maxRecordLength())
             .timeoutMs(leader.timeoutMs());
+    }
+
+    /**
+     * The follower's duty cycle: the sink, then a reader of the mirror, timing each sink duty cycle.
+     */
+    private void follow(
+        final ReplicationSink sink,
+        final Receiver receiver,
+        final RecordHandler handler,
+        final long count,
+        final long[] stalls)
+    {
+        final IdleStrategy idleStrategy = idleStrategy();
+        try (JournalReader reader = JournalReader.open(new JournalReader.Context().folder(sink.mirrorPath())))
+        {
+            while (receiver.seen < count && null == failure.get())
+            {
+                final long sinkStartNs = System.nanoTime();
+                final int sinkWork = sink.doWork();
+                final long sinkNs = System.nanoTime() - sinkStartNs;
+                if (sinkNs >= STALL_NS)
+                {
+                    stalls[0]++; // a mirror segment made at a roll, or the thread descheduled
+                    stalls[1] += sinkNs;
+                    stalls[2] = Math.max(stalls[2], sinkNs);
+                }
+                idleStrategy.idle(sinkWork + reader.poll(handler, 256));
+                if (sink.isFailed())
+                {
+                    throw new IllegalStateException("follower failed: " + sink.failure());
+                }
+            }
+        }
     }
 
     private IdleStrategy idleStrategy()
