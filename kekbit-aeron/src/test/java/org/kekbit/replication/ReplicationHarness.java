@@ -26,7 +26,9 @@ import org.agrona.concurrent.UnsafeBuffer;
 import org.agrona.concurrent.YieldingIdleStrategy;
 import org.kekbit.channel.ChannelDescriptor;
 import org.kekbit.channel.ChannelMirror;
+import org.kekbit.channel.ChannelWriter;
 import org.kekbit.channel.RecordHandler;
+import org.kekbit.codecs.channel.ChannelHeaderDecoder;
 import org.kekbit.journal.JournalDescriptor;
 import org.kekbit.journal.JournalReader;
 import org.kekbit.journal.JournalWriter;
@@ -51,7 +53,7 @@ import org.kekbit.journal.JournalWriter;
  * <pre>
  * ReplicationHarness [mode=all|latency|throughput|roll] [bytes=1073741824] [length=288] [rate=10000]
  *     [messages=200000] [warmup=20000] [segment=67108864] [rolls=8] [idle=backoff|yield|busy]
- *     [host=127.0.0.1] [dir=java.io.tmpdir]
+ *     [rounds=1] [creator=thread|dutycycle] [host=127.0.0.1] [dir=java.io.tmpdir]
  * </pre>
  * A harness, not a test: figures taken on a machine doing other work must be labelled so.
  */
@@ -61,6 +63,7 @@ public final class ReplicationHarness
     private static final long MAX_LATENCY_NS = TimeUnit.SECONDS.toNanos(30);
     private static final int SEQ_OFFSET = 0;
     private static final int STAMP_OFFSET = 8;
+    private static final long STALL_NS = TimeUnit.MILLISECONDS.toNanos(5);
 
     private final Map<String, String> settings;
     private final String mode;
@@ -72,6 +75,8 @@ public final class ReplicationHarness
     private final long segmentCapacity;
     private final int rolls;
     private final String idle;
+    private final int rounds;
+    private final boolean isCreatorThread;
     private final String host;
     private final Path dir;
     private final StringBuilder report = new StringBuilder();
@@ -89,6 +94,13 @@ public final class ReplicationHarness
         segmentCapacity = Long.parseLong(setting("segment", Long.toString(64L * 1024 * 1024)));
         rolls = Integer.parseInt(setting("rolls", "8"));
         idle = setting("idle", "backoff");
+        rounds = Integer.parseInt(setting("rounds", "1"));
+        final String creator = setting("creator", "thread");
+        isCreatorThread = "thread".equals(creator);
+        if (!isCreatorThread && !"dutycycle".equals(creator))
+        {
+            throw new IllegalArgumentException("creator must be thread or dutycycle: actual=" + creator);
+        }
         host = setting("host", ReplicationTestSupport.LOOPBACK);
         dir = Paths.get(setting("dir", System.getProperty("java.io.tmpdir")));
         if (!this.settings.isEmpty())
@@ -99,10 +111,11 @@ public final class ReplicationHarness
         {
             throw new IllegalArgumentException("length must be at least 16 (sequence and stamp): actual=" + length);
         }
-        if (rate <= 0 || messages <= 0 || warmup < 0 || bytes < length || rolls <= 0)
+        if (rate <= 0 || messages <= 0 || warmup < 0 || bytes < length || rolls <= 0 || rounds <= 0)
         {
-            throw new IllegalArgumentException("rate, messages, bytes and rolls must be positive: rate=" + rate +
-                ", messages=" + messages + ", warmup=" + warmup + ", bytes=" + bytes + ", rolls=" + rolls);
+            throw new IllegalArgumentException("rate, messages, bytes, rolls and rounds must be positive: rate=" +
+                rate + ", messages=" + messages + ", warmup=" + warmup + ", bytes=" + bytes + ", rolls=" + rolls +
+                ", rounds=" + rounds);
         }
     }
 
@@ -149,8 +162,9 @@ public final class ReplicationHarness
         final Path work = createWorkDir();
         try
         {
-            line("replication vs raw Aeron UDP: host=%s length=%d idle=%s segment=%d cores=%d",
-                host, length, idle, segmentCapacity, Runtime.getRuntime().availableProcessors());
+            line("replication vs raw Aeron UDP: host=%s length=%d idle=%s segment=%d creator=%s rounds=%d cores=%d",
+                host, length, idle, segmentCapacity, isCreatorThread ? "thread" : "dutycycle", rounds,
+                Runtime.getRuntime().availableProcessors());
             if ("all".equals(mode) || "latency".equals(mode))
             {
                 latency(work);
@@ -176,22 +190,56 @@ public final class ReplicationHarness
         final long total = warmup + messages;
         final Histogram raw = new Histogram(MAX_LATENCY_NS, 3);
         final Histogram replicated = new Histogram(MAX_LATENCY_NS, 3);
-        try (EmbeddedMediaDriver driver = EmbeddedMediaDriver.launch(work.resolve("aeron-raw-latency"), 0, 0))
+        final Histogram leaderStage = new Histogram(MAX_LATENCY_NS, 3);
+        final Histogram roundRaw = new Histogram(MAX_LATENCY_NS, 3);
+        final Histogram roundReplicated = new Histogram(MAX_LATENCY_NS, 3);
+        for (int round = 0; round < rounds; round++)
         {
-            rawRun(driver.aeron(), total, true, raw);
+            // Alternating which side runs first, so a load that comes and goes on a shared machine hits both alike.
+            roundRaw.reset();
+            roundReplicated.reset();
+            for (int side = 0; side < 2; side++)
+            {
+                if ((side == 0) == ((round & 1) == 0))
+                {
+                    try (EmbeddedMediaDriver driver = EmbeddedMediaDriver.launch(
+                        work.resolve("aeron-raw-latency-" + round), 0, 0))
+                    {
+                        rawRun(driver.aeron(), total, true, roundRaw);
+                    }
+                }
+                else
+                {
+                    try (EmbeddedMediaDriver driver = EmbeddedMediaDriver.launch(
+                        work.resolve("aeron-repl-latency-" + round), 0, 0))
+                    {
+                        replicatedRun(driver.aeron(), work.resolve("latency-" + round), total, true, roundReplicated,
+                            leaderStage);
+                    }
+                }
+            }
+            if (rounds > 1)
+            {
+                line("  round %d (%s first): p50 raw %.1f replicated %.1f us, p99 raw %.1f replicated %.1f us", round,
+                    (round & 1) == 0 ? "raw" : "replicated", roundRaw.getValueAtPercentile(50) / 1e3,
+                    roundReplicated.getValueAtPercentile(50) / 1e3, roundRaw.getValueAtPercentile(99) / 1e3,
+                    roundReplicated.getValueAtPercentile(99) / 1e3);
+            }
+            raw.add(roundRaw);
+            replicated.add(roundReplicated);
         }
-        try (EmbeddedMediaDriver driver = EmbeddedMediaDriver.launch(work.resolve("aeron-repl-latency"), 0, 0))
-        {
-            replicatedRun(driver.aeron(), work.resolve("latency"), total, true, replicated);
-        }
-        line("latency one-way, %d messages at %d/s after %d warm-up (us):", messages, rate, warmup);
+        line("latency one-way, %d messages at %d/s after %d warm-up, %d round(s) (us):", messages, rate, warmup,
+            rounds);
         line("  %-11s %9s %9s %9s %9s %9s %9s", "", "p50", "p90", "p99", "p99.9", "p99.99", "max");
         percentiles("raw aeron", raw);
         percentiles("replicated", replicated);
+        percentiles("  leader", leaderStage);
         line("  %-11s %9.2f %9.2f %9.2f %9.2f %9.2f %9.2f", "ratio",
             ratio(replicated, raw, 50), ratio(replicated, raw, 90), ratio(replicated, raw, 99),
             ratio(replicated, raw, 99.9), ratio(replicated, raw, 99.99),
             (double)replicated.getMaxValue() / Math.max(1, raw.getMaxValue()));
+        line("  (leader: the replicated part from the write to the end of the leader's duty cycle that offered it " +
+            "to Aeron; the rest is Aeron, the sink and the mirror's reader)");
     }
 
     private void throughput(final Path work)
@@ -205,7 +253,7 @@ public final class ReplicationHarness
         }
         try (EmbeddedMediaDriver driver = EmbeddedMediaDriver.launch(work.resolve("aeron-repl-tput"), 0, 0))
         {
-            replicatedNs = replicatedRun(driver.aeron(), work.resolve("throughput"), count, false, null);
+            replicatedNs = replicatedRun(driver.aeron(), work.resolve("throughput"), count, false, null, null);
         }
         line("throughput, %d messages of %d B (%.2f GB):", count, length, count * (double)length / 1e9);
         final double rawRate = count * 1e9 / rawNs;
@@ -226,20 +274,37 @@ public final class ReplicationHarness
             {
                 file.readFully(header.byteArray());
             }
-            final Histogram histogram = new Histogram(MAX_LATENCY_NS, 3);
+            final ChannelHeaderDecoder decoder = new ChannelHeaderDecoder()
+                .wrap(header, 0, ChannelHeaderDecoder.BLOCK_LENGTH, ChannelHeaderDecoder.SCHEMA_VERSION);
+            final Histogram inline = new Histogram(MAX_LATENCY_NS, 3);
+            final Histogram spare = new Histogram(MAX_LATENCY_NS, 3);
             for (int i = 0; i < rolls; i++)
             {
+                // Alternating, as the latency rounds do: what the sink does at each roll now...
                 final Path path = work.resolve("roll-mirror-" + i);
                 final long startNs = System.nanoTime();
                 final ChannelMirror mirror = ChannelMirror.create(path, header, 0);
-                histogram.recordValue(System.nanoTime() - startNs);
+                inline.recordValue(System.nanoTime() - startNs);
                 mirror.close();
                 Files.delete(path);
+
+                // ...and what it would do with a spare file made ahead of need off its thread (not timed): take it
+                // over as a retired file is (renamed, zeroed through a mapping, header written, linked).
+                final Path sparePath = work.resolve("roll-spare-" + i);
+                final Path reusedPath = work.resolve("roll-reused-" + i);
+                ChannelWriter.create(segmentContext(decoder, sparePath)).close();
+                final long reuseStartNs = System.nanoTime();
+                final ChannelWriter reused = ChannelWriter.createReusing(
+                    segmentContext(decoder, reusedPath), sparePath);
+                spare.recordValue(System.nanoTime() - reuseStartNs);
+                reused.close();
+                Files.delete(reusedPath);
             }
-            line("sink's inline mirror segment creation (pre-touched), %d segments of %d B (ms):", rolls,
-                segmentCapacity);
-            line("  min %.2f  mean %.2f  max %.2f", histogram.getMinValue() / 1e6, histogram.getMean() / 1e6,
-                histogram.getMaxValue() / 1e6);
+            line("sink's mirror segment at a roll, %d segments of %d B (ms):", rolls, segmentCapacity);
+            line("  %-34s min %8.2f  mean %8.2f  max %8.2f", "inline creation (now, pre-touched)",
+                inline.getMinValue() / 1e6, inline.getMean() / 1e6, inline.getMaxValue() / 1e6);
+            line("  %-34s min %8.2f  mean %8.2f  max %8.2f", "re-using a spare made ahead",
+                spare.getMinValue() / 1e6, spare.getMean() / 1e6, spare.getMaxValue() / 1e6);
         }
         catch (final IOException ex)
         {
@@ -310,15 +375,21 @@ public final class ReplicationHarness
      * @return nanoseconds from the first write to the last record seen on the mirror.
      */
     private long replicatedRun(
-        final Aeron aeron, final Path folder, final long count, final boolean isPaced, final Histogram histogram)
+        final Aeron aeron,
+        final Path folder,
+        final long count,
+        final boolean isPaced,
+        final Histogram histogram,
+        final Histogram leaderStage)
     {
         final Receiver receiver = new Receiver(count, histogram);
         final RecordHandler handler = (msgTypeId, buffer, offset, recordLength) -> receiver.onMessage(buffer, offset);
-        // The leader's next segment is made on the writer's segment creator, on a thread of its own, as a writer
-        // that must not stall at a roll runs; the follower's sink still makes its mirror's segments inline.
+        // The leader's next segment is made on the writer's segment creator, on a thread of its own (parked 1 ms at
+        // a time), as a writer that must not stall at a roll runs; or, with creator=dutycycle, on the leader's
+        // duty cycle (JournalWriter.doWork), no extra thread. The follower's sink makes its mirror's segments inline.
         try (JournalWriter writer = JournalWriter.create(new JournalWriter.Context()
-            .folder(folder.resolve("leader")).segmentCapacity(segmentCapacity).createSegmentsOnAgent(true));
-            AgentRunner creator = new AgentRunner(
+            .folder(folder.resolve("leader")).segmentCapacity(segmentCapacity).createSegmentsOnAgent(isCreatorThread));
+            AgentRunner creator = !isCreatorThread ? null : new AgentRunner(
                 new SleepingMillisIdleStrategy(1), failure::set, null, writer.segmentCreator());
             ReplicationSource source = new ReplicationSource(new ReplicationSource.Context()
                 .aeron(aeron)
@@ -330,10 +401,16 @@ public final class ReplicationHarness
                 .dataEndpoint(host + ":0")
                 .mirrorDir(folder.resolve("mirror"))))
         {
-            AgentRunner.startOnThread(creator);
-            // Connected first, as the raw side is: the follower's hello answered and the mirror created.
+            if (null != creator)
+            {
+                AgentRunner.startOnThread(creator);
+            }
+            // Connected first, as the raw side is: the follower's hello answered and the mirror created. And the
+            // leader's next segment made: its creation pre-touches a whole segment (a second of CPU for 64 MiB on a
+            // loaded 2-core machine), once per segment, which must not land inside the first measured seconds.
             final IdleStrategy connect = new BackoffIdleStrategy();
-            while (!sink.isJournal())
+            final Path nextSegment = JournalDescriptor.nextSegmentPath(writer.folder(), segmentCapacity);
+            while (!sink.isJournal() || !Files.exists(nextSegment))
             {
                 connect.idle(source.doWork() + sink.doWork() + writer.doWork());
                 if (sink.isFailed())
@@ -343,23 +420,31 @@ public final class ReplicationHarness
             }
             final long[] startNs = new long[1];
             final long[] writtenNs = new long[1];
+            final long[] stalls = new long[3]; // count, total and longest ns, written by the follower's thread
             final Thread leader = thread("leader", () ->
             {
                 final UnsafeBuffer message = new UnsafeBuffer(new byte[length]);
                 final IdleStrategy idleStrategy = idleStrategy();
                 final Pacer pacer = new Pacer(isPaced);
+                final long[] stamps = new long[64];
                 long seq = 0;
                 startNs[0] = System.nanoTime();
                 while (receiver.seen < count && null == failure.get())
                 {
                     int work = 0;
+                    int stamped = 0;
                     for (int i = 0; i < 64 && seq < count && pacer.isDue(seq); i++)
                     {
+                        final long stampNs = System.nanoTime();
                         message.putLong(SEQ_OFFSET, seq);
-                        message.putLong(STAMP_OFFSET, System.nanoTime());
+                        message.putLong(STAMP_OFFSET, stampNs);
                         final long result = writer.write(1, message, 0, length);
                         if (result > 0)
                         {
+                            if (seq >= warmup)
+                            {
+                                stamps[stamped++] = stampNs;
+                            }
                             seq++;
                             work++;
                             if (seq == count)
@@ -368,33 +453,74 @@ public final class ReplicationHarness
                             }
                         }
                     }
-                    work += source.doWork() + writer.doWork();
+                    work += source.doWork();
+                    if (null != leaderStage && stamped > 0)
+                    {
+                        final long offeredNs = System.nanoTime();
+                        for (int i = 0; i < stamped; i++)
+                        {
+                            leaderStage.recordValue(Math.min(MAX_LATENCY_NS, offeredNs - stamps[i]));
+                        }
+                    }
+                    work += writer.doWork();
                     idleStrategy.idle(work);
                 }
             });
-            final Thread follower = thread("follower", () ->
-            {
-                final IdleStrategy idleStrategy = idleStrategy();
-                try (JournalReader reader = JournalReader.open(
-                    new JournalReader.Context().folder(sink.mirrorPath())))
-                {
-                    while (receiver.seen < count && null == failure.get())
-                    {
-                        idleStrategy.idle(sink.doWork() + reader.poll(handler, 256));
-                        if (sink.isFailed())
-                        {
-                            throw new IllegalStateException("follower failed: " + sink.failure());
-                        }
-                    }
-                }
-            });
+            final Thread follower = thread("follower", () -> follow(sink, receiver, handler, count, stalls));
             join(leader, follower);
             if (!isPaced)
             {
                 line("  (the leader's writer wrote all %d records in %d ms)", count,
                     TimeUnit.NANOSECONDS.toMillis(writtenNs[0] - startNs[0]));
             }
+            line("  (replicated: the sink's duty cycle took over %d ms %d times, %.1f ms in all, longest %.1f ms; " +
+                "rolls %d)", TimeUnit.NANOSECONDS.toMillis(STALL_NS), stalls[0], stalls[1] / 1e6, stalls[2] / 1e6,
+                writer.rolls());
             return receiver.lastNs - startNs[0];
+        }
+    }
+
+    private static ChannelWriter.Context segmentContext(final ChannelHeaderDecoder leader, final Path path)
+    {
+        return new ChannelWriter.Context()
+            .path(path)
+            .channelId(leader.channelId())
+            .writerId(leader.writerId())
+            .capacity(leader.capacity())
+            .maxRecordLength(leader.maxRecordLength())
+            .timeoutMs(leader.timeoutMs());
+    }
+
+    /**
+     * The follower's duty cycle: the sink, then a reader of the mirror, timing each sink duty cycle.
+     */
+    private void follow(
+        final ReplicationSink sink,
+        final Receiver receiver,
+        final RecordHandler handler,
+        final long count,
+        final long[] stalls)
+    {
+        final IdleStrategy idleStrategy = idleStrategy();
+        try (JournalReader reader = JournalReader.open(new JournalReader.Context().folder(sink.mirrorPath())))
+        {
+            while (receiver.seen < count && null == failure.get())
+            {
+                final long sinkStartNs = System.nanoTime();
+                final int sinkWork = sink.doWork();
+                final long sinkNs = System.nanoTime() - sinkStartNs;
+                if (sinkNs >= STALL_NS)
+                {
+                    stalls[0]++; // a mirror segment made at a roll, or the thread descheduled
+                    stalls[1] += sinkNs;
+                    stalls[2] = Math.max(stalls[2], sinkNs);
+                }
+                idleStrategy.idle(sinkWork + reader.poll(handler, 256));
+                if (sink.isFailed())
+                {
+                    throw new IllegalStateException("follower failed: " + sink.failure());
+                }
+            }
         }
     }
 

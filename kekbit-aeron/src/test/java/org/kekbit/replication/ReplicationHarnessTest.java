@@ -28,10 +28,26 @@ class ReplicationHarnessTest
             "bytes=" + 2 * 1024 * 1024, "messages=2000", "warmup=200", "rate=20000", "segment=" + 1024 * 1024,
             "rolls=2", "dir=" + tmp })).run();
 
-        assertTrue(report.matches("(?s).*latency one-way.*raw aeron.*replicated.*ratio.*"), report);
+        assertTrue(report.matches("(?s).*latency one-way.*raw aeron.*replicated.*leader.*ratio.*"), report);
         assertTrue(report.matches("(?s).*throughput, 7281 messages of 288 B.*raw aeron.*replicated.*ratio.*"),
             report);
-        assertTrue(report.matches("(?s).*mirror segment creation.*2 segments of 1048576 B.*max.*"), report);
+        assertTrue(report.matches("(?s).*the sink's duty cycle took over 5 ms \\d+ times.*rolls [1-9]\\d*\\).*"),
+            report); // 2 MiB through 1 MiB segments: the throughput run rolls
+        assertTrue(report.matches("(?s).*mirror segment at a roll, 2 segments of 1048576 B.*" +
+            "inline creation.*max.*re-using a spare made ahead.*max.*"), report);
+        assertFalse(report.contains("NaN") || report.contains("Infinity"), report);
+    }
+
+    @Test
+    void shouldAlternateTheSidesOverRoundsWithTheLeadersSegmentsMadeOnItsDutyCycle()
+    {
+        final String report = new ReplicationHarness(ReplicationHarness.parse(new String[] {
+            "mode=latency", "messages=500", "warmup=100", "rate=20000", "segment=" + 1024 * 1024, "rounds=2",
+            "creator=dutycycle", "dir=" + tmp })).run();
+
+        assertTrue(report.contains("creator=dutycycle rounds=2"), report);
+        assertTrue(report.matches("(?s).*round 0 \\(raw first\\).*round 1 \\(replicated first\\).*" +
+            "latency one-way, 500 messages at 20000/s after 100 warm-up, 2 round\\(s\\).*"), report);
         assertFalse(report.contains("NaN") || report.contains("Infinity"), report);
     }
 
@@ -43,5 +59,8 @@ class ReplicationHarnessTest
         assertTrue(ex.getMessage().contains("unknown settings: [byts]"), ex.getMessage());
         assertThrows(IllegalArgumentException.class, () -> ReplicationHarness.parse(new String[] { "bytes" }));
         assertThrows(IllegalArgumentException.class, () -> new ReplicationHarness(Map.of("length", "8")));
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> new ReplicationHarness(
+            Map.of("creator", "agent"))).getMessage().contains("creator must be thread or dutycycle: actual=agent"));
+        assertThrows(IllegalArgumentException.class, () -> new ReplicationHarness(Map.of("rounds", "0")));
     }
 }
