@@ -62,6 +62,7 @@ public final class ChannelReader implements AutoCloseable
     private ChannelState endState = ChannelState.OPEN;
     private String corruption;
     private boolean isClosed;
+    private boolean isMappingReused;
 
     private ChannelReader(
         final Context ctx, final MappedByteBuffer mappedBuffer, final ChannelHeaderDecoder valid, final Object fileKey)
@@ -101,9 +102,27 @@ public final class ChannelReader implements AutoCloseable
      */
     public static ChannelReader open(final Context ctx)
     {
+        return open(ctx, null);
+    }
+
+    /**
+     * Open a channel as {@link #open(Context)} does, through a mapping of the same file kept from an earlier reader
+     * of it ({@link #closeKeepingMapping()}) when it has the channel's length: for a journal's reader whose segments
+     * re-use retired files, whose pages are then mapped already, so neither a new mapping nor its page faults and
+     * later unmap are paid. The caller gives a mapping of this file (same device and inode); one whose header bytes
+     * differ from the file's is released and the file mapped afresh.
+     *
+     * @param ctx     configuration, concluded by this call.
+     * @param mapping of the same file, read-only or read-write, owned by this call from now on; or null.
+     * @return a reader at position 0.
+     * @throws ChannelException as {@link #open(Context)} does.
+     */
+    public static ChannelReader open(final Context ctx, final MappedByteBuffer mapping)
+    {
         AgronaAccess.check();
         ctx.conclude();
         final Path file = ctx.path();
+        MappedByteBuffer given = mapping;
         try (FileChannel fileChannel = ChannelFiles.openForRead(file))
         {
             final ByteBuffer headerBytes = ByteBuffer.allocateDirect(HEADER_LENGTH);
@@ -113,7 +132,16 @@ public final class ChannelReader implements AutoCloseable
                 file, new UnsafeBuffer(headerBytes, 0, headerBytesRead), fileLength);
 
             final long mappedLength = ChannelDescriptor.fileLength(valid.capacity());
-            final MappedByteBuffer mappedBuffer = fileChannel.map(FileChannel.MapMode.READ_ONLY, 0, mappedLength);
+            // The same bytes through the given mapping as through the file, or it is not this file's (an inode
+            // number a file system gave again after a deletion): map afresh then.
+            final boolean isGivenThisFile = null != given && given.capacity() == mappedLength &&
+                isSameHeader(given, headerBytes);
+            final MappedByteBuffer mappedBuffer = isGivenThisFile ?
+                given : fileChannel.map(FileChannel.MapMode.READ_ONLY, 0, mappedLength);
+            if (mappedBuffer == given)
+            {
+                given = null; // taken: from here on it is this reader's
+            }
             if (ctx.preTouch())
             {
                 ChannelFiles.preTouch(mappedBuffer, HEADER_LENGTH, mappedBuffer.capacity(), false);
@@ -130,12 +158,35 @@ public final class ChannelReader implements AutoCloseable
                 throw ex;
             }
 
-            return new ChannelReader(ctx, mappedBuffer, valid, fileKey);
+            final ChannelReader reader = new ChannelReader(ctx, mappedBuffer, valid, fileKey);
+            reader.isMappingReused = isGivenThisFile;
+            return reader;
         }
         catch (final IOException ex)
         {
             throw ChannelFiles.ioError("cannot read channel file " + file + ": " + ex, ex);
         }
+        finally
+        {
+            if (null != given)
+            {
+                MappingReleaser.release(ctx.mappingReleaser(), given); // not of this channel's length, or it failed
+            }
+        }
+    }
+
+    private static boolean isSameHeader(final MappedByteBuffer mapping, final ByteBuffer headerBytes)
+    {
+        final UnsafeBuffer mapped = new UnsafeBuffer(mapping);
+        final UnsafeBuffer read = new UnsafeBuffer(headerBytes);
+        for (int i = 0; i < HEADER_LENGTH; i += Long.BYTES)
+        {
+            if (mapped.getLong(i) != read.getLong(i))
+            {
+                return false;
+            }
+        }
+        return true;
     }
 
     /**
@@ -564,6 +615,32 @@ public final class ChannelReader implements AutoCloseable
      */
     public void close()
     {
+        final MappedByteBuffer mapping = closeKeepingMapping();
+        if (null != mapping)
+        {
+            MappingReleaser.release(mappingReleaser, mapping); // the buffer and the decoder no longer view it
+        }
+    }
+
+    /**
+     * Whether {@link #open(Context, MappedByteBuffer)} read through the mapping it was given rather than a new one.
+     *
+     * @return true when the given mapping was taken.
+     */
+    public boolean isMappingReused()
+    {
+        return isMappingReused;
+    }
+
+    /**
+     * Close as {@link #close()} does, but hand the mapping to the caller instead of releasing it, for a journal
+     * reader whose file may come back as a later segment ({@link #open(Context, MappedByteBuffer)}). The caller
+     * must release it, or hand it on.
+     *
+     * @return the mapping, or null when this reader was closed already.
+     */
+    public MappedByteBuffer closeKeepingMapping()
+    {
         if (!isClosed)
         {
             isClosed = true;
@@ -573,9 +650,10 @@ public final class ChannelReader implements AutoCloseable
             headerCopy.putBytes(0, buffer, 0, HEADER_LENGTH);
             header.wrap(headerCopy, 0, ChannelHeaderDecoder.BLOCK_LENGTH, ChannelHeaderDecoder.SCHEMA_VERSION);
             buffer.wrap(0, 0);
-            MappingReleaser.release(mappingReleaser, mappedBuffer); // the buffer and the decoder no longer view it
             CloseHelper.quietClose(writerLiveness);
+            return mappedBuffer;
         }
+        return null;
     }
 
     /**

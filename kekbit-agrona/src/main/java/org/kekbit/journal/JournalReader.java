@@ -644,6 +644,17 @@ public final class JournalReader implements AutoCloseable
     }
 
     /**
+     * Segments the prefetcher opened through a mapping this reader left, because the file came back as a later
+     * segment of a journal that recycles its segments: no new mapping, no page fault, no unmap.
+     *
+     * @return the count so far.
+     */
+    public long reusedMappings()
+    {
+        return null == prefetch ? 0 : prefetch.reused();
+    }
+
+    /**
      * Whether the prefetcher has the segment after the current one ready, for tests.
      */
     boolean isNextSegmentPrefetched()
@@ -963,7 +974,11 @@ public final class JournalReader implements AutoCloseable
     {
         if (null != segment)
         {
-            segment.close();
+            // Only where the files come back: elsewhere a kept mapping would pin a deleted segment's memory.
+            if (null == prefetch || null == readingSegments || !prefetch.giveBack(segment))
+            {
+                segment.close();
+            }
             segment = null;
         }
     }

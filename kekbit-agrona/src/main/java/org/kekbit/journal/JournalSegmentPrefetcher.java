@@ -1,6 +1,7 @@
 package org.kekbit.journal;
 
 import java.io.IOException;
+import java.nio.MappedByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
@@ -10,6 +11,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 import org.agrona.concurrent.Agent;
 import org.agrona.concurrent.ManyToOneConcurrentLinkedQueue;
+import org.agrona.concurrent.OneToOneConcurrentArrayQueue;
+import org.kekbit.MappingReleaser;
 import org.kekbit.channel.ChannelException;
 import org.kekbit.channel.ChannelReader;
 
@@ -56,6 +59,7 @@ public final class JournalSegmentPrefetcher implements Agent
             if (Slot.CLOSED == slot.state.get())
             {
                 slots.remove(i);
+                slot.releaseSpares();
             }
             else
             {
@@ -79,6 +83,7 @@ public final class JournalSegmentPrefetcher implements Agent
         for (final Slot slot : slots)
         {
             slot.close();
+            slot.releaseSpares();
         }
         slots.clear();
     }
@@ -121,6 +126,8 @@ public final class JournalSegmentPrefetcher implements Agent
         static final int TAKING = 3;
         static final int CLOSED = 4;
 
+        static final int SPARES = 8;
+
         final AtomicInteger state = new AtomicInteger(IDLE);
         private final Path folder;
         private final JournalReader.Context ctx;
@@ -129,7 +136,27 @@ public final class JournalSegmentPrefetcher implements Agent
         private ChannelReader prepared;
         private long preparedBase;
         private Object preparedFileKey;
+        private Object preparedInode;
         private long taken;
+        private volatile long reused;
+
+        // Reader side: the last two segments taken and their files' identities, for giving their mappings back (the
+        // reader takes the next segment before it leaves the one it is in).
+        private ChannelReader lastTaken;
+        private Object lastTakenInode;
+        private ChannelReader previousTaken;
+        private Object previousTakenInode;
+
+        // Reader to prefetcher: mappings of segments the reader left, with their files' identities, in pairs.
+        private final OneToOneConcurrentArrayQueue<Object> givenInodes = new OneToOneConcurrentArrayQueue<>(SPARES);
+        private final OneToOneConcurrentArrayQueue<MappedByteBuffer> givenMappings =
+            new OneToOneConcurrentArrayQueue<>(SPARES);
+
+        // Prefetcher side: those mappings, kept until their file comes back as a later segment (a journal that
+        // recycles its segments), the oldest released when a new one comes.
+        private final Object[] spareInodes = new Object[SPARES];
+        private final MappedByteBuffer[] spareMappings = new MappedByteBuffer[SPARES];
+        private int nextSpare;
 
         Slot(final Path folder, final JournalReader.Context ctx)
         {
@@ -162,8 +189,10 @@ public final class JournalSegmentPrefetcher implements Agent
 
             final ChannelReader segment = prepared;
             final Object fileKey = preparedFileKey;
+            final Object inode = preparedInode;
             prepared = null;
             preparedFileKey = null;
+            preparedInode = null;
             state.compareAndSet(TAKING, IDLE); // fails only when the prefetcher has closed meanwhile
             if (null != fileKey && !fileKey.equals(fileKey(segmentPath)))
             {
@@ -171,7 +200,58 @@ public final class JournalSegmentPrefetcher implements Agent
                 return null;
             }
             taken++;
+            previousTaken = lastTaken;
+            previousTakenInode = lastTakenInode;
+            lastTaken = segment;
+            lastTakenInode = inode;
             return segment;
+        }
+
+        /**
+         * Reader side: close a segment the reader leaves, giving its mapping to the prefetcher when the prefetcher
+         * prepared it, so that the mapping serves again when the file comes back as a later segment.
+         *
+         * @return true when given back (closed); false when the reader must close it itself.
+         */
+        boolean giveBack(final ChannelReader segment)
+        {
+            final Object inode;
+            if (segment == lastTaken)
+            {
+                inode = lastTakenInode;
+                lastTaken = null;
+                lastTakenInode = null;
+            }
+            else if (segment == previousTaken)
+            {
+                inode = previousTakenInode;
+                previousTaken = null;
+                previousTakenInode = null;
+            }
+            else
+            {
+                return false;
+            }
+            if (null == inode || CLOSED == state.get() || givenInodes.remainingCapacity() == 0)
+            {
+                return false;
+            }
+            final MappedByteBuffer mapping = segment.closeKeepingMapping();
+            if (null != mapping)
+            {
+                givenMappings.offer(mapping); // first: the prefetcher takes a pair once it sees the inode
+                givenInodes.offer(inode);
+            }
+            return true;
+        }
+
+        /**
+         * Reader side: segments opened through a mapping the reader gave back, so far (read after the prefetcher
+         * ran, for tests).
+         */
+        long reused()
+        {
+            return reused;
         }
 
         /**
@@ -209,7 +289,7 @@ public final class JournalSegmentPrefetcher implements Agent
                         prepared.close();
                         prepared = null;
                     }
-                    return; // an OPENING prefetcher sees CLOSED and unmaps what it made
+                    return; // an OPENING prefetcher sees CLOSED and unmaps what it made; the spares go with it
                 }
             }
         }
@@ -221,6 +301,7 @@ public final class JournalSegmentPrefetcher implements Agent
          */
         int prepare()
         {
+            takeGivenMappings();
             final long base = wantedBase;
             final int current = state.get();
             if (base < 0 || (READY == current && preparedBase == base))
@@ -263,12 +344,14 @@ public final class JournalSegmentPrefetcher implements Agent
             final Path segmentPath = JournalDescriptor.segmentPath(folder, base);
             final boolean isLinked = Files.exists(segmentPath);
             final Path path = isLinked ? segmentPath : JournalDescriptor.nextSegmentPath(folder, base);
-            final Object fileKey = isLinked ? null : fileKey(path);
+            final Object inode = fileKey(path);
+            final Object fileKey = isLinked ? null : inode;
             if (!isLinked && null == fileKey)
             {
                 return null;
             }
 
+            final MappedByteBuffer spare = null == inode ? null : takeSpare(inode);
             final ChannelReader segment;
             try
             {
@@ -276,7 +359,7 @@ public final class JournalSegmentPrefetcher implements Agent
                     .path(path)
                     .epochClock(ctx.epochClock())
                     .preTouch(true)
-                    .mappingReleaser(ctx.mappingReleaser()));
+                    .mappingReleaser(ctx.mappingReleaser()), spare);
             }
             catch (final ChannelException ex)
             {
@@ -289,7 +372,65 @@ public final class JournalSegmentPrefetcher implements Agent
                 return null;
             }
             preparedFileKey = fileKey;
+            preparedInode = inode;
+            if (null != spare && segment.isMappingReused())
+            {
+                reused++; // one writer: this thread
+            }
             return segment;
+        }
+
+        /**
+         * Prefetcher side: keep the mappings the reader gave back, releasing the oldest kept when full.
+         */
+        private void takeGivenMappings()
+        {
+            Object inode;
+            while (null != (inode = givenInodes.poll()))
+            {
+                final MappedByteBuffer mapping = givenMappings.poll();
+                releaseSpare(nextSpare);
+                spareInodes[nextSpare] = inode;
+                spareMappings[nextSpare] = mapping;
+                nextSpare = (nextSpare + 1) % SPARES;
+            }
+        }
+
+        private MappedByteBuffer takeSpare(final Object inode)
+        {
+            for (int i = 0; i < SPARES; i++)
+            {
+                if (null != spareMappings[i] && inode.equals(spareInodes[i]))
+                {
+                    final MappedByteBuffer mapping = spareMappings[i];
+                    spareMappings[i] = null;
+                    spareInodes[i] = null;
+                    return mapping;
+                }
+            }
+            return null;
+        }
+
+        private void releaseSpare(final int index)
+        {
+            if (null != spareMappings[index])
+            {
+                MappingReleaser.release(ctx.mappingReleaser(), spareMappings[index]);
+                spareMappings[index] = null;
+                spareInodes[index] = null;
+            }
+        }
+
+        /**
+         * Prefetcher side, when it closes or drops this slot: release the kept mappings, and those given meanwhile.
+         */
+        void releaseSpares()
+        {
+            takeGivenMappings();
+            for (int i = 0; i < SPARES; i++)
+            {
+                releaseSpare(i);
+            }
         }
 
         private static Object fileKey(final Path path)

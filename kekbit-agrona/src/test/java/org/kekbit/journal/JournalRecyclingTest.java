@@ -97,6 +97,79 @@ class JournalRecyclingTest
     }
 
     @Test
+    void shouldReadRecycledSegmentsThroughTheMappingsTheReaderLeft()
+    {
+        final JournalSegmentPrefetcher prefetcher = new JournalSegmentPrefetcher();
+        try (JournalWriter writer = JournalWriter.create(
+            writerContext(folder).retainedSegments(2).recycleSegments(true));
+            JournalReader reader = JournalReader.open(new JournalReader.Context().folder(folder).name("follower")
+                .prefetcher(prefetcher)))
+        {
+            final JournalTestSupport.Checker checker = new JournalTestSupport.Checker(0);
+            long sequence = 0;
+            while (writer.rolls() < 40)
+            {
+                assertTrue(write(writer, scratch, sequence++) > 0);
+                writer.doWork();
+                prefetcher.doWork();
+                reader.poll(checker, 100);
+                reader.commit();
+            }
+            while (reader.poll(checker, 100) > 0)
+            {
+                reader.commit();
+            }
+            assertEquals(List.of(), checker.errors, "records read through re-used mappings are the new ones");
+            assertEquals(sequence, checker.next);
+            assertTrue(reader.prefetchedSegments() > 20, "prefetched=" + reader.prefetchedSegments());
+            assertTrue(reader.reusedMappings() > 10, "reused=" + reader.reusedMappings());
+        }
+        finally
+        {
+            prefetcher.onClose();
+        }
+    }
+
+    @Test
+    void shouldMapAfreshWhenTheGivenMappingIsOfAnotherFile() throws IOException
+    {
+        final Path a = folder.resolve("a.kekbit");
+        final Path b = folder.resolve("b.kekbit");
+        try (org.kekbit.channel.ChannelWriter writerA = org.kekbit.channel.ChannelWriter.create(
+            new org.kekbit.channel.ChannelWriter.Context().path(a).capacity(4096).channelId(1).preTouch(false));
+            org.kekbit.channel.ChannelWriter writerB = org.kekbit.channel.ChannelWriter.create(
+                new org.kekbit.channel.ChannelWriter.Context().path(b).capacity(4096).channelId(2).preTouch(false)))
+        {
+            scratch.setMemory(0, 100, (byte)0x11);
+            assertTrue(writerA.write(7, scratch, 0, 100) > 0);
+            scratch.setMemory(0, 100, (byte)0x22);
+            assertTrue(writerB.write(7, scratch, 0, 100) > 0);
+
+            final org.kekbit.channel.ChannelReader readerA = org.kekbit.channel.ChannelReader.open(a);
+            final java.nio.MappedByteBuffer mappingOfA = readerA.closeKeepingMapping();
+            try (org.kekbit.channel.ChannelReader readerB = org.kekbit.channel.ChannelReader.open(
+                new org.kekbit.channel.ChannelReader.Context().path(b), mappingOfA))
+            {
+                assertFalse(readerB.isMappingReused(), "a's mapping has a's header: not b's file");
+                assertEquals(2, readerB.channelId());
+                final int[] seen = new int[1];
+                assertEquals(1, readerB.poll((msgTypeId, buffer, offset, length) -> seen[0] = buffer.getByte(offset),
+                    10));
+                assertEquals(0x22, seen[0], "b's record, read through b's own mapping");
+            }
+
+            final org.kekbit.channel.ChannelReader again = org.kekbit.channel.ChannelReader.open(a);
+            final java.nio.MappedByteBuffer mappingAgain = again.closeKeepingMapping();
+            try (org.kekbit.channel.ChannelReader readerA2 = org.kekbit.channel.ChannelReader.open(
+                new org.kekbit.channel.ChannelReader.Context().path(a), mappingAgain))
+            {
+                assertTrue(readerA2.isMappingReused(), "the same file: its mapping serves again");
+                assertEquals(1, readerA2.poll(ignore, 10));
+            }
+        }
+    }
+
+    @Test
     void shouldDeleteRatherThanReuseSegmentsALiveNamedReaderMayMap()
     {
         try (JournalWriter writer = JournalWriter.create(

@@ -178,7 +178,8 @@ public final class RollingJournal implements AutoCloseable
     {
         return "journal: " + writer.rolls() + " roll(s), " + writer.inlineSegmentCreations() +
             " with the segment created inline on the writer's thread, " + writer.recycledSegments() +
-            " retired segment(s) re-used, " + rollWaits + " yield(s) waiting for the segment creator";
+            " retired segment(s) re-used (" + reader.reusedMappings() + " read through a mapping the reader left), " +
+            rollWaits + " yield(s) waiting for the segment creator";
     }
 
     /**
