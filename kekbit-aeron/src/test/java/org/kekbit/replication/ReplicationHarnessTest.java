@@ -34,7 +34,7 @@ class ReplicationHarnessTest
         assertTrue(report.matches("(?s).*the sink's duty cycle took over 5 ms \\d+ times.*rolls [1-9]\\d*\\).*"),
             report); // 2 MiB through 1 MiB segments: the throughput run rolls
         assertTrue(report.matches("(?s).*mirror segment at a roll, 2 segments of 1048576 B.*" +
-            "inline creation.*max.*re-using a spare made ahead.*max.*"), report);
+            "without a spare.*max.*from the spare made ahead.*max.*"), report);
         assertFalse(report.contains("NaN") || report.contains("Infinity"), report);
     }
 

@@ -291,10 +291,15 @@ final class ChannelFiles
      * full disk can fail later).
      *
      * @param retiredMapping the whole retired file mapped read-write, owned by this call from now on; or null.
+     * @param isZero         true when the file holds only zeros already (a spare just made): it is not zeroed.
      * @return the mapping, or null (the retired file deleted) when it is missing or of another length.
      */
     static MappedByteBuffer reuseAndMapTemp(
-        final Path retiredFile, final Path tempPath, final long fileLength, final MappedByteBuffer retiredMapping)
+        final Path retiredFile,
+        final Path tempPath,
+        final long fileLength,
+        final MappedByteBuffer retiredMapping,
+        final boolean isZero)
     {
         final boolean isMappingUsable = null != retiredMapping && retiredMapping.capacity() == fileLength;
         if (null != retiredMapping && !isMappingUsable)
@@ -332,7 +337,7 @@ final class ChannelFiles
                 }
             }
             final UnsafeBuffer buffer = new UnsafeBuffer(mapped);
-            for (int offset = 0; offset < fileLength; offset += ZERO_CHUNK_LENGTH)
+            for (int offset = 0; !isZero && offset < fileLength; offset += ZERO_CHUNK_LENGTH)
             {
                 // In chunks: one memset of a whole segment would hold back every safepoint of the JVM meanwhile.
                 buffer.setMemory(offset, (int)Math.min(ZERO_CHUNK_LENGTH, fileLength - offset), (byte)0);

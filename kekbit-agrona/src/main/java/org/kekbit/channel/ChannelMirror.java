@@ -1,5 +1,6 @@
 package org.kekbit.channel;
 
+import java.nio.MappedByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
@@ -106,6 +107,29 @@ public final class ChannelMirror implements AutoCloseable
      */
     public static ChannelMirror create(final Path path, final DirectBuffer leaderHeader, final int offset)
     {
+        return create(path, leaderHeader, offset, null, null);
+    }
+
+    /**
+     * Create a mirror as {@link #create(Path, DirectBuffer, int)} does, in a spare file made ahead of need (allocated,
+     * all zeros, of the channel's file length) through the given mapping of it: the spare is renamed and gets the
+     * leader's header, so the mirror's thread neither allocates nor faults.
+     *
+     * @param path         of the mirror's file.
+     * @param leaderHeader the leader's header bytes.
+     * @param offset       of the header in the buffer.
+     * @param spare        the spare file, all zeros, or null to allocate.
+     * @param spareMapping the whole spare mapped read-write, owned by this call from now on; or null.
+     * @return the mirror, at position 0.
+     * @throws ChannelException as {@link #create(Path, DirectBuffer, int)} does.
+     */
+    public static ChannelMirror create(
+        final Path path,
+        final DirectBuffer leaderHeader,
+        final int offset,
+        final Path spare,
+        final MappedByteBuffer spareMapping)
+    {
         final UnsafeBuffer header = new UnsafeBuffer(new byte[HEADER_LENGTH]);
         header.putBytes(0, leaderHeader, offset, HEADER_LENGTH);
         final ChannelHeaderDecoder leader = ChannelDescriptor.checkHeader(path, header, Long.MAX_VALUE);
@@ -115,7 +139,7 @@ public final class ChannelMirror implements AutoCloseable
             .writerId(leader.writerId())
             .capacity(leader.capacity())
             .maxRecordLength(leader.maxRecordLength())
-            .timeoutMs(leader.timeoutMs()), leader.creationTimeMs());
+            .timeoutMs(leader.timeoutMs()), leader.creationTimeMs(), spare, spareMapping, true);
 
         final ChannelMirror mirror = of(writer);
         if (mirror.headerDigest != ChannelDigest.headerDigest(header, 0))

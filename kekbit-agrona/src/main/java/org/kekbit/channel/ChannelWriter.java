@@ -157,7 +157,7 @@ public final class ChannelWriter implements Agent, AutoCloseable, RecordAppender
      */
     static ChannelWriter create(final Context ctx, final long creationTimeMsOrNow)
     {
-        return create(ctx, creationTimeMsOrNow, null, null);
+        return create(ctx, creationTimeMsOrNow, null, null, false);
     }
 
     /**
@@ -175,7 +175,7 @@ public final class ChannelWriter implements Agent, AutoCloseable, RecordAppender
      */
     public static ChannelWriter createReusing(final Context ctx, final Path retiredFile)
     {
-        return create(ctx, NOW, retiredFile, null);
+        return create(ctx, NOW, retiredFile, null, false);
     }
 
     /**
@@ -191,14 +191,20 @@ public final class ChannelWriter implements Agent, AutoCloseable, RecordAppender
     public static ChannelWriter createReusing(
         final Context ctx, final Path retiredFile, final MappedByteBuffer retiredMapping)
     {
-        return create(ctx, NOW, retiredFile, retiredMapping);
+        return create(ctx, NOW, retiredFile, retiredMapping, false);
     }
 
-    private static ChannelWriter create(
+    /**
+     * Create a channel in a given file of the channel's length, through a given mapping of it, for
+     * {@link #createReusing(Context, Path, MappedByteBuffer)} and for a mirror that made a spare file ahead of need;
+     * a file known to hold only zeros (a spare just allocated) is not zeroed again.
+     */
+    static ChannelWriter create(
         final Context ctx,
         final long creationTimeMsOrNow,
         final Path retiredFile,
-        final MappedByteBuffer retiredMapping)
+        final MappedByteBuffer retiredMapping,
+        final boolean isZero)
     {
         AgronaAccess.check();
         ctx.conclude();
@@ -216,7 +222,7 @@ public final class ChannelWriter implements Agent, AutoCloseable, RecordAppender
         final Path tempPath = ChannelFiles.tempPath(path, self);
         final long fileLength = ChannelDescriptor.fileLength(ctx.capacity());
         final MappedByteBuffer reused = null == retiredFile ? null : ChannelFiles.reuseAndMapTemp(retiredFile, tempPath,
-            fileLength, retiredMapping);
+            fileLength, retiredMapping, isZero);
         final MappedByteBuffer mappedBuffer = null != reused ? reused :
             ChannelFiles.createAndMapTemp(tempPath, fileLength, ctx.filePermissions());
         Object fileKey = null;

@@ -167,6 +167,12 @@ public final class JournalDescriptor
     public static final String RECYCLE_PREFIX = "recycle-";
 
     /**
+     * Name of the file a journal's mirror makes ahead of need, a step per duty cycle, to become its next segment at
+     * the leader's roll: not a segment.
+     */
+    public static final String SPARE_SEGMENT_NAME = "spare.kekbit-next";
+
+    /**
      * Name of the file, in a journal that recycles its segments, where each named reader says which segments it may
      * map; its presence tells unnamed readers that they may not read the journal.
      */

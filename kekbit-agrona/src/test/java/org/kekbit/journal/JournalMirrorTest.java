@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Random;
 
 import org.agrona.DirectBuffer;
@@ -76,6 +77,52 @@ class JournalMirrorTest
         final JournalSeal seal = new JournalSeal();
         assertTrue(seal.read(JournalDescriptor.segmentPath(follower, 0)), "the mirror's first segment is sealed");
         assertEquals(0, seal.firstSequence());
+    }
+
+    @Test
+    void shouldRollIntoTheSpareItsDutyCycleMadeAheadAndStayByteIdentical()
+    {
+        final Random random = new Random(7);
+        final Path leader = root.resolve("leader");
+        final Path follower = root.resolve("follower");
+        final Path spare = follower.resolve(JournalDescriptor.SPARE_SEGMENT_NAME);
+        long sequence = 0;
+        try (JournalWriter writer = JournalWriter.create(JournalTestSupport.writerContext(leader).sequenceOffset(0));
+            JournalSource source = JournalSource.open(leader);
+            JournalMirror mirror = JournalMirror.open(follower);
+            JournalReader reader = JournalReader.open(new JournalReader.Context().folder(follower)))
+        {
+            final Pump pump = new Pump(mirror, random, 1000);
+            startAt(source, mirror);
+            final JournalTestSupport.Checker checker = new JournalTestSupport.Checker(0);
+            for (; sequence < 1_000; sequence++)
+            {
+                assertTrue(write(writer, scratch, sequence) > 0);
+                writer.doWork();
+                if (random.nextInt(4) == 0)
+                {
+                    pump.drain(source);
+                    for (int i = 0; i < 8; i++)
+                    {
+                        mirror.doWork(); // open, allocate, map, pre-touch: a 4 KiB segment's spare in 4 steps
+                    }
+                    reader.poll(checker, Integer.MAX_VALUE);
+                }
+            }
+            assertTrue(java.nio.file.Files.exists(spare), "a spare is made ahead of the next roll");
+            writer.close();
+            pump.drain(source);
+            while (reader.poll(checker, Integer.MAX_VALUE) > 0)
+            {
+                // the rest
+            }
+            assertEquals(sequence, checker.next);
+            assertEquals(List.of(), checker.errors);
+            assertTrue(mirror.spareRolls() > 20, "spare rolls=" + mirror.spareRolls() + " of " + writer.rolls());
+        }
+        assertFalse(java.nio.file.Files.exists(spare), "close deletes a spare not used");
+        assertSegmentsIdentical(leader, follower);
+        assertEquals(JournalDigest.digest(leader, -1, -1).digest(), JournalDigest.digest(follower, -1, -1).digest());
     }
 
     @Test
