@@ -12,7 +12,8 @@ import org.kekbit.journal.JournalReader;
  * its own thread, that writes the snapshots, so the serving thread never stops to take one. It loads the snapshot the
  * image recovered from (on its own thread, in {@link #onStart()}), then applies every record the serving thread
  * journals; when a snapshot is requested it writes one at the first record boundary at or after the requested
- * position, keeps the newest and moves the journal's protection.
+ * position (or, while it is behind, after each snapshot interval it applies), keeps the newest and moves the
+ * journal's protection.
  * <p>
  * Threading: the requests and the positions it publishes are volatile; everything else belongs to its thread.
  */
@@ -29,6 +30,7 @@ final class ShadowSnapshotAgent implements Agent, RecordHandler
     private final SnapshotStore store;
     private final JournalReader reader;
     private final Path recoveredSnapshot;
+    private final long snapshotIntervalBytes;
     private long lastAttemptedPosition;
     private boolean isFailed;
     private volatile long requestedPosition = -1;
@@ -43,8 +45,10 @@ final class ShadowSnapshotAgent implements Agent, RecordHandler
         final SnapshotStore store,
         final JournalReader reader,
         final Path recoveredSnapshot,
-        final long startPosition)
+        final long startPosition,
+        final long snapshotIntervalBytes)
     {
+        this.snapshotIntervalBytes = snapshotIntervalBytes;
         this.shadow = shadow;
         this.store = store;
         this.reader = reader;
@@ -95,9 +99,12 @@ final class ShadowSnapshotAgent implements Agent, RecordHandler
             appliedPosition = reader.position();
         }
         final long requested = requestedPosition;
-        if (requested > lastAttemptedPosition && reader.position() >= requested)
+        final long position = reader.position();
+        // At the request, or, for a shadow behind the serving thread (after a restart it replays from the recovered
+        // snapshot), after each interval it applies: its progress is saved as it catches up, not only once it has.
+        if (requested > lastAttemptedPosition && (position >= requested ||
+            (snapshotIntervalBytes > 0 && position - Math.max(0, lastAttemptedPosition) >= snapshotIntervalBytes)))
         {
-            final long position = reader.position();
             lastAttemptedPosition = position;
             try
             {

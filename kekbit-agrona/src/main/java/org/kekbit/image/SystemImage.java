@@ -247,7 +247,8 @@ public final class SystemImage implements Agent, AutoCloseable
                 }
                 shadow = new ShadowSnapshotAgent(ctx.stateMachineSupplier().get(), store, reader,
                     snapshotPosition < 0 ? null : ImageDescriptor.snapshotsFolder(imageFolder)
-                        .resolve(ImageDescriptor.snapshotFileName(snapshotPosition)), startPosition);
+                        .resolve(ImageDescriptor.snapshotFileName(snapshotPosition)), startPosition,
+                    ctx.snapshotIntervalBytes());
                 store = null; // the shadow's thread owns it from here
             }
 
