@@ -432,7 +432,7 @@ public final class ReplicationHarness
             // leader's next segment made: its creation pre-touches a whole segment (a second of CPU for 64 MiB on a
             // loaded 2-core machine), once per segment, which must not land inside the first measured seconds.
             final IdleStrategy connect = new BackoffIdleStrategy();
-            final Path nextSegment = JournalDescriptor.nextSegmentPath(writer.folder(), segmentCapacity);
+            final Path nextSegment = JournalDescriptor.segmentPath(writer.folder(), segmentCapacity); // on standby
             while (!sink.isJournal() || !Files.exists(nextSegment))
             {
                 connect.idle(source.doWork() + sink.doWork() + writer.doWork());

@@ -265,6 +265,24 @@ public final class ChannelDescriptor
      */
     public static ChannelHeaderDecoder checkHeader(final Path file, final UnsafeBuffer header, final long fileLength)
     {
+        return checkHeader(file, header, fileLength, false);
+    }
+
+    /**
+     * Check a channel header as {@link #checkHeader(Path, UnsafeBuffer, long)} does, taking a header whose
+     * {@code formatVersion} is still 0 for one of this version when {@code isStandbyAccepted}: a channel on standby
+     * ({@link ChannelWriter.Context#standby(boolean)}) has every other field written before it is linked.
+     *
+     * @param file              the header was read from, named in messages.
+     * @param header            the bytes read from the start of the file, at most {@link #HEADER_LENGTH} of them.
+     * @param fileLength        of the file.
+     * @param isStandbyAccepted true to accept a header on standby.
+     * @return a decoder wrapped around the header.
+     * @throws ChannelException naming the cause and the expected and actual values.
+     */
+    public static ChannelHeaderDecoder checkHeader(
+        final Path file, final UnsafeBuffer header, final long fileLength, final boolean isStandbyAccepted)
+    {
         final int length = header.capacity();
         final byte[] signature = new byte[SIGNATURE_LENGTH];
         header.getBytes(ChannelHeaderDecoder.signatureEncodingOffset(), signature, 0,
@@ -284,12 +302,12 @@ public final class ChannelDescriptor
         }
 
         final int formatVersion = formatVersionAcquire(header);
-        if (0 == formatVersion)
+        if (0 == formatVersion && !isStandbyAccepted)
         {
             throw new ChannelException(ChannelException.Reason.NOT_READY,
                 "channel header not ready yet: formatVersion=0, file=" + file);
         }
-        if (FORMAT_VERSION != formatVersion)
+        if (FORMAT_VERSION != formatVersion && 0 != formatVersion)
         {
             throw new ChannelException(ChannelException.Reason.INCOMPATIBLE_VERSION, "incompatible version: " +
                 "expected=" + FORMAT_VERSION + ", actual=" + formatVersion + ", file=" + file);

@@ -129,7 +129,7 @@ public final class ChannelReader implements AutoCloseable
             final int headerBytesRead = ChannelFiles.readPrefix(fileChannel, headerBytes);
             final long fileLength = fileChannel.size();
             final ChannelHeaderDecoder valid = ChannelDescriptor.checkHeader(
-                file, new UnsafeBuffer(headerBytes, 0, headerBytesRead), fileLength);
+                file, new UnsafeBuffer(headerBytes, 0, headerBytesRead), fileLength, ctx.standbyAccepted());
 
             final long mappedLength = ChannelDescriptor.fileLength(valid.capacity());
             // The same bytes through the given mapping as through the file, or it is not this file's (an inode
@@ -623,6 +623,41 @@ public final class ChannelReader implements AutoCloseable
     }
 
     /**
+     * Whether the channel is on standby: created by a writer with {@link ChannelWriter.Context#standby(boolean)} and
+     * not activated yet. One acquire load of the header.
+     *
+     * @return true while the channel is on standby.
+     */
+    public boolean isOnStandby()
+    {
+        return 0 == ChannelDescriptor.formatVersionAcquire(buffer);
+    }
+
+    /**
+     * Whether a file holds a channel on standby ({@link ChannelWriter.Context#standby(boolean)}): its signature is
+     * a channel's and its format version still 0. Reads the file's first bytes, no mapping: for listings that must
+     * leave a journal's next segment out until its roll activates it.
+     *
+     * @param file to look at.
+     * @return true when the file is a channel on standby; false when it is ready, missing, or not a channel.
+     */
+    public static boolean isOnStandby(final Path file)
+    {
+        try (FileChannel fileChannel = ChannelFiles.openForRead(file))
+        {
+            final ByteBuffer headerBytes = ByteBuffer.allocate(HEADER_LENGTH);
+            final int read = ChannelFiles.readPrefix(fileChannel, headerBytes);
+            final UnsafeBuffer header = new UnsafeBuffer(headerBytes, 0, read);
+            ChannelDescriptor.checkHeader(file, header, fileChannel.size(), true);
+            return 0 == ChannelDescriptor.formatVersionAcquire(header);
+        }
+        catch (final IOException | ChannelException ex)
+        {
+            return false; // gone or unreadable: whoever opens it reports why
+        }
+    }
+
+    /**
      * Whether {@link #open(Context, MappedByteBuffer)} read through the mapping it was given rather than a new one.
      *
      * @return true when the given mapping was taken.
@@ -845,6 +880,8 @@ public final class ChannelReader implements AutoCloseable
      */
     public static final class Context extends ChannelContext<Context>
     {
+        private boolean standbyAccepted;
+
         /**
          * A context with the defaults.
          */
@@ -863,6 +900,31 @@ public final class ChannelReader implements AutoCloseable
         {
             concludePath();
             return this;
+        }
+
+        /**
+         * Whether {@link ChannelReader#open(Context)} opens a channel on standby
+         * ({@link ChannelWriter.Context#standby(boolean)}) instead of refusing it as not ready: for a journal's
+         * segment prefetcher, which maps and pre-touches the next segment before the roll activates it. Such a reader
+         * reads nothing until the writer activates the channel and writes. Off by default.
+         *
+         * @param standbyAccepted true to open a channel on standby.
+         * @return this for a fluent API.
+         */
+        public Context standbyAccepted(final boolean standbyAccepted)
+        {
+            this.standbyAccepted = standbyAccepted;
+            return this;
+        }
+
+        /**
+         * Whether a channel on standby is opened.
+         *
+         * @return true when it is.
+         */
+        public boolean standbyAccepted()
+        {
+            return standbyAccepted;
         }
     }
 }

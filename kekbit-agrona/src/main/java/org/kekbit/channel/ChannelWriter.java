@@ -395,6 +395,16 @@ public final class ChannelWriter implements Agent, AutoCloseable, RecordAppender
     }
 
     /**
+     * Make a channel created on standby ({@link Context#standby(boolean)}) ready for readers: one release store of
+     * its format version, no system call. Readers that refused it as not ready open it from then on. A no-op on a
+     * channel that is ready.
+     */
+    public void activate()
+    {
+        ChannelDescriptor.formatVersionRelease(buffer, ChannelDescriptor.FORMAT_VERSION);
+    }
+
+    /**
      * Keep the heartbeat fresh: where a reader or resumer cannot see this writer's process (another pid namespace,
      * another host), it takes a writer whose heartbeat is older than the channel's timeout for dead. The heartbeat
      * is stamped once per {@code timeoutMs / 20} (500 ms of the default 10 s), so an idle duty cycle can back off.
@@ -993,7 +1003,10 @@ public final class ChannelWriter implements Agent, AutoCloseable, RecordAppender
             .heartbeatTimeMs(creationTimeMs)
             .writerNamespaceId(self.namespaceId);
 
-        ChannelDescriptor.formatVersionRelease(buffer, ChannelDescriptor.FORMAT_VERSION);
+        if (!ctx.standby())
+        {
+            ChannelDescriptor.formatVersionRelease(buffer, ChannelDescriptor.FORMAT_VERSION);
+        }
     }
 
     /**
@@ -1025,6 +1038,7 @@ public final class ChannelWriter implements Agent, AutoCloseable, RecordAppender
         private Set<PosixFilePermission> filePermissions =
             EnumSet.of(PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE);
         private boolean deleteStaleTempFiles = true;
+        private boolean standby;
 
         /**
          * A context with the defaults; writers pre-touch by default.
@@ -1192,6 +1206,31 @@ public final class ChannelWriter implements Agent, AutoCloseable, RecordAppender
         public boolean deleteStaleTempFiles()
         {
             return deleteStaleTempFiles;
+        }
+
+        /**
+         * Whether {@link ChannelWriter#create(Context)} leaves the new channel on standby: its header complete but its
+         * {@code formatVersion} 0, so readers refuse it as not ready ({@link ChannelException.Reason#NOT_READY})
+         * until the writer calls {@link ChannelWriter#activate()}, one release store. A journal links its next
+         * segment ahead of the roll this way, so that the roll itself makes no system call. Off by default.
+         *
+         * @param standby true to create the channel on standby.
+         * @return this for a fluent API.
+         */
+        public Context standby(final boolean standby)
+        {
+            this.standby = standby;
+            return this;
+        }
+
+        /**
+         * Whether creation leaves the channel on standby until {@link ChannelWriter#activate()}.
+         *
+         * @return true when it does.
+         */
+        public boolean standby()
+        {
+            return standby;
         }
     }
 }

@@ -17,7 +17,8 @@ import static org.agrona.BitUtil.SIZE_OF_LONG;
  *    00000000000000000000.kekbit      segment at journal position 0          (sealed: ends with ROLLED)
  *    00000000000000004096.kekbit      segment at journal position 4096       (sealed)
  *    00000000000000008192.kekbit      segment being written                   (no end marker yet)
- *    next-00000000000000012288.kekbit the next segment, created ahead of need (not a segment yet)
+ *    00000000000000012288.kekbit      the standby: next segment linked ahead  (formatVersion 0, not ready)
+ *    next-00000000000000016384.kekbit a next segment being made, before it is linked on standby
  *    recycle-00000000000000000000.kekbit a retired segment kept for re-use (recycling journals only)
  *    readers.positions                named readers' slots
  *    readers.segments                 the segment each named reader maps (recycling journals only)
@@ -155,8 +156,8 @@ public final class JournalDescriptor
     public static final int SEGMENT_NAME_DIGITS = 20;
 
     /**
-     * Prefix of the name the next segment is created under before the roll links it into place: no reader takes a
-     * file so named for a segment.
+     * Prefix of the name the next segment is created under before it is linked on standby under its segment name:
+     * no reader takes a file so named for a segment.
      */
     public static final String NEXT_SEGMENT_PREFIX = "next-";
 
@@ -602,7 +603,7 @@ public final class JournalDescriptor
     }
 
     /**
-     * Path the next segment is created under before the roll links it to {@link #segmentPath(Path, long)}.
+     * Path the next segment is created under before it is linked on standby to {@link #segmentPath(Path, long)}.
      *
      * @param folder       of the journal.
      * @param basePosition of the segment.

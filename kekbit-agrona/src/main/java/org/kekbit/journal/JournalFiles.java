@@ -16,6 +16,7 @@ import org.agrona.IoUtil;
 import org.agrona.collections.LongArrayList;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.kekbit.channel.ChannelException;
+import org.kekbit.channel.ChannelReader;
 import org.kekbit.channel.ProcessLiveness;
 
 /**
@@ -31,13 +32,34 @@ final class JournalFiles
     }
 
     /**
-     * Base positions of the segments in a journal folder, in ascending order. Lists the folder: never on a hot path.
+     * Base positions of the segments of a journal, in ascending order: the segments in its folder but the standby
+     * successor, the next segment linked ahead of the roll and not activated yet, which holds nothing of the journal.
+     * Lists the folder, and reads the last segment's header: never on a hot path.
      *
      * @param folder of the journal.
      * @return the bases, empty when there is no segment or no folder.
      * @throws ChannelException with {@link ChannelException.Reason#IO_ERROR} when the folder cannot be listed.
      */
     static LongArrayList segmentBases(final Path folder)
+    {
+        final LongArrayList bases = allSegmentBases(folder);
+        final int last = bases.size() - 1;
+        // A standby is never the first: retention never deletes the writer's segment before it.
+        if (last > 0 && ChannelReader.isOnStandby(JournalDescriptor.segmentPath(folder, bases.getLong(last))))
+        {
+            bases.removeAt(last);
+        }
+        return bases;
+    }
+
+    /**
+     * Base positions of every segment file in a journal folder, the standby successor included, in ascending order.
+     *
+     * @param folder of the journal.
+     * @return the bases, empty when there is no segment or no folder.
+     * @throws ChannelException with {@link ChannelException.Reason#IO_ERROR} when the folder cannot be listed.
+     */
+    static LongArrayList allSegmentBases(final Path folder)
     {
         final LongArrayList bases = new LongArrayList();
         if (!Files.isDirectory(folder))

@@ -343,7 +343,7 @@ public final class JournalReader implements AutoCloseable
         {
             segment.seek(offset);
         }
-        else if (Files.exists(JournalDescriptor.segmentPath(folder, base)))
+        else if (isReadySegment(JournalDescriptor.segmentPath(folder, base)))
         {
             if (switchToUnlessRetired(base, position))
             {
@@ -353,7 +353,7 @@ public final class JournalReader implements AutoCloseable
         else if (0 == offset && position > 0 &&
             Files.exists(JournalDescriptor.segmentPath(folder, base - segmentCapacity)))
         {
-            // the end of a full segment whose successor is not there yet
+            // the end of a full segment whose successor is not there yet, or only on standby
             if (switchToUnlessRetired(base - segmentCapacity, position))
             {
                 segment.seek(segmentCapacity);
@@ -372,6 +372,14 @@ public final class JournalReader implements AutoCloseable
                     position + ", lastSegmentBase=" + bases.getLong(bases.size() - 1));
             }
         }
+    }
+
+    /**
+     * Whether a segment file exists and is no standby successor (linked ahead of its roll, holding nothing yet).
+     */
+    private static boolean isReadySegment(final Path path)
+    {
+        return Files.exists(path) && !ChannelReader.isOnStandby(path);
     }
 
     /**

@@ -20,8 +20,9 @@ import org.kekbit.channel.ChannelWriter;
  *     new SleepingMillisIdleStrategy(1), Throwable::printStackTrace, null, writer.segmentCreator());
  * AgentRunner.startOnThread(creatorRunner);
  * }</pre>
- * The writer asks for the next segment at each roll; this agent creates it (under the next segment's name, as the
- * writer would) and hands it over; the writer's duty cycle takes it. When a roll comes while this agent is creating
+ * The writer asks for the next segment at each roll; this agent creates it on standby and links it under its name,
+ * as the writer would ({@link JournalWriter#createStandbySegment}), and hands it over; the writer's duty cycle takes
+ * it, and the roll activates it. When a roll comes while this agent is creating
  * the segment, or before it has taken the request up, the write returns {@link JournalWriter#ROLL_FAILED} (with a
  * {@link org.kekbit.channel.ChannelException.Reason#NOT_READY} failure) and a later write succeeds once the segment
  * is handed over; only a request left untaken for
@@ -36,27 +37,33 @@ public final class JournalSegmentCreator implements Agent
     static final int IDLE = 0;
     static final int REQUESTED = 1;
     static final int CREATING = 2;
-    static final int READY = 3;
-    static final int FAILED = 4;
-    static final int CLOSED = 5;
+    static final int LINKING = 3;
+    static final int READY = 4;
+    static final int FAILED = 5;
+    static final int CLOSED = 6;
 
     final AtomicInteger state = new AtomicInteger(IDLE);
     private final JournalWriter.Context ctx;
     private final long segmentCapacity;
     private final int maxRecordLength;
+    private final boolean isFolderSyncNeeded;
     private long requestedBase;
-    private Path temporaryNameToDelete;
     private Path retiredFile;
     private MappedByteBuffer retiredMapping;
     private ChannelWriter prepared;
     private long preparedBase;
     private ChannelException failure;
 
-    JournalSegmentCreator(final JournalWriter.Context ctx, final long segmentCapacity, final int maxRecordLength)
+    JournalSegmentCreator(
+        final JournalWriter.Context ctx,
+        final long segmentCapacity,
+        final int maxRecordLength,
+        final boolean isFolderSyncNeeded)
     {
         this.ctx = ctx;
         this.segmentCapacity = segmentCapacity;
         this.maxRecordLength = maxRecordLength;
+        this.isFolderSyncNeeded = isFolderSyncNeeded;
     }
 
     /**
@@ -72,11 +79,6 @@ public final class JournalSegmentCreator implements Agent
         }
 
         final long base = requestedBase;
-        if (null != temporaryNameToDelete)
-        {
-            JournalFiles.deleteQuietly(temporaryNameToDelete);
-            temporaryNameToDelete = null;
-        }
         try
         {
             final Path retired = retiredFile;
@@ -85,27 +87,52 @@ public final class JournalSegmentCreator implements Agent
             retiredMapping = null;
             final ChannelWriter created = JournalWriter.createSegment(ctx, base, segmentCapacity, maxRecordLength,
                 JournalDescriptor.nextSegmentPath(ctx.folder(), base), retired, mapping);
+            // Linked only while the writer is not closing, so that no standby is left after its CLOSED marker: a
+            // closing writer waits out LINKING (one link and one unlink).
+            if (!state.compareAndSet(CREATING, LINKING))
+            {
+                discard(created, created.path()); // the writer closed meanwhile
+                return 1;
+            }
+            final Path segmentPath = JournalDescriptor.segmentPath(ctx.folder(), base);
+            try
+            {
+                JournalWriter.linkStandby(created, segmentPath, isFolderSyncNeeded);
+            }
+            catch (final RuntimeException ex)
+            {
+                discard(created, created.path());
+                throw ex;
+            }
             prepared = created;
             preparedBase = base;
-            if (!state.compareAndSet(CREATING, READY))
+            if (!state.compareAndSet(LINKING, READY))
             {
                 prepared = null;
-                discard(created); // the writer closed meanwhile
+                discard(created, segmentPath); // cannot happen: a closing writer waits out LINKING
             }
         }
         catch (final ChannelException ex)
         {
             failure = ex;
-            state.compareAndSet(CREATING, FAILED);
+            failCreation();
         }
         catch (final RuntimeException ex)
         {
-            // Never leave CREATING behind: the writer would wait on it for ever.
+            // Never leave CREATING or LINKING behind: the writer would wait on it for ever.
             failure = new ChannelException(ChannelException.Reason.IO_ERROR, "cannot create segment: " + ex, ex);
-            state.compareAndSet(CREATING, FAILED);
+            failCreation();
             throw ex;
         }
         return 1;
+    }
+
+    private void failCreation()
+    {
+        if (!state.compareAndSet(CREATING, FAILED))
+        {
+            state.compareAndSet(LINKING, FAILED);
+        }
     }
 
     /**
@@ -119,25 +146,18 @@ public final class JournalSegmentCreator implements Agent
     }
 
     /**
-     * Writer side: ask for the segment at a base, when nothing is asked for yet, and for the temporary name the
-     * current segment was linked from to be deleted first (off the writer's thread).
+     * Writer side: ask for the segment at a base, when nothing is asked for yet.
      *
-     * @param base                  of the segment.
-     * @param temporaryNameToDelete or null.
-     * @param retiredFile           a retired segment's file to make the segment in, or null for new memory.
-     * @param retiredMapping        the writer's mapping of that file, handed over with it, or null.
+     * @param base           of the segment.
+     * @param retiredFile    a retired segment's file to make the segment in, or null for new memory.
+     * @param retiredMapping the writer's mapping of that file, handed over with it, or null.
      * @return true when this call asked.
      */
-    boolean request(
-        final long base,
-        final Path temporaryNameToDelete,
-        final Path retiredFile,
-        final MappedByteBuffer retiredMapping)
+    boolean request(final long base, final Path retiredFile, final MappedByteBuffer retiredMapping)
     {
         if (IDLE == state.get())
         {
             requestedBase = base;
-            this.temporaryNameToDelete = temporaryNameToDelete;
             this.retiredFile = retiredFile;
             this.retiredMapping = retiredMapping;
             state.set(REQUESTED);
@@ -170,7 +190,7 @@ public final class JournalSegmentCreator implements Agent
             }
             else
             {
-                current = state.get(); // this agent has just taken the request up: CREATING, or already READY
+                current = state.get(); // this agent has just taken the request up: CREATING, LINKING or READY
             }
         }
         if (READY == current)
@@ -182,7 +202,8 @@ public final class JournalSegmentCreator implements Agent
             {
                 return segment;
             }
-            discard(segment); // made for a base the writer has passed: cannot happen while requests follow rolls
+            // made for a base the writer has passed: cannot happen while requests follow rolls
+            discard(segment, JournalDescriptor.segmentPath(ctx.folder(), preparedBase));
         }
         else if (FAILED == current)
         {
@@ -196,7 +217,8 @@ public final class JournalSegmentCreator implements Agent
      */
     boolean isBusy()
     {
-        return CREATING == state.get();
+        final int current = state.get();
+        return CREATING == current || LINKING == current;
     }
 
     /**
@@ -215,7 +237,8 @@ public final class JournalSegmentCreator implements Agent
     }
 
     /**
-     * Writer side, on close: delete what was created and not taken; a creation in progress deletes its own.
+     * Writer side, on close: delete what was created and not taken; a creation in progress deletes its own, and one
+     * linking its segment now is waited out, so that no standby is left behind once this returns.
      */
     void close()
     {
@@ -226,12 +249,17 @@ public final class JournalSegmentCreator implements Agent
             {
                 return;
             }
+            if (LINKING == current)
+            {
+                Thread.onSpinWait(); // one link and one unlink
+                continue;
+            }
             if (READY == current)
             {
                 final ChannelWriter segment = prepared;
                 prepared = null;
                 state.set(CLOSED);
-                discard(segment);
+                discard(segment, JournalDescriptor.segmentPath(ctx.folder(), preparedBase));
                 return;
             }
             if (state.compareAndSet(current, CLOSED))
@@ -259,9 +287,8 @@ public final class JournalSegmentCreator implements Agent
         }
     }
 
-    private static void discard(final ChannelWriter segment)
+    private static void discard(final ChannelWriter segment, final Path path)
     {
-        final Path path = segment.path();
         segment.close();
         JournalFiles.deleteQuietly(path);
     }

@@ -25,11 +25,12 @@ import org.kekbit.channel.ChannelReader;
  * ({@link JournalReader.Context#prefetcher(JournalSegmentPrefetcher)}) and run it on a thread with a parking idle
  * strategy, beside the segment creators and the mapping releaser.
  * <p>
- * Before a roll the successor exists only under its temporary name; the prefetcher maps that file and remembers its
- * identity (device and inode). At the roll the writer links that file to the segment's name, and the reader that
- * crosses checks that the name now denotes the file it was given (one {@code lstat}); when a writer that crashed and
- * resumed made another file meanwhile, the mapping is dropped and the reader opens the segment itself. A reader that
- * arrives before its successor is ready opens it itself too: the prefetcher never makes a reader wait.
+ * Before a roll the successor is linked under its name on standby (not ready for readers); the prefetcher maps that
+ * file all the same and remembers its identity (device and inode). The roll activates it, and the reader that
+ * crosses checks that the name still denotes the file it was given (one {@code lstat}); when a writer that crashed
+ * and resumed deleted that standby and made another file, the mapping is dropped and the reader opens the segment
+ * itself. A reader that arrives before its successor is prepared opens it itself too: the prefetcher never makes a
+ * reader wait.
  * <p>
  * One state word per reader, changed by compare-and-set, decides who owns the prepared segment at each moment.
  * Threadsafe between the reader threads and the one thread running this agent.
@@ -136,7 +137,6 @@ public final class JournalSegmentPrefetcher implements Agent
         private ChannelReader prepared;
         private long preparedBase;
         private Object preparedFileKey;
-        private Object preparedInode;
         private long taken;
         private volatile long reused;
 
@@ -189,21 +189,21 @@ public final class JournalSegmentPrefetcher implements Agent
 
             final ChannelReader segment = prepared;
             final Object fileKey = preparedFileKey;
-            final Object inode = preparedInode;
             prepared = null;
             preparedFileKey = null;
-            preparedInode = null;
             state.compareAndSet(TAKING, IDLE); // fails only when the prefetcher has closed meanwhile
-            if (null != fileKey && !fileKey.equals(fileKey(segmentPath)))
+            if (!fileKey.equals(fileKey(segmentPath)))
             {
-                segment.close(); // made by a writer that did not link it: the linked one is another file
+                // Not the file linked now: a standby a dead writer left, deleted by the resumed writer, which made
+                // another; or a segment made under its temporary name by a writer that did not link it.
+                segment.close();
                 return null;
             }
             taken++;
             previousTaken = lastTaken;
             previousTakenInode = lastTakenInode;
             lastTaken = segment;
-            lastTakenInode = inode;
+            lastTakenInode = fileKey;
             return segment;
         }
 
@@ -336,22 +336,21 @@ public final class JournalSegmentPrefetcher implements Agent
         }
 
         /**
-         * Open and pre-touch a segment under its name when linked, or else under its temporary name, remembering
-         * that file's identity; null when neither is there yet or the file is not ready.
+         * Open and pre-touch a segment under its name, on standby or not, or else under the temporary name a writer
+         * of the previous version made it under, remembering that file's identity; null when neither is there yet.
          */
         private ChannelReader open(final long base)
         {
             final Path segmentPath = JournalDescriptor.segmentPath(folder, base);
             final boolean isLinked = Files.exists(segmentPath);
             final Path path = isLinked ? segmentPath : JournalDescriptor.nextSegmentPath(folder, base);
-            final Object inode = fileKey(path);
-            final Object fileKey = isLinked ? null : inode;
-            if (!isLinked && null == fileKey)
+            final Object fileKey = fileKey(path);
+            if (null == fileKey)
             {
                 return null;
             }
 
-            final MappedByteBuffer spare = null == inode ? null : takeSpare(inode);
+            final MappedByteBuffer spare = takeSpare(fileKey);
             final ChannelReader segment;
             try
             {
@@ -359,6 +358,7 @@ public final class JournalSegmentPrefetcher implements Agent
                     .path(path)
                     .epochClock(ctx.epochClock())
                     .preTouch(true)
+                    .standbyAccepted(true)
                     .mappingReleaser(ctx.mappingReleaser()), spare);
             }
             catch (final ChannelException ex)
@@ -366,13 +366,12 @@ public final class JournalSegmentPrefetcher implements Agent
                 return null; // not ready, gone, or damaged: the reader opens it itself and reports what it finds
             }
 
-            if (segment.capacity() != segmentCapacity || (!isLinked && !fileKey.equals(fileKey(path))))
+            if (segment.capacity() != segmentCapacity || !fileKey.equals(fileKey(path)))
             {
                 segment.close(); // replaced while it was opened, or not this journal's
                 return null;
             }
             preparedFileKey = fileKey;
-            preparedInode = inode;
             if (null != spare && segment.isMappingReused())
             {
                 reused++; // one writer: this thread

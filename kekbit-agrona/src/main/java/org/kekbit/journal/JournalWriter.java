@@ -37,13 +37,13 @@ import org.kekbit.channel.RecordHandler;
  * }
  * }</pre>
  * The writer is an {@link Agent}. Its {@link #doWork()} keeps the current segment's heartbeat fresh (the channel's
- * liveness rule), creates the next segment ahead of need under a name no reader takes for a segment
- * ({@link JournalDescriptor#NEXT_SEGMENT_PREFIX}), fully allocated and pre-touched, and applies retention (by count,
- * bytes and age, with hard caps: see {@link Context#retainedSegments(int)} and {@link #prune(Context)}). A write that
- * does not fit the current segment (less room for the marker and its seal) rolls: it links the next segment into
- * place, and only then leaves the seal and the ROLLED marker in the current one, so a reader that meets ROLLED can
- * always open the successor. When {@code doWork()} has not run since the last roll, the roll creates the next
- * segment itself, a file write inline. With {@link Context#createSegmentsOnAgent(boolean)} the next segment is made
+ * liveness rule), creates the next segment ahead of need, fully allocated and pre-touched, and links it under its
+ * segment name on standby (header complete, format version 0: readers and listings take it for no part of the journal
+ * yet), and applies retention (by count, bytes and age, with hard caps: see {@link Context#retainedSegments(int)} and
+ * {@link #prune(Context)}). A write that does not fit the current segment (less room for the marker and its seal)
+ * rolls: it activates the standby (one release store, no system call), and only then leaves the seal and the ROLLED
+ * marker in the current one, so a reader that meets ROLLED can always open the successor. When {@code doWork()} has
+ * not run since the last roll, the roll creates and links the next segment itself, file writes inline. With {@link Context#createSegmentsOnAgent(boolean)} the next segment is made
  * on another thread by the {@link #segmentCreator()} agent instead, so the writer's thread never allocates a segment
  * (while the agent is still making it, a roll returns {@link #ROLL_FAILED} with a NOT_READY failure: retry).
  * With {@link JournalContext#sequenceOffset(int)} and
@@ -82,6 +82,7 @@ public final class JournalWriter implements Agent, AutoCloseable, RecordAppender
      * Most mappings of sealed segments a recycling writer keeps for re-use.
      */
     private static final int MAX_KEPT_MAPPINGS = 16;
+    private static final long NO_STANDBY = -1;
 
     private final Path folder;
     private final Context ctx;
@@ -101,9 +102,6 @@ public final class JournalWriter implements Agent, AutoCloseable, RecordAppender
     private ChannelWriter current;
     private long currentBase;
     private ChannelWriter next;
-    private Path nextSegmentPath;
-    private Path linkedTemporaryPath;
-    private boolean isTemporaryNameHandedOver;
     private long oldestBase;
     private long forcedBase;
     private boolean isClosed;
@@ -146,7 +144,7 @@ public final class JournalWriter implements Agent, AutoCloseable, RecordAppender
             this.lastRecordStart = currentScan.lastStart;
         }
         this.creator = ctx.createSegmentsOnAgent() ?
-            new JournalSegmentCreator(ctx, segmentCapacity, maxRecordLength) : null;
+            new JournalSegmentCreator(ctx, segmentCapacity, maxRecordLength, isFolderSyncNeeded) : null;
         this.creatorBusy = null == creator ? null : new ChannelException(ChannelException.Reason.NOT_READY,
             "the next segment is still being created by the segment creator agent: " + folder);
         this.forcedBase = oldestBase; // a resumed writer cannot know what the dead one forced
@@ -255,10 +253,16 @@ public final class JournalWriter implements Agent, AutoCloseable, RecordAppender
     {
         ctx.conclude();
         final Path folder = ctx.folder();
-        final LongArrayList bases = JournalFiles.segmentBases(folder);
+        final LongArrayList bases = JournalFiles.allSegmentBases(folder);
         if (bases.isEmpty())
         {
             throw new ChannelException(ChannelException.Reason.NOT_FOUND, "no journal segment in " + folder);
+        }
+        long standbyBase = NO_STANDBY;
+        if (bases.size() > 1 &&
+            ChannelReader.isOnStandby(JournalDescriptor.segmentPath(folder, bases.getLong(bases.size() - 1))))
+        {
+            standbyBase = bases.removeAt(bases.size() - 1); // the dead writer's successor: deleted once this owns
         }
         final long lastBase = bases.getLong(bases.size() - 1);
         final Path lastPath = JournalDescriptor.segmentPath(folder, lastBase);
@@ -281,6 +285,10 @@ public final class JournalWriter implements Agent, AutoCloseable, RecordAppender
             final long capacity = last.capacity();
             JournalDescriptor.checkSegmentCapacity(capacity);
             // This process now owns the last segment: the writer that linked it is dead, so what it left is ours.
+            if (NO_STANDBY != standbyBase)
+            {
+                JournalFiles.deleteQuietly(JournalDescriptor.segmentPath(folder, standbyBase));
+            }
             JournalFiles.deleteQuietly(JournalDescriptor.nextSegmentPath(folder, lastBase + capacity));
             JournalFiles.deleteQuietly(JournalDescriptor.nextSegmentPath(folder, lastBase));
             if (lastBase > 0 && bases.containsLong(lastBase - capacity))
@@ -498,7 +506,6 @@ public final class JournalWriter implements Agent, AutoCloseable, RecordAppender
             isTakenOver = true;
             return workCount;
         }
-        workCount += deleteLinkedTemporaryName();
         if (null != next)
         {
             workCount += next.doWork();
@@ -506,10 +513,6 @@ public final class JournalWriter implements Agent, AutoCloseable, RecordAppender
         else if (null == lastRollFailure)
         {
             workCount += prepareNext();
-        }
-        if (null != next && null == nextSegmentPath)
-        {
-            nextSegmentPath = JournalDescriptor.segmentPath(folder, currentBase + segmentCapacity);
         }
         workCount += enforceRetention();
 
@@ -525,6 +528,7 @@ public final class JournalWriter implements Agent, AutoCloseable, RecordAppender
         if (!isClosed)
         {
             isClosed = true;
+            dropNext(); // first: a CLOSED segment is always the journal's last, with no standby after it
             current.close();
             releaseAllButCurrent();
         }
@@ -581,44 +585,36 @@ public final class JournalWriter implements Agent, AutoCloseable, RecordAppender
         if (!isClosed)
         {
             isClosed = true;
+            dropNext();
             current.detach();
             releaseAllButCurrent();
         }
     }
 
     /**
-     * Delete the temporary name the current segment was created under, which the roll that linked it left.
+     * Delete the standby successor, taken or still with the segment creator (no reader reads one), and stop the
+     * creator: once this returns no standby follows the current segment.
      */
-    private int deleteLinkedTemporaryName()
+    private void dropNext()
     {
-        if (null == linkedTemporaryPath || isTemporaryNameHandedOver)
-        {
-            return 0; // the segment creator deletes it on its thread
-        }
-        JournalFiles.deleteQuietly(linkedTemporaryPath);
-        linkedTemporaryPath = null;
-        return 1;
-    }
-
-    /**
-     * Delete the next segment created ahead of need (no reader ever opens it), stop the segment creator and unmap
-     * the positions file: what closing and detaching share.
-     */
-    private void releaseAllButCurrent()
-    {
-        isTemporaryNameHandedOver = false; // the creator may not have run since: delete it here, a no-op if it did
-        deleteLinkedTemporaryName();
-        if (null != next)
-        {
-            final Path nextPath = next.path();
-            next.close();
-            JournalFiles.deleteQuietly(nextPath);
-            next = null;
-        }
         if (null != creator)
         {
             creator.close();
         }
+        if (null != next)
+        {
+            next.close();
+            JournalFiles.deleteQuietly(JournalDescriptor.segmentPath(folder, currentBase + segmentCapacity));
+            next = null;
+        }
+    }
+
+    /**
+     * Delete a retired file kept for re-use, release the kept mappings and unmap the positions file: what closing
+     * and detaching share, after {@link #dropNext()}.
+     */
+    private void releaseAllButCurrent()
+    {
         if (null != retiredFile)
         {
             JournalFiles.deleteQuietly(retiredFile);
@@ -847,7 +843,6 @@ public final class JournalWriter implements Agent, AutoCloseable, RecordAppender
             next = creator.take(currentBase + segmentCapacity);
             if (null == next)
             {
-                isTemporaryNameHandedOver = false; // a cancelled request deletes nothing: the duty cycle will
                 if (creator.isBusy())
                 {
                     lastRollFailure = creatorBusy; // transient: a later write takes the segment once handed over
@@ -865,41 +860,19 @@ public final class JournalWriter implements Agent, AutoCloseable, RecordAppender
                 return ROLL_FAILED;
             }
         }
-        if (!linkNext())
-        {
-            return ROLL_FAILED;
-        }
+        activateNext();
         sealCurrent();
         return 0;
     }
 
     /**
-     * First half of a roll: make the next segment visible under its name. A crash after this and before
-     * {@link #sealCurrent()} leaves a segment without an end marker before a linked one, which resume repairs.
-     *
-     * @return true when linked.
+     * First half of a roll: make the standby successor, linked under its name since it was created, ready for
+     * readers: one release store, no system call on the writing thread. A crash after this and before
+     * {@link #sealCurrent()} leaves a segment without an end marker before a ready one, which resume repairs.
      */
-    boolean linkNext()
+    void activateNext()
     {
-        // Paths built and the temporary name deleted in the duty cycle, not here: the roll is one link (and the
-        // seal), cold code run once per segment on the writing thread.
-        deleteLinkedTemporaryName(); // only when no duty cycle ran since the last roll
-        final Path temporaryPath = next.path();
-        final Path segmentPath = null != nextSegmentPath ?
-            nextSegmentPath : JournalDescriptor.segmentPath(folder, currentBase + segmentCapacity);
-        try
-        {
-            JournalFiles.link(temporaryPath, segmentPath, isFolderSyncNeeded);
-        }
-        catch (final ChannelException ex)
-        {
-            lastRollFailure = ex;
-            return false;
-        }
-        nextSegmentPath = null;
-        linkedTemporaryPath = temporaryPath;
-        isTemporaryNameHandedOver = false;
-        return true;
+        next.activate();
     }
 
     /**
@@ -948,10 +921,9 @@ public final class JournalWriter implements Agent, AutoCloseable, RecordAppender
 
     private void requestNext(final long nextBase, final long nowMs)
     {
-        if (creator.request(nextBase, linkedTemporaryPath, retiredFile, retiredMapping))
+        if (creator.request(nextBase, retiredFile, retiredMapping))
         {
             nextRequestedAtMs = nowMs;
-            isTemporaryNameHandedOver = null != linkedTemporaryPath;
             retiredFile = null; // the creator's now: it re-uses it, or deletes it when the request is cancelled
             retiredMapping = null;
         }
@@ -984,7 +956,8 @@ public final class JournalWriter implements Agent, AutoCloseable, RecordAppender
     }
 
     /**
-     * Create a segment, for the writer or its segment creator agent.
+     * Create a segment on standby under its temporary name, for the writer or its segment creator agent; then
+     * {@link #linkStandby(ChannelWriter, Path, boolean)} links it under its segment name.
      */
     static ChannelWriter createSegment(
         final Context ctx,
@@ -998,9 +971,24 @@ public final class JournalWriter implements Agent, AutoCloseable, RecordAppender
         final ChannelWriter.Context segmentContext = segmentContext(ctx, base)
             .capacity(segmentCapacity)
             .maxRecordLength(maxRecordLength)
+            .standby(true)
             .path(path);
         return null == retiredFile ? ChannelWriter.create(segmentContext) :
             ChannelWriter.createReusing(segmentContext, retiredFile, retiredMapping);
+    }
+
+    /**
+     * Link a segment created on standby under its segment name, ahead of the roll that activates it, and delete its
+     * temporary name: readers and listings take a standby for no part of the journal (it is not ready), so the roll
+     * itself needs no system call. Exclusive: fails when the name exists.
+     *
+     * @throws ChannelException with {@link ChannelException.Reason#ALREADY_EXISTS} or
+     *                          {@link ChannelException.Reason#IO_ERROR}.
+     */
+    static void linkStandby(final ChannelWriter standby, final Path segmentPath, final boolean isFolderSyncNeeded)
+    {
+        JournalFiles.link(standby.path(), segmentPath, isFolderSyncNeeded);
+        JournalFiles.deleteQuietly(standby.path());
     }
 
     private boolean createNext()
@@ -1012,8 +1000,19 @@ public final class JournalWriter implements Agent, AutoCloseable, RecordAppender
             final MappedByteBuffer mapping = retiredMapping;
             retiredFile = null; // re-used or deleted by the creation, even a failed one
             retiredMapping = null;
-            next = createSegment(ctx, nextBase, segmentCapacity, maxRecordLength,
+            final ChannelWriter created = createSegment(ctx, nextBase, segmentCapacity, maxRecordLength,
                 JournalDescriptor.nextSegmentPath(folder, nextBase), retired, mapping);
+            try
+            {
+                linkStandby(created, JournalDescriptor.segmentPath(folder, nextBase), isFolderSyncNeeded);
+            }
+            catch (final ChannelException ex)
+            {
+                created.close();
+                JournalFiles.deleteQuietly(created.path());
+                throw ex;
+            }
+            next = created;
             lastRollFailure = null;
             return true;
         }

@@ -45,7 +45,7 @@ class JournalResumeTest
             write(writer, scratch, sequence++);
         }
         final long endOfFirst = writer.position();
-        assertTrue(writer.linkNext(), "the successor is linked");
+        writer.activateNext(); // the roll's first half: the successor is ready
         JournalTestSupport.crash(writer); // before the ROLLED marker
 
         assertTrue(Files.exists(JournalDescriptor.segmentPath(folder, SEGMENT_CAPACITY)));
@@ -77,6 +77,65 @@ class JournalResumeTest
         assertEquals(sequence, checker.next);
         assertEquals(JournalState.CLOSED, reader.state());
         reader.close();
+    }
+
+    @Test
+    void shouldResumeInTheWritersSegmentAndDeleteTheStandbyWhenWriterDiedBeforeTheRoll()
+    {
+        final JournalWriter writer = JournalWriter.create(writerContext(folder));
+        final JournalReader reader = JournalReader.open(new JournalReader.Context().folder(folder));
+        final JournalTestSupport.Checker checker = new JournalTestSupport.Checker(0);
+        long sequence = 0;
+        assertTrue(write(writer, scratch, sequence++) > 0);
+        writer.doWork(); // links the next segment on standby
+        final Path standby = JournalDescriptor.segmentPath(folder, SEGMENT_CAPACITY);
+        assertTrue(ChannelReader.isOnStandby(standby));
+        final long crashedAt = writer.position();
+        JournalTestSupport.crash(writer);
+
+        assertThrows(ChannelException.class, () -> ChannelReader.open(standby), "not ready: no reader opens it");
+        try (JournalWriter resumed = JournalWriter.resume(writerContext(folder)))
+        {
+            assertEquals(crashedAt, resumed.position(), "resumed in the writer's segment, not in the standby");
+            assertEquals(0, resumed.currentSegmentBase());
+            assertFalse(Files.exists(standby), "the dead writer's standby is deleted");
+            resumed.doWork();
+            assertTrue(ChannelReader.isOnStandby(standby), "and the resumed writer links its own");
+            while (resumed.rolls() < 2)
+            {
+                assertTrue(write(resumed, scratch, sequence++) > 0);
+                resumed.doWork();
+            }
+        }
+        while (reader.poll(checker, 100) > 0)
+        {
+            assertEquals(List.of(), checker.errors);
+        }
+        assertEquals(sequence, checker.next, "every record once, in order, across the crash");
+        assertEquals(JournalState.CLOSED, reader.state());
+        reader.close();
+    }
+
+    @Test
+    void shouldCountTheWritersSegmentAsTheLastWhenPruningBesideAStandby()
+    {
+        try (JournalWriter writer = JournalWriter.create(writerContext(folder)))
+        {
+            long sequence = 0;
+            while (writer.rolls() < 2)
+            {
+                assertTrue(write(writer, scratch, sequence++) > 0);
+                writer.doWork();
+            }
+            final long current = writer.currentSegmentBase();
+            assertTrue(ChannelReader.isOnStandby(JournalDescriptor.segmentPath(folder, current + SEGMENT_CAPACITY)));
+
+            assertEquals(1, JournalWriter.prune(new JournalWriter.Context().folder(folder).hardCapSegments(1)),
+                "one of the two sealed segments: the standby is no segment, so the writer's is the last");
+            assertTrue(Files.exists(JournalDescriptor.segmentPath(folder, current - SEGMENT_CAPACITY)));
+            assertTrue(Files.exists(JournalDescriptor.segmentPath(folder, current)));
+            assertTrue(write(writer, scratch, sequence) > 0);
+        }
     }
 
     /**
@@ -143,7 +202,7 @@ class JournalResumeTest
             write(writer, scratch, sequence++);
         }
         writer.doWork();
-        assertTrue(writer.linkNext());
+        writer.activateNext();
         JournalTestSupport.crash(writer);
 
         final JournalWriter first = JournalWriter.resume(writerContext(folder));

@@ -144,8 +144,8 @@ class JournalRoundTripTest
         try (JournalWriter writer = JournalWriter.create(writerContext(folder)))
         {
             writer.doWork();
-            assertTrue(Files.exists(JournalDescriptor.nextSegmentPath(folder, SEGMENT_CAPACITY)),
-                "next segment created ahead of need");
+            assertTrue(ChannelReader.isOnStandby(JournalDescriptor.segmentPath(folder, SEGMENT_CAPACITY)),
+                "next segment created ahead of need, linked on standby");
             for (long sequence = 0; sequence < 200; sequence++)
             {
                 write(writer, scratch, sequence);
@@ -284,7 +284,8 @@ class JournalRoundTripTest
     {
         try (Stream<Path> files = Files.list(folder))
         {
-            return files.anyMatch((file) -> file.getFileName().toString().startsWith("next-"));
+            return files.anyMatch((file) -> file.getFileName().toString().startsWith("next-") ||
+                ChannelReader.isOnStandby(file));
         }
         catch (final IOException ex)
         {
@@ -324,36 +325,45 @@ class JournalRoundTripTest
     }
 
     @Test
-    void shouldLeaveTheLinkedTemporaryNameToTheDutyCycleOrCloseToDelete() throws IOException
+    void shouldRollIntoTheStandbyLinkedAheadWhileSeekToEndStaysInTheWritersSegment() throws IOException
     {
-        final Path temporary = JournalDescriptor.nextSegmentPath(folder, SEGMENT_CAPACITY);
         final Path segment = JournalDescriptor.segmentPath(folder, SEGMENT_CAPACITY);
-        try (JournalWriter writer = JournalWriter.create(writerContext(folder)))
+        try (JournalWriter writer = JournalWriter.create(writerContext(folder));
+            JournalReader tail = JournalReader.open(new JournalReader.Context().folder(folder)))
         {
-            writer.doWork(); // the next segment, under its temporary name
             long sequence = 0;
+            assertTrue(write(writer, scratch, sequence++) > 0);
+            writer.doWork(); // the next segment, linked on standby
+            assertTrue(ChannelReader.isOnStandby(segment));
+            assertFalse(Files.exists(JournalDescriptor.nextSegmentPath(folder, SEGMENT_CAPACITY)));
+            final Object standbyFile = Files.readAttributes(segment, BasicFileAttributes.class).fileKey();
+
+            final long end = tail.seekToEnd();
+            assertEquals(writer.position(), end, "the end is in the writer's segment, not in the standby");
+            final long firstAfterSeek = sequence;
             while (writer.rolls() == 0)
             {
                 assertTrue(write(writer, scratch, sequence++) > 0);
             }
-            assertEquals(Files.readAttributes(segment, BasicFileAttributes.class).fileKey(),
-                Files.readAttributes(temporary, BasicFileAttributes.class).fileKey(),
-                "the roll only linked the file: both names denote it");
-            writer.doWork();
-            assertFalse(Files.exists(temporary), "the duty cycle deletes the temporary name");
-            assertTrue(Files.exists(segment));
+            assertTrue(write(writer, scratch, sequence++) > 0);
+            assertEquals(standbyFile, Files.readAttributes(segment, BasicFileAttributes.class).fileKey(),
+                "the roll only activated the file linked ahead");
+            assertFalse(ChannelReader.isOnStandby(segment));
 
-            while (writer.rolls() == 1)
+            final JournalTestSupport.Checker checker = new JournalTestSupport.Checker(firstAfterSeek);
+            while (tail.poll(checker, 100) > 0)
             {
-                assertTrue(write(writer, scratch, sequence++) > 0);
+                assertEquals(List.of(), checker.errors);
             }
-            assertTrue(Files.exists(JournalDescriptor.nextSegmentPath(folder, 2L * SEGMENT_CAPACITY)));
+            assertEquals(sequence, checker.next, "every record written after the seek, those before the roll too");
+
+            writer.doWork();
+            assertTrue(ChannelReader.isOnStandby(JournalDescriptor.segmentPath(folder, 2L * SEGMENT_CAPACITY)));
+            assertThrows(IllegalArgumentException.class, () -> tail.seek(2L * SEGMENT_CAPACITY + 64),
+                "a position inside the standby is beyond the journal's end");
         }
-        try (Stream<Path> files = Files.list(folder))
-        {
-            assertEquals(List.of(), files.filter((path) -> path.getFileName().toString()
-                .startsWith(JournalDescriptor.NEXT_SEGMENT_PREFIX)).toList(), "and close deletes what is left");
-        }
+        assertFalse(hasNextSegmentFile(), "close deletes the standby and no temporary name is left");
+        assertFalse(Files.exists(JournalDescriptor.segmentPath(folder, 2L * SEGMENT_CAPACITY)));
     }
 
     static boolean mapsContain(final String fileName) throws IOException

@@ -16,6 +16,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.kekbit.channel.ChannelException;
+import org.kekbit.channel.ChannelReader;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -59,25 +60,34 @@ class JournalSegmentCreatorTest
     }
 
     @Test
-    void shouldDeleteTheTemporaryNameTheRollLinkedFromOnTheAgentsThread()
+    void shouldLinkTheNextSegmentOnStandbyOnTheAgentsThreadSoThatTheRollOnlyActivatesIt()
     {
         try (JournalWriter writer = JournalWriter.create(writerContext(folder).createSegmentsOnAgent(true)))
         {
             final JournalSegmentCreator creator = (JournalSegmentCreator)writer.segmentCreator();
+            final Path second = JournalDescriptor.segmentPath(folder, JournalTestSupport.SEGMENT_CAPACITY);
             writer.doWork();
-            creator.doWork();
+            assertFalse(Files.exists(second), "asked for, not made by the writer");
+            assertEquals(1, creator.doWork());
+            assertTrue(Files.exists(second), "linked under its name by the agent, ahead of the roll");
+            assertTrue(ChannelReader.isOnStandby(second), "but not ready for readers");
+            assertFalse(Files.exists(JournalDescriptor.nextSegmentPath(folder, JournalTestSupport.SEGMENT_CAPACITY)),
+                "its temporary name is gone already");
+            assertEquals(1, JournalFiles.allSegmentBases(folder).size() - JournalFiles.segmentBases(folder).size(),
+                "listings leave the standby out");
             writer.doWork(); // takes the segment
             long sequence = 0;
             while (writer.rolls() == 0)
             {
                 assertTrue(write(writer, scratch, sequence++) > 0);
             }
-            final Path linkedFrom = JournalDescriptor.nextSegmentPath(folder, JournalTestSupport.SEGMENT_CAPACITY);
-            writer.doWork();
-            assertTrue(Files.exists(linkedFrom), "neither the roll nor the writer's duty cycle deletes it");
-            assertEquals(1, creator.doWork());
-            assertFalse(Files.exists(linkedFrom), "the agent does, before it makes the next segment");
-            assertTrue(Files.exists(JournalDescriptor.segmentPath(folder, JournalTestSupport.SEGMENT_CAPACITY)));
+            assertEquals(0, writer.inlineSegmentCreations());
+            assertFalse(ChannelReader.isOnStandby(second), "the roll activated it");
+            assertEquals(2, JournalFiles.segmentBases(folder).size());
+            assertFalse(Files.exists(JournalDescriptor.segmentPath(folder, 2 * JournalTestSupport.SEGMENT_CAPACITY)));
+            assertEquals(1, creator.doWork(), "the roll asked for the next one at once");
+            assertTrue(ChannelReader.isOnStandby(
+                JournalDescriptor.segmentPath(folder, 2 * JournalTestSupport.SEGMENT_CAPACITY)));
         }
         assertNoNextSegmentLeft();
     }
@@ -177,7 +187,8 @@ class JournalSegmentCreatorTest
         final JournalSegmentCreator creator = (JournalSegmentCreator)writer.segmentCreator();
         writer.doWork();
         creator.doWork();
-        assertTrue(Files.exists(JournalDescriptor.nextSegmentPath(folder, JournalTestSupport.SEGMENT_CAPACITY)));
+        assertTrue(ChannelReader.isOnStandby(
+            JournalDescriptor.segmentPath(folder, JournalTestSupport.SEGMENT_CAPACITY)));
 
         writer.close();
 
@@ -205,9 +216,10 @@ class JournalSegmentCreatorTest
             creatorRunner.close(); // waits for the agent's thread to end
             try (Stream<Path> files = Files.list(runFolder))
             {
-                assertEquals(List.of(), files.map((file) -> file.getFileName().toString())
-                    .filter((name) -> name.startsWith(JournalDescriptor.NEXT_SEGMENT_PREFIX)).toList(),
-                    "run " + run);
+                assertEquals(List.of(), files.filter((file) -> ChannelReader.isOnStandby(file) ||
+                    file.getFileName().toString().startsWith(JournalDescriptor.NEXT_SEGMENT_PREFIX))
+                    .map((file) -> file.getFileName().toString()).toList(),
+                    "run " + run + ": no standby after the CLOSED segment");
             }
         }
     }
@@ -277,8 +289,10 @@ class JournalSegmentCreatorTest
     {
         try (Stream<Path> files = Files.list(folder))
         {
-            final List<String> left = files.map((file) -> file.getFileName().toString())
-                .filter((name) -> name.startsWith(JournalDescriptor.NEXT_SEGMENT_PREFIX) || name.endsWith(".tmp"))
+            final List<String> left = files.filter((file) -> ChannelReader.isOnStandby(file) ||
+                file.getFileName().toString().startsWith(JournalDescriptor.NEXT_SEGMENT_PREFIX) ||
+                file.getFileName().toString().endsWith(".tmp"))
+                .map((file) -> file.getFileName().toString())
                 .toList();
             assertEquals(List.of(), left);
         }

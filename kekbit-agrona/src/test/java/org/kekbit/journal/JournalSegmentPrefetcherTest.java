@@ -1,13 +1,13 @@
 package org.kekbit.journal;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 
 import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.kekbit.channel.ChannelReader;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -52,7 +52,7 @@ class JournalSegmentPrefetcherTest
     }
 
     @Test
-    void shouldOpenTheLinkedSegmentWhenThePreparedFileWasNeverLinked() throws IOException
+    void shouldOpenTheLinkedSegmentWhenThePreparedStandbyWasDeletedByTheResumedWriter() throws IOException
     {
         final JournalWriter crashed = JournalWriter.create(writerContext(folder));
         final JournalReader reader = JournalReader.open(readerContext());
@@ -60,13 +60,13 @@ class JournalSegmentPrefetcherTest
         long sequence = 0;
         assertTrue(write(crashed, scratch, sequence++) > 0);
         crashed.doWork();
-        final Path next = JournalDescriptor.nextSegmentPath(folder, SEGMENT_CAPACITY);
-        assertTrue(Files.exists(next), "the next segment waits under its temporary name");
+        final Path next = JournalDescriptor.segmentPath(folder, SEGMENT_CAPACITY);
+        assertTrue(ChannelReader.isOnStandby(next), "the next segment waits on standby under its name");
         reader.poll(checker, 100);
-        assertEquals(1, prefetcher.doWork(), "prepared from the temporary file");
+        assertEquals(1, prefetcher.doWork(), "prepared from the standby");
         JournalTestSupport.crash(crashed);
 
-        // The resumed writer deletes that file and makes another: the prepared mapping is of an orphan.
+        // The resumed writer deletes the standby and makes another: the prepared mapping is of an orphan.
         try (JournalWriter writer = JournalWriter.resume(writerContext(folder)))
         {
             while (writer.rolls() < 1)
@@ -97,7 +97,7 @@ class JournalSegmentPrefetcherTest
             assertTrue(write(writer, scratch, 0) > 0);
             writer.doWork();
             final String nextName =
-                JournalDescriptor.nextSegmentPath(folder, SEGMENT_CAPACITY).getFileName().toString();
+                JournalDescriptor.segmentPath(folder, SEGMENT_CAPACITY).getFileName().toString(); // on standby
 
             final JournalReader closedReader = JournalReader.open(readerContext());
             assertEquals(1, prefetcher.doWork());

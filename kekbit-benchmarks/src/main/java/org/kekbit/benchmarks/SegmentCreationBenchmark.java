@@ -131,7 +131,7 @@ public class SegmentCreationBenchmark extends BenchmarkDefaults
 
         void release()
         {
-            final boolean isMade = Files.exists(JournalDescriptor.nextSegmentPath(folder, segmentCapacity));
+            final boolean isMade = Files.exists(JournalDescriptor.segmentPath(folder, segmentCapacity)); // on standby
             writer.close();
             if (!isMade)
             {
