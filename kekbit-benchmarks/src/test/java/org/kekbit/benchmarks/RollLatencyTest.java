@@ -45,6 +45,8 @@ class RollLatencyTest
         assertEquals(60_000, aroundRolls + result.callSteady.getTotalCount());
         assertEquals(aroundRolls, result.scheduleAroundRoll.getTotalCount());
         assertTrue(aroundRolls > 0 && aroundRolls <= result.rolls * (2 * window + 1), () -> "around=" + aroundRolls);
+        final long rollingWrites = result.rollingWrite.getTotalCount();
+        assertTrue(rollingWrites > 0 && rollingWrites <= result.rolls, () -> "rolling writes=" + rollingWrites);
         assertFalse(Files.exists(dir));
 
         final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
@@ -53,6 +55,8 @@ class RollLatencyTest
         final String row = "| around rolls | " + String.format(Locale.ROOT, "%,d", aroundRolls) + " |";
         assertTrue(report.contains(row), report);
         assertTrue(report.contains("| around / steady |"), report);
+        assertTrue(report.contains("The rolling write alone (the call that rolled, counted above too), ns: " +
+            String.format(Locale.ROOT, "%,d", rollingWrites) + " writes"), report);
     }
 
     @Test
