@@ -32,7 +32,7 @@ class JournalResumeTest
     private final UnsafeBuffer scratch = new UnsafeBuffer(new byte[JournalTestSupport.MAX_RECORD_LENGTH]);
 
     @Test
-    void shouldWriteMissingRolledMarkerWhenWriterDiedBetweenLinkAndMarker()
+    void shouldWriteMissingRolledMarkerWhenWriterDiedBetweenActivationAndMarker()
     {
         final JournalWriter writer = JournalWriter.create(writerContext(folder));
         final JournalReader reader = JournalReader.open(new JournalReader.Context().folder(folder));
@@ -192,7 +192,7 @@ class JournalResumeTest
     }
 
     @Test
-    void shouldRepairOnceWhenResumedTwiceAfterCrashBetweenLinkAndMarker()
+    void shouldRepairOnceWhenResumedTwiceAfterCrashBetweenActivationAndMarker()
     {
         final JournalWriter writer = JournalWriter.create(writerContext(folder));
         long sequence = 0;
