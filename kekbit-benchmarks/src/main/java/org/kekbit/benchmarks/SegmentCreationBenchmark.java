@@ -120,7 +120,7 @@ public class SegmentCreationBenchmark extends BenchmarkDefaults
      * A journal whose first segment exists, created before the window.
      */
     @State(Scope.Thread)
-    public static class JournalState extends CreationState
+    public static class JournalCreationState extends CreationState
     {
         JournalWriter writer;
 
@@ -198,7 +198,7 @@ public class SegmentCreationBenchmark extends BenchmarkDefaults
      * @return work done.
      */
     @Benchmark
-    public int journalSegment(final JournalState state)
+    public int journalSegment(final JournalCreationState state)
     {
         return state.writer.doWork();
     }

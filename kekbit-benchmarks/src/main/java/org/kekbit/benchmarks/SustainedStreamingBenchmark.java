@@ -546,7 +546,7 @@ public class SustainedStreamingBenchmark extends BenchmarkDefaults
      * the window; every later segment is made by the creator inside the window, as a journal runs.
      */
     @State(Scope.Thread)
-    public static class JournalState extends StreamState
+    public static class JournalStreamState extends StreamState
     {
         @Param({ "67108864", "1073741824" })
         long segmentCapacity;
@@ -588,7 +588,7 @@ public class SustainedStreamingBenchmark extends BenchmarkDefaults
      * A Kekbit journal with every record of the iteration written before the window: for {@code journalReplay}.
      */
     @State(Scope.Thread)
-    public static class JournalPrewrittenState extends JournalState
+    public static class JournalPrewrittenState extends JournalStreamState
     {
         void openIteration()
         {
@@ -670,7 +670,7 @@ public class SustainedStreamingBenchmark extends BenchmarkDefaults
      * @return the next sequence.
      */
     @Benchmark
-    public long journal(final JournalState state)
+    public long journal(final JournalStreamState state)
     {
         final long first = state.begin();
         return state.finish(writeJournal(state, first, first + state.iterationRecords));
@@ -689,7 +689,7 @@ public class SustainedStreamingBenchmark extends BenchmarkDefaults
         return state.replay();
     }
 
-    static long writeJournal(final JournalState state, final long first, final long end)
+    static long writeJournal(final JournalStreamState state, final long first, final long end)
     {
         final RollingJournal journal = state.journal;
         final JournalWriter writer = journal.writer();
