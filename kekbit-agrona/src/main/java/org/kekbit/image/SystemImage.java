@@ -585,7 +585,7 @@ public final class SystemImage implements Agent, AutoCloseable
      * {@link Context#recoverySnapshotThresholdBytes(long)} (the journal's end at launch): the next launch replays from
      * it. Not counted in {@link #snapshotCount()}.
      *
-     * @return the position, or -1 when the replay was below the threshold and none was written.
+     * @return the position, or -1 when the replay was not longer than the threshold and none was written.
      */
     public long recoverySnapshotPosition()
     {
