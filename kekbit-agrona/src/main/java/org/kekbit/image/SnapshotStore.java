@@ -115,6 +115,8 @@ final class SnapshotStore
             }
             ImageFolder.load(file, stateMachine);
             lastPosition = position;
+            // The journal up to it was forced before it was linked: the next write forces from its segment on only.
+            forcedJournalBase = 0 == position ? 0 : JournalDescriptor.segmentBase(position - 1, segmentCapacity);
             nextCapacity = Math.max(initialCapacity, capacityFor(verified.dataLength()));
             return position;
         }

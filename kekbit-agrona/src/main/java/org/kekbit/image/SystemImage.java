@@ -41,7 +41,10 @@ import org.kekbit.journal.JournalWriter;
  * }</pre>
  * {@link #launch(Context)} recovers first: it takes the journal over (refusing a live image by the journal's liveness
  * rule), loads the newest complete snapshot the journal can be replayed after, replays the journal from its position
- * to the end through {@link StateMachine#apply}, and only then returns, ready to serve.
+ * to the end through {@link StateMachine#apply}, and only then returns, ready to serve. When that replay was longer
+ * than {@link Context#recoverySnapshotThresholdBytes(long)} (the snapshots had not kept up before the process
+ * stopped), it first writes a <b>recovery snapshot</b> at the journal's end, so the next launch's replay stays bounded
+ * however often the process is killed.
  * <p>
  * {@link #submit} appends the command to the journal and then applies <b>the journaled bytes</b>, read back from the
  * journal's mapping, so a command is applied live exactly as it is applied on replay. It allocates nothing and throws
@@ -144,6 +147,7 @@ public final class SystemImage implements Agent, AutoCloseable
     private final long snapshotIntervalBytes;
     private final NanoClock nanoClock;
     private final long recoveredSnapshotPosition;
+    private final long recoverySnapshotPosition;
     private final long replayedRecords;
     private long forcedPosition;
     private long lastForceNs;
@@ -161,6 +165,7 @@ public final class SystemImage implements Agent, AutoCloseable
         final SnapshotStore inlineStore,
         final ShadowSnapshotAgent shadow,
         final long recoveredSnapshotPosition,
+        final long recoverySnapshotPosition,
         final long replayedRecords)
     {
         this.ctx = ctx;
@@ -169,19 +174,21 @@ public final class SystemImage implements Agent, AutoCloseable
         this.inlineStore = inlineStore;
         this.shadow = shadow;
         this.recoveredSnapshotPosition = recoveredSnapshotPosition;
+        this.recoverySnapshotPosition = recoverySnapshotPosition;
         this.replayedRecords = replayedRecords;
+        final long newestSnapshotPosition = Math.max(recoveredSnapshotPosition, recoverySnapshotPosition);
         this.forcePolicy = ctx.forcePolicy();
         this.forceIntervalNs = ctx.forceIntervalNs();
         this.snapshotIntervalBytes = ctx.snapshotIntervalBytes();
         this.nanoClock = ctx.nanoClock();
-        // Known forced at launch: the journal up to the recovered snapshot, which forced it before it was written.
-        this.forcedPosition = Math.max(0, recoveredSnapshotPosition);
+        // Known forced at launch: the journal up to the newest snapshot, which forced it before it was written.
+        this.forcedPosition = Math.max(0, newestSnapshotPosition);
         this.groupCommit = ForcePolicy.GROUP_ON_AGENT != forcePolicy ? null : new GroupCommitAgent(
             journal.folder(), journal.segmentCapacity(), nanoClock, forceIntervalNs, forcedPosition,
             journal.position());
         this.lastForceNs = nanoClock.nanoTime();
-        this.lastRequestedPosition = Math.max(0, recoveredSnapshotPosition);
-        this.inlineSnapshotPosition = recoveredSnapshotPosition;
+        this.lastRequestedPosition = Math.max(0, newestSnapshotPosition);
+        this.inlineSnapshotPosition = newestSnapshotPosition;
         this.submitClaim.image = this;
         this.shadowRunner = null == shadow ? null :
             new AgentRunner(ctx.shadowIdleStrategy(), this::onShadowError, null, shadow);
@@ -189,14 +196,18 @@ public final class SystemImage implements Agent, AutoCloseable
 
     /**
      * Open an image, creating it when its folder holds no journal, and recover its state: the newest complete
-     * snapshot, then the journal after it. In shadow mode the shadow's thread is started.
+     * snapshot, then the journal after it, then, after a replay longer than
+     * {@link Context#recoverySnapshotThresholdBytes(long)}, a recovery snapshot at the journal's end (which the shadow
+     * starts from). In shadow mode the shadow's thread is started.
      *
      * @param ctx configuration, concluded by this call.
      * @return the image, its state recovered, ready to serve.
      * @throws ChannelException with {@link ChannelException.Reason#WRITER_ACTIVE} when another live image holds the
      *                          journal, {@link ChannelException.Reason#TRUNCATED} when no snapshot is usable and the
      *                          journal does not start at 0, {@link ChannelException.Reason#CORRUPT} when the journal
-     *                          cannot be replayed, or any reason opening the journal throws.
+     *                          cannot be replayed, any reason opening the journal throws, or any reason writing the
+     *                          recovery snapshot throws (a launch killed while writing it leaves a partial file that
+     *                          the next launch ignores).
      */
     public static SystemImage launch(final Context ctx)
     {
@@ -225,8 +236,17 @@ public final class SystemImage implements Agent, AutoCloseable
             final long journalEnd = journal.position();
             final long snapshotPosition = store.recover(stateMachine, journal.oldestSegmentBase(), journalEnd);
             store.prune(); // and protect the journal from the oldest kept snapshot on, from now
-            final long startPosition = Math.max(0, snapshotPosition);
-            final long replayed = replay(ctx, journalFolder, stateMachine, startPosition, journalEnd);
+            final long replayed = replay(ctx, journalFolder, stateMachine, Math.max(0, snapshotPosition), journalEnd);
+            // A long replay means the snapshots did not keep up before the process stopped: save the recovered state
+            // now, before serving, by the same store.write as every snapshot, so the next replay starts here.
+            long recoverySnapshotPosition = -1;
+            if (journalEnd - Math.max(0, snapshotPosition) > ctx.recoverySnapshotThresholdBytes())
+            {
+                store.write(stateMachine, journalEnd); // -1 only when a complete one is there already: as good
+                recoverySnapshotPosition = journalEnd;
+            }
+            final long newestSnapshotPosition = Math.max(snapshotPosition, recoverySnapshotPosition);
+            final long startPosition = Math.max(0, newestSnapshotPosition);
 
             if (SnapshotMode.SHADOW == ctx.snapshotMode())
             {
@@ -246,14 +266,14 @@ public final class SystemImage implements Agent, AutoCloseable
                     throw ex;
                 }
                 shadow = new ShadowSnapshotAgent(ctx.stateMachineSupplier().get(), store, reader,
-                    snapshotPosition < 0 ? null : ImageDescriptor.snapshotsFolder(imageFolder)
-                        .resolve(ImageDescriptor.snapshotFileName(snapshotPosition)), startPosition,
+                    newestSnapshotPosition < 0 ? null : ImageDescriptor.snapshotsFolder(imageFolder)
+                        .resolve(ImageDescriptor.snapshotFileName(newestSnapshotPosition)), startPosition,
                     ctx.snapshotIntervalBytes());
                 store = null; // the shadow's thread owns it from here
             }
 
             final SystemImage image = new SystemImage(
-                ctx, journal, stateMachine, store, shadow, snapshotPosition, replayed);
+                ctx, journal, stateMachine, store, shadow, snapshotPosition, recoverySnapshotPosition, replayed);
             if (null != image.shadowRunner)
             {
                 AgentRunner.startOnThread(image.shadowRunner);
@@ -510,7 +530,8 @@ public final class SystemImage implements Agent, AutoCloseable
     }
 
     /**
-     * Snapshots written since launch. Any thread.
+     * Snapshots written since launch, not counting the {@link #recoverySnapshotPosition() recovery snapshot}. Any
+     * thread.
      *
      * @return the count.
      */
@@ -557,6 +578,18 @@ public final class SystemImage implements Agent, AutoCloseable
     public long recoveredSnapshotPosition()
     {
         return recoveredSnapshotPosition;
+    }
+
+    /**
+     * Position of the recovery snapshot launch wrote after replaying more than
+     * {@link Context#recoverySnapshotThresholdBytes(long)} (the journal's end at launch): the next launch replays from
+     * it. Not counted in {@link #snapshotCount()}.
+     *
+     * @return the position, or -1 when the replay was not longer than the threshold and none was written.
+     */
+    public long recoverySnapshotPosition()
+    {
+        return recoverySnapshotPosition;
     }
 
     /**
@@ -756,6 +789,20 @@ public final class SystemImage implements Agent, AutoCloseable
          */
         public static final long DEFAULT_FORCE_INTERVAL_NS = 1_000_000;
 
+        /**
+         * {@link #recoverySnapshotThresholdBytes(long)} value that takes the threshold from the snapshot interval:
+         * {@link #RECOVERY_SNAPSHOT_INTERVALS} intervals, or never when snapshots are on request only. The default.
+         */
+        public static final long RECOVERY_SNAPSHOT_THRESHOLD_FROM_INTERVAL = -1;
+
+        /**
+         * Snapshot intervals of replay after which launch writes a recovery snapshot, by default: 2. A restart whose
+         * shadow kept up replays less than one interval plus the shadow's lag, and pays no pause; more than two means
+         * the snapshots stopped keeping up (the process was killed before its shadow caught up), and one snapshot
+         * written before serving, the same work the shadow does every interval, caps the next replay.
+         */
+        public static final int RECOVERY_SNAPSHOT_INTERVALS = 2;
+
         private Path imageFolder;
         private Supplier<? extends StateMachine> stateMachineSupplier;
         private SnapshotMode snapshotMode = SnapshotMode.SHADOW;
@@ -770,6 +817,7 @@ public final class SystemImage implements Agent, AutoCloseable
         private MappingReleaser mappingReleaser;
         private ForcePolicy forcePolicy = ForcePolicy.NONE;
         private long forceIntervalNs = DEFAULT_FORCE_INTERVAL_NS;
+        private long recoverySnapshotThresholdBytes = RECOVERY_SNAPSHOT_THRESHOLD_FROM_INTERVAL;
         private EpochClock epochClock = SystemEpochClock.INSTANCE;
         private NanoClock nanoClock = SystemNanoClock.INSTANCE;
         private IdleStrategy shadowIdleStrategy;
@@ -808,6 +856,11 @@ public final class SystemImage implements Agent, AutoCloseable
             {
                 throw new IllegalArgumentException("forceIntervalNs must not be negative: forceIntervalNs=" +
                     forceIntervalNs);
+            }
+            if (recoverySnapshotThresholdBytes < RECOVERY_SNAPSHOT_THRESHOLD_FROM_INTERVAL)
+            {
+                throw new IllegalArgumentException("recoverySnapshotThresholdBytes must be -1 (from the interval) " +
+                    "or not negative: recoverySnapshotThresholdBytes=" + recoverySnapshotThresholdBytes);
             }
             if (null == shadowIdleStrategy)
             {
@@ -1135,6 +1188,40 @@ public final class SystemImage implements Agent, AutoCloseable
         public long forceIntervalNs()
         {
             return forceIntervalNs;
+        }
+
+        /**
+         * Journal bytes replayed at launch (after the newest complete snapshot) beyond which launch writes a
+         * <b>recovery snapshot</b> of the recovered state at the journal's end before it returns, so the next launch
+         * replays from there even when the process dies before the shadow writes one (an image killed more often than
+         * its shadow snapshots would otherwise replay ever more at each restart). It is written, forced, linked and
+         * kept like any other snapshot; the launch pauses for it. {@link #RECOVERY_SNAPSHOT_THRESHOLD_FROM_INTERVAL},
+         * the default, takes {@link #RECOVERY_SNAPSHOT_INTERVALS} snapshot intervals (never when the interval is 0);
+         * 0 writes one after any replay; {@link Long#MAX_VALUE} never.
+         *
+         * @param recoverySnapshotThresholdBytes bytes of replay, or {@link #RECOVERY_SNAPSHOT_THRESHOLD_FROM_INTERVAL}.
+         * @return this for a fluent API.
+         */
+        public Context recoverySnapshotThresholdBytes(final long recoverySnapshotThresholdBytes)
+        {
+            this.recoverySnapshotThresholdBytes = recoverySnapshotThresholdBytes;
+            return this;
+        }
+
+        /**
+         * Journal bytes replayed at launch beyond which launch writes a recovery snapshot, the default resolved
+         * against the snapshot interval.
+         *
+         * @return bytes; {@link Long#MAX_VALUE} for never.
+         */
+        public long recoverySnapshotThresholdBytes()
+        {
+            if (RECOVERY_SNAPSHOT_THRESHOLD_FROM_INTERVAL != recoverySnapshotThresholdBytes)
+            {
+                return recoverySnapshotThresholdBytes;
+            }
+            return snapshotIntervalBytes <= 0 || snapshotIntervalBytes > Long.MAX_VALUE / RECOVERY_SNAPSHOT_INTERVALS ?
+                Long.MAX_VALUE : RECOVERY_SNAPSHOT_INTERVALS * snapshotIntervalBytes;
         }
 
         /**

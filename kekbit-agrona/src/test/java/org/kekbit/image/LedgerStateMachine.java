@@ -28,6 +28,7 @@ final class LedgerStateMachine implements StateMachine
     private long lastPosition;
     private long lastTimeNs;
     private long applied;
+    private boolean isFailingInSnapshot;
 
     static void encode(
         final MutableDirectBuffer buffer, final int offset, final long key, final long amount, final long timeNs)
@@ -67,6 +68,15 @@ final class LedgerStateMachine implements StateMachine
         }
     }
 
+    /**
+     * Make every snapshot of this instance fail with an exception after its entries, before its tail record.
+     */
+    LedgerStateMachine failInSnapshot()
+    {
+        isFailingInSnapshot = true;
+        return this;
+    }
+
     public void writeSnapshot(final SnapshotWriter writer)
     {
         final UnsafeBuffer buffer = snapshotBuffer;
@@ -89,6 +99,10 @@ final class LedgerStateMachine implements StateMachine
         if (count > 0 && !writer.write(SNAPSHOT_ENTRIES, buffer, 0, count * 16))
         {
             return;
+        }
+        if (isFailingInSnapshot)
+        {
+            throw new IllegalStateException("snapshot failed");
         }
         buffer.putLong(0, lastPosition, ByteOrder.LITTLE_ENDIAN);
         buffer.putLong(8, lastTimeNs, ByteOrder.LITTLE_ENDIAN);

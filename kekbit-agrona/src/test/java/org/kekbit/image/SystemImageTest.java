@@ -13,6 +13,8 @@ import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.kekbit.channel.ChannelException;
 import org.kekbit.journal.JournalReader;
 
@@ -421,6 +423,139 @@ class SystemImageTest
                 new JournalReader.Context().folder(ImageDescriptor.journalFolder(folder))
                     .name(ShadowSnapshotAgent.READER_NAME)));
             assertEquals(ChannelException.Reason.READER_ACTIVE, ex.reason());
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(SystemImage.SnapshotMode.class)
+    @Timeout(30)
+    void shouldWriteRecoverySnapshotWhenReplayIsLongerThanThreshold(final SystemImage.SnapshotMode mode)
+        throws Exception
+    {
+        final long digest;
+        final long end;
+        try (SystemImage image = SystemImage.launch(context(mode)))
+        {
+            submitMany(image, 0, 500); // 16,000 bytes of journal and no snapshot
+            digest = image.stateMachine().stateDigest();
+            end = image.position();
+        }
+
+        try (SystemImage image = SystemImage.launch(context(mode).recoverySnapshotThresholdBytes(end - 1)))
+        {
+            assertEquals(-1, image.recoveredSnapshotPosition());
+            assertEquals(500, image.replayedRecords());
+            assertEquals(end, image.recoverySnapshotPosition());
+            assertEquals(end, image.snapshotPosition(), "the shadow starts from it");
+            assertEquals(0, image.snapshotCount());
+            assertEquals(digest, image.stateMachine().stateDigest());
+            final List<SnapshotFile> snapshots = ImageFolder.snapshots(folder);
+            assertEquals(1, snapshots.size(), snapshots::toString);
+            assertEquals(SnapshotFile.Status.COMPLETE, snapshots.get(0).status());
+            assertEquals(end, snapshots.get(0).position());
+            assertEquals(end, readerPosition(SnapshotStore.PROTECTING_READER_NAME), "it protects the journal");
+
+            // The image goes on from it: a later snapshot, by the shadow too, holds the same state as the live one.
+            submitMany(image, 500, 50);
+            image.requestSnapshot();
+            image.doWork();
+            final long requestedAt = image.position();
+            while (image.snapshotPosition() < requestedAt)
+            {
+                assertEquals(0, image.snapshotFailureCount(), () -> String.valueOf(image.lastSnapshotFailure()));
+                TimeUnit.MILLISECONDS.sleep(1);
+            }
+        }
+
+        try (SystemImage image = SystemImage.launch(context(mode).recoverySnapshotThresholdBytes(end - 1)))
+        {
+            assertTrue(image.recoveredSnapshotPosition() > end);
+            assertEquals(0, image.replayedRecords());
+            assertEquals(-1, image.recoverySnapshotPosition(), "no replay, no recovery snapshot");
+            assertEquals(550, ledger(image).applied());
+        }
+    }
+
+    @Test
+    void shouldWriteNoRecoverySnapshotWhenReplayIsNotLongerThanThreshold()
+    {
+        final long end;
+        try (SystemImage image = SystemImage.launch(context(SystemImage.SnapshotMode.INLINE)))
+        {
+            submitMany(image, 0, 500);
+            end = image.position();
+        }
+        try (SystemImage image = SystemImage.launch(context(SystemImage.SnapshotMode.INLINE)
+            .recoverySnapshotThresholdBytes(end)))
+        {
+            assertEquals(500, image.replayedRecords());
+            assertEquals(-1, image.recoverySnapshotPosition());
+            assertEquals(-1, image.snapshotPosition());
+        }
+        try (SystemImage image = SystemImage.launch(context(SystemImage.SnapshotMode.INLINE)))
+        {
+            assertEquals(-1, image.recoverySnapshotPosition(), "snapshots on request only: none by default");
+        }
+        assertEquals(List.of(), ImageFolder.snapshots(folder));
+
+        // From the interval by default: two intervals of replay and more.
+        try (SystemImage image = SystemImage.launch(context(SystemImage.SnapshotMode.INLINE)
+            .snapshotIntervalBytes(end / 2)))
+        {
+            assertEquals(-1, image.recoverySnapshotPosition(), "exactly two intervals");
+        }
+        try (SystemImage image = SystemImage.launch(context(SystemImage.SnapshotMode.INLINE)
+            .snapshotIntervalBytes(end / 2 - 32)))
+        {
+            assertEquals(end, image.recoverySnapshotPosition(), "more than two intervals");
+        }
+    }
+
+    @Test
+    void shouldResolveRecoverySnapshotThresholdAndRejectNegative()
+    {
+        final SystemImage.Context ctx = context(SystemImage.SnapshotMode.SHADOW);
+        assertEquals(Long.MAX_VALUE, ctx.recoverySnapshotThresholdBytes());
+        assertEquals(2 * 4096, ctx.snapshotIntervalBytes(4096).recoverySnapshotThresholdBytes());
+        assertEquals(0, ctx.recoverySnapshotThresholdBytes(0).recoverySnapshotThresholdBytes());
+        final IllegalArgumentException ex = assertThrows(IllegalArgumentException.class,
+            () -> ctx.recoverySnapshotThresholdBytes(-2).conclude());
+        assertTrue(ex.getMessage().contains("recoverySnapshotThresholdBytes=-2"), ex.getMessage());
+    }
+
+    @Test
+    void shouldRecoverAndRetryWhenRecoverySnapshotFailedPartWay()
+    {
+        final long digest;
+        final long end;
+        try (SystemImage image = SystemImage.launch(context(SystemImage.SnapshotMode.INLINE)))
+        {
+            submitMany(image, 0, 500);
+            digest = image.stateMachine().stateDigest();
+            end = image.position();
+        }
+        // The state machine fails inside the recovery snapshot: launch fails, the partial file stays.
+        final IllegalStateException ex = assertThrows(IllegalStateException.class, () -> SystemImage.launch(
+            context(SystemImage.SnapshotMode.INLINE).recoverySnapshotThresholdBytes(0)
+                .stateMachineSupplier(() -> new LedgerStateMachine().failInSnapshot())));
+        assertEquals("snapshot failed", ex.getMessage());
+        assertEquals(SnapshotFile.Status.INCOMPLETE, ImageFolder.snapshots(folder).get(0).status());
+
+        try (SystemImage image = SystemImage.launch(context(SystemImage.SnapshotMode.INLINE)
+            .recoverySnapshotThresholdBytes(0)))
+        {
+            assertEquals(-1, image.recoveredSnapshotPosition(), "the partial is never loaded");
+            assertEquals(digest, image.stateMachine().stateDigest());
+            assertEquals(end, image.recoverySnapshotPosition());
+        }
+    }
+
+    private long readerPosition(final String name)
+    {
+        try (JournalReader reader = JournalReader.open(new JournalReader.Context()
+            .folder(ImageDescriptor.journalFolder(folder)).name(name)))
+        {
+            return reader.position();
         }
     }
 
