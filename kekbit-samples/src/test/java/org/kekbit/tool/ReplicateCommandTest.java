@@ -8,16 +8,21 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
+import org.agrona.concurrent.BusySpinIdleStrategy;
 import org.agrona.concurrent.UnsafeBuffer;
+import org.agrona.concurrent.YieldingIdleStrategy;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.kekbit.channel.ChannelDescriptor;
 import org.kekbit.channel.ChannelWriter;
+import org.kekbit.journal.JournalReader;
 import org.kekbit.journal.JournalWriter;
+import picocli.CommandLine.TypeConversionException;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.kekbit.tool.ToolTestSupport.ToolResult;
 import static org.kekbit.tool.ToolTestSupport.parseText;
@@ -97,10 +102,10 @@ class ReplicateCommandTest
         final String control = "127.0.0.1:" + freeUdpPort();
         final CompletableFuture<ToolResult> serve = CompletableFuture.supplyAsync(() -> run("replicate", "serve",
             leaderFolder.toString(), "--control", control, "--until-ended", "--status-interval", "0",
-            "--aeron-dir", tmp.resolve("aeron-serve").toString()));
+            "--idle", "backoff:100us", "--aeron-dir", tmp.resolve("aeron-serve").toString()));
         final Path mirrorFolder = tmp.resolve("mirror");
         final ToolResult follow = run("replicate", "follow", "--control", control, "--into", mirrorFolder.toString(),
-            "--data", "127.0.0.1:0", "--until-ended", "--status-interval", "0",
+            "--data", "127.0.0.1:0", "--until-ended", "--status-interval", "0", "--idle", "sleep:50us",
             "--aeron-dir", tmp.resolve("aeron-follow").toString());
         final ToolResult served = serve.get(30, TimeUnit.SECONDS);
         assertEquals(KekbitTool.EXIT_OK, follow.exitCode(), follow.err());
@@ -119,6 +124,105 @@ class ReplicateCommandTest
         final ToolResult upTo = run("verify", "--digest", mirrorFolder.toString(), "--to", Long.toString(end));
         assertEquals(KekbitTool.EXIT_OK, upTo.exitCode(), upTo.err());
         assertEquals(Long.toString(end), parseText(upTo.out()).get("position"));
+    }
+
+    @Test
+    void shouldServeAJournalThatRecyclesItsSegmentsOnlyUnderAReaderName() throws Exception
+    {
+        final Path leaderFolder = tmp.resolve("journal");
+        final long rolls;
+        final long end;
+        try (JournalWriter writer = JournalWriter.create(new JournalWriter.Context()
+            .folder(leaderFolder).segmentCapacity(4096).maxRecordLength(1000).preTouch(false)
+            .recycleSegments(true).retainedSegments(2)))
+        {
+            final UnsafeBuffer buffer = new UnsafeBuffer(new byte[100]);
+            for (int i = 0; i < 2000; i++)
+            {
+                final int length = buffer.putStringWithoutLengthAscii(0, "journal record number " + i);
+                assertTrue(writer.write(1, buffer, 0, length) > 0);
+                writer.doWork();
+            }
+            rolls = writer.rolls();
+            end = writer.position();
+            assertTrue(writer.recycledSegments() > 0, "recycled=" + writer.recycledSegments());
+        }
+        assertTrue(rolls > 10, "rolls=" + rolls);
+
+        final ToolResult unnamed = run("replicate", "serve", leaderFolder.toString(), "--control", "127.0.0.1:1",
+            "--aeron-dir", tmp.resolve("aeron-unnamed").toString());
+        assertEquals(KekbitTool.EXIT_USAGE, unnamed.exitCode());
+        assertTrue(unnamed.err().startsWith("kekbit: the journal recycles its segments, so only named readers may " +
+            "read it (give the reader a name)"), unnamed.err());
+        assertEquals(1, unnamed.err().trim().split("\n").length, unnamed.err());
+        assertFalse(Files.exists(tmp.resolve("aeron-unnamed")), "the driver closed and its aeron.dir deleted");
+
+        final String control = "127.0.0.1:" + freeUdpPort();
+        final CompletableFuture<ToolResult> serve = CompletableFuture.supplyAsync(() -> run("replicate", "serve",
+            leaderFolder.toString(), "--control", control, "--until-ended", "--status-interval", "0",
+            "--reader-name", "standby", "--aeron-dir", tmp.resolve("aeron-serve").toString()));
+        final Path mirrorFolder = tmp.resolve("mirror");
+        final ToolResult follow = run("replicate", "follow", "--control", control, "--into", mirrorFolder.toString(),
+            "--data", "127.0.0.1:0", "--until-ended", "--status-interval", "0", "--idle", "spin",
+            "--aeron-dir", tmp.resolve("aeron-follow").toString());
+        final ToolResult served = serve.get(30, TimeUnit.SECONDS);
+        assertEquals(KekbitTool.EXIT_OK, follow.exitCode(), follow.err());
+        assertEquals(KekbitTool.EXIT_OK, served.exitCode(), served.err());
+
+        final Map<String, String> leader = parseText(run("verify", "--digest", leaderFolder.toString()).out());
+        final Map<String, String> mirror = parseText(run("verify", "--digest", mirrorFolder.toString()).out());
+        assertEquals("3", leader.get("segments"), "retention kept two sealed segments and the last");
+        assertEquals(leader.get("digest"), mirror.get("digest"));
+        assertEquals(leader.get("position"), mirror.get("position"));
+
+        try (JournalReader named = JournalReader.open(new JournalReader.Context().folder(leaderFolder)
+            .name("standby")))
+        {
+            assertEquals(end, named.position(), "the name stays, at what the follower acknowledged");
+        }
+    }
+
+    @Test
+    void shouldParseTheIdleOptionAndRefuseABadOneInOneLine()
+    {
+        final ReplicateCommand.IdleOption idle = new ReplicateCommand.IdleOption();
+        assertTrue(idle.convert("spin") instanceof BusySpinIdleStrategy);
+        assertTrue(idle.convert("busy") instanceof BusySpinIdleStrategy);
+        assertTrue(idle.convert("Yield") instanceof YieldingIdleStrategy);
+        assertTrue(idle.convert("backoff").toString().contains("maxParkPeriodNs=1000000"),
+            idle.convert("backoff").toString());
+        assertTrue(idle.convert("backoff:100us").toString().contains("maxParkPeriodNs=100000"),
+            idle.convert("backoff:100us").toString());
+        assertTrue(idle.convert("sleep:50us").toString().contains("sleepPeriodNs=50000"),
+            idle.convert("sleep:50us").toString());
+        assertTrue(ReplicateCommand.IdleOption.defaultIdle().toString().contains("maxParkPeriodNs=1000000"));
+        for (final String bad : new String[] {"sometimes", "sleep", "spin:1ms", "backoff:0us", "sleep:5", "sleep:2s",
+            "backoff:-1ms", "sleep:xms"})
+        {
+            assertThrows(TypeConversionException.class, () -> idle.convert(bad), bad);
+        }
+
+        final Path file;
+        try (ChannelWriter writer = ChannelWriter.create(ToolTestSupport.context(tmp, 0x2d)))
+        {
+            file = writer.path();
+        }
+        final ToolResult badIdle = run("replicate", "serve", file.toString(), "--control", "127.0.0.1:1",
+            "--idle", "sometimes", "--aeron-dir", tmp.resolve("aeron-bad-idle").toString());
+        assertEquals(KekbitTool.EXIT_USAGE, badIdle.exitCode());
+        assertTrue(badIdle.err().startsWith("kekbit: ") && badIdle.err().contains("--idle") &&
+            badIdle.err().contains("actual='sometimes'"), badIdle.err());
+        assertEquals(1, badIdle.err().trim().split("\n").length, badIdle.err());
+        final ToolResult badFollowIdle = run("replicate", "follow", "--control", "127.0.0.1:1", "--into",
+            tmp.resolve("m").toString(), "--idle", "sleep:", "--aeron-dir", tmp.resolve("aeron-bad-idle").toString());
+        assertEquals(KekbitTool.EXIT_USAGE, badFollowIdle.exitCode());
+        assertEquals(1, badFollowIdle.err().trim().split("\n").length, badFollowIdle.err());
+        assertFalse(Files.exists(tmp.resolve("aeron-bad-idle")), "no driver was started");
+
+        final ToolResult badCommit = run("replicate", "serve", file.toString(), "--control", "127.0.0.1:1",
+            "--commit", "sometimes", "--aeron-dir", tmp.resolve("aeron-bad-commit").toString());
+        assertEquals(KekbitTool.EXIT_USAGE, badCommit.exitCode());
+        assertEquals("kekbit: --commit must be durable or received: actual=sometimes", badCommit.err().trim());
     }
 
     @Test
