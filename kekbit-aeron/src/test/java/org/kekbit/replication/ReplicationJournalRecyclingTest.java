@@ -7,21 +7,17 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
-import org.junit.jupiter.api.io.TempDir;
 import org.kekbit.channel.ChannelException;
 import org.kekbit.journal.JournalDescriptor;
 import org.kekbit.journal.JournalDigest;
 import org.kekbit.journal.JournalReader;
 import org.kekbit.journal.JournalSource;
-import org.kekbit.journal.JournalState;
 import org.kekbit.journal.JournalWriter;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.kekbit.replication.ReplicationJournalLoopbackTest.LONG_RECORD_LENGTH;
-import static org.kekbit.replication.ReplicationJournalLoopbackTest.MAX_CHUNK_LENGTH;
 import static org.kekbit.replication.ReplicationJournalLoopbackTest.SEGMENT_CAPACITY;
 import static org.kekbit.replication.ReplicationTestSupport.pump;
 
@@ -36,24 +32,16 @@ class ReplicationJournalRecyclingTest
     private static final String READER_NAME = "replica";
     private static final int RETAINED_SEGMENTS = 2;
 
-    @TempDir
-    Path tmp;
-
     @RegisterExtension
-    final ReplicationFixture fx = new ReplicationFixture(LONG_RECORD_LENGTH);
+    final ReplicationFixture fx = new ReplicationFixture();
 
-    private EmbeddedMediaDriver driver;
     private JournalWriter writer;
-    private ReplicationSource source;
-    private ReplicationSink sink;
-    private JournalReader mirrorReader;
-    private long seq;
 
     @Test
     void shouldMirrorARecyclingJournalByteIdenticalWhenServedAsANamedReader()
     {
         start(true);
-        startSink();
+        fx.startSink();
         writeLive(3000);
         assertTrue(writer.rolls() > 40, "rolls=" + writer.rolls());
         assertTrue(writer.recycledSegments() > 0, "the writer re-used retired segments: " +
@@ -62,7 +50,7 @@ class ReplicationJournalRecyclingTest
 
         final long written = closeWriterAndAwaitEnd();
         // The name committed what the follower acknowledged as durable: the CLOSED marker's start, no further.
-        source.close();
+        fx.source.close();
         try (JournalReader named = JournalReader.open(leaderReader()))
         {
             assertEquals(written, named.position());
@@ -72,19 +60,13 @@ class ReplicationJournalRecyclingTest
     @Test
     void shouldKeepWhatAFollowerThatIsAwayStillNeedsWhenTheNameProtectsRetention()
     {
-        start(true);
-        startSink();
-        writeLive(300);
-        pump(() -> source.durablePosition() == writer.position(), 10_000, "the durable ack", this::cycle);
-        final long acked = writer.position();
-        sink.close(); // the follower goes away; the leader writes on, far past its retention limit
-        writeAlone(1500);
+        final long acked = followerAwayWhileTheWriterGoesOn(true);
         assertTrue(writer.rolls() > 20, "rolls=" + writer.rolls());
         assertEquals(JournalDescriptor.segmentBase(acked, SEGMENT_CAPACITY), writer.oldestSegmentBase(),
             "the segment the follower is in is kept, and retention deleted everything before it");
         assertTrue(writer.recycledSegments() > 0, "segments before it were re-used: " + writer.recycledSegments());
 
-        startSink(); // back, from its mirror; once the old session timed out, the name is free again
+        fx.startSink(); // back, from its mirror; once the old session timed out, the name is free again
         writeLive(300);
         closeWriterAndAwaitEnd();
     }
@@ -92,42 +74,36 @@ class ReplicationJournalRecyclingTest
     @Test
     void shouldRejectAFollowerThatWasAwayWhenTheNameDoesNotProtectRetention()
     {
-        start(false);
-        startSink();
-        writeLive(300);
-        pump(() -> source.durablePosition() == writer.position(), 10_000, "the durable ack", this::cycle);
-        final long acked = writer.position();
-        sink.close();
-        writeAlone(1500);
+        final long acked = followerAwayWhileTheWriterGoesOn(false);
         assertTrue(writer.oldestSegmentBase() > acked, "retention deleted the segment the follower is in");
 
-        startSink();
-        pump(sink::isFailed, 20_000, "the reject", this::cycle);
-        assertTrue(sink.failure().contains("SEGMENT_NOT_FOUND"), sink.failure());
-        assertFalse(sink.failure().contains("\n"), "one line");
+        fx.startSink();
+        pump(fx.sink::isFailed, 20_000, "the reject", this::cycle);
+        assertTrue(fx.sink.failure().contains("SEGMENT_NOT_FOUND"), fx.sink.failure());
+        assertFalse(fx.sink.failure().contains("\n"), "one line");
     }
 
     @Test
     void shouldRefuseARecyclingJournalWithOneLineWhenTheSourceHasNoReaderName()
     {
-        driver = fx.launchDriver(tmp.resolve("aeron"), 0, 0);
+        fx.launchDriver(fx.tmp.resolve("aeron"), 0, 0);
         writer = fx.own(JournalWriter.create(leaderContext()));
-        ReplicationJournalLoopbackTest.write(writer, fx.scratch, seq++);
+        ReplicationJournalLoopbackTest.write(writer, fx.scratch, fx.seq++);
 
         final ChannelException ex = assertThrows(ChannelException.class, () -> new ReplicationSource(
-            ReplicationFixture.sourceContext(driver, tmp.resolve("leader"))));
+            fx.sourceContext(fx.tmp.resolve("leader"))));
         assertEquals(ChannelException.Reason.NAMED_READERS_ONLY, ex.reason());
         assertFalse(ex.getMessage().contains("\n"), "one line");
         assertTrue(ex.getMessage().contains("give the reader a name"), ex.getMessage());
 
         final ChannelException direct = assertThrows(ChannelException.class,
-            () -> JournalSource.open(tmp.resolve("leader")));
+            () -> JournalSource.open(fx.tmp.resolve("leader")));
         assertEquals(ChannelException.Reason.NAMED_READERS_ONLY, direct.reason());
     }
 
     private JournalWriter.Context leaderContext()
     {
-        return ReplicationJournalLoopbackTest.journalContext(tmp.resolve("leader"))
+        return ReplicationJournalLoopbackTest.journalContext(fx.tmp.resolve("leader"))
             .sequenceOffset(0)
             .recycleSegments(true)
             .retainedSegments(RETAINED_SEGMENTS);
@@ -135,75 +111,58 @@ class ReplicationJournalRecyclingTest
 
     private JournalReader.Context leaderReader()
     {
-        return new JournalReader.Context().folder(tmp.resolve("leader")).name(READER_NAME);
+        return new JournalReader.Context().folder(fx.tmp.resolve("leader")).name(READER_NAME);
     }
 
     private void start(final boolean protectRetention)
     {
-        driver = fx.launchDriver(tmp.resolve("aeron"), 0, 0);
+        fx.launchDriver(fx.tmp.resolve("aeron"), 0, 0);
         writer = fx.own(JournalWriter.create(leaderContext()));
-        source = fx.own(new ReplicationSource(ReplicationFixture.sourceContext(driver, tmp.resolve("leader"))
-            .termLength(1024 * 1024)
-            .maxChunkLength(MAX_CHUNK_LENGTH)
+        fx.source = new ReplicationSource(fx.sourceContext(fx.tmp.resolve("leader"))
             .sessionTimeoutNs(TimeUnit.SECONDS.toNanos(1))
             .readerName(READER_NAME)
-            .protectRetention(protectRetention)));
-    }
-
-    private void startSink()
-    {
-        sink = fx.own(new ReplicationSink(
-            ReplicationFixture.sinkContext(driver, source.controlEndpoint(), tmp.resolve("mirror"))
-            .forceIntervalNs(ReplicationSink.FORCE_EVERY_POLL)));
+            .protectRetention(protectRetention));
     }
 
     private int cycle()
     {
-        int work = source.doWork() + sink.doWork() + (writer.isClosed() ? 0 : writer.doWork());
-        if (null == mirrorReader && sink.isJournal())
-        {
-            mirrorReader = fx.own(JournalReader.open(new JournalReader.Context().folder(sink.mirrorPath())));
-        }
-        if (null != mirrorReader)
-        {
-            work += mirrorReader.poll(fx.checker, 1000); // every record, as the sink commits it: never torn
-        }
-        return work;
+        return fx.cycle(writer);
     }
 
+    /**
+     * Gated on the follower, so that retention, two segments behind the writer, never outruns it.
+     */
     private void writeLive(final int count)
     {
-        final long end = seq + count;
-        pump(() -> seq == end, 60_000, "live writes", () ->
-        {
-            // Gated on the follower, so that retention, two segments behind the writer, never outruns it.
-            for (int i = 0; i < 10 && seq < end && seq - fx.checker.nextSeq < 200; i++)
-            {
-                ReplicationJournalLoopbackTest.write(writer, fx.scratch, seq++);
-            }
-            return 1 + cycle();
-        });
+        fx.writeLive(count, 200, writer);
     }
 
-    private void writeAlone(final int count)
+    /**
+     * A follower acknowledges 300 records as durable and goes away; the leader writes 1,500 more, far past its
+     * retention limit, with the source running (and rolling its reader on nothing new).
+     *
+     * @return the position the follower acknowledged.
+     */
+    private long followerAwayWhileTheWriterGoesOn(final boolean protectRetention)
     {
-        for (int i = 0; i < count; i++)
+        start(protectRetention);
+        fx.startSink();
+        writeLive(300);
+        pump(() -> fx.source.durablePosition() == writer.position(), 10_000, "the durable ack", this::cycle);
+        final long acked = writer.position();
+        fx.sink.close();
+        for (int i = 0; i < 1500; i++)
         {
-            ReplicationJournalLoopbackTest.write(writer, fx.scratch, seq++);
-            source.doWork();
+            ReplicationJournalLoopbackTest.write(writer, fx.scratch, fx.seq++);
+            fx.source.doWork();
             writer.doWork(); // retention, one segment per call
         }
+        return acked;
     }
 
     private long closeWriterAndAwaitEnd()
     {
-        final long written = writer.position();
-        writer.close();
-        pump(() -> sink.isEnded() && fx.checker.nextSeq == seq, 30_000, "the CLOSED marker on the mirror",
-            this::cycle);
-        assertEquals(JournalState.CLOSED, mirrorReader.state());
-        assertEquals(written + 8, sink.receivedPosition());
-        pump(() -> source.durablePosition() == written + 8, 5_000, "the durable ack", this::cycle);
+        final long written = fx.closeAndAwaitEnd(writer);
         assertLeaderSegmentsMirrored();
         return written;
     }
@@ -214,8 +173,8 @@ class ReplicationJournalRecyclingTest
      */
     private void assertLeaderSegmentsMirrored()
     {
-        final Path leader = tmp.resolve("leader");
-        final Path mirror = sink.mirrorPath();
+        final Path leader = fx.tmp.resolve("leader");
+        final Path mirror = fx.sink.mirrorPath();
         final List<Path> leaderSegments = ReplicationJournalLoopbackTest.segments(leader);
         final List<Path> mirrorSegments = ReplicationJournalLoopbackTest.segments(mirror);
         assertTrue(mirrorSegments.size() > leaderSegments.size(), "the mirror holds what the leader deleted");
@@ -224,6 +183,6 @@ class ReplicationJournalRecyclingTest
         final long oldest = JournalDescriptor.parseSegmentBase(leaderSegments.get(0).getFileName().toString());
         assertEquals(JournalDigest.digest(leader, oldest, -1).digest(),
             JournalDigest.digest(mirror, oldest, -1).digest());
-        assertEquals(0, fx.checker.nextSeq - seq, "every record, from the first, reached the mirror's reader");
+        assertEquals(0, fx.checker.nextSeq - fx.seq, "every record, from the first, reached the mirror's reader");
     }
 }

@@ -4,6 +4,8 @@ import java.net.DatagramSocket;
 import java.net.InetAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -53,18 +55,8 @@ class ReplicateCommandTest
             file = writer.path();
         }
 
-        final String control = "127.0.0.1:" + freeUdpPort();
-        final CompletableFuture<ToolResult> serve = CompletableFuture.supplyAsync(() -> run("replicate", "serve",
-            file.toString(), "--control", control, "--until-ended", "--status-interval", "0",
-            "--aeron-dir", tmp.resolve("aeron-serve").toString()));
         final Path mirrorDir = tmp.resolve("mirror");
-        final ToolResult follow = run("replicate", "follow", "--control", control, "--into", mirrorDir.toString(),
-            "--data", "127.0.0.1:0", "--until-ended", "--status-interval", "0", "--force", "poll",
-            "--aeron-dir", tmp.resolve("aeron-follow").toString());
-        final ToolResult served = serve.get(30, TimeUnit.SECONDS);
-
-        assertEquals(KekbitTool.EXIT_OK, follow.exitCode(), follow.err());
-        assertEquals(KekbitTool.EXIT_OK, served.exitCode(), served.err());
+        final ToolResult follow = serveAndFollow(file, mirrorDir, List.of(), List.of("--force", "poll"));
         assertTrue(follow.out().contains("received=" + (end + 8)), follow.out());
 
         final ToolResult leaderDigest = run("verify", "--digest", file.toString());
@@ -99,17 +91,8 @@ class ReplicateCommandTest
         }
         assertTrue(rolls > 10, "rolls=" + rolls);
 
-        final String control = "127.0.0.1:" + freeUdpPort();
-        final CompletableFuture<ToolResult> serve = CompletableFuture.supplyAsync(() -> run("replicate", "serve",
-            leaderFolder.toString(), "--control", control, "--until-ended", "--status-interval", "0",
-            "--idle", "backoff:100us", "--aeron-dir", tmp.resolve("aeron-serve").toString()));
         final Path mirrorFolder = tmp.resolve("mirror");
-        final ToolResult follow = run("replicate", "follow", "--control", control, "--into", mirrorFolder.toString(),
-            "--data", "127.0.0.1:0", "--until-ended", "--status-interval", "0", "--idle", "sleep:50us",
-            "--aeron-dir", tmp.resolve("aeron-follow").toString());
-        final ToolResult served = serve.get(30, TimeUnit.SECONDS);
-        assertEquals(KekbitTool.EXIT_OK, follow.exitCode(), follow.err());
-        assertEquals(KekbitTool.EXIT_OK, served.exitCode(), served.err());
+        serveAndFollow(leaderFolder, mirrorFolder, List.of("--idle", "backoff:100us"), List.of("--idle", "sleep:50us"));
 
         final ToolResult leaderDigest = run("verify", "--digest", leaderFolder.toString());
         final ToolResult mirrorDigest = run("verify", "--digest", mirrorFolder.toString());
@@ -157,17 +140,8 @@ class ReplicateCommandTest
         assertEquals(1, unnamed.err().trim().split("\n").length, unnamed.err());
         assertFalse(Files.exists(tmp.resolve("aeron-unnamed")), "the driver closed and its aeron.dir deleted");
 
-        final String control = "127.0.0.1:" + freeUdpPort();
-        final CompletableFuture<ToolResult> serve = CompletableFuture.supplyAsync(() -> run("replicate", "serve",
-            leaderFolder.toString(), "--control", control, "--until-ended", "--status-interval", "0",
-            "--reader-name", "standby", "--aeron-dir", tmp.resolve("aeron-serve").toString()));
         final Path mirrorFolder = tmp.resolve("mirror");
-        final ToolResult follow = run("replicate", "follow", "--control", control, "--into", mirrorFolder.toString(),
-            "--data", "127.0.0.1:0", "--until-ended", "--status-interval", "0", "--idle", "spin",
-            "--aeron-dir", tmp.resolve("aeron-follow").toString());
-        final ToolResult served = serve.get(30, TimeUnit.SECONDS);
-        assertEquals(KekbitTool.EXIT_OK, follow.exitCode(), follow.err());
-        assertEquals(KekbitTool.EXIT_OK, served.exitCode(), served.err());
+        serveAndFollow(leaderFolder, mirrorFolder, List.of("--reader-name", "standby"), List.of("--idle", "spin"));
 
         final Map<String, String> leader = parseText(run("verify", "--digest", leaderFolder.toString()).out());
         final Map<String, String> mirror = parseText(run("verify", "--digest", mirrorFolder.toString()).out());
@@ -270,6 +244,33 @@ class ReplicateCommandTest
         assertEquals(1, badChunk.err().trim().split("\n").length, badChunk.err());
         assertFalse(Files.exists(tmp.resolve("aeron-bad-control")), "the driver closed and its aeron.dir deleted");
         assertFalse(Files.exists(tmp.resolve("aeron-bad-chunk")), "the driver closed and its aeron.dir deleted");
+    }
+
+    /**
+     * {@code replicate serve PATH} and {@code replicate follow --into MIRROR}, both {@code --until-ended}, on a free
+     * loopback port, each with its own aeron.dir: both must exit 0.
+     *
+     * @return what the follower printed.
+     */
+    private ToolResult serveAndFollow(
+        final Path served, final Path mirror, final List<String> serveOptions, final List<String> followOptions)
+        throws Exception
+    {
+        final String control = "127.0.0.1:" + freeUdpPort();
+        final List<String> serve = new ArrayList<>(List.of("replicate", "serve", served.toString(), "--control",
+            control, "--until-ended", "--status-interval", "0", "--aeron-dir", tmp.resolve("aeron-serve").toString()));
+        serve.addAll(serveOptions);
+        final CompletableFuture<ToolResult> serving =
+            CompletableFuture.supplyAsync(() -> run(serve.toArray(new String[0])));
+        final List<String> follow = new ArrayList<>(List.of("replicate", "follow", "--control", control, "--into",
+            mirror.toString(), "--data", "127.0.0.1:0", "--until-ended", "--status-interval", "0", "--aeron-dir",
+            tmp.resolve("aeron-follow").toString()));
+        follow.addAll(followOptions);
+        final ToolResult followed = run(follow.toArray(new String[0]));
+        final ToolResult servedResult = serving.get(30, TimeUnit.SECONDS);
+        assertEquals(KekbitTool.EXIT_OK, followed.exitCode(), followed.err());
+        assertEquals(KekbitTool.EXIT_OK, servedResult.exitCode(), servedResult.err());
+        return followed;
     }
 
     private static int freeUdpPort() throws Exception
