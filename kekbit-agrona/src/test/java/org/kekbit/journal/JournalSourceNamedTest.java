@@ -2,11 +2,11 @@ package org.kekbit.journal;
 
 import java.nio.file.Path;
 
-import org.agrona.DirectBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.kekbit.channel.ChannelException;
+import org.mockito.ArgumentCaptor;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -15,6 +15,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.kekbit.journal.JournalTestSupport.MAX_RECORD_LENGTH;
 import static org.kekbit.journal.JournalTestSupport.write;
 import static org.kekbit.journal.JournalTestSupport.writerContext;
+import static org.mockito.ArgumentMatchers.any;
+import static org.mockito.ArgumentMatchers.anyInt;
+import static org.mockito.ArgumentMatchers.eq;
+import static org.mockito.Mockito.mock;
+import static org.mockito.Mockito.verify;
 
 class JournalSourceNamedTest
 {
@@ -24,7 +29,7 @@ class JournalSourceNamedTest
     Path tmp;
 
     private final UnsafeBuffer scratch = new UnsafeBuffer(new byte[MAX_RECORD_LENGTH]);
-    private final Handler handler = new Handler();
+    private final JournalSource.Handler handler = mock(JournalSource.Handler.class);
 
     @Test
     void shouldCommitWhatTheCopyAcknowledgedButNeverBeyondWhatWasDelivered()
@@ -63,20 +68,21 @@ class JournalSourceNamedTest
             {
                 write(writer, scratch, sequence++);
             }
+            final long nextBase = JournalTestSupport.SEGMENT_CAPACITY;
             try (JournalSource source = JournalSource.open(named(folder)))
             {
-                while (0 == handler.rolls)
+                while (source.position() < nextBase)
                 {
                     final long before = source.position();
                     assertTrue(source.poll(handler, 1 << 20) > 0);
-                    if (0 == handler.rolls)
+                    if (source.position() < nextBase)
                     {
                         assertEquals(source.position(), source.commit(Long.MAX_VALUE), "from " + before);
                     }
                 }
-                final long nextBase = JournalTestSupport.SEGMENT_CAPACITY;
-                assertEquals(nextBase, source.position());
-                assertEquals(handler.markerPosition, source.commit(handler.markerPosition),
+                final ArgumentCaptor<Long> marker = ArgumentCaptor.forClass(Long.class);
+                verify(handler).onRoll(marker.capture(), any(), anyInt(), anyInt(), eq(nextBase), any(), anyInt());
+                assertEquals(marker.getValue(), source.commit(marker.getValue()),
                     "the records' end, before the ROLLED marker");
                 assertEquals(nextBase, source.commit(nextBase), "the copy rolled");
             }
@@ -120,28 +126,5 @@ class JournalSourceNamedTest
     private static JournalReader.Context named(final Path folder)
     {
         return new JournalReader.Context().folder(folder).name(NAME);
-    }
-
-    private static final class Handler implements JournalSource.Handler
-    {
-        int rolls;
-        long markerPosition;
-
-        public void onBlock(final DirectBuffer buffer, final int offset, final int length, final long position)
-        {
-        }
-
-        public void onRoll(
-            final long markerPosition,
-            final DirectBuffer seal,
-            final int sealOffset,
-            final int sealLength,
-            final long nextBase,
-            final DirectBuffer nextHeader,
-            final int headerOffset)
-        {
-            rolls++;
-            this.markerPosition = markerPosition;
-        }
     }
 }

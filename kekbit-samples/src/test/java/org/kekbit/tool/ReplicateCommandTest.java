@@ -76,16 +76,8 @@ class ReplicateCommandTest
         final Path leaderFolder = tmp.resolve("journal");
         final long end;
         final long rolls;
-        try (JournalWriter writer = JournalWriter.create(new JournalWriter.Context()
-            .folder(leaderFolder).segmentCapacity(4096).maxRecordLength(1000).preTouch(false)))
+        try (JournalWriter writer = writeJournal(journalContext(leaderFolder)))
         {
-            final UnsafeBuffer buffer = new UnsafeBuffer(new byte[100]);
-            for (int i = 0; i < 2000; i++)
-            {
-                final int length = buffer.putStringWithoutLengthAscii(0, "journal record number " + i);
-                assertTrue(writer.write(1, buffer, 0, length) > 0);
-                writer.doWork();
-            }
             end = writer.position();
             rolls = writer.rolls();
         }
@@ -115,17 +107,9 @@ class ReplicateCommandTest
         final Path leaderFolder = tmp.resolve("journal");
         final long rolls;
         final long end;
-        try (JournalWriter writer = JournalWriter.create(new JournalWriter.Context()
-            .folder(leaderFolder).segmentCapacity(4096).maxRecordLength(1000).preTouch(false)
-            .recycleSegments(true).retainedSegments(2)))
+        try (JournalWriter writer = writeJournal(journalContext(leaderFolder).recycleSegments(true)
+            .retainedSegments(2)))
         {
-            final UnsafeBuffer buffer = new UnsafeBuffer(new byte[100]);
-            for (int i = 0; i < 2000; i++)
-            {
-                final int length = buffer.putStringWithoutLengthAscii(0, "journal record number " + i);
-                assertTrue(writer.write(1, buffer, 0, length) > 0);
-                writer.doWork();
-            }
             rolls = writer.rolls();
             end = writer.position();
             assertTrue(writer.recycledSegments() > 0, "recycled=" + writer.recycledSegments());
@@ -271,6 +255,27 @@ class ReplicateCommandTest
         assertEquals(KekbitTool.EXIT_OK, followed.exitCode(), followed.err());
         assertEquals(KekbitTool.EXIT_OK, servedResult.exitCode(), servedResult.err());
         return followed;
+    }
+
+    private static JournalWriter.Context journalContext(final Path folder)
+    {
+        return new JournalWriter.Context().folder(folder).segmentCapacity(4096).maxRecordLength(1000).preTouch(false);
+    }
+
+    /**
+     * A journal of 2,000 short records, rolling every 4 KiB; the writer is left open for the caller to look at.
+     */
+    private static JournalWriter writeJournal(final JournalWriter.Context ctx)
+    {
+        final JournalWriter writer = JournalWriter.create(ctx);
+        final UnsafeBuffer buffer = new UnsafeBuffer(new byte[100]);
+        for (int i = 0; i < 2000; i++)
+        {
+            final int length = buffer.putStringWithoutLengthAscii(0, "journal record number " + i);
+            assertTrue(writer.write(1, buffer, 0, length) > 0);
+            writer.doWork();
+        }
+        return writer;
     }
 
     private static int freeUdpPort() throws Exception
