@@ -320,7 +320,8 @@ public final class JournalSource implements AutoCloseable, BlockHandler
         }
         final long delivered = null == segment ? base : position() - (isEnded() ? RecordDescriptor.HEADER_LENGTH : 0);
         final long target = Math.min(position, delivered);
-        if (target > reader.position() && !isTruncated)
+        final long from = reader.position();
+        if (target > from && !isTruncated)
         {
             try
             {
@@ -330,7 +331,9 @@ public final class JournalSource implements AutoCloseable, BlockHandler
             {
                 return NOT_A_RECORD_END; // a copy that acknowledges mid-record: not a sink of ours
             }
-            if (JournalState.TRUNCATED == reader.state())
+            // Only opening another segment can find it deleted; state() may ask the OS, so only then.
+            if (JournalDescriptor.segmentBase(target, segmentCapacity) !=
+                JournalDescriptor.segmentBase(from, segmentCapacity) && JournalState.TRUNCATED == reader.state())
             {
                 // Deleted by retention (not protected): the reader maps nothing now, so the source may not go on.
                 isTruncated = true;
