@@ -97,7 +97,7 @@ final class FollowerSession implements JournalSource.Handler
         this.sourceId = sourceId;
         this.lastControlNs = nowNs;
 
-        final SourceStream stream = SourceStream.open(ctx.channelPath());
+        final SourceStream stream = SourceStream.open(ctx);
         final boolean isFollowerJournal = MirrorKind.JOURNAL == followerKind;
         if (MirrorKind.ANY != followerKind && stream.isJournal() != isFollowerJournal)
         {
@@ -485,6 +485,11 @@ final class FollowerSession implements JournalSource.Handler
         lastControlNs = nowNs;
         receivedPosition = received;
         durablePosition = durable;
+        if (null != source && STREAMING == state)
+        {
+            // Never ahead of what was sent: a follower cannot have more.
+            source.commit(Math.min(sentPosition, ctx.commitReceived() ? received : durable));
+        }
     }
 
     boolean isEndAcknowledged()

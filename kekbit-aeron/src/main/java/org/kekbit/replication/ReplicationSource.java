@@ -14,6 +14,9 @@ import io.aeron.logbuffer.Header;
 import org.agrona.CloseHelper;
 import org.agrona.DirectBuffer;
 import org.agrona.concurrent.Agent;
+import org.agrona.concurrent.UnsafeBuffer;
+import org.kekbit.channel.ChannelDescriptor;
+import org.kekbit.channel.ChannelDigest;
 import org.kekbit.channel.ChannelSource;
 import org.kekbit.codecs.replication.AckDecoder;
 import org.kekbit.codecs.replication.ChunkEncoder;
@@ -84,10 +87,13 @@ public final class ReplicationSource implements Agent, FragmentHandler, AutoClos
         isJournal = JournalSource.isJournal(ctx.channelPath());
         if (isJournal)
         {
-            try (JournalSource probe = JournalSource.open(ctx.channelPath()))
+            // As a session will open it: a journal that recycles wants a reader name, and the name must be free.
+            try (SourceStream probe = SourceStream.open(ctx))
             {
                 channelId = ReplicatedPosition.journalId(ctx.channelPath());
-                headerDigest = probe.headerDigest();
+                final UnsafeBuffer header = new UnsafeBuffer(new byte[ChannelDescriptor.HEADER_LENGTH]);
+                probe.headerBytes(header, 0);
+                headerDigest = ChannelDigest.headerDigest(header, 0);
             }
         }
         else
@@ -431,6 +437,9 @@ public final class ReplicationSource implements Agent, FragmentHandler, AutoClos
         private int maxChunkLength = DEFAULT_MAX_CHUNK_LENGTH;
         private long statusIntervalNs = TimeUnit.MILLISECONDS.toNanos(100);
         private long sessionTimeoutNs = TimeUnit.SECONDS.toNanos(10);
+        private String readerName;
+        private boolean protectRetention = true;
+        private boolean commitReceived;
 
         /**
          * Validate the configuration; called by the source's constructor.
@@ -610,6 +619,81 @@ public final class ReplicationSource implements Agent, FragmentHandler, AutoClos
         public long sessionTimeoutNs()
         {
             return sessionTimeoutNs;
+        }
+
+        /**
+         * Name of the journal reader each follower's session reads as; required to serve a journal that recycles its
+         * segments (an unnamed reader refuses one). The session holds the name while it lives, so one follower at a
+         * time is served under a name: another one's hello fails with the name held ({@link ReplicationSource#lastError()}) until
+         * the first session ends. The reader's committed position follows the follower's acknowledgements. None by
+         * default; ignored for a channel.
+         *
+         * @param readerName 1 to {@code JournalDescriptor.MAX_NAME_LENGTH} printable US-ASCII characters, or null.
+         * @return this for a fluent API.
+         */
+        public Context readerName(final String readerName)
+        {
+            this.readerName = readerName;
+            return this;
+        }
+
+        /**
+         * Name of the journal reader the sessions read as.
+         *
+         * @return the name, or null.
+         */
+        public String readerName()
+        {
+            return readerName;
+        }
+
+        /**
+         * Whether the named reader, when its name is new to the journal, protects retention: the writer then deletes
+         * no segment the follower has not acknowledged, so a follower that falls behind or is down for a while still
+         * catches up from the leader's files, at the cost of the leader's disk while it is away (remove the name
+         * with {@code JournalNamedReaders.remove} to let go). On by default; the choice is recorded when the name is first bound.
+         *
+         * @param protectRetention true to protect.
+         * @return this for a fluent API.
+         */
+        public Context protectRetention(final boolean protectRetention)
+        {
+            this.protectRetention = protectRetention;
+            return this;
+        }
+
+        /**
+         * Whether a new reader name protects retention.
+         *
+         * @return true when it does.
+         */
+        public boolean protectRetention()
+        {
+            return protectRetention;
+        }
+
+        /**
+         * Which acknowledged position the named reader commits: the follower's received one (committed to its mirror,
+         * lost if the follower's host fails before forcing), or by default its durable one (forced by its policy,
+         * the same as received for a follower that never forces). Either is at most what was sent.
+         *
+         * @param commitReceived true to commit the received position.
+         * @return this for a fluent API.
+         */
+        public Context commitReceived(final boolean commitReceived)
+        {
+            this.commitReceived = commitReceived;
+            return this;
+        }
+
+        /**
+         * Whether the named reader commits the received position rather than the durable one.
+         *
+         * @return true for the received position.
+         */
+        public boolean commitReceived()
+        {
+            return commitReceived;
         }
     }
 }

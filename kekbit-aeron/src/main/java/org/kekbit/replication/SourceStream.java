@@ -4,6 +4,7 @@ import java.nio.file.Path;
 
 import org.agrona.MutableDirectBuffer;
 import org.kekbit.channel.ChannelSource;
+import org.kekbit.journal.JournalReader;
 import org.kekbit.journal.JournalSource;
 
 /**
@@ -23,6 +24,28 @@ abstract class SourceStream implements AutoCloseable
         return JournalSource.isJournal(path) ? new Journal(JournalSource.open(path)) :
             new Channel(ChannelSource.open(path));
     }
+
+    /**
+     * Open what the source's context serves; a journal as the context's named reader, when it names one.
+     */
+    static SourceStream open(final ReplicationSource.Context ctx)
+    {
+        final Path path = ctx.channelPath();
+        if (!JournalSource.isJournal(path))
+        {
+            return new Channel(ChannelSource.open(path));
+        }
+        return new Journal(JournalSource.open(new JournalReader.Context()
+            .folder(path)
+            .name(ctx.readerName())
+            .protectRetention(ctx.protectRetention())));
+    }
+
+    /**
+     * Record the position the follower acknowledged as the named reader's: a journal's only, and never past what
+     * was delivered. Hot: allocates nothing within a segment.
+     */
+    abstract void commit(long position);
 
     abstract boolean isJournal();
 
@@ -121,6 +144,11 @@ abstract class SourceStream implements AutoCloseable
             return false;
         }
 
+        void commit(final long position)
+        {
+            // a channel has no named readers
+        }
+
         public void close()
         {
             source.close();
@@ -199,6 +227,11 @@ abstract class SourceStream implements AutoCloseable
         boolean isTruncated()
         {
             return source.isTruncated();
+        }
+
+        void commit(final long position)
+        {
+            source.commit(position);
         }
 
         public void close()

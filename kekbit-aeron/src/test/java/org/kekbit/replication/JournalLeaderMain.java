@@ -31,7 +31,7 @@ public final class JournalLeaderMain
         final long segmentCapacity = Long.parseLong(args[4]);
         final int batch = Integer.parseInt(args[5]);
         final IdleStrategy idle = new BackoffIdleStrategy(10, 10, 1_000, 100_000);
-        final UnsafeBuffer scratch = new UnsafeBuffer(new byte[ReplicationJournalLoopbackTest.LONG_RECORD_LENGTH]);
+        final UnsafeBuffer scratch = new UnsafeBuffer(new byte[ReplicationTestSupport.LONG_RECORD_LENGTH]);
         try (EmbeddedMediaDriver driver = EmbeddedMediaDriver.launch(Paths.get(args[0]), 0, 0);
             JournalWriter writer = JournalWriter.create(
                 ReplicationJournalLoopbackTest.journalContext(Paths.get(args[1])).segmentCapacity(segmentCapacity));
@@ -40,7 +40,7 @@ public final class JournalLeaderMain
                 .controlEndpoint(args[2])
                 .channelPath(writer.folder())
                 .termLength(1024 * 1024)
-                .maxChunkLength(ReplicationJournalLoopbackTest.MAX_CHUNK_LENGTH)))
+                .maxChunkLength(ReplicationTestSupport.MAX_CHUNK_LENGTH)))
         {
             System.out.println("serving " + writer.folder());
             long seq = 0;

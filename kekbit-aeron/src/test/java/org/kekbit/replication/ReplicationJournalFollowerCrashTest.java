@@ -1,27 +1,19 @@
 package org.kekbit.replication;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 
-import org.agrona.CloseHelper;
-import org.agrona.concurrent.UnsafeBuffer;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.kekbit.journal.JournalReader;
 import org.kekbit.journal.JournalState;
 import org.kekbit.journal.JournalWriter;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.kekbit.replication.ReplicationJournalLoopbackTest.LONG_RECORD_LENGTH;
-import static org.kekbit.replication.ReplicationJournalLoopbackTest.MAX_CHUNK_LENGTH;
-import static org.kekbit.replication.ReplicationTestSupport.LOOPBACK;
 import static org.kekbit.replication.ReplicationTestSupport.pump;
 
 /**
@@ -32,86 +24,64 @@ import static org.kekbit.replication.ReplicationTestSupport.pump;
 @Timeout(120)
 class ReplicationJournalFollowerCrashTest
 {
-    @TempDir
-    Path tmp;
+    @RegisterExtension
+    final ReplicationFixture fx = new ReplicationFixture();
 
-    private EmbeddedMediaDriver driver;
     private JournalWriter writer;
-    private ReplicationSource source;
     private JournalReader mirrorReader;
-    private Process child;
-    private final UnsafeBuffer scratch = new UnsafeBuffer(new byte[LONG_RECORD_LENGTH]);
-    private final ReplicationTestSupport.RecordChecker checker =
-        new ReplicationTestSupport.RecordChecker(LONG_RECORD_LENGTH);
-    private long seq;
-
-    @AfterEach
-    void after()
-    {
-        if (null != child)
-        {
-            child.destroyForcibly();
-        }
-        CloseHelper.closeAll(mirrorReader, source, writer, driver);
-    }
 
     @Test
     void shouldCatchUpAJournalWhenTheFollowerIsKilledWhileTheLeaderRollsAndRestarted() throws Exception
     {
-        driver = EmbeddedMediaDriver.launch(tmp.resolve("aeron-leader"), 0, 0);
-        writer = JournalWriter.create(ReplicationJournalLoopbackTest.journalContext(tmp.resolve("leader")));
-        source = new ReplicationSource(new ReplicationSource.Context()
-            .aeron(driver.aeron())
-            .controlEndpoint(LOOPBACK + ":" + ReplicationTestSupport.freeUdpPort())
-            .channelPath(tmp.resolve("leader"))
-            .termLength(1024 * 1024)
-            .maxChunkLength(MAX_CHUNK_LENGTH)
+        fx.launchDriver(fx.tmp.resolve("aeron-leader"), 0, 0);
+        writer = fx.own(JournalWriter.create(ReplicationJournalLoopbackTest.journalContext(fx.tmp.resolve("leader"))));
+        fx.source = new ReplicationSource(fx.sourceContext(fx.tmp.resolve("leader"))
             .sessionTimeoutNs(TimeUnit.SECONDS.toNanos(2)));
-        final Path mirrorDir = tmp.resolve("mirror");
-        mirrorReader = JournalReader.open(new JournalReader.Context().folder(mirrorDir));
+        final Path mirrorDir = fx.tmp.resolve("mirror");
+        mirrorReader = fx.own(JournalReader.open(new JournalReader.Context().folder(mirrorDir)));
 
         for (int round = 1; round <= 3; round++)
         {
-            child = startSink(tmp.resolve("aeron-follower-" + round), mirrorDir, round);
-            final long target = checker.nextSeq + 1000;
-            writeUntil(() -> checker.nextSeq >= target, Integer.MAX_VALUE, true);
-            child.destroyForcibly(); // SIGKILL, mid-stream: the writer goes on, and rolls
-            assertTrue(child.waitFor(10, TimeUnit.SECONDS));
+            startSink("aeron-follower-" + round, mirrorDir, round);
+            final long target = fx.checker.nextSeq + 1000;
+            writeUntil(() -> fx.checker.nextSeq >= target, Integer.MAX_VALUE, true);
+            fx.child.destroyForcibly(); // SIGKILL, mid-stream: the writer goes on, and rolls
+            assertTrue(fx.child.waitFor(10, TimeUnit.SECONDS));
             final long rollsBefore = writer.rolls();
-            final long afterKill = seq + 500;
-            writeUntil(() -> seq >= afterKill, 500, false); // nobody follows: write ahead
+            final long afterKill = fx.seq + 500;
+            writeUntil(() -> fx.seq >= afterKill, 500, false); // nobody follows: write ahead
             assertTrue(writer.rolls() > rollsBefore, "the leader rolled while the follower was dead");
         }
 
-        child = startSink(tmp.resolve("aeron-follower-last"), mirrorDir, 4);
-        final long last = seq + 1000;
-        writeUntil(() -> checker.nextSeq >= last, 1000, true); // catch up while the writer goes on
+        startSink("aeron-follower-last", mirrorDir, 4);
+        final long last = fx.seq + 1000;
+        writeUntil(() -> fx.checker.nextSeq >= last, 1000, true); // catch up while the writer goes on
         final long written = writer.position();
         writer.close();
-        pump(() -> !child.isAlive(), 30_000, "the follower to end", this::cycle);
-        assertEquals(0, child.exitValue(), () -> output(4));
+        pump(() -> !fx.child.isAlive(), 30_000, "the follower to end", this::cycle);
+        assertEquals(0, fx.child.exitValue(), () -> fx.childLog("sink-4"));
 
-        pump(() -> checker.nextSeq == seq, 10_000, "every record on the mirror", this::cycle);
-        mirrorReader.poll(checker, Integer.MAX_VALUE);
+        pump(() -> fx.checker.nextSeq == fx.seq, 10_000, "every record on the mirror", this::cycle);
+        mirrorReader.poll(fx.checker, Integer.MAX_VALUE);
         assertEquals(JournalState.CLOSED, mirrorReader.state());
         assertTrue(written > 0);
-        ReplicationJournalLoopbackTest.assertJournalsIdentical(tmp.resolve("leader"), mirrorDir);
+        ReplicationJournalLoopbackTest.assertJournalsIdentical(fx.tmp.resolve("leader"), mirrorDir);
     }
 
     private void writeUntil(final BooleanSupplier condition, final int maxRecords, final boolean isGated)
     {
-        final long end = seq + maxRecords;
+        final long end = fx.seq + maxRecords;
         try
         {
             // Gated: the writer stays at most 3000 records ahead of the mirror's reader.
             pump(condition, 30_000, "the mirror to move", () ->
             {
-                if (seq < end && (!isGated || seq - checker.nextSeq < 3000))
+                if (fx.seq < end && (!isGated || fx.seq - fx.checker.nextSeq < 3000))
                 {
-                    for (int i = 0; i < 5 && seq < end; i++)
+                    for (int i = 0; i < 5 && fx.seq < end; i++)
                     {
-                        ReplicationJournalLoopbackTest.write(writer, scratch, seq);
-                        seq++;
+                        ReplicationJournalLoopbackTest.write(writer, fx.scratch, fx.seq);
+                        fx.seq++;
                     }
                 }
                 return cycle();
@@ -119,43 +89,20 @@ class ReplicationJournalFollowerCrashTest
         }
         catch (final AssertionError ex)
         {
-            throw new AssertionError(ex.getMessage() + ": seq=" + seq + ", checked=" + checker.nextSeq +
-                ", followers=" + source.followerCount() + ", error=" + source.lastError() + "\n" + output(1) +
-                output(2) + output(3) + output(4), ex);
+            throw new AssertionError(ex.getMessage() + ": seq=" + fx.seq + ", checked=" + fx.checker.nextSeq +
+                ", followers=" + fx.source.followerCount() + ", error=" + fx.source.lastError() + "\n" +
+                fx.childLog("sink-1") + fx.childLog("sink-2") + fx.childLog("sink-3") + fx.childLog("sink-4"), ex);
         }
     }
 
     private int cycle()
     {
-        return source.doWork() + (writer.isClosed() ? 0 : writer.doWork()) + mirrorReader.poll(checker, 1000);
+        return fx.source.doWork() + (writer.isClosed() ? 0 : writer.doWork()) + mirrorReader.poll(fx.checker, 1000);
     }
 
-    private Process startSink(final Path aeronDir, final Path mirrorDir, final int round) throws IOException
+    private void startSink(final String aeronDir, final Path mirrorDir, final int round) throws IOException
     {
-        final List<String> command = List.of(
-            Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-            "--add-opens=java.base/jdk.internal.misc=ALL-UNNAMED",
-            "-XX:+UseSerialGC",
-            "-XX:TieredStopAtLevel=1",
-            "-cp", System.getProperty("java.class.path"),
-            SinkMain.class.getName(),
-            aeronDir.toString(), source.controlEndpoint(), mirrorDir.toString());
-        return new ProcessBuilder(command)
-            .redirectErrorStream(true)
-            .redirectOutput(tmp.resolve("sink-" + round + ".log").toFile())
-            .start();
-    }
-
-    private String output(final int round)
-    {
-        try
-        {
-            final Path log = tmp.resolve("sink-" + round + ".log");
-            return Files.exists(log) ? "--- sink " + round + ":\n" + Files.readString(log) : "";
-        }
-        catch (final IOException ex)
-        {
-            return ex.toString();
-        }
+        fx.startChild("sink-" + round, SinkMain.class, fx.tmp.resolve(aeronDir).toString(),
+            fx.source.controlEndpoint(), mirrorDir.toString());
     }
 }

@@ -1,23 +1,16 @@
 package org.kekbit.replication;
 
-import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 
-import org.agrona.CloseHelper;
-import org.agrona.concurrent.UnsafeBuffer;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.kekbit.journal.JournalReader;
 import org.kekbit.journal.JournalState;
 import org.kekbit.journal.JournalWriter;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.kekbit.replication.ReplicationJournalLoopbackTest.LONG_RECORD_LENGTH;
-import static org.kekbit.replication.ReplicationJournalLoopbackTest.MAX_CHUNK_LENGTH;
-import static org.kekbit.replication.ReplicationTestSupport.LOOPBACK;
 import static org.kekbit.replication.ReplicationTestSupport.pump;
 
 /**
@@ -33,95 +26,65 @@ class ReplicationJournalLateFollowerTest
     private static final long SEGMENT_CAPACITY = 16 * 1024 * 1024;
     private static final int LIVE_RECORDS = 5000;
 
-    @TempDir
-    Path tmp;
+    @RegisterExtension
+    final ReplicationFixture fx = new ReplicationFixture();
 
-    private EmbeddedMediaDriver driver;
     private JournalWriter writer;
-    private ReplicationSource source;
-    private ReplicationSink sink;
-    private JournalReader mirrorReader;
-    private final UnsafeBuffer scratch = new UnsafeBuffer(new byte[LONG_RECORD_LENGTH]);
-    private final ReplicationTestSupport.RecordChecker checker =
-        new ReplicationTestSupport.RecordChecker(LONG_RECORD_LENGTH);
-    private long seq;
-
-    @AfterEach
-    void after()
-    {
-        CloseHelper.closeAll(mirrorReader, sink, source, writer, driver);
-    }
 
     @Test
     void shouldCatchUpFromTheLeadersFilesWhenStartedLateThenFollowLive()
     {
-        driver = EmbeddedMediaDriver.launch(tmp.resolve("aeron"), 0, 0);
-        writer = JournalWriter.create(ReplicationJournalLoopbackTest.journalContext(tmp.resolve("leader"))
-            .segmentCapacity(SEGMENT_CAPACITY));
+        fx.launchDriver(fx.tmp.resolve("aeron"), 0, 0);
+        writer = fx.own(JournalWriter.create(ReplicationJournalLoopbackTest.journalContext(fx.tmp.resolve("leader"))
+            .segmentCapacity(SEGMENT_CAPACITY)));
         while (writer.position() < LATE_BYTES)
         {
-            ReplicationJournalLoopbackTest.write(writer, scratch, seq++);
+            ReplicationJournalLoopbackTest.write(writer, fx.scratch, fx.seq++);
         }
         final long written = writer.position();
-        final long recordsWritten = seq;
+        final long recordsWritten = fx.seq;
         assertTrue(writer.rolls() >= LATE_BYTES / SEGMENT_CAPACITY - 1, "rolls=" + writer.rolls());
 
-        source = new ReplicationSource(new ReplicationSource.Context()
-            .aeron(driver.aeron())
-            .controlEndpoint(LOOPBACK + ":" + ReplicationTestSupport.freeUdpPort())
-            .channelPath(tmp.resolve("leader"))
-            .maxChunkLength(MAX_CHUNK_LENGTH));
-        sink = new ReplicationSink(new ReplicationSink.Context()
-            .aeron(driver.aeron())
-            .controlEndpoint(source.controlEndpoint())
-            .dataEndpoint(LOOPBACK + ":0")
-            .mirrorDir(tmp.resolve("mirror")));
+        fx.source = new ReplicationSource(fx.sourceContext(fx.tmp.resolve("leader"))
+            .termLength(ReplicationSource.Context.DEFAULT_TERM_LENGTH));
+        fx.sink = new ReplicationSink(fx.sinkContext(fx.source.controlEndpoint(), fx.tmp.resolve("mirror")));
 
         // Catch-up alone: nothing is written until the mirror holds all the leader had.
         final long startNs = System.nanoTime();
         final long catchUpTimeoutMs = 30_000 + LATE_BYTES / (10 * 1024 * 1024) * 1000;
-        pump(() -> checker.nextSeq == recordsWritten, catchUpTimeoutMs, "catch-up to " + written, this::cycle);
+        pump(() -> fx.checker.nextSeq == recordsWritten, catchUpTimeoutMs, "catch-up to " + written, this::cycle);
         final long catchUpNs = System.nanoTime() - startNs;
-        assertEquals(written, sink.receivedPosition());
+        assertEquals(written, fx.sink.receivedPosition());
         System.out.printf("%s: caught up %,d bytes (%,d records, %d segments) in %d ms, %.1f MB/s (loaded machine)%n",
             getClass().getSimpleName(), written, recordsWritten, writer.rolls() + 1,
             TimeUnit.NANOSECONDS.toMillis(catchUpNs), written * 1000.0 / catchUpNs);
 
         // Then live: each record written goes through while the writer goes on, across rolls.
         final long rollsBefore = writer.rolls();
-        final long liveEnd = seq + LIVE_RECORDS;
-        pump(() -> checker.nextSeq == liveEnd, 60_000, "live records", () ->
+        final long liveEnd = fx.seq + LIVE_RECORDS;
+        pump(() -> fx.checker.nextSeq == liveEnd, 60_000, "live records", () ->
         {
-            if (seq < liveEnd && seq - checker.nextSeq < 100)
+            if (fx.seq < liveEnd && fx.seq - fx.checker.nextSeq < 100)
             {
-                ReplicationJournalLoopbackTest.write(writer, scratch, seq++);
+                ReplicationJournalLoopbackTest.write(writer, fx.scratch, fx.seq++);
             }
             return 1 + cycle();
         });
-        assertTrue(seq == liveEnd);
+        assertTrue(fx.seq == liveEnd);
 
         final long end = writer.position();
         writer.close();
-        pump(() -> sink.isEnded(), 30_000, "the CLOSED marker on the mirror", this::cycle);
-        mirrorReader.poll(checker, Integer.MAX_VALUE);
-        assertEquals(JournalState.CLOSED, mirrorReader.state());
-        assertEquals(end + 8, sink.receivedPosition());
-        assertEquals(liveEnd, checker.nextSeq);
+        pump(() -> fx.sink.isEnded(), 30_000, "the CLOSED marker on the mirror", this::cycle);
+        fx.journalMirror.poll(fx.checker, Integer.MAX_VALUE);
+        assertEquals(JournalState.CLOSED, fx.journalMirror.state());
+        assertEquals(end + 8, fx.sink.receivedPosition());
+        assertEquals(liveEnd, fx.checker.nextSeq);
         assertTrue(writer.rolls() >= rollsBefore);
-        ReplicationJournalLoopbackTest.assertJournalsIdentical(tmp.resolve("leader"), sink.mirrorPath());
+        ReplicationJournalLoopbackTest.assertJournalsIdentical(fx.tmp.resolve("leader"), fx.sink.mirrorPath());
     }
 
     private int cycle()
     {
-        int work = source.doWork() + sink.doWork() + (writer.isClosed() ? 0 : writer.doWork());
-        if (null == mirrorReader && sink.isJournal())
-        {
-            mirrorReader = JournalReader.open(new JournalReader.Context().folder(sink.mirrorPath()));
-        }
-        if (null != mirrorReader)
-        {
-            work += mirrorReader.poll(checker, 1000);
-        }
-        return work;
+        return fx.cycle(writer);
     }
 }

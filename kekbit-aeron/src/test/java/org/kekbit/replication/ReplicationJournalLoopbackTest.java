@@ -9,13 +9,11 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.stream.Stream;
 
-import org.agrona.CloseHelper;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.agrona.concurrent.status.CountersReader;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.kekbit.channel.ChannelDescriptor;
 import org.kekbit.channel.ChannelDigest;
 import org.kekbit.channel.ChannelWriter;
@@ -23,7 +21,6 @@ import org.kekbit.journal.JournalDescriptor;
 import org.kekbit.journal.JournalDigest;
 import org.kekbit.journal.JournalReader;
 import org.kekbit.journal.JournalSeal;
-import org.kekbit.journal.JournalState;
 import org.kekbit.journal.JournalWriter;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -31,7 +28,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.kekbit.replication.ReplicationTestSupport.LOOPBACK;
+import static org.kekbit.replication.ReplicationTestSupport.LONG_RECORD_LENGTH;
 import static org.kekbit.replication.ReplicationTestSupport.pump;
 import static org.kekbit.replication.ReplicationTestSupport.recordLength;
 
@@ -43,45 +40,28 @@ import static org.kekbit.replication.ReplicationTestSupport.recordLength;
 class ReplicationJournalLoopbackTest
 {
     static final int SEGMENT_CAPACITY = 32 * 1024;
-    static final int MAX_CHUNK_LENGTH = 4096;
-    static final int LONG_RECORD_LENGTH = 3 * MAX_CHUNK_LENGTH + 1000;
 
-    @TempDir
-    Path tmp;
+    @RegisterExtension
+    final ReplicationFixture fx = new ReplicationFixture();
 
-    private EmbeddedMediaDriver driver;
     private JournalWriter writer;
-    private ReplicationSource source;
-    private ReplicationSink sink;
-    private JournalReader mirrorReader;
-    private final UnsafeBuffer scratch = new UnsafeBuffer(new byte[LONG_RECORD_LENGTH]);
-    private final ReplicationTestSupport.RecordChecker checker =
-        new ReplicationTestSupport.RecordChecker(LONG_RECORD_LENGTH);
-    private long seq;
-
-    @AfterEach
-    void after()
-    {
-        CloseHelper.closeAll(mirrorReader, sink, source, writer, driver);
-        assertFalse(Files.exists(tmp.resolve("aeron")), "aeron.dir deleted");
-    }
 
     @Test
     void shouldMirrorJournalByteIdenticalThroughManyRollsWhenTheNetworkLosesFrames()
     {
         start(0.1);
-        startSink();
-        writeLive(3000);
+        fx.startSink();
+        fx.writeLive(3000, Long.MAX_VALUE, writer);
         assertTrue(writer.rolls() > 40, "rolls=" + writer.rolls());
         closeWriterAndAwaitEnd();
-        assertTrue(driver.naksSent() > 0, "frames were lost and repaired");
+        assertTrue(fx.driver.naksSent() > 0, "frames were lost and repaired");
 
-        final CountersReader counters = driver.aeron().countersReader();
-        final long journalId = ReplicatedPosition.journalId(tmp.resolve("leader"));
-        assertEquals(source.channelId(), journalId);
+        final CountersReader counters = fx.driver.aeron().countersReader();
+        final long journalId = ReplicatedPosition.journalId(fx.tmp.resolve("leader"));
+        assertEquals(fx.source.channelId(), journalId);
         assertEquals(writer.position() + 8, ReplicatedPosition.durable(counters, journalId).get(),
             "awaitReplicated works with journal positions");
-        assertEquals(journalId, sink.counterKey(), "the sink's counters carry the journal's id");
+        assertEquals(journalId, fx.sink.counterKey(), "the sink's counters carry the journal's id");
         assertNotEquals(CountersReader.NULL_COUNTER_ID, ReplicationCounters.find(
             counters, ReplicationCounters.SINK_RECEIVED_POSITION_TYPE_ID, journalId));
     }
@@ -97,10 +77,10 @@ class ReplicationJournalLoopbackTest
         assertTrue(writer.rolls() > 20, "rolls=" + writer.rolls());
         final long written = writer.position();
 
-        startSink();
-        pump(() -> sink.receivedPosition() == written, 20_000, "catch-up to " + written, this::cycle);
-        pump(() -> source.receivedPosition() == written, 5_000, "the leader learning it from the acks", this::cycle);
-        writeLive(1000);
+        fx.startSink();
+        pump(() -> fx.sink.receivedPosition() == written, 20_000, "catch-up to " + written, this::cycle);
+        pump(() -> fx.source.receivedPosition() == written, 5_000, "the leader learning it from the acks", this::cycle);
+        fx.writeLive(1000, Long.MAX_VALUE, writer);
         closeWriterAndAwaitEnd();
     }
 
@@ -118,35 +98,35 @@ class ReplicationJournalLoopbackTest
         final long badRecord = ends.stream().filter((end) -> end > SEGMENT_CAPACITY + 1024).findFirst().orElseThrow();
         final long segmentBase = JournalDescriptor.segmentBase(badRecord, SEGMENT_CAPACITY);
         try (RandomAccessFile file = new RandomAccessFile(
-            JournalDescriptor.segmentPath(tmp.resolve("leader"), segmentBase).toFile(), "rw"))
+            JournalDescriptor.segmentPath(fx.tmp.resolve("leader"), segmentBase).toFile(), "rw"))
         {
             file.seek(ChannelDescriptor.HEADER_LENGTH + JournalDescriptor.segmentOffset(badRecord, SEGMENT_CAPACITY));
             file.write(new byte[] { (byte)0xF0, (byte)0xFF, (byte)0xFF, 0x7F });
         }
 
-        startSink();
-        pump(sink::isFailed, 20_000, "the reject", this::cycle);
-        assertTrue(sink.failure().contains("SOURCE_CORRUPT"), sink.failure());
-        assertFalse(sink.failure().contains("\n"), "one line");
-        assertTrue(null != source.lastError() && source.lastError().contains("CORRUPT"), source.lastError());
-        assertEquals(badRecord, sink.receivedPosition(), "the mirror holds everything before the bad record");
+        fx.startSink();
+        pump(fx.sink::isFailed, 20_000, "the reject", this::cycle);
+        assertTrue(fx.sink.failure().contains("SOURCE_CORRUPT"), fx.sink.failure());
+        assertFalse(fx.sink.failure().contains("\n"), "one line");
+        assertTrue(null != fx.source.lastError() && fx.source.lastError().contains("CORRUPT"), fx.source.lastError());
+        assertEquals(badRecord, fx.sink.receivedPosition(), "the mirror holds everything before the bad record");
     }
 
     @Test
     void shouldRejectTheFollowerWhenTheLeadersChannelIsCorrupt() throws IOException
     {
-        driver = EmbeddedMediaDriver.launch(tmp.resolve("aeron"), 0, 0);
+        fx.launchDriver(fx.tmp.resolve("aeron"), 0, 0);
         final long end;
         final Path path;
         try (ChannelWriter channel = ChannelWriter.create(new ChannelWriter.Context()
-            .root(tmp.resolve("leader")).channelId(0x4242).capacity(1024 * 1024).preTouch(false)))
+            .root(fx.tmp.resolve("leader")).channelId(0x4242).capacity(1024 * 1024).preTouch(false)))
         {
             for (int i = 0; i < 10; i++)
             {
-                ReplicationTestSupport.write(channel, scratch, i, 100);
+                ReplicationTestSupport.write(channel, fx.scratch, i, 100);
             }
             end = channel.position();
-            ReplicationTestSupport.write(channel, scratch, 10, 100);
+            ReplicationTestSupport.write(channel, fx.scratch, 10, 100);
             path = channel.path();
         }
         try (RandomAccessFile file = new RandomAccessFile(path.toFile(), "rw"))
@@ -154,28 +134,20 @@ class ReplicationJournalLoopbackTest
             file.seek(ChannelDescriptor.HEADER_LENGTH + end);
             file.write(new byte[] { (byte)0xF0, (byte)0xFF, (byte)0xFF, 0x7F });
         }
-        source = new ReplicationSource(new ReplicationSource.Context()
-            .aeron(driver.aeron())
-            .controlEndpoint(LOOPBACK + ":" + ReplicationTestSupport.freeUdpPort())
-            .channelPath(path));
-        startSink();
-        pump(sink::isFailed, 20_000, "the reject", source::doWork, sink::doWork);
-        assertTrue(sink.failure().contains("SOURCE_CORRUPT"), sink.failure());
-        assertEquals(end, sink.receivedPosition());
-        assertEquals(0x4242, sink.counterKey(), "the sink's counters carry the channel's id");
+        fx.source = new ReplicationSource(fx.sourceContext(path));
+        fx.startSink();
+        pump(fx.sink::isFailed, 20_000, "the reject", fx.source::doWork, fx.sink::doWork);
+        assertTrue(fx.sink.failure().contains("SOURCE_CORRUPT"), fx.sink.failure());
+        assertEquals(end, fx.sink.receivedPosition());
+        assertEquals(0x4242, fx.sink.counterKey(), "the sink's counters carry the channel's id");
     }
 
     private void start(final double lossRate)
     {
-        driver = EmbeddedMediaDriver.launch(tmp.resolve("aeron"), lossRate, 42);
-        writer = JournalWriter.create(journalContext(tmp.resolve("leader")).sequenceOffset(0));
-        source = new ReplicationSource(new ReplicationSource.Context()
-            .aeron(driver.aeron())
-            .controlEndpoint(LOOPBACK + ":" + ReplicationTestSupport.freeUdpPort())
-            .channelPath(tmp.resolve("leader"))
-            .termLength(1024 * 1024)
-            .maxChunkLength(MAX_CHUNK_LENGTH));
-        assertTrue(source.isJournal());
+        fx.launchDriver(fx.tmp.resolve("aeron"), lossRate, 42);
+        writer = fx.own(JournalWriter.create(journalContext(fx.tmp.resolve("leader")).sequenceOffset(0)));
+        fx.source = new ReplicationSource(fx.sourceContext(fx.tmp.resolve("leader")));
+        assertTrue(fx.source.isJournal());
     }
 
     static JournalWriter.Context journalContext(final Path folder)
@@ -187,20 +159,10 @@ class ReplicationJournalLoopbackTest
             .preTouch(false);
     }
 
-    private void startSink()
-    {
-        sink = new ReplicationSink(new ReplicationSink.Context()
-            .aeron(driver.aeron())
-            .controlEndpoint(source.controlEndpoint())
-            .dataEndpoint(LOOPBACK + ":0")
-            .mirrorDir(tmp.resolve("mirror"))
-            .forceIntervalNs(ReplicationSink.FORCE_EVERY_POLL));
-    }
-
     private long write()
     {
-        final long result = write(writer, scratch, seq);
-        seq++;
+        final long result = write(writer, fx.scratch, fx.seq);
+        fx.seq++;
         return result;
     }
 
@@ -220,40 +182,13 @@ class ReplicationJournalLoopbackTest
 
     private int cycle()
     {
-        int work = source.doWork() + (null == sink ? 0 : sink.doWork()) + (writer.isClosed() ? 0 : writer.doWork());
-        if (null == mirrorReader && null != sink && sink.isJournal())
-        {
-            mirrorReader = JournalReader.open(new JournalReader.Context().folder(sink.mirrorPath()));
-        }
-        if (null != mirrorReader)
-        {
-            work += mirrorReader.poll(checker, 1000); // every record, as the sink commits it: never torn
-        }
-        return work;
-    }
-
-    private void writeLive(final int count)
-    {
-        final long end = seq + count;
-        pump(() -> seq == end, 60_000, "live writes", () ->
-        {
-            for (int i = 0; i < 10 && seq < end; i++)
-            {
-                write();
-            }
-            return 1 + cycle();
-        });
+        return fx.cycle(writer);
     }
 
     private void closeWriterAndAwaitEnd()
     {
-        final long written = writer.position();
-        writer.close();
-        pump(() -> sink.isEnded() && checker.nextSeq == seq, 30_000, "the CLOSED marker on the mirror", this::cycle);
-        assertEquals(JournalState.CLOSED, mirrorReader.state());
-        assertEquals(written + 8, sink.receivedPosition());
-        pump(() -> source.durablePosition() == written + 8, 5_000, "the durable ack", this::cycle);
-        assertJournalsIdentical(tmp.resolve("leader"), sink.mirrorPath());
+        fx.closeAndAwaitEnd(writer);
+        assertJournalsIdentical(fx.tmp.resolve("leader"), fx.sink.mirrorPath());
     }
 
     /**
@@ -262,7 +197,16 @@ class ReplicationJournalLoopbackTest
     static void assertJournalsIdentical(final Path leader, final Path follower)
     {
         final List<Path> leaderSegments = segments(leader);
-        final List<Path> followerSegments = segments(follower);
+        assertSegmentsIdentical(leaderSegments, segments(follower));
+        assertTrue(new JournalSeal().read(leaderSegments.get(0)), "the first segment is sealed");
+        assertEquals(JournalDigest.digest(leader, -1, -1).digest(), JournalDigest.digest(follower, -1, -1).digest());
+    }
+
+    /**
+     * Same segment names, each byte-identical but the process fields of its header; equal seals.
+     */
+    static void assertSegmentsIdentical(final List<Path> leaderSegments, final List<Path> followerSegments)
+    {
         assertEquals(leaderSegments.stream().map(Path::getFileName).toList(),
             followerSegments.stream().map(Path::getFileName).toList());
         final JournalSeal leaderSeal = new JournalSeal();
@@ -280,8 +224,6 @@ class ReplicationJournalLoopbackTest
             assertEquals(leaderSeal.recordCount(), followerSeal.recordCount());
             assertEquals(leaderSeal.lastSequence(), followerSeal.lastSequence());
         }
-        assertTrue(leaderSeal.read(leaderSegments.get(0)), "the first segment is sealed");
-        assertEquals(JournalDigest.digest(leader, -1, -1).digest(), JournalDigest.digest(follower, -1, -1).digest());
     }
 
     static List<Path> segments(final Path folder)

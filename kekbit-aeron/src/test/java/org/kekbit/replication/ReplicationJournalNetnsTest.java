@@ -13,12 +13,9 @@ import java.util.regex.Pattern;
 
 import org.agrona.CloseHelper;
 import org.agrona.concurrent.UnsafeBuffer;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Assumptions;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.kekbit.journal.JournalReader;
 import org.kekbit.journal.JournalState;
 import org.kekbit.journal.JournalWriter;
@@ -51,24 +48,8 @@ class ReplicationJournalNetnsTest
     private static final long SEGMENT_CAPACITY = 128 * 1024;
     private static final Pattern NAKS = Pattern.compile("naks=(\\d+)");
 
-    @TempDir
-    Path tmp;
-
-    private final TwoHostNamespaces hosts = new TwoHostNamespaces();
-
-    @BeforeEach
-    void before()
-    {
-        final String why = TwoHostNamespaces.whyNot();
-        Assumptions.assumeTrue(null == why, () -> "two-host test skipped: " + why);
-        hosts.create();
-    }
-
-    @AfterEach
-    void after()
-    {
-        hosts.close();
-    }
+    @RegisterExtension
+    final ReplicationFixture fx = ReplicationFixture.twoHosts();
 
     @Test
     void shouldMirrorARollingJournalAcrossTwoHostsThroughLossAndLinkCuts() throws Exception
@@ -81,17 +62,17 @@ class ReplicationJournalNetnsTest
         System.out.println(getClass().getSimpleName() + ": " + run);
 
         final String control = TwoHostNamespaces.LEADER_ADDRESS + ":40124";
-        final Path leaderDir = tmp.resolve("leader");
-        final Path mirrorDir = tmp.resolve("mirror");
-        final Process leader = hosts.startIn(hosts.leaderNs, tmp.resolve("leader.log"),
-            JournalLeaderMain.class.getName(), tmp.resolve("aeron-leader").toString(), leaderDir.toString(), control,
+        final Path leaderDir = fx.tmp.resolve("leader");
+        final Path mirrorDir = fx.tmp.resolve("mirror");
+        final Process leader = fx.hosts.startIn(fx.hosts.leaderNs, fx.tmp.resolve("leader.log"),
+            JournalLeaderMain.class.getName(), fx.tmp.resolve("aeron-leader").toString(), leaderDir.toString(), control,
             Long.toString(RECORDS), Long.toString(SEGMENT_CAPACITY), Integer.toString(BATCH));
-        final Process follower = hosts.startIn(hosts.followerNs, tmp.resolve("follower.log"),
-            SinkMain.class.getName(), tmp.resolve("aeron-follower").toString(), control, mirrorDir.toString(),
+        final Process follower = fx.hosts.startIn(fx.hosts.followerNs, fx.tmp.resolve("follower.log"),
+            SinkMain.class.getName(), fx.tmp.resolve("aeron-follower").toString(), control, mirrorDir.toString(),
             TwoHostNamespaces.FOLLOWER_ADDRESS + ":0", Double.toString(lossRate), Long.toString(seed));
 
         final ReplicationTestSupport.RecordChecker checker =
-            new ReplicationTestSupport.RecordChecker(ReplicationJournalLoopbackTest.LONG_RECORD_LENGTH);
+            new ReplicationTestSupport.RecordChecker(ReplicationTestSupport.LONG_RECORD_LENGTH);
         JournalReader mirrorReader = null;
         try
         {
@@ -155,11 +136,11 @@ class ReplicationJournalNetnsTest
         System.out.println(getClass().getSimpleName() + " (source kills): " + run);
 
         final String control = TwoHostNamespaces.LEADER_ADDRESS + ":40125";
-        final Path leaderDir = tmp.resolve("leader");
-        final Path mirrorDir = tmp.resolve("mirror");
-        final UnsafeBuffer scratch = new UnsafeBuffer(new byte[ReplicationJournalLoopbackTest.LONG_RECORD_LENGTH]);
+        final Path leaderDir = fx.tmp.resolve("leader");
+        final Path mirrorDir = fx.tmp.resolve("mirror");
+        final UnsafeBuffer scratch = new UnsafeBuffer(new byte[ReplicationTestSupport.LONG_RECORD_LENGTH]);
         final ReplicationTestSupport.RecordChecker checker =
-            new ReplicationTestSupport.RecordChecker(ReplicationJournalLoopbackTest.LONG_RECORD_LENGTH);
+            new ReplicationTestSupport.RecordChecker(ReplicationTestSupport.LONG_RECORD_LENGTH);
         final long[] seq = new long[1];
         // The writer in this JVM (it needs no network), the source killed and restarted in the leader's namespace,
         // the sink in the follower's, its driver dropping data frames and giving up a silent image after 2 s.
@@ -167,8 +148,8 @@ class ReplicationJournalNetnsTest
             ReplicationJournalLoopbackTest.journalContext(leaderDir).segmentCapacity(SEGMENT_CAPACITY));
             JournalReader mirrorReader = JournalReader.open(new JournalReader.Context().folder(mirrorDir)))
         {
-            final Process follower = hosts.startIn(hosts.followerNs, tmp.resolve("follower.log"),
-                SinkMain.class.getName(), tmp.resolve("aeron-follower").toString(), control, mirrorDir.toString(),
+            final Process follower = fx.hosts.startIn(fx.hosts.followerNs, fx.tmp.resolve("follower.log"),
+                SinkMain.class.getName(), fx.tmp.resolve("aeron-follower").toString(), control, mirrorDir.toString(),
                 TwoHostNamespaces.FOLLOWER_ADDRESS + ":0", Double.toString(lossRate), Long.toString(seed), "2000");
             final ReplicationTestSupport.Pumped cycle = () ->
                 (writer.isClosed() ? 0 : writer.doWork()) + mirrorReader.poll(checker, 1000);
@@ -176,8 +157,8 @@ class ReplicationJournalNetnsTest
             Process source = null;
             for (int kill = 0; kill <= KILLS; kill++)
             {
-                source = hosts.startIn(hosts.leaderNs, tmp.resolve("source-" + kill + ".log"),
-                    SourceMain.class.getName(), tmp.resolve("aeron-source-" + kill).toString(), control,
+                source = fx.hosts.startIn(fx.hosts.leaderNs, fx.tmp.resolve("source-" + kill + ".log"),
+                    SourceMain.class.getName(), fx.tmp.resolve("aeron-source-" + kill).toString(), control,
                     leaderDir.toString());
                 if (kill == KILLS)
                 {
@@ -264,7 +245,7 @@ class ReplicationJournalNetnsTest
         final String run) throws InterruptedException
     {
         assertTrue(leader.isAlive(), "the cut happens while the leader still writes: " + run);
-        hosts.cutLink();
+        fx.hosts.cutLink();
         try
         {
             // Let what was in flight land, then nothing may arrive until the link is back.
@@ -277,7 +258,7 @@ class ReplicationJournalNetnsTest
         }
         finally
         {
-            hosts.restoreLink();
+            fx.hosts.restoreLink();
         }
     }
 
@@ -286,13 +267,13 @@ class ReplicationJournalNetnsTest
         final StringBuilder text = new StringBuilder();
         for (final String name : List.of("leader", "follower", "source-0", "source-1", "source-2", "source-3"))
         {
-            if (!Files.exists(tmp.resolve(name + ".log")))
+            if (!Files.exists(fx.tmp.resolve(name + ".log")))
             {
                 continue;
             }
             try
             {
-                text.append("--- ").append(name).append(":\n").append(Files.readString(tmp.resolve(name + ".log")));
+                text.append("--- ").append(name).append(":\n").append(Files.readString(fx.tmp.resolve(name + ".log")));
             }
             catch (final IOException ex)
             {

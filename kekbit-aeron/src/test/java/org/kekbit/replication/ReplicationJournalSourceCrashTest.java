@@ -1,26 +1,20 @@
 package org.kekbit.replication;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 
-import org.agrona.CloseHelper;
-import org.agrona.concurrent.UnsafeBuffer;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.kekbit.journal.JournalReader;
 import org.kekbit.journal.JournalState;
 import org.kekbit.journal.JournalWriter;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.kekbit.replication.ReplicationJournalLoopbackTest.LONG_RECORD_LENGTH;
 import static org.kekbit.replication.ReplicationTestSupport.LOOPBACK;
 import static org.kekbit.replication.ReplicationTestSupport.pump;
 
@@ -41,29 +35,12 @@ class ReplicationJournalSourceCrashTest
     private static final int KILLS = Integer.getInteger("kekbit.replication.kills", 3);
     private static final long SEGMENT_CAPACITY = 128 * 1024;
 
-    @TempDir
-    Path tmp;
+    @RegisterExtension
+    final ReplicationFixture fx = new ReplicationFixture();
 
-    private EmbeddedMediaDriver driver;
     private JournalWriter writer;
-    private ReplicationSink sink;
     private JournalReader mirrorReader;
-    private Process child;
     private int round;
-    private final UnsafeBuffer scratch = new UnsafeBuffer(new byte[LONG_RECORD_LENGTH]);
-    private final ReplicationTestSupport.RecordChecker checker =
-        new ReplicationTestSupport.RecordChecker(LONG_RECORD_LENGTH);
-    private long seq;
-
-    @AfterEach
-    void after()
-    {
-        if (null != child)
-        {
-            child.destroyForcibly();
-        }
-        CloseHelper.closeAll(mirrorReader, sink, writer, driver);
-    }
 
     @Test
     void shouldResumeARollingJournalWhenTheSourceIsKilledAtRandomMomentsAndRestarted() throws Exception
@@ -71,63 +48,61 @@ class ReplicationJournalSourceCrashTest
         final long seed = Long.getLong("kekbit.replication.seed", System.nanoTime());
         final Random random = new Random(seed);
         System.out.println(getClass().getSimpleName() + ": seed=" + seed + ", records=" + RECORDS + ", kills=" + KILLS);
-        driver = EmbeddedMediaDriver.launch(tmp.resolve("aeron-follower"), 0, 0, TimeUnit.SECONDS.toNanos(2));
-        writer = JournalWriter.create(ReplicationJournalLoopbackTest.journalContext(tmp.resolve("leader"))
-            .segmentCapacity(SEGMENT_CAPACITY));
+        fx.launchDriver(fx.tmp.resolve("aeron-follower"), TimeUnit.SECONDS.toNanos(2));
+        writer = fx.own(JournalWriter.create(ReplicationJournalLoopbackTest.journalContext(fx.tmp.resolve("leader"))
+            .segmentCapacity(SEGMENT_CAPACITY)));
         final String control = LOOPBACK + ":" + ReplicationTestSupport.freeUdpPort();
-        final Path mirrorDir = tmp.resolve("mirror");
-        sink = new ReplicationSink(new ReplicationSink.Context()
-            .aeron(driver.aeron()).controlEndpoint(control).dataEndpoint(LOOPBACK + ":0")
-            .mirrorDir(mirrorDir)
+        final Path mirrorDir = fx.tmp.resolve("mirror");
+        fx.sink = new ReplicationSink(fx.sinkContext(control, mirrorDir)
             .forceIntervalNs(ReplicationSink.FORCE_EVERY_POLL));
-        mirrorReader = JournalReader.open(new JournalReader.Context().folder(mirrorDir));
+        mirrorReader = fx.own(JournalReader.open(new JournalReader.Context().folder(mirrorDir)));
 
         final long perRound = RECORDS / (KILLS + 1);
         for (int kill = 0; kill < KILLS; kill++)
         {
-            child = startSource(control);
+            startSource(control);
             // A random moment: somewhere in the round's records, at a random point of a record and of a roll.
-            final long target = checker.nextSeq + perRound / 4 + (long)(random.nextDouble() * perRound / 2);
-            writeUntil(() -> checker.nextSeq >= target, Long.MAX_VALUE, true);
-            child.destroyForcibly(); // SIGKILL mid-stream
-            assertTrue(child.waitFor(10, TimeUnit.SECONDS));
+            final long target = fx.checker.nextSeq + perRound / 4 + (long)(random.nextDouble() * perRound / 2);
+            writeUntil(() -> fx.checker.nextSeq >= target, Long.MAX_VALUE, true);
+            fx.child.destroyForcibly(); // SIGKILL mid-stream
+            assertTrue(fx.child.waitFor(10, TimeUnit.SECONDS));
             final long rollsBefore = writer.rolls();
-            final long afterKill = seq + perRound / 3;
-            writeUntil(() -> seq >= afterKill, perRound / 3, false); // the writer goes on alone, and rolls
+            final long afterKill = fx.seq + perRound / 3;
+            writeUntil(() -> fx.seq >= afterKill, perRound / 3, false); // the writer goes on alone, and rolls
             assertTrue(writer.rolls() > rollsBefore, "the leader rolled while no source ran");
-            assertTrue(checker.nextSeq < seq, "nothing replicated while no source runs");
+            assertTrue(fx.checker.nextSeq < fx.seq, "nothing replicated while no source runs");
         }
 
-        child = startSource(control);
-        final long last = Math.max(RECORDS, seq + perRound / 2);
-        writeUntil(() -> seq >= last, last - seq, true); // catch up while the writer goes on
+        startSource(control);
+        final long last = Math.max(RECORDS, fx.seq + perRound / 2);
+        writeUntil(() -> fx.seq >= last, last - fx.seq, true); // catch up while the writer goes on
         writer.close();
-        pump(() -> !child.isAlive() && sink.isEnded(), 60_000, "the source to see its end acknowledged",
+        pump(() -> !fx.child.isAlive() && fx.sink.isEnded(), 60_000, "the source to see its end acknowledged",
             this::cycle);
-        assertEquals(0, child.exitValue(), () -> output(round));
+        assertEquals(0, fx.child.exitValue(), () -> fx.childLog("source-" + round));
 
-        pump(() -> checker.nextSeq == seq, 10_000, "every record on the mirror", this::cycle);
-        assertTrue(seq >= RECORDS, "seq=" + seq);
-        mirrorReader.poll(checker, Integer.MAX_VALUE);
+        pump(() -> fx.checker.nextSeq == fx.seq, 10_000, "every record on the mirror", this::cycle);
+        assertTrue(fx.seq >= RECORDS, "seq=" + fx.seq);
+        mirrorReader.poll(fx.checker, Integer.MAX_VALUE);
         assertEquals(JournalState.CLOSED, mirrorReader.state());
         assertTrue(writer.rolls() >= 2L * (KILLS + 1), "rolls=" + writer.rolls());
-        ReplicationJournalLoopbackTest.assertJournalsIdentical(tmp.resolve("leader"), mirrorDir);
+        ReplicationJournalLoopbackTest.assertJournalsIdentical(fx.tmp.resolve("leader"), mirrorDir);
     }
 
     private void writeUntil(final BooleanSupplier condition, final long maxRecords, final boolean isGated)
     {
-        final long end = Long.MAX_VALUE == maxRecords ? Long.MAX_VALUE : seq + maxRecords;
+        final long end = Long.MAX_VALUE == maxRecords ? Long.MAX_VALUE : fx.seq + maxRecords;
         try
         {
             // Gated: the writer stays at most 3000 records ahead of the mirror's reader.
             pump(condition, 40_000 + RECORDS / 100, "the mirror to move", () ->
             {
-                if (seq < end && (!isGated || seq - checker.nextSeq < 3000))
+                if (fx.seq < end && (!isGated || fx.seq - fx.checker.nextSeq < 3000))
                 {
-                    for (int i = 0; i < 5 && seq < end; i++)
+                    for (int i = 0; i < 5 && fx.seq < end; i++)
                     {
-                        ReplicationJournalLoopbackTest.write(writer, scratch, seq);
-                        seq++;
+                        ReplicationJournalLoopbackTest.write(writer, fx.scratch, fx.seq);
+                        fx.seq++;
                     }
                 }
                 return 1 + cycle();
@@ -135,42 +110,20 @@ class ReplicationJournalSourceCrashTest
         }
         catch (final AssertionError ex)
         {
-            throw new AssertionError(ex.getMessage() + ": seq=" + seq + ", checked=" + checker.nextSeq +
-                ", sink failure=" + sink.failure() + "\n" + output(round), ex);
+            throw new AssertionError(ex.getMessage() + ": seq=" + fx.seq + ", checked=" + fx.checker.nextSeq +
+                ", sink failure=" + fx.sink.failure() + "\n" + fx.childLog("source-" + round), ex);
         }
     }
 
     private int cycle()
     {
-        return sink.doWork() + (writer.isClosed() ? 0 : writer.doWork()) + mirrorReader.poll(checker, 1000);
+        return fx.sink.doWork() + (writer.isClosed() ? 0 : writer.doWork()) + mirrorReader.poll(fx.checker, 1000);
     }
 
-    private Process startSource(final String control) throws IOException
+    private void startSource(final String control) throws IOException
     {
         round++;
-        return new ProcessBuilder(List.of(
-            Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-            "--add-opens=java.base/jdk.internal.misc=ALL-UNNAMED",
-            "-XX:+UseSerialGC",
-            "-XX:TieredStopAtLevel=1",
-            "-cp", System.getProperty("java.class.path"),
-            SourceMain.class.getName(),
-            tmp.resolve("aeron-source-" + round).toString(), control, tmp.resolve("leader").toString()))
-            .redirectErrorStream(true)
-            .redirectOutput(tmp.resolve("source-" + round + ".log").toFile())
-            .start();
-    }
-
-    private String output(final int round)
-    {
-        try
-        {
-            final Path log = tmp.resolve("source-" + round + ".log");
-            return Files.exists(log) ? "--- source " + round + ":\n" + Files.readString(log) : "";
-        }
-        catch (final IOException ex)
-        {
-            return ex.toString();
-        }
+        fx.startChild("source-" + round, SourceMain.class, fx.tmp.resolve("aeron-source-" + round).toString(),
+            control, fx.tmp.resolve("leader").toString());
     }
 }

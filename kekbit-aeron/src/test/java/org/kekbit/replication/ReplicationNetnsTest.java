@@ -8,12 +8,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 
 import org.agrona.CloseHelper;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Assumptions;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.kekbit.channel.ChannelDescriptor;
 import org.kekbit.channel.ChannelDigest;
 import org.kekbit.channel.ChannelReader;
@@ -35,35 +32,20 @@ class ReplicationNetnsTest
 {
     private static final long RECORDS = 20_000;
 
-    @TempDir
-    Path tmp;
-
-    private final TwoHostNamespaces hosts = new TwoHostNamespaces();
-
-    @BeforeEach
-    void before()
-    {
-        final String why = TwoHostNamespaces.whyNot();
-        Assumptions.assumeTrue(null == why, () -> "two-host test skipped: " + why);
-        hosts.create();
-    }
-
-    @AfterEach
-    void after()
-    {
-        hosts.close();
-    }
+    @RegisterExtension
+    final ReplicationFixture fx = ReplicationFixture.twoHosts();
 
     @Test
     void shouldMirrorAcrossTwoHostsThroughALinkCut() throws Exception
     {
         final String control = TwoHostNamespaces.LEADER_ADDRESS + ":40123";
-        final Path mirrorDir = tmp.resolve("mirror");
+        final Path mirrorDir = fx.tmp.resolve("mirror");
         final Path mirrorPath = ChannelDescriptor.channelPath(mirrorDir, LeaderMain.CHANNEL_ID);
-        final Process leader = startIn(hosts.leaderNs, "leader", LeaderMain.class.getName(),
-            tmp.resolve("aeron-leader").toString(), tmp.resolve("leader").toString(), control, Long.toString(RECORDS));
-        final Process follower = startIn(hosts.followerNs, "follower", SinkMain.class.getName(),
-            tmp.resolve("aeron-follower").toString(), control, mirrorDir.toString(),
+        final Process leader = startIn(fx.hosts.leaderNs, "leader", LeaderMain.class.getName(),
+            fx.tmp.resolve("aeron-leader").toString(), fx.tmp.resolve("leader").toString(), control,
+            Long.toString(RECORDS));
+        final Process follower = startIn(fx.hosts.followerNs, "follower", SinkMain.class.getName(),
+            fx.tmp.resolve("aeron-follower").toString(), control, mirrorDir.toString(),
             TwoHostNamespaces.FOLLOWER_ADDRESS + ":0");
 
         final ReplicationTestSupport.RecordChecker checker =
@@ -90,14 +72,14 @@ class ReplicationNetnsTest
                 if (!isCut && checker.nextSeq > RECORDS / 4)
                 {
                     isCut = true;
-                    hosts.cutLink();
+                    fx.hosts.cutLink();
                     Thread.sleep(2000);
                     mirrorReader.poll(checker, Integer.MAX_VALUE);
                     final long duringCut = checker.nextSeq;
                     Thread.sleep(200);
                     mirrorReader.poll(checker, Integer.MAX_VALUE);
                     assertEquals(duringCut, checker.nextSeq, "nothing arrives while the link is down");
-                    hosts.restoreLink();
+                    fx.hosts.restoreLink();
                     assertTrue(leader.isAlive(), "the cut happened while the leader still wrote");
                 }
                 LockSupport.parkNanos(1_000_000);
@@ -110,7 +92,7 @@ class ReplicationNetnsTest
             assertEquals(RECORDS, checker.nextSeq);
             assertEquals(ChannelState.CLOSED, mirrorReader.state());
             final ChannelDigest.Result leaderDigest = ChannelDigest.digest(
-                ChannelDescriptor.channelPath(tmp.resolve("leader"), LeaderMain.CHANNEL_ID), -1);
+                ChannelDescriptor.channelPath(fx.tmp.resolve("leader"), LeaderMain.CHANNEL_ID), -1);
             final ChannelDigest.Result mirrorDigest = ChannelDigest.digest(mirrorPath, -1);
             assertEquals(leaderDigest.position(), mirrorDigest.position());
             assertEquals(leaderDigest.digest(), mirrorDigest.digest());
@@ -124,7 +106,7 @@ class ReplicationNetnsTest
     private Process startIn(final String ns, final String name, final String mainClass, final String... args)
         throws IOException
     {
-        return hosts.startIn(ns, tmp.resolve(name + ".log"), mainClass, args);
+        return fx.hosts.startIn(ns, fx.tmp.resolve(name + ".log"), mainClass, args);
     }
 
     private String logs()
@@ -134,7 +116,7 @@ class ReplicationNetnsTest
         {
             try
             {
-                text.append("--- ").append(name).append(":\n").append(Files.readString(tmp.resolve(name + ".log")));
+                text.append("--- ").append(name).append(":\n").append(Files.readString(fx.tmp.resolve(name + ".log")));
             }
             catch (final IOException ex)
             {

@@ -1,18 +1,12 @@
 package org.kekbit.replication;
 
-import java.io.IOException;
 import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 
-import org.agrona.CloseHelper;
-import org.agrona.concurrent.UnsafeBuffer;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.kekbit.channel.ChannelDigest;
 import org.kekbit.channel.ChannelReader;
 import org.kekbit.channel.ChannelState;
@@ -20,6 +14,7 @@ import org.kekbit.channel.ChannelWriter;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.kekbit.replication.ReplicationTestSupport.LONG_RECORD_LENGTH;
 import static org.kekbit.replication.ReplicationTestSupport.LOOPBACK;
 import static org.kekbit.replication.ReplicationTestSupport.pump;
 import static org.kekbit.replication.ReplicationTestSupport.recordLength;
@@ -34,82 +29,64 @@ import static org.kekbit.replication.ReplicationTestSupport.write;
 class ReplicationSourceCrashTest
 {
     private static final long CHANNEL_ID = 0x42_0000_0004L;
-    private static final int LONG_RECORD_LENGTH = 3 * 4096 + 1000;
 
-    @TempDir
-    Path tmp;
+    @RegisterExtension
+    final ReplicationFixture fx = new ReplicationFixture();
 
-    private EmbeddedMediaDriver driver;
     private ChannelWriter writer;
-    private ReplicationSink sink;
     private ChannelReader mirrorReader;
-    private Process child;
-    private final UnsafeBuffer scratch = new UnsafeBuffer(new byte[LONG_RECORD_LENGTH]);
-    private final ReplicationTestSupport.RecordChecker checker =
-        new ReplicationTestSupport.RecordChecker(LONG_RECORD_LENGTH);
-    private long seq;
-
-    @AfterEach
-    void after()
-    {
-        if (null != child)
-        {
-            child.destroyForcibly();
-        }
-        CloseHelper.closeAll(mirrorReader, sink, writer, driver);
-    }
 
     @Test
     void shouldResumeFromTheMirrorsEndWhenTheSourceIsKilledAndRestarted() throws Exception
     {
-        driver = EmbeddedMediaDriver.launch(tmp.resolve("aeron-follower"), 0, 0, TimeUnit.SECONDS.toNanos(2));
-        writer = ChannelWriter.create(new ChannelWriter.Context()
-            .root(tmp.resolve("leader")).channelId(CHANNEL_ID).capacity(32 * 1024 * 1024).maxRecordLength(64 * 1024)
-            .preTouch(false));
+        fx.launchDriver(fx.tmp.resolve("aeron-follower"), TimeUnit.SECONDS.toNanos(2));
+        writer = fx.own(ChannelWriter.create(new ChannelWriter.Context()
+            .root(fx.tmp.resolve("leader")).channelId(CHANNEL_ID).capacity(32 * 1024 * 1024).maxRecordLength(64 * 1024)
+            .preTouch(false)));
         final String control = LOOPBACK + ":" + ReplicationTestSupport.freeUdpPort();
-        sink = new ReplicationSink(new ReplicationSink.Context()
-            .aeron(driver.aeron()).controlEndpoint(control).dataEndpoint(LOOPBACK + ":0")
-            .mirrorDir(tmp.resolve("mirror")).channelId(CHANNEL_ID));
+        fx.sink = new ReplicationSink(fx.sinkContext(control, fx.tmp.resolve("mirror")).channelId(CHANNEL_ID));
 
-        child = startSource(control, 1);
+        fx.startChild("source-1", SourceMain.class, fx.tmp.resolve("aeron-source-1").toString(), control,
+            writer.path().toString());
         final long target = 1500;
-        writeUntil(() -> checker.nextSeq >= target, Integer.MAX_VALUE);
-        child.destroyForcibly(); // SIGKILL mid-stream
-        assertTrue(child.waitFor(10, TimeUnit.SECONDS));
-        final long afterKill = seq + 500;
-        writeUntil(() -> seq >= afterKill, 500); // the writer goes on alone
-        assertTrue(checker.nextSeq < seq, "nothing replicated while no source runs");
+        writeUntil(() -> fx.checker.nextSeq >= target, Integer.MAX_VALUE);
+        fx.child.destroyForcibly(); // SIGKILL mid-stream
+        assertTrue(fx.child.waitFor(10, TimeUnit.SECONDS));
+        final long afterKill = fx.seq + 500;
+        writeUntil(() -> fx.seq >= afterKill, 500); // the writer goes on alone
+        assertTrue(fx.checker.nextSeq < fx.seq, "nothing replicated while no source runs");
 
-        child = startSource(control, 2);
-        final long last = seq + 1000;
-        writeUntil(() -> checker.nextSeq >= last, 1000);
+        fx.startChild("source-2", SourceMain.class, fx.tmp.resolve("aeron-source-2").toString(), control,
+            writer.path().toString());
+        final long last = fx.seq + 1000;
+        writeUntil(() -> fx.checker.nextSeq >= last, 1000);
         final long written = writer.position();
         writer.close();
-        pump(() -> !child.isAlive() && sink.isEnded(), 30_000, "the source to see its end acknowledged",
+        pump(() -> !fx.child.isAlive() && fx.sink.isEnded(), 30_000, "the source to see its end acknowledged",
             this::cycle);
-        assertEquals(0, child.exitValue(), () -> output(2));
+        assertEquals(0, fx.child.exitValue(), () -> fx.childLog("source-2"));
 
-        mirrorReader.poll(checker, Integer.MAX_VALUE);
-        assertEquals(seq, checker.nextSeq);
+        mirrorReader.poll(fx.checker, Integer.MAX_VALUE);
+        assertEquals(fx.seq, fx.checker.nextSeq);
         assertEquals(ChannelState.CLOSED, mirrorReader.state());
         final ChannelDigest.Result leader = ChannelDigest.digest(writer.path(), -1);
-        final ChannelDigest.Result mirror = ChannelDigest.digest(sink.mirrorPath(), -1);
+        final ChannelDigest.Result mirror = ChannelDigest.digest(fx.sink.mirrorPath(), -1);
         assertEquals(written, leader.position());
         assertEquals(leader.digest(), mirror.digest());
     }
 
     private void writeUntil(final BooleanSupplier condition, final int maxRecords)
     {
-        final long end = seq + maxRecords;
+        final long end = fx.seq + maxRecords;
         final boolean isGated = Integer.MAX_VALUE == maxRecords;
         pump(condition, 40_000, "the mirror to move", () ->
         {
-            if (seq < end && (!isGated || seq - checker.nextSeq < 3000))
+            if (fx.seq < end && (!isGated || fx.seq - fx.checker.nextSeq < 3000))
             {
-                for (int i = 0; i < 5 && seq < end; i++)
+                for (int i = 0; i < 5 && fx.seq < end; i++)
                 {
-                    write(writer, scratch, seq, recordLength(seq, LONG_RECORD_LENGTH));
-                    seq++;
+                    write(writer, fx.scratch, fx.seq, recordLength(fx.seq, LONG_RECORD_LENGTH));
+                    fx.seq++;
                 }
             }
             return 1 + cycle();
@@ -118,42 +95,15 @@ class ReplicationSourceCrashTest
 
     private int cycle()
     {
-        int work = sink.doWork() + writer.doWork();
-        if (null == mirrorReader && null != sink.mirrorPath() && Files.exists(sink.mirrorPath()))
+        int work = fx.sink.doWork() + writer.doWork();
+        if (null == mirrorReader && null != fx.sink.mirrorPath() && Files.exists(fx.sink.mirrorPath()))
         {
-            mirrorReader = ChannelReader.open(sink.mirrorPath());
+            mirrorReader = fx.own(ChannelReader.open(fx.sink.mirrorPath()));
         }
         if (null != mirrorReader)
         {
-            work += mirrorReader.poll(checker, 1000);
+            work += mirrorReader.poll(fx.checker, 1000);
         }
         return work;
-    }
-
-    private Process startSource(final String control, final int round) throws IOException
-    {
-        return new ProcessBuilder(List.of(
-            Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-            "--add-opens=java.base/jdk.internal.misc=ALL-UNNAMED",
-            "-XX:+UseSerialGC",
-            "-XX:TieredStopAtLevel=1",
-            "-cp", System.getProperty("java.class.path"),
-            SourceMain.class.getName(),
-            tmp.resolve("aeron-source-" + round).toString(), control, writer.path().toString()))
-            .redirectErrorStream(true)
-            .redirectOutput(tmp.resolve("source-" + round + ".log").toFile())
-            .start();
-    }
-
-    private String output(final int round)
-    {
-        try
-        {
-            return Files.readString(tmp.resolve("source-" + round + ".log"));
-        }
-        catch (final IOException ex)
-        {
-            return ex.toString();
-        }
     }
 }

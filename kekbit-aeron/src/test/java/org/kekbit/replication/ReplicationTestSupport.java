@@ -19,6 +19,16 @@ final class ReplicationTestSupport
 {
     static final String LOOPBACK = "127.0.0.1";
 
+    /**
+     * Longest chunk the tests' sources send: a record longer than this goes in parts.
+     */
+    static final int MAX_CHUNK_LENGTH = 4096;
+
+    /**
+     * Length of every 97th record the tests write ({@link #recordLength}): more than three chunks.
+     */
+    static final int LONG_RECORD_LENGTH = 3 * MAX_CHUNK_LENGTH + 1000;
+
     private ReplicationTestSupport()
     {
     }

@@ -24,6 +24,12 @@ import org.kekbit.channel.RecordDescriptor;
  * <p>
  * It is a reader: it runs in the writer's process or any process beside it and never slows the writer.
  * <p>
+ * Opened with a reader name ({@link #open(JournalReader.Context)}), it reads as that named {@link JournalReader}: the
+ * reader holds the name, says which segments the source may map (so a journal that recycles its segments can be
+ * served: a segment the source may still map is deleted rather than re-used), and records the position the copy
+ * acknowledged ({@link #commit(long)}), which protects retention when the context says so (the default). Opened
+ * without a name, a journal that recycles its segments is refused, as an unnamed reader refuses it.
+ * <p>
  * Not threadsafe: one thread polls, seeks and closes.
  */
 public final class JournalSource implements AutoCloseable, BlockHandler
@@ -55,7 +61,13 @@ public final class JournalSource implements AutoCloseable, BlockHandler
             int headerOffset);
     }
 
+    /**
+     * Returned by {@link #commit(long)} when the position acknowledged is not a record end of the journal.
+     */
+    public static final long NOT_A_RECORD_END = -2;
+
     private final Path folder;
+    private final JournalReader reader;
     private final long segmentCapacity;
     private final UnsafeBuffer seal = new UnsafeBuffer(new byte[JournalDescriptor.SEAL_LENGTH]);
     private final UnsafeBuffer nextHeader = new UnsafeBuffer(new byte[ChannelDescriptor.HEADER_LENGTH]);
@@ -66,41 +78,82 @@ public final class JournalSource implements AutoCloseable, BlockHandler
     private String corruption;
     private boolean isTruncated;
 
-    private JournalSource(final Path folder, final ChannelSource segment, final long base)
+    private JournalSource(final Path folder, final JournalReader reader, final ChannelSource segment, final long base)
     {
         this.folder = folder;
+        this.reader = reader;
         this.segment = segment;
         this.base = base;
         this.segmentCapacity = segment.capacity();
     }
 
     /**
-     * Open a journal as a source, at the start of its oldest segment. Cold path: lists the folder.
+     * Open a journal as a source without a reader name, at the start of its oldest segment. Cold path: lists the
+     * folder.
      *
      * @param folder of the journal.
      * @return the source.
-     * @throws ChannelException with {@link ChannelException.Reason#NOT_FOUND} when the folder holds no segment, or
-     *                          as {@link ChannelSource#open(Path)} throws.
+     * @throws ChannelException with {@link ChannelException.Reason#NOT_FOUND} when the folder holds no segment, with
+     *                          {@link ChannelException.Reason#NAMED_READERS_ONLY} when the journal recycles its
+     *                          segments, or as {@link ChannelSource#open(Path)} throws.
      */
     public static JournalSource open(final Path folder)
     {
-        final LongArrayList bases = JournalFiles.segmentBases(folder);
-        if (bases.isEmpty())
-        {
-            throw new ChannelException(ChannelException.Reason.NOT_FOUND, "no journal segment in " + folder);
-        }
-        final long base = bases.getLong(0);
-        final ChannelSource segment = ChannelSource.open(JournalDescriptor.segmentPath(folder, base));
+        return open(new JournalReader.Context().folder(folder));
+    }
+
+    /**
+     * Open a journal as a source, at the start of its oldest segment. With a reader name in the context, the source
+     * reads as that named reader (see the class comment): it holds the name until closed, and its committed position
+     * moves only by {@link #commit(long)}. The context's {@link JournalReader.Context#protectRetention(boolean)}
+     * decides, when the name is new to the journal, whether the position the copy acknowledged holds retention back.
+     * Cold path: lists the folder.
+     *
+     * @param ctx of the reader under the source, concluded by this call.
+     * @return the source.
+     * @throws ChannelException with {@link ChannelException.Reason#NOT_FOUND} when the folder holds no segment, with
+     *                          {@link ChannelException.Reason#NAMED_READERS_ONLY} when the journal recycles its
+     *                          segments and the context has no name, with
+     *                          {@link ChannelException.Reason#READER_ACTIVE} when a live reader holds the name, or as
+     *                          {@link JournalReader#open(JournalReader.Context)} and {@link ChannelSource#open(Path)}
+     *                          throw.
+     */
+    public static JournalSource open(final JournalReader.Context ctx)
+    {
+        final JournalReader reader = JournalReader.open(ctx); // the one place that refuses an unnamed reader
+        final Path folder = ctx.folder();
+        ChannelSource segment = null;
         try
         {
+            final long base;
+            if (null == ctx.name())
+            {
+                reader.close(); // it protects nothing: it only asked whether the journal recycles
+                final LongArrayList bases = JournalFiles.segmentBases(folder);
+                base = bases.isEmpty() ? -1 : bases.getLong(0);
+            }
+            else
+            {
+                // The oldest segment, published by the reader before the source maps it.
+                base = reader.seekToStart();
+                if (null == reader.segmentPath())
+                {
+                    throw new ChannelException(ChannelException.Reason.NOT_FOUND, "no journal segment in " + folder);
+                }
+            }
+            if (base < 0)
+            {
+                throw new ChannelException(ChannelException.Reason.NOT_FOUND, "no journal segment in " + folder);
+            }
+            segment = ChannelSource.open(JournalDescriptor.segmentPath(folder, base));
             JournalDescriptor.checkSegmentCapacity(segment.capacity());
+            return new JournalSource(folder, null == ctx.name() ? null : reader, segment, base);
         }
-        catch (final ChannelException ex)
+        catch (final RuntimeException ex)
         {
-            segment.close();
+            CloseHelper.closeAll(segment, reader);
             throw ex;
         }
-        return new JournalSource(folder, segment, base);
     }
 
     /**
@@ -225,6 +278,16 @@ public final class JournalSource implements AutoCloseable, BlockHandler
             throw new IllegalArgumentException("position must not be negative: position=" + position);
         }
         final long targetBase = JournalDescriptor.segmentBase(position, segmentCapacity);
+        if (null != reader)
+        {
+            // The reader says it may map the segment before the source maps it; it moves on by commit(long).
+            reader.seek(targetBase);
+            if (JournalState.TRUNCATED == reader.state())
+            {
+                throw new ChannelException(ChannelException.Reason.NOT_FOUND,
+                    "journal segment deleted (retention): base=" + targetBase + ", folder=" + folder);
+            }
+        }
         if (targetBase != base || null == segment)
         {
             final ChannelSource target = ChannelSource.open(JournalDescriptor.segmentPath(folder, targetBase));
@@ -236,6 +299,58 @@ public final class JournalSource implements AutoCloseable, BlockHandler
         isTruncated = false;
         isRollDue = false;
         segment.seek(JournalDescriptor.segmentOffset(position, segmentCapacity));
+    }
+
+    /**
+     * Commit, as this source's named reader position, a position the copy acknowledged: a record end at most what
+     * was delivered (a position beyond it is taken as what was delivered; a CLOSED marker is not a record, so its
+     * end commits as its start). The reader walks there from its last commit, so a commit costs in proportion to
+     * the records since; it opens a segment only when the position is in a later one. With protection of retention
+     * on, the writer then deletes no segment from this position on. Allocates nothing within a segment.
+     *
+     * @param position the copy acknowledged: a record end, or a segment's base.
+     * @return the position committed, {@link JournalReader#NOT_NAMED} for a source without a reader name, or
+     * {@link #NOT_A_RECORD_END} when the position is not a record end (nothing committed).
+     */
+    public long commit(final long position)
+    {
+        if (null == reader)
+        {
+            return JournalReader.NOT_NAMED;
+        }
+        final long delivered = null == segment ? base : position() - (isEnded() ? RecordDescriptor.HEADER_LENGTH : 0);
+        final long target = Math.min(position, delivered);
+        final long from = reader.position();
+        if (target > from && !isTruncated)
+        {
+            try
+            {
+                reader.seek(target); // a seek, not a poll: a poll would cross a ROLLED marker the copy lacks
+            }
+            catch (final IllegalArgumentException ex)
+            {
+                return NOT_A_RECORD_END; // a copy that acknowledges mid-record: not a sink of ours
+            }
+            // Only opening another segment can find it deleted; state() may ask the OS, so only then.
+            if (JournalDescriptor.segmentBase(target, segmentCapacity) !=
+                JournalDescriptor.segmentBase(from, segmentCapacity) && JournalState.TRUNCATED == reader.state())
+            {
+                // Deleted by retention (not protected): the reader maps nothing now, so the source may not go on.
+                isTruncated = true;
+                corruption = "the segment of the acknowledged position " + target + " was deleted (retention)";
+            }
+        }
+        return reader.commit();
+    }
+
+    /**
+     * Name of the reader the source reads as.
+     *
+     * @return the name, or null for a source opened without one.
+     */
+    public String readerName()
+    {
+        return null == reader ? null : reader.name();
     }
 
     /**
@@ -387,6 +502,6 @@ public final class JournalSource implements AutoCloseable, BlockHandler
      */
     public void close()
     {
-        CloseHelper.close(segment);
+        CloseHelper.closeAll(segment, reader);
     }
 }

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -11,15 +12,20 @@ import java.util.concurrent.atomic.AtomicBoolean;
 
 import org.agrona.CloseHelper;
 import org.agrona.concurrent.BackoffIdleStrategy;
+import org.agrona.concurrent.BusySpinIdleStrategy;
 import org.agrona.concurrent.IdleStrategy;
+import org.agrona.concurrent.SleepingIdleStrategy;
+import org.agrona.concurrent.YieldingIdleStrategy;
 import org.kekbit.AgronaAccess;
 import org.kekbit.channel.ChannelException;
 import org.kekbit.replication.EmbeddedMediaDriver;
 import org.kekbit.replication.ReplicationSink;
 import org.kekbit.replication.ReplicationSource;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
+import picocli.CommandLine.TypeConversionException;
 
 /**
  * {@code kekbit replicate serve PATH --control HOST:PORT} and {@code kekbit replicate follow --control HOST:PORT
@@ -96,6 +102,24 @@ final class ReplicateCommand implements Callable<Integer>
             "follower acknowledged its end.")
         private boolean untilEnded;
 
+        @Option(names = "--reader-name", paramLabel = "NAME", description = "Read the journal as this named reader " +
+            "(needed for a journal that recycles its segments); its position follows the follower's " +
+            "acknowledgements, and one follower at a time is served under it.")
+        private String readerName;
+
+        @Option(names = "--protect-retention", negatable = true, defaultValue = "true", fallbackValue = "true",
+            description = "With --reader-name new to the journal: the writer's retention deletes nothing the " +
+                "follower has not acknowledged (on by default; --no-protect-retention lets a follower that is away " +
+                "too long be refused instead).")
+        private boolean protectRetention;
+
+        @Option(names = "--commit", paramLabel = "durable|received", description = "Which acknowledged position " +
+            "the named reader commits: durable (forced by the follower's --force policy, the default) or received.")
+        private String commit = "durable";
+
+        @Option(names = "--idle", paramLabel = "IDLE", converter = IdleOption.class, description = IdleOption.HELP)
+        private IdleStrategy idle = IdleOption.defaultIdle();
+
         @Option(names = "--status-interval", paramLabel = "DURATION", converter = Converters.Duration.class,
             description = "How often to print positions, 0 for never. Default 1s.")
         private long statusIntervalMs = 1000;
@@ -120,7 +144,10 @@ final class ReplicateCommand implements Callable<Integer>
                 .controlEndpoint(control)
                 .channelPath(path)
                 .maxChunkLength((int)Math.min(Integer.MAX_VALUE, maxChunkLength))
-                .termLength((int)Math.min(Integer.MAX_VALUE, termLength));
+                .termLength((int)Math.min(Integer.MAX_VALUE, termLength))
+                .readerName(readerName)
+                .protectRetention(protectRetention)
+                .commitReceived(commitReceived(commit));
             final EmbeddedMediaDriver driver = launchDriver(aeronDir, "serve");
             ReplicationSource source = null;
             boolean isLooping = false;
@@ -131,7 +158,8 @@ final class ReplicateCommand implements Callable<Integer>
                 out.flush();
                 final ReplicationSource running = source;
                 isLooping = true; // from here the loop closes the source and the driver
-                return Loop.run(running::doWork, () -> untilEnded && running.isEndAcknowledged(), statusIntervalMs,
+                return Loop.run(idle, running::doWork, () -> untilEnded && running.isEndAcknowledged(),
+                    statusIntervalMs,
                     () ->
                     "sent=" + running.sentPosition() + " received=" + running.receivedPosition() + " durable=" +
                     running.durablePosition() + " followers=" + running.followerCount() +
@@ -150,6 +178,14 @@ final class ReplicateCommand implements Callable<Integer>
             }
         }
 
+        private static boolean commitReceived(final String commit)
+        {
+            if ("durable".equals(commit) || "received".equals(commit))
+            {
+                return "received".equals(commit);
+            }
+            throw new ToolException(KekbitTool.EXIT_USAGE, "--commit must be durable or received: actual=" + commit);
+        }
     }
 
     /**
@@ -190,6 +226,9 @@ final class ReplicateCommand implements Callable<Integer>
             "closed journal's CLOSED marker).")
         private boolean untilEnded;
 
+        @Option(names = "--idle", paramLabel = "IDLE", converter = IdleOption.class, description = IdleOption.HELP)
+        private IdleStrategy idle = IdleOption.defaultIdle();
+
         @Option(names = "--status-interval", paramLabel = "DURATION", converter = Converters.Duration.class,
             description = "How often to print positions, 0 for never. Default 1s.")
         private long statusIntervalMs = 1000;
@@ -228,7 +267,7 @@ final class ReplicateCommand implements Callable<Integer>
                 final ReplicationSink running = sink;
                 isLooping = true; // from here the loop closes the sink and the driver
                 final long[] endedAtNs = {0};
-                final int code = Loop.run(running::doWork, () ->
+                final int code = Loop.run(idle, running::doWork, () ->
                 {
                     if (running.isFailed())
                     {
@@ -286,6 +325,85 @@ final class ReplicateCommand implements Callable<Integer>
     }
 
     /**
+     * The {@code --idle} option of both sides: how the duty cycle waits when it found nothing to do. Agrona's
+     * strategies by their aliases, with the waits in the value.
+     */
+    static final class IdleOption implements ITypeConverter<IdleStrategy>
+    {
+        static final String HELP = "How the duty cycle waits when idle: spin (busy: a core at 100%), yield, " +
+            "backoff[:MAX_PARK] (spin, yield, then park from 1us up to MAX_PARK, 1ms by default), or " +
+            "sleep:DURATION (sleep-ns style: park that long each time). Durations take ns, us, ms or s. Default " +
+            "backoff.";
+
+        private static final long DEFAULT_MAX_PARK_NS = 1_000_000;
+        private static final String[] UNITS = {"ns", "us", "ms", "s"};
+        private static final long[] UNIT_NS = {1, 1_000, 1_000_000, 1_000_000_000};
+
+        static IdleStrategy defaultIdle()
+        {
+            return backoff(DEFAULT_MAX_PARK_NS);
+        }
+
+        public IdleStrategy convert(final String value)
+        {
+            final String text = value.trim().toLowerCase(Locale.ROOT);
+            final int colon = text.indexOf(':');
+            final String kind = colon < 0 ? text : text.substring(0, colon);
+            final String argument = colon < 0 ? null : text.substring(colon + 1);
+            if (null == argument && ("spin".equals(kind) || "busy".equals(kind)))
+            {
+                return new BusySpinIdleStrategy();
+            }
+            if (null == argument && "yield".equals(kind))
+            {
+                return new YieldingIdleStrategy();
+            }
+            if ("backoff".equals(kind))
+            {
+                return backoff(null == argument ? DEFAULT_MAX_PARK_NS : durationNs(value, argument, 1_000));
+            }
+            if (null != argument && ("sleep".equals(kind) || "sleep-ns".equals(kind)))
+            {
+                return new SleepingIdleStrategy(durationNs(value, argument, 1));
+            }
+            throw new TypeConversionException("expected spin, yield, backoff, backoff:MAX_PARK or sleep:DURATION " +
+                "(such as backoff:100us or sleep:50us), actual='" + value + "'");
+        }
+
+        private static IdleStrategy backoff(final long maxParkNs)
+        {
+            return new BackoffIdleStrategy(100, 10, 1_000, maxParkNs);
+        }
+
+        private static long durationNs(final String value, final String text, final long minNs)
+        {
+            for (int i = 0; i < UNITS.length; i++)
+            {
+                if (text.endsWith(UNITS[i])) // ns, us and ms before s
+                {
+                    try
+                    {
+                        final long amount = Long.parseLong(text.substring(0, text.length() - UNITS[i].length())
+                            .replace("_", ""));
+                        final long ns = Math.multiplyExact(amount, UNIT_NS[i]);
+                        if (ns >= minNs && ns <= UNIT_NS[3])
+                        {
+                            return ns;
+                        }
+                    }
+                    catch (final NumberFormatException | ArithmeticException ignore)
+                    {
+                        // reported below
+                    }
+                    break;
+                }
+            }
+            throw new TypeConversionException("expected a duration from " + minNs + "ns to 1s with a unit (ns, us, " +
+                "ms or s), such as 100us, actual='" + value + "'");
+        }
+    }
+
+    /**
      * The duty cycle both sides run until told to stop: by the condition, or by a signal (the JVM's shutdown hook).
      */
     static final class Loop
@@ -314,6 +432,7 @@ final class ReplicateCommand implements Callable<Integer>
          * shutdown hook can wait until the mirror is unmapped and the aeron.dir deleted before the JVM exits.
          */
         static int run(
+            final IdleStrategy idle,
             final Work work,
             final Condition isDone,
             final long statusIntervalMs,
@@ -322,7 +441,6 @@ final class ReplicateCommand implements Callable<Integer>
             final AutoCloseable agent,
             final AutoCloseable driver)
         {
-            final IdleStrategy idle = new BackoffIdleStrategy(100, 10, 1_000, 1_000_000);
             final AtomicBoolean isStopping = new AtomicBoolean();
             final CountDownLatch closed = new CountDownLatch(1);
             final Thread hook = new Thread(() ->
