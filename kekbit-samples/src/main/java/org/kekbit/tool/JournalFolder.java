@@ -71,7 +71,8 @@ final class JournalFolder
                 {
                     hasPositions = true;
                 }
-                else if (!(isTransient(name) || isIndex(name)) || !Files.isRegularFile(file))
+                else if (!(isTransient(name) || isIndex(name) || isRecycling(name) ||
+                    JournalDescriptor.SPARE_SEGMENT_NAME.equals(name)) || !Files.isRegularFile(file))
                 {
                     foreign.add(name);
                 }
@@ -92,8 +93,10 @@ final class JournalFolder
         {
             foreign.sort(null);
             throw new ToolException(KekbitTool.EXIT_USAGE, "foreign file in journal folder " + folder + ": " +
-                String.join(", ", foreign) + " (a journal folder holds only its segments, next-* segments, " +
-                JournalDescriptor.POSITIONS_FILE_NAME + " and " + JournalDescriptor.INDEX_FILE_NAME + ")");
+                String.join(", ", foreign) + " (a journal folder holds only its segments, next-* and recycle-* " +
+                "segments, " + JournalDescriptor.POSITIONS_FILE_NAME + ", " +
+                JournalDescriptor.READING_SEGMENTS_FILE_NAME + ", " + JournalDescriptor.SPARE_SEGMENT_NAME + " and " +
+                JournalDescriptor.INDEX_FILE_NAME + ")");
         }
         bases.sort(null);
         final int last = bases.size() - 1;
@@ -102,6 +105,20 @@ final class JournalFolder
             bases.removeAt(last); // the next segment linked ahead of its roll: nothing of the journal yet
         }
         return new JournalFolder(folder, bases);
+    }
+
+    /**
+     * What a writer that recycles its segments keeps beside them: the reading segments file (and its temp file for a
+     * moment) and a retired segment kept for re-use.
+     */
+    private static boolean isRecycling(final String name)
+    {
+        if (name.startsWith(JournalDescriptor.RECYCLE_PREFIX))
+        {
+            return JournalDescriptor.parseSegmentBase(name.substring(JournalDescriptor.RECYCLE_PREFIX.length())) >= 0;
+        }
+        return JournalDescriptor.READING_SEGMENTS_FILE_NAME.equals(name) ||
+            (name.startsWith(JournalDescriptor.READING_SEGMENTS_FILE_NAME + ".") && name.endsWith(TEMP_SUFFIX));
     }
 
     /**

@@ -16,6 +16,7 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
+import org.kekbit.channel.ChannelReader;
 import org.kekbit.journal.JournalDescriptor;
 import org.kekbit.journal.JournalIndexer;
 import org.kekbit.journal.JournalReader;
@@ -447,6 +448,32 @@ class JournalCommandsTest
         assertEquals(KekbitTool.EXIT_OK, verify.exitCode(), verify.err());
         assertEquals(KekbitTool.EXIT_OK, info.exitCode(), info.err());
         assertEquals(lines(0, LINES), run("tail", folder.toString()).out());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = { "info", "readers" })
+    void shouldAcceptTheFilesOfARecyclingWriterAndItsStandbyInJournalFolder(final String command)
+    {
+        final Path folder = root.resolve("journal");
+        try (JournalWriter writer = JournalWriter.create(writerContext(folder).retainedSegments(1)
+            .recycleSegments(true)))
+        {
+            int line = 0;
+            while (writer.rolls() < 4)
+            {
+                writeLines(writer, line, line + 1);
+                line++;
+                writer.doWork();
+            }
+            assertTrue(Files.exists(folder.resolve(JournalDescriptor.READING_SEGMENTS_FILE_NAME)));
+            assertTrue(ChannelReader.isOnStandby(
+                JournalDescriptor.segmentPath(folder, writer.currentSegmentBase() + SEGMENT_CAPACITY)));
+
+            final ToolResult result = run(command, folder.toString());
+
+            assertEquals(KekbitTool.EXIT_OK, result.exitCode(), result.err());
+            assertEquals("", result.err());
+        }
     }
 
     @ParameterizedTest
