@@ -230,6 +230,7 @@ public final class JournalReader implements AutoCloseable
         }
         final long position = position();
         positions.commit(slot, position, ctx.epochClock().time());
+        heartbeat(); // a reader that commits is alive, whether or not it polls
         return position;
     }
 
@@ -752,6 +753,21 @@ public final class JournalReader implements AutoCloseable
                 }
                 positions.close();
             }
+        }
+    }
+
+    /**
+     * Stamp a named reader's heartbeat when it is due (once per {@code timeoutMs / 20} of the context's clock), as
+     * every poll and commit does: for a reader that holds its name but neither polls nor commits for a while, such as
+     * a replication source that moves by seeks while its follower is quiet. Without it a writer that cannot see this
+     * reader's process (another pid namespace) would take the name for dead after the timeout. Allocation-free; a
+     * no-op for an unnamed or closed reader.
+     */
+    public void keepAlive()
+    {
+        if (!isClosed)
+        {
+            heartbeat();
         }
     }
 

@@ -181,6 +181,10 @@ public final class JournalSource implements AutoCloseable, BlockHandler
      */
     public int poll(final Handler handler, final int blockLengthLimit)
     {
+        if (null != reader)
+        {
+            reader.keepAlive(); // it moves by seeks, which stamp no heartbeat, and its follower may be quiet
+        }
         if (null == segment || null != corruption)
         {
             return 0;

@@ -17,6 +17,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.kekbit.journal.JournalTestSupport.write;
 import static org.kekbit.journal.JournalTestSupport.writerContext;
+import static org.mockito.Mockito.mock;
 
 class JournalNamedReadersTest
 {
@@ -26,6 +27,42 @@ class JournalNamedReadersTest
     Path folder;
 
     private final UnsafeBuffer scratch = new UnsafeBuffer(new byte[JournalTestSupport.MAX_RECORD_LENGTH]);
+
+    @Test
+    void shouldStampTheHeartbeatOfANamedReaderThatOnlySeeksOrCommits()
+    {
+        final CachedEpochClock clock = new CachedEpochClock();
+        clock.update(5_000);
+        try (JournalWriter writer = JournalWriter.create(writerContext(folder)))
+        {
+            write(writer, scratch, 0);
+        }
+        try (JournalReader source = JournalReader.open(
+            new JournalReader.Context().folder(folder).name("source").epochClock(clock));
+            JournalSource journalSource = JournalSource.open(
+                new JournalReader.Context().folder(folder).name("replica").epochClock(clock)))
+        {
+            final long opened = heartbeatOf("source");
+            clock.update(5_000 + TIMEOUT_MS);
+            source.seekToEnd();
+            assertEquals(opened, heartbeatOf("source"), "a seek stamps nothing");
+            source.keepAlive();
+            assertEquals(5_000 + TIMEOUT_MS, heartbeatOf("source"));
+
+            clock.update(5_000 + 2 * TIMEOUT_MS);
+            source.commit();
+            assertEquals(5_000 + 2 * TIMEOUT_MS, heartbeatOf("source"), "a reader that commits is alive");
+
+            journalSource.poll(mock(JournalSource.Handler.class), 4096);
+            assertEquals(5_000 + 2 * TIMEOUT_MS, heartbeatOf("replica"), "a replication source's poll stamps it");
+        }
+    }
+
+    private long heartbeatOf(final String name)
+    {
+        return JournalNamedReaders.list(folder, 0, TIMEOUT_MS).stream()
+            .filter((reader) -> name.equals(reader.name())).findFirst().orElseThrow().heartbeatTimeMs();
+    }
 
     @Test
     void shouldListEveryNameWithPositionCommitTimeLivenessAndProtection()
