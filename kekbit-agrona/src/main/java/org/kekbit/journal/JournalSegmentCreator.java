@@ -20,13 +20,12 @@ import org.kekbit.channel.ChannelWriter;
  *     new SleepingMillisIdleStrategy(1), Throwable::printStackTrace, null, writer.segmentCreator());
  * AgentRunner.startOnThread(creatorRunner);
  * }</pre>
- * The writer asks for the next segment at each roll; this agent creates it on standby and links it under its name,
- * as the writer would ({@link JournalWriter#createStandbySegment}), and hands it over; the writer's duty cycle takes
- * it, and the roll activates it. When a roll comes while this agent is creating
- * the segment, or before it has taken the request up, the write returns {@link JournalWriter#ROLL_FAILED} (with a
- * {@link org.kekbit.channel.ChannelException.Reason#NOT_READY} failure) and a later write succeeds once the segment
- * is handed over; only a request left untaken for
- * {@link JournalWriter.Context#segmentCreatorTimeoutMs(long)} is cancelled, and the writer creates the segment itself.
+ * The writer asks for the next segment at each roll; this agent creates it on standby and links it under its name, as
+ * the writer's duty cycle would, and hands it over; the writer's duty cycle takes it, and the roll activates it. When a
+ * roll comes while this agent is creating the segment, or before it has taken the request up, the write returns {@link
+ * JournalWriter#ROLL_FAILED} (with a {@link org.kekbit.channel.ChannelException.Reason#NOT_READY} failure) and a later
+ * write succeeds once the segment is handed over; only a request left untaken for {@link
+ * JournalWriter.Context#segmentCreatorTimeoutMs(long)} is cancelled, and the writer creates the segment itself.
  * <p>
  * One state word, changed by compare-and-set, decides who owns the next segment at each moment; the fields it
  * guards are written before it is released and read after it is acquired. Threadsafe between one writer thread and

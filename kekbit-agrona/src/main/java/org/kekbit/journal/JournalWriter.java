@@ -42,12 +42,12 @@ import org.kekbit.channel.RecordHandler;
  * yet), and applies retention (by count, bytes and age, with hard caps: see {@link Context#retainedSegments(int)} and
  * {@link #prune(Context)}). A write that does not fit the current segment (less room for the marker and its seal)
  * rolls: it activates the standby (one release store, no system call), and only then leaves the seal and the ROLLED
- * marker in the current one, so a reader that meets ROLLED can always open the successor. When {@code doWork()} has
- * not run since the last roll, the roll creates and links the next segment itself, file writes inline. With {@link Context#createSegmentsOnAgent(boolean)} the next segment is made
- * on another thread by the {@link #segmentCreator()} agent instead, so the writer's thread never allocates a segment
- * (while the agent is still making it, a roll returns {@link #ROLL_FAILED} with a NOT_READY failure: retry).
- * With {@link JournalContext#sequenceOffset(int)} and
- * {@link JournalContext#timestampOffset(int)} set, each seal records the first and last record's keys.
+ * marker in the current one, so a reader that meets ROLLED can always open the successor. When {@code doWork()} has not
+ * run since the last roll, the roll creates and links the next segment itself, file writes inline. With {@link
+ * Context#createSegmentsOnAgent(boolean)} the next segment is made on another thread by the {@link #segmentCreator()}
+ * agent instead, so the writer's thread never allocates a segment (while the agent is still making it, a roll returns
+ * {@link #ROLL_FAILED} with a NOT_READY failure: retry). With {@link JournalContext#sequenceOffset(int)} and {@link
+ * JournalContext#timestampOffset(int)} set, each seal records the first and last record's keys.
  * <p>
  * Positions are journal positions, 64-bit: a segment's base plus the position inside it. {@link RecordClaim#commit()}
  * returns the position inside the segment; {@link #position()} after it is the journal position.
