@@ -72,6 +72,7 @@ public final class ImageSubmitLatency
             long rate = 200_000;
             long segmentCapacity = 64L * 1024 * 1024;
             boolean helperThread = true;
+            long rounds = 1;
             for (int i = 0; i < args.length; i += 2)
             {
                 if (i + 1 >= args.length)
@@ -98,25 +99,47 @@ public final class ImageSubmitLatency
                     case "--helper-thread":
                         helperThread = parseBoolean(args[i], args[i + 1]);
                         break;
+                    case "--rounds":
+                        rounds = parse(args[i], args[i + 1]);
+                        break;
                     default:
                         throw new IllegalArgumentException("unexpected argument: " + args[i] +
                             " (usage: ImageSubmitLatency [--dir DIR] [--book N] [--commands N] [--rate R] " +
-                            "[--segment-mb M] [--helper-thread true|false])");
+                            "[--segment-mb M] [--helper-thread true|false] [--rounds N])");
                 }
             }
             if (rate < 1)
             {
                 throw new IllegalArgumentException("--rate must be positive: " + rate);
             }
+            if (rounds < 1)
+            {
+                throw new IllegalArgumentException("--rounds must be positive: " + rounds);
+            }
             out.printf("submit latency from intended send time, us: book=%d orders, commands=%d, rate=%d/s, " +
                 "segment=%d MiB, helper-thread=%b, cores=%d%n", book, commands, rate, segmentCapacity >> 20,
                 helperThread, Runtime.getRuntime().availableProcessors());
-            final Histogram without = measure(
-                dir.resolve("without"), book, commands, rate, false, segmentCapacity, helperThread, out);
-            final Histogram with = measure(
-                dir.resolve("with"), book, commands, rate, true, segmentCapacity, helperThread, out);
+            // Rounds alternate which run goes first, so that neither pays the JVM's early costs every time.
+            final Histogram allWithout = new Histogram(3);
+            final Histogram allWith = new Histogram(3);
+            for (long round = 0; round < rounds; round++)
+            {
+                final boolean isWithFirst = 1 == (round & 1);
+                for (int run = 0; run < 2; run++)
+                {
+                    final boolean isWith = isWithFirst == (0 == run);
+                    final Histogram histogram = measure(dir.resolve(isWith ? "with" : "without"), book, commands,
+                        rate, isWith, segmentCapacity, helperThread, out);
+                    (isWith ? allWith : allWithout).add(histogram);
+                }
+            }
+            if (rounds > 1)
+            {
+                out.printf("all %d rounds: without p99.9=%.1f, with p99.9=%.1f%n", rounds,
+                    allWithout.getValueAtPercentile(99.9) / 1000.0, allWith.getValueAtPercentile(99.9) / 1000.0);
+            }
             out.printf("p99.9 ratio with/without shadow snapshot: %.2f%n",
-                (double)with.getValueAtPercentile(99.9) / Math.max(1, without.getValueAtPercentile(99.9)));
+                (double)allWith.getValueAtPercentile(99.9) / Math.max(1, allWithout.getValueAtPercentile(99.9)));
             return SampleMain.EXIT_OK;
         });
     }

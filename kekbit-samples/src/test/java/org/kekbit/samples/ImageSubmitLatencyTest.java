@@ -33,4 +33,30 @@ class ImageSubmitLatencyTest
             out.text());
         assertTrue(lines.get(3).startsWith("p99.9 ratio with/without shadow snapshot: "), out.text());
     }
+
+    @Test
+    @Timeout(120)
+    void shouldAlternateWhichRunGoesFirstAndPoolTheRounds()
+    {
+        final Output out = new Output();
+        assertEquals(0, ImageSubmitLatency.launch(new String[]{"--dir", dir.toString(), "--book", "2000",
+            "--commands", "20000", "--rate", "50000", "--rounds", "2"}, out.stream, new Output().stream), out.text());
+        final List<String> lines = out.lines();
+        assertEquals(7, lines.size(), out.text());
+        assertTrue(lines.get(1).startsWith("without snapshots:"), out.text());
+        assertTrue(lines.get(2).startsWith("with shadow snapshots:"), out.text());
+        assertTrue(lines.get(3).startsWith("with shadow snapshots:"), "the second round starts with the shadow");
+        assertTrue(lines.get(4).startsWith("without snapshots:"), out.text());
+        assertTrue(lines.get(5).startsWith("all 2 rounds: without p99.9="), out.text());
+        assertTrue(lines.get(6).startsWith("p99.9 ratio with/without shadow snapshot: "), out.text());
+    }
+
+    @Test
+    void shouldRefuseRoundsBelowOneInOneLine()
+    {
+        final Output err = new Output();
+        assertEquals(2, ImageSubmitLatency.launch(new String[]{"--dir", dir.toString(), "--rounds", "0"},
+            new Output().stream, err.stream), err.text());
+        assertTrue(err.text().contains("--rounds must be positive: 0"), err.text());
+    }
 }
