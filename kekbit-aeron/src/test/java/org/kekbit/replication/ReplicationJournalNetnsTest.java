@@ -3,6 +3,7 @@ package org.kekbit.replication;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
@@ -265,7 +266,12 @@ class ReplicationJournalNetnsTest
     private String logs()
     {
         final StringBuilder text = new StringBuilder();
-        for (final String name : List.of("leader", "follower", "source-0", "source-1", "source-2", "source-3"))
+        final List<String> names = new ArrayList<>(List.of("leader", "follower"));
+        for (int kill = Math.max(0, KILLS - 3); kill <= KILLS; kill++)
+        {
+            names.add("source-" + kill); // the last sources: the first ones only say they served
+        }
+        for (final String name : names)
         {
             if (!Files.exists(fx.tmp.resolve(name + ".log")))
             {
