@@ -286,7 +286,10 @@ class JournalCrashTest
         assertEquals(0, leftovers, "no retired file left after the last resume and close");
         if (recycle)
         {
-            assertTrue(files.size() * 2 < bases.size(), "segments re-used files: " + bases.size() +
+            // Some re-use, not a rate: each resume starts in new memory (the dead writer's standby and retired files
+            // are deleted), so the rate depends on how long each killed life ran, which load decides. How much a
+            // recycling journal re-uses is JournalRecyclingTest's to assert, deterministically.
+            assertTrue(files.size() < bases.size(), "segments re-used files: " + bases.size() +
                 " segments seen in " + files.size() + " files");
         }
     }
