@@ -229,8 +229,9 @@ public final class JournalReader implements AutoCloseable
             return NOT_NAMED;
         }
         final long position = position();
-        positions.commit(slot, position, ctx.epochClock().time());
-        heartbeat(); // a reader that commits is alive, whether or not it polls
+        final long nowMs = ctx.epochClock().time();
+        positions.commit(slot, position, nowMs);
+        heartbeat(nowMs); // a reader that commits is alive, whether or not it polls: one clock read for both
         return position;
     }
 
@@ -775,7 +776,14 @@ public final class JournalReader implements AutoCloseable
     {
         if (slot >= 0)
         {
-            final long nowMs = ctx.epochClock().time();
+            heartbeat(ctx.epochClock().time());
+        }
+    }
+
+    private void heartbeat(final long nowMs)
+    {
+        if (slot >= 0)
+        {
             if (nowMs - lastHeartbeatMs >= heartbeatIntervalMs || nowMs < lastHeartbeatMs)
             {
                 lastHeartbeatMs = nowMs;
