@@ -14,6 +14,7 @@ import net.openhft.chronicle.wire.DocumentContext;
 import org.agrona.IoUtil;
 import org.agrona.MutableDirectBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
+import org.agrona.concurrent.ringbuffer.OneToOneRingBuffer;
 import org.agrona.concurrent.ringbuffer.RingBuffer;
 import org.kekbit.channel.ChannelReader;
 import org.kekbit.channel.ChannelWriter;
