@@ -260,8 +260,8 @@ public final class ReplicationSource implements Agent, FragmentHandler, AutoClos
 
         try
         {
-            sessions.add(new FollowerSession(ctx, aeron, publicationChannel, followerId, followerKind,
-                followerChannelId, followerDigest, position, channelId, channelId, headerDigest, nowNs));
+            sessions.add(new FollowerSession(ctx, aeron, publicationChannel, followerId, helloDecoder.actingVersion(),
+                followerKind, followerChannelId, followerDigest, position, channelId, channelId, headerDigest, nowNs));
         }
         catch (final RuntimeException ex)
         {
