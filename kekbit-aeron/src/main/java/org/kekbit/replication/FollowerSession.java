@@ -528,6 +528,16 @@ final class FollowerSession implements JournalSource.Handler
         return CLOSED == state;
     }
 
+    String describe()
+    {
+        return "follower=" + Long.toHexString(followerId) + " state=" + state + " start=" + startPosition +
+            " sent=" + sentPosition + " pending=" + pendingLength + " rollPending=" + isRollPending +
+            " received=" + receivedPosition + " durable=" + durablePosition + " sourcePosition=" +
+            (null == source ? -1 : source.position()) + " committed=" + (null == source ? -1 :
+            source.committedPosition()) + " connected=" + (null != publication && publication.isConnected()) +
+            " error=" + error;
+    }
+
     String error()
     {
         return error;

@@ -375,6 +375,21 @@ public final class ReplicationSource implements Agent, FragmentHandler, AutoClos
     }
 
     /**
+     * One line on the protocol state, for diagnostics (allocates: not for the duty cycle).
+     *
+     * @return each follower session's state and positions, and the last error.
+     */
+    String describe()
+    {
+        final StringBuilder text = new StringBuilder("control-images=").append(controlSubscription.imageCount());
+        for (int i = 0, size = sessions.size(); i < size; i++)
+        {
+            text.append(" [").append(sessions.get(i).describe()).append(']');
+        }
+        return text.append(" lastError=").append(lastError).toString();
+    }
+
+    /**
      * Role name of the agent.
      *
      * @return the role name.
