@@ -44,6 +44,7 @@ final class FollowerSession implements JournalSource.Handler
     private final Aeron aeron;
     private final String dataChannel;
     private final long followerId;
+    private final int followerVersion;
     private final long registrationId;
     private final UnsafeBuffer sendBuffer = new UnsafeBuffer(new byte[1024]);
     private final MessageHeaderEncoder headerEncoder = new MessageHeaderEncoder();
@@ -81,6 +82,7 @@ final class FollowerSession implements JournalSource.Handler
         final Aeron aeron,
         final String dataChannel,
         final long followerId,
+        final int followerVersion,
         final MirrorKind followerKind,
         final long followerChannelId,
         final long followerDigest,
@@ -94,6 +96,7 @@ final class FollowerSession implements JournalSource.Handler
         this.aeron = aeron;
         this.dataChannel = dataChannel;
         this.followerId = followerId;
+        this.followerVersion = followerVersion;
         this.sourceId = sourceId;
         this.lastControlNs = nowNs;
 
@@ -296,7 +299,7 @@ final class FollowerSession implements JournalSource.Handler
         final RejectEncoder encoder = new RejectEncoder(); // once per session: cold
         encoder.wrapAndApplyHeader(sendBuffer, 0, headerEncoder)
             .followerId(followerId)
-            .reason(rejectReason)
+            .reason(reasonFor(rejectReason, followerVersion))
             .message(rejectMessage.length() > 900 ? rejectMessage.substring(0, 900) : rejectMessage);
         if (offer(sendBuffer, 0, MessageHeaderEncoder.ENCODED_LENGTH + encoder.encodedLength()) > 0)
         {
@@ -304,6 +307,28 @@ final class FollowerSession implements JournalSource.Handler
             return 1;
         }
         return 0;
+    }
+
+    /**
+     * The reason as a follower of the given protocol version can decode it: a version 1 sink's codec throws on a
+     * reason added later, so those go out as the nearest version 1 reason, and the message says what happened.
+     */
+    static RejectReason reasonFor(final RejectReason reason, final int followerVersion)
+    {
+        if (followerVersion >= 2)
+        {
+            return reason;
+        }
+        switch (reason)
+        {
+            case WRONG_KIND:
+                return RejectReason.WRONG_CHANNEL; // a version 1 follower mirrors a channel, this leader a journal
+            case SOURCE_CORRUPT:
+            case SEGMENT_NOT_FOUND:
+                return RejectReason.NOT_A_RECORD_BOUNDARY; // its position cannot be served from here
+            default:
+                return reason;
+        }
     }
 
     private int stream(final long nowNs)
@@ -501,6 +526,16 @@ final class FollowerSession implements JournalSource.Handler
     boolean isClosed()
     {
         return CLOSED == state;
+    }
+
+    String describe()
+    {
+        return "follower=" + Long.toHexString(followerId) + " state=" + state + " start=" + startPosition +
+            " sent=" + sentPosition + " pending=" + pendingLength + " rollPending=" + isRollPending +
+            " received=" + receivedPosition + " durable=" + durablePosition + " sourcePosition=" +
+            (null == source ? -1 : source.position()) + " committed=" + (null == source ? -1 :
+            source.committedPosition()) + " connected=" + (null != publication && publication.isConnected()) +
+            " error=" + error;
     }
 
     String error()

@@ -704,6 +704,22 @@ public final class ReplicationSink implements Agent, FragmentHandler, AutoClosea
     }
 
     /**
+     * One line on the protocol state, for diagnostics (allocates: not for the duty cycle).
+     *
+     * @return state, session, positions and the data images' sessions.
+     */
+    String describe()
+    {
+        final StringBuilder images = new StringBuilder();
+        dataSubscription.forEachImage((image) -> images.append(image.sessionId()).append(image.isClosed() ? "(closed)" :
+            "").append(image.isEndOfStream() ? "(eos)" : "").append(' '));
+        return "state=" + state + " session=" + sessionId + " follower=" + Long.toHexString(followerId) +
+            " mirror=" + (hasMirror() ? mirrorPosition() : -1) + " leader=" + leaderPosition.get() +
+            " resumeRequested=" + resumeRequested + " ended=" + isEnded + " failure=" + failure +
+            " control-connected=" + controlPublication.isConnected() + " images=[" + images.toString().trim() + "]";
+    }
+
+    /**
      * Role name of the agent.
      *
      * @return the role name.

@@ -260,8 +260,8 @@ public final class ReplicationSource implements Agent, FragmentHandler, AutoClos
 
         try
         {
-            sessions.add(new FollowerSession(ctx, aeron, publicationChannel, followerId, followerKind,
-                followerChannelId, followerDigest, position, channelId, channelId, headerDigest, nowNs));
+            sessions.add(new FollowerSession(ctx, aeron, publicationChannel, followerId, helloDecoder.actingVersion(),
+                followerKind, followerChannelId, followerDigest, position, channelId, channelId, headerDigest, nowNs));
         }
         catch (final RuntimeException ex)
         {
@@ -372,6 +372,21 @@ public final class ReplicationSource implements Agent, FragmentHandler, AutoClos
     public boolean isJournal()
     {
         return isJournal;
+    }
+
+    /**
+     * One line on the protocol state, for diagnostics (allocates: not for the duty cycle).
+     *
+     * @return each follower session's state and positions, and the last error.
+     */
+    String describe()
+    {
+        final StringBuilder text = new StringBuilder("control-images=").append(controlSubscription.imageCount());
+        for (int i = 0, size = sessions.size(); i < size; i++)
+        {
+            text.append(" [").append(sessions.get(i).describe()).append(']');
+        }
+        return text.append(" lastError=").append(lastError).toString();
     }
 
     /**

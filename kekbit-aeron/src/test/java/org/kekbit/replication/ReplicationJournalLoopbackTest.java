@@ -2,6 +2,7 @@ package org.kekbit.replication;
 
 import java.io.IOException;
 import java.io.RandomAccessFile;
+import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -9,6 +10,10 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.stream.Stream;
 
+import io.aeron.Aeron;
+import io.aeron.Publication;
+import io.aeron.Subscription;
+import io.aeron.logbuffer.FragmentHandler;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.agrona.concurrent.status.CountersReader;
 import org.junit.jupiter.api.Test;
@@ -17,6 +22,11 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import org.kekbit.channel.ChannelDescriptor;
 import org.kekbit.channel.ChannelDigest;
 import org.kekbit.channel.ChannelWriter;
+import org.kekbit.codecs.replication.HelloEncoder;
+import org.kekbit.codecs.replication.MessageHeaderDecoder;
+import org.kekbit.codecs.replication.MessageHeaderEncoder;
+import org.kekbit.codecs.replication.RejectDecoder;
+import org.kekbit.codecs.replication.RejectReason;
 import org.kekbit.journal.JournalDescriptor;
 import org.kekbit.journal.JournalDigest;
 import org.kekbit.journal.JournalReader;
@@ -140,6 +150,58 @@ class ReplicationJournalLoopbackTest
         assertTrue(fx.sink.failure().contains("SOURCE_CORRUPT"), fx.sink.failure());
         assertEquals(end, fx.sink.receivedPosition());
         assertEquals(0x4242, fx.sink.counterKey(), "the sink's counters carry the channel's id");
+    }
+
+    @Test
+    void shouldRejectAVersion1FollowerOfAJournalWithAReasonItsCodecKnows()
+    {
+        start(0);
+        write();
+        // A version 1 sink, by hand: its hello has no kind, and its codec throws on reasons added in version 2.
+        final Aeron aeron = fx.driver.aeron();
+        final String dataEndpoint = ReplicationTestSupport.LOOPBACK + ":" + ReplicationTestSupport.freeUdpPort();
+        final String dataChannel = "aeron:udp?endpoint=" + dataEndpoint;
+        final Subscription data = fx.own(aeron.addSubscription(dataChannel, ReplicationContext.DEFAULT_DATA_STREAM_ID));
+        final Publication control = fx.own(aeron.addExclusivePublication(
+            "aeron:udp?endpoint=" + fx.source.controlEndpoint(), ReplicationContext.DEFAULT_CONTROL_STREAM_ID));
+        final UnsafeBuffer hello = new UnsafeBuffer(new byte[256]);
+        final MessageHeaderEncoder header = new MessageHeaderEncoder();
+        final HelloEncoder encoder = new HelloEncoder().wrapAndApplyHeader(hello, 0, header);
+        header.version(1).blockLength(HelloEncoder.kindEncodingOffset()); // the version 1 block ends before kind
+        encoder.followerId(7).channelId(0).headerDigest(0).position(0);
+        final int v1Length = MessageHeaderEncoder.ENCODED_LENGTH + HelloEncoder.kindEncodingOffset();
+        hello.putInt(v1Length, dataChannel.length(), ByteOrder.LITTLE_ENDIAN);
+        hello.putStringWithoutLengthAscii(v1Length + 4, dataChannel);
+        final int helloLength = v1Length + 4 + dataChannel.length();
+
+        final int[] reason = { -1 };
+        final String[] message = new String[1];
+        final MessageHeaderDecoder headerDecoder = new MessageHeaderDecoder();
+        final RejectDecoder reject = new RejectDecoder();
+        final FragmentHandler onData = (buffer, offset, length, frameHeader) ->
+        {
+            headerDecoder.wrap(buffer, offset);
+            if (RejectDecoder.TEMPLATE_ID == headerDecoder.templateId())
+            {
+                reject.wrapAndApplyHeader(buffer, offset, headerDecoder);
+                reason[0] = reject.reasonRaw();
+                message[0] = reject.message();
+            }
+        };
+        pump(() -> -1 != reason[0], 20_000, "the reject", fx.source::doWork, () ->
+            (control.offer(hello, 0, helloLength) > 0 ? 1 : 0) + data.poll(onData, 10));
+
+        assertEquals(RejectReason.WRONG_CHANNEL.value(), reason[0], message[0]);
+        assertTrue(message[0].contains("protocol version 2"), message[0]);
+        assertEquals(RejectReason.WRONG_KIND, FollowerSession.reasonFor(RejectReason.WRONG_KIND, 2));
+        for (final RejectReason any : RejectReason.values())
+        {
+            if (RejectReason.NULL_VAL != any)
+            {
+                assertTrue(FollowerSession.reasonFor(any, 1).value() <= RejectReason.NOT_A_RECORD_BOUNDARY.value(),
+                    any + " goes to a version 1 follower as a reason it decodes");
+            }
+        }
     }
 
     private void start(final double lossRate)

@@ -9,6 +9,7 @@ import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -52,6 +53,8 @@ class ReplicationJournalNetnsTest
     @RegisterExtension
     final ReplicationFixture fx = ReplicationFixture.twoHosts();
 
+    private Supplier<String> mirrorState = () -> "not open";
+
     @Test
     void shouldMirrorARollingJournalAcrossTwoHostsThroughLossAndLinkCuts() throws Exception
     {
@@ -84,6 +87,7 @@ class ReplicationJournalNetnsTest
             {
                 if (System.nanoTime() - deadlineNs > 0)
                 {
+                    fx.hosts.dumpThreads();
                     fail("replication did not finish: checked=" + checker.nextSeq + ", " + run + "\n" + logs());
                 }
                 if (null == mirrorReader && Files.isDirectory(mirrorDir) &&
@@ -154,6 +158,8 @@ class ReplicationJournalNetnsTest
                 TwoHostNamespaces.FOLLOWER_ADDRESS + ":0", Double.toString(lossRate), Long.toString(seed), "2000");
             final ReplicationTestSupport.Pumped cycle = () ->
                 (writer.isClosed() ? 0 : writer.doWork()) + mirrorReader.poll(checker, 1000);
+            mirrorState = () -> "position=" + mirrorReader.position() + " state=" + mirrorReader.state() +
+                ", leader writer position=" + writer.position();
             final long perRound = records / (KILLS + 1);
             Process source = null;
             for (int kill = 0; kill <= KILLS; kill++)
@@ -222,8 +228,9 @@ class ReplicationJournalNetnsTest
         }
         catch (final AssertionError ex)
         {
+            fx.hosts.dumpThreads();
             throw new AssertionError(ex.getMessage() + ": seq=" + seq[0] + ", checked=" + checker.nextSeq + ", " +
-                run + "\n" + logs(), ex);
+                run + ", mirror reader: " + mirrorState + "\n" + logs(), ex);
         }
     }
 

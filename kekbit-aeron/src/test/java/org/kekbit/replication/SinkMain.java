@@ -42,9 +42,11 @@ public final class SinkMain
         {
             System.out.println("following");
             long endedAtNs = 0;
+            final StallReport stall = new StallReport(sink::receivedPosition, sink::describe);
             while (!sink.isFailed())
             {
                 idle.idle(sink.doWork());
+                stall.check();
                 if (sink.isEnded() && 0 == endedAtNs)
                 {
                     endedAtNs = System.nanoTime();

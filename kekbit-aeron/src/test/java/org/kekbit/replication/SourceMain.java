@@ -32,9 +32,11 @@ public final class SourceMain
                 .maxChunkLength(4096)))
         {
             System.out.println("serving");
+            final StallReport stall = new StallReport(source::sentPosition, source::describe);
             while (!source.isEndAcknowledged())
             {
                 idle.idle(source.doWork());
+                stall.check();
             }
         }
         System.out.println("ended");

@@ -6,6 +6,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * Two hosts on one machine for the two-host tests: a leader and a follower network namespace joined by a veth pair,
@@ -95,6 +96,39 @@ final class TwoHostNamespaces implements AutoCloseable
             .start();
         children.add(process);
         return process;
+    }
+
+    /**
+     * Ask every live child JVM for a thread dump (SIGQUIT: the JVM prints it to its output, the child's log) and give
+     * them a moment to write it: for a failure's message, when a child may be stuck inside a duty cycle.
+     */
+    void dumpThreads()
+    {
+        boolean isAsked = false;
+        for (final Process child : children)
+        {
+            if (child.isAlive())
+            {
+                try
+                {
+                    new ProcessBuilder("kill", "-3", Long.toString(child.pid())).inheritIO().start().waitFor();
+                    isAsked = true;
+                }
+                catch (final IOException ex)
+                {
+                    System.err.println("no thread dump of " + child.pid() + ": " + ex.getMessage());
+                }
+                catch (final InterruptedException ex)
+                {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+            }
+        }
+        if (isAsked)
+        {
+            LockSupport.parkNanos(TimeUnit.SECONDS.toNanos(2));
+        }
     }
 
     public void close()

@@ -3,8 +3,10 @@ package org.kekbit.journal;
 import java.nio.file.Path;
 
 import org.agrona.BitUtil;
+import org.agrona.collections.LongArrayList;
 import org.kekbit.channel.ChannelDescriptor;
 import org.kekbit.channel.ChannelException;
+import org.kekbit.channel.ChannelReader;
 import org.kekbit.channel.RecordDescriptor;
 
 import static org.agrona.BitUtil.SIZE_OF_INT;
@@ -645,6 +647,24 @@ public final class JournalDescriptor
     public static int readingSegmentOffset(final int slot)
     {
         return READING_SEGMENTS_HEADER_LENGTH + slot * SIZE_OF_LONG;
+    }
+
+    /**
+     * Leave out the standby successor, the next segment a writer links ahead of its roll and has not activated yet:
+     * it holds nothing of the journal. The one rule for every listing of a journal's segments. Reads the last
+     * segment's header: never on a hot path.
+     *
+     * @param folder of the journal.
+     * @param bases  of the segment files in the folder, in ascending order; the last is removed when on standby.
+     */
+    public static void dropStandbySuccessor(final Path folder, final LongArrayList bases)
+    {
+        final int last = bases.size() - 1;
+        // A standby is never the first: retention never deletes the writer's segment before it.
+        if (last > 0 && ChannelReader.isOnStandby(segmentPath(folder, bases.getLong(last))))
+        {
+            bases.removeAt(last);
+        }
     }
 
     /**

@@ -16,7 +16,6 @@ import org.agrona.IoUtil;
 import org.agrona.collections.LongArrayList;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.kekbit.channel.ChannelException;
-import org.kekbit.channel.ChannelReader;
 import org.kekbit.channel.ProcessLiveness;
 
 /**
@@ -43,12 +42,7 @@ final class JournalFiles
     static LongArrayList segmentBases(final Path folder)
     {
         final LongArrayList bases = allSegmentBases(folder);
-        final int last = bases.size() - 1;
-        // A standby is never the first: retention never deletes the writer's segment before it.
-        if (last > 0 && ChannelReader.isOnStandby(JournalDescriptor.segmentPath(folder, bases.getLong(last))))
-        {
-            bases.removeAt(last);
-        }
+        JournalDescriptor.dropStandbySuccessor(folder, bases);
         return bases;
     }
 

@@ -99,11 +99,7 @@ final class JournalFolder
                 JournalDescriptor.INDEX_FILE_NAME + ")");
         }
         bases.sort(null);
-        final int last = bases.size() - 1;
-        if (last > 0 && ChannelReader.isOnStandby(JournalDescriptor.segmentPath(folder, bases.getLong(last))))
-        {
-            bases.removeAt(last); // the next segment linked ahead of its roll: nothing of the journal yet
-        }
+        JournalDescriptor.dropStandbySuccessor(folder, bases);
         return new JournalFolder(folder, bases);
     }
 
