@@ -230,7 +230,7 @@ class ReplicationJournalNetnsTest
         {
             fx.hosts.dumpThreads();
             throw new AssertionError(ex.getMessage() + ": seq=" + seq[0] + ", checked=" + checker.nextSeq + ", " +
-                run + ", mirror reader: " + mirrorState + "\n" + logs(), ex);
+                run + ", mirror reader: " + mirrorState.get() + "\n" + logs(), ex);
         }
     }
 

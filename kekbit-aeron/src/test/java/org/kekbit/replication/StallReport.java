@@ -6,18 +6,22 @@ import java.util.function.Supplier;
 
 /**
  * For the child JVMs of the replication tests: prints one line of protocol state when a position has not moved for
- * 3 s, and again every 10 s while it stays still, so a stalled run's logs say where each side stands.
+ * 3 s, and again every 10 s while it stays still, and a progress line every 60 s whatever happens, so a stalled
+ * run's logs say where each side stands (a duty cycle stuck inside a call prints nothing: the tests then ask for a
+ * thread dump).
  */
 final class StallReport
 {
     private static final long STALL_NS = TimeUnit.SECONDS.toNanos(3);
     private static final long REPEAT_NS = TimeUnit.SECONDS.toNanos(10);
+    private static final long PROGRESS_NS = TimeUnit.SECONDS.toNanos(60);
 
     private final LongSupplier position;
     private final Supplier<String> state;
     private long lastPosition = Long.MIN_VALUE;
     private long movedAtNs = System.nanoTime();
     private long reportedAtNs;
+    private long progressAtNs = System.nanoTime();
 
     StallReport(final LongSupplier position, final Supplier<String> state)
     {
@@ -29,6 +33,11 @@ final class StallReport
     {
         final long nowNs = System.nanoTime();
         final long current = position.getAsLong();
+        if (nowNs - progressAtNs > PROGRESS_NS)
+        {
+            progressAtNs = nowNs;
+            System.out.println("at " + current + ": " + state.get());
+        }
         if (current != lastPosition)
         {
             lastPosition = current;
