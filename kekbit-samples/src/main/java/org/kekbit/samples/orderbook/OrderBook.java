@@ -5,6 +5,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 
 import org.agrona.DirectBuffer;
+import org.agrona.MutableDirectBuffer;
 import org.agrona.collections.Hashing;
 import org.agrona.collections.Long2ObjectHashMap;
 import org.agrona.concurrent.UnsafeBuffer;
@@ -15,6 +16,7 @@ import org.kekbit.codecs.trading.MessageHeaderEncoder;
 import org.kekbit.codecs.trading.NewOrderSingleDecoder;
 import org.kekbit.codecs.trading.OrdType;
 import org.kekbit.codecs.trading.Side;
+import org.kekbit.image.SnapshotClaim;
 import org.kekbit.image.SnapshotWriter;
 import org.kekbit.image.StateMachine;
 
@@ -62,7 +64,17 @@ public final class OrderBook implements StateMachine
      */
     public static final int SNAPSHOT_ORDER_LENGTH = 64;
 
-    private static final int ORDERS_PER_SNAPSHOT_RECORD = 64;
+    /**
+     * Resting orders in each full {@link #SNAPSHOT_ORDERS_TYPE_ID} record; the last holds the rest.
+     */
+    public static final int SNAPSHOT_ORDERS_PER_RECORD = 64;
+
+    /**
+     * Bytes of the {@link #SNAPSHOT_COUNTERS_TYPE_ID} record: nextOrderId, nextExecId, lastTransactTimeNs and
+     * commandCount, little endian.
+     */
+    public static final int SNAPSHOT_COUNTERS_LENGTH = 32;
+
     private static final byte[] UNKNOWN_ORDER = "unknown order".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] DUPLICATE_ORDER = "duplicate clOrdId".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] BAD_ORDER = "bad quantity, price or type".getBytes(StandardCharsets.US_ASCII);
@@ -81,8 +93,7 @@ public final class OrderBook implements StateMachine
     private final MessageHeaderEncoder headerEncoder = new MessageHeaderEncoder();
     private final ExecutionReportEncoder reportEncoder = new ExecutionReportEncoder();
     private final UnsafeBuffer reportBuffer = new UnsafeBuffer(new byte[256]);
-    private final UnsafeBuffer snapshotBuffer =
-        new UnsafeBuffer(new byte[ORDERS_PER_SNAPSHOT_RECORD * SNAPSHOT_ORDER_LENGTH]);
+    private final SnapshotClaim snapshotClaim = new SnapshotClaim();
     private Book[] books = new Book[INITIAL_BOOKS];
     private int bookCount;
     private Order freeOrders;
@@ -338,7 +349,8 @@ public final class OrderBook implements StateMachine
 
     /**
      * {@inheritDoc} Here: the counters, then every resting order in book order (instrument, bids best first, asks
-     * best first, time priority within a price).
+     * best first, time priority within a price), {@link #SNAPSHOT_ORDERS_PER_RECORD} to a record, each record claimed
+     * in the snapshot file and the orders encoded straight into it.
      */
     public void writeSnapshot(final SnapshotWriter writer)
     {
@@ -346,16 +358,23 @@ public final class OrderBook implements StateMachine
         {
             finishLoading();
         }
-        final UnsafeBuffer buffer = snapshotBuffer;
-        buffer.putLong(0, nextOrderId, ByteOrder.LITTLE_ENDIAN);
-        buffer.putLong(8, nextExecId, ByteOrder.LITTLE_ENDIAN);
-        buffer.putLong(16, lastTransactTimeNs, ByteOrder.LITTLE_ENDIAN);
-        buffer.putLong(24, commandCount, ByteOrder.LITTLE_ENDIAN);
-        if (!writer.write(SNAPSHOT_COUNTERS_TYPE_ID, buffer, 0, 32))
+        final SnapshotClaim claim = snapshotClaim;
+        if (!writer.tryClaim(SNAPSHOT_COUNTERS_TYPE_ID, SNAPSHOT_COUNTERS_LENGTH, claim))
         {
             return;
         }
-        int count = 0;
+        final MutableDirectBuffer counters = claim.buffer();
+        final int at = claim.offset();
+        counters.putLong(at, nextOrderId, ByteOrder.LITTLE_ENDIAN);
+        counters.putLong(at + 8, nextExecId, ByteOrder.LITTLE_ENDIAN);
+        counters.putLong(at + 16, lastTransactTimeNs, ByteOrder.LITTLE_ENDIAN);
+        counters.putLong(at + 24, commandCount, ByteOrder.LITTLE_ENDIAN);
+        claim.commit();
+
+        // Every resting order is in the map: its size says how long each record is before the record is claimed.
+        int left = ordersByClOrdId.size();
+        int inRecord = 0;
+        int recordOrders = 0;
         for (int b = 0; b < bookCount; b++)
         {
             final Book book = books[b];
@@ -366,22 +385,33 @@ public final class OrderBook implements StateMachine
                 {
                     for (Order order = side.levels[i].head; null != order; order = order.next)
                     {
-                        order.encode(buffer, count * SNAPSHOT_ORDER_LENGTH);
-                        if (++count == ORDERS_PER_SNAPSHOT_RECORD)
+                        if (0 == inRecord)
                         {
-                            if (!writer.write(SNAPSHOT_ORDERS_TYPE_ID, buffer, 0, count * SNAPSHOT_ORDER_LENGTH))
+                            if (0 == left)
+                            {
+                                throw new IllegalStateException("more resting orders in the books than in the map");
+                            }
+                            recordOrders = Math.min(SNAPSHOT_ORDERS_PER_RECORD, left);
+                            if (!writer.tryClaim(
+                                SNAPSHOT_ORDERS_TYPE_ID, recordOrders * SNAPSHOT_ORDER_LENGTH, claim))
                             {
                                 return;
                             }
-                            count = 0;
+                        }
+                        order.encode(claim.buffer(), claim.offset() + inRecord * SNAPSHOT_ORDER_LENGTH);
+                        left--;
+                        if (++inRecord == recordOrders)
+                        {
+                            claim.commit();
+                            inRecord = 0;
                         }
                     }
                 }
             }
         }
-        if (count > 0)
+        if (0 != left)
         {
-            writer.write(SNAPSHOT_ORDERS_TYPE_ID, buffer, 0, count * SNAPSHOT_ORDER_LENGTH);
+            throw new IllegalStateException("fewer resting orders in the books than in the map: " + left + " fewer");
         }
     }
 
@@ -871,7 +901,7 @@ public final class OrderBook implements StateMachine
             cumQuantity += matched;
         }
 
-        void encode(final UnsafeBuffer buffer, final int offset)
+        void encode(final MutableDirectBuffer buffer, final int offset)
         {
             buffer.putLong(offset, orderId, ByteOrder.LITTLE_ENDIAN);
             buffer.putLong(offset + 8, clOrdId, ByteOrder.LITTLE_ENDIAN);
