@@ -68,6 +68,14 @@ final class SnapshotChecksum
         }
     }
 
+    /**
+     * Count the bytes from a buffer's position to its limit, which it leaves at its limit.
+     */
+    void update(final ByteBuffer byteBuffer)
+    {
+        crc.update(byteBuffer);
+    }
+
     private static void putIntLittleEndian(final byte[] bytes, final int index, final int value)
     {
         bytes[index] = (byte)value;

@@ -231,7 +231,7 @@ final class SnapshotStore
     private boolean writeState(final StateMachine stateMachine)
     {
         stateMachine.writeSnapshot(writer);
-        return !writer.isFull();
+        return writer.finishState();
     }
 
     /**

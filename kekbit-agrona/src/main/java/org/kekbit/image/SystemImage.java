@@ -13,7 +13,6 @@ import org.agrona.concurrent.BackoffIdleStrategy;
 import org.agrona.concurrent.EpochClock;
 import org.agrona.concurrent.IdleStrategy;
 import org.agrona.concurrent.NanoClock;
-import org.agrona.concurrent.SystemEpochClock;
 import org.agrona.concurrent.SystemNanoClock;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.kekbit.MappingReleaser;
@@ -214,15 +213,9 @@ public final class SystemImage implements Agent, AutoCloseable
         ctx.conclude();
         final Path imageFolder = ctx.imageFolder();
         final Path journalFolder = ImageDescriptor.journalFolder(imageFolder);
-        final JournalWriter.Context journalCtx = new JournalWriter.Context()
-            .folder(journalFolder)
-            .segmentCapacity(ctx.segmentCapacity())
-            .maxRecordLength(ctx.maxRecordLength())
-            .retainedSegments(ctx.retainedSegments())
-            .preTouch(ctx.preTouch())
-            .createSegmentsOnAgent(ctx.createSegmentsOnAgent())
-            .mappingReleaser(ctx.mappingReleaser())
-            .epochClock(ctx.epochClock());
+        // A journal keeps its context and reads it for its life (its conclude() fills in defaults too): it gets a
+        // copy, so this context can be changed and launched again without touching a running journal.
+        final JournalWriter.Context journalCtx = copyOf(ctx.journalContext());
         final boolean exists = Files.isDirectory(journalFolder) && hasSegment(journalFolder);
         final JournalWriter journal = exists ? JournalWriter.resume(journalCtx) : JournalWriter.create(journalCtx);
 
@@ -707,6 +700,31 @@ public final class SystemImage implements Agent, AutoCloseable
     }
 
     /**
+     * A copy of a journal's context, every setting of it ({@code ImageContextTest} checks that none is missed).
+     */
+    static JournalWriter.Context copyOf(final JournalWriter.Context ctx)
+    {
+        return new JournalWriter.Context()
+            .folder(ctx.folder())
+            .timeoutMs(ctx.timeoutMs())
+            .sequenceOffset(ctx.sequenceOffset())
+            .timestampOffset(ctx.timestampOffset())
+            .epochClock(ctx.epochClock())
+            .preTouch(ctx.preTouch())
+            .mappingReleaser(ctx.mappingReleaser())
+            .segmentCapacity(ctx.segmentCapacity())
+            .maxRecordLength(ctx.maxRecordLength())
+            .retainedSegments(ctx.retainedSegments())
+            .retainedBytes(ctx.retainedBytes())
+            .retentionMs(ctx.retentionMs())
+            .hardCapSegments(ctx.hardCapSegments())
+            .hardCapBytes(ctx.hardCapBytes())
+            .createSegmentsOnAgent(ctx.createSegmentsOnAgent())
+            .recycleSegments(ctx.recycleSegments())
+            .segmentCreatorTimeoutMs(ctx.segmentCreatorTimeoutMs());
+    }
+
+    /**
      * Apply the journal from a position to its end through the same {@link StateMachine#apply} as live commands.
      */
     static long replay(
@@ -809,16 +827,11 @@ public final class SystemImage implements Agent, AutoCloseable
         private long snapshotIntervalBytes = DEFAULT_SNAPSHOT_INTERVAL_BYTES;
         private int snapshotsKept = DEFAULT_SNAPSHOTS_KEPT;
         private long snapshotInitialCapacity = DEFAULT_SNAPSHOT_INITIAL_CAPACITY;
-        private long segmentCapacity = JournalWriter.Context.DEFAULT_SEGMENT_CAPACITY;
-        private int maxRecordLength = -1;
-        private int retainedSegments;
-        private boolean preTouch = true;
-        private boolean createSegmentsOnAgent;
-        private MappingReleaser mappingReleaser;
+        private final JournalWriter.Context journalContext = new JournalWriter.Context();
+        private Path concludedJournalFolder;
         private ForcePolicy forcePolicy = ForcePolicy.NONE;
         private long forceIntervalNs = DEFAULT_FORCE_INTERVAL_NS;
         private long recoverySnapshotThresholdBytes = RECOVERY_SNAPSHOT_THRESHOLD_FROM_INTERVAL;
-        private EpochClock epochClock = SystemEpochClock.INSTANCE;
         private NanoClock nanoClock = SystemNanoClock.INSTANCE;
         private IdleStrategy shadowIdleStrategy;
 
@@ -838,6 +851,16 @@ public final class SystemImage implements Agent, AutoCloseable
             {
                 throw new IllegalArgumentException("stateMachineSupplier must be set");
             }
+            final Path journalFolder = ImageDescriptor.journalFolder(imageFolder);
+            final Path folder = journalContext.folder();
+            if (null != folder && !folder.equals(concludedJournalFolder) &&
+                !folder.toAbsolutePath().normalize().equals(journalFolder.toAbsolutePath().normalize()))
+            {
+                throw new IllegalArgumentException("the journal's folder is the image's, not set apart: expected=" +
+                    journalFolder + ", actual=" + folder);
+            }
+            journalContext.folder(journalFolder);
+            concludedJournalFolder = journalFolder;
             if (snapshotIntervalBytes < 0)
             {
                 throw new IllegalArgumentException(
@@ -889,6 +912,28 @@ public final class SystemImage implements Agent, AutoCloseable
         public Path imageFolder()
         {
             return imageFolder;
+        }
+
+        /**
+         * The journal's settings, held by this context: the image's journal is a {@link JournalWriter} created or
+         * resumed at launch with a copy of it (so changing it later never touches a running journal). The journal settings of this context ({@link #segmentCapacity(long)},
+         * {@link #maxRecordLength(int)}, {@link #retainedSegments(int)}, {@link #preTouch(boolean)},
+         * {@link #createSegmentsOnAgent(boolean)}, {@link #mappingReleaser(MappingReleaser)},
+         * {@link #epochClock(EpochClock)}) set and read the same object; the others are set on it directly:
+         * <pre>{@code
+         * final SystemImage.Context ctx = new SystemImage.Context().imageFolder(dir).stateMachineSupplier(Book::new);
+         * ctx.journalContext().retainedBytes(8L << 30).recycleSegments(true);
+         * }</pre>
+         * Its folder is the image's journal folder ({@link ImageDescriptor#journalFolder(Path)}), set by
+         * {@link #conclude()}: another one is an error. Retention never deletes a segment from the oldest kept snapshot
+         * on, which a protecting named reader holds, except under a hard cap
+         * ({@link JournalWriter.Context#hardCapSegments(int)}), which deletes it anyway.
+         *
+         * @return the journal's context.
+         */
+        public JournalWriter.Context journalContext()
+        {
+            return journalContext;
         }
 
         /**
@@ -1004,14 +1049,15 @@ public final class SystemImage implements Agent, AutoCloseable
         }
 
         /**
-         * Segment capacity of a new journal (see {@link JournalWriter.Context#segmentCapacity(long)}).
+         * Segment capacity of a new journal (see {@link JournalWriter.Context#segmentCapacity(long)}); sets it on
+         * {@link #journalContext()}, as the other journal settings here do.
          *
          * @param segmentCapacity a power of two.
          * @return this for a fluent API.
          */
         public Context segmentCapacity(final long segmentCapacity)
         {
-            this.segmentCapacity = segmentCapacity;
+            journalContext.segmentCapacity(segmentCapacity);
             return this;
         }
 
@@ -1022,7 +1068,7 @@ public final class SystemImage implements Agent, AutoCloseable
          */
         public long segmentCapacity()
         {
-            return segmentCapacity;
+            return journalContext.segmentCapacity();
         }
 
         /**
@@ -1033,7 +1079,7 @@ public final class SystemImage implements Agent, AutoCloseable
          */
         public Context maxRecordLength(final int maxRecordLength)
         {
-            this.maxRecordLength = maxRecordLength;
+            journalContext.maxRecordLength(maxRecordLength);
             return this;
         }
 
@@ -1044,7 +1090,7 @@ public final class SystemImage implements Agent, AutoCloseable
          */
         public int maxRecordLength()
         {
-            return maxRecordLength;
+            return journalContext.maxRecordLength();
         }
 
         /**
@@ -1057,7 +1103,7 @@ public final class SystemImage implements Agent, AutoCloseable
          */
         public Context retainedSegments(final int retainedSegments)
         {
-            this.retainedSegments = retainedSegments;
+            journalContext.retainedSegments(retainedSegments);
             return this;
         }
 
@@ -1068,7 +1114,7 @@ public final class SystemImage implements Agent, AutoCloseable
          */
         public int retainedSegments()
         {
-            return retainedSegments;
+            return journalContext.retainedSegments();
         }
 
         /**
@@ -1079,7 +1125,7 @@ public final class SystemImage implements Agent, AutoCloseable
          */
         public Context preTouch(final boolean preTouch)
         {
-            this.preTouch = preTouch;
+            journalContext.preTouch(preTouch);
             return this;
         }
 
@@ -1090,7 +1136,7 @@ public final class SystemImage implements Agent, AutoCloseable
          */
         public boolean preTouch()
         {
-            return preTouch;
+            return journalContext.preTouch();
         }
 
         /**
@@ -1103,7 +1149,7 @@ public final class SystemImage implements Agent, AutoCloseable
          */
         public Context createSegmentsOnAgent(final boolean createSegmentsOnAgent)
         {
-            this.createSegmentsOnAgent = createSegmentsOnAgent;
+            journalContext.createSegmentsOnAgent(createSegmentsOnAgent);
             return this;
         }
 
@@ -1114,7 +1160,7 @@ public final class SystemImage implements Agent, AutoCloseable
          */
         public boolean createSegmentsOnAgent()
         {
-            return createSegmentsOnAgent;
+            return journalContext.createSegmentsOnAgent();
         }
 
         /**
@@ -1128,7 +1174,7 @@ public final class SystemImage implements Agent, AutoCloseable
          */
         public Context mappingReleaser(final MappingReleaser mappingReleaser)
         {
-            this.mappingReleaser = mappingReleaser;
+            journalContext.mappingReleaser(mappingReleaser);
             return this;
         }
 
@@ -1139,7 +1185,7 @@ public final class SystemImage implements Agent, AutoCloseable
          */
         public MappingReleaser mappingReleaser()
         {
-            return mappingReleaser;
+            return journalContext.mappingReleaser();
         }
 
         /**
@@ -1232,7 +1278,7 @@ public final class SystemImage implements Agent, AutoCloseable
          */
         public Context epochClock(final EpochClock epochClock)
         {
-            this.epochClock = epochClock;
+            journalContext.epochClock(epochClock);
             return this;
         }
 
@@ -1243,7 +1289,7 @@ public final class SystemImage implements Agent, AutoCloseable
          */
         public EpochClock epochClock()
         {
-            return epochClock;
+            return journalContext.epochClock();
         }
 
         /**
