@@ -215,7 +215,7 @@ public final class SystemImage implements Agent, AutoCloseable
         final Path journalFolder = ImageDescriptor.journalFolder(imageFolder);
         // A journal keeps its context and reads it for its life (its conclude() fills in defaults too): it gets a
         // copy, so this context can be changed and launched again without touching a running journal.
-        final JournalWriter.Context journalCtx = copyOf(ctx.journalContext());
+        final JournalWriter.Context journalCtx = ctx.journalContext().clone();
         final boolean exists = Files.isDirectory(journalFolder) && hasSegment(journalFolder);
         final JournalWriter journal = exists ? JournalWriter.resume(journalCtx) : JournalWriter.create(journalCtx);
 
@@ -697,31 +697,6 @@ public final class SystemImage implements Agent, AutoCloseable
             throw new ChannelException(ChannelException.Reason.IO_ERROR,
                 "cannot list journal folder " + journalFolder + ": " + ex, ex);
         }
-    }
-
-    /**
-     * A copy of a journal's context, every setting of it ({@code ImageContextTest} checks that none is missed).
-     */
-    static JournalWriter.Context copyOf(final JournalWriter.Context ctx)
-    {
-        return new JournalWriter.Context()
-            .folder(ctx.folder())
-            .timeoutMs(ctx.timeoutMs())
-            .sequenceOffset(ctx.sequenceOffset())
-            .timestampOffset(ctx.timestampOffset())
-            .epochClock(ctx.epochClock())
-            .preTouch(ctx.preTouch())
-            .mappingReleaser(ctx.mappingReleaser())
-            .segmentCapacity(ctx.segmentCapacity())
-            .maxRecordLength(ctx.maxRecordLength())
-            .retainedSegments(ctx.retainedSegments())
-            .retainedBytes(ctx.retainedBytes())
-            .retentionMs(ctx.retentionMs())
-            .hardCapSegments(ctx.hardCapSegments())
-            .hardCapBytes(ctx.hardCapBytes())
-            .createSegmentsOnAgent(ctx.createSegmentsOnAgent())
-            .recycleSegments(ctx.recycleSegments())
-            .segmentCreatorTimeoutMs(ctx.segmentCreatorTimeoutMs());
     }
 
     /**

@@ -1219,7 +1219,7 @@ public final class JournalWriter implements Agent, AutoCloseable, RecordAppender
     /**
      * Configuration of a journal's writer, validated once by {@link #conclude()}.
      */
-    public static final class Context extends JournalContext<Context>
+    public static final class Context extends JournalContext<Context> implements Cloneable
     {
         /**
          * Default of {@link #segmentCreatorTimeoutMs(long)}.
@@ -1249,6 +1249,24 @@ public final class JournalWriter implements Agent, AutoCloseable, RecordAppender
         private boolean createSegmentsOnAgent;
         private boolean recycleSegments;
         private long segmentCreatorTimeoutMs = DEFAULT_SEGMENT_CREATOR_TIMEOUT_MS;
+
+        /**
+         * A copy of every setting, as Aeron's contexts clone: the clock and the mapping releaser are shared, not
+         * copied. A writer keeps its context and reads it again while it runs, so give each writer its own.
+         *
+         * @return the copy.
+         */
+        public Context clone()
+        {
+            try
+            {
+                return (Context)super.clone();
+            }
+            catch (final CloneNotSupportedException ex)
+            {
+                throw new IllegalStateException(ex); // cannot happen: Cloneable
+            }
+        }
 
         /**
          * Validate the configuration and fill in defaults.

@@ -20,6 +20,7 @@ import org.kekbit.journal.JournalDescriptor;
 import org.kekbit.journal.JournalWriter;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -149,7 +150,8 @@ class ImageContextTest
         }
         assertTrue(fields.size() >= 17, "fields: " + fields);
 
-        final JournalWriter.Context copy = SystemImage.copyOf(original);
+        final JournalWriter.Context copy = original.clone();
+        assertNotSame(original, copy, "a writer keeps its context: each gets its own");
         for (final Field field : fields)
         {
             assertEquals(field.get(original), field.get(copy), "copied: " + field.getName());
