@@ -48,6 +48,7 @@ class ReplicationJournalNetnsTest
     private static final int CUTS = Integer.getInteger("kekbit.replication.cuts", 2);
     private static final int KILLS = Integer.getInteger("kekbit.replication.kills", 2);
     private static final long SEGMENT_CAPACITY = 128 * 1024;
+    private static final long STALL_MS = 60_000;
     private static final Pattern NAKS = Pattern.compile("naks=(\\d+)");
 
     @RegisterExtension
@@ -204,7 +205,9 @@ class ReplicationJournalNetnsTest
     }
 
     /**
-     * Write while the condition does not hold, at most 3000 records ahead of the mirror's reader.
+     * Write while the condition does not hold, at most 3000 records ahead of the mirror's reader; fail when the
+     * mirror's reader has not moved for {@link #STALL_MS}. The guard is on progress, not on the whole phase: the last
+     * phase moves most of the records (4.4M of the long run's 10M), so a fixed budget failed a run that was moving.
      */
     private void writeGated(
         final JournalWriter writer,
@@ -217,14 +220,25 @@ class ReplicationJournalNetnsTest
     {
         try
         {
+            final long[] progress = { checker.nextSeq, System.nanoTime() };
             pump(() ->
             {
                 if (seq[0] - checker.nextSeq < 3000)
                 {
                     ReplicationJournalLoopbackTest.write(writer, scratch, seq[0]++);
                 }
+                final long nowNs = System.nanoTime();
+                if (checker.nextSeq != progress[0])
+                {
+                    progress[0] = checker.nextSeq;
+                    progress[1] = nowNs;
+                }
+                else if (nowNs - progress[1] > TimeUnit.MILLISECONDS.toNanos(STALL_MS))
+                {
+                    fail("the mirror did not move for " + STALL_MS + " ms");
+                }
                 return condition.getAsBoolean();
-            }, 40_000 + RECORDS / 100, "the mirror to move", cycle);
+            }, TimeUnit.DAYS.toMillis(1), "the mirror to move", cycle);
         }
         catch (final AssertionError ex)
         {
