@@ -742,27 +742,7 @@ public final class OrderBook implements StateMachine
          */
         int find(final long key)
         {
-            final long[] keys = this.keys;
-            int low = 0;
-            int high = count - 1;
-            while (low <= high)
-            {
-                final int mid = (low + high) >>> 1;
-                final long midKey = keys[mid];
-                if (midKey < key)
-                {
-                    low = mid + 1;
-                }
-                else if (midKey > key)
-                {
-                    high = mid - 1;
-                }
-                else
-                {
-                    return mid;
-                }
-            }
-            return -(low + 1);
+            return Arrays.binarySearch(keys, 0, count, key);
         }
 
         void insert(final int index, final long key, final Level level)
