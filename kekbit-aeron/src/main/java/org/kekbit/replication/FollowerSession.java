@@ -333,6 +333,13 @@ final class FollowerSession implements JournalSource.Handler
 
     private int stream(final long nowNs)
     {
+        final int work = streamChunks();
+        // Also while catching up or back-pressured: the follower's lag must not go stale while it matters most.
+        return SEND_REJECT == state ? work : work + sendStatusIfDue(nowNs);
+    }
+
+    private int streamChunks()
+    {
         int work = 0;
         for (int blocks = 0; blocks < BLOCKS_PER_DUTY_CYCLE; blocks++)
         {
@@ -391,19 +398,23 @@ final class FollowerSession implements JournalSource.Handler
             }
         }
 
-        if (0 == work && nowNs - lastStatusNs >= ctx.statusIntervalNs())
+        return work;
+    }
+
+    private int sendStatusIfDue(final long nowNs)
+    {
+        if (nowNs - lastStatusNs >= ctx.statusIntervalNs())
         {
             statusEncoder.wrapAndApplyHeader(sendBuffer, 0, headerEncoder)
-                .leaderPosition(source.statusPosition())
+                .leaderPosition(source.statusPosition(nowNs))
                 .sentPosition(sentPosition);
             if (offer(sendBuffer, 0, MessageHeaderEncoder.ENCODED_LENGTH + SourceStatusEncoder.BLOCK_LENGTH) > 0)
             {
                 lastStatusNs = nowNs;
-                work++;
+                return 1;
             }
         }
-
-        return work;
+        return 0;
     }
 
     private long offer(final DirectBuffer buffer, final int offset, final int length)

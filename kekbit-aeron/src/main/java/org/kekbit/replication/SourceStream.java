@@ -17,15 +17,6 @@ import org.kekbit.journal.JournalSource;
 abstract class SourceStream implements AutoCloseable
 {
     /**
-     * Open what a path holds: a journal's folder or a channel's file.
-     */
-    static SourceStream open(final Path path)
-    {
-        return JournalSource.isJournal(path) ? new Journal(JournalSource.open(path)) :
-            new Channel(ChannelSource.open(path));
-    }
-
-    /**
      * Open what the source's context serves; a journal as the context's named reader, when it names one.
      */
     static SourceStream open(final ReplicationSource.Context ctx)
@@ -38,7 +29,8 @@ abstract class SourceStream implements AutoCloseable
         return new Journal(JournalSource.open(new JournalReader.Context()
             .folder(path)
             .name(ctx.readerName())
-            .protectRetention(ctx.protectRetention())));
+            .protectRetention(ctx.protectRetention())),
+            ctx.statusIntervalNs() * Journal.STATUS_INTERVALS_PER_NEWEST_REFRESH);
     }
 
     /**
@@ -59,9 +51,10 @@ abstract class SourceStream implements AutoCloseable
     abstract long committedPosition();
 
     /**
-     * Committed in what is being delivered: for status messages while idle.
+     * The leader's committed position for a status message, sent every status interval: cheap, and never behind
+     * what is being delivered.
      */
-    abstract long statusPosition();
+    abstract long statusPosition(long nowNs);
 
     abstract long position();
 
@@ -109,9 +102,9 @@ abstract class SourceStream implements AutoCloseable
             return source.committedPosition();
         }
 
-        long statusPosition()
+        long statusPosition(final long nowNs)
         {
-            return source.committedPosition();
+            return source.committedPosition(); // walks only what was committed since the last call
         }
 
         long position()
@@ -157,11 +150,21 @@ abstract class SourceStream implements AutoCloseable
 
     static final class Journal extends SourceStream
     {
-        private final JournalSource source;
+        /**
+         * How often a session behind the leader's journal looks for what its newest segment holds, in status
+         * intervals: every 1 s with the default 100 ms.
+         */
+        static final int STATUS_INTERVALS_PER_NEWEST_REFRESH = 10;
 
-        Journal(final JournalSource source)
+        private final JournalSource source;
+        private final long newestRefreshIntervalNs;
+        private long newestCommitted = -1;
+        private long newestRefreshedAtNs = Long.MIN_VALUE / 2;
+
+        Journal(final JournalSource source, final long newestRefreshIntervalNs)
         {
             this.source = source;
+            this.newestRefreshIntervalNs = newestRefreshIntervalNs;
         }
 
         boolean isJournal()
@@ -184,9 +187,17 @@ abstract class SourceStream implements AutoCloseable
             return source.committedPosition();
         }
 
-        long statusPosition()
+        long statusPosition(final long nowNs)
         {
-            return source.segmentCommittedPosition();
+            final long delivering = source.segmentCommittedPosition();
+            if (delivering > source.position() && nowNs - newestRefreshedAtNs >= newestRefreshIntervalNs)
+            {
+                // Behind, maybe by segments: what the newest segment holds costs a listing and a walk, so at most
+                // once per interval, and never once caught up.
+                newestCommitted = source.committedPosition();
+                newestRefreshedAtNs = nowNs;
+            }
+            return Math.max(delivering, newestCommitted);
         }
 
         long position()

@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 import io.aeron.Aeron;
@@ -92,6 +93,39 @@ class ReplicationJournalLoopbackTest
         pump(() -> fx.source.receivedPosition() == written, 5_000, "the leader learning it from the acks", this::cycle);
         fx.writeLive(1000, Long.MAX_VALUE, writer);
         closeWriterAndAwaitEnd();
+    }
+
+    @Test
+    void shouldTellAFollowerSegmentsBehindWhereTheLeaderIsWhileTheLeaderWrites()
+    {
+        start(0, TimeUnit.MILLISECONDS.toNanos(1));
+        for (int i = 0; i < 2000; i++)
+        {
+            write();
+        }
+        fx.startSink();
+        pump(() -> fx.sink.receivedPosition() > 0, 10_000, "the catch-up to begin", this::cycle);
+        final long rollsBefore = writer.rolls();
+        for (int i = 0; i < 2000; i++)
+        {
+            write();
+        }
+        assertTrue(writer.rolls() > rollsBefore + 20, "rolls=" + writer.rolls());
+        final long written = writer.position();
+
+        final long[] leaderPositionWhileBehind = { -1 };
+        pump(
+            () ->
+            {
+                if (fx.sink.receivedPosition() < SEGMENT_CAPACITY * (written / SEGMENT_CAPACITY))
+                {
+                    leaderPositionWhileBehind[0] = Math.max(leaderPositionWhileBehind[0], fx.sink.leaderPosition());
+                }
+                return fx.sink.receivedPosition() == written;
+            },
+            20_000, "catch-up to " + written, this::cycle);
+        assertEquals(written, leaderPositionWhileBehind[0],
+            "the follower learnt the leader's position in its newest segment while segments behind");
     }
 
     @Test
@@ -206,9 +240,15 @@ class ReplicationJournalLoopbackTest
 
     private void start(final double lossRate)
     {
+        start(lossRate, new ReplicationSource.Context().statusIntervalNs());
+    }
+
+    private void start(final double lossRate, final long statusIntervalNs)
+    {
         fx.launchDriver(fx.tmp.resolve("aeron"), lossRate, 42);
         writer = fx.own(JournalWriter.create(journalContext(fx.tmp.resolve("leader")).sequenceOffset(0)));
-        fx.source = new ReplicationSource(fx.sourceContext(fx.tmp.resolve("leader")));
+        fx.source = new ReplicationSource(
+            fx.sourceContext(fx.tmp.resolve("leader")).statusIntervalNs(statusIntervalNs));
         assertTrue(fx.source.isJournal());
     }
 

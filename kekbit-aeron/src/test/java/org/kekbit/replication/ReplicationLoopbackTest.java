@@ -70,6 +70,31 @@ class ReplicationLoopbackTest
         closeWriterAndAwaitEnd();
     }
 
+    @Test
+    void shouldTellACatchingUpFollowerWhereTheLeaderIsWhileTheLeaderWrites()
+    {
+        start(0, TimeUnit.MILLISECONDS.toNanos(1));
+        writeRecords(3000);
+        fx.startSink();
+        pump(() -> fx.sink.receivedPosition() > 0, 10_000, "the catch-up to begin", this::cycle);
+        writeRecords(3000);
+        final long written = writer.position();
+
+        final long[] leaderPositionWhileBehind = { -1 };
+        pump(
+            () ->
+            {
+                if (fx.sink.receivedPosition() < written)
+                {
+                    leaderPositionWhileBehind[0] = Math.max(leaderPositionWhileBehind[0], fx.sink.leaderPosition());
+                }
+                return fx.sink.receivedPosition() == written;
+            },
+            20_000, "catch-up to " + written, this::cycle);
+        assertEquals(written, leaderPositionWhileBehind[0],
+            "the follower learnt the leader's position while catching up, not only once caught up");
+    }
+
     @ParameterizedTest
     @ValueSource(doubles = { 0.05, 0.2 })
     void shouldMirrorByteIdenticalWhenTheNetworkLosesFrames(final double lossRate)
@@ -173,11 +198,25 @@ class ReplicationLoopbackTest
 
     private void start(final double lossRate)
     {
+        start(lossRate, new ReplicationSource.Context().statusIntervalNs());
+    }
+
+    private void start(final double lossRate, final long statusIntervalNs)
+    {
         fx.launchDriver(fx.tmp.resolve("aeron"), lossRate, 42);
         writer = fx.own(ChannelWriter.create(new ChannelWriter.Context()
             .root(fx.tmp.resolve("leader")).channelId(CHANNEL_ID).capacity(CAPACITY).maxRecordLength(64 * 1024)
             .preTouch(false)));
-        fx.source = new ReplicationSource(fx.sourceContext(writer.path()));
+        fx.source = new ReplicationSource(fx.sourceContext(writer.path()).statusIntervalNs(statusIntervalNs));
+    }
+
+    private void writeRecords(final int count)
+    {
+        for (int i = 0; i < count; i++)
+        {
+            write(writer, fx.scratch, fx.seq, recordLength(fx.seq, LONG_RECORD_LENGTH));
+            fx.seq++;
+        }
     }
 
     private int cycle()

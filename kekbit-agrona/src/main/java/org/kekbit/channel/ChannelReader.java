@@ -58,6 +58,7 @@ public final class ChannelReader implements AutoCloseable
     private final int capacity;
     private final int maxRecordLength;
     private int position;
+    private int committedHorizon; // committed records never change, so a walk for committedPosition resumes here
     private long stopHeader;
     private ChannelState endState = ChannelState.OPEN;
     private String corruption;
@@ -804,11 +805,18 @@ public final class ChannelReader implements AutoCloseable
 
     /**
      * End of the records committed after this reader's position, found by a walk that does not move the reader:
-     * for a replication source's lag.
+     * for a replication source's lag. Each call walks only what was committed since the last one.
      */
     long committedPosition()
     {
-        return ChannelState.OPEN == endState ? walk(position, Integer.MAX_VALUE) : position;
+        if (ChannelState.OPEN != endState)
+        {
+            return position;
+        }
+        final long stopped = stopHeader; // the walk below must not change what poll found
+        committedHorizon = walk(Math.max(position, committedHorizon), Integer.MAX_VALUE);
+        stopHeader = stopped;
+        return committedHorizon;
     }
 
     /**

@@ -142,6 +142,33 @@ class ChannelBlockPollTest
         }
     }
 
+    @Test
+    void shouldFindTheCommittedEndAheadOfASourceAsRecordsAreAddedAndAfterASeekBack()
+    {
+        try (ChannelSource source = ChannelSource.open(writer.path()))
+        {
+            assertEquals(0, source.committedPosition());
+            final long first = writeRecords();
+            assertEquals(first, source.committedPosition());
+            assertTrue(source.poll(blocks, 64) > 0);
+            assertTrue(source.position() < first, "part delivered");
+
+            final long second = writeRecords();
+            assertEquals(second, source.committedPosition(), "the walk goes on from where it stopped");
+            assertEquals(second, source.committedPosition(), "nothing new");
+            source.seek(0);
+            assertEquals(second, source.committedPosition(), "after a seek back");
+
+            writer.close();
+            assertEquals(second, source.committedPosition(), "the end marker counts once delivered");
+            while (!source.isEnded())
+            {
+                source.poll(blocks, Integer.MAX_VALUE);
+            }
+            assertEquals(second + RecordDescriptor.HEADER_LENGTH, source.committedPosition());
+        }
+    }
+
     private long writeRecords()
     {
         long position = 0;
