@@ -88,6 +88,7 @@ public final class ChannelWriter implements Agent, AutoCloseable, RecordAppender
     private final Path path;
     private MappingReleaser mappingReleaser;
     private boolean isMappingKept;
+    private boolean isReleaseHeld;
     private MappedByteBuffer keptMapping;
     private final Object fileKey;
     private final String roleName;
@@ -180,7 +181,7 @@ public final class ChannelWriter implements Agent, AutoCloseable, RecordAppender
 
     /**
      * {@link #createReusing(Context, Path)} through a mapping of the retired file its writer kept
-     * ({@link #rollKeepingMapping(DirectBuffer, int, int)}), so that no page faults: zeroing runs at memset speed.
+     * ({@link #releaseHeldMapping(boolean)}), so that no page faults: zeroing runs at memset speed.
      *
      * @param ctx             configuration, concluded by this call.
      * @param retiredFile     the file of a channel no one maps or will map again.
@@ -507,20 +508,41 @@ public final class ChannelWriter implements Agent, AutoCloseable, RecordAppender
     }
 
     /**
-     * Roll as {@link #roll(DirectBuffer, int, int)} does, but hand this writer's mapping of the file to the caller
-     * instead of releasing it: for a journal's writer that will re-use the file as a later segment
-     * ({@link #createReusing(Context, Path, MappedByteBuffer)}), whose pages are then mapped already, so zeroing them
-     * and writing them again takes no page fault. The caller must release the mapping, or hand it on.
+     * Roll as {@link #roll(DirectBuffer, int, int)} does, but hold this writer's mapping until
+     * {@link #releaseHeldMapping(boolean)}: for a journal's writer, which rolls on the write call that does not fit
+     * and releases the mapping later, from its duty cycle, so that the rolling write does no more than the seal and the
+     * marker (handing the mapping over and leaving the process's registry of open writers is cold code, run once per
+     * segment). Nothing can be written once the marker is, so only the release waits.
      *
      * @param seal       holding the seal's bytes.
      * @param sealOffset of the bytes in seal.
      * @param sealLength of the seal's bytes, a multiple of 8.
-     * @return the mapping, or null when this writer was closed already.
+     * @return as {@link #roll(DirectBuffer, int, int)}.
      */
-    public MappedByteBuffer rollKeepingMapping(final DirectBuffer seal, final int sealOffset, final int sealLength)
+    public boolean rollHoldingMapping(final DirectBuffer seal, final int sealOffset, final int sealLength)
     {
-        isMappingKept = !isClosed;
-        roll(seal, sealOffset, sealLength);
+        isReleaseHeld = !isClosed;
+        return roll(seal, sealOffset, sealLength);
+    }
+
+    /**
+     * Release the mapping a {@link #rollHoldingMapping(DirectBuffer, int, int)} held, or hand it to the caller
+     * instead: for a journal's writer that will re-use the file as a later segment
+     * ({@link #createReusing(Context, Path, MappedByteBuffer)}), whose pages are then mapped already, so zeroing them
+     * and writing them again takes no page fault. A caller that keeps the mapping must release it, or hand it on.
+     *
+     * @param isKept true to hand the mapping to the caller.
+     * @return the mapping when kept; null when released, or when none was held (never rolled holding, or released).
+     */
+    public MappedByteBuffer releaseHeldMapping(final boolean isKept)
+    {
+        if (!isReleaseHeld)
+        {
+            return null;
+        }
+        isReleaseHeld = false;
+        isMappingKept = isKept;
+        release();
         final MappedByteBuffer kept = keptMapping;
         keptMapping = null;
         return kept;
@@ -635,7 +657,14 @@ public final class ChannelWriter implements Agent, AutoCloseable, RecordAppender
                     buffer, recordOffset(position), RecordDescriptor.HEADER_LENGTH, endMarkerTypeId);
                 isMarked = true;
             }
-            release();
+            if (isReleaseHeld)
+            {
+                releaseClaim();
+            }
+            else
+            {
+                release();
+            }
         }
         return isMarked;
     }
@@ -955,17 +984,13 @@ public final class ChannelWriter implements Agent, AutoCloseable, RecordAppender
 
     private void release()
     {
-        if (isClaimOutstanding)
-        {
-            claim.release(); // its view must not outlive the mapping
-            isClaimOutstanding = false;
-        }
+        releaseClaim();
         if (null != mappedBuffer)
         {
             buffer.wrap(0, 0);
             if (isMappingKept)
             {
-                keptMapping = mappedBuffer; // the caller of rollKeepingMapping owns it now
+                keptMapping = mappedBuffer; // the caller of releaseHeldMapping owns it now
             }
             else
             {
@@ -975,6 +1000,15 @@ public final class ChannelWriter implements Agent, AutoCloseable, RecordAppender
         if (null != fileKey)
         {
             WriterLiveness.unregisterOpenWriter(fileKey);
+        }
+    }
+
+    private void releaseClaim()
+    {
+        if (isClaimOutstanding)
+        {
+            claim.release(); // its view must not outlive the mapping, nor be committed once closed
+            isClaimOutstanding = false;
         }
     }
 

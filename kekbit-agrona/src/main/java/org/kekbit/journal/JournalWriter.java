@@ -42,7 +42,8 @@ import org.kekbit.channel.RecordHandler;
  * yet), and applies retention (by count, bytes and age, with hard caps: see {@link Context#retainedSegments(int)} and
  * {@link #prune(Context)}). A write that does not fit the current segment (less room for the marker and its seal)
  * rolls: it activates the standby (one release store, no system call), and only then leaves the seal and the ROLLED
- * marker in the current one, so a reader that meets ROLLED can always open the successor. When {@code doWork()} has not
+ * marker in the current one, so a reader that meets ROLLED can always open the successor; the mapping of the segment
+ * rolled from is released by the next {@code doWork()}, off the write call. When {@code doWork()} has not
  * run since the last roll, the roll creates and links the next segment itself, file writes inline. With {@link
  * Context#createSegmentsOnAgent(boolean)} the next segment is made on another thread by the {@link #segmentCreator()}
  * agent instead, so the writer's thread never allocates a segment (while the agent is still making it, a roll returns
@@ -107,6 +108,8 @@ public final class JournalWriter implements Agent, AutoCloseable, RecordAppender
     private boolean isClosed;
     private boolean isTakenOver;
     private long rolls;
+    private ChannelWriter rolledFrom; // its mapping is released by the next duty cycle: see finishRoll
+    private long rolledFromBase;
     private long inlineSegmentCreations;
     private ChannelException lastRollFailure;
     private long nextRequestedAtMs;
@@ -500,7 +503,8 @@ public final class JournalWriter implements Agent, AutoCloseable, RecordAppender
         {
             return 0;
         }
-        int workCount = current.doWork();
+        int workCount = null == rolledFrom ? 0 : finishRoll();
+        workCount += current.doWork();
         if (current.isTakenOver())
         {
             isTakenOver = true;
@@ -530,6 +534,7 @@ public final class JournalWriter implements Agent, AutoCloseable, RecordAppender
             isClosed = true;
             dropNext(); // first: a CLOSED segment is always the journal's last, with no standby after it
             current.close();
+            releaseRolledFrom();
             releaseAllButCurrent();
         }
     }
@@ -587,6 +592,7 @@ public final class JournalWriter implements Agent, AutoCloseable, RecordAppender
             isClosed = true;
             dropNext();
             current.detach();
+            releaseRolledFrom();
             releaseAllButCurrent();
         }
     }
@@ -627,6 +633,15 @@ public final class JournalWriter implements Agent, AutoCloseable, RecordAppender
         }
         closeQuietly(readingSegments);
         positions.close();
+    }
+
+    private void releaseRolledFrom()
+    {
+        if (null != rolledFrom)
+        {
+            rolledFrom.releaseHeldMapping(false);
+            rolledFrom = null;
+        }
     }
 
     private static void closeQuietly(final JournalReadingSegments readingSegments)
@@ -893,30 +908,41 @@ public final class JournalWriter implements Agent, AutoCloseable, RecordAppender
             hasRecords && timestampOffset >= 0 ? current.readPayloadLong(0, timestampOffset, missing) : missing,
             hasRecords && timestampOffset >= 0 ? current.readPayloadLong(lastStart, timestampOffset, missing) : missing,
             nowMs);
-        if (0 == keptMappings.length)
+        if (null != rolledFrom)
         {
-            current.roll(sealBuffer, 0, JournalDescriptor.SEAL_LENGTH);
+            finishRoll(); // rolled again before a duty cycle ran
         }
-        else
-        {
-            final MappedByteBuffer mapping = current.rollKeepingMapping(sealBuffer, 0, JournalDescriptor.SEAL_LENGTH);
-            if (null != mapping)
-            {
-                keepMapping(currentBase, mapping);
-            }
-        }
+        current.rollHoldingMapping(sealBuffer, 0, JournalDescriptor.SEAL_LENGTH);
+        rolledFrom = current;
+        rolledFromBase = currentBase;
         segmentRecords = 0;
         lastRecordStart = -1;
         this.current = next;
         currentBase += segmentCapacity;
         rolls++;
-        retention.onRoll();
         next.doWork(); // the successor's heartbeat was stamped by the duty cycle; make sure it is fresh now
         next = null;
         if (null != creator)
         {
-            requestNext(currentBase + segmentCapacity, nowMs); // now, not at the next duty cycle
+            requestNext(currentBase + segmentCapacity, nowMs); // now: every microsecond of head start counts
         }
+    }
+
+    /**
+     * What a roll leaves to the duty cycle, off the write call that rolled: release (or keep, to recycle) the
+     * mapping of the segment rolled from, and tell retention.
+     */
+    private int finishRoll()
+    {
+        final ChannelWriter rolled = rolledFrom;
+        rolledFrom = null;
+        final MappedByteBuffer mapping = rolled.releaseHeldMapping(keptMappings.length > 0);
+        if (null != mapping)
+        {
+            keepMapping(rolledFromBase, mapping);
+        }
+        retention.onRoll();
+        return 1;
     }
 
     private void requestNext(final long nextBase, final long nowMs)

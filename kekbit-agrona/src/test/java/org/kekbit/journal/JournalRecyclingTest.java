@@ -344,9 +344,13 @@ class JournalRecyclingTest
             new org.kekbit.channel.ChannelWriter.Context().path(retired).capacity(4096).preTouch(false));
         scratch.setMemory(0, 100, (byte)0x5A);
         assertTrue(old.write(7, scratch, 0, 100) > 0);
-        final java.nio.MappedByteBuffer kept = old.rollKeepingMapping(scratch, 0, 8);
+        assertTrue(old.rollHoldingMapping(scratch, 0, 8));
+        assertTrue(old.isClosed(), "nothing can be written once rolled, held mapping or not");
+        final java.nio.MappedByteBuffer kept = old.releaseHeldMapping(true);
         assertEquals(org.kekbit.channel.ChannelDescriptor.fileLength(4096), kept.capacity());
-        assertEquals(null, old.rollKeepingMapping(scratch, 0, 8), "closed: nothing more to hand over");
+        assertEquals(null, old.releaseHeldMapping(true), "released: nothing more to hand over");
+        assertEquals(false, old.rollHoldingMapping(scratch, 0, 8), "closed: no second marker");
+        assertEquals(null, old.releaseHeldMapping(true), "closed: nothing held");
 
         final Path reused = folder.resolve("b.kekbit");
         try (org.kekbit.channel.ChannelWriter channel = org.kekbit.channel.ChannelWriter.createReusing(

@@ -294,6 +294,22 @@ class JournalRoundTripTest
     }
 
     @Test
+    void shouldReleaseTheMappingOfTheSegmentRolledFromWhenClosedBeforeTheNextDutyCycle()
+    {
+        final MappingReleaser releaser = new MappingReleaser();
+        final JournalWriter writer = JournalWriter.create(writerContext(folder).mappingReleaser(releaser));
+        long sequence = 0;
+        while (writer.rolls() < 1)
+        {
+            write(writer, scratch, sequence++);
+        }
+        assertEquals(0, releaser.pending(), "held until the duty cycle");
+        writer.close();
+        assertEquals(2, releaser.pending(), "closing released the segment rolled from and the current one");
+        releaser.onClose();
+    }
+
+    @Test
     void shouldUnmapSegmentsOnReleaserThreadWhenWriterAndReaderHaveReleaser() throws IOException
     {
         final MappingReleaser releaser = new MappingReleaser();
@@ -306,6 +322,8 @@ class JournalRoundTripTest
             {
                 write(writer, scratch, sequence++);
             }
+            assertEquals(2, releaser.pending(), "the last roll's mapping waits for the duty cycle, off the write call");
+            writer.doWork();
             assertEquals(3, releaser.pending(), "the writer handed over each segment it rolled from");
             final JournalTestSupport.Checker checker = new JournalTestSupport.Checker(0);
             while (reader.poll(checker, 100) > 0)
