@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.util.function.LongConsumer;
 
 import org.agrona.DirectBuffer;
+import org.agrona.IoUtil;
 import org.agrona.collections.LongArrayList;
 import org.agrona.concurrent.Agent;
 import org.agrona.concurrent.UnsafeBuffer;
@@ -174,6 +175,121 @@ public final class JournalWriter implements Agent, AutoCloseable, RecordAppender
             return null;
         }
         return JournalReadingSegments.openOrCreate(ctx.folder());
+    }
+
+    /**
+     * Rolls a {@link #warmUp(Context, int)} makes by default: enough for HotSpot's default tiered thresholds (5,000
+     * invocations for the optimising compiler) with room for the compilation to finish.
+     */
+    public static final int DEFAULT_WARM_UP_ROLLS = 6_000;
+
+    private static final long WARM_UP_SEGMENT_CAPACITY = 64 * 1024;
+    private static final int WARM_UP_RECORD_LENGTH = 4096;
+    private static final String WARM_UP_FOLDER_INFIX = ".warm-up-";
+
+    /**
+     * Run the write path through {@code rolls} rolls on a scratch journal made with the context's settings (but small
+     * segments, recycled, so it takes little memory) in a folder beside the context's, deleted afterwards; call it at
+     * start-up, before {@link #create(Context)} or {@link #resume(Context)}. A roll runs once per segment, too rarely for
+     * the JIT to compile it, so without a warm-up every roll runs interpreted on cold code: tens of microseconds
+     * (docs/benchmarks.md, "Write latency around a roll"). The same settings take the same branches, so the code
+     * compiled here is the code the journal's rolls run. Scratch folders a killed warm-up left are deleted first.
+     * Cold path: it creates files and takes about as long as that many rolls of 64 KiB segments.
+     *
+     * @param ctx   the settings of the journal to come; not changed (a copy is used).
+     * @param rolls how many rolls to make, {@link #DEFAULT_WARM_UP_ROLLS} for the default thresholds.
+     * @return the number of rolls made.
+     * @throws ChannelException with {@link ChannelException.Reason#IO_ERROR} when the scratch journal cannot be made
+     *                          or deleted.
+     */
+    public static long warmUp(final Context ctx, final int rolls)
+    {
+        final Path folder = ctx.clone().conclude().folder().toAbsolutePath();
+        final Path scratch = folder.resolveSibling(
+            folder.getFileName() + WARM_UP_FOLDER_INFIX + ProcessHandle.current().pid());
+        deleteAbandonedWarmUps(folder);
+        final Context scratchCtx = ctx.clone()
+            .folder(scratch)
+            .segmentCapacity(WARM_UP_SEGMENT_CAPACITY)
+            .maxRecordLength(WARM_UP_RECORD_LENGTH)
+            .retainedSegments(1)
+            .recycleSegments(true);
+        final UnsafeBuffer payload = new UnsafeBuffer(new byte[WARM_UP_RECORD_LENGTH]);
+        try
+        {
+            try (JournalWriter writer = create(scratchCtx))
+            {
+                final JournalSegmentCreator creator = writer.creator;
+                while (writer.rolls() < rolls)
+                {
+                    final long result = writer.write(1, payload, 0, WARM_UP_RECORD_LENGTH);
+                    final ChannelException failure = writer.lastRollFailure();
+                    if (ROLL_FAILED == result && null != failure &&
+                        ChannelException.Reason.NOT_READY != failure.reason())
+                    {
+                        throw failure; // the next segment cannot be made: no point in trying again
+                    }
+                    if (result < 0 && ROLL_FAILED != result)
+                    {
+                        throw new ChannelException(ChannelException.Reason.IO_ERROR,
+                            "warm-up journal " + scratch + " stopped writing: " + result);
+                    }
+                    if (null != creator)
+                    {
+                        creator.doWork(); // on this thread: the scratch journal has no helper thread
+                    }
+                    writer.doWork();
+                }
+                return writer.rolls();
+            }
+        }
+        finally
+        {
+            deleteWarmUp(scratch);
+        }
+    }
+
+    private static void deleteWarmUp(final Path scratch)
+    {
+        try
+        {
+            IoUtil.delete(scratch.toFile(), false);
+        }
+        catch (final RuntimeException ex)
+        {
+            throw JournalFiles.ioError("cannot delete warm-up journal " + scratch + ": " + ex, ex);
+        }
+    }
+
+    private static void deleteAbandonedWarmUps(final Path folder)
+    {
+        final String prefix = folder.getFileName() + WARM_UP_FOLDER_INFIX;
+        try (java.util.stream.Stream<Path> siblings = Files.list(folder.getParent()))
+        {
+            siblings.filter((sibling) -> sibling.getFileName().toString().startsWith(prefix))
+                .filter((sibling) -> isAbandoned(sibling.getFileName().toString().substring(prefix.length())))
+                .forEach(JournalWriter::deleteWarmUp);
+        }
+        catch (final java.nio.file.NoSuchFileException ex)
+        {
+            // no parent folder yet: nothing was left there
+        }
+        catch (final java.io.IOException ex)
+        {
+            throw JournalFiles.ioError("cannot list " + folder.getParent() + ": " + ex, ex);
+        }
+    }
+
+    private static boolean isAbandoned(final String pid)
+    {
+        try
+        {
+            return ProcessHandle.of(Long.parseLong(pid)).isEmpty();
+        }
+        catch (final NumberFormatException ex)
+        {
+            return false; // not a warm-up's folder: leave it
+        }
     }
 
     /**

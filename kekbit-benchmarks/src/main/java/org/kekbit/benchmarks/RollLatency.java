@@ -5,6 +5,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.util.Locale;
+import java.util.concurrent.TimeUnit;
 
 import org.HdrHistogram.Histogram;
 import org.agrona.BitUtil;
@@ -30,8 +31,9 @@ import static org.kekbit.benchmarks.BenchmarkConfiguration.MSG_TYPE_ID;
  * A write is <b>around a roll</b> when a roll happened within {@code --window-us} before or after it (counted in
  * records at the fixed rate); every other write is <b>steady state</b>. Each kind goes into its own HdrHistogram,
  * and the report gives p50, p99, p99.9 and max of each and their ratio. The writer's duty cycle runs between writes,
- * right after each roll (to ask the creator for the next segment at once) and every 1,024 records. The first
- * {@code --warmup-records} are not recorded.
+ * right after each roll (which leaves the release of the segment rolled from to it) and every 1,024 records. The first
+ * {@code --warmup-records} are not recorded. {@code --warm-up-rolls N} runs {@link JournalWriter#warmUp} with the
+ * journal's settings first, so that the roll runs compiled.
  * <pre>
  * java --add-opens=java.base/jdk.internal.misc=ALL-UNNAMED -Dagrona.disable.bounds.checks=true \
  *     -cp kekbit-benchmarks/target/kekbit-benchmarks.jar org.kekbit.benchmarks.RollLatency \
@@ -46,7 +48,8 @@ public final class RollLatency
     private static final long MAX_WINDOW_RECORDS = 1 << 24;
     private static final long BEHIND_NS = 100_000;
     private static final String USAGE = "usage: RollLatency --dir DIR [--records N] [--warmup-records N] " +
-        "[--payload BYTES] [--rate RECORDS_PER_S] [--segment-capacity BYTES] [--window-us US] [--reader spin|none]";
+        "[--payload BYTES] [--rate RECORDS_PER_S] [--segment-capacity BYTES] [--window-us US] [--reader spin|none] " +
+        "[--warm-up-rolls N]";
 
     private RollLatency()
     {
@@ -94,7 +97,8 @@ public final class RollLatency
         final UnsafeBuffer payload = new UnsafeBuffer(BufferUtil.allocateDirectAligned(settings.payload, 64));
         final RollingJournal journal =
             new RollingJournal(settings.dir, settings.segmentCapacity, settings.payload,
-                RollingJournal.ReaderSegments.PREFETCH);
+                RollingJournal.ReaderSegments.PREFETCH, 0, settings.warmUpRolls);
+        result.warmUpNs = journal.warmUpNs();
         final SustainedStreamingBenchmark.JournalConsumer consumer = new SustainedStreamingBenchmark.JournalConsumer();
         consumer.payloadLength = settings.payload;
         consumer.journal(journal);
@@ -212,6 +216,7 @@ public final class RollLatency
         long segmentCapacity = 64L * 1024 * 1024;
         long windowUs = 1_000;
         boolean isReaderOn = true;
+        int warmUpRolls;
 
         /**
          * Read the arguments.
@@ -272,6 +277,9 @@ public final class RollLatency
                             throw new IllegalArgumentException("--reader must be spin or none: " + value);
                         }
                         settings.isReaderOn = "spin".equals(value);
+                        break;
+                    case "--warm-up-rolls":
+                        settings.warmUpRolls = (int)Math.min(Integer.MAX_VALUE, positive(name, value));
                         break;
                     default:
                         throw new IllegalArgumentException("unknown option: " + name);
@@ -339,6 +347,7 @@ public final class RollLatency
         long inlineCreations;
         long rollWaits;
         long readRecords;
+        long warmUpNs;
 
         Result(final Settings settings)
         {
@@ -370,6 +379,11 @@ public final class RollLatency
                 settings.records, settings.payload, settings.rate, settings.segmentCapacity, rolls, inlineCreations,
                 rollWaits, settings.isReaderOn ? "spinning" : "none", readRecords, settings.windowUs,
                 settings.windowRecords(), settings.warmupRecords);
+            if (settings.warmUpRolls > 0)
+            {
+                out.printf(Locale.ROOT, "Warm-up before the run (JournalWriter.warmUp): %,d rolls in %,d ms%n%n",
+                    settings.warmUpRolls, TimeUnit.NANOSECONDS.toMillis(warmUpNs));
+            }
             printTable(out, "write call", callAroundRoll, callSteady);
             out.printf(Locale.ROOT, "The rolling write alone (the call that rolled, counted above too), ns: " +
                 "%,d writes, p50 %,d, p90 %,d, max %,d%n%n", rollingWrite.getTotalCount(),

@@ -44,6 +44,7 @@ public final class RollingJournal implements AutoCloseable
     private final AgentRunner helper;
     private final AtomicReference<Throwable> helperError = new AtomicReference<>();
     private long rollWaits;
+    private final long warmUpNs;
 
     /**
      * Create the journal, start its helper thread and open a reader at its start.
@@ -77,15 +78,44 @@ public final class RollingJournal implements AutoCloseable
         final ReaderSegments readerSegments,
         final int retainedSegments)
     {
+        this(folder, segmentCapacity, maxRecordLength, readerSegments, retainedSegments, 0);
+    }
+
+    /**
+     * As {@link #RollingJournal(Path, long, int, ReaderSegments, int)}, after a {@link JournalWriter#warmUp} of the
+     * writer's settings.
+     *
+     * @param folder           of the journal, created; deleted on close.
+     * @param segmentCapacity  of every segment, a power of two.
+     * @param maxRecordLength  longest payload.
+     * @param readerSegments   how the reader maps each segment it crosses into.
+     * @param retainedSegments as in {@link #RollingJournal(Path, long, int, ReaderSegments, int)}.
+     * @param warmUpRolls      rolls of the warm-up, 0 for none.
+     */
+    public RollingJournal(
+        final Path folder,
+        final long segmentCapacity,
+        final int maxRecordLength,
+        final ReaderSegments readerSegments,
+        final int retainedSegments,
+        final int warmUpRolls)
+    {
         this.folder = folder;
-        writer = JournalWriter.create(new JournalWriter.Context()
+        final JournalWriter.Context ctx = new JournalWriter.Context()
             .folder(folder)
             .segmentCapacity(segmentCapacity)
             .maxRecordLength(maxRecordLength)
             .createSegmentsOnAgent(true)
             .retainedSegments(retainedSegments)
             .recycleSegments(retainedSegments > 0)
-            .mappingReleaser(releaser));
+            .mappingReleaser(releaser);
+        final long warmUpStartNs = System.nanoTime();
+        if (warmUpRolls > 0)
+        {
+            JournalWriter.warmUp(ctx, warmUpRolls);
+        }
+        warmUpNs = System.nanoTime() - warmUpStartNs;
+        writer = JournalWriter.create(ctx);
         helper = new AgentRunner(new SleepingMillisIdleStrategy(1), (ex) -> helperError.compareAndSet(null, ex), null,
             new CompositeAgent(writer.segmentCreator(), prefetcher, releaser));
         AgentRunner.startOnThread(helper);
@@ -117,6 +147,16 @@ public final class RollingJournal implements AutoCloseable
          * as the README's main job runs its readers.
          */
         PREFETCH
+    }
+
+    /**
+     * How long the warm-up before the journal's creation took.
+     *
+     * @return nanoseconds, about 0 without one.
+     */
+    public long warmUpNs()
+    {
+        return warmUpNs;
     }
 
     /**

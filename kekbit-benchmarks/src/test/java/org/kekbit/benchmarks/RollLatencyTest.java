@@ -28,12 +28,12 @@ class RollLatencyTest
 
     @Test
     @Timeout(value = 120, unit = TimeUnit.SECONDS)
-    void shouldClassifyEveryWriteAndDeleteJournalWhenRunBriefly()
+    void shouldClassifyEveryWriteAndDeleteJournalWhenRunBriefly() throws java.io.IOException
     {
         final Path dir = tempDir.resolve("journal");
         final RollLatency.Settings settings = RollLatency.Settings.parse(new String[]{
             "--dir", dir.toString(), "--records", "60000", "--warmup-records", "5000", "--payload", "32",
-            "--rate", "200000", "--segment-capacity", "262144", "--window-us", "100" });
+            "--rate", "200000", "--segment-capacity", "262144", "--window-us", "100", "--warm-up-rolls", "20" });
 
         final RollLatency.Result result = RollLatency.run(settings);
 
@@ -57,6 +57,11 @@ class RollLatencyTest
         assertTrue(report.contains("| around / steady |"), report);
         assertTrue(report.contains("The rolling write alone (the call that rolled, counted above too), ns: " +
             String.format(Locale.ROOT, "%,d", rollingWrites) + " writes"), report);
+        assertTrue(report.contains("Warm-up before the run (JournalWriter.warmUp): 20 rolls in "), report);
+        try (java.util.stream.Stream<Path> left = Files.list(tempDir))
+        {
+            assertEquals(0, left.count(), "neither the journal nor its warm-up is left");
+        }
     }
 
     @Test
@@ -70,6 +75,7 @@ class RollLatencyTest
         assertMessage("--segment-capacity must be a power of two from 64 to 1073741824: 2147483648",
             "--dir", "x", "--segment-capacity", "2147483648");
         assertMessage("--reader must be spin or none: yes", "--dir", "x", "--reader", "yes");
+        assertMessage("--warm-up-rolls must be positive: -1", "--dir", "x", "--warm-up-rolls", "-1");
         assertMessage("--payload must be at least 8 (a sequence): 4", "--dir", "x", "--payload", "4");
         assertMessage("missing value after --rate", "--dir", "x", "--rate");
         assertMessage("unknown option: --speed", "--speed", "1");
