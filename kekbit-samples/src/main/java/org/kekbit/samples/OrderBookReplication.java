@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 
@@ -82,6 +83,8 @@ final class OrderBookReplication
             .stateMachineSupplier(OrderBook::new)
             .snapshotIntervalBytes(options.snapshotIntervalBytes);
         final String takeoverLine;
+        final long deadNs;
+        final long drainedNs;
         try (EmbeddedMediaDriver driver = launchDriver(options, "standby"))
         {
             final ReplicationSink sink = new ReplicationSink(new ReplicationSink.Context()
@@ -94,11 +97,18 @@ final class OrderBookReplication
             ExclusivePublication liveness = null;
             try
             {
+                // A restarted standby resumes its own mirror at its last committed record, and its book from its
+                // newest complete snapshot: say where, and the book it recovered, for whoever checks the restart.
+                final long resumed = sink.receivedPosition();
                 standby = new StandbyImage(ctx);
+                final String following = String.format("standby following=%s resumed=%d snapshot=%d applied=%d " +
+                    "standby-digest=%016x", options.standbyOf, resumed, standby.recoveredSnapshotPosition(),
+                    standby.appliedPosition(), standby.stateMachine().stateDigest());
                 liveness = driver.aeron().addExclusivePublication(
                     controlChannel(options.standbyOf), LIVENESS_STREAM_ID);
                 AgentRunner.startOnThread(sinkRunner);
-                followUntilLeaderDies(options, out, sink, standby, liveness);
+                followUntilLeaderDies(out, following, sink, standby, liveness);
+                deadNs = System.nanoTime();
 
                 // The leader is gone: nothing more comes. Stop the mirror's writer, then apply what it committed.
                 CloseHelper.close(sinkRunner);
@@ -113,9 +123,10 @@ final class OrderBookReplication
             {
                 CloseHelper.closeAll(liveness, standby, sinkRunner);
             }
+            drainedNs = System.nanoTime();
         }
 
-        final Takeover takeover = new Takeover(takeoverLine, out);
+        final Takeover takeover = new Takeover(takeoverLine, deadNs, drainedNs, out);
         if (null == options.serve)
         {
             out.println(OrderBookService.serve(options, Long.MAX_VALUE, takeover));
@@ -126,6 +137,11 @@ final class OrderBookReplication
             {
                 OrderBookService.serve(options, Long.MAX_VALUE, new Leader(options, driver, out)
                 {
+                    public void launched(final SystemImage image)
+                    {
+                        takeover.launched(image);
+                    }
+
                     public void recovered(final SystemImage image)
                     {
                         takeover.recovered(image);
@@ -137,8 +153,8 @@ final class OrderBookReplication
     }
 
     private static void followUntilLeaderDies(
-        final OrderBookService.Options options,
         final PrintStream out,
+        final String following,
         final ReplicationSink sink,
         final StandbyImage standby,
         final ExclusivePublication liveness)
@@ -155,7 +171,7 @@ final class OrderBookReplication
             if (connected && !heard)
             {
                 heard = true;
-                out.println("standby following=" + options.standbyOf);
+                out.println(following);
                 out.flush();
             }
             else if (heard && !connected)
@@ -241,28 +257,49 @@ final class OrderBookReplication
     }
 
     /**
-     * Prints the takeover line once the image recovered on the standby's folder.
+     * Prints the takeover line once the image recovered on the standby's folder, with the takeover's pause: from the
+     * moment the leader was judged dead to the moment the new leader can take its first command.
      */
     private static final class Takeover implements OrderBookService.ServeHook
     {
         private final String standbyLine;
+        private final long deadNs;
+        private final long drainedNs;
         private final PrintStream out;
+        private long launchedNs;
 
-        Takeover(final String standbyLine, final PrintStream out)
+        Takeover(final String standbyLine, final long deadNs, final long drainedNs, final PrintStream out)
         {
             this.standbyLine = standbyLine;
+            this.deadNs = deadNs;
+            this.drainedNs = drainedNs;
             this.out = out;
+        }
+
+        public void launched(final SystemImage image)
+        {
+            launchedNs = System.nanoTime();
         }
 
         public void recovered(final SystemImage image)
         {
+            final long readyNs = System.nanoTime();
+            final long snapshot = image.recoveredSnapshotPosition();
             out.println("takeover " + standbyLine + " " + OrderBookService.stateLine(image) + " snapshot=" +
-                image.recoveredSnapshotPosition());
+                snapshot + " replayed=" + (image.position() - Math.max(0, snapshot)) + " recovery-snapshot=" +
+                image.recoverySnapshotPosition() + " takeover-ms=" + millis(readyNs - deadNs) + " drain-ms=" +
+                millis(drainedNs - deadNs) + " launch-ms=" + millis(launchedNs - drainedNs) + " reports-ms=" +
+                millis(readyNs - launchedNs));
             out.flush();
         }
 
         public void generated(final SystemImage image, final String line, final Runnable reports)
         {
+        }
+
+        private static String millis(final long ns)
+        {
+            return String.format(Locale.ROOT, "%.1f", ns / 1e6);
         }
     }
 }

@@ -146,6 +146,10 @@ public final class OrderBookService
             .segmentCapacity(options.segmentCapacity), true))
         {
             final SystemImage image = service.image();
+            if (null != hook)
+            {
+                hook.launched(image);
+            }
             final JournalWriter reports = openReports(dir.resolve(REPORTS_FOLDER));
             try
             {
@@ -197,6 +201,15 @@ public final class OrderBookService
      */
     interface ServeHook
     {
+        /**
+         * The image launched (recovered from its snapshot and journal), before the reports are rebuilt.
+         *
+         * @param image launched.
+         */
+        default void launched(final SystemImage image)
+        {
+        }
+
         /**
          * The image recovered, its reports written, before the orders.
          *

@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -21,6 +22,7 @@ import org.kekbit.image.ImageFolder;
 import org.kekbit.image.SnapshotFile;
 import org.kekbit.journal.JournalDigest;
 import org.kekbit.journal.JournalReader;
+import org.kekbit.journal.JournalSource;
 import org.kekbit.samples.orderbook.OrderBook;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -36,7 +38,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class OrderBookStandbyTest
 {
-    private static final String LOOPBACK = "127.0.0.1";
+    static final String LOOPBACK = "127.0.0.1";
+    private static final long CONDITION_WAIT_MS = 120_000;
 
     @TempDir
     Path dir;
@@ -69,7 +72,12 @@ class OrderBookStandbyTest
                 "--snapshot-interval", "512k", "--takeover-after-ms", "1000",
                 "--aeron-dir", root.resolve("aeron").toString());
             standby.awaitLine("standby following=");
-            TimeUnit.MILLISECONDS.sleep(1500 + random.nextInt(2500)); // the kill lands at a random moment
+            // The kill lands at a random moment: once the standby took a snapshot and its mirror grew by a random
+            // amount (a file state, not a delay: a JVM slow to start under load cannot move it before either).
+            final Path mirror = ImageDescriptor.journalFolder(standbyDir);
+            awaitAtLeast(standby, () -> newestCompleteSnapshot(standbyDir), 1, what + ": the standby took no snapshot");
+            awaitAtLeast(standby, () -> journalEnd(mirror), 1024 * 1024 + random.nextInt(4 * 1024 * 1024),
+                what + ": the mirror did not grow");
             leader.kill();
 
             final String takeover = standby.awaitLine("takeover ");
@@ -148,15 +156,59 @@ class OrderBookStandbyTest
         return String.format("%016x", book.stateDigest());
     }
 
-    private static long journalEnd(final Path journal)
+    /**
+     * Wait, with a generous bound for a loaded machine, until a value of a child's files reaches a target.
+     */
+    static void awaitAtLeast(final Child child, final LongSupplier value, final long target, final String what)
+        throws InterruptedException, IOException
     {
+        final long deadlineMs = System.currentTimeMillis() + CONDITION_WAIT_MS;
+        long last;
+        while ((last = value.getAsLong()) < target)
+        {
+            if (!child.process.isAlive())
+            {
+                throw new AssertionError(what + ": the child ended:\n" + child.rest());
+            }
+            assertTrue(System.currentTimeMillis() < deadlineMs, what + ": " + last + " < " + target);
+            TimeUnit.MILLISECONDS.sleep(5);
+        }
+    }
+
+    /**
+     * Position of an image's newest complete snapshot.
+     *
+     * @return the position, or -1 when there is none.
+     */
+    static long newestCompleteSnapshot(final Path imageFolder)
+    {
+        long newest = -1;
+        for (final SnapshotFile file : ImageFolder.snapshots(imageFolder))
+        {
+            if (SnapshotFile.Status.COMPLETE == file.status())
+            {
+                newest = Math.max(newest, file.position());
+            }
+        }
+        return newest;
+    }
+
+    /**
+     * End of what a journal committed, 0 while it has no segment (its writer has not started).
+     */
+    static long journalEnd(final Path journal)
+    {
+        if (!JournalSource.isJournal(journal))
+        {
+            return 0;
+        }
         try (JournalReader reader = JournalReader.open(new JournalReader.Context().folder(journal)))
         {
             return reader.seekToEnd();
         }
     }
 
-    private static int freeUdpPort() throws IOException
+    static int freeUdpPort() throws IOException
     {
         try (DatagramSocket socket = new DatagramSocket(0, InetAddress.getByName(LOOPBACK)))
         {
@@ -164,12 +216,12 @@ class OrderBookStandbyTest
         }
     }
 
-    private static long field(final String line, final String name)
+    static long field(final String line, final String name)
     {
         return Long.parseLong(hexField(line, name));
     }
 
-    private static String hexField(final String line, final String name)
+    static String hexField(final String line, final String name)
     {
         for (final String part : line.split(" "))
         {
@@ -224,6 +276,19 @@ class OrderBookStandbyTest
                 assertFalse(line.startsWith("kekbit:"), "child failed:\n" + transcript);
             }
             throw new AssertionError("child ended before a line starting with " + prefix + ":\n" + transcript);
+        }
+
+        /**
+         * The transcript and the rest of the output of a child that ended.
+         */
+        String rest() throws IOException
+        {
+            String line;
+            while (null != (line = output.readLine()))
+            {
+                transcript.append(line).append('\n');
+            }
+            return transcript.toString();
         }
 
         void kill() throws InterruptedException
