@@ -33,14 +33,20 @@ import org.kekbit.samples.orderbook.OrderBook;
  * are done and then serves until it is stopped (Ctrl-C or kill).</li>
  * <li><b>Standby</b> ({@code --standby-of HOST:PORT}): a {@link ReplicationSink} mirrors the leader's journal into
  * this image folder's journal (its own thread), a {@link StandbyImage} applies the mirror to an order book of its own
- * and writes the snapshots (the main thread). It prints {@code standby following=HOST:PORT} once it hears the leader.
+ * and writes the snapshots (the main thread). It prints {@code standby following=HOST:PORT resumed=<p> snapshot=<s>
+ * applied=<p> standby-digest=<hex>} once it hears the leader: where the mirror resumed (0 on an empty folder), the
+ * snapshot its book recovered from and that book. Killed and restarted on its folder, it resumes both.
  * The leader is judged dead when an Aeron publication to its liveness stream, connected before, has heard no status
  * message from it for {@code --takeover-after-ms} (Aeron's publication connection timeout): the standby then closes
  * the sink, applies what the mirror holds, closes, and launches the image on its folder, whose journal writer resumes
- * the mirror; it prints {@code takeover standby-digest=<hex> state-digest=<hex> position=<p> snapshot=<s>} (the
- * standby's book at the end of the mirror, then the book recovered by the launch: the two are equal), generates
+ * the mirror; it prints {@code takeover standby-digest=<hex> mirrored=<p> state-digest=<hex> position=<p>
+ * snapshot=<s> replayed=<bytes> recovery-snapshot=<p> takeover-ms=<ms> drain-ms=<ms> launch-ms=<ms> reports-ms=<ms>}
+ * (the standby's book at the end of the mirror, then the book recovered by the launch: the two are equal; then the
+ * pause from the leader judged dead to the first command the new leader can take, and its parts), generates
  * {@code --orders N} orders and prints the state line; with {@code --serve} it then serves as a leader.</li>
  * </ul>
+ * A folder whose image ever served ({@link #SERVED_MARKER}) is refused as a standby: its journal may hold a tail the
+ * new leader does not have, which the replication protocol cannot always detect.
  * Replication is asynchronous: what the leader had journaled and not yet sent when it died is not in the mirror,
  * and the new leader goes on without it (docs/system-images.md, "Hot standby").
  */
@@ -55,6 +61,13 @@ final class OrderBookReplication
      * Silence after which a standby takes over unless told: 2 s.
      */
     static final long DEFAULT_TAKEOVER_AFTER_MS = 2000;
+
+    /**
+     * File an image folder gains before its image first launches as a writer (a leader, a standby that took over, or
+     * a service without replication): from then on its journal may hold commands no standby mirrored, so the folder
+     * must never follow another leader (a standby refuses it).
+     */
+    static final String SERVED_MARKER = "served";
 
     private static final String CONNECTION_TIMEOUT_PROPERTY = "aeron.publication.connection.timeout";
 
@@ -78,6 +91,7 @@ final class OrderBookReplication
      */
     static void standby(final OrderBookService.Options options, final PrintStream out)
     {
+        checkNeverServed(options.dir);
         final SystemImage.Context ctx = new SystemImage.Context()
             .imageFolder(options.dir)
             .stateMachineSupplier(OrderBook::new)
@@ -149,6 +163,44 @@ final class OrderBookReplication
                     }
                 });
             }
+        }
+    }
+
+    /**
+     * Mark an image folder as written by a serving image, before its image launches.
+     *
+     * @param imageFolder of the image.
+     */
+    static void markServed(final Path imageFolder)
+    {
+        final Path marker = imageFolder.resolve(SERVED_MARKER);
+        if (!Files.exists(marker))
+        {
+            try
+            {
+                Files.createDirectories(imageFolder);
+                Files.writeString(marker, "this image served (it journaled commands of its own): it must not follow " +
+                    "another leader\n");
+            }
+            catch (final IOException ex)
+            {
+                throw new IllegalStateException("cannot write " + marker + ": " + ex, ex);
+            }
+        }
+    }
+
+    /**
+     * A folder whose image served may hold a journal tail no standby mirrored (a deposed leader's): followed from its
+     * end, the mirror would mix two histories that the leader's checks cannot always tell apart (same segment header,
+     * a position that is a record end in both), silently. Refuse it.
+     */
+    private static void checkNeverServed(final Path imageFolder)
+    {
+        if (Files.exists(imageFolder.resolve(SERVED_MARKER)))
+        {
+            throw new IllegalArgumentException("the image in " + imageFolder + " has served (as a leader, or a " +
+                "standby that took over): its journal may hold commands the new leader does not have, so it cannot " +
+                "follow one; move it aside and start the standby on an empty folder");
         }
     }
 

@@ -140,6 +140,7 @@ public final class OrderBookService
     static String serve(final Options options, final long reportLimit, final ServeHook hook)
     {
         final Path dir = options.dir;
+        OrderBookReplication.markServed(dir); // before the journal can gain a command no standby mirrored
         try (OrderBookImage service = OrderBookImage.launch(new SystemImage.Context()
             .imageFolder(dir)
             .snapshotIntervalBytes(options.snapshotIntervalBytes)

@@ -34,12 +34,20 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * {@code kill -9} at a random moment while it takes orders, the standby takes over. Its recovered book equals its
  * book at the end of the mirror and a fresh replay of the mirror from zero; the mirror is a byte-identical prefix of
  * the leader's journal; after the takeover it takes new orders, and a fresh replay of its journal builds the book it
- * printed last. {@code -Dkekbit.standbyKillSeed=S} replays a run; {@code -Dkekbit.standbyRuns=N} runs N rounds.
+ * printed last. {@code -Dkekbit.standbyKillSeed=S} replays a run; {@code -Dkekbit.standbyRuns=N} runs N rounds. Each
+ * round prints the standby's takeover line, with the takeover's pause ({@code takeover-ms}) and the journal it
+ * replayed after its newest snapshot ({@code replayed}): {@code -Dkekbit.standbySnapshotInterval=SIZE} (the standby's,
+ * 512k), {@code -Dkekbit.standbySegment=SIZE} (256k) and {@code -Dkekbit.standbyLeaderRate=ORDERS_PER_S} (20000) size
+ * it for a measurement.
  */
 class OrderBookStandbyTest
 {
     static final String LOOPBACK = "127.0.0.1";
     private static final long CONDITION_WAIT_MS = 120_000;
+    private static final long SNAPSHOT_INTERVAL = ImageRecoveryTime.parseSize(
+        "kekbit.standbySnapshotInterval", System.getProperty("kekbit.standbySnapshotInterval", "512k"));
+    private static final String SEGMENT = System.getProperty("kekbit.standbySegment", "256k");
+    private static final String LEADER_RATE = System.getProperty("kekbit.standbyLeaderRate", "20000");
 
     @TempDir
     Path dir;
@@ -63,21 +71,23 @@ class OrderBookStandbyTest
         final Path standbyDir = root.resolve("standby");
         final String endpoint = LOOPBACK + ":" + freeUdpPort();
         final Child leader = Child.start("--dir", leaderDir.toString(), "--serve", endpoint, "--orders", "50000000",
-            "--rate", "20000", "--snapshot-interval", "512k", "--segment", "256k",
+            "--rate", LEADER_RATE, "--snapshot-interval", "512k", "--segment", SEGMENT,
             "--aeron-dir", root.resolve("aeron").toString());
         Child standby = null;
         try
         {
             standby = Child.start("--dir", standbyDir.toString(), "--standby-of", endpoint, "--orders", "3000",
-                "--snapshot-interval", "512k", "--takeover-after-ms", "1000",
+                "--snapshot-interval", Long.toString(SNAPSHOT_INTERVAL), "--takeover-after-ms", "1000",
                 "--aeron-dir", root.resolve("aeron").toString());
             standby.awaitLine("standby following=");
             // The kill lands at a random moment: once the standby took a snapshot and its mirror grew by a random
-            // amount (a file state, not a delay: a JVM slow to start under load cannot move it before either).
+            // part of an interval past it (a file state, not a delay: a JVM slow to start under load cannot move it
+            // before either), so the journal a takeover replays after the standby's newest snapshot is uniform in
+            // [0, interval).
             final Path mirror = ImageDescriptor.journalFolder(standbyDir);
             awaitAtLeast(standby, () -> newestCompleteSnapshot(standbyDir), 1, what + ": the standby took no snapshot");
-            awaitAtLeast(standby, () -> journalEnd(mirror), 1024 * 1024 + random.nextInt(4 * 1024 * 1024),
-                what + ": the mirror did not grow");
+            final long target = newestCompleteSnapshot(standbyDir) + (long)(random.nextDouble() * SNAPSHOT_INTERVAL);
+            awaitAtLeast(standby, () -> journalEnd(mirror), target, what + ": the mirror did not grow");
             leader.kill();
 
             final String takeover = standby.awaitLine("takeover ");
@@ -121,7 +131,7 @@ class OrderBookStandbyTest
             }
             System.out.println("OrderBookStandbyTest " + what + ": leader journaled " + leaderEnd + ", standby had " +
                 mirrored + " (lost on failover: " + (leaderEnd - mirrored) + " bytes), recovered from snapshot " +
-                snapshot + ", journal " + position + " after the new orders");
+                snapshot + ", journal " + position + " after the new orders; " + takeover);
         }
         finally
         {
