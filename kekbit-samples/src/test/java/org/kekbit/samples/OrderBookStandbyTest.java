@@ -7,12 +7,15 @@ import java.io.InputStreamReader;
 import java.net.DatagramSocket;
 import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
+import java.util.stream.Stream;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -61,7 +64,9 @@ class OrderBookStandbyTest
         final Random random = new Random(seed);
         for (int run = 0; run < runs; run++)
         {
-            takeOverOnce(dir.resolve("run-" + run), random, "seed=" + seed + " run=" + run);
+            final Path root = dir.resolve("run-" + run);
+            takeOverOnce(root, random, "seed=" + seed + " run=" + run);
+            deleteFolder(root); // a measuring run's journals are hundreds of MB each: one run's at a time
         }
     }
 
@@ -215,6 +220,17 @@ class OrderBookStandbyTest
         try (JournalReader reader = JournalReader.open(new JournalReader.Context().folder(journal)))
         {
             return reader.seekToEnd();
+        }
+    }
+
+    private static void deleteFolder(final Path folder) throws IOException
+    {
+        try (Stream<Path> files = Files.walk(folder))
+        {
+            for (final Path file : (Iterable<Path>)files.sorted(Comparator.reverseOrder())::iterator)
+            {
+                Files.delete(file);
+            }
         }
     }
 
