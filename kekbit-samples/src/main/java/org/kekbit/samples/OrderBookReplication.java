@@ -40,9 +40,11 @@ import org.kekbit.samples.orderbook.OrderBook;
  * message from it for {@code --takeover-after-ms} (Aeron's publication connection timeout): the standby then closes
  * the sink, applies what the mirror holds, closes, and launches the image on its folder, whose journal writer resumes
  * the mirror; it prints {@code takeover standby-digest=<hex> mirrored=<p> state-digest=<hex> position=<p>
- * snapshot=<s> replayed=<bytes> recovery-snapshot=<p> takeover-ms=<ms> drain-ms=<ms> launch-ms=<ms> reports-ms=<ms>}
- * (the standby's book at the end of the mirror, then the book recovered by the launch: the two are equal; then the
- * pause from the leader judged dead to the first command the new leader can take, and its parts), generates
+ * snapshot=<s> replayed=<bytes> handed-over=<true|false> recovery-snapshot=<p> takeover-ms=<ms> drain-ms=<ms>
+ * launch-ms=<ms> reports-ms=<ms>} (the standby's book at the end of the mirror, then the new leader's: the standby's
+ * handed over to the launch ({@link SystemImage.Context#takeOverFrom}), or recovered from the newest snapshot and the
+ * mirror when the standby lagged; then the pause from the leader judged dead to the first command the new leader can
+ * take, and its parts), generates
  * {@code --orders N} orders and prints the state line; with {@code --serve} it then serves as a leader.</li>
  * </ul>
  * A folder whose image ever served ({@link #SERVED_MARKER}) is refused as a standby: its journal may hold a tail the
@@ -97,6 +99,7 @@ final class OrderBookReplication
             .stateMachineSupplier(OrderBook::new)
             .snapshotIntervalBytes(options.snapshotIntervalBytes);
         final String takeoverLine;
+        final StandbyImage handOver;
         final long deadNs;
         final long drainedNs;
         try (EmbeddedMediaDriver driver = launchDriver(options, "standby"))
@@ -137,10 +140,11 @@ final class OrderBookReplication
             {
                 CloseHelper.closeAll(liveness, standby, sinkRunner);
             }
+            handOver = standby; // its book is at the mirror's end: the launch takes it over, no snapshot or replay
             drainedNs = System.nanoTime();
         }
 
-        final Takeover takeover = new Takeover(takeoverLine, deadNs, drainedNs, out);
+        final Takeover takeover = new Takeover(takeoverLine, handOver, deadNs, drainedNs, out);
         if (null == options.serve)
         {
             out.println(OrderBookService.serve(options, Long.MAX_VALUE, takeover));
@@ -151,6 +155,11 @@ final class OrderBookReplication
             {
                 OrderBookService.serve(options, Long.MAX_VALUE, new Leader(options, driver, out)
                 {
+                    public void configure(final SystemImage.Context ctx)
+                    {
+                        takeover.configure(ctx);
+                    }
+
                     public void launched(final SystemImage image)
                     {
                         takeover.launched(image);
@@ -315,17 +324,29 @@ final class OrderBookReplication
     private static final class Takeover implements OrderBookService.ServeHook
     {
         private final String standbyLine;
+        private final StandbyImage standby;
         private final long deadNs;
         private final long drainedNs;
         private final PrintStream out;
         private long launchedNs;
 
-        Takeover(final String standbyLine, final long deadNs, final long drainedNs, final PrintStream out)
+        Takeover(
+            final String standbyLine,
+            final StandbyImage standby,
+            final long deadNs,
+            final long drainedNs,
+            final PrintStream out)
         {
             this.standbyLine = standbyLine;
+            this.standby = standby;
             this.deadNs = deadNs;
             this.drainedNs = drainedNs;
             this.out = out;
+        }
+
+        public void configure(final SystemImage.Context ctx)
+        {
+            ctx.takeOverFrom(standby);
         }
 
         public void launched(final SystemImage image)
@@ -338,7 +359,8 @@ final class OrderBookReplication
             final long readyNs = System.nanoTime();
             final long snapshot = image.recoveredSnapshotPosition();
             out.println("takeover " + standbyLine + " " + OrderBookService.stateLine(image) + " snapshot=" +
-                snapshot + " replayed=" + (image.position() - Math.max(0, snapshot)) + " recovery-snapshot=" +
+                snapshot + " replayed=" + (image.position() - Math.max(0, snapshot)) + " handed-over=" +
+                (image.stateMachine() == standby.stateMachine()) + " recovery-snapshot=" +
                 image.recoverySnapshotPosition() + " takeover-ms=" + millis(readyNs - deadNs) + " drain-ms=" +
                 millis(drainedNs - deadNs) + " launch-ms=" + millis(launchedNs - drainedNs) + " reports-ms=" +
                 millis(readyNs - launchedNs));

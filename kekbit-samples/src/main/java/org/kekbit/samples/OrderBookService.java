@@ -141,10 +141,15 @@ public final class OrderBookService
     {
         final Path dir = options.dir;
         OrderBookReplication.markServed(dir); // before the journal can gain a command no standby mirrored
-        try (OrderBookImage service = OrderBookImage.launch(new SystemImage.Context()
+        final SystemImage.Context ctx = new SystemImage.Context()
             .imageFolder(dir)
             .snapshotIntervalBytes(options.snapshotIntervalBytes)
-            .segmentCapacity(options.segmentCapacity), true))
+            .segmentCapacity(options.segmentCapacity);
+        if (null != hook)
+        {
+            hook.configure(ctx);
+        }
+        try (OrderBookImage service = OrderBookImage.launch(ctx, true))
         {
             final SystemImage image = service.image();
             if (null != hook)
@@ -202,6 +207,15 @@ public final class OrderBookService
      */
     interface ServeHook
     {
+        /**
+         * Before the launch: what the role adds to the image's context.
+         *
+         * @param ctx of the image, to launch.
+         */
+        default void configure(final SystemImage.Context ctx)
+        {
+        }
+
         /**
          * The image launched (recovered from its snapshot and journal), before the reports are rebuilt.
          *
