@@ -939,6 +939,8 @@ public final class SystemImage implements Agent, AutoCloseable
          * standby applied up to (otherwise, the standby lagging or the journal not the one it followed, a fresh
          * instance recovers as usual and the standby's is dropped). The snapshots are found as at any launch (the
          * newest complete one protects the journal and starts the shadow), none is loaded into the live instance.
+         * Launch on the thread that ran the standby (or after a happens-before with it): the instance becomes the
+         * image's, applied to by its serving thread from then on.
          *
          * @param standby closed, after {@link StandbyImage#doWork()} returned 0 with the journal's writer stopped.
          * @return this for a fluent API.
