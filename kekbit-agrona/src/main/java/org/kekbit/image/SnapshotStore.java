@@ -75,7 +75,8 @@ final class SnapshotStore
     /**
      * Load the newest complete snapshot the journal can be replayed after, renaming damaged ones as they are found.
      *
-     * @param stateMachine     fresh, loaded when a snapshot is found.
+     * @param stateMachine     fresh, loaded when a snapshot is found; null to find the snapshot only (the state is
+     *                         had otherwise: a standby's handed over).
      * @param journalStart     base of the journal's oldest segment.
      * @param journalEnd       position after the journal's last record.
      * @return the snapshot's position, or -1 when there is none and the journal must be replayed from 0.
@@ -113,7 +114,10 @@ final class SnapshotStore
                 markDamaged(file, position);
                 continue;
             }
-            ImageFolder.load(file, stateMachine);
+            if (null != stateMachine)
+            {
+                ImageFolder.load(file, stateMachine);
+            }
             lastPosition = position;
             // The journal up to it was forced before it was linked: the next write forces from its segment on only.
             forcedJournalBase = 0 == position ? 0 : JournalDescriptor.segmentBase(position - 1, segmentCapacity);

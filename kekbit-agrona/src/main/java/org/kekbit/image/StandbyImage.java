@@ -27,7 +27,9 @@ import org.kekbit.journal.JournalState;
  * To take over when the leader dies: stop whatever writes the journal (close the replication sink once it has
  * drained what arrived), let this agent apply what is left ({@link #doWork()} until it returns 0), close it, then
  * {@link SystemImage#launch} the same folder: the journal writer starts by {@code resume} on the mirror (the last
- * record the mirror committed is the new end), recovers from the newest snapshot, and serves.
+ * record the mirror committed is the new end), recovers from the newest snapshot, and serves. With
+ * {@link SystemImage.Context#takeOverFrom(StandbyImage)} the launch takes this standby's state machine as it is
+ * instead, when it is at the journal's end: no snapshot load, no replay.
  * <pre>{@code
  * final StandbyImage standby = new StandbyImage(new SystemImage.Context()
  *     .imageFolder(dir).stateMachineSupplier(OrderBook::new).snapshotIntervalBytes(4 << 20));
@@ -40,7 +42,7 @@ import org.kekbit.journal.JournalState;
  * {
  * }
  * standby.close();
- * final SystemImage image = SystemImage.launch(ctx); // the leader now
+ * final SystemImage image = SystemImage.launch(ctx.takeOverFrom(standby)); // the leader now
  * }</pre>
  * Snapshots are written by this agent's thread between records: nothing else waits for them, the mirror keeps
  * filling meanwhile and the standby catches up after.
@@ -298,6 +300,16 @@ public final class StandbyImage implements Agent, RecordHandler, AutoCloseable
     public Path imageFolder()
     {
         return ctx.imageFolder();
+    }
+
+    /**
+     * Whether {@link #close()} was called.
+     *
+     * @return true once closed.
+     */
+    public boolean isClosed()
+    {
+        return isClosed;
     }
 
     /**

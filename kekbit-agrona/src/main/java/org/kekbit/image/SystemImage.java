@@ -225,11 +225,18 @@ public final class SystemImage implements Agent, AutoCloseable
         {
             store = new SnapshotStore(imageFolder, journal.segmentCapacity(), ctx.epochClock(),
                 ctx.snapshotsKept(), ctx.snapshotInitialCapacity());
-            final StateMachine stateMachine = ctx.stateMachineSupplier().get();
             final long journalEnd = journal.position();
-            final long snapshotPosition = store.recover(stateMachine, journal.oldestSegmentBase(), journalEnd);
+            // A standby's state machine is at the journal's end already when its position is the end the writer
+            // resumed at (the mirror's last record): no snapshot load, no replay. Taken once, whatever happens.
+            final StateMachine handedOver = ctx.handedOverPosition == journalEnd ? ctx.handedOverStateMachine : null;
+            ctx.handedOverStateMachine = null;
+            ctx.handedOverPosition = -1;
+            final StateMachine stateMachine = null != handedOver ? handedOver : ctx.stateMachineSupplier().get();
+            final long snapshotPosition = store.recover(
+                null != handedOver ? null : stateMachine, journal.oldestSegmentBase(), journalEnd);
             store.prune(); // and protect the journal from the oldest kept snapshot on, from now
-            final long replayed = replay(ctx, journalFolder, stateMachine, Math.max(0, snapshotPosition), journalEnd);
+            final long replayed = null != handedOver ? 0 :
+                replay(ctx, journalFolder, stateMachine, Math.max(0, snapshotPosition), journalEnd);
             // A long replay means the snapshots did not keep up before the process stopped: save the recovered state
             // now, before serving, by the same store.write as every snapshot, so the next replay starts here.
             long recoverySnapshotPosition = -1;
@@ -809,6 +816,8 @@ public final class SystemImage implements Agent, AutoCloseable
         private long recoverySnapshotThresholdBytes = RECOVERY_SNAPSHOT_THRESHOLD_FROM_INTERVAL;
         private NanoClock nanoClock = SystemNanoClock.INSTANCE;
         private IdleStrategy shadowIdleStrategy;
+        private StateMachine handedOverStateMachine;
+        private long handedOverPosition = -1;
 
         /**
          * Validate the configuration and fill in defaults.
@@ -920,6 +929,32 @@ public final class SystemImage implements Agent, AutoCloseable
         public Context stateMachineSupplier(final Supplier<? extends StateMachine> stateMachineSupplier)
         {
             this.stateMachineSupplier = stateMachineSupplier;
+            return this;
+        }
+
+        /**
+         * Launch from a closed standby's state machine, as it is, rather than from a snapshot and a replay: the
+         * takeover's pause then no longer grows with the journal after the newest snapshot. Used by the next
+         * {@link SystemImage#launch} only, and only when the journal's writer resumes exactly at the position the
+         * standby applied up to (otherwise, the standby lagging or the journal not the one it followed, a fresh
+         * instance recovers as usual and the standby's is dropped). The snapshots are found as at any launch (the
+         * newest complete one protects the journal and starts the shadow), none is loaded into the live instance.
+         * Launch on the thread that ran the standby (or after a happens-before with it): the instance becomes the
+         * image's, applied to by its serving thread from then on.
+         *
+         * @param standby closed, after {@link StandbyImage#doWork()} returned 0 with the journal's writer stopped.
+         * @return this for a fluent API.
+         * @throws IllegalStateException when the standby is not closed or has failed: its state is not the journal's.
+         */
+        public Context takeOverFrom(final StandbyImage standby)
+        {
+            if (!standby.isClosed() || null != standby.failure())
+            {
+                throw new IllegalStateException("a standby hands its state machine over once closed and not " +
+                    "failed: closed=" + standby.isClosed() + ", failure=" + standby.failure());
+            }
+            handedOverStateMachine = standby.stateMachine();
+            handedOverPosition = standby.appliedPosition();
             return this;
         }
 

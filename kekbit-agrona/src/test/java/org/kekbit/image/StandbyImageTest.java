@@ -7,10 +7,14 @@ import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.kekbit.channel.ChannelException;
 import org.kekbit.journal.JournalWriter;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -80,6 +84,67 @@ class StandbyImageTest
             LedgerStateMachine.encode(command, 0, 7, 1, 1);
             final long next = image.submit(LedgerStateMachine.ADD, command, 0, LedgerStateMachine.COMMAND_LENGTH);
             assertTrue(next > position, "serves after the takeover: " + next);
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(booleans = {true, false})
+    @Timeout(60)
+    void shouldLaunchFromHandedOverStateMachineOnlyWhenAtJournalEnd(final boolean isAtEnd)
+    {
+        final LedgerStateMachine replica = new LedgerStateMachine();
+        final StandbyImage standby = new StandbyImage(context());
+        final JournalWriter mirror = JournalWriter.create(new JournalWriter.Context()
+            .folder(ImageDescriptor.journalFolder(folder)).segmentCapacity(64 * 1024).preTouch(false));
+        long position;
+        try
+        {
+            position = write(mirror, replica, 0, 5_000);
+            while (standby.doWork() > 0 || standby.appliedPosition() < position)
+            {
+                // to the end
+            }
+            assertThrows(IllegalStateException.class, () -> context().takeOverFrom(standby), "not closed");
+            if (!isAtEnd)
+            {
+                position = write(mirror, replica, 5_000, 700); // the standby lags: its state is not the end's
+            }
+        }
+        finally
+        {
+            mirror.detach();
+        }
+        standby.close();
+        assertTrue(standby.snapshotPosition() > 0);
+
+        try (SystemImage image = SystemImage.launch(context().takeOverFrom(standby)))
+        {
+            assertEquals(position, image.position());
+            assertEquals(standby.snapshotPosition(), image.recoveredSnapshotPosition());
+            if (isAtEnd)
+            {
+                assertSame(standby.stateMachine(), image.stateMachine(), "handed over");
+                assertEquals(0, image.replayedRecords(), "no replay");
+            }
+            else
+            {
+                assertNotSame(standby.stateMachine(), image.stateMachine(), "dropped: not at the end");
+                assertTrue(image.replayedRecords() >= 700, "recovered as usual: " + image.replayedRecords());
+            }
+            assertEquals(replica.stateDigest(), image.stateMachine().stateDigest());
+
+            LedgerStateMachine.encode(command, 0, 7, 1, 1);
+            final long next = image.submit(LedgerStateMachine.ADD, command, 0, LedgerStateMachine.COMMAND_LENGTH);
+            assertTrue(next > position, "serves after the takeover: " + next);
+            replica.apply(next, LedgerStateMachine.ADD, command, 0, LedgerStateMachine.COMMAND_LENGTH);
+            assertEquals(replica.stateDigest(), image.stateMachine().stateDigest());
+        }
+
+        // Used once: the next launch recovers from the snapshot and the journal.
+        try (SystemImage image = SystemImage.launch(context()))
+        {
+            assertNotSame(standby.stateMachine(), image.stateMachine());
+            assertEquals(replica.stateDigest(), image.stateMachine().stateDigest());
         }
     }
 

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 
@@ -32,14 +33,22 @@ import org.kekbit.samples.orderbook.OrderBook;
  * are done and then serves until it is stopped (Ctrl-C or kill).</li>
  * <li><b>Standby</b> ({@code --standby-of HOST:PORT}): a {@link ReplicationSink} mirrors the leader's journal into
  * this image folder's journal (its own thread), a {@link StandbyImage} applies the mirror to an order book of its own
- * and writes the snapshots (the main thread). It prints {@code standby following=HOST:PORT} once it hears the leader.
+ * and writes the snapshots (the main thread). It prints {@code standby following=HOST:PORT resumed=<p> snapshot=<s>
+ * applied=<p> standby-digest=<hex>} once it hears the leader: where the mirror resumed (0 on an empty folder), the
+ * snapshot its book recovered from and that book. Killed and restarted on its folder, it resumes both.
  * The leader is judged dead when an Aeron publication to its liveness stream, connected before, has heard no status
  * message from it for {@code --takeover-after-ms} (Aeron's publication connection timeout): the standby then closes
  * the sink, applies what the mirror holds, closes, and launches the image on its folder, whose journal writer resumes
- * the mirror; it prints {@code takeover standby-digest=<hex> state-digest=<hex> position=<p> snapshot=<s>} (the
- * standby's book at the end of the mirror, then the book recovered by the launch: the two are equal), generates
+ * the mirror; it prints {@code takeover standby-digest=<hex> mirrored=<p> state-digest=<hex> position=<p>
+ * snapshot=<s> replayed=<bytes> handed-over=<true|false> recovery-snapshot=<p> takeover-ms=<ms> drain-ms=<ms>
+ * launch-ms=<ms> reports-ms=<ms>} (the standby's book at the end of the mirror, then the new leader's: the standby's
+ * handed over to the launch ({@link SystemImage.Context#takeOverFrom}), or recovered from the newest snapshot and the
+ * mirror when the standby lagged; then the pause from the leader judged dead to the first command the new leader can
+ * take, and its parts), generates
  * {@code --orders N} orders and prints the state line; with {@code --serve} it then serves as a leader.</li>
  * </ul>
+ * A folder whose image ever served ({@link #SERVED_MARKER}) is refused as a standby: its journal may hold a tail the
+ * new leader does not have, which the replication protocol cannot always detect.
  * Replication is asynchronous: what the leader had journaled and not yet sent when it died is not in the mirror,
  * and the new leader goes on without it (docs/system-images.md, "Hot standby").
  */
@@ -54,6 +63,13 @@ final class OrderBookReplication
      * Silence after which a standby takes over unless told: 2 s.
      */
     static final long DEFAULT_TAKEOVER_AFTER_MS = 2000;
+
+    /**
+     * File an image folder gains before its image first launches as a writer (a leader, a standby that took over, or
+     * a service without replication): from then on its journal may hold commands no standby mirrored, so the folder
+     * must never follow another leader (a standby refuses it).
+     */
+    static final String SERVED_MARKER = "served";
 
     private static final String CONNECTION_TIMEOUT_PROPERTY = "aeron.publication.connection.timeout";
 
@@ -77,11 +93,15 @@ final class OrderBookReplication
      */
     static void standby(final OrderBookService.Options options, final PrintStream out)
     {
+        checkNeverServed(options.dir);
         final SystemImage.Context ctx = new SystemImage.Context()
             .imageFolder(options.dir)
             .stateMachineSupplier(OrderBook::new)
             .snapshotIntervalBytes(options.snapshotIntervalBytes);
         final String takeoverLine;
+        final StandbyImage handOver;
+        final long deadNs;
+        final long drainedNs;
         try (EmbeddedMediaDriver driver = launchDriver(options, "standby"))
         {
             final ReplicationSink sink = new ReplicationSink(new ReplicationSink.Context()
@@ -94,11 +114,18 @@ final class OrderBookReplication
             ExclusivePublication liveness = null;
             try
             {
+                // A restarted standby resumes its own mirror at its last committed record, and its book from its
+                // newest complete snapshot: say where, and the book it recovered, for whoever checks the restart.
+                final long resumed = sink.receivedPosition();
                 standby = new StandbyImage(ctx);
+                final String following = String.format("standby following=%s resumed=%d snapshot=%d applied=%d " +
+                    "standby-digest=%016x", options.standbyOf, resumed, standby.recoveredSnapshotPosition(),
+                    standby.appliedPosition(), standby.stateMachine().stateDigest());
                 liveness = driver.aeron().addExclusivePublication(
                     controlChannel(options.standbyOf), LIVENESS_STREAM_ID);
                 AgentRunner.startOnThread(sinkRunner);
-                followUntilLeaderDies(options, out, sink, standby, liveness);
+                followUntilLeaderDies(out, following, sink, standby, liveness);
+                deadNs = System.nanoTime();
 
                 // The leader is gone: nothing more comes. Stop the mirror's writer, then apply what it committed.
                 CloseHelper.close(sinkRunner);
@@ -113,9 +140,11 @@ final class OrderBookReplication
             {
                 CloseHelper.closeAll(liveness, standby, sinkRunner);
             }
+            handOver = standby; // its book is at the mirror's end: the launch takes it over, no snapshot or replay
+            drainedNs = System.nanoTime();
         }
 
-        final Takeover takeover = new Takeover(takeoverLine, out);
+        final Takeover takeover = new Takeover(takeoverLine, handOver, deadNs, drainedNs, out);
         if (null == options.serve)
         {
             out.println(OrderBookService.serve(options, Long.MAX_VALUE, takeover));
@@ -126,6 +155,16 @@ final class OrderBookReplication
             {
                 OrderBookService.serve(options, Long.MAX_VALUE, new Leader(options, driver, out)
                 {
+                    public void configure(final SystemImage.Context ctx)
+                    {
+                        takeover.configure(ctx);
+                    }
+
+                    public void launched(final SystemImage image)
+                    {
+                        takeover.launched(image);
+                    }
+
                     public void recovered(final SystemImage image)
                     {
                         takeover.recovered(image);
@@ -136,9 +175,47 @@ final class OrderBookReplication
         }
     }
 
+    /**
+     * Mark an image folder as written by a serving image, before its image launches.
+     *
+     * @param imageFolder of the image.
+     */
+    static void markServed(final Path imageFolder)
+    {
+        final Path marker = imageFolder.resolve(SERVED_MARKER);
+        if (!Files.exists(marker))
+        {
+            try
+            {
+                Files.createDirectories(imageFolder);
+                Files.writeString(marker, "this image served (it journaled commands of its own): it must not follow " +
+                    "another leader\n");
+            }
+            catch (final IOException ex)
+            {
+                throw new IllegalStateException("cannot write " + marker + ": " + ex, ex);
+            }
+        }
+    }
+
+    /**
+     * A folder whose image served may hold a journal tail no standby mirrored (a deposed leader's): followed from its
+     * end, the mirror would mix two histories that the leader's checks cannot always tell apart (same segment header,
+     * a position that is a record end in both), silently. Refuse it.
+     */
+    private static void checkNeverServed(final Path imageFolder)
+    {
+        if (Files.exists(imageFolder.resolve(SERVED_MARKER)))
+        {
+            throw new IllegalArgumentException("the image in " + imageFolder + " has served (as a leader, or a " +
+                "standby that took over): its journal may hold commands the new leader does not have, so it cannot " +
+                "follow one; move it aside and start the standby on an empty folder");
+        }
+    }
+
     private static void followUntilLeaderDies(
-        final OrderBookService.Options options,
         final PrintStream out,
+        final String following,
         final ReplicationSink sink,
         final StandbyImage standby,
         final ExclusivePublication liveness)
@@ -155,7 +232,7 @@ final class OrderBookReplication
             if (connected && !heard)
             {
                 heard = true;
-                out.println("standby following=" + options.standbyOf);
+                out.println(following);
                 out.flush();
             }
             else if (heard && !connected)
@@ -241,28 +318,62 @@ final class OrderBookReplication
     }
 
     /**
-     * Prints the takeover line once the image recovered on the standby's folder.
+     * Prints the takeover line once the image recovered on the standby's folder, with the takeover's pause: from the
+     * moment the leader was judged dead to the moment the new leader can take its first command.
      */
     private static final class Takeover implements OrderBookService.ServeHook
     {
         private final String standbyLine;
+        private final StandbyImage standby;
+        private final long deadNs;
+        private final long drainedNs;
         private final PrintStream out;
+        private long launchedNs;
 
-        Takeover(final String standbyLine, final PrintStream out)
+        Takeover(
+            final String standbyLine,
+            final StandbyImage standby,
+            final long deadNs,
+            final long drainedNs,
+            final PrintStream out)
         {
             this.standbyLine = standbyLine;
+            this.standby = standby;
+            this.deadNs = deadNs;
+            this.drainedNs = drainedNs;
             this.out = out;
+        }
+
+        public void configure(final SystemImage.Context ctx)
+        {
+            ctx.takeOverFrom(standby);
+        }
+
+        public void launched(final SystemImage image)
+        {
+            launchedNs = System.nanoTime();
         }
 
         public void recovered(final SystemImage image)
         {
+            final long readyNs = System.nanoTime();
+            final long snapshot = image.recoveredSnapshotPosition();
             out.println("takeover " + standbyLine + " " + OrderBookService.stateLine(image) + " snapshot=" +
-                image.recoveredSnapshotPosition());
+                snapshot + " replayed=" + (image.position() - Math.max(0, snapshot)) + " handed-over=" +
+                (image.stateMachine() == standby.stateMachine()) + " recovery-snapshot=" +
+                image.recoverySnapshotPosition() + " takeover-ms=" + millis(readyNs - deadNs) + " drain-ms=" +
+                millis(drainedNs - deadNs) + " launch-ms=" + millis(launchedNs - drainedNs) + " reports-ms=" +
+                millis(readyNs - launchedNs));
             out.flush();
         }
 
         public void generated(final SystemImage image, final String line, final Runnable reports)
         {
+        }
+
+        private static String millis(final long ns)
+        {
+            return String.format(Locale.ROOT, "%.1f", ns / 1e6);
         }
     }
 }

@@ -140,12 +140,22 @@ public final class OrderBookService
     static String serve(final Options options, final long reportLimit, final ServeHook hook)
     {
         final Path dir = options.dir;
-        try (OrderBookImage service = OrderBookImage.launch(new SystemImage.Context()
+        OrderBookReplication.markServed(dir); // before the journal can gain a command no standby mirrored
+        final SystemImage.Context ctx = new SystemImage.Context()
             .imageFolder(dir)
             .snapshotIntervalBytes(options.snapshotIntervalBytes)
-            .segmentCapacity(options.segmentCapacity), true))
+            .segmentCapacity(options.segmentCapacity);
+        if (null != hook)
+        {
+            hook.configure(ctx);
+        }
+        try (OrderBookImage service = OrderBookImage.launch(ctx, true))
         {
             final SystemImage image = service.image();
+            if (null != hook)
+            {
+                hook.launched(image);
+            }
             final JournalWriter reports = openReports(dir.resolve(REPORTS_FOLDER));
             try
             {
@@ -197,6 +207,24 @@ public final class OrderBookService
      */
     interface ServeHook
     {
+        /**
+         * Before the launch: what the role adds to the image's context.
+         *
+         * @param ctx of the image, to launch.
+         */
+        default void configure(final SystemImage.Context ctx)
+        {
+        }
+
+        /**
+         * The image launched (recovered from its snapshot and journal), before the reports are rebuilt.
+         *
+         * @param image launched.
+         */
+        default void launched(final SystemImage image)
+        {
+        }
+
         /**
          * The image recovered, its reports written, before the orders.
          *

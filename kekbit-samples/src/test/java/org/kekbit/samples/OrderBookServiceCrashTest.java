@@ -1,11 +1,9 @@
 package org.kekbit.samples;
 
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
-import java.util.concurrent.TimeUnit;
 
 import org.agrona.DirectBuffer;
 import org.junit.jupiter.api.Test;
@@ -21,6 +19,8 @@ import org.kekbit.samples.orderbook.OrderBook;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.kekbit.samples.OrderBookStandbyTest.awaitAtLeast;
+import static org.kekbit.samples.OrderBookStandbyTest.journalEnd;
 
 /**
  * ExecutionReports exactly once across real crashes: the service runs in a JVM of its own at full speed and is killed
@@ -41,19 +41,20 @@ class OrderBookServiceCrashTest
         final int kills = Integer.getInteger("kekbit.reportKills", 3);
         final long seed = Long.getLong("kekbit.reportKillSeed", System.nanoTime());
         final Random random = new Random(seed);
+        final Path journal = ImageDescriptor.journalFolder(dir);
         long behindAfterKills = 0;
         for (int kill = 0; kill < kills; kill++)
         {
+            final long startEnd = journalEnd(journal);
             final Child child = Child.start("--dir", dir.toString(), "--orders", "50000000", "--rate", "50000",
                 "--snapshot-interval", "1m", "--segment", "1m");
             try
             {
-                TimeUnit.MILLISECONDS.sleep(1200 + random.nextInt(1500)); // start-up, recovery, then orders
-                if (!child.process.isAlive())
-                {
-                    throw new AssertionError("the service ended before the kill: " +
-                        new String(child.process.getInputStream().readAllBytes(), StandardCharsets.UTF_8));
-                }
+                // Once the service recovered and journaled a random amount of new orders: a file state, not a delay,
+                // so a JVM slow to start under load is still killed while it takes orders.
+                final long target = startEnd + 16 * 1024 + random.nextInt(2 * 1024 * 1024);
+                awaitAtLeast(child, () -> journalEnd(journal), target,
+                    "seed=" + seed + " kill=" + kill + ": the service journaled no orders");
             }
             finally
             {

@@ -28,6 +28,7 @@ import org.kekbit.samples.orderbook.OrderBook;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.kekbit.samples.SampleTestSupport.assertOneLineError;
@@ -206,6 +207,18 @@ class OrderBookServiceTest
         assertBadArguments("--takeover-after-ms must be 100 or more: 10", "--dir", d, "--takeover-after-ms", "10");
         assertBadArguments("--rate needs a value", "--dir", d, "--rate");
         assertBadArguments("unexpected argument: --fast", "--dir", d, "--fast", "yes");
+    }
+
+    @Test
+    void shouldRefuseToStartStandbyOnFolderWhoseImageServed()
+    {
+        // A deposed leader's folder (or any that journaled commands of its own) would mix its unreplicated tail
+        // with the new leader's history: the standby refuses it before it opens anything.
+        OrderBookService.run(dir, 10);
+        assertTrue(Files.exists(dir.resolve(OrderBookReplication.SERVED_MARKER)));
+        assertBadArguments("has served (as a leader, or a standby that took over)", "--dir", dir.toString(),
+            "--standby-of", "127.0.0.1:40999", "--aeron-dir", dir.resolve("aeron").toString());
+        assertFalse(Files.exists(dir.resolve("aeron")), "refused before launching a media driver");
     }
 
     private static void assertBadArguments(final String expected, final String... args)

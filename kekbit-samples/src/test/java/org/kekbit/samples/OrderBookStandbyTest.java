@@ -7,11 +7,15 @@ import java.io.InputStreamReader;
 import java.net.DatagramSocket;
 import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
+import java.util.stream.Stream;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -21,6 +25,7 @@ import org.kekbit.image.ImageFolder;
 import org.kekbit.image.SnapshotFile;
 import org.kekbit.journal.JournalDigest;
 import org.kekbit.journal.JournalReader;
+import org.kekbit.journal.JournalSource;
 import org.kekbit.samples.orderbook.OrderBook;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -32,11 +37,20 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * {@code kill -9} at a random moment while it takes orders, the standby takes over. Its recovered book equals its
  * book at the end of the mirror and a fresh replay of the mirror from zero; the mirror is a byte-identical prefix of
  * the leader's journal; after the takeover it takes new orders, and a fresh replay of its journal builds the book it
- * printed last. {@code -Dkekbit.standbyKillSeed=S} replays a run; {@code -Dkekbit.standbyRuns=N} runs N rounds.
+ * printed last. {@code -Dkekbit.standbyKillSeed=S} replays a run; {@code -Dkekbit.standbyRuns=N} runs N rounds. Each
+ * round prints the standby's takeover line, with the takeover's pause ({@code takeover-ms}) and the journal it
+ * replayed after its newest snapshot ({@code replayed}): {@code -Dkekbit.standbySnapshotInterval=SIZE} (the standby's,
+ * 512k), {@code -Dkekbit.standbySegment=SIZE} (256k) and {@code -Dkekbit.standbyLeaderRate=ORDERS_PER_S} (20000) size
+ * it for a measurement.
  */
 class OrderBookStandbyTest
 {
-    private static final String LOOPBACK = "127.0.0.1";
+    static final String LOOPBACK = "127.0.0.1";
+    private static final long CONDITION_WAIT_MS = 120_000;
+    private static final long SNAPSHOT_INTERVAL = ImageRecoveryTime.parseSize(
+        "kekbit.standbySnapshotInterval", System.getProperty("kekbit.standbySnapshotInterval", "512k"));
+    private static final String SEGMENT = System.getProperty("kekbit.standbySegment", "256k");
+    private static final String LEADER_RATE = System.getProperty("kekbit.standbyLeaderRate", "20000");
 
     @TempDir
     Path dir;
@@ -50,7 +64,9 @@ class OrderBookStandbyTest
         final Random random = new Random(seed);
         for (int run = 0; run < runs; run++)
         {
-            takeOverOnce(dir.resolve("run-" + run), random, "seed=" + seed + " run=" + run);
+            final Path root = dir.resolve("run-" + run);
+            takeOverOnce(root, random, "seed=" + seed + " run=" + run);
+            deleteFolder(root); // a measuring run's journals are hundreds of MB each: one run's at a time
         }
     }
 
@@ -60,16 +76,23 @@ class OrderBookStandbyTest
         final Path standbyDir = root.resolve("standby");
         final String endpoint = LOOPBACK + ":" + freeUdpPort();
         final Child leader = Child.start("--dir", leaderDir.toString(), "--serve", endpoint, "--orders", "50000000",
-            "--rate", "20000", "--snapshot-interval", "512k", "--segment", "256k",
+            "--rate", LEADER_RATE, "--snapshot-interval", "512k", "--segment", SEGMENT,
             "--aeron-dir", root.resolve("aeron").toString());
         Child standby = null;
         try
         {
             standby = Child.start("--dir", standbyDir.toString(), "--standby-of", endpoint, "--orders", "3000",
-                "--snapshot-interval", "512k", "--takeover-after-ms", "1000",
+                "--snapshot-interval", Long.toString(SNAPSHOT_INTERVAL), "--takeover-after-ms", "1000",
                 "--aeron-dir", root.resolve("aeron").toString());
             standby.awaitLine("standby following=");
-            TimeUnit.MILLISECONDS.sleep(1500 + random.nextInt(2500)); // the kill lands at a random moment
+            // The kill lands at a random moment: once the standby took a snapshot and its mirror grew by a random
+            // part of an interval past it (a file state, not a delay: a JVM slow to start under load cannot move it
+            // before either), so the journal a takeover replays after the standby's newest snapshot is uniform in
+            // [0, interval).
+            final Path mirror = ImageDescriptor.journalFolder(standbyDir);
+            awaitAtLeast(standby, () -> newestCompleteSnapshot(standbyDir), 1, what + ": the standby took no snapshot");
+            final long target = newestCompleteSnapshot(standbyDir) + (long)(random.nextDouble() * SNAPSHOT_INTERVAL);
+            awaitAtLeast(standby, () -> journalEnd(mirror), target, what + ": the mirror did not grow");
             leader.kill();
 
             final String takeover = standby.awaitLine("takeover ");
@@ -113,7 +136,7 @@ class OrderBookStandbyTest
             }
             System.out.println("OrderBookStandbyTest " + what + ": leader journaled " + leaderEnd + ", standby had " +
                 mirrored + " (lost on failover: " + (leaderEnd - mirrored) + " bytes), recovered from snapshot " +
-                snapshot + ", journal " + position + " after the new orders");
+                snapshot + ", journal " + position + " after the new orders; " + takeover);
         }
         finally
         {
@@ -148,15 +171,70 @@ class OrderBookStandbyTest
         return String.format("%016x", book.stateDigest());
     }
 
-    private static long journalEnd(final Path journal)
+    /**
+     * Wait, with a generous bound for a loaded machine, until a value of a child's files reaches a target.
+     */
+    static void awaitAtLeast(final Child child, final LongSupplier value, final long target, final String what)
+        throws InterruptedException, IOException
     {
+        final long deadlineMs = System.currentTimeMillis() + CONDITION_WAIT_MS;
+        long last;
+        while ((last = value.getAsLong()) < target)
+        {
+            if (!child.process.isAlive())
+            {
+                throw new AssertionError(what + ": the child ended:\n" + child.rest());
+            }
+            assertTrue(System.currentTimeMillis() < deadlineMs, what + ": " + last + " < " + target);
+            TimeUnit.MILLISECONDS.sleep(5);
+        }
+    }
+
+    /**
+     * Position of an image's newest complete snapshot.
+     *
+     * @return the position, or -1 when there is none.
+     */
+    static long newestCompleteSnapshot(final Path imageFolder)
+    {
+        long newest = -1;
+        for (final SnapshotFile file : ImageFolder.snapshots(imageFolder))
+        {
+            if (SnapshotFile.Status.COMPLETE == file.status())
+            {
+                newest = Math.max(newest, file.position());
+            }
+        }
+        return newest;
+    }
+
+    /**
+     * End of what a journal committed, 0 while it has no segment (its writer has not started).
+     */
+    static long journalEnd(final Path journal)
+    {
+        if (!JournalSource.isJournal(journal))
+        {
+            return 0;
+        }
         try (JournalReader reader = JournalReader.open(new JournalReader.Context().folder(journal)))
         {
             return reader.seekToEnd();
         }
     }
 
-    private static int freeUdpPort() throws IOException
+    private static void deleteFolder(final Path folder) throws IOException
+    {
+        try (Stream<Path> files = Files.walk(folder))
+        {
+            for (final Path file : (Iterable<Path>)files.sorted(Comparator.reverseOrder())::iterator)
+            {
+                Files.delete(file);
+            }
+        }
+    }
+
+    static int freeUdpPort() throws IOException
     {
         try (DatagramSocket socket = new DatagramSocket(0, InetAddress.getByName(LOOPBACK)))
         {
@@ -164,12 +242,12 @@ class OrderBookStandbyTest
         }
     }
 
-    private static long field(final String line, final String name)
+    static long field(final String line, final String name)
     {
         return Long.parseLong(hexField(line, name));
     }
 
-    private static String hexField(final String line, final String name)
+    static String hexField(final String line, final String name)
     {
         for (final String part : line.split(" "))
         {
@@ -224,6 +302,19 @@ class OrderBookStandbyTest
                 assertFalse(line.startsWith("kekbit:"), "child failed:\n" + transcript);
             }
             throw new AssertionError("child ended before a line starting with " + prefix + ":\n" + transcript);
+        }
+
+        /**
+         * The transcript and the rest of the output of a child that ended.
+         */
+        String rest() throws IOException
+        {
+            String line;
+            while (null != (line = output.readLine()))
+            {
+                transcript.append(line).append('\n');
+            }
+            return transcript.toString();
         }
 
         void kill() throws InterruptedException
