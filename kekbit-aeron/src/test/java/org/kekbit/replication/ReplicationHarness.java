@@ -6,6 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
@@ -13,24 +14,16 @@ import java.util.concurrent.atomic.AtomicReference;
 import io.aeron.Aeron;
 import io.aeron.ExclusivePublication;
 import io.aeron.Subscription;
-import io.aeron.logbuffer.FragmentHandler;
 import org.HdrHistogram.Histogram;
-import org.agrona.DirectBuffer;
 import org.agrona.IoUtil;
-import org.agrona.concurrent.AgentRunner;
-import org.agrona.concurrent.BackoffIdleStrategy;
-import org.agrona.concurrent.BusySpinIdleStrategy;
-import org.agrona.concurrent.IdleStrategy;
-import org.agrona.concurrent.SleepingMillisIdleStrategy;
 import org.agrona.concurrent.UnsafeBuffer;
-import org.agrona.concurrent.YieldingIdleStrategy;
 import org.kekbit.channel.ChannelDescriptor;
 import org.kekbit.channel.ChannelMirror;
-import org.kekbit.channel.RecordHandler;
 import org.kekbit.codecs.channel.ChannelHeaderDecoder;
 import org.kekbit.journal.JournalDescriptor;
 import org.kekbit.journal.JournalReader;
 import org.kekbit.journal.JournalWriter;
+import org.kekbit.replication.ReplicationHarnessRoles.Outcome;
 
 /**
  * Replication against raw Aeron UDP over the same transport, in one run, with the ratios printed:
@@ -46,25 +39,24 @@ import org.kekbit.journal.JournalWriter;
  *     ({@link ChannelMirror#create}, the two ways the mirror calls it), for the segment capacity given.</li>
  * </ul>
  * Each side runs two application threads: the leader's duty cycle (writer and source, as in a writer's process) and
- * the follower's (sink and mirror reader); raw Aeron runs a publisher and a subscriber thread. Both sides share one
- * embedded media driver ({@code SHARED} threading) on the endpoint's host, loopback by default.
+ * the follower's (sink and mirror reader); raw Aeron runs a publisher and a subscriber thread
+ * ({@link ReplicationHarnessRoles}). With {@code hosts=one} (the default) both sides run in this process and share
+ * one embedded media driver ({@code SHARED} threading) on the endpoint's host, loopback by default. With
+ * {@code hosts=netns} (root) they run on two hosts on this machine: the sending side (journal writer and source, or
+ * the raw publisher) in one network namespace and the receiving side (sink and mirror reader, or the raw subscriber)
+ * in another, joined by a veth pair, each side a JVM with its own embedded media driver
+ * ({@link ReplicationHarnessNetns}); the roll mode runs in this process either way.
  * <p>
  * Usage, arguments as {@code name=value} (defaults are the real run; see docs/replication.md for the command):
  * <pre>
  * ReplicationHarness [mode=all|latency|throughput|roll] [bytes=1073741824] [length=288] [rate=10000]
  *     [messages=200000] [warmup=20000] [segment=67108864] [rolls=8] [idle=backoff|yield|busy]
- *     [rounds=1] [creator=thread|dutycycle] [host=127.0.0.1] [dir=java.io.tmpdir]
+ *     [rounds=1] [creator=thread|dutycycle] [hosts=one|netns] [host=127.0.0.1] [dir=java.io.tmpdir]
  * </pre>
  * A harness, not a test: figures taken on a machine doing other work must be labelled so.
  */
 public final class ReplicationHarness
 {
-    private static final int RAW_STREAM_ID = 2001;
-    private static final long MAX_LATENCY_NS = TimeUnit.SECONDS.toNanos(30);
-    private static final int SEQ_OFFSET = 0;
-    private static final int STAMP_OFFSET = 8;
-    private static final long STALL_NS = TimeUnit.MILLISECONDS.toNanos(5);
-
     private final Map<String, String> settings;
     private final String mode;
     private final long bytes;
@@ -76,11 +68,13 @@ public final class ReplicationHarness
     private final int rolls;
     private final String idle;
     private final int rounds;
-    private final boolean isCreatorThread;
+    private final String creator;
+    private final boolean isNetns;
     private final String host;
     private final Path dir;
     private final StringBuilder report = new StringBuilder();
     private final AtomicReference<Throwable> failure = new AtomicReference<>();
+    final ReplicationHarnessRoles roles;
 
     ReplicationHarness(final Map<String, String> settings)
     {
@@ -95,11 +89,22 @@ public final class ReplicationHarness
         rolls = Integer.parseInt(setting("rolls", "8"));
         idle = setting("idle", "backoff");
         rounds = Integer.parseInt(setting("rounds", "1"));
-        final String creator = setting("creator", "thread");
-        isCreatorThread = "thread".equals(creator);
+        creator = setting("creator", "thread");
+        final boolean isCreatorThread = "thread".equals(creator);
         if (!isCreatorThread && !"dutycycle".equals(creator))
         {
             throw new IllegalArgumentException("creator must be thread or dutycycle: actual=" + creator);
+        }
+        final String hosts = setting("hosts", "one");
+        isNetns = "netns".equals(hosts);
+        if (!isNetns && !"one".equals(hosts))
+        {
+            throw new IllegalArgumentException("hosts must be one or netns: actual=" + hosts);
+        }
+        if (isNetns && this.settings.containsKey("host"))
+        {
+            throw new IllegalArgumentException("host is for hosts=one: hosts=netns runs from " +
+                TwoHostNamespaces.LEADER_ADDRESS + " to " + TwoHostNamespaces.FOLLOWER_ADDRESS);
         }
         host = setting("host", ReplicationTestSupport.LOOPBACK);
         dir = Paths.get(setting("dir", System.getProperty("java.io.tmpdir")));
@@ -117,6 +122,7 @@ public final class ReplicationHarness
                 rate + ", messages=" + messages + ", warmup=" + warmup + ", bytes=" + bytes + ", rolls=" + rolls +
                 ", rounds=" + rounds);
         }
+        roles = new ReplicationHarnessRoles(length, rate, warmup, idle, segmentCapacity, isCreatorThread, failure);
     }
 
     /**
@@ -159,19 +165,30 @@ public final class ReplicationHarness
      */
     String run()
     {
-        final Path work = createWorkDir();
-        try
+        final String why = isNetns ? TwoHostNamespaces.whyNot() : null;
+        if (null != why)
         {
-            line("replication vs raw Aeron UDP: host=%s length=%d idle=%s segment=%d creator=%s rounds=%d cores=%d",
-                host, length, idle, segmentCapacity, isCreatorThread ? "thread" : "dutycycle", rounds,
+            throw new IllegalArgumentException("hosts=netns cannot run here: " + why);
+        }
+        final Path work = createWorkDir();
+        try (Hosts hosts = isNetns ?
+            new ReplicationHarnessNetns(work, sideSettings(), rate, length) :
+            (name, isReplicated, count, isPaced) -> oneHost(work, name, isReplicated, count, isPaced))
+        {
+            line("replication vs raw Aeron UDP: %s length=%d idle=%s segment=%d creator=%s rounds=%d cores=%d",
+                isNetns ? "hosts=netns" : "host=" + host, length, idle, segmentCapacity, creator, rounds,
                 Runtime.getRuntime().availableProcessors());
+            for (final String text : hosts.describe())
+            {
+                line("%s", text);
+            }
             if ("all".equals(mode) || "latency".equals(mode))
             {
-                latency(work);
+                latency(hosts);
             }
             if ("all".equals(mode) || "throughput".equals(mode))
             {
-                throughput(work);
+                throughput(hosts);
             }
             if ("all".equals(mode) || "roll".equals(mode))
             {
@@ -185,14 +202,23 @@ public final class ReplicationHarness
         }
     }
 
-    private void latency(final Path work)
+    /**
+     * The settings each side's JVM needs between namespaces, as {@code name=value}.
+     */
+    private List<String> sideSettings()
+    {
+        return List.of("length=" + length, "rate=" + rate, "warmup=" + warmup, "idle=" + idle,
+            "segment=" + segmentCapacity, "creator=" + creator);
+    }
+
+    private void latency(final Hosts hosts)
     {
         final long total = warmup + messages;
-        final Histogram raw = new Histogram(MAX_LATENCY_NS, 3);
-        final Histogram replicated = new Histogram(MAX_LATENCY_NS, 3);
-        final Histogram leaderStage = new Histogram(MAX_LATENCY_NS, 3);
-        final Histogram roundRaw = new Histogram(MAX_LATENCY_NS, 3);
-        final Histogram roundReplicated = new Histogram(MAX_LATENCY_NS, 3);
+        final Histogram raw = new Histogram(ReplicationHarnessRoles.MAX_LATENCY_NS, 3);
+        final Histogram replicated = new Histogram(ReplicationHarnessRoles.MAX_LATENCY_NS, 3);
+        final Histogram leaderStage = new Histogram(ReplicationHarnessRoles.MAX_LATENCY_NS, 3);
+        final Histogram roundRaw = new Histogram(ReplicationHarnessRoles.MAX_LATENCY_NS, 3);
+        final Histogram roundReplicated = new Histogram(ReplicationHarnessRoles.MAX_LATENCY_NS, 3);
         for (int round = 0; round < rounds; round++)
         {
             // Alternating which side runs first, so a load that comes and goes on a shared machine hits both alike.
@@ -200,22 +226,17 @@ public final class ReplicationHarness
             roundReplicated.reset();
             for (int side = 0; side < 2; side++)
             {
-                if ((side == 0) == ((round & 1) == 0))
+                final boolean isReplicated = (side == 0) != ((round & 1) == 0);
+                final Outcome outcome = measure(hosts, (isReplicated ? "replicated" : "raw") + "-latency-" + round,
+                    isReplicated, total, true);
+                if (isReplicated)
                 {
-                    try (EmbeddedMediaDriver driver = EmbeddedMediaDriver.launch(
-                        work.resolve("aeron-raw-latency-" + round), 0, 0))
-                    {
-                        rawRun(driver.aeron(), total, true, roundRaw);
-                    }
+                    roundReplicated.add(outcome.latency);
+                    leaderStage.add(outcome.leaderStage);
                 }
                 else
                 {
-                    try (EmbeddedMediaDriver driver = EmbeddedMediaDriver.launch(
-                        work.resolve("aeron-repl-latency-" + round), 0, 0))
-                    {
-                        replicatedRun(driver.aeron(), work.resolve("latency-" + round), total, true, roundReplicated,
-                            leaderStage);
-                    }
+                    roundRaw.add(outcome.latency);
                 }
             }
             if (rounds > 1)
@@ -242,25 +263,46 @@ public final class ReplicationHarness
             "to Aeron; the rest is Aeron, the sink and the mirror's reader)");
     }
 
-    private void throughput(final Path work)
+    private void throughput(final Hosts hosts)
     {
         final long count = bytes / length;
-        final long rawNs;
-        final long replicatedNs;
-        try (EmbeddedMediaDriver driver = EmbeddedMediaDriver.launch(work.resolve("aeron-raw-tput"), 0, 0))
-        {
-            rawNs = rawRun(driver.aeron(), count, false, null);
-        }
-        try (EmbeddedMediaDriver driver = EmbeddedMediaDriver.launch(work.resolve("aeron-repl-tput"), 0, 0))
-        {
-            replicatedNs = replicatedRun(driver.aeron(), work.resolve("throughput"), count, false, null, null);
-        }
+        final long rawNs = measure(hosts, "raw-throughput", false, count, false).elapsedNs();
+        final long replicatedNs = measure(hosts, "replicated-throughput", true, count, false).elapsedNs();
         line("throughput, %d messages of %d B (%.2f GB):", count, length, count * (double)length / 1e9);
         final double rawRate = count * 1e9 / rawNs;
         final double replicatedRate = count * 1e9 / replicatedNs;
         line("  %-11s %,14.0f msgs/s %10.1f MB/s", "raw aeron", rawRate, rawRate * length / 1e6);
         line("  %-11s %,14.0f msgs/s %10.1f MB/s", "replicated", replicatedRate, replicatedRate * length / 1e6);
         line("  %-11s %14.2f", "ratio", replicatedRate / rawRate);
+    }
+
+    /**
+     * One run on the hosts, checked: the receiving side saw every message once and in order (its receiver refuses
+     * anything else), and a latency run timed every one past the warm-up.
+     */
+    private Outcome measure(
+        final Hosts hosts, final String name, final boolean isReplicated, final long count, final boolean isPaced)
+    {
+        final Outcome outcome = hosts.run(name, isReplicated, count, isPaced);
+        final long timed = null == outcome.latency ? 0 : outcome.latency.getTotalCount();
+        if (outcome.seen != count || (isPaced && timed != count - warmup))
+        {
+            throw new IllegalStateException(name + ": expected=" + count + " messages (" + (count - warmup) +
+                " timed), actual=" + outcome.seen + " (" + timed + " timed)");
+        }
+        line("  (%s: %d of %d messages seen, each once and in order, %d timed)", name, outcome.seen, count, timed);
+        if (isReplicated)
+        {
+            if (!isPaced)
+            {
+                line("  (the leader's writer wrote all %d records in %d ms)", count,
+                    TimeUnit.NANOSECONDS.toMillis(outcome.writtenNs - outcome.startNs));
+            }
+            line("  (replicated: the sink's duty cycle took over %d ms %d times, %.1f ms in all, longest %.1f ms; " +
+                "rolls %d)", TimeUnit.NANOSECONDS.toMillis(ReplicationHarnessRoles.STALL_NS), outcome.stalls[0],
+                outcome.stalls[1] / 1e6, outcome.stalls[2] / 1e6, outcome.rolls);
+        }
+        return outcome;
     }
 
     private static java.nio.MappedByteBuffer makeSpare(final Path path, final long fileLength) throws IOException
@@ -299,8 +341,8 @@ public final class ReplicationHarness
             }
             final ChannelHeaderDecoder decoder = new ChannelHeaderDecoder()
                 .wrap(header, 0, ChannelHeaderDecoder.BLOCK_LENGTH, ChannelHeaderDecoder.SCHEMA_VERSION);
-            final Histogram inline = new Histogram(MAX_LATENCY_NS, 3);
-            final Histogram spare = new Histogram(MAX_LATENCY_NS, 3);
+            final Histogram inline = new Histogram(ReplicationHarnessRoles.MAX_LATENCY_NS, 3);
+            final Histogram spare = new Histogram(ReplicationHarnessRoles.MAX_LATENCY_NS, 3);
             for (int i = 0; i < rolls; i++)
             {
                 // Alternating, as the latency rounds do: what the sink does at each roll now...
@@ -336,218 +378,64 @@ public final class ReplicationHarness
     }
 
     /**
-     * Raw Aeron: a publisher thread offers, a subscriber thread polls.
-     *
-     * @return nanoseconds from the first offer to the last message seen.
+     * One run in this process, on one embedded media driver of its own that both sides share.
      */
-    private long rawRun(final Aeron aeron, final long count, final boolean isPaced, final Histogram histogram)
+    private Outcome oneHost(
+        final Path work, final String name, final boolean isReplicated, final long count, final boolean isPaced)
     {
-        final String channel = "aeron:udp?endpoint=" + host + ":" + ReplicationTestSupport.freeUdpPort() +
-            "|mtu=" + ReplicationContext.DEFAULT_MTU_LENGTH +
-            "|term-length=" + ReplicationSource.Context.DEFAULT_TERM_LENGTH;
-        try (Subscription subscription = aeron.addSubscription(channel, RAW_STREAM_ID);
-            ExclusivePublication publication = aeron.addExclusivePublication(channel, RAW_STREAM_ID))
+        try (EmbeddedMediaDriver driver = EmbeddedMediaDriver.launch(work.resolve("aeron-" + name), 0, 0))
         {
-            final IdleStrategy connect = new BackoffIdleStrategy();
-            while (!publication.isConnected() || !subscription.isConnected())
-            {
-                connect.idle();
-            }
-            final Receiver receiver = new Receiver(count, histogram);
-            final FragmentHandler handler = (buffer, offset, fragmentLength, header) -> receiver.onMessage(
-                buffer, offset);
-            final long[] startNs = new long[1];
-            final Thread sender = thread("raw-publisher", () ->
-            {
-                final UnsafeBuffer message = new UnsafeBuffer(new byte[length]);
-                final IdleStrategy idleStrategy = idleStrategy();
-                final Pacer pacer = new Pacer(isPaced);
-                startNs[0] = System.nanoTime();
-                for (long seq = 0; seq < count && null == failure.get(); seq++)
-                {
-                    while (!pacer.isDue(seq))
-                    {
-                        idleStrategy.idle(); // as the leader's duty cycle idles between writes
-                    }
-                    idleStrategy.reset();
-                    message.putLong(SEQ_OFFSET, seq);
-                    message.putLong(STAMP_OFFSET, System.nanoTime());
-                    while (publication.offer(message, 0, length) < 0 && null == failure.get())
-                    {
-                        idleStrategy.idle();
-                    }
-                }
-            });
-            final Thread poller = thread("raw-subscriber", () ->
-            {
-                final IdleStrategy idleStrategy = idleStrategy();
-                while (receiver.seen < count && null == failure.get())
-                {
-                    idleStrategy.idle(subscription.poll(handler, 256));
-                }
-            });
+            return isReplicated ? replicatedRun(driver.aeron(), work.resolve(name), count, isPaced) :
+                rawRun(driver.aeron(), count, isPaced);
+        }
+    }
+
+    /**
+     * Raw Aeron: a publisher thread offers, a subscriber thread polls.
+     */
+    private Outcome rawRun(final Aeron aeron, final long count, final boolean isPaced)
+    {
+        final String channel = ReplicationHarnessRoles.rawChannel(host + ":" + ReplicationTestSupport.freeUdpPort());
+        try (Subscription subscription = aeron.addSubscription(channel, ReplicationHarnessRoles.RAW_STREAM_ID);
+            ExclusivePublication publication =
+                aeron.addExclusivePublication(channel, ReplicationHarnessRoles.RAW_STREAM_ID))
+        {
+            roles.pumpUntil(() -> publication.isConnected() && subscription.isConnected(), () -> 0);
+            final ReplicationHarnessRoles.Receiver receiver = roles.receiver(count, isPaced);
+            final Outcome outcome = new Outcome();
+            final Thread sender = thread("raw-publisher",
+                () -> outcome.startNs = roles.publish(publication, count, isPaced));
+            final Thread poller = thread("raw-subscriber", () -> roles.subscribe(subscription, receiver));
             join(sender, poller);
-            return receiver.lastNs - startNs[0];
+            receiver.describe(outcome);
+            return outcome;
         }
     }
 
     /**
      * Replication: the leader's thread writes the journal and runs the source; the follower's runs the sink and a
-     * reader of the mirror.
-     *
-     * @return nanoseconds from the first write to the last record seen on the mirror.
+     * reader of the mirror. The follower's sink makes its mirror's segments inline.
      */
-    private long replicatedRun(
-        final Aeron aeron,
-        final Path folder,
-        final long count,
-        final boolean isPaced,
-        final Histogram histogram,
-        final Histogram leaderStage)
+    private Outcome replicatedRun(final Aeron aeron, final Path folder, final long count, final boolean isPaced)
     {
-        final Receiver receiver = new Receiver(count, histogram);
-        final RecordHandler handler = (msgTypeId, buffer, offset, recordLength) -> receiver.onMessage(buffer, offset);
-        // The leader's next segment is made on the writer's segment creator, on a thread of its own (parked 1 ms at
-        // a time), as a writer that must not stall at a roll runs; or, with creator=dutycycle, on the leader's
-        // duty cycle (JournalWriter.doWork), no extra thread. The follower's sink makes its mirror's segments inline.
-        try (JournalWriter writer = JournalWriter.create(new JournalWriter.Context()
-            .folder(folder.resolve("leader")).segmentCapacity(segmentCapacity).createSegmentsOnAgent(isCreatorThread));
-            AgentRunner creator = !isCreatorThread ? null : new AgentRunner(
-                new SleepingMillisIdleStrategy(1), failure::set, null, writer.segmentCreator());
-            ReplicationSource source = new ReplicationSource(new ReplicationSource.Context()
-                .aeron(aeron)
-                .controlEndpoint(host + ":" + ReplicationTestSupport.freeUdpPort())
-                .channelPath(writer.folder()));
-            ReplicationSink sink = new ReplicationSink(new ReplicationSink.Context()
-                .aeron(aeron)
-                .controlEndpoint(source.controlEndpoint())
-                .dataEndpoint(host + ":0")
-                .mirrorDir(folder.resolve("mirror"))))
+        try (ReplicationHarnessRoles.Leader leader = roles.leader(aeron, folder.resolve("leader"),
+            host + ":" + ReplicationTestSupport.freeUdpPort());
+            ReplicationHarnessRoles.Follower follower = roles.follower(aeron, leader.controlEndpoint(), host + ":0",
+                folder.resolve("mirror")))
         {
-            if (null != creator)
+            // Connected first, as the raw side is: the follower's hello answered and the mirror created.
+            roles.pumpUntil(() -> leader.isReady() && follower.isReady(), () -> leader.doWork() + follower.doWork());
+            final ReplicationHarnessRoles.Receiver receiver = roles.receiver(count, isPaced);
+            final Outcome outcome = new Outcome();
+            final Thread leaderThread = thread("leader", () ->
             {
-                AgentRunner.startOnThread(creator);
-            }
-            // Connected first, as the raw side is: the follower's hello answered and the mirror created. And the
-            // leader's next segment made: its creation pre-touches a whole segment (a second of CPU for 64 MiB on a
-            // loaded 2-core machine), once per segment, which must not land inside the first measured seconds.
-            final IdleStrategy connect = new BackoffIdleStrategy();
-            final Path nextSegment = JournalDescriptor.segmentPath(writer.folder(), segmentCapacity); // on standby
-            while (!sink.isJournal() || !Files.exists(nextSegment))
-            {
-                connect.idle(source.doWork() + sink.doWork() + writer.doWork());
-                if (sink.isFailed())
-                {
-                    throw new IllegalStateException("follower rejected: " + sink.failure());
-                }
-            }
-            final long[] startNs = new long[1];
-            final long[] writtenNs = new long[1];
-            final long[] stalls = new long[3]; // count, total and longest ns, written by the follower's thread
-            final Thread leader = thread("leader", () ->
-            {
-                final UnsafeBuffer message = new UnsafeBuffer(new byte[length]);
-                final IdleStrategy idleStrategy = idleStrategy();
-                final Pacer pacer = new Pacer(isPaced);
-                final long[] stamps = new long[64];
-                long seq = 0;
-                startNs[0] = System.nanoTime();
-                while (receiver.seen < count && null == failure.get())
-                {
-                    int work = 0;
-                    int stamped = 0;
-                    for (int i = 0; i < 64 && seq < count && pacer.isDue(seq); i++)
-                    {
-                        final long stampNs = System.nanoTime();
-                        message.putLong(SEQ_OFFSET, seq);
-                        message.putLong(STAMP_OFFSET, stampNs);
-                        final long result = writer.write(1, message, 0, length);
-                        if (result > 0)
-                        {
-                            if (seq >= warmup)
-                            {
-                                stamps[stamped++] = stampNs;
-                            }
-                            seq++;
-                            work++;
-                            if (seq == count)
-                            {
-                                writtenNs[0] = System.nanoTime();
-                            }
-                        }
-                    }
-                    work += source.doWork();
-                    if (null != leaderStage && stamped > 0)
-                    {
-                        final long offeredNs = System.nanoTime();
-                        for (int i = 0; i < stamped; i++)
-                        {
-                            leaderStage.recordValue(Math.min(MAX_LATENCY_NS, offeredNs - stamps[i]));
-                        }
-                    }
-                    work += writer.doWork();
-                    idleStrategy.idle(work);
-                }
+                leader.lead(count, isPaced, ReplicationHarnessRoles.leaderStage(isPaced), outcome);
+                roles.pumpUntil(receiver::isComplete, leader::doWork);
             });
-            final Thread follower = thread("follower", () -> follow(sink, receiver, handler, count, stalls));
-            join(leader, follower);
-            if (!isPaced)
-            {
-                line("  (the leader's writer wrote all %d records in %d ms)", count,
-                    TimeUnit.NANOSECONDS.toMillis(writtenNs[0] - startNs[0]));
-            }
-            line("  (replicated: the sink's duty cycle took over %d ms %d times, %.1f ms in all, longest %.1f ms; " +
-                "rolls %d)", TimeUnit.NANOSECONDS.toMillis(STALL_NS), stalls[0], stalls[1] / 1e6, stalls[2] / 1e6,
-                writer.rolls());
-            return receiver.lastNs - startNs[0];
-        }
-    }
-
-    /**
-     * The follower's duty cycle: the sink, then a reader of the mirror, timing each sink duty cycle.
-     */
-    private void follow(
-        final ReplicationSink sink,
-        final Receiver receiver,
-        final RecordHandler handler,
-        final long count,
-        final long[] stalls)
-    {
-        final IdleStrategy idleStrategy = idleStrategy();
-        try (JournalReader reader = JournalReader.open(new JournalReader.Context().folder(sink.mirrorPath())))
-        {
-            while (receiver.seen < count && null == failure.get())
-            {
-                final long sinkStartNs = System.nanoTime();
-                final int sinkWork = sink.doWork();
-                final long sinkNs = System.nanoTime() - sinkStartNs;
-                if (sinkNs >= STALL_NS)
-                {
-                    stalls[0]++; // a mirror segment made at a roll, or the thread descheduled
-                    stalls[1] += sinkNs;
-                    stalls[2] = Math.max(stalls[2], sinkNs);
-                }
-                idleStrategy.idle(sinkWork + reader.poll(handler, 256));
-                if (sink.isFailed())
-                {
-                    throw new IllegalStateException("follower failed: " + sink.failure());
-                }
-            }
-        }
-    }
-
-    private IdleStrategy idleStrategy()
-    {
-        switch (idle)
-        {
-            case "busy":
-                return new BusySpinIdleStrategy();
-            case "yield":
-                return new YieldingIdleStrategy();
-            case "backoff":
-                return new BackoffIdleStrategy(100, 10, 1_000, 100_000);
-            default:
-                throw new IllegalArgumentException("idle must be busy, yield or backoff: actual=" + idle);
+            final Thread followerThread = thread("follower", () -> follower.follow(receiver));
+            join(leaderThread, followerThread);
+            follower.describe(receiver, outcome);
+            return outcome;
         }
     }
 
@@ -627,67 +515,36 @@ public final class ReplicationHarness
     }
 
     /**
-     * Counts what the receiving side sees, checks its order, and records the one-way latency past the warm-up.
+     * Where the two sides of a run go: both in this process, or each in its own network namespace.
      */
-    private final class Receiver
+    interface Hosts extends AutoCloseable
     {
-        private final long count;
-        private final Histogram histogram;
-        volatile long seen;
-        long lastNs;
+        /**
+         * Run one measurement, raw Aeron or replication, and wait for its end.
+         *
+         * @param name         of the run, for its folders and its lines.
+         * @param isReplicated replication, or raw Aeron.
+         * @param count        messages, the warm-up included.
+         * @param isPaced      at the harness's rate (latency), or as fast as they go (throughput).
+         * @return what both sides measured.
+         */
+        Outcome run(String name, boolean isReplicated, long count, boolean isPaced);
 
-        Receiver(final long count, final Histogram histogram)
+        /**
+         * Lines for the report's head: where the sides run.
+         *
+         * @return the lines, none by default.
+         */
+        default List<String> describe()
         {
-            this.count = count;
-            this.histogram = histogram;
+            return List.of();
         }
 
-        void onMessage(final DirectBuffer buffer, final int offset)
+        /**
+         * Release what the hosts hold, nothing by default.
+         */
+        default void close()
         {
-            final long nowNs = System.nanoTime();
-            final long seq = buffer.getLong(offset + SEQ_OFFSET);
-            if (seq != seen)
-            {
-                throw new IllegalStateException("out of order: expected=" + seen + ", actual=" + seq);
-            }
-            if (null != histogram && seq >= warmup)
-            {
-                histogram.recordValue(Math.min(MAX_LATENCY_NS, nowNs - buffer.getLong(offset + STAMP_OFFSET)));
-            }
-            if (seq == count - 1)
-            {
-                lastNs = nowNs;
-            }
-            seen = seq + 1;
-        }
-    }
-
-    /**
-     * Sends message {@code seq} no earlier than {@code seq / rate} seconds after the start, when paced.
-     */
-    private final class Pacer
-    {
-        private final boolean isPaced;
-        private final long intervalNs = TimeUnit.SECONDS.toNanos(1) / rate;
-        private long startNs;
-
-        Pacer(final boolean isPaced)
-        {
-            this.isPaced = isPaced;
-        }
-
-        boolean isDue(final long seq)
-        {
-            if (!isPaced)
-            {
-                return true;
-            }
-            final long nowNs = System.nanoTime();
-            if (0 == startNs)
-            {
-                startNs = nowNs;
-            }
-            return nowNs - startNs >= seq * intervalNs;
         }
     }
 }

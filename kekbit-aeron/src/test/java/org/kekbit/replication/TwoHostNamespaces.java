@@ -82,17 +82,31 @@ final class TwoHostNamespaces implements AutoCloseable
      */
     Process startIn(final String ns, final Path log, final String mainClass, final String... args) throws IOException
     {
+        return startIn(ns, List.of("-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1"),
+            ProcessBuilder.Redirect.to(log.toFile()), mainClass, args);
+    }
+
+    /**
+     * Start a JVM running a test main inside a namespace with the JVM options given (Agrona's add-opens always), its
+     * output and errors to {@code output}: {@link ProcessBuilder.Redirect#PIPE} for the caller to read them, as the
+     * harness does. Its standard input is a pipe from the caller. It is killed on {@link #close()} as the others are.
+     */
+    Process startIn(
+        final String ns,
+        final List<String> jvmOptions,
+        final ProcessBuilder.Redirect output,
+        final String mainClass,
+        final String... args) throws IOException
+    {
         final List<String> command = new ArrayList<>(List.of("ip", "netns", "exec", ns,
             Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-            "--add-opens=java.base/jdk.internal.misc=ALL-UNNAMED",
-            "-XX:+UseSerialGC",
-            "-XX:TieredStopAtLevel=1",
-            "-cp", System.getProperty("java.class.path"),
-            mainClass));
+            "--add-opens=java.base/jdk.internal.misc=ALL-UNNAMED"));
+        command.addAll(jvmOptions);
+        command.addAll(List.of("-cp", System.getProperty("java.class.path"), mainClass));
         command.addAll(List.of(args));
         final Process process = new ProcessBuilder(command)
             .redirectErrorStream(true)
-            .redirectOutput(log.toFile())
+            .redirectOutput(output)
             .start();
         children.add(process);
         return process;
