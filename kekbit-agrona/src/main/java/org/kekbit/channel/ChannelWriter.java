@@ -492,6 +492,22 @@ public final class ChannelWriter implements Agent, AutoCloseable, RecordAppender
      */
     public boolean roll(final DirectBuffer seal, final int sealOffset, final int sealLength)
     {
+        final boolean wasOpen = !isClosed;
+        final boolean isMarked = markRolled(seal, sealOffset, sealLength);
+        if (wasOpen)
+        {
+            release();
+        }
+        return isMarked;
+    }
+
+    /**
+     * Leave the seal, when there is room, and the ROLLED marker, and close; release nothing. Shared by the two rolls
+     * so that the one a journal's write call makes has no branch on how the mapping is released: a branch the JIT
+     * saw one way only while warming up would deoptimise the roll the first time it went the other way.
+     */
+    private boolean markRolled(final DirectBuffer seal, final int sealOffset, final int sealLength)
+    {
         final int regionLength = sealLength + RecordDescriptor.ALIGNMENT;
         ChannelDescriptor.checkRollSealLength(regionLength);
         final int sealPosition = (int)ChannelDescriptor.rollSealPosition(capacity, regionLength);
@@ -501,9 +517,9 @@ public final class ChannelWriter implements Agent, AutoCloseable, RecordAppender
             final int sealOffsetInFile = recordOffset(sealPosition);
             buffer.putBytes(sealOffsetInFile, seal, sealOffset, sealLength);
             buffer.putLong(sealOffsetInFile + sealLength, position, ByteOrder.LITTLE_ENDIAN);
-            return close(ROLLED_MSG_TYPE_ID); // the marker's release store publishes the seal too
+            return markEnd(ROLLED_MSG_TYPE_ID); // the marker's release store publishes the seal too
         }
-        close(ROLLED_MSG_TYPE_ID);
+        markEnd(ROLLED_MSG_TYPE_ID);
         return false;
     }
 
@@ -521,8 +537,14 @@ public final class ChannelWriter implements Agent, AutoCloseable, RecordAppender
      */
     public boolean rollHoldingMapping(final DirectBuffer seal, final int sealOffset, final int sealLength)
     {
-        isReleaseHeld = !isClosed;
-        return roll(seal, sealOffset, sealLength);
+        final boolean wasOpen = !isClosed;
+        final boolean isMarked = markRolled(seal, sealOffset, sealLength);
+        if (wasOpen)
+        {
+            isReleaseHeld = true;
+            releaseClaim();
+        }
+        return isMarked;
     }
 
     /**
@@ -647,6 +669,20 @@ public final class ChannelWriter implements Agent, AutoCloseable, RecordAppender
 
     private boolean close(final int endMarkerTypeId)
     {
+        final boolean wasOpen = !isClosed;
+        final boolean isMarked = markEnd(endMarkerTypeId);
+        if (wasOpen)
+        {
+            release();
+        }
+        return isMarked;
+    }
+
+    /**
+     * Leave the end marker, unless the channel is FULL or was taken over, and close; release nothing.
+     */
+    private boolean markEnd(final int endMarkerTypeId)
+    {
         boolean isMarked = false;
         if (!isClosed)
         {
@@ -656,14 +692,6 @@ public final class ChannelWriter implements Agent, AutoCloseable, RecordAppender
                 RecordDescriptor.headerRelease(
                     buffer, recordOffset(position), RecordDescriptor.HEADER_LENGTH, endMarkerTypeId);
                 isMarked = true;
-            }
-            if (isReleaseHeld)
-            {
-                releaseClaim();
-            }
-            else
-            {
-                release();
             }
         }
         return isMarked;

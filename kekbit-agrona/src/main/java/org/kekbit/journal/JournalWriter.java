@@ -178,10 +178,10 @@ public final class JournalWriter implements Agent, AutoCloseable, RecordAppender
     }
 
     /**
-     * Rolls a {@link #warmUp(Context, int)} makes by default: enough for HotSpot's default tiered thresholds (5,000
-     * invocations for the optimising compiler) with room for the compilation to finish.
+     * Rolls a {@link #warmUp(Context, int)} makes by default: enough for HotSpot's default tiered thresholds to compile
+     * every method of the roll with the optimising compiler (6,000 rolls left some at the profiling tier).
      */
-    public static final int DEFAULT_WARM_UP_ROLLS = 6_000;
+    public static final int DEFAULT_WARM_UP_ROLLS = 20_000;
 
     private static final long WARM_UP_SEGMENT_CAPACITY = 64 * 1024;
     private static final int WARM_UP_RECORD_LENGTH = 4096;
@@ -192,8 +192,9 @@ public final class JournalWriter implements Agent, AutoCloseable, RecordAppender
      * segments, recycled, so it takes little memory) in a folder beside the context's, deleted afterwards; call it at
      * start-up, before {@link #create(Context)} or {@link #resume(Context)}. A roll runs once per segment, too rarely for
      * the JIT to compile it, so without a warm-up every roll runs interpreted on cold code: tens of microseconds
-     * (docs/benchmarks.md, "Write latency around a roll"). The same settings take the same branches, so the code
-     * compiled here is the code the journal's rolls run. Scratch folders a killed warm-up left are deleted first.
+     * (docs/benchmarks.md, "Write latency around a roll"). The same settings, and rolls that find the next segment
+     * taken, not taken and not made yet, take the branches the journal's rolls take, so the code compiled here is not
+     * thrown away at the first real roll. Scratch folders a killed warm-up left are deleted first.
      * Cold path: it creates files and takes about as long as that many rolls of 64 KiB segments.
      *
      * @param ctx   the settings of the journal to come; not changed (a copy is used).
@@ -213,7 +214,7 @@ public final class JournalWriter implements Agent, AutoCloseable, RecordAppender
             .segmentCapacity(WARM_UP_SEGMENT_CAPACITY)
             .maxRecordLength(WARM_UP_RECORD_LENGTH)
             .retainedSegments(1)
-            .recycleSegments(true);
+            .recycleSegments(true); // little memory, and no new memory per roll: a third of the time
         final UnsafeBuffer payload = new UnsafeBuffer(new byte[WARM_UP_RECORD_LENGTH]);
         try
         {
@@ -222,6 +223,9 @@ public final class JournalWriter implements Agent, AutoCloseable, RecordAppender
                 final JournalSegmentCreator creator = writer.creator;
                 while (writer.rolls() < rolls)
                 {
+                    // Every way a roll can go, so that the JIT keeps each branch: the next segment taken ahead by
+                    // the duty cycle (half the segments), taken by the roll itself, and not made yet (a retry).
+                    final long way = writer.rolls() & 3;
                     final long result = writer.write(1, payload, 0, WARM_UP_RECORD_LENGTH);
                     final ChannelException failure = writer.lastRollFailure();
                     if (ROLL_FAILED == result && null != failure &&
@@ -234,11 +238,18 @@ public final class JournalWriter implements Agent, AutoCloseable, RecordAppender
                         throw new ChannelException(ChannelException.Reason.IO_ERROR,
                             "warm-up journal " + scratch + " stopped writing: " + result);
                     }
-                    if (null != creator)
+                    if (way < 2 || ROLL_FAILED == result)
                     {
-                        creator.doWork(); // on this thread: the scratch journal has no helper thread
+                        if (null != creator)
+                        {
+                            creator.doWork(); // on this thread: the scratch journal has no helper thread
+                        }
+                        writer.doWork();
                     }
-                    writer.doWork();
+                    else if (2 == way && null != creator)
+                    {
+                        creator.doWork();
+                    }
                 }
                 return writer.rolls();
             }
