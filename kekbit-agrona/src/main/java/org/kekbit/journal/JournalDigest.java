@@ -12,11 +12,29 @@ import org.kekbit.channel.ChannelSource;
 
 /**
  * Digest of a journal's chain of segments, to prove a mirror ({@link JournalMirror}) identical to its leader: one
- * SHA-256 over each segment in order, as {@link ChannelDigest#update} covers a channel: its immutable header fields,
- * then, for a segment that ended (ROLLED, or CLOSED), every byte after the header (records, marker, the bytes never
- * written and the seal), and for the segment being written, its data up to a record end. Two journals with equal
- * digests from the same first segment to the same position hold the same segments, byte for byte but the process
- * fields of each header.
+ * SHA-256 over the segments in order, each as {@link ChannelDigest#update} covers a channel.
+ * <p>
+ * <b>What a digest to position P covers</b>: exactly the journal's bytes from the first segment's base up to P, and
+ * nothing that depends on what the journal holds at or after P. In order, for each segment whose base is below P:
+ * <ul>
+ * <li>its immutable header fields (not the process fields: pid, heartbeat, ...);</li>
+ * <li>when P is at or past the segment's end (base + capacity) and the segment ended (ROLLED or CLOSED): every byte
+ * after the header, records, end marker, the bytes never written, the seal and the trailer;</li>
+ * <li>otherwise its data up to P (P - base, which must be a record end), or up to its last committed record when P
+ * is past what it committed and it has not ended.</li>
+ * </ul>
+ * A segment whose base is P or more is not covered, not even its header: digests of two journals at the base of a
+ * segment are equal when their bytes before it are, whether or not either has already made that segment (by a roll
+ * or a resume, or as a standby, which is never covered). A negative P means the journal's committed end: the end of
+ * the last segment that ended, or the end of the last committed record in the segment after it, so a digest to -1
+ * equals the digest to its {@link #position()}; a last segment with nothing committed (made by a roll or a resume,
+ * not written yet) is not covered. P equal to the first segment's base covers nothing.
+ * <p>
+ * <b>Two names for the end of a rolled segment</b>: the end of its last record (where a journal reopened after a
+ * crash, or a mirror, says it stands) and its end, the next segment's base (where a reader that read the ROLLED
+ * marker stands) are one place in the record stream but not one digest: the first covers the records, the second
+ * also the marker and the seal. Compare two journals at the lower name when either may have stopped before the seal
+ * (docs/system-images.md, "Positions").
  * <p>
  * Cold path: allocates, reads every segment. Threadsafe.
  */
@@ -41,7 +59,7 @@ public final class JournalDigest
      * @param folder     of the journal.
      * @param fromBase   base of the first segment to cover, or a negative value for the oldest there is.
      * @param toPosition journal position of a record end (or a segment's base) to stop at, or a negative value for
-     *                   everything committed.
+     *                   the journal's committed end (see the class javadoc for exactly what is covered).
      * @return the digest.
      * @throws ChannelException         with {@link ChannelException.Reason#NOT_FOUND} when the folder holds no
      *                                  segment or not the one asked for, or when a segment cannot be read.
@@ -67,17 +85,28 @@ public final class JournalDigest
         for (int i = bases.indexOf(first), size = bases.size(); i < size; i++)
         {
             final long base = bases.getLong(i);
-            if (toPosition >= 0 && base > toPosition)
+            if (toPosition >= 0 && base >= toPosition)
             {
-                break;
+                break; // bytes at or after the position: not even the header counts
             }
             final Path path = JournalDescriptor.segmentPath(folder, base);
             final long capacity;
-            final boolean isEnded;
+            final ChannelState endState;
+            final long committed;
             try (ChannelSource segment = ChannelSource.open(path))
             {
                 capacity = segment.capacity();
-                isEnded = isEnded(segment);
+                while (segment.poll(JournalDigest::ignoreBlock, Integer.MAX_VALUE) > 0)
+                {
+                    // every committed record, then the end marker
+                }
+                endState = segment.endState();
+                committed = segment.position();
+            }
+            final boolean isEnded = ChannelState.ROLLED == endState || ChannelState.CLOSED == endState;
+            if (toPosition < 0 && !isEnded && 0 == committed)
+            {
+                break; // the journal's end is this segment's base: its header is not before it
             }
             final boolean isWhole = isEnded && (toPosition < 0 || toPosition >= base + capacity);
             final long segmentTo = isWhole ? ChannelDigest.WHOLE_FILE :
@@ -88,16 +117,6 @@ public final class JournalDigest
         }
 
         return new JournalDigest(first, position, segments, ChannelDigest.hex(digest.digest()));
-    }
-
-    private static boolean isEnded(final ChannelSource segment)
-    {
-        while (segment.poll(JournalDigest::ignoreBlock, Integer.MAX_VALUE) > 0)
-        {
-            // every committed record, then the end marker
-        }
-        final ChannelState endState = segment.endState();
-        return ChannelState.ROLLED == endState || ChannelState.CLOSED == endState;
     }
 
     private static void ignoreBlock(final DirectBuffer buffer, final int offset, final int length, final long position)
@@ -116,7 +135,8 @@ public final class JournalDigest
     }
 
     /**
-     * Journal position the digest covers up to: a segment's end for a whole sealed segment.
+     * Journal position the digest covers up to: a segment's end for a whole ended segment, else the end of the last
+     * record covered; the first base when nothing was covered.
      *
      * @return the position.
      */
