@@ -1,6 +1,7 @@
 package org.kekbit.image;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -16,7 +17,8 @@ import org.kekbit.channel.RecordHandler;
 
 /**
  * Reading an image folder without running it: which snapshots it holds and whether each can be loaded, for tools,
- * tests and {@link SystemImage}'s recovery. Every method lists or reads files: cold paths only.
+ * tests and {@link SystemImage}'s recovery; and writing a durable marker file beside the image
+ * ({@link #writeMarker}). Every method lists, reads or writes files: cold paths only.
  */
 public final class ImageFolder
 {
@@ -36,6 +38,55 @@ public final class ImageFolder
     {
         return Files.isDirectory(ImageDescriptor.journalFolder(folder)) &&
             Files.isDirectory(ImageDescriptor.snapshotsFolder(folder));
+    }
+
+    /**
+     * Write a small marker file in an image folder so that it survives a power loss before the caller goes on (the
+     * order book sample's {@code served} file, which fences a folder that served): the text written when the file
+     * does not exist yet, then the file forced, then the image folder forced, and, when the image folder had to be
+     * created, each folder created and the existing one it was created in, so every link on the way is on storage.
+     * A file that exists is kept as it is and forced again: a process that died between the write and the force
+     * left nothing a next call does not finish. Forcing is the one the snapshots use (fsync of the file, then of
+     * each folder).
+     *
+     * @param imageFolder of the image, created when missing.
+     * @param name        of the marker file in it.
+     * @param text        of a new marker, in UTF-8.
+     * @return the marker's path.
+     * @throws ChannelException with {@link ChannelException.Reason#IO_ERROR} naming the marker when it cannot be
+     *                          written or forced (a folder that cannot be created or written).
+     */
+    public static Path writeMarker(final Path imageFolder, final String name, final String text)
+    {
+        final Path folder = imageFolder.toAbsolutePath();
+        final Path marker = folder.resolve(name);
+        Path existing = folder;
+        while (null != existing && !Files.exists(existing))
+        {
+            existing = existing.getParent();
+        }
+        try
+        {
+            Files.createDirectories(folder);
+            if (!Files.exists(marker))
+            {
+                Files.writeString(marker, text, StandardCharsets.UTF_8);
+            }
+        }
+        catch (final IOException ex)
+        {
+            throw new ChannelException(ChannelException.Reason.IO_ERROR, "cannot write " + marker + ": " + ex, ex);
+        }
+        SnapshotStore.forceFile(marker);
+        for (Path created = folder; null != created; created = created.getParent())
+        {
+            SnapshotStore.forceFile(created); // its entry for the marker, or for the folder created in it
+            if (created.equals(existing))
+            {
+                break;
+            }
+        }
+        return marker;
     }
 
     /**

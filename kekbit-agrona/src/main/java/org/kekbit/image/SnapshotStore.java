@@ -321,7 +321,15 @@ final class SnapshotStore
         }
     }
 
-    private static void forceFile(final Path file)
+    /**
+     * Force a file's data and metadata, or a folder's entries, to storage: one helper for every fsync of the image
+     * side (snapshots, the folder they are linked in, {@link ImageFolder#writeMarker}). A file deleted meanwhile
+     * has nothing left to force.
+     *
+     * @param file or folder to force.
+     * @throws ChannelException with {@link ChannelException.Reason#IO_ERROR}.
+     */
+    static void forceFile(final Path file)
     {
         try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ))
         {

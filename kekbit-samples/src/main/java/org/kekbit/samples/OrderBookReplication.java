@@ -15,6 +15,7 @@ import org.agrona.concurrent.AgentRunner;
 import org.agrona.concurrent.BackoffIdleStrategy;
 import org.agrona.concurrent.IdleStrategy;
 import org.kekbit.image.ImageDescriptor;
+import org.kekbit.image.ImageFolder;
 import org.kekbit.image.StandbyImage;
 import org.kekbit.image.SystemImage;
 import org.kekbit.replication.EmbeddedMediaDriver;
@@ -70,6 +71,12 @@ final class OrderBookReplication
      * must never follow another leader (a standby refuses it).
      */
     static final String SERVED_MARKER = "served";
+
+    /**
+     * What the {@link #SERVED_MARKER} file says, for whoever finds it.
+     */
+    static final String SERVED_MARKER_TEXT =
+        "this image served (it journaled commands of its own): it must not follow another leader\n";
 
     private static final String CONNECTION_TIMEOUT_PROPERTY = "aeron.publication.connection.timeout";
 
@@ -176,26 +183,16 @@ final class OrderBookReplication
     }
 
     /**
-     * Mark an image folder as written by a serving image, before its image launches.
+     * Mark an image folder as written by a serving image, before its image launches: durably (written, forced, the
+     * folder forced), since a power loss that kept a command this image journaled but lost the marker would let the
+     * folder follow another leader.
      *
      * @param imageFolder of the image.
+     * @throws org.kekbit.channel.ChannelException with IO_ERROR when the marker cannot be written or forced.
      */
     static void markServed(final Path imageFolder)
     {
-        final Path marker = imageFolder.resolve(SERVED_MARKER);
-        if (!Files.exists(marker))
-        {
-            try
-            {
-                Files.createDirectories(imageFolder);
-                Files.writeString(marker, "this image served (it journaled commands of its own): it must not follow " +
-                    "another leader\n");
-            }
-            catch (final IOException ex)
-            {
-                throw new IllegalStateException("cannot write " + marker + ": " + ex, ex);
-            }
-        }
+        ImageFolder.writeMarker(imageFolder, SERVED_MARKER, SERVED_MARKER_TEXT);
     }
 
     /**

@@ -221,6 +221,33 @@ class OrderBookServiceTest
         assertFalse(Files.exists(dir.resolve("aeron")), "refused before launching a media driver");
     }
 
+    @Test
+    void shouldWriteServedMarkerWithItsTextInFoldersItCreatesAndKeepAnExistingOne() throws IOException
+    {
+        final Path image = dir.resolve("a").resolve("b");
+        OrderBookReplication.markServed(image);
+        final Path marker = image.resolve(OrderBookReplication.SERVED_MARKER);
+        assertEquals(OrderBookReplication.SERVED_MARKER_TEXT, Files.readString(marker));
+
+        // A marker left by an earlier launch is kept (and forced again), not rewritten.
+        Files.writeString(marker, "written by an earlier launch\n");
+        OrderBookReplication.markServed(image);
+        assertEquals("written by an earlier launch\n", Files.readString(marker));
+    }
+
+    @Test
+    void shouldStopWithOneLineWhenServedMarkerCannotBeWritten() throws IOException
+    {
+        // A path under a regular file cannot be made a folder, for root too (permissions would not stop root).
+        final Path blocker = Files.writeString(dir.resolve("not-a-folder"), "x");
+        final Path image = blocker.resolve("image");
+        final Output err = new Output();
+        assertEquals(SampleMain.EXIT_BAD_INPUT, OrderBookService.launch(
+            new String[]{ "--dir", image.toString(), "--orders", "0" }, new Output().stream, err.stream));
+        assertOneLineError(err.text(), "cannot write " + image.toAbsolutePath().resolve(
+            OrderBookReplication.SERVED_MARKER));
+    }
+
     private static void assertBadArguments(final String expected, final String... args)
     {
         final Output err = new Output();
