@@ -14,6 +14,7 @@ import org.kekbit.channel.ChannelException;
 import org.kekbit.channel.ChannelReader;
 import org.kekbit.channel.ChannelState;
 import org.kekbit.channel.RecordHandler;
+import org.kekbit.journal.JournalReader;
 
 /**
  * Reading an image folder without running it: which snapshots it holds and whether each can be loaded, for tools,
@@ -87,6 +88,42 @@ public final class ImageFolder
             }
         }
         return marker;
+    }
+
+    /**
+     * One name for a journal position that has two. The end of the last record of a segment that ended with ROLLED
+     * and the next segment's base are one place in the record stream (nothing lies between them: the rest of the
+     * segment is skipped) under two numbers. The lower one is said by whoever stopped before the ROLLED marker: a
+     * writer, mirror or reader in a segment not rolled yet, a mirror reopened after it was killed between making the
+     * next segment and rolling, a standby that applied the mirror up to there. The higher one is said by a reader
+     * that read the marker, a writer after the roll, and a resume that completed a roll cut short (it seals the
+     * segment at its last record and writes on at the next base). Positions from different sources are compared
+     * through this, never with {@code ==} alone; a journal digest is compared at the lower name
+     * ({@link org.kekbit.journal.JournalDigest}).
+     * <p>
+     * Cold path: opens a reader of the journal, seeks (which may scan the segment) and reads at most one record.
+     *
+     * @param journalFolder of the journal.
+     * @param position      a record end or a segment's base in it.
+     * @return the next segment's base when a ROLLED marker lies at the position and the next segment is there (not
+     * on standby); otherwise the position.
+     * @throws IllegalArgumentException when the position is not a record end or a segment's base of the journal.
+     * @throws ChannelException         when the journal cannot be read.
+     */
+    public static long nextBaseWhenRolledAt(final Path journalFolder, final long position)
+    {
+        try (JournalReader reader = JournalReader.open(new JournalReader.Context().folder(journalFolder)))
+        {
+            reader.seek(position);
+            // A block never spans a roll: at a ROLLED marker the reader delivers nothing and crosses to the next base.
+            final int delivered = reader.blockPoll(ImageFolder::ignoreBlock, 1);
+            return 0 == delivered ? reader.position() : position;
+        }
+    }
+
+    private static void ignoreBlock(final DirectBuffer buffer, final int offset, final int length, final long position)
+    {
+        // only where the reader stands after the block matters
     }
 
     /**

@@ -228,7 +228,8 @@ public final class SystemImage implements Agent, AutoCloseable
             final long journalEnd = journal.position();
             // A standby's state machine is at the journal's end already when its position is the end the writer
             // resumed at (the mirror's last record): no snapshot load, no replay. Taken once, whatever happens.
-            final StateMachine handedOver = ctx.handedOverPosition == journalEnd ? ctx.handedOverStateMachine : null;
+            final StateMachine handedOver = isJournalEnd(journalFolder, ctx.handedOverPosition, journalEnd) ?
+                ctx.handedOverStateMachine : null;
             ctx.handedOverStateMachine = null;
             ctx.handedOverPosition = -1;
             final StateMachine stateMachine = null != handedOver ? handedOver : ctx.stateMachineSupplier().get();
@@ -709,6 +710,31 @@ public final class SystemImage implements Agent, AutoCloseable
     /**
      * Apply the journal from a position to its end through the same {@link StateMachine#apply} as live commands.
      */
+    /**
+     * Whether a standby's applied position is the journal's end: the same number, or the other name of one place
+     * (a standby that stopped at the last record of a segment whose roll the mirror had not finished, and a resume
+     * that completed that roll and writes on at the next base).
+     */
+    private static boolean isJournalEnd(final Path journalFolder, final long position, final long journalEnd)
+    {
+        if (position == journalEnd)
+        {
+            return true;
+        }
+        if (position < 0 || position > journalEnd)
+        {
+            return false;
+        }
+        try
+        {
+            return ImageFolder.nextBaseWhenRolledAt(journalFolder, position) == journalEnd;
+        }
+        catch (final IllegalArgumentException ex)
+        {
+            return false; // not a record end of this journal: the standby followed another
+        }
+    }
+
     static long replay(
         final Context ctx,
         final Path journalFolder,
@@ -936,7 +962,8 @@ public final class SystemImage implements Agent, AutoCloseable
          * Launch from a closed standby's state machine, as it is, rather than from a snapshot and a replay: the
          * takeover's pause then no longer grows with the journal after the newest snapshot. Used by the next
          * {@link SystemImage#launch} only, and only when the journal's writer resumes exactly at the position the
-         * standby applied up to (otherwise, the standby lagging or the journal not the one it followed, a fresh
+         * standby applied up to, or at the next segment's base when the standby stopped at a rolled segment's last
+         * record ({@link ImageFolder#nextBaseWhenRolledAt}: one place, two names) (otherwise, the standby lagging or the journal not the one it followed, a fresh
          * instance recovers as usual and the standby's is dropped). The snapshots are found as at any launch (the
          * newest complete one protects the journal and starts the shadow), none is loaded into the live instance.
          * Launch on the thread that ran the standby (or after a happens-before with it): the instance becomes the

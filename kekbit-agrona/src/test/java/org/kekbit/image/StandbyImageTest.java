@@ -3,13 +3,19 @@ package org.kekbit.image;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
+import org.agrona.DirectBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
+import org.kekbit.channel.ChannelDescriptor;
 import org.kekbit.channel.ChannelException;
+import org.kekbit.channel.ChannelMirror;
+import org.kekbit.journal.JournalDescriptor;
+import org.kekbit.journal.JournalMirror;
+import org.kekbit.journal.JournalSource;
 import org.kekbit.journal.JournalWriter;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -149,6 +155,64 @@ class StandbyImageTest
     }
 
     @Test
+    @Timeout(60)
+    void shouldHandOverWhenStandbyStoppedAtLastRecordOfSegmentWhoseRollTheLaunchCompleted()
+    {
+        // The mirror was killed between making the next segment and rolling the current one (and the leader died
+        // before it sent the roll again): its current segment ends at its last record L, unrolled, and the next one
+        // is there, empty. The standby applied up to L; the launch's resume completes the roll and writes on at the
+        // next base B. L and B are one place: the standby's state machine is handed over.
+        final Path leader = folder.resolve("leader");
+        final Path mirrorFolder = ImageDescriptor.journalFolder(folder);
+        final long segmentCapacity = 64 * 1024;
+        final StandbyImage standby = new StandbyImage(context());
+        final long lastRecordEnd;
+        try (JournalWriter writer = JournalWriter.create(new JournalWriter.Context()
+                .folder(leader).segmentCapacity(segmentCapacity).preTouch(false));
+            JournalSource source = JournalSource.open(leader))
+        {
+            final LedgerStateMachine ignored = new LedgerStateMachine();
+            for (long i = 0; writer.rolls() < 1; i++)
+            {
+                write(writer, ignored, i, 1);
+            }
+            final JournalMirror mirror = JournalMirror.open(mirrorFolder);
+            final UnsafeBuffer header = new UnsafeBuffer(new byte[ChannelDescriptor.HEADER_LENGTH]);
+            source.headerBytes(header, 0);
+            assertTrue(mirror.startSegment(source.segmentBase(), header, 0) >= 0);
+            final KilledBeforeRoll pump = new KilledBeforeRoll(mirror);
+            while (!pump.isKilled && source.poll(pump, 4096) > 0)
+            {
+                // the first segment's records, then the kill at its roll
+            }
+            assertTrue(pump.isKilled);
+            lastRecordEnd = mirror.position();
+            mirror.close(); // as a kill leaves it
+        }
+        assertTrue(lastRecordEnd < segmentCapacity);
+        assertTrue(Files.exists(JournalDescriptor.segmentPath(mirrorFolder, segmentCapacity)));
+        while (standby.doWork() > 0)
+        {
+            // to the mirror's end
+        }
+        assertEquals(lastRecordEnd, standby.appliedPosition());
+        standby.close();
+        assertEquals(lastRecordEnd, ImageFolder.nextBaseWhenRolledAt(mirrorFolder, lastRecordEnd), "not rolled yet");
+
+        try (SystemImage image = SystemImage.launch(context().takeOverFrom(standby)))
+        {
+            assertEquals(segmentCapacity, image.position(), "the resume completed the roll");
+            assertEquals(segmentCapacity, ImageFolder.nextBaseWhenRolledAt(mirrorFolder, lastRecordEnd));
+            assertEquals(segmentCapacity, ImageFolder.nextBaseWhenRolledAt(mirrorFolder, segmentCapacity));
+            assertSame(standby.stateMachine(), image.stateMachine(), "handed over: one place, two names");
+            assertEquals(0, image.replayedRecords());
+            final LedgerStateMachine replayed = new LedgerStateMachine();
+            SystemImage.replay(context(), mirrorFolder, replayed, 0, image.position());
+            assertEquals(replayed.stateDigest(), image.stateMachine().stateDigest());
+        }
+    }
+
+    @Test
     void shouldRefuseWhenSnapshotsButNoJournal() throws Exception
     {
         final SystemImage.Context ctx = context();
@@ -156,6 +220,46 @@ class StandbyImageTest
         Files.writeString(ImageDescriptor.snapshotsFolder(folder).resolve(ImageDescriptor.snapshotFileName(64)), "x");
         final ChannelException ex = assertThrows(ChannelException.class, () -> new StandbyImage(ctx));
         assertEquals(ChannelException.Reason.TRUNCATED, ex.reason());
+    }
+
+    /**
+     * Mirrors the leader's records, then dies at the first roll after making the next segment, before rolling.
+     */
+    private static final class KilledBeforeRoll implements JournalSource.Handler
+    {
+        private final JournalMirror mirror;
+        boolean isKilled;
+
+        KilledBeforeRoll(final JournalMirror mirror)
+        {
+            this.mirror = mirror;
+        }
+
+        public void onBlock(final DirectBuffer buffer, final int offset, final int length, final long position)
+        {
+            if (isKilled)
+            {
+                return;
+            }
+            assertEquals(position + length, mirror.write(position, buffer, offset, length));
+        }
+
+        public void onRoll(
+            final long markerPosition,
+            final DirectBuffer seal,
+            final int sealOffset,
+            final int sealLength,
+            final long nextBase,
+            final DirectBuffer nextHeader,
+            final int headerOffset)
+        {
+            if (!isKilled)
+            {
+                ChannelMirror.create(JournalDescriptor.segmentPath(mirror.folder(), nextBase), nextHeader, headerOffset)
+                    .close();
+                isKilled = true;
+            }
+        }
     }
 
     private SystemImage.Context context()

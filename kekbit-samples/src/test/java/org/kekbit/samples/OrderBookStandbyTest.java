@@ -103,14 +103,17 @@ class OrderBookStandbyTest
             final long mirrored = field(takeover, "mirrored");
             final long recovered = field(takeover, "position");
             final long snapshot = field(takeover, "snapshot");
-            assertEquals(mirrored, recovered, what + ": the launch resumed at the mirror's end: " + takeover);
+            // One place, maybe two names: the standby may have stopped at the last record of a segment whose roll
+            // the mirror had not finished, which the launch's resume completes, writing on at the next base.
+            final Path standbyJournal = ImageDescriptor.journalFolder(standbyDir);
+            assertEquals(recovered, ImageFolder.nextBaseWhenRolledAt(standbyJournal, mirrored),
+                what + ": the launch resumed at the mirror's end: " + takeover);
             assertEquals(hexField(takeover, "standby-digest"), hexField(takeover, "state-digest"),
                 what + ": the standby's book at the mirror's end is the book recovered at takeover: " + takeover);
             assertTrue(snapshot > 0 && snapshot <= mirrored,
                 what + ": recovered from a snapshot the standby took: " + takeover);
 
             // The recovered book is a fresh replay of the mirror from zero.
-            final Path standbyJournal = ImageDescriptor.journalFolder(standbyDir);
             assertEquals(hexField(takeover, "state-digest"), replayDigest(standbyJournal, mirrored),
                 what + ": recovered book differs from a fresh replay of the mirror");
 
