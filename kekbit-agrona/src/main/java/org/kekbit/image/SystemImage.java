@@ -228,7 +228,8 @@ public final class SystemImage implements Agent, AutoCloseable
             final long journalEnd = journal.position();
             // A standby's state machine is at the journal's end already when its position is the end the writer
             // resumed at (the mirror's last record): no snapshot load, no replay. Taken once, whatever happens.
-            final StateMachine handedOver = isJournalEnd(journalFolder, ctx.handedOverPosition, journalEnd) ?
+            final StateMachine handedOver =
+                isJournalEnd(journalFolder, journal.segmentCapacity(), ctx.handedOverPosition, journalEnd) ?
                 ctx.handedOverStateMachine : null;
             ctx.handedOverStateMachine = null;
             ctx.handedOverPosition = -1;
@@ -715,15 +716,17 @@ public final class SystemImage implements Agent, AutoCloseable
      * (a standby that stopped at the last record of a segment whose roll the mirror had not finished, and a resume
      * that completed that roll and writes on at the next base).
      */
-    private static boolean isJournalEnd(final Path journalFolder, final long position, final long journalEnd)
+    private static boolean isJournalEnd(
+        final Path journalFolder, final long segmentCapacity, final long position, final long journalEnd)
     {
         if (position == journalEnd)
         {
             return true;
         }
-        if (position < 0 || position > journalEnd)
+        if (position < 0 || 0 != JournalDescriptor.segmentOffset(journalEnd, segmentCapacity) ||
+            JournalDescriptor.segmentBase(position, segmentCapacity) != journalEnd - segmentCapacity)
         {
-            return false;
+            return false; // not in the segment right before an end at a base: no reader needed to tell
         }
         try
         {
