@@ -113,8 +113,7 @@ class OrderBookStandbyRestartTest
             assertEquals(0, standby.process.exitValue(), standby.transcript.toString());
 
             final long mirrored = field(takeover, "mirrored");
-            // One place, maybe two names: the standby may have stopped at the last record of a segment whose roll
-            // the mirror had not finished, which the launch's resume completes, writing on at the next base.
+            // One place, maybe two names: a rolled segment's last record end and the next base (system-images.md).
             assertEquals(field(takeover, "position"), ImageFolder.nextBaseWhenRolledAt(mirror, mirrored),
                 what + ": the launch resumed at the mirror's end: " + takeover);
             assertEquals(hexField(takeover, "standby-digest"), hexField(takeover, "state-digest"),
