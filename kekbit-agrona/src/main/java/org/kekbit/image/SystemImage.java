@@ -709,9 +709,6 @@ public final class SystemImage implements Agent, AutoCloseable
     }
 
     /**
-     * Apply the journal from a position to its end through the same {@link StateMachine#apply} as live commands.
-     */
-    /**
      * Whether a standby's applied position is the journal's end: the same number, or the other name of one place
      * (a standby that stopped at the last record of a segment whose roll the mirror had not finished, and a resume
      * that completed that roll and writes on at the next base).
@@ -738,6 +735,9 @@ public final class SystemImage implements Agent, AutoCloseable
         }
     }
 
+    /**
+     * Apply the journal from a position to its end through the same {@link StateMachine#apply} as live commands.
+     */
     static long replay(
         final Context ctx,
         final Path journalFolder,
@@ -929,8 +929,9 @@ public final class SystemImage implements Agent, AutoCloseable
 
         /**
          * The journal's settings, held by this context: the image's journal is a {@link JournalWriter} created or
-         * resumed at launch with a copy of it (so changing it later never touches a running journal). The journal settings of this context ({@link #segmentCapacity(long)},
-         * {@link #maxRecordLength(int)}, {@link #retainedSegments(int)}, {@link #preTouch(boolean)},
+         * resumed at launch with a copy of it (so changing it later never touches a running journal). The journal
+         * settings of this context ({@link #segmentCapacity(long)}, {@link #maxRecordLength(int)},
+         * {@link #retainedSegments(int)}, {@link #preTouch(boolean)},
          * {@link #createSegmentsOnAgent(boolean)}, {@link #mappingReleaser(MappingReleaser)},
          * {@link #epochClock(EpochClock)}) set and read the same object; the others are set on it directly:
          * <pre>{@code
@@ -966,8 +967,9 @@ public final class SystemImage implements Agent, AutoCloseable
          * takeover's pause then no longer grows with the journal after the newest snapshot. Used by the next
          * {@link SystemImage#launch} only, and only when the journal's writer resumes exactly at the position the
          * standby applied up to, or at the next segment's base when the standby stopped at a rolled segment's last
-         * record ({@link ImageFolder#nextBaseWhenRolledAt}: one place, two names) (otherwise, the standby lagging or the journal not the one it followed, a fresh
-         * instance recovers as usual and the standby's is dropped). The snapshots are found as at any launch (the
+         * record ({@link ImageFolder#nextBaseWhenRolledAt}: one place, two names). Otherwise, the standby lagging or
+         * the journal not the one it followed, a fresh instance recovers as usual and the standby's is dropped.
+         * The snapshots are found as at any launch (the
          * newest complete one protects the journal and starts the shadow), none is loaded into the live instance.
          * Launch on the thread that ran the standby (or after a happens-before with it): the instance becomes the
          * image's, applied to by its serving thread from then on.
