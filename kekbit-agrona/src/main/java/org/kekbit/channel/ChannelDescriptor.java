@@ -390,6 +390,15 @@ public final class ChannelDescriptor
     }
 
     /**
+     * Take the cache line of the format version exclusively without changing it: a compare-and-set of a standby's 0 to
+     * 0, ahead of the activation's store (see {@link ChannelWriter#prepareToRoll()}).
+     */
+    static void ownStandbyFormatVersionLine(final AtomicBuffer buffer)
+    {
+        buffer.compareAndSetInt(FORMAT_VERSION_OFFSET, 0, 0);
+    }
+
+    /**
      * Load the writer's process id with acquire semantics: negative, minus the resumer's pid, while a resumer takes
      * the channel over. Loaded before and after the start ticks and namespace id it publishes, to read them as a
      * pair (see {@link WriterLiveness}).

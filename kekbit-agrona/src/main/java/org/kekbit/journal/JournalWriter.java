@@ -117,6 +117,10 @@ public final class JournalWriter implements Agent, AutoCloseable, RecordAppender
     private final int sequenceOffset;
     private final int timestampOffset;
     private final UnsafeBuffer sealBuffer = new UnsafeBuffer(new byte[JournalDescriptor.SEAL_LENGTH]);
+    private final long prepareToRollRemaining;
+    private boolean hasFirstKeys;
+    private long firstSequence;
+    private long firstTimestamp;
     private long segmentRecords;
     private long lastRecordStart = -1;
     private long claimStart = -1;
@@ -142,6 +146,7 @@ public final class JournalWriter implements Agent, AutoCloseable, RecordAppender
         this.oldestBase = oldestBase;
         this.sequenceOffset = ctx.sequenceOffset();
         this.timestampOffset = ctx.timestampOffset();
+        this.prepareToRollRemaining = ctx.segmentCapacity() >> PREPARE_TO_ROLL_SHIFT;
         if (null != currentScan)
         {
             this.segmentRecords = currentScan.count;
@@ -186,6 +191,12 @@ public final class JournalWriter implements Agent, AutoCloseable, RecordAppender
     private static final long WARM_UP_SEGMENT_CAPACITY = 64 * 1024;
     private static final int WARM_UP_RECORD_LENGTH = 4096;
     private static final String WARM_UP_FOLDER_INFIX = ".warm-up-";
+    private static final String WARM_UP_READER_NAME = "warm-up";
+
+    /**
+     * The duty cycle prepares the roll in the last eighth of a segment ({@link #prepareToRoll()}).
+     */
+    private static final int PREPARE_TO_ROLL_SHIFT = 3;
 
     /**
      * Run the write path through {@code rolls} rolls on a scratch journal made with the context's settings (but small
@@ -193,8 +204,11 @@ public final class JournalWriter implements Agent, AutoCloseable, RecordAppender
      * start-up, before {@link #create(Context)} or {@link #resume(Context)}. A roll runs once per segment, too rarely for
      * the JIT to compile it, so without a warm-up every roll runs interpreted on cold code: tens of microseconds
      * (docs/benchmarks.md, "Write latency around a roll"). The same settings, and rolls that find the next segment
-     * taken, not taken and not made yet, take the branches the journal's rolls take, so the code compiled here is not
-     * thrown away at the first real roll. Scratch folders a killed warm-up left are deleted first.
+     * taken, not taken, not made yet and still asked for, take the branches the journal's rolls take, and a named
+     * reader follows the scratch journal so that the classes a journal's readers load are loaded before the roll is
+     * compiled, not after (loading them later threw the compiled roll away: class hierarchy dependencies). So the
+     * code compiled here is not thrown away at the first real roll. Scratch folders a killed warm-up left are
+     * deleted first.
      * Cold path: it creates files and takes about as long as that many rolls of 64 KiB segments.
      *
      * @param ctx   the settings of the journal to come; not changed (a copy is used).
@@ -216,13 +230,22 @@ public final class JournalWriter implements Agent, AutoCloseable, RecordAppender
             .retainedSegments(1)
             .recycleSegments(true); // little memory, and no new memory per roll: a third of the time
         final UnsafeBuffer payload = new UnsafeBuffer(new byte[WARM_UP_RECORD_LENGTH]);
+        final RecordHandler ignore = (msgTypeId, buffer, offset, length) -> {};
         try
         {
-            try (JournalWriter writer = create(scratchCtx))
+            try (JournalWriter writer = create(scratchCtx);
+                JournalReader reader = JournalReader.open(new JournalReader.Context()
+                    .folder(scratch)
+                    .name(WARM_UP_READER_NAME)
+                    .protectRetention(true)
+                    .epochClock(scratchCtx.epochClock())))
             {
+                // The reader loads the classes a journal's readers load (read-only mappings, the reader's contexts):
+                // loaded only after the warm-up, they would invalidate the roll's compiled code (class hierarchy).
                 final JournalSegmentCreator creator = writer.creator;
                 while (writer.rolls() < rolls)
                 {
+                    reader.poll(ignore, Integer.MAX_VALUE);
                     // Every way a roll can go, so that the JIT keeps each branch: the next segment taken ahead by
                     // the duty cycle (half the segments), taken by the roll itself, and not made yet (a retry).
                     final long way = writer.rolls() & 3;
@@ -240,6 +263,10 @@ public final class JournalWriter implements Agent, AutoCloseable, RecordAppender
                     }
                     if (way < 2 || ROLL_FAILED == result)
                     {
+                        if (0 == way)
+                        {
+                            writer.doWork(); // asks while the request is still pending, as with a helper thread
+                        }
                         if (null != creator)
                         {
                             creator.doWork(); // on this thread: the scratch journal has no helper thread
@@ -631,6 +658,10 @@ public final class JournalWriter implements Agent, AutoCloseable, RecordAppender
             return 0;
         }
         int workCount = null == rolledFrom ? 0 : finishRoll();
+        if (current.remaining() < prepareToRollRemaining)
+        {
+            prepareToRoll();
+        }
         workCount += current.doWork();
         if (current.isTakenOver())
         {
@@ -1030,9 +1061,9 @@ public final class JournalWriter implements Agent, AutoCloseable, RecordAppender
         JournalSeal.encode(
             sealBuffer,
             segmentRecords,
-            hasRecords && sequenceOffset >= 0 ? current.readPayloadLong(0, sequenceOffset, missing) : missing,
+            hasFirstKeys ? firstSequence : firstKey(hasRecords, sequenceOffset),
             hasRecords && sequenceOffset >= 0 ? current.readPayloadLong(lastStart, sequenceOffset, missing) : missing,
-            hasRecords && timestampOffset >= 0 ? current.readPayloadLong(0, timestampOffset, missing) : missing,
+            hasFirstKeys ? firstTimestamp : firstKey(hasRecords, timestampOffset),
             hasRecords && timestampOffset >= 0 ? current.readPayloadLong(lastStart, timestampOffset, missing) : missing,
             nowMs);
         if (null != rolledFrom)
@@ -1044,6 +1075,7 @@ public final class JournalWriter implements Agent, AutoCloseable, RecordAppender
         rolledFromBase = currentBase;
         segmentRecords = 0;
         lastRecordStart = -1;
+        hasFirstKeys = false;
         this.current = next;
         currentBase += segmentCapacity;
         rolls++;
@@ -1053,6 +1085,34 @@ public final class JournalWriter implements Agent, AutoCloseable, RecordAppender
         {
             requestNext(currentBase + segmentCapacity, nowMs); // now: every microsecond of head start counts
         }
+    }
+
+    /**
+     * Near the end of a segment, from the duty cycle: what the rolling write will touch, brought into this thread's
+     * caches and TLB (both segments' headers, the seal's buffer), and the seal's first keys read, so that the roll
+     * finds them warm instead of taking a page walk and a cache miss for each (docs/benchmarks.md, "Write latency
+     * around a roll"). Changes nothing a reader sees.
+     */
+    private void prepareToRoll()
+    {
+        current.prepareToRoll();
+        if (null != next)
+        {
+            next.prepareToRoll();
+        }
+        if (!hasFirstKeys && segmentRecords > 0)
+        {
+            firstSequence = firstKey(true, sequenceOffset);
+            firstTimestamp = firstKey(true, timestampOffset);
+            hasFirstKeys = true;
+        }
+        sealBuffer.putLong(0, 0L); // its line, for the seal's encoding
+    }
+
+    private long firstKey(final boolean hasRecords, final int keyOffset)
+    {
+        return hasRecords && keyOffset >= 0 ?
+            current.readPayloadLong(0, keyOffset, JournalDescriptor.NULL_VALUE) : JournalDescriptor.NULL_VALUE;
     }
 
     /**

@@ -35,6 +35,7 @@ class ChannelWriterStoreOrderTest
     private static final long TIMEOUT_MS = 1000;
     private static final int MSG_TYPE_ID = 7;
     private static final int PID_OFFSET = ChannelHeaderDecoder.writerPidEncodingOffset();
+    private static final int FORMAT_VERSION_OFFSET = ChannelHeaderDecoder.formatVersionEncodingOffset();
     private static final int START_TICKS_OFFSET = ChannelHeaderDecoder.writerStartTicksEncodingOffset();
     private static final int NAMESPACE_OFFSET = ChannelHeaderDecoder.writerNamespaceIdEncodingOffset();
     private static final int HEARTBEAT_OFFSET = ChannelHeaderDecoder.heartbeatTimeMsEncodingOffset();
@@ -123,6 +124,33 @@ class ChannelWriterStoreOrderTest
         writer.close();
 
         verify(buffer, never()).putBytes(anyInt(), eq(src), anyInt(), anyInt());
+        verify(buffer, never()).putLongRelease(anyInt(), anyLong());
+    }
+
+    @Test
+    void shouldTakeTheStandbysFormatVersionLineWithoutChangingItWhenPreparingToRoll()
+    {
+        writer.prepareToRoll(); // the mock's header reads 0: a standby
+
+        verify(buffer).compareAndSetInt(FORMAT_VERSION_OFFSET, 0, 0);
+        verify(buffer, never()).putIntRelease(anyInt(), anyInt());
+        verify(buffer, never()).putLongRelease(anyInt(), anyLong());
+    }
+
+    @Test
+    void shouldEndAsTakenOverWithoutStoringWhenPreparingToRollFindsAnotherWritersPid()
+    {
+        final UnsafeBuffer src = new UnsafeBuffer(new byte[8]);
+        when(buffer.getIntAcquire(FORMAT_VERSION_OFFSET)).thenReturn(ChannelDescriptor.FORMAT_VERSION);
+        writer.prepareToRoll();
+        assertEquals(false, writer.isTakenOver(), "still its own");
+
+        when(buffer.getLong(PID_OFFSET)).thenReturn(-99L);
+        writer.prepareToRoll();
+
+        assertEquals(true, writer.isTakenOver());
+        assertEquals(ChannelWriter.CHANNEL_TAKEN_OVER, writer.write(MSG_TYPE_ID, src, 0, 8));
+        verify(buffer, never()).compareAndSetInt(anyInt(), anyInt(), anyInt());
         verify(buffer, never()).putLongRelease(anyInt(), anyLong());
     }
 

@@ -384,6 +384,47 @@ class JournalRoundTripTest
         assertFalse(Files.exists(JournalDescriptor.segmentPath(folder, 2L * SEGMENT_CAPACITY)));
     }
 
+    @Test
+    void shouldPrepareTheRollFromTheDutyCycleWithoutReadyingTheStandbyOrMovingTheEnd()
+    {
+        final long capacity = 64 * 1024; // a last eighth of many records
+        final Path segment = JournalDescriptor.segmentPath(folder, capacity);
+        try (JournalWriter writer = JournalWriter.create(writerContext(folder).segmentCapacity(capacity));
+            JournalReader tail = JournalReader.open(new JournalReader.Context().folder(folder));
+            JournalReader seeker = JournalReader.open(new JournalReader.Context().folder(folder)))
+        {
+            final JournalTestSupport.Checker checker = new JournalTestSupport.Checker(0);
+            long sequence = 0;
+            int preparedWrites = 0;
+            while (writer.rolls() == 0)
+            {
+                assertTrue(write(writer, scratch, sequence++) > 0);
+                writer.doWork(); // in the last eighth of the segment, it prepares the roll each time
+                if (writer.rolls() == 0 && writer.position() > capacity - capacity / 8)
+                {
+                    preparedWrites++;
+                    assertTrue(ChannelReader.isOnStandby(segment), "the prepared successor stays on standby");
+                    assertEquals(writer.position(), seeker.seekToEnd(), "the end stays in the writer's segment");
+                    assertEquals(sequence, drain(tail, checker, sequence), "every record so far, none past the end");
+                }
+            }
+            assertTrue(preparedWrites > 1, "writes in the last eighth: " + preparedWrites);
+            assertFalse(ChannelReader.isOnStandby(segment), "the roll activated it");
+            assertTrue(write(writer, scratch, sequence++) > 0);
+            assertEquals(sequence, drain(tail, checker, sequence), "across the roll, in order");
+        }
+    }
+
+    private static long drain(final JournalReader reader, final JournalTestSupport.Checker checker, final long until)
+    {
+        for (int i = 0; i < 1_000 && checker.next < until; i++)
+        {
+            reader.poll(checker, 100);
+        }
+        assertEquals(List.of(), checker.errors);
+        return checker.next;
+    }
+
     static boolean mapsContain(final String fileName) throws IOException
     {
         return Files.readAllLines(Path.of("/proc/self/maps")).stream().anyMatch((line) -> line.endsWith(fileName));

@@ -44,8 +44,9 @@ class JournalSeekTest
     private final CachedEpochClock clock = new CachedEpochClock();
     private long written;
 
-    @Test
-    void shouldSealEverySegmentWithItsCountKeysAndRollTimeWhenRolling()
+    @ParameterizedTest(name = "duty cycle run after each record: {0}")
+    @ValueSource(booleans = { false, true })
+    void shouldSealEverySegmentWithItsCountKeysAndRollTimeWhenRolling(final boolean isDutyCycleRun)
     {
         clock.update(42_000);
         final RecordClaim claim = new RecordClaim();
@@ -67,6 +68,10 @@ class JournalSeekTest
                 else
                 {
                     assertTrue(writer.write(1, payload, 0, encode(index)) > 0);
+                }
+                if (isDutyCycleRun)
+                {
+                    writer.doWork(); // near a segment's end it reads the seal's first keys ahead of the roll
                 }
                 index++;
             }
