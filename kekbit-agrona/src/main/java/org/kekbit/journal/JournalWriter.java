@@ -118,6 +118,8 @@ public final class JournalWriter implements Agent, AutoCloseable, RecordAppender
     private final int timestampOffset;
     private final UnsafeBuffer sealBuffer = new UnsafeBuffer(new byte[JournalDescriptor.SEAL_LENGTH]);
     private final long prepareToRollRemaining;
+    private final long rollAheadBytes;
+    private long rollsAhead;
     private boolean hasFirstKeys;
     private long firstSequence;
     private long firstTimestamp;
@@ -146,7 +148,8 @@ public final class JournalWriter implements Agent, AutoCloseable, RecordAppender
         this.oldestBase = oldestBase;
         this.sequenceOffset = ctx.sequenceOffset();
         this.timestampOffset = ctx.timestampOffset();
-        this.prepareToRollRemaining = ctx.segmentCapacity() >> PREPARE_TO_ROLL_SHIFT;
+        this.rollAheadBytes = ctx.rollAheadBytes();
+        this.prepareToRollRemaining = Math.max(ctx.segmentCapacity() >> PREPARE_TO_ROLL_SHIFT, rollAheadBytes);
         if (null != currentScan)
         {
             this.segmentRecords = currentScan.count;
@@ -228,7 +231,8 @@ public final class JournalWriter implements Agent, AutoCloseable, RecordAppender
             .segmentCapacity(WARM_UP_SEGMENT_CAPACITY)
             .maxRecordLength(WARM_UP_RECORD_LENGTH)
             .retainedSegments(1)
-            .recycleSegments(true); // little memory, and no new memory per roll: a third of the time
+            .recycleSegments(true) // little memory, and no new memory per roll: a third of the time
+            .rollAheadBytes(Math.min(ctx.rollAheadBytes(), WARM_UP_SEGMENT_CAPACITY / 4)); // both kinds of roll
         final UnsafeBuffer payload = new UnsafeBuffer(new byte[WARM_UP_RECORD_LENGTH]);
         final RecordHandler ignore = (msgTypeId, buffer, offset, length) -> {};
         try
@@ -660,7 +664,7 @@ public final class JournalWriter implements Agent, AutoCloseable, RecordAppender
         int workCount = null == rolledFrom ? 0 : finishRoll();
         if (current.remaining() < prepareToRollRemaining)
         {
-            prepareToRoll();
+            workCount += rollAheadOrPrepareToRoll();
         }
         workCount += current.doWork();
         if (current.isTakenOver())
@@ -899,6 +903,17 @@ public final class JournalWriter implements Agent, AutoCloseable, RecordAppender
     }
 
     /**
+     * Rolls the duty cycle made ahead of need ({@link Context#rollAheadBytes(long)}), counted in {@link #rolls()}
+     * too.
+     *
+     * @return the number of such rolls.
+     */
+    public long rollsAhead()
+    {
+        return rollsAhead;
+    }
+
+    /**
      * Rolls that had to create the next segment inline because {@link #doWork()} had not created it ahead of need.
      *
      * @return the number of such rolls.
@@ -1085,6 +1100,29 @@ public final class JournalWriter implements Agent, AutoCloseable, RecordAppender
         {
             requestNext(currentBase + segmentCapacity, nowMs); // now: every microsecond of head start counts
         }
+    }
+
+    /**
+     * Near the end of a segment, from the duty cycle: roll ahead of need when {@link Context#rollAheadBytes(long)}
+     * asks and the successor is ready (not while a claim is outstanding, nor in a segment with no record), or else
+     * prepare the rolling write.
+     */
+    private int rollAheadOrPrepareToRoll()
+    {
+        if (current.remaining() < rollAheadBytes && null != next && current.position() > 0 &&
+            !current.isClaimOutstanding())
+        {
+            if (claimStart >= 0)
+            {
+                resolveClaim(); // committed or aborted: counted for the seal before it is written
+            }
+            activateNext();
+            sealCurrent();
+            rollsAhead++;
+            return 1;
+        }
+        prepareToRoll();
+        return 0;
     }
 
     /**
@@ -1462,6 +1500,7 @@ public final class JournalWriter implements Agent, AutoCloseable, RecordAppender
         private boolean createSegmentsOnAgent;
         private boolean recycleSegments;
         private long segmentCreatorTimeoutMs = DEFAULT_SEGMENT_CREATOR_TIMEOUT_MS;
+        private long rollAheadBytes;
 
         /**
          * A copy of every setting, as Aeron's contexts clone: the clock and the mapping releaser are shared, not
@@ -1503,6 +1542,11 @@ public final class JournalWriter implements Agent, AutoCloseable, RecordAppender
             {
                 throw new IllegalArgumentException(
                     "segmentCreatorTimeoutMs must not be negative: actual=" + segmentCreatorTimeoutMs);
+            }
+            if (rollAheadBytes < 0 || rollAheadBytes > segmentCapacity / 2)
+            {
+                throw new IllegalArgumentException("rollAheadBytes must be from 0 to half the segment capacity: " +
+                    "rollAheadBytes=" + rollAheadBytes + ", segmentCapacity=" + segmentCapacity);
             }
             if (retainedSegments < 0 || retainedBytes < 0 || retentionMs < 0 || hardCapSegments < 0 ||
                 hardCapBytes < 0)
@@ -1626,6 +1670,34 @@ public final class JournalWriter implements Agent, AutoCloseable, RecordAppender
         public boolean recycleSegments()
         {
             return recycleSegments;
+        }
+
+        /**
+         * Roll from the duty cycle, ahead of need, once fewer than this many bytes are left in the segment and the
+         * next one is ready: the roll (activation, seal, marker: stores into pages the writing thread has not touched
+         * for a whole segment, microseconds on cold caches) then runs in {@link JournalWriter#doWork()} between
+         * writes instead of inside the write that does not fit. A write still rolls when no duty cycle rolled in
+         * time (a writer streaming without one, a segment creator agent late). The bytes left unwritten are skipped,
+         * as after any ROLLED marker, so up to this many bytes of each segment go unused. 0 (the default) rolls only
+         * when a record does not fit; at most half the segment capacity.
+         *
+         * @param rollAheadBytes room left at which the duty cycle rolls, in bytes.
+         * @return this for a fluent API.
+         */
+        public Context rollAheadBytes(final long rollAheadBytes)
+        {
+            this.rollAheadBytes = rollAheadBytes;
+            return this;
+        }
+
+        /**
+         * Room left in a segment at which the duty cycle rolls ahead of need, 0 when it does not.
+         *
+         * @return the room in bytes.
+         */
+        public long rollAheadBytes()
+        {
+            return rollAheadBytes;
         }
 
         /**

@@ -415,6 +415,78 @@ class JournalRoundTripTest
         }
     }
 
+    @Test
+    void shouldRollAheadFromTheDutyCycleSoThatNoWriteRollsAndReadersFollowInOrder()
+    {
+        final long capacity = 64 * 1024;
+        final long rollAhead = capacity / 4;
+        try (JournalWriter writer = JournalWriter.create(
+            writerContext(folder).segmentCapacity(capacity).rollAheadBytes(rollAhead));
+            JournalReader tail = JournalReader.open(new JournalReader.Context().folder(folder)))
+        {
+            final JournalTestSupport.Checker checker = new JournalTestSupport.Checker(0);
+            writer.doWork(); // the first successor, made ahead
+            long sequence = 0;
+            while (writer.rolls() < 4)
+            {
+                final long rollsBefore = writer.rolls();
+                assertTrue(write(writer, scratch, sequence++) > 0);
+                assertEquals(rollsBefore, writer.rolls(), "no write rolls: the duty cycle rolled first");
+                writer.doWork();
+                if (writer.rolls() > rollsBefore)
+                {
+                    final long rolledBase = writer.currentSegmentBase() - capacity;
+                    assertTrue(writer.position() == writer.currentSegmentBase(), "nothing written after the roll yet");
+                    final JournalSeal seal = new JournalSeal();
+                    assertTrue(seal.read(JournalDescriptor.segmentPath(folder, rolledBase)), "sealed");
+                    assertTrue(seal.recordCount() > 0);
+                }
+                drain(tail, checker, sequence);
+            }
+            assertEquals(4, writer.rollsAhead());
+            assertEquals(sequence, drain(tail, checker, sequence), "every record, in order, across four rolls");
+        }
+    }
+
+    @Test
+    void shouldNotRollAheadWhileClaimIsOutstandingAndCountTheCommittedClaimInTheSeal()
+    {
+        final long capacity = 64 * 1024;
+        final RecordClaim claim = new RecordClaim();
+        try (JournalWriter writer = JournalWriter.create(
+            writerContext(folder).segmentCapacity(capacity).rollAheadBytes(capacity / 4)))
+        {
+            writer.doWork();
+            long sequence = 0;
+            long records = 0;
+            while (writer.position() < capacity - capacity / 4)
+            {
+                assertTrue(write(writer, scratch, sequence++) > 0);
+                records++;
+            }
+            assertTrue(writer.tryClaim(MSG_TYPE_ID, 8, claim) > 0);
+            claim.buffer().putLong(claim.offset(), sequence++);
+            writer.doWork();
+            assertEquals(0, writer.rolls(), "not while the claim is outstanding");
+
+            claim.commit();
+            writer.doWork();
+            assertEquals(1, writer.rollsAhead());
+            final JournalSeal seal = new JournalSeal();
+            assertTrue(seal.read(JournalDescriptor.segmentPath(folder, 0)));
+            assertEquals(records + 1, seal.recordCount(), "the committed claim counted");
+        }
+    }
+
+    @Test
+    void shouldRefuseRollAheadOfMoreThanHalfASegment()
+    {
+        assertThrows(IllegalArgumentException.class,
+            () -> writerContext(folder).rollAheadBytes(SEGMENT_CAPACITY / 2 + 1).conclude());
+        assertThrows(IllegalArgumentException.class, () -> writerContext(folder).rollAheadBytes(-1).conclude());
+        writerContext(folder).rollAheadBytes(SEGMENT_CAPACITY / 2).conclude();
+    }
+
     private static long drain(final JournalReader reader, final JournalTestSupport.Checker checker, final long until)
     {
         for (int i = 0; i < 1_000 && checker.next < until; i++)

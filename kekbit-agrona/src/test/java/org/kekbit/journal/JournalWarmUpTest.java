@@ -26,9 +26,11 @@ class JournalWarmUpTest
     {
         final Path folder = root.resolve("orders");
         final JournalWriter.Context ctx = new JournalWriter.Context().folder(folder).segmentCapacity(1024 * 1024)
+            .rollAheadBytes(256 * 1024) // more than the scratch journal's small segments allow: scaled down there
             .preTouch(false);
 
         assertEquals(50, JournalWriter.warmUp(ctx, 50));
+        assertEquals(256 * 1024, ctx.rollAheadBytes(), "the caller's context is not changed");
 
         assertFalse(Files.exists(folder), "the journal itself is not made");
         assertEquals(List.of(), list(root), "the scratch journal is deleted");

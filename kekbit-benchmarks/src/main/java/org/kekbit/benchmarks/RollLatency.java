@@ -33,7 +33,9 @@ import static org.kekbit.benchmarks.BenchmarkConfiguration.MSG_TYPE_ID;
  * and the report gives p50, p99, p99.9 and max of each and their ratio. The writer's duty cycle runs between writes,
  * right after each roll (which leaves the release of the segment rolled from to it) and every 1,024 records. The first
  * {@code --warmup-records} are not recorded. {@code --warm-up-rolls N} runs {@link JournalWriter#warmUp} with the
- * journal's settings first, so that the roll runs compiled.
+ * journal's settings first, so that the roll runs compiled. {@code --roll-ahead-bytes N} lets the duty cycle roll
+ * once fewer than N bytes are left ({@link JournalWriter.Context#rollAheadBytes(long)}): a roll it makes counts as
+ * happening between the write before it and the next, for the window.
  * <pre>
  * java --add-opens=java.base/jdk.internal.misc=ALL-UNNAMED -Dagrona.disable.bounds.checks=true \
  *     -cp kekbit-benchmarks/target/kekbit-benchmarks.jar org.kekbit.benchmarks.RollLatency \
@@ -49,7 +51,7 @@ public final class RollLatency
     private static final long BEHIND_NS = 100_000;
     private static final String USAGE = "usage: RollLatency --dir DIR [--records N] [--warmup-records N] " +
         "[--payload BYTES] [--rate RECORDS_PER_S] [--segment-capacity BYTES] [--window-us US] [--reader spin|none] " +
-        "[--warm-up-rolls N]";
+        "[--warm-up-rolls N] [--roll-ahead-bytes N]";
 
     private RollLatency()
     {
@@ -97,7 +99,7 @@ public final class RollLatency
         final UnsafeBuffer payload = new UnsafeBuffer(BufferUtil.allocateDirectAligned(settings.payload, 64));
         final RollingJournal journal =
             new RollingJournal(settings.dir, settings.segmentCapacity, settings.payload,
-                RollingJournal.ReaderSegments.PREFETCH, 0, settings.warmUpRolls);
+                RollingJournal.ReaderSegments.PREFETCH, 0, settings.warmUpRolls, settings.rollAheadBytes);
         result.warmUpNs = journal.warmUpNs();
         final SustainedStreamingBenchmark.JournalConsumer consumer = new SustainedStreamingBenchmark.JournalConsumer();
         consumer.payloadLength = settings.payload;
@@ -120,6 +122,7 @@ public final class RollLatency
             }
             result.rolls = journal.writer().rolls();
             result.inlineCreations = journal.writer().inlineSegmentCreations();
+            result.rollsAhead = journal.writer().rollsAhead();
             result.rollWaits = journal.rollWaits();
             result.readRecords = consumer.consumed();
         }
@@ -187,6 +190,11 @@ public final class RollLatency
             else if (0 == (i & RollingJournal.DUTY_CYCLE_MASK))
             {
                 writer.doWork();
+                if (rolls != writer.rolls())
+                {
+                    rolls = writer.rolls(); // rolled ahead of need: between this write and the next
+                    lastRoll = i;
+                }
             }
 
             final long decided = i - window;
@@ -217,6 +225,7 @@ public final class RollLatency
         long windowUs = 1_000;
         boolean isReaderOn = true;
         int warmUpRolls;
+        long rollAheadBytes;
 
         /**
          * Read the arguments.
@@ -277,6 +286,9 @@ public final class RollLatency
                             throw new IllegalArgumentException("--reader must be spin or none: " + value);
                         }
                         settings.isReaderOn = "spin".equals(value);
+                        break;
+                    case "--roll-ahead-bytes":
+                        settings.rollAheadBytes = positive(name, value);
                         break;
                     case "--warm-up-rolls":
                         settings.warmUpRolls = (int)Math.min(Integer.MAX_VALUE, positive(name, value));
@@ -345,6 +357,7 @@ public final class RollLatency
         final Histogram rollingWrite = newHistogram();
         long rolls;
         long inlineCreations;
+        long rollsAhead;
         long rollWaits;
         long readRecords;
         long warmUpNs;
@@ -373,12 +386,13 @@ public final class RollLatency
          */
         public void print(final PrintStream out)
         {
-            out.printf(Locale.ROOT, "%,d records of %d B at %,d/s into segments of %,d B; %,d roll(s), %,d with the " +
-                "segment created inline, %,d yield(s) waiting for the segment creator; reader %s (%,d read); " +
+            out.printf(Locale.ROOT, "%,d records of %d B at %,d/s into segments of %,d B; %,d roll(s), %,d by the " +
+                "duty cycle ahead of need (roll-ahead %,d B), %,d with the segment created inline, %,d yield(s) " +
+                "waiting for the segment creator; reader %s (%,d read); " +
                 "window %,d us = %,d records on each side of a roll; %,d warmup records not recorded%n%n",
-                settings.records, settings.payload, settings.rate, settings.segmentCapacity, rolls, inlineCreations,
-                rollWaits, settings.isReaderOn ? "spinning" : "none", readRecords, settings.windowUs,
-                settings.windowRecords(), settings.warmupRecords);
+                settings.records, settings.payload, settings.rate, settings.segmentCapacity, rolls, rollsAhead,
+                settings.rollAheadBytes, inlineCreations, rollWaits, settings.isReaderOn ? "spinning" : "none",
+                readRecords, settings.windowUs, settings.windowRecords(), settings.warmupRecords);
             if (settings.warmUpRolls > 0)
             {
                 out.printf(Locale.ROOT, "Warm-up before the run (JournalWriter.warmUp): %,d rolls in %,d ms%n%n",

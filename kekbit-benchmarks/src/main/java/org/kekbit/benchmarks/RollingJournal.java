@@ -100,6 +100,30 @@ public final class RollingJournal implements AutoCloseable
         final int retainedSegments,
         final int warmUpRolls)
     {
+        this(folder, segmentCapacity, maxRecordLength, readerSegments, retainedSegments, warmUpRolls, 0);
+    }
+
+    /**
+     * As {@link #RollingJournal(Path, long, int, ReaderSegments, int, int)}, the writer rolling from its duty cycle
+     * ahead of need ({@link JournalWriter.Context#rollAheadBytes(long)}).
+     *
+     * @param folder           of the journal, created; deleted on close.
+     * @param segmentCapacity  of every segment, a power of two.
+     * @param maxRecordLength  longest payload.
+     * @param readerSegments   how the reader maps each segment it crosses into.
+     * @param retainedSegments as in {@link #RollingJournal(Path, long, int, ReaderSegments, int)}.
+     * @param warmUpRolls      rolls of the warm-up, 0 for none.
+     * @param rollAheadBytes   room left at which the duty cycle rolls, 0 for rolls on the write call only.
+     */
+    public RollingJournal(
+        final Path folder,
+        final long segmentCapacity,
+        final int maxRecordLength,
+        final ReaderSegments readerSegments,
+        final int retainedSegments,
+        final int warmUpRolls,
+        final long rollAheadBytes)
+    {
         this.folder = folder;
         final JournalWriter.Context ctx = new JournalWriter.Context()
             .folder(folder)
@@ -108,6 +132,7 @@ public final class RollingJournal implements AutoCloseable
             .createSegmentsOnAgent(true)
             .retainedSegments(retainedSegments)
             .recycleSegments(retainedSegments > 0)
+            .rollAheadBytes(rollAheadBytes)
             .mappingReleaser(releaser);
         final long warmUpStartNs = System.nanoTime();
         if (warmUpRolls > 0)

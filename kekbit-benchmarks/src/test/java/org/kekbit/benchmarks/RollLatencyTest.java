@@ -65,6 +65,28 @@ class RollLatencyTest
     }
 
     @Test
+    @Timeout(value = 120, unit = TimeUnit.SECONDS)
+    void shouldCountRollsTheDutyCycleMadeAheadAsRollsButNotAsRollingWrites()
+    {
+        final Path dir = tempDir.resolve("journal");
+        final RollLatency.Settings settings = RollLatency.Settings.parse(new String[]{
+            "--dir", dir.toString(), "--records", "60000", "--warmup-records", "0", "--payload", "32",
+            "--rate", "200000", "--segment-capacity", "262144", "--window-us", "100", "--roll-ahead-bytes", "65536" });
+
+        final RollLatency.Result result = RollLatency.run(settings);
+
+        assertTrue(result.rolls >= 8, () -> "rolls=" + result.rolls);
+        assertTrue(result.rollsAhead > 0, () -> "rolls ahead=" + result.rollsAhead); // a duty cycle per 40 KB
+        assertEquals(result.rolls, result.rollsAhead + result.rollingWrite.getTotalCount(), "each roll once");
+        assertEquals(60_000, result.readRecords);
+        assertTrue(result.callAroundRoll.getTotalCount() > 0);
+        final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        result.print(new PrintStream(bytes, true, StandardCharsets.UTF_8));
+        assertTrue(bytes.toString(StandardCharsets.UTF_8).contains(String.format(Locale.ROOT,
+            "%,d by the duty cycle ahead of need (roll-ahead 65,536 B)", result.rollsAhead)));
+    }
+
+    @Test
     void shouldRefuseBadArgumentsWithOneLineMessages()
     {
         assertMessage("--dir is required", "--records", "10");
@@ -76,6 +98,7 @@ class RollLatencyTest
             "--dir", "x", "--segment-capacity", "2147483648");
         assertMessage("--reader must be spin or none: yes", "--dir", "x", "--reader", "yes");
         assertMessage("--warm-up-rolls must be positive: -1", "--dir", "x", "--warm-up-rolls", "-1");
+        assertMessage("--roll-ahead-bytes must be positive: 0", "--dir", "x", "--roll-ahead-bytes", "0");
         assertMessage("--payload must be at least 8 (a sequence): 4", "--dir", "x", "--payload", "4");
         assertMessage("missing value after --rate", "--dir", "x", "--rate");
         assertMessage("unknown option: --speed", "--speed", "1");
