@@ -3,6 +3,7 @@ package org.kekbit.image;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.concurrent.ThreadFactory;
 import java.util.function.Supplier;
 
 import org.agrona.CloseHelper;
@@ -278,7 +279,14 @@ public final class SystemImage implements Agent, AutoCloseable
                 ctx, journal, stateMachine, store, shadow, snapshotPosition, recoverySnapshotPosition, replayed);
             if (null != image.shadowRunner)
             {
-                AgentRunner.startOnThread(image.shadowRunner);
+                if (null == ctx.shadowThreadFactory())
+                {
+                    AgentRunner.startOnThread(image.shadowRunner);
+                }
+                else
+                {
+                    AgentRunner.startOnThread(image.shadowRunner, ctx.shadowThreadFactory());
+                }
             }
             return image;
         }
@@ -845,6 +853,7 @@ public final class SystemImage implements Agent, AutoCloseable
         private long recoverySnapshotThresholdBytes = RECOVERY_SNAPSHOT_THRESHOLD_FROM_INTERVAL;
         private NanoClock nanoClock = SystemNanoClock.INSTANCE;
         private IdleStrategy shadowIdleStrategy;
+        private ThreadFactory shadowThreadFactory;
         private StateMachine handedOverStateMachine;
         private long handedOverPosition = -1;
 
@@ -1376,6 +1385,30 @@ public final class SystemImage implements Agent, AutoCloseable
         public IdleStrategy shadowIdleStrategy()
         {
             return shadowIdleStrategy;
+        }
+
+        /**
+         * Factory of the shadow's thread, as Aeron's contexts take one per agent thread: to pin it to a core, or to
+         * give it a lower priority than the serving thread where the JVM maps Java priorities to the operating
+         * system's (on Linux {@code -XX:ThreadPriorityPolicy=1}); null (the default) for Agrona's default thread.
+         *
+         * @param shadowThreadFactory the factory, or null.
+         * @return this for a fluent API.
+         */
+        public Context shadowThreadFactory(final ThreadFactory shadowThreadFactory)
+        {
+            this.shadowThreadFactory = shadowThreadFactory;
+            return this;
+        }
+
+        /**
+         * Factory of the shadow's thread.
+         *
+         * @return the factory, or null for Agrona's default thread.
+         */
+        public ThreadFactory shadowThreadFactory()
+        {
+            return shadowThreadFactory;
         }
     }
 }

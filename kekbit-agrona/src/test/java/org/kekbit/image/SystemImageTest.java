@@ -5,6 +5,7 @@ import java.io.RandomAccessFile;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
@@ -411,6 +412,35 @@ class SystemImageTest
             assertTrue(image.lastSnapshotFailure() instanceof IllegalStateException);
         }
         assertEquals(List.of(), ImageFolder.snapshots(folder));
+    }
+
+    @Test
+    @Timeout(30)
+    void shouldRunShadowOnThreadFromContextsFactory() throws Exception
+    {
+        final List<Thread> made = new CopyOnWriteArrayList<>();
+        try (SystemImage image = SystemImage.launch(context(SystemImage.SnapshotMode.SHADOW)
+            .shadowThreadFactory((runnable) ->
+            {
+                final Thread thread = new Thread(runnable, "low-priority-shadow");
+                thread.setPriority(Thread.MIN_PRIORITY);
+                made.add(thread);
+                return thread;
+            })))
+        {
+            assertEquals(1, made.size(), "the shadow's one thread");
+            submitMany(image, 0, 100);
+            image.requestSnapshot();
+            image.doWork();
+            while (0 == image.snapshotCount())
+            {
+                assertEquals(0, image.snapshotFailureCount(), () -> String.valueOf(image.lastSnapshotFailure()));
+                TimeUnit.MILLISECONDS.sleep(1);
+            }
+            assertTrue(made.get(0).isAlive(), "the shadow runs on it");
+        }
+        made.get(0).join(10_000);
+        assertFalse(made.get(0).isAlive(), "and it ends with the image");
     }
 
     @Test

@@ -6,6 +6,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
+import java.util.concurrent.ThreadFactory;
 import java.util.stream.Stream;
 
 import org.HdrHistogram.Histogram;
@@ -31,7 +32,10 @@ import org.kekbit.samples.orderbook.OrderBookImage;
  * and unmapping run on a helper thread ({@link OrderBookImage}) unless {@code --helper-thread false}, which leaves
  * them on the serving thread, as images did before, to measure what they cost.
  * On a 2-core machine the shadow's thread competes with the serving thread for a core: that is part of what it
- * measures.
+ * measures. {@code --shadow-priority P} gives the shadow's thread Java priority P
+ * ({@link SystemImage.Context#shadowThreadFactory}), which changes its operating-system priority only where the JVM
+ * maps them (on Linux {@code -XX:ThreadPriorityPolicy=1}, and {@code -XX:JavaPriority1_To_OSPriority=19} for the
+ * lowest nice value, in {@code JAVA_TOOL_OPTIONS}).
  */
 public final class ImageSubmitLatency
 {
@@ -73,6 +77,7 @@ public final class ImageSubmitLatency
             long segmentCapacity = 64L * 1024 * 1024;
             boolean helperThread = true;
             long rounds = 1;
+            int shadowPriority = 0;
             for (int i = 0; i < args.length; i += 2)
             {
                 if (i + 1 >= args.length)
@@ -102,10 +107,13 @@ public final class ImageSubmitLatency
                     case "--rounds":
                         rounds = parse(args[i], args[i + 1]);
                         break;
+                    case "--shadow-priority":
+                        shadowPriority = (int)parse(args[i], args[i + 1]);
+                        break;
                     default:
                         throw new IllegalArgumentException("unexpected argument: " + args[i] +
                             " (usage: ImageSubmitLatency [--dir DIR] [--book N] [--commands N] [--rate R] " +
-                            "[--segment-mb M] [--helper-thread true|false] [--rounds N])");
+                            "[--segment-mb M] [--helper-thread true|false] [--rounds N] [--shadow-priority 1-10])");
                 }
             }
             if (rate < 1)
@@ -116,9 +124,21 @@ public final class ImageSubmitLatency
             {
                 throw new IllegalArgumentException("--rounds must be positive: " + rounds);
             }
+            if (0 != shadowPriority && (shadowPriority < Thread.MIN_PRIORITY || shadowPriority > Thread.MAX_PRIORITY))
+            {
+                throw new IllegalArgumentException("--shadow-priority must be from 1 to 10: " + shadowPriority);
+            }
             out.printf("submit latency from intended send time, us: book=%d orders, commands=%d, rate=%d/s, " +
-                "segment=%d MiB, helper-thread=%b, cores=%d%n", book, commands, rate, segmentCapacity >> 20,
-                helperThread, Runtime.getRuntime().availableProcessors());
+                "segment=%d MiB, helper-thread=%b, shadow-priority=%s, cores=%d%n", book, commands, rate,
+                segmentCapacity >> 20, helperThread, 0 == shadowPriority ? "default" : shadowPriority,
+                Runtime.getRuntime().availableProcessors());
+            final int priority = shadowPriority;
+            final ThreadFactory shadowThreads = 0 == priority ? null : (runnable) ->
+            {
+                final Thread thread = new Thread(runnable);
+                thread.setPriority(priority);
+                return thread;
+            };
             // Rounds alternate which run goes first, so that neither pays the JVM's early costs every time.
             final Histogram allWithout = new Histogram(3);
             final Histogram allWith = new Histogram(3);
@@ -129,7 +149,7 @@ public final class ImageSubmitLatency
                 {
                     final boolean isWith = isWithFirst == (0 == run);
                     final Histogram histogram = measure(dir.resolve(isWith ? "with" : "without"), book, commands,
-                        rate, isWith, segmentCapacity, helperThread, out);
+                        rate, isWith, segmentCapacity, helperThread, shadowThreads, out);
                     (isWith ? allWith : allWithout).add(histogram);
                 }
             }
@@ -154,6 +174,7 @@ public final class ImageSubmitLatency
      * @param snapshots  whether to keep a shadow snapshot running.
      * @param segmentCapacity of the journal's segments.
      * @param helperThread    whether segment creation and unmapping run on a helper thread.
+     * @param shadowThreads   factory of the shadow's thread, or null for the default.
      * @param out        for the result line.
      * @return the latencies in ns.
      */
@@ -165,6 +186,7 @@ public final class ImageSubmitLatency
         final boolean snapshots,
         final long segmentCapacity,
         final boolean helperThread,
+        final ThreadFactory shadowThreads,
         final PrintStream out)
     {
         deleteRecursively(dir);
@@ -176,6 +198,7 @@ public final class ImageSubmitLatency
             .imageFolder(dir)
             .snapshotIntervalBytes(0)
             .snapshotsKept(1)
+            .shadowThreadFactory(shadowThreads)
             .segmentCapacity(segmentCapacity), helperThread))
         {
             final SystemImage image = service.image();

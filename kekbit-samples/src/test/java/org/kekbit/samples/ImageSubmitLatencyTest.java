@@ -52,6 +52,25 @@ class ImageSubmitLatencyTest
     }
 
     @Test
+    @Timeout(60)
+    void shouldRunShadowAtPriorityGiven()
+    {
+        final Output out = new Output();
+        assertEquals(0, ImageSubmitLatency.launch(new String[]{"--dir", dir.toString(), "--book", "2000",
+            "--commands", "20000", "--rate", "50000", "--shadow-priority", "1"}, out.stream, new Output().stream),
+            out.text());
+        final List<String> lines = out.lines();
+        assertTrue(lines.get(0).contains("shadow-priority=1,"), out.text());
+        assertTrue(lines.get(2).startsWith("with shadow snapshots:") && !lines.get(2).endsWith("snapshots=0"),
+            out.text());
+
+        final Output err = new Output();
+        assertEquals(2, ImageSubmitLatency.launch(new String[]{"--dir", dir.toString(), "--shadow-priority", "11"},
+            new Output().stream, err.stream), err.text());
+        assertTrue(err.text().contains("--shadow-priority must be from 1 to 10: 11"), err.text());
+    }
+
+    @Test
     void shouldRefuseRoundsBelowOneInOneLine()
     {
         final Output err = new Output();
