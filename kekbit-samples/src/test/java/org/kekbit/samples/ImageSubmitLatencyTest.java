@@ -27,12 +27,13 @@ class ImageSubmitLatencyTest
         assertEquals(0, ImageSubmitLatency.launch(new String[]{"--dir", dir.toString(), "--book", "2000",
             "--commands", "20000", "--rate", "50000"}, out.stream, new Output().stream), out.text());
         final List<String> lines = out.lines();
-        assertEquals(5, lines.size(), out.text());
+        assertEquals(6, lines.size(), out.text());
         assertTrue(lines.get(1).startsWith("warm-up run, not counted: without snapshots:"), out.text());
-        assertTrue(lines.get(2).startsWith("without snapshots:") && lines.get(2).endsWith("snapshots=0"), out.text());
-        assertTrue(lines.get(3).startsWith("with shadow snapshots:") && !lines.get(3).endsWith("snapshots=0"),
+        assertTrue(lines.get(2).startsWith("warm-up run, not counted: with shadow snapshots:"), out.text());
+        assertTrue(lines.get(3).startsWith("without snapshots:") && lines.get(3).endsWith("snapshots=0"), out.text());
+        assertTrue(lines.get(4).startsWith("with shadow snapshots:") && !lines.get(4).endsWith("snapshots=0"),
             out.text());
-        assertTrue(lines.get(4).startsWith("p99.9 ratio with/without shadow snapshot: "), out.text());
+        assertTrue(lines.get(5).startsWith("p99.9 ratio with/without shadow snapshot: "), out.text());
     }
 
     @Test
@@ -43,14 +44,15 @@ class ImageSubmitLatencyTest
         assertEquals(0, ImageSubmitLatency.launch(new String[]{"--dir", dir.toString(), "--book", "2000",
             "--commands", "20000", "--rate", "50000", "--rounds", "2"}, out.stream, new Output().stream), out.text());
         final List<String> lines = out.lines();
-        assertEquals(8, lines.size(), out.text());
+        assertEquals(9, lines.size(), out.text());
         assertTrue(lines.get(1).startsWith("warm-up run, not counted: "), out.text());
-        assertTrue(lines.get(2).startsWith("without snapshots:"), out.text());
-        assertTrue(lines.get(3).startsWith("with shadow snapshots:"), out.text());
-        assertTrue(lines.get(4).startsWith("with shadow snapshots:"), "the second round starts with the shadow");
-        assertTrue(lines.get(5).startsWith("without snapshots:"), out.text());
-        assertTrue(lines.get(6).startsWith("all 2 rounds: without p99.9="), out.text());
-        assertTrue(lines.get(7).startsWith("p99.9 ratio with/without shadow snapshot: "), out.text());
+        assertTrue(lines.get(2).startsWith("warm-up run, not counted: "), out.text());
+        assertTrue(lines.get(3).startsWith("without snapshots:"), out.text());
+        assertTrue(lines.get(4).startsWith("with shadow snapshots:"), out.text());
+        assertTrue(lines.get(5).startsWith("with shadow snapshots:"), "the second round starts with the shadow");
+        assertTrue(lines.get(6).startsWith("without snapshots:"), out.text());
+        assertTrue(lines.get(7).startsWith("all 2 rounds: without p99.9="), out.text());
+        assertTrue(lines.get(8).startsWith("p99.9 ratio with/without shadow snapshot: "), out.text());
     }
 
     @Test
@@ -63,7 +65,7 @@ class ImageSubmitLatencyTest
             out.text());
         final List<String> lines = out.lines();
         assertTrue(lines.get(0).contains("shadow-priority=1,"), out.text());
-        assertTrue(lines.get(3).startsWith("with shadow snapshots:") && !lines.get(3).endsWith("snapshots=0"),
+        assertTrue(lines.get(4).startsWith("with shadow snapshots:") && !lines.get(4).endsWith("snapshots=0"),
             out.text());
 
         final Output err = new Output();
