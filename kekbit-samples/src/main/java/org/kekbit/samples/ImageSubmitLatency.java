@@ -140,15 +140,7 @@ public final class ImageSubmitLatency
                 thread.setPriority(priority);
                 return thread;
             };
-            // A first run of each kind, not counted: the JVM's first run had a p99 of 1-5 ms where later ones had
-            // 20-40 us (it was always one without a shadow, which made the pooled ratio look better than it is), and
-            // the first with a shadow a p99.9 of 17-23 ms (the shadow's code compiled then).
-            for (int run = 0; run < 2; run++)
-            {
-                out.print("warm-up run, not counted: ");
-                measure(dir.resolve("warm-up"), book, commands, rate, 1 == run, segmentCapacity, helperThread,
-                    shadowThreads, out);
-            }
+            warmUp(dir, book, commands, rate, segmentCapacity, helperThread, shadowThreads, out);
             // Rounds alternate which run goes first, so that neither pays the JVM's early costs every time.
             final Histogram allWithout = new Histogram(3);
             final Histogram allWith = new Histogram(3);
@@ -172,6 +164,29 @@ public final class ImageSubmitLatency
                 (double)allWith.getValueAtPercentile(99.9) / Math.max(1, allWithout.getValueAtPercentile(99.9)));
             return SampleMain.EXIT_OK;
         });
+    }
+
+    /**
+     * A first run of each kind, not counted: the JVM's first run had a p99 of 1-5 ms where later ones had 20-40 us
+     * (it was always one without a shadow, which made the pooled ratio look better than it is), and the first with a
+     * shadow a p99.9 of 17-23 ms (the shadow's code compiled then).
+     */
+    private static void warmUp(
+        final Path dir,
+        final long book,
+        final long commands,
+        final long rate,
+        final long segmentCapacity,
+        final boolean helperThread,
+        final ThreadFactory shadowThreads,
+        final PrintStream out)
+    {
+        for (int run = 0; run < 2; run++)
+        {
+            out.print("warm-up run, not counted: ");
+            measure(dir.resolve("warm-up"), book, commands, rate, 1 == run, segmentCapacity, helperThread,
+                shadowThreads, out);
+        }
     }
 
     /**
