@@ -20,11 +20,12 @@ import org.kekbit.channel.ChannelException;
  * or, for the roles that hold something, when its stdin reaches end of file (the test JVM is gone).
  * <ul>
  *     <li>{@code writer <folder> <segmentCapacity> <maxRecordLength> [<retainedSegments> [<recordsPerMs>
- *     [recycle]]]}: create the journal, or resume it and continue the sequence after its last record; print
+ *     [recycle|roll-ahead]]]}: create the journal, or resume it and continue the sequence after its last record; print
  *     {@code READY next=<sequence>}, then write checked records with the duty cycle between writes, printing
  *     {@code WROTE <sequence>} every 1,000, until killed. With retainedSegments the duty cycle applies that
  *     retention; with recordsPerMs (0 for no limit) it writes at most that many records a millisecond; with
- *     {@code recycle} it re-uses the segments retention retires.</li>
+ *     {@code recycle} it re-uses the segments retention retires; with {@code roll-ahead} its duty cycle rolls once
+ *     less than a quarter of the segment is left ({@link JournalWriter.Context#rollAheadBytes(long)}).</li>
  *     <li>{@code claim <folder> <name>}: open the named reader; print {@code HELD} or {@code REFUSED <reason>}, then
  *     hold it until stdin ends.</li>
  *     <li>{@code follow <folder> <name> <timeoutMs>}: open the named reader, retrying while a claim of a killed
@@ -44,6 +45,7 @@ final class JournalChildMain
     static final String FOLLOW = "follow";
     static final String INDEX = "index";
     static final String RECYCLE = "recycle";
+    static final String ROLL_AHEAD = "roll-ahead";
 
     private static final long MAX_LIFETIME_MS = Long.getLong("kekbit.childLifetimeMs", 120_000);
     private static final PrintStream OUT = System.out;
@@ -66,7 +68,7 @@ final class JournalChildMain
             {
                 writer(Path.of(args[1]), Long.parseLong(args[2]), Integer.parseInt(args[3]),
                     args.length > 4 ? Integer.parseInt(args[4]) : 0, args.length > 5 ? Integer.parseInt(args[5]) : 0,
-                    args.length > 6 && RECYCLE.equals(args[6]));
+                    args.length > 6 && RECYCLE.equals(args[6]), args.length > 6 && ROLL_AHEAD.equals(args[6]));
             }
             else if (CLAIM.equals(args[0]))
             {
@@ -100,11 +102,13 @@ final class JournalChildMain
         final int maxRecordLength,
         final int retainedSegments,
         final int recordsPerMs,
-        final boolean recycle)
+        final boolean recycle,
+        final boolean rollAhead)
     {
         final JournalWriter.Context ctx = new JournalWriter.Context()
             .folder(folder).segmentCapacity(segmentCapacity).maxRecordLength(maxRecordLength).preTouch(false)
-            .recycleSegments(recycle);
+            .recycleSegments(recycle)
+            .rollAheadBytes(rollAhead ? segmentCapacity / 4 : 0);
         if (retainedSegments > 0)
         {
             ctx.retainedSegments(retainedSegments);

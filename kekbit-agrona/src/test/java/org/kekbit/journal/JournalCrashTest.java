@@ -12,6 +12,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.kekbit.channel.ChannelException;
+import org.kekbit.channel.ChannelSource;
 import org.kekbit.channel.ChildProcess;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -47,7 +48,18 @@ class JournalCrashTest
     @Timeout(300)
     void shouldDeliverEveryRecordOnceInOrderWhenWriterIsKilledAtRandomMomentsAndResumed() throws Exception
     {
-        writerKills(Integer.getInteger("kekbit.journalKills", 10), false);
+        writerKills(Integer.getInteger("kekbit.journalKills", 10), false, false);
+    }
+
+    /**
+     * The writer kills of a journal whose duty cycle rolls ahead of need: kills land in a roll made by
+     * {@code doWork()} between writes (the writer runs its duty cycle after every write).
+     */
+    @Test
+    @Timeout(300)
+    void shouldDeliverEveryRecordOnceInOrderWhenWriterRollingAheadIsKilledAtRandomMomentsAndResumed() throws Exception
+    {
+        writerKills(Integer.getInteger("kekbit.journalKills", 10), false, true);
     }
 
     /**
@@ -58,12 +70,13 @@ class JournalCrashTest
     @Timeout(300)
     void shouldDeliverEveryRecordOnceInOrderWhenRecyclingWriterIsKilledAtRandomMomentsAndResumed() throws Exception
     {
-        writerKills(Integer.getInteger("kekbit.journalRecycleKills", 10), true);
+        writerKills(Integer.getInteger("kekbit.journalRecycleKills", 10), true, false);
     }
 
-    private void writerKills(final int kills, final boolean recycle) throws Exception
+    private void writerKills(final int kills, final boolean recycle, final boolean rollAhead) throws Exception
     {
-        final Random random = seededRandom(recycle ? "recycling writer kills" : "writer kills");
+        final Random random = seededRandom(
+            recycle ? "recycling writer kills" : rollAhead ? "rolling-ahead writer kills" : "writer kills");
         final java.util.Set<Long> bases = new java.util.HashSet<>();
         final java.util.Set<Object> files = new java.util.HashSet<>();
         JournalReader reader = null;
@@ -83,7 +96,7 @@ class JournalCrashTest
                 try (ChildProcess writer = start("writer-" + kill, JournalChildMain.WRITER, folder.toString(),
                     Long.toString(SEGMENT_CAPACITY), Integer.toString(MAX_RECORD_LENGTH),
                     recycle ? RECYCLING_RETAINED_SEGMENTS : RETAINED_SEGMENTS, "0",
-                    recycle ? JournalChildMain.RECYCLE : ""))
+                    recycle ? JournalChildMain.RECYCLE : rollAhead ? JournalChildMain.ROLL_AHEAD : ""))
                 {
                     final long next = Long.parseLong(writer.awaitValues("READY").get("next"));
                     assertTrue(next >= lastWritten, "resume lost records: next=" + next + ", seen=" + lastWritten);
@@ -146,7 +159,10 @@ class JournalCrashTest
             final long rolls = lastBase / SEGMENT_CAPACITY;
             assertTrue(rolls > 2 * kills, "rolled many times: " + rolls);
             assertRetiredFiles(recycle, bases, files);
-            System.out.println("JournalCrashTest: " + (recycle ? "recycling " : "") + "writer kills=" + kills +
+            final int rolledAhead = segmentsRolledAhead(lastBase);
+            assertEquals(rollAhead, rolledAhead > 0, "segments rolled with room for records left: " + rolledAhead);
+            System.out.println("JournalCrashTest: " + (recycle ? "recycling " : rollAhead ? "rolling-ahead " : "") +
+                "writer kills=" + kills + ", segments kept that were rolled ahead=" + rolledAhead +
                 ", resumes=" + resumes + ", records=" + fresh.next + ", rolls=" + rolls +
                 ", every record once in order in 2 named readers (this JVM, another)");
         }
@@ -274,6 +290,32 @@ class JournalCrashTest
     /**
      * No retired file is left after the last resume and close; a recycling journal had its segments in fewer files.
      */
+    /**
+     * Kept segments before the last whose records end with room for a record of the longest length left: rolled
+     * ahead by the duty cycle, since a write rolls only when its record does not fit.
+     */
+    private int segmentsRolledAhead(final long lastBase)
+    {
+        int count = 0;
+        final org.agrona.collections.LongArrayList bases = JournalFiles.segmentBases(folder);
+        for (int i = 0; i < bases.size(); i++)
+        {
+            final long base = bases.getLong(i);
+            if (base < lastBase)
+            {
+                try (ChannelSource segment = ChannelSource.open(JournalDescriptor.segmentPath(folder, base)))
+                {
+                    while (segment.poll((buffer, offset, length, position) -> { }, Integer.MAX_VALUE) > 0)
+                    {
+                        // to the ROLLED marker
+                    }
+                    count += SEGMENT_CAPACITY - segment.position() > 2L * MAX_RECORD_LENGTH ? 1 : 0;
+                }
+            }
+        }
+        return count;
+    }
+
     private void assertRetiredFiles(final boolean recycle, final java.util.Set<Long> bases,
         final java.util.Set<Object> files) throws java.io.IOException
     {
