@@ -75,8 +75,8 @@ class JournalCrashTest
 
     private void writerKills(final int kills, final boolean recycle, final boolean rollAhead) throws Exception
     {
-        final Random random = seededRandom(
-            recycle ? "recycling writer kills" : rollAhead ? "rolling-ahead writer kills" : "writer kills");
+        final String kind = recycle ? "recycling " : rollAhead ? "rolling-ahead " : "";
+        final Random random = seededRandom(kind + "writer kills");
         final java.util.Set<Long> bases = new java.util.HashSet<>();
         final java.util.Set<Object> files = new java.util.HashSet<>();
         JournalReader reader = null;
@@ -130,11 +130,7 @@ class JournalCrashTest
             }
 
             // The last kill may land anywhere: resume here (repairing a roll cut short) and close, then count afresh.
-            final long lastBase;
-            try (JournalWriter last = JournalWriter.resume(new JournalWriter.Context().folder(folder).preTouch(false)))
-            {
-                lastBase = last.currentSegmentBase();
-            }
+            final long lastBase = resumeAndClose();
             final JournalTestSupport.Checker fresh = new JournalTestSupport.Checker(-1);
             try (JournalReader all = JournalReader.open(new JournalReader.Context().folder(folder)))
             {
@@ -159,10 +155,9 @@ class JournalCrashTest
             final long rolls = lastBase / SEGMENT_CAPACITY;
             assertTrue(rolls > 2 * kills, "rolled many times: " + rolls);
             assertRetiredFiles(recycle, bases, files);
-            final int rolledAhead = segmentsRolledAhead(lastBase);
-            assertEquals(rollAhead, rolledAhead > 0, "segments rolled with room for records left: " + rolledAhead);
-            System.out.println("JournalCrashTest: " + (recycle ? "recycling " : rollAhead ? "rolling-ahead " : "") +
-                "writer kills=" + kills + ", segments kept that were rolled ahead=" + rolledAhead +
+            final int rolledAhead = assertSegmentsRolledAhead(rollAhead, lastBase);
+            System.out.println("JournalCrashTest: " + kind + "writer kills=" + kills +
+                ", segments kept that were rolled ahead=" + rolledAhead +
                 ", resumes=" + resumes + ", records=" + fresh.next + ", rolls=" + rolls +
                 ", every record once in order in 2 named readers (this JVM, another)");
         }
@@ -291,10 +286,24 @@ class JournalCrashTest
      * No retired file is left after the last resume and close; a recycling journal had its segments in fewer files.
      */
     /**
-     * Kept segments before the last whose records end with room for a record of the longest length left: rolled
-     * ahead by the duty cycle, since a write rolls only when its record does not fit.
+     * Resume the journal (repairing a roll a kill cut short) and close it.
+     *
+     * @return the base of its last segment.
      */
-    private int segmentsRolledAhead(final long lastBase)
+    private long resumeAndClose()
+    {
+        try (JournalWriter last = JournalWriter.resume(new JournalWriter.Context().folder(folder).preTouch(false)))
+        {
+            return last.currentSegmentBase();
+        }
+    }
+
+    /**
+     * Kept segments before the last whose records end with room for a record of the longest length left: rolled
+     * ahead by the duty cycle, since a write rolls only when its record does not fit. Some when rolling ahead, else
+     * none.
+     */
+    private int assertSegmentsRolledAhead(final boolean rollAhead, final long lastBase)
     {
         int count = 0;
         final org.agrona.collections.LongArrayList bases = JournalFiles.segmentBases(folder);
@@ -305,7 +314,7 @@ class JournalCrashTest
             {
                 try (ChannelSource segment = ChannelSource.open(JournalDescriptor.segmentPath(folder, base)))
                 {
-                    while (segment.poll((buffer, offset, length, position) -> { }, Integer.MAX_VALUE) > 0)
+                    while (segment.poll(JournalCrashTest::ignoreBlock, Integer.MAX_VALUE) > 0)
                     {
                         // to the ROLLED marker
                     }
@@ -313,7 +322,14 @@ class JournalCrashTest
                 }
             }
         }
+        assertEquals(rollAhead, count > 0, "segments rolled with room for records left: " + count);
         return count;
+    }
+
+    private static void ignoreBlock(
+        final org.agrona.DirectBuffer buffer, final int offset, final int length, final long position)
+    {
+        // only where the segment's records end matters
     }
 
     private void assertRetiredFiles(final boolean recycle, final java.util.Set<Long> bases,
