@@ -10,6 +10,7 @@ import java.util.concurrent.TimeUnit;
 import org.HdrHistogram.Histogram;
 import org.agrona.BitUtil;
 import org.agrona.BufferUtil;
+import org.agrona.concurrent.BackoffIdleStrategy;
 import org.agrona.concurrent.BusySpinIdleStrategy;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.kekbit.channel.ChannelException;
@@ -35,7 +36,9 @@ import static org.kekbit.benchmarks.BenchmarkConfiguration.MSG_TYPE_ID;
  * {@code --warmup-records} are not recorded. {@code --warm-up-rolls N} runs {@link JournalWriter#warmUp} with the
  * journal's settings first, so that the roll runs compiled. {@code --roll-ahead-bytes N} lets the duty cycle roll
  * once fewer than N bytes are left ({@link JournalWriter.Context#rollAheadBytes(long)}): a roll it makes counts as
- * happening between the write before it and the next, for the window.
+ * happening between the write before it and the next, for the window. The reader busy spins ({@code --reader spin}),
+ * or idles with Agrona's {@link BackoffIdleStrategy} ({@code --reader backoff}: it yields, then parks, so a 2-core
+ * machine has a core for the helper thread when the reader is idle), or is not there ({@code --reader none}).
  * <pre>
  * java --add-opens=java.base/jdk.internal.misc=ALL-UNNAMED -Dagrona.disable.bounds.checks=true \
  *     -cp kekbit-benchmarks/target/kekbit-benchmarks.jar org.kekbit.benchmarks.RollLatency \
@@ -50,7 +53,8 @@ public final class RollLatency
     private static final long MAX_WINDOW_RECORDS = 1 << 24;
     private static final long BEHIND_NS = 100_000;
     private static final String USAGE = "usage: RollLatency --dir DIR [--records N] [--warmup-records N] " +
-        "[--payload BYTES] [--rate RECORDS_PER_S] [--segment-capacity BYTES] [--window-us US] [--reader spin|none] " +
+        "[--payload BYTES] [--rate RECORDS_PER_S] [--segment-capacity BYTES] [--window-us US] " +
+        "[--reader spin|backoff|none] " +
         "[--warm-up-rolls N] [--roll-ahead-bytes N]";
 
     private RollLatency()
@@ -108,10 +112,11 @@ public final class RollLatency
         DutyThread reader = null;
         try
         {
-            if (settings.isReaderOn)
+            if (!"none".equals(settings.reader))
             {
                 consumer.expect(total);
-                reader = new DutyThread("roll-latency-reader", consumer, new BusySpinIdleStrategy());
+                reader = new DutyThread("roll-latency-reader", consumer,
+                    "spin".equals(settings.reader) ? new BusySpinIdleStrategy() : new BackoffIdleStrategy());
                 reader.resume();
             }
             write(journal, payload, settings, result);
@@ -223,7 +228,7 @@ public final class RollLatency
         long rate = 1_000_000;
         long segmentCapacity = 64L * 1024 * 1024;
         long windowUs = 1_000;
-        boolean isReaderOn = true;
+        String reader = "spin";
         int warmUpRolls;
         long rollAheadBytes;
 
@@ -281,11 +286,11 @@ public final class RollLatency
                         settings.windowUs = positive(name, value);
                         break;
                     case "--reader":
-                        if (!"spin".equals(value) && !"none".equals(value))
+                        if (!"spin".equals(value) && !"backoff".equals(value) && !"none".equals(value))
                         {
-                            throw new IllegalArgumentException("--reader must be spin or none: " + value);
+                            throw new IllegalArgumentException("--reader must be spin, backoff or none: " + value);
                         }
-                        settings.isReaderOn = "spin".equals(value);
+                        settings.reader = value;
                         break;
                     case "--roll-ahead-bytes":
                         settings.rollAheadBytes = positive(name, value);
@@ -391,7 +396,7 @@ public final class RollLatency
                 "waiting for the segment creator; reader %s (%,d read); " +
                 "window %,d us = %,d records on each side of a roll; %,d warmup records not recorded%n%n",
                 settings.records, settings.payload, settings.rate, settings.segmentCapacity, rolls, rollsAhead,
-                settings.rollAheadBytes, inlineCreations, rollWaits, settings.isReaderOn ? "spinning" : "none",
+                settings.rollAheadBytes, inlineCreations, rollWaits, settings.reader,
                 readRecords, settings.windowUs, settings.windowRecords(), settings.warmupRecords);
             if (settings.warmUpRolls > 0)
             {

@@ -96,7 +96,7 @@ class RollLatencyTest
             "--dir", "x", "--segment-capacity", "1000");
         assertMessage("--segment-capacity must be a power of two from 64 to 1073741824: 2147483648",
             "--dir", "x", "--segment-capacity", "2147483648");
-        assertMessage("--reader must be spin or none: yes", "--dir", "x", "--reader", "yes");
+        assertMessage("--reader must be spin, backoff or none: yes", "--dir", "x", "--reader", "yes");
         assertMessage("--warm-up-rolls must be positive: -1", "--dir", "x", "--warm-up-rolls", "-1");
         assertMessage("--roll-ahead-bytes must be positive: 0", "--dir", "x", "--roll-ahead-bytes", "0");
         assertMessage("--payload must be at least 8 (a sequence): 4", "--dir", "x", "--payload", "4");
