@@ -11,6 +11,7 @@ import org.agrona.DirectBuffer;
 import org.agrona.concurrent.Agent;
 import org.agrona.concurrent.AgentRunner;
 import org.agrona.concurrent.BackoffIdleStrategy;
+import org.agrona.concurrent.CompositeAgent;
 import org.agrona.concurrent.EpochClock;
 import org.agrona.concurrent.IdleStrategy;
 import org.agrona.concurrent.NanoClock;
@@ -139,6 +140,7 @@ public final class SystemImage implements Agent, AutoCloseable
     private final SnapshotStore inlineStore;
     private final ShadowSnapshotAgent shadow;
     private final AgentRunner shadowRunner;
+    private final boolean helpersOnShadowThread;
     private final GroupCommitAgent groupCommit;
     private final UnsafeBuffer journaledView = new UnsafeBuffer(0, 0);
     private final CommandClaim submitClaim = new CommandClaim();
@@ -190,8 +192,9 @@ public final class SystemImage implements Agent, AutoCloseable
         this.lastRequestedPosition = Math.max(0, newestSnapshotPosition);
         this.inlineSnapshotPosition = newestSnapshotPosition;
         this.submitClaim.image = this;
+        this.helpersOnShadowThread = null != shadow && ctx.helpersOnShadowThread();
         this.shadowRunner = null == shadow ? null :
-            new AgentRunner(ctx.shadowIdleStrategy(), this::onShadowError, null, shadow);
+            new AgentRunner(ctx.shadowIdleStrategy(), this::onShadowError, null, shadowThreadAgent(ctx, shadow));
     }
 
     /**
@@ -492,6 +495,11 @@ public final class SystemImage implements Agent, AutoCloseable
      */
     public Agent segmentCreator()
     {
+        if (helpersOnShadowThread)
+        {
+            throw new IllegalStateException("the shadow's thread runs the segment creator: " +
+                "Context.helpersOnShadowThread(true)");
+        }
         return journal.segmentCreator();
     }
 
@@ -680,6 +688,22 @@ public final class SystemImage implements Agent, AutoCloseable
         return "kekbit-image";
     }
 
+    /**
+     * What the shadow's thread runs: the shadow, and with {@link Context#helpersOnShadowThread(boolean)} the
+     * journal's segment creator and the mapping releaser beside it, so that a machine with one core beside the serving
+     * thread has one busy helper thread, not two taking turns with the serving thread.
+     */
+    private Agent shadowThreadAgent(final Context ctx, final ShadowSnapshotAgent shadow)
+    {
+        if (!ctx.helpersOnShadowThread())
+        {
+            return shadow;
+        }
+        return null == ctx.mappingReleaser() ?
+            new CompositeAgent(shadow, journal.segmentCreator()) :
+            new CompositeAgent(shadow, journal.segmentCreator(), ctx.mappingReleaser());
+    }
+
     private void onShadowError(final Throwable error)
     {
         // The shadow counts its snapshot failures itself; anything else that escapes its duty cycle is kept here.
@@ -854,6 +878,7 @@ public final class SystemImage implements Agent, AutoCloseable
         private NanoClock nanoClock = SystemNanoClock.INSTANCE;
         private IdleStrategy shadowIdleStrategy;
         private ThreadFactory shadowThreadFactory;
+        private boolean helpersOnShadowThread;
         private StateMachine handedOverStateMachine;
         private long handedOverPosition = -1;
 
@@ -910,6 +935,12 @@ public final class SystemImage implements Agent, AutoCloseable
             if (null == shadowIdleStrategy)
             {
                 shadowIdleStrategy = new BackoffIdleStrategy();
+            }
+            if (helpersOnShadowThread && (SnapshotMode.SHADOW != snapshotMode || !createSegmentsOnAgent()))
+            {
+                throw new IllegalArgumentException("helpersOnShadowThread needs snapshotMode SHADOW and " +
+                    "createSegmentsOnAgent(true): snapshotMode=" + snapshotMode + ", createSegmentsOnAgent=" +
+                    createSegmentsOnAgent());
             }
             return this;
         }
@@ -1409,6 +1440,37 @@ public final class SystemImage implements Agent, AutoCloseable
         public ThreadFactory shadowThreadFactory()
         {
             return shadowThreadFactory;
+        }
+
+        /**
+         * Run the journal's segment creator and the {@link #mappingReleaser(MappingReleaser)} (when one is set) on the
+         * shadow's thread, after its duty cycle ({@link CompositeAgent}), instead of on a thread of your own; off by
+         * default. Needs {@link SnapshotMode#SHADOW} and {@link #createSegmentsOnAgent(boolean)}; then
+         * {@link SystemImage#segmentCreator()} refuses to hand the creator out, and the releaser must not run
+         * elsewhere. For a machine with one core beside the serving thread: a separate helper thread is a third
+         * runnable thread there, and each of its bursts (making a segment: tens of ms; unmapping one) takes scheduler
+         * time slices from the serving thread whenever the shadow keeps the other core busy writing a snapshot. The
+         * price: a segment waits while the shadow writes a snapshot (one duty cycle), so a journal that fills a
+         * segment faster than that creates one on the serving thread at the roll
+         * ({@link SystemImage#inlineSegmentCreations()}).
+         *
+         * @param helpersOnShadowThread true to run them on the shadow's thread.
+         * @return this for a fluent API.
+         */
+        public Context helpersOnShadowThread(final boolean helpersOnShadowThread)
+        {
+            this.helpersOnShadowThread = helpersOnShadowThread;
+            return this;
+        }
+
+        /**
+         * Whether the shadow's thread runs the segment creator and the mapping releaser.
+         *
+         * @return true when it does.
+         */
+        public boolean helpersOnShadowThread()
+        {
+            return helpersOnShadowThread;
         }
     }
 }

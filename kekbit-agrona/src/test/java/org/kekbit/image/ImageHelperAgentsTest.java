@@ -113,6 +113,59 @@ class ImageHelperAgentsTest
     }
 
     @Test
+    @Timeout(30)
+    void shouldCreateSegmentsAndUnmapOnShadowsThreadWhenAsked() throws Exception
+    {
+        final CachedEpochClock clock = new CachedEpochClock(); // never advances: no roll creates a segment inline
+        clock.update(1_000_000);
+        final MappingReleaser releaser = new MappingReleaser();
+        try (SystemImage image = SystemImage.launch(context()
+            .snapshotMode(SystemImage.SnapshotMode.SHADOW)
+            .createSegmentsOnAgent(true)
+            .mappingReleaser(releaser)
+            .helpersOnShadowThread(true)
+            .epochClock(clock)))
+        {
+            assertThrows(IllegalStateException.class, image::segmentCreator, "the shadow's thread runs it");
+            final long deadlineNs = System.nanoTime() + 20_000_000_000L; // loops that wait fail, never hang
+            for (int i = 0; image.journalRolls() < 4; )
+            {
+                assertTrue(System.nanoTime() < deadlineNs, "no segment made after " + image.journalRolls() + " rolls");
+                LedgerStateMachine.encode(command, 0, i % 97, i, i);
+                final long result = image.submit(LedgerStateMachine.ADD, command, 0, LedgerStateMachine.COMMAND_LENGTH);
+                image.doWork();
+                if (SystemImage.ROLL_FAILED == result)
+                {
+                    Thread.yield(); // the shadow's thread is still making the next segment: only that thread makes it
+                    continue;
+                }
+                assertTrue(result > 0, "submit: " + result);
+                i++;
+            }
+            assertEquals(0, image.inlineSegmentCreations(), "no roll created a segment on the serving thread");
+            while (releaser.pending() > 0)
+            {
+                assertTrue(System.nanoTime() < deadlineNs, "mappings never unmapped: " + releaser.pending());
+                // Every segment rolled from was handed to the releaser (4 at least); only the shadow's thread runs it.
+                Thread.yield();
+            }
+            assertEquals(null, image.shadowError());
+        }
+    }
+
+    @Test
+    void shouldRefuseHelpersOnShadowThreadWithoutShadowOrSegmentCreator()
+    {
+        final IllegalArgumentException noCreator = assertThrows(IllegalArgumentException.class, () ->
+            context().snapshotMode(SystemImage.SnapshotMode.SHADOW).helpersOnShadowThread(true).conclude());
+        assertEquals("helpersOnShadowThread needs snapshotMode SHADOW and createSegmentsOnAgent(true): " +
+            "snapshotMode=SHADOW, createSegmentsOnAgent=false", noCreator.getMessage());
+        final IllegalArgumentException noShadow = assertThrows(IllegalArgumentException.class, () ->
+            context().createSegmentsOnAgent(true).helpersOnShadowThread(true).conclude());
+        assertTrue(noShadow.getMessage().contains("snapshotMode=INLINE"), noShadow.getMessage());
+    }
+
+    @Test
     void shouldRefuseAgentsTheContextDidNotAskFor()
     {
         try (SystemImage image = SystemImage.launch(context().forcePolicy(SystemImage.ForcePolicy.GROUP)))

@@ -21,7 +21,7 @@ import org.kekbit.samples.orderbook.OrderBookImage;
 /**
  * The serving thread's submit latency with and without a shadow snapshot running:
  * {@code bin/sample ImageSubmitLatency [--dir DIR] [--book N] [--commands N] [--rate R] [--segment-mb M]
- * [--helper-thread true|false]}. Each of the two runs
+ * [--helper-thread true|false|shadow]}. Each of the two runs
  * launches a fresh order book image, rests N orders in it (so a snapshot of it takes a while), then submits commands
  * at a fixed rate (a resting order far from the touch, then its cancel: the book keeps its size) and records each
  * command's latency from its intended send time (no coordinated omission) in an HdrHistogram, after a warm-up of the
@@ -31,7 +31,9 @@ import org.kekbit.samples.orderbook.OrderBookImage;
  * in the first none is. It prints p50, p99, p99.9 and max in microseconds for both, the journal's rolls and how many
  * of them created their segment on the serving thread, and the ratio of the p99.9s. The journal's segment creation
  * and unmapping run on a helper thread ({@link OrderBookImage}) unless {@code --helper-thread false}, which leaves
- * them on the serving thread, as images did before, to measure what they cost.
+ * them on the serving thread, as images did before, to measure what they cost, or {@code --helper-thread shadow},
+ * which runs them on the shadow's thread ({@link SystemImage.Context#helpersOnShadowThread(boolean)}): on two cores,
+ * two busy threads instead of three.
  * On a 2-core machine the shadow's thread competes with the serving thread for a core: that is part of what it
  * measures. {@code --shadow-priority P} gives the shadow's thread Java priority P
  * ({@link SystemImage.Context#shadowThreadFactory}), which changes its operating-system priority only where the JVM
@@ -51,7 +53,7 @@ public final class ImageSubmitLatency
      * Run both measurements.
      *
      * @param args {@code [--dir DIR] [--book N] [--commands N] [--rate R] [--segment-mb M]
-     *             [--helper-thread true|false]}.
+     *             [--helper-thread true|false|shadow]}.
      */
     public static void main(final String[] args)
     {
@@ -62,7 +64,7 @@ public final class ImageSubmitLatency
      * Run as {@link #main(String[])} does, with explicit streams.
      *
      * @param args {@code [--dir DIR] [--book N] [--commands N] [--rate R] [--segment-mb M]
-     *             [--helper-thread true|false]}.
+     *             [--helper-thread true|false|shadow]}.
      * @param out  for the results.
      * @param err  for the one line of an error.
      * @return the exit status.
@@ -76,7 +78,7 @@ public final class ImageSubmitLatency
             long commands = 2_000_000;
             long rate = 200_000;
             long segmentCapacity = 64L * 1024 * 1024;
-            boolean helperThread = true;
+            OrderBookImage.Helpers helpers = OrderBookImage.Helpers.HELPER_THREAD;
             long rounds = 1;
             int shadowPriority = 0;
             for (int i = 0; i < args.length; i += 2)
@@ -103,7 +105,7 @@ public final class ImageSubmitLatency
                         segmentCapacity = parse(args[i], args[i + 1]) * 1024 * 1024;
                         break;
                     case "--helper-thread":
-                        helperThread = parseBoolean(args[i], args[i + 1]);
+                        helpers = parseHelpers(args[i], args[i + 1]);
                         break;
                     case "--rounds":
                         rounds = parse(args[i], args[i + 1]);
@@ -114,7 +116,8 @@ public final class ImageSubmitLatency
                     default:
                         throw new IllegalArgumentException("unexpected argument: " + args[i] +
                             " (usage: ImageSubmitLatency [--dir DIR] [--book N] [--commands N] [--rate R] " +
-                            "[--segment-mb M] [--helper-thread true|false] [--rounds N] [--shadow-priority 1-10])");
+                            "[--segment-mb M] [--helper-thread true|false|shadow] [--rounds N] " +
+                            "[--shadow-priority 1-10])");
                 }
             }
             if (rate < 1)
@@ -130,8 +133,8 @@ public final class ImageSubmitLatency
                 throw new IllegalArgumentException("--shadow-priority must be from 1 to 10: " + shadowPriority);
             }
             out.printf("submit latency from intended send time, us: book=%d orders, commands=%d, rate=%d/s, " +
-                "segment=%d MiB, helper-thread=%b, shadow-priority=%s, cores=%d%n", book, commands, rate,
-                segmentCapacity >> 20, helperThread, 0 == shadowPriority ? "default" : shadowPriority,
+                "segment=%d MiB, helpers=%s, shadow-priority=%s, cores=%d%n", book, commands, rate,
+                segmentCapacity >> 20, helpers, 0 == shadowPriority ? "default" : shadowPriority,
                 Runtime.getRuntime().availableProcessors());
             final int priority = shadowPriority;
             final ThreadFactory shadowThreads = 0 == priority ? null : (runnable) ->
@@ -140,7 +143,7 @@ public final class ImageSubmitLatency
                 thread.setPriority(priority);
                 return thread;
             };
-            warmUp(dir, book, commands, rate, segmentCapacity, helperThread, shadowThreads, out);
+            warmUp(dir, book, commands, rate, segmentCapacity, helpers, shadowThreads, out);
             // Rounds alternate which run goes first, so that neither pays the JVM's early costs every time.
             final Histogram allWithout = new Histogram(3);
             final Histogram allWith = new Histogram(3);
@@ -151,7 +154,7 @@ public final class ImageSubmitLatency
                 {
                     final boolean isWith = isWithFirst == (0 == run);
                     final Histogram histogram = measure(dir.resolve(isWith ? "with" : "without"), book, commands,
-                        rate, isWith, segmentCapacity, helperThread, shadowThreads, out);
+                        rate, isWith, segmentCapacity, helpers, shadowThreads, out);
                     (isWith ? allWith : allWithout).add(histogram);
                 }
             }
@@ -177,14 +180,14 @@ public final class ImageSubmitLatency
         final long commands,
         final long rate,
         final long segmentCapacity,
-        final boolean helperThread,
+        final OrderBookImage.Helpers helpers,
         final ThreadFactory shadowThreads,
         final PrintStream out)
     {
         for (int run = 0; run < 2; run++)
         {
             out.print("warm-up run, not counted: ");
-            measure(dir.resolve("warm-up"), book, commands, rate, 1 == run, segmentCapacity, helperThread,
+            measure(dir.resolve("warm-up"), book, commands, rate, 1 == run, segmentCapacity, helpers,
                 shadowThreads, out);
         }
     }
@@ -198,7 +201,7 @@ public final class ImageSubmitLatency
      * @param rate       commands per second.
      * @param snapshots  whether to keep a shadow snapshot running.
      * @param segmentCapacity of the journal's segments.
-     * @param helperThread    whether segment creation and unmapping run on a helper thread.
+     * @param helpers         where segment creation and unmapping run.
      * @param shadowThreads   factory of the shadow's thread, or null for the default.
      * @param out        for the result line.
      * @return the latencies in ns.
@@ -210,7 +213,7 @@ public final class ImageSubmitLatency
         final long rate,
         final boolean snapshots,
         final long segmentCapacity,
-        final boolean helperThread,
+        final OrderBookImage.Helpers helpers,
         final ThreadFactory shadowThreads,
         final PrintStream out)
     {
@@ -224,7 +227,7 @@ public final class ImageSubmitLatency
             .snapshotIntervalBytes(0)
             .snapshotsKept(1)
             .shadowThreadFactory(shadowThreads)
-            .segmentCapacity(segmentCapacity), helperThread))
+            .segmentCapacity(segmentCapacity), helpers))
         {
             final SystemImage image = service.image();
             for (long i = 0; i < book; i++)
@@ -323,13 +326,19 @@ public final class ImageSubmitLatency
         }
     }
 
-    private static boolean parseBoolean(final String name, final String value)
+    private static OrderBookImage.Helpers parseHelpers(final String name, final String value)
     {
-        if (!"true".equals(value) && !"false".equals(value))
+        switch (value)
         {
-            throw new IllegalArgumentException(name + " must be true or false: " + value);
+            case "true":
+                return OrderBookImage.Helpers.HELPER_THREAD;
+            case "false":
+                return OrderBookImage.Helpers.SERVING_THREAD;
+            case "shadow":
+                return OrderBookImage.Helpers.SHADOW_THREAD;
+            default:
+                throw new IllegalArgumentException(name + " must be true, false or shadow: " + value);
         }
-        return Boolean.parseBoolean(value);
     }
 
     private static void deleteRecursively(final Path dir)

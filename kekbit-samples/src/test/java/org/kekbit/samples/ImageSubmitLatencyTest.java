@@ -75,6 +75,26 @@ class ImageSubmitLatencyTest
     }
 
     @Test
+    @Timeout(60)
+    void shouldRunSegmentCreatorOnShadowsThreadWhenAsked()
+    {
+        final Output out = new Output();
+        assertEquals(0, ImageSubmitLatency.launch(new String[]{"--dir", dir.toString(), "--book", "2000",
+            "--commands", "40000", "--rate", "50000", "--segment-mb", "1", "--helper-thread", "shadow"}, out.stream,
+            new Output().stream), out.text());
+        final List<String> lines = out.lines();
+        assertTrue(lines.get(0).contains("helpers=SHADOW_THREAD,"), out.text());
+        assertTrue(lines.get(4).startsWith("with shadow snapshots:") && !lines.get(4).endsWith("snapshots=0"),
+            out.text());
+        assertTrue(!lines.get(4).contains(" rolls=0 "), "segments of 1 MiB roll: " + out.text());
+
+        final Output err = new Output();
+        assertEquals(2, ImageSubmitLatency.launch(new String[]{"--dir", dir.toString(), "--helper-thread", "maybe"},
+            new Output().stream, err.stream), err.text());
+        assertTrue(err.text().contains("--helper-thread must be true, false or shadow: maybe"), err.text());
+    }
+
+    @Test
     void shouldRefuseRoundsBelowOneInOneLine()
     {
         final Output err = new Output();

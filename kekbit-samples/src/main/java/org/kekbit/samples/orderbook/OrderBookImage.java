@@ -35,6 +35,29 @@ public final class OrderBookImage implements AutoCloseable
      */
     public static final long ROLL_RETRY_NS = 10_000_000_000L;
 
+    /**
+     * Where the journal's segment creator and the mapping releaser run.
+     */
+    public enum Helpers
+    {
+        /**
+         * On the serving thread, in the image's duty cycle and at the rolls (to measure what that costs).
+         */
+        SERVING_THREAD,
+
+        /**
+         * On a helper thread of their own (with the group commit agent under
+         * {@link SystemImage.ForcePolicy#GROUP_ON_AGENT}).
+         */
+        HELPER_THREAD,
+
+        /**
+         * On the shadow's thread ({@link SystemImage.Context#helpersOnShadowThread(boolean)}); a helper thread only
+         * for the group commit agent, when the policy needs one.
+         */
+        SHADOW_THREAD
+    }
+
     private final SystemImage image;
     private final AgentRunner helpers;
 
@@ -55,13 +78,27 @@ public final class OrderBookImage implements AutoCloseable
      */
     public static OrderBookImage launch(final SystemImage.Context ctx, final boolean helperThread)
     {
+        return launch(ctx, helperThread ? Helpers.HELPER_THREAD : Helpers.SERVING_THREAD);
+    }
+
+    /**
+     * Launch (and recover) an order book image.
+     *
+     * @param ctx     of the image: folder, snapshot and force settings; an {@link OrderBook} supplier unless one is
+     *                set.
+     * @param helpers where the segment creator and the releaser run.
+     * @return the launched image.
+     */
+    public static OrderBookImage launch(final SystemImage.Context ctx, final Helpers helpers)
+    {
         if (null == ctx.stateMachineSupplier())
         {
             ctx.stateMachineSupplier(OrderBook::new);
         }
-        if (!helperThread)
+        final boolean isGroupOnAgent = SystemImage.ForcePolicy.GROUP_ON_AGENT == ctx.forcePolicy();
+        if (Helpers.SERVING_THREAD == helpers)
         {
-            if (SystemImage.ForcePolicy.GROUP_ON_AGENT == ctx.forcePolicy())
+            if (isGroupOnAgent)
             {
                 throw new IllegalArgumentException("GROUP_ON_AGENT needs the helper thread");
             }
@@ -69,16 +106,30 @@ public final class OrderBookImage implements AutoCloseable
         }
 
         final MappingReleaser releaser = new MappingReleaser();
-        final SystemImage image = SystemImage.launch(ctx.createSegmentsOnAgent(true).mappingReleaser(releaser));
+        final boolean isOnShadow = Helpers.SHADOW_THREAD == helpers;
+        final SystemImage image = SystemImage.launch(
+            ctx.createSegmentsOnAgent(true).mappingReleaser(releaser).helpersOnShadowThread(isOnShadow));
         try
         {
-            final Agent helper = SystemImage.ForcePolicy.GROUP_ON_AGENT == ctx.forcePolicy() ?
-                new CompositeAgent(image.segmentCreator(), releaser, image.forceAgent()) :
-                new CompositeAgent(image.segmentCreator(), releaser);
-            final AgentRunner helpers = new AgentRunner(
+            final Agent helper;
+            if (isOnShadow)
+            {
+                helper = isGroupOnAgent ? image.forceAgent() : null;
+            }
+            else
+            {
+                helper = isGroupOnAgent ?
+                    new CompositeAgent(image.segmentCreator(), releaser, image.forceAgent()) :
+                    new CompositeAgent(image.segmentCreator(), releaser);
+            }
+            if (null == helper)
+            {
+                return new OrderBookImage(image, null);
+            }
+            final AgentRunner runner = new AgentRunner(
                 new SleepingMillisIdleStrategy(1), Throwable::printStackTrace, null, helper);
-            AgentRunner.startOnThread(helpers);
-            return new OrderBookImage(image, helpers);
+            AgentRunner.startOnThread(runner);
+            return new OrderBookImage(image, runner);
         }
         catch (final RuntimeException ex)
         {
