@@ -102,6 +102,10 @@ class JournalFormatVersionTest
                 assertEquals(0, reader.header().journalFormatVersion());
             }
         }
+        final ChannelException ex = assertThrows(ChannelException.class, () -> ChannelWriter.create(
+            new ChannelWriter.Context().path(folder.resolve("negative.kekbit")).journalFormatVersion(-1)));
+        assertEquals(ChannelException.Reason.BAD_HEADER, ex.reason());
+        assertFalse(Files.exists(folder.resolve("negative.kekbit")));
     }
 
     @ParameterizedTest
