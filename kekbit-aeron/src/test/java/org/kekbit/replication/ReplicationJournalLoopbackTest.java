@@ -305,7 +305,8 @@ class ReplicationJournalLoopbackTest
     }
 
     /**
-     * Same segment names, each byte-identical but the process fields of its header; equal seals.
+     * Same segment names, each byte-identical but the process fields of its header, each of this journal format
+     * version; equal seals.
      */
     static void assertSegmentsIdentical(final List<Path> leaderSegments, final List<Path> followerSegments)
     {
@@ -322,6 +323,9 @@ class ReplicationJournalLoopbackTest
                 "data region and trailer of " + leaderSegments.get(i).getFileName());
             assertEquals(ChannelDigest.headerDigest(new UnsafeBuffer(a), 0),
                 ChannelDigest.headerDigest(new UnsafeBuffer(b), 0));
+            assertEquals(JournalDescriptor.JOURNAL_FORMAT_VERSION,
+                ChannelDescriptor.journalFormatVersion(new UnsafeBuffer(b), 0),
+                "the follower's segment carries the journal format version: " + followerSegments.get(i).getFileName());
             assertEquals(leaderSeal.read(leaderSegments.get(i)), followerSeal.read(followerSegments.get(i)));
             assertEquals(leaderSeal.recordCount(), followerSeal.recordCount());
             assertEquals(leaderSeal.lastSequence(), followerSeal.lastSequence());

@@ -1,9 +1,11 @@
 package org.kekbit.channel;
 
+import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 
 import org.agrona.BitUtil;
+import org.agrona.DirectBuffer;
 import org.agrona.concurrent.AtomicBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.kekbit.codecs.channel.ChannelHeaderDecoder;
@@ -68,13 +70,18 @@ import static org.kekbit.channel.RecordDescriptor.littleEndian;
  *  |     Writer Namespace Id (boot id XOR pid namespace inode)     |
  *  |                                                               |
  *  +---------------------------------------------------------------+
+ *  |      Journal Format Version (0 when no journal's segment)     |
+ *  +---------------------------------------------------------------+
  *  |                 Reserved up to 128 bytes                     ...
  *  +---------------------------------------------------------------+
  * </pre>
  * The offsets come from the generated codec; none is defined here. A header is trusted only once its format
  * version is non-zero: the writer stores it last with release semantics and readers load it with acquire semantics
  * before they decode anything else. Writer pid, start ticks and namespace id describe the writer's process and are
- * read as one triple; {@link WriterLiveness} owns that protocol and every judgement of the writer's liveness.
+ * read as one triple; {@link WriterLiveness} owns that protocol and every judgement of the writer's liveness. The
+ * journal format version is written with the other fields before the format version is published and never changes;
+ * a channel reader ignores it, and a journal's readers refuse a value above the one they know
+ * ({@code org.kekbit.journal.JournalDescriptor}).
  */
 public final class ChannelDescriptor
 {
@@ -125,6 +132,7 @@ public final class ChannelDescriptor
     private static final int WRITER_START_TICKS_OFFSET = ChannelHeaderDecoder.writerStartTicksEncodingOffset();
     private static final int WRITER_NAMESPACE_ID_OFFSET = ChannelHeaderDecoder.writerNamespaceIdEncodingOffset();
     private static final int HEARTBEAT_TIME_OFFSET = ChannelHeaderDecoder.heartbeatTimeMsEncodingOffset();
+    private static final int JOURNAL_FORMAT_VERSION_OFFSET = ChannelHeaderDecoder.journalFormatVersionEncodingOffset();
 
     private ChannelDescriptor()
     {
@@ -368,6 +376,20 @@ public final class ChannelDescriptor
     public static int formatVersionAcquire(final AtomicBuffer buffer)
     {
         return littleEndian(buffer.getIntAcquire(FORMAT_VERSION_OFFSET));
+    }
+
+    /**
+     * The journal format version of a channel header held in a buffer: the version of the journal format a journal's
+     * segment was written in, 0 for a channel that is no journal's segment (or a segment made before journal format
+     * versions existed). Immutable once the header is ready, so a plain load after the format version's acquire.
+     *
+     * @param header holding a channel header, a ready one or a copy of one.
+     * @param offset of the header in the buffer.
+     * @return the journal format version.
+     */
+    public static int journalFormatVersion(final DirectBuffer header, final int offset)
+    {
+        return header.getInt(offset + JOURNAL_FORMAT_VERSION_OFFSET, ByteOrder.LITTLE_ENDIAN);
     }
 
     /**

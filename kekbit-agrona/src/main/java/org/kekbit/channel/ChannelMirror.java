@@ -63,6 +63,7 @@ public final class ChannelMirror implements AutoCloseable
     private final int maxRecordLength;
     private final long headerDigest;
     private final long channelId;
+    private final int journalFormatVersion;
     private long committedPosition;
     private long receivedPosition;
     private long pendingHeader;
@@ -73,7 +74,7 @@ public final class ChannelMirror implements AutoCloseable
 
     private ChannelMirror(
         final ChannelWriter writer, final Path path, final long channelId, final long headerDigest, final int capacity,
-        final int maxRecordLength, final long position, final boolean isEnded)
+        final int maxRecordLength, final long position, final boolean isEnded, final int journalFormatVersion)
     {
         this.writer = writer;
         this.buffer = null == writer ? null : writer.buffer();
@@ -85,18 +86,20 @@ public final class ChannelMirror implements AutoCloseable
         this.committedPosition = position;
         this.receivedPosition = position;
         this.isEnded = isEnded;
+        this.journalFormatVersion = journalFormatVersion;
     }
 
     private static ChannelMirror of(final ChannelWriter writer)
     {
         return new ChannelMirror(writer, writer.path(), writer.channelId(),
             ChannelDigest.headerDigest(writer.buffer(), 0), writer.capacity(), writer.maxRecordLength(),
-            writer.position(), false);
+            writer.position(), false, ChannelDescriptor.journalFormatVersion(writer.buffer(), 0));
     }
 
     /**
      * Create a mirror from its leader's header: the same channel id, writer id, capacity, maximum record length,
-     * timeout and creation time, so the immutable header fields are identical; the process fields name this process.
+     * timeout, creation time and journal format version, so the immutable header fields are identical; the process
+     * fields name this process.
      * Creation is exclusive, as {@link ChannelWriter#create} is.
      *
      * @param path         of the mirror's file.
@@ -139,7 +142,8 @@ public final class ChannelMirror implements AutoCloseable
             .writerId(leader.writerId())
             .capacity(leader.capacity())
             .maxRecordLength(leader.maxRecordLength())
-            .timeoutMs(leader.timeoutMs()), leader.creationTimeMs(), spare, spareMapping, true);
+            .timeoutMs(leader.timeoutMs())
+            .journalFormatVersion(leader.journalFormatVersion()), leader.creationTimeMs(), spare, spareMapping, true);
 
         final ChannelMirror mirror = of(writer);
         if (mirror.headerDigest != ChannelDigest.headerDigest(header, 0))
@@ -184,7 +188,7 @@ public final class ChannelMirror implements AutoCloseable
             final long endPosition = reader.position() + RecordDescriptor.HEADER_LENGTH;
             final ChannelMirror mirror = new ChannelMirror(null, path, reader.channelId(),
                 ChannelDigest.headerDigest(reader.buffer(), 0), reader.capacity(), reader.maxRecordLength(),
-                endPosition, true);
+                endPosition, true, ChannelDescriptor.journalFormatVersion(reader.buffer(), 0));
             mirror.endMsgTypeId = endMsgTypeId(endState);
             mirror.forcedPosition = endPosition; // resume forced nothing, but an ended mirror is taken as it lies
             return mirror;
@@ -475,6 +479,16 @@ public final class ChannelMirror implements AutoCloseable
     public long headerDigest()
     {
         return headerDigest;
+    }
+
+    /**
+     * Journal format version in the mirror's header, its leader's: 0 unless the mirror is a journal's segment.
+     *
+     * @return the version.
+     */
+    public int journalFormatVersion()
+    {
+        return journalFormatVersion;
     }
 
     /**

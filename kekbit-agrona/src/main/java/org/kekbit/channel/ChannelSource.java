@@ -237,6 +237,16 @@ public final class ChannelSource implements AutoCloseable
     }
 
     /**
+     * Journal format version in the channel's header: 0 unless the channel is a journal's segment.
+     *
+     * @return the version.
+     */
+    public int journalFormatVersion()
+    {
+        return reader.header().journalFormatVersion();
+    }
+
+    /**
      * Id of the channel.
      *
      * @return the channel id.

@@ -1087,7 +1087,8 @@ public final class ChannelWriter implements Agent, AutoCloseable, RecordAppender
             .writerPid(self.pid)
             .writerStartTicks(self.startTicks)
             .heartbeatTimeMs(creationTimeMs)
-            .writerNamespaceId(self.namespaceId);
+            .writerNamespaceId(self.namespaceId)
+            .journalFormatVersion(ctx.journalFormatVersion());
 
         if (!ctx.standby())
         {
@@ -1125,6 +1126,7 @@ public final class ChannelWriter implements Agent, AutoCloseable, RecordAppender
             EnumSet.of(PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE);
         private boolean deleteStaleTempFiles = true;
         private boolean standby;
+        private int journalFormatVersion;
 
         /**
          * A context with the defaults; writers pre-touch by default.
@@ -1138,7 +1140,8 @@ public final class ChannelWriter implements Agent, AutoCloseable, RecordAppender
          * Validate the configuration and fill in defaults. Called by {@link ChannelWriter#create(Context)}.
          *
          * @return this for a fluent API.
-         * @throws ChannelException         when capacity, maximum record length or timeout are out of range.
+         * @throws ChannelException         when capacity, maximum record length or timeout are out of range, or
+         *                                  the journal format version is negative.
          * @throws IllegalArgumentException when neither a path nor a channel id was set.
          */
         public Context conclude()
@@ -1152,6 +1155,11 @@ public final class ChannelWriter implements Agent, AutoCloseable, RecordAppender
             }
             ChannelDescriptor.checkMaxRecordLength(maxRecordLength, capacity);
             ChannelDescriptor.checkTimeout(timeoutMs);
+            if (journalFormatVersion < 0)
+            {
+                throw new ChannelException(ChannelException.Reason.BAD_HEADER,
+                    "journalFormatVersion must not be negative: actual=" + journalFormatVersion);
+            }
 
             return this;
         }
@@ -1317,6 +1325,30 @@ public final class ChannelWriter implements Agent, AutoCloseable, RecordAppender
         public boolean standby()
         {
             return standby;
+        }
+
+        /**
+         * Journal format version recorded in the header: a journal's writer gives its own for every segment it
+         * creates ({@code org.kekbit.journal.JournalDescriptor#JOURNAL_FORMAT_VERSION}) and a mirror its leader's;
+         * 0, the default, for a channel that is no journal's segment. Channel readers ignore it.
+         *
+         * @param journalFormatVersion to record, not negative.
+         * @return this for a fluent API.
+         */
+        public Context journalFormatVersion(final int journalFormatVersion)
+        {
+            this.journalFormatVersion = journalFormatVersion;
+            return this;
+        }
+
+        /**
+         * Journal format version recorded in the header.
+         *
+         * @return the version, 0 for a channel that is no journal's segment.
+         */
+        public int journalFormatVersion()
+        {
+            return journalFormatVersion;
         }
     }
 }

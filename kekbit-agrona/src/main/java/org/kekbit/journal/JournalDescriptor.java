@@ -31,6 +31,12 @@ import static org.agrona.BitUtil.SIZE_OF_LONG;
  * {@code position & ~(capacity - 1)} and the offset inside it {@code position & (capacity - 1)}, Aeron's term
  * arithmetic; the channel id in each segment's header is its base position.
  * <p>
+ * <b>Journal format version.</b> Every segment's channel header carries the version of the journal format it was
+ * written in ({@link #JOURNAL_FORMAT_VERSION}, in the header field {@code journalFormatVersion}); 0 is a segment made
+ * before journal format versions existed, read as version 1. A change to the journal's files that a reader of the
+ * previous version could misread bumps it, and every place that opens a segment refuses a version above the one it
+ * knows ({@link #checkJournalFormatVersion(int, Path)}), rather than misreading it.
+ * <p>
  * <b>Roll rule.</b> Records never straddle segments. A record whose aligned length does not fit in what is left of
  * the current segment goes to the next segment, at offset 0; the writer first makes the next segment visible under
  * its name (a hard link of a file it created, allocated and pre-touched beforehand), then leaves a ROLLED end marker
@@ -147,6 +153,11 @@ import static org.agrona.BitUtil.SIZE_OF_LONG;
  */
 public final class JournalDescriptor
 {
+    /**
+     * Version of the journal format this library writes into every segment's header, and the highest it reads.
+     */
+    public static final int JOURNAL_FORMAT_VERSION = 1;
+
     /**
      * Suffix of a segment's file name: the channel suffix.
      */
@@ -524,6 +535,25 @@ public final class JournalDescriptor
             throw new ChannelException(ChannelException.Reason.BAD_CAPACITY,
                 "segment capacity must be a power of two in " + MIN_SEGMENT_CAPACITY + ".." + MAX_SEGMENT_CAPACITY +
                 ": segmentCapacity=" + segmentCapacity);
+        }
+    }
+
+    /**
+     * Check a segment's journal format version is one this library reads: 0 (a segment made before journal format
+     * versions existed) up to {@link #JOURNAL_FORMAT_VERSION}. Cold path: once per segment opened.
+     *
+     * @param journalFormatVersion from the segment's header.
+     * @param segment              the header was read from, named in the message.
+     * @throws ChannelException with {@link ChannelException.Reason#INCOMPATIBLE_VERSION} when it is not.
+     */
+    public static void checkJournalFormatVersion(final int journalFormatVersion, final Path segment)
+    {
+        if (journalFormatVersion < 0 || journalFormatVersion > JOURNAL_FORMAT_VERSION)
+        {
+            throw new ChannelException(ChannelException.Reason.INCOMPATIBLE_VERSION,
+                "incompatible journal format version: expected 0.." + JOURNAL_FORMAT_VERSION + ", actual=" +
+                journalFormatVersion + (journalFormatVersion > JOURNAL_FORMAT_VERSION ?
+                " (a later journal format: upgrade kekbit to read it)" : "") + ", file=" + segment);
         }
     }
 

@@ -93,7 +93,7 @@ public final class JournalDigest
             final long capacity;
             final ChannelState endState;
             final long committed;
-            try (ChannelSource segment = ChannelSource.open(path))
+            try (ChannelSource segment = JournalFiles.openSegmentSource(path))
             {
                 capacity = segment.capacity();
                 while (segment.poll(JournalDigest::ignoreBlock, Integer.MAX_VALUE) > 0)

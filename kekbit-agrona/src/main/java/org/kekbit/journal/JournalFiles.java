@@ -16,6 +16,8 @@ import org.agrona.IoUtil;
 import org.agrona.collections.LongArrayList;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.kekbit.channel.ChannelException;
+import org.kekbit.channel.ChannelReader;
+import org.kekbit.channel.ChannelSource;
 import org.kekbit.channel.ProcessLiveness;
 
 /**
@@ -28,6 +30,55 @@ final class JournalFiles
 
     private JournalFiles()
     {
+    }
+
+    /**
+     * Open a segment read-only as {@link ChannelReader#open(Path)} does, refusing one of a later journal format.
+     *
+     * @throws ChannelException as {@link ChannelReader#open(Path)} does, or with
+     *                          {@link ChannelException.Reason#INCOMPATIBLE_VERSION}.
+     */
+    static ChannelReader openSegment(final Path path)
+    {
+        return checkSegment(ChannelReader.open(path));
+    }
+
+    /**
+     * Open a segment as a {@link ChannelSource}, refusing one of a later journal format.
+     */
+    static ChannelSource openSegmentSource(final Path path)
+    {
+        final ChannelSource source = ChannelSource.open(path);
+        try
+        {
+            JournalDescriptor.checkJournalFormatVersion(source.journalFormatVersion(), path);
+        }
+        catch (final ChannelException ex)
+        {
+            source.close();
+            throw ex;
+        }
+        return source;
+    }
+
+    /**
+     * Check an open segment's journal format version, closing the reader when it is refused.
+     *
+     * @return the reader.
+     * @throws ChannelException with {@link ChannelException.Reason#INCOMPATIBLE_VERSION}.
+     */
+    static ChannelReader checkSegment(final ChannelReader reader)
+    {
+        try
+        {
+            JournalDescriptor.checkJournalFormatVersion(reader.header().journalFormatVersion(), reader.path());
+        }
+        catch (final ChannelException ex)
+        {
+            reader.close();
+            throw ex;
+        }
+        return reader;
     }
 
     /**

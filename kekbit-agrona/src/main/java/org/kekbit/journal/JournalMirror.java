@@ -79,8 +79,10 @@ public final class JournalMirror implements AutoCloseable
      *
      * @param folder of the mirror.
      * @return the mirror.
-     * @throws ChannelException as {@link ChannelMirror#open(Path)} throws, or with
-     *                          {@link ChannelException.Reason#IO_ERROR} when the folder cannot be made or listed.
+     * @throws ChannelException as {@link ChannelMirror#open(Path)} throws, with
+     *                          {@link ChannelException.Reason#IO_ERROR} when the folder cannot be made or listed, or
+     *                          with {@link ChannelException.Reason#INCOMPATIBLE_VERSION} when a segment it reopens is
+     *                          of a later journal format.
      */
     public static JournalMirror open(final Path folder)
     {
@@ -105,7 +107,8 @@ public final class JournalMirror implements AutoCloseable
             // Killed between creating the next segment and rolling this one: carry on in this one; the roll reuses
             // the next segment, still empty.
             final long previousBase = bases.getLong(bases.size() - 2);
-            final ChannelMirror previous = ChannelMirror.open(JournalDescriptor.segmentPath(folder, previousBase));
+            final ChannelMirror previous =
+                checked(ChannelMirror.open(JournalDescriptor.segmentPath(folder, previousBase)));
             if (previous.isEnded())
             {
                 previous.close();
@@ -118,7 +121,7 @@ public final class JournalMirror implements AutoCloseable
         }
         if (null == segment)
         {
-            segment = ChannelMirror.open(JournalDescriptor.segmentPath(folder, base));
+            segment = checked(ChannelMirror.open(JournalDescriptor.segmentPath(folder, base)));
         }
         try
         {
@@ -143,7 +146,9 @@ public final class JournalMirror implements AutoCloseable
      * @param offset       of the header.
      * @return the mirror's position, or {@link #BAD_DATA} when the header is not the leader's segment at that base
      * as this mirror holds it.
-     * @throws ChannelException when the segment cannot be created.
+     * @throws ChannelException when the segment cannot be created, with
+     *                          {@link ChannelException.Reason#INCOMPATIBLE_VERSION} when the leader's segment is of a
+     *                          later journal format.
      */
     public long startSegment(final long base, final DirectBuffer leaderHeader, final int offset)
     {
@@ -157,7 +162,10 @@ public final class JournalMirror implements AutoCloseable
         }
         if (null == segment)
         {
-            segment = ChannelMirror.create(JournalDescriptor.segmentPath(folder, base), leaderHeader, offset);
+            final Path path = JournalDescriptor.segmentPath(folder, base);
+            JournalDescriptor.checkJournalFormatVersion(ChannelDescriptor.journalFormatVersion(leaderHeader, offset),
+                path);
+            segment = ChannelMirror.create(path, leaderHeader, offset);
             this.base = base;
             this.segmentCapacity = segment.capacity();
             return position();
@@ -216,7 +224,9 @@ public final class JournalMirror implements AutoCloseable
      * @param headerOffset   of the header.
      * @return the mirror's position after the roll (the next segment's base), or {@link #GAP} when records before
      * the marker are missing, {@link #BAD_DATA} or {@link #CLOSED}.
-     * @throws ChannelException when the next segment cannot be created.
+     * @throws ChannelException when the next segment cannot be created, with
+     *                          {@link ChannelException.Reason#INCOMPATIBLE_VERSION} when it is of a later journal
+     *                          format.
      */
     public long roll(
         final long markerPosition,
@@ -251,6 +261,8 @@ public final class JournalMirror implements AutoCloseable
         }
 
         final Path nextPath = JournalDescriptor.segmentPath(folder, nextBase);
+        JournalDescriptor.checkJournalFormatVersion(ChannelDescriptor.journalFormatVersion(nextHeader, headerOffset),
+            nextPath);
         final ChannelMirror next = ChannelMirror.exists(nextPath) ? ChannelMirror.open(nextPath) :
             createNext(nextPath, nextHeader, headerOffset);
         if (next.headerDigest() != ChannelDigest.headerDigest(nextHeader, headerOffset))
@@ -285,6 +297,23 @@ public final class JournalMirror implements AutoCloseable
             return ChannelMirror.create(nextPath, nextHeader, headerOffset, ready.path(), ready.take());
         }
         return ChannelMirror.create(nextPath, nextHeader, headerOffset);
+    }
+
+    /**
+     * A segment reopened, refused (and closed) when it is of a later journal format.
+     */
+    private static ChannelMirror checked(final ChannelMirror segment)
+    {
+        try
+        {
+            JournalDescriptor.checkJournalFormatVersion(segment.journalFormatVersion(), segment.path());
+        }
+        catch (final ChannelException ex)
+        {
+            segment.close();
+            throw ex;
+        }
+        return segment;
     }
 
     private boolean isSegmentHeader(final long base, final DirectBuffer header, final int offset)

@@ -87,6 +87,8 @@ public final class JournalReader implements AutoCloseable
      * @param ctx configuration, concluded by this call.
      * @return the reader.
      * @throws ChannelException with {@link ChannelException.Reason#READER_ACTIVE} when a live reader holds the name,
+     *                          {@link ChannelException.Reason#INCOMPATIBLE_VERSION} when the segment it starts in is
+     *                          of a later journal format ({@link JournalDescriptor#checkJournalFormatVersion}),
      *                          or {@link ChannelException.Reason#IO_ERROR}, or any reason opening a segment throws.
      * @throws IllegalStateException when the name is new and every slot is bound to another name.
      */
@@ -116,6 +118,21 @@ public final class JournalReader implements AutoCloseable
             throw ex;
         }
         return reader;
+    }
+
+    /**
+     * Open one segment of a journal read-only as a channel, for tools that look into a journal's files one by one:
+     * as {@link ChannelReader#open(Path)} does, refusing a segment of a later journal format. Cold path.
+     *
+     * @param segment path of the segment.
+     * @return a channel reader of the segment, at position 0.
+     * @throws ChannelException as {@link ChannelReader#open(Path)} does, or with
+     *                          {@link ChannelException.Reason#INCOMPATIBLE_VERSION} when the segment's journal format
+     *                          version is above {@link JournalDescriptor#JOURNAL_FORMAT_VERSION}.
+     */
+    public static ChannelReader openSegment(final Path segment)
+    {
+        return JournalFiles.openSegment(segment);
     }
 
     private void claimName()
@@ -277,7 +294,8 @@ public final class JournalReader implements AutoCloseable
     }
 
     /**
-     * Why the reader is {@link JournalState#CORRUPT}.
+     * Why the reader is {@link JournalState#CORRUPT}: for a segment of a later journal format, the
+     * {@link ChannelException.Reason#INCOMPATIBLE_VERSION} message naming the version found and the highest known.
      *
      * @return a description, or null when not corrupt.
      */
@@ -571,13 +589,17 @@ public final class JournalReader implements AutoCloseable
 
     private long firstKey(final long base, final int keyOffset)
     {
-        try (ChannelReader reader = ChannelReader.open(JournalDescriptor.segmentPath(folder, base)))
+        try (ChannelReader reader = JournalFiles.openSegment(JournalDescriptor.segmentPath(folder, base)))
         {
             final KeyScanner scanner = new KeyScanner(keyOffset, Long.MAX_VALUE);
             return reader.poll(scanner, 1) > 0 ? scanner.lastKey : JournalDescriptor.NULL_VALUE;
         }
         catch (final ChannelException ex)
         {
+            if (ChannelException.Reason.INCOMPATIBLE_VERSION == ex.reason())
+            {
+                throw ex; // a later journal format: never searched as if it had no key
+            }
             return JournalDescriptor.NULL_VALUE;
         }
     }
@@ -958,6 +980,7 @@ public final class JournalReader implements AutoCloseable
                 .preTouch(ctx.preTouch())
                 .mappingReleaser(ctx.mappingReleaser()));
         }
+        JournalFiles.checkSegment(opened); // a later journal format is refused, never misread
         final long capacity = opened.capacity();
         if (0 == segmentCapacity)
         {

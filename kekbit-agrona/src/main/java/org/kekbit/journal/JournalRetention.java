@@ -149,7 +149,7 @@ final class JournalRetention
         {
             return UNKNOWN;
         }
-        try (ChannelReader reader = ChannelReader.open(JournalDescriptor.segmentPath(folder, laterBase)))
+        try (ChannelReader reader = JournalFiles.openSegment(JournalDescriptor.segmentPath(folder, laterBase)))
         {
             return reader.header().creationTimeMs();
         }
@@ -237,7 +237,7 @@ final class JournalRetention
 
     private static long segmentCapacity(final Path folder, final long base)
     {
-        try (ChannelReader reader = ChannelReader.open(JournalDescriptor.segmentPath(folder, base)))
+        try (ChannelReader reader = JournalFiles.openSegment(JournalDescriptor.segmentPath(folder, base)))
         {
             final long capacity = reader.capacity();
             JournalDescriptor.checkSegmentCapacity(capacity);

@@ -48,7 +48,7 @@ public final class JournalSeal
      */
     public boolean read(final Path segment)
     {
-        try (ChannelReader reader = ChannelReader.open(segment))
+        try (ChannelReader reader = JournalFiles.openSegment(segment))
         {
             return read(reader);
         }

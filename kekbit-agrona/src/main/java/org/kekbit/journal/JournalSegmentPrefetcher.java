@@ -366,9 +366,12 @@ public final class JournalSegmentPrefetcher implements Agent
                 return null; // not ready, gone, or damaged: the reader opens it itself and reports what it finds
             }
 
-            if (segment.capacity() != segmentCapacity || !fileKey.equals(fileKey(path)))
+            if (segment.capacity() != segmentCapacity || !fileKey.equals(fileKey(path)) ||
+                segment.header().journalFormatVersion() > JournalDescriptor.JOURNAL_FORMAT_VERSION)
             {
-                segment.close(); // replaced while it was opened, or not this journal's
+                // replaced while it was opened, not this journal's, or of a later journal format (the reader
+                // opens it itself and reports it)
+                segment.close();
                 return null;
             }
             preparedFileKey = fileKey;

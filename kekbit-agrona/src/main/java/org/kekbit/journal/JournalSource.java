@@ -145,7 +145,7 @@ public final class JournalSource implements AutoCloseable, BlockHandler
             {
                 throw new ChannelException(ChannelException.Reason.NOT_FOUND, "no journal segment in " + folder);
             }
-            segment = ChannelSource.open(JournalDescriptor.segmentPath(folder, base));
+            segment = JournalFiles.openSegmentSource(JournalDescriptor.segmentPath(folder, base));
             JournalDescriptor.checkSegmentCapacity(segment.capacity());
             return new JournalSource(folder, null == ctx.name() ? null : reader, segment, base);
         }
@@ -246,7 +246,7 @@ public final class JournalSource implements AutoCloseable, BlockHandler
         final ChannelSource next;
         try
         {
-            next = ChannelSource.open(JournalDescriptor.segmentPath(folder, nextBase));
+            next = JournalFiles.openSegmentSource(JournalDescriptor.segmentPath(folder, nextBase));
         }
         catch (final ChannelException ex)
         {
@@ -294,7 +294,8 @@ public final class JournalSource implements AutoCloseable, BlockHandler
         }
         if (targetBase != base || null == segment)
         {
-            final ChannelSource target = ChannelSource.open(JournalDescriptor.segmentPath(folder, targetBase));
+            final ChannelSource target =
+                JournalFiles.openSegmentSource(JournalDescriptor.segmentPath(folder, targetBase));
             CloseHelper.close(segment);
             segment = target;
             base = targetBase;
@@ -385,7 +386,7 @@ public final class JournalSource implements AutoCloseable, BlockHandler
         {
             return base + segment.committedPosition();
         }
-        try (ChannelSource last = ChannelSource.open(JournalDescriptor.segmentPath(folder, lastBase)))
+        try (ChannelSource last = JournalFiles.openSegmentSource(JournalDescriptor.segmentPath(folder, lastBase)))
         {
             return lastBase + last.committedPosition();
         }

@@ -23,7 +23,8 @@ public enum JournalState
     ABANDONED,
 
     /**
-     * The reader found a record header no writer writes, or a segment that is not one. Sticky until a seek.
+     * The reader found a record header no writer writes, or a segment that is not one, or a segment of a later
+     * journal format than this library reads ({@link JournalReader#corruption()} says which). Sticky until a seek.
      */
     CORRUPT,
 

@@ -407,7 +407,9 @@ public final class JournalWriter implements Agent, AutoCloseable, RecordAppender
      *                          {@link ChannelException.Reason#WRITER_ACTIVE} when the writer lives,
      *                          {@link ChannelException.Reason#ALREADY_EXISTS} when another writer reopened the closed
      *                          journal first, {@link ChannelException.Reason#ENDED} when the last segment is FULL
-     *                          (no journal's writer leaves one), or any reason
+     *                          (no journal's writer leaves one), {@link ChannelException.Reason#INCOMPATIBLE_VERSION}
+     *                          when the last segment is of a later journal format (checked before anything is
+     *                          written), or any reason
      *                          {@link ChannelWriter#resume(ChannelWriter.Context)} throws.
      */
     public static JournalWriter resume(final Context ctx)
@@ -482,7 +484,7 @@ public final class JournalWriter implements Agent, AutoCloseable, RecordAppender
         final long capacity;
         final int maxRecordLength;
         final long timeoutMs;
-        try (ChannelReader reader = ChannelReader.open(lastPath))
+        try (ChannelReader reader = JournalFiles.openSegment(lastPath))
         {
             capacity = reader.capacity();
             maxRecordLength = reader.maxRecordLength();
@@ -511,9 +513,12 @@ public final class JournalWriter implements Agent, AutoCloseable, RecordAppender
         }
     }
 
+    /**
+     * End state of a segment, refusing one of a later journal format before resume or repair writes anything.
+     */
     private static ChannelState endStateOf(final Path path)
     {
-        try (ChannelReader reader = ChannelReader.open(new ChannelReader.Context().path(path)))
+        try (ChannelReader reader = JournalFiles.openSegment(path))
         {
             reader.seekToEnd();
             reader.poll(JournalWriter::ignoreRecord, 1); // reports the end marker after the records
@@ -1372,6 +1377,7 @@ public final class JournalWriter implements Agent, AutoCloseable, RecordAppender
             .epochClock(ctx.epochClock())
             .preTouch(ctx.preTouch())
             .mappingReleaser(ctx.mappingReleaser())
+            .journalFormatVersion(JournalDescriptor.JOURNAL_FORMAT_VERSION)
             .deleteStaleTempFiles(false); // once per create or resume, not once per roll: the folder may be large
     }
 
@@ -1432,7 +1438,7 @@ public final class JournalWriter implements Agent, AutoCloseable, RecordAppender
 
         void scan(final Path path)
         {
-            try (ChannelReader reader = ChannelReader.open(path))
+            try (ChannelReader reader = JournalFiles.openSegment(path))
             {
                 this.reader = reader;
                 while (reader.poll(this, Integer.MAX_VALUE) > 0)

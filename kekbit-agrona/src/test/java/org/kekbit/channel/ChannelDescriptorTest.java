@@ -123,7 +123,10 @@ class ChannelDescriptorTest
             assertEquals(1_700_000_000_123L, header.getLong(ChannelHeaderDecoder.heartbeatTimeMsEncodingOffset()));
             assertEquals(ProcessIdentity.CURRENT.namespaceId,
                 header.getLong(ChannelHeaderDecoder.writerNamespaceIdEncodingOffset()));
-            for (int i = ChannelHeaderDecoder.writerNamespaceIdEncodingOffset() + Long.BYTES; i < file.length; i++)
+            assertEquals(0, header.getInt(ChannelHeaderDecoder.journalFormatVersionEncodingOffset()),
+                "a channel that is no journal's segment");
+            final int reservedOffset = ChannelHeaderDecoder.journalFormatVersionEncodingOffset() + Integer.BYTES;
+            for (int i = reservedOffset; i < file.length; i++)
             {
                 assertEquals(0, file[i], "reserved header bytes and data region start zeroed, index=" + i);
             }

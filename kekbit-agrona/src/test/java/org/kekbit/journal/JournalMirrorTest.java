@@ -325,6 +325,8 @@ class JournalMirrorTest
                 "data region and trailer of " + a.getFileName());
             assertEquals(ChannelDigest.headerDigest(new UnsafeBuffer(leaderBytes), 0),
                 ChannelDigest.headerDigest(new UnsafeBuffer(followerBytes), 0), "immutable header fields");
+            assertEquals(JournalDescriptor.JOURNAL_FORMAT_VERSION, JournalTestSupport.journalFormatVersion(b),
+                "the mirror's segment carries its leader's journal format version: " + b.getFileName());
         }
     }
 

@@ -1,14 +1,25 @@
 package org.kekbit.journal;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.MappedByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 
 import org.agrona.DirectBuffer;
+import org.agrona.IoUtil;
 import org.agrona.MutableDirectBuffer;
+import org.agrona.concurrent.UnsafeBuffer;
+import org.kekbit.channel.ChannelDescriptor;
 import org.kekbit.channel.ChannelTestAccess;
 import org.kekbit.channel.ChannelWriter;
 import org.kekbit.channel.RecordHandler;
+import org.kekbit.codecs.channel.ChannelHeaderDecoder;
+import org.kekbit.codecs.channel.ChannelHeaderEncoder;
 
 /**
  * Records whose bytes depend on their sequence number and length, so a record read from the wrong place, torn or
@@ -79,6 +90,52 @@ final class JournalTestSupport
     {
         final int length = encode(scratch, sequence);
         return writer.write(MSG_TYPE_ID, scratch, 0, length);
+    }
+
+    /**
+     * The journal format version in a segment's header, read through the codec.
+     */
+    static int journalFormatVersion(final Path segment)
+    {
+        final byte[] bytes = new byte[ChannelDescriptor.HEADER_LENGTH];
+        try (FileChannel channel = FileChannel.open(segment, StandardOpenOption.READ))
+        {
+            channel.read(ByteBuffer.wrap(bytes), 0);
+        }
+        catch (final IOException ex)
+        {
+            throw new UncheckedIOException(ex);
+        }
+        return new ChannelHeaderDecoder()
+            .wrap(new UnsafeBuffer(bytes), 0, ChannelHeaderDecoder.BLOCK_LENGTH, ChannelHeaderDecoder.SCHEMA_VERSION)
+            .journalFormatVersion();
+    }
+
+    /**
+     * Set the journal format version in a header held in a buffer, through the codec.
+     */
+    static void encodeJournalFormatVersion(final MutableDirectBuffer header, final int journalFormatVersion)
+    {
+        new ChannelHeaderEncoder().wrap(header, 0).journalFormatVersion(journalFormatVersion);
+    }
+
+    /**
+     * Patch the journal format version in a segment file's header, through the codec, as a writer of another
+     * version would have written it.
+     */
+    static void patchJournalFormatVersion(final Path segment, final int journalFormatVersion)
+    {
+        try (FileChannel channel = FileChannel.open(segment, StandardOpenOption.READ, StandardOpenOption.WRITE))
+        {
+            final MappedByteBuffer mapping = channel.map(FileChannel.MapMode.READ_WRITE, 0,
+                ChannelDescriptor.HEADER_LENGTH);
+            encodeJournalFormatVersion(new UnsafeBuffer(mapping), journalFormatVersion);
+            IoUtil.unmap(mapping);
+        }
+        catch (final IOException ex)
+        {
+            throw new UncheckedIOException(ex);
+        }
     }
 
     /**

@@ -23,9 +23,10 @@ import picocli.CommandLine.Parameters;
  * the channel after its last record. Exits {@link KekbitTool#EXIT_FAILED} after printing when the channel is
  * CORRUPT.
  * <p>
- * {@code kekbit info DIR [--json]} for a journal folder: its segment capacity, end position and state, then each
- * segment (file, base position, state, records, bytes used, file length) and each named reader. Exits
- * {@link KekbitTool#EXIT_FAILED} after printing when a segment is corrupt or the chain of segments is broken.
+ * {@code kekbit info DIR [--json]} for a journal folder: its segment capacity, journal format version (its last
+ * segment's), end position and state, then each segment (file, base position, state, records, bytes used, file
+ * length, journal format version) and each named reader. Exits {@link KekbitTool#EXIT_FAILED} after printing when a
+ * segment is corrupt or the chain of segments is broken; a segment of a later journal format fails with one line.
  */
 @Command(
     name = "info",
@@ -89,6 +90,7 @@ final class InfoCommand implements Callable<Integer>
                 .add("writerStartTicks", header.writerStartTicks())
                 .add("heartbeatTimeMs", header.heartbeatTimeMs())
                 .add("writerNamespaceId", Long.toHexString(header.writerNamespaceId()))
+                .add("journalFormatVersion", header.journalFormatVersion())
                 .add("state", state.name());
             addStorage(report, file);
 
@@ -138,12 +140,15 @@ final class InfoCommand implements Callable<Integer>
                 .add("state", segment.state.name())
                 .add("records", segment.records)
                 .add("used", segment.position)
-                .add("fileLength", segment.fileLength));
+                .add("fileLength", segment.fileLength)
+                .add("journalFormatVersion", segment.journalFormatVersion));
         }
         final Report report = new Report()
             .add("journal", journal.folder().toString())
             .add("segmentCapacity", scan.segmentCapacity)
             .add("segmentCount", scan.segments.size())
+            .add("journalFormatVersion", scan.segments.isEmpty() ? 0 : // the last segment's: what is written now
+                scan.segments.get(scan.segments.size() - 1).journalFormatVersion)
             .add("firstPosition", firstPosition)
             .add("endPosition", scan.endPosition)
             .add("state", scan.state())
@@ -161,12 +166,13 @@ final class InfoCommand implements Callable<Integer>
         {
             out.print(report.toText());
             out.println();
-            out.printf(Locale.ROOT, "%-28s %20s %-9s %12s %12s %12s%n",
-                "segment", "base", "state", "records", "used", "file bytes");
+            out.printf(Locale.ROOT, "%-28s %20s %-9s %12s %12s %12s %14s%n",
+                "segment", "base", "state", "records", "used", "file bytes", "journal format");
             for (final JournalFolder.Segment segment : scan.segments)
             {
-                out.printf(Locale.ROOT, "%-28s %20d %-9s %12d %12d %12d%n", segment.path.getFileName(), segment.base,
-                    segment.state, segment.records, segment.position, segment.fileLength);
+                out.printf(Locale.ROOT, "%-28s %20d %-9s %12d %12d %12d %14d%n", segment.path.getFileName(),
+                    segment.base, segment.state, segment.records, segment.position, segment.fileLength,
+                    segment.journalFormatVersion);
             }
             out.println();
             ReadersCommand.printTable(out, journal, readers, firstPosition, scan.endPosition);

@@ -190,7 +190,7 @@ final class JournalFolder
             return 0;
         }
         final long base = bases.getLong(bases.size() - 1);
-        try (ChannelReader reader = ChannelReader.open(segmentPath(base)))
+        try (ChannelReader reader = JournalReader.openSegment(segmentPath(base)))
         {
             return base + reader.seekToEnd();
         }
@@ -219,7 +219,7 @@ final class JournalFolder
         for (int i = 0; i <= last; i++)
         {
             final long base = bases.getLong(i);
-            try (ChannelReader reader = ChannelReader.open(segmentPath(base)))
+            try (ChannelReader reader = JournalReader.openSegment(segmentPath(base)))
             {
                 if (i < last && position >= base + reader.capacity())
                 {
@@ -423,6 +423,7 @@ final class JournalFolder
         long capacity;
         long channelId;
         long fileLength;
+        int journalFormatVersion;
         ChannelState state;
         String corruption;
         JournalSeal seal;
@@ -436,7 +437,8 @@ final class JournalFolder
         static Segment read(final Path path, final long base)
         {
             final Segment segment = new Segment(path, base);
-            try (ChannelReader reader = ChannelReader.open(path))
+            // A segment of a later journal format is refused with one line, never misread.
+            try (ChannelReader reader = JournalReader.openSegment(path))
             {
                 while (reader.poll(segment, POLL_LIMIT) > 0)
                 {
@@ -447,6 +449,7 @@ final class JournalFolder
                 segment.position = reader.position();
                 segment.capacity = reader.capacity();
                 segment.channelId = reader.channelId();
+                segment.journalFormatVersion = reader.header().journalFormatVersion();
                 segment.fileLength = Files.size(path);
                 final JournalSeal seal = new JournalSeal();
                 segment.seal = ChannelState.ROLLED == segment.state && seal.read(reader) ? seal : null;

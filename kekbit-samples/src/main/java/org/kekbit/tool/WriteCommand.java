@@ -22,6 +22,7 @@ import org.kekbit.channel.ChannelException;
 import org.kekbit.channel.ChannelReader;
 import org.kekbit.channel.ChannelWriter;
 import org.kekbit.journal.JournalDescriptor;
+import org.kekbit.journal.JournalReader;
 import org.kekbit.journal.JournalWriter;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -253,7 +254,7 @@ final class WriteCommand implements Callable<Integer>
     {
         final JournalFolder folder = JournalFolder.open(journal);
         final long lastBase = folder.bases().getLong(folder.bases().size() - 1);
-        try (ChannelReader last = ChannelReader.open(JournalDescriptor.segmentPath(journal, lastBase)))
+        try (ChannelReader last = JournalReader.openSegment(JournalDescriptor.segmentPath(journal, lastBase)))
         {
             if (null != segmentCapacity && segmentCapacity != last.capacity())
             {

@@ -24,7 +24,7 @@ class InfoCommandTest
     private static final List<String> KEYS = List.of(
         "signature", "formatVersion", "headerLength", "channelId", "writerId", "capacity", "maxRecordLength",
         "recordAlignment", "timeoutMs", "creationTimeMs", "writerPid", "writerStartTicks", "heartbeatTimeMs",
-        "writerNamespaceId", "state", "fileSystem", "mountPoint", "hugePages");
+        "writerNamespaceId", "journalFormatVersion", "state", "fileSystem", "mountPoint", "hugePages");
 
     @TempDir
     Path root;
@@ -133,6 +133,7 @@ class InfoCommandTest
         final long startTicks = Long.parseLong(fields.get("writerStartTicks"));
         assertTrue(startTicks > 0, fields.toString());
         assertTrue(Long.parseUnsignedLong(fields.get("writerNamespaceId"), 16) != 0, fields.toString());
+        assertEquals("0", fields.get("journalFormatVersion"), "a channel that is no journal's segment");
         assertEquals(state, fields.get("state"));
         assertTrue(List.of("always", "within_size", "advise", "never", "no", "unknown").contains(
             fields.get("hugePages")), fields.toString());

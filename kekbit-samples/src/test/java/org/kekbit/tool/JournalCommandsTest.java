@@ -16,6 +16,7 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
+import org.kekbit.channel.ChannelDescriptor;
 import org.kekbit.channel.ChannelReader;
 import org.kekbit.journal.JournalDescriptor;
 import org.kekbit.journal.JournalIndexer;
@@ -84,6 +85,70 @@ class JournalCommandsTest
         assertEquals(Integer.toString(LINES - 30), audit[3], "records after its position, across segments");
         assertEquals("no", audit[5], "closed: nobody holds it");
         assertEquals("yes", audit[6], "protects retention by default");
+    }
+
+    @Test
+    void shouldShowJournalFormatVersionOfJournalAndEachSegmentWhenInfoIsGivenJournalFolder() throws IOException
+    {
+        final Path folder = root.resolve("journal");
+        closedJournal(folder, LINES);
+        ToolTestSupport.patchJournalFormatVersion(JournalDescriptor.segmentPath(folder, 0), 0); // an older segment
+
+        final ToolResult text = run("info", folder.toString());
+        final ToolResult json = run("info", folder.toString(), "--json");
+
+        assertEquals(KekbitTool.EXIT_OK, text.exitCode(), text.err());
+        final String[] parts = text.out().split("\n\n");
+        assertEquals(Integer.toString(JournalDescriptor.JOURNAL_FORMAT_VERSION),
+            parseText(parts[0]).get("journalFormatVersion"), "the last segment's");
+        final String[] segments = parts[1].split("\n");
+        assertTrue(segments.length > 3, parts[1]);
+        for (int i = 1; i < segments.length; i++)
+        {
+            final String[] columns = segments[i].trim().split("\\s+");
+            assertEquals(1 == i ? "0" : Integer.toString(JournalDescriptor.JOURNAL_FORMAT_VERSION),
+                columns[columns.length - 1], segments[i]);
+        }
+        assertEquals(KekbitTool.EXIT_OK, json.exitCode(), json.err());
+        assertTrue(json.out().contains("\"segmentCount\":" + (segments.length - 1) + ",\"journalFormatVersion\":" +
+            JournalDescriptor.JOURNAL_FORMAT_VERSION + ","), json.out());
+        assertTrue(json.out().contains("\"fileLength\":" + ChannelDescriptor.fileLength(SEGMENT_CAPACITY) +
+            ",\"journalFormatVersion\":0}"), json.out());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = { "info", "tail", "verify", "readers" })
+    void shouldFailWithOneLineWhenFirstSegmentIsOfLaterJournalFormat(final String command) throws IOException
+    {
+        final Path folder = root.resolve("journal");
+        closedJournal(folder, LINES);
+        JournalReader.open(new JournalReader.Context().folder(folder).name("audit")).close();
+        final int later = JournalDescriptor.JOURNAL_FORMAT_VERSION + 1;
+        ToolTestSupport.patchJournalFormatVersion(JournalDescriptor.segmentPath(folder, 0), later);
+
+        final ToolResult result = run(command, folder.toString());
+
+        assertOneErrorLine(result, KekbitTool.EXIT_USAGE);
+        assertTrue(result.err().contains("incompatible journal format version: expected 0.." +
+            JournalDescriptor.JOURNAL_FORMAT_VERSION + ", actual=" + later), result.err());
+    }
+
+    @Test
+    void shouldPrintRecordsBeforeThenFailWithOneLineWhenTailCrossesIntoSegmentOfLaterJournalFormat()
+        throws IOException
+    {
+        final Path folder = root.resolve("journal");
+        closedJournal(folder, LINES);
+        final int later = JournalDescriptor.JOURNAL_FORMAT_VERSION + 1;
+        ToolTestSupport.patchJournalFormatVersion(JournalDescriptor.segmentPath(folder, SEGMENT_CAPACITY), later);
+
+        final ToolResult tail = run("tail", folder.toString());
+
+        assertOneErrorLine(tail, KekbitTool.EXIT_FAILED);
+        assertTrue(tail.err().contains("incompatible journal format version: expected 0.." +
+            JournalDescriptor.JOURNAL_FORMAT_VERSION + ", actual=" + later), tail.err());
+        assertTrue(!tail.out().isEmpty() && lines(0, LINES).startsWith(tail.out()) &&
+            tail.out().length() < lines(0, LINES).length(), "the first segment's records, no more: " + tail.out());
     }
 
     @Test

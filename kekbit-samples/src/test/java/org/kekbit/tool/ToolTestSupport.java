@@ -180,6 +180,20 @@ final class ToolTestSupport
     }
 
     /**
+     * Write a journal format version into a segment's header at the codec's offset, as a writer of another version
+     * would have.
+     */
+    static void patchJournalFormatVersion(final Path segment, final int journalFormatVersion) throws IOException
+    {
+        try (FileChannel channel = FileChannel.open(segment, StandardOpenOption.WRITE))
+        {
+            final ByteBuffer version = ByteBuffer.allocate(Integer.BYTES).order(ByteOrder.LITTLE_ENDIAN);
+            version.putInt(0, journalFormatVersion);
+            channel.write(version, ChannelHeaderDecoder.journalFormatVersionEncodingOffset());
+        }
+    }
+
+    /**
      * Make the channel's writer look as if it ran in another pid namespace (another container), where the tool cannot
      * look its process up and must judge it by its heartbeat alone.
      */

@@ -363,7 +363,7 @@ public final class TradingPipeline
         {
             return 0;
         }
-        try (ChannelReader reader = ChannelReader.open(JournalDescriptor.segmentPath(folder, lastBase)))
+        try (ChannelReader reader = JournalReader.openSegment(JournalDescriptor.segmentPath(folder, lastBase)))
         {
             return lastBase + reader.seekToEnd();
         }
