@@ -11,7 +11,6 @@ import java.util.List;
 
 import org.agrona.BitUtil;
 import org.agrona.concurrent.EpochClock;
-import org.agrona.concurrent.NanoClock;
 import org.kekbit.channel.ChannelDescriptor;
 import org.kekbit.channel.ChannelException;
 import org.kekbit.channel.ChannelWriter;
@@ -63,28 +62,6 @@ final class SnapshotStore
         {
             throw ioError("cannot create snapshots folder " + folder + ": " + ex, ex);
         }
-    }
-
-    /**
-     * Write snapshots in slices of work separated by pauses: see {@link SnapshotWriter#pacing}.
-     *
-     * @param nanoClock to time the slices.
-     * @param sliceNs   of work before a pause.
-     * @param pauseNs   parked after each slice; 0 for none.
-     */
-    void pacing(final NanoClock nanoClock, final long sliceNs, final long pauseNs)
-    {
-        writer.pacing(nanoClock, sliceNs, pauseNs);
-    }
-
-    /**
-     * Pauses taken while writing snapshots.
-     *
-     * @return the count.
-     */
-    long pauseCount()
-    {
-        return writer.pauseCount();
     }
 
     /**

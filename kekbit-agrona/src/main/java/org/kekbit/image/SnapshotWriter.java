@@ -1,9 +1,6 @@
 package org.kekbit.image;
 
-import java.util.concurrent.locks.LockSupport;
-
 import org.agrona.DirectBuffer;
-import org.agrona.concurrent.NanoClock;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.kekbit.channel.ChannelWriter;
 import org.kekbit.channel.RecordDescriptor;
@@ -21,11 +18,6 @@ import org.kekbit.channel.RecordDescriptor;
  */
 public final class SnapshotWriter
 {
-    /**
-     * Records between two reads of the clock when pacing.
-     */
-    static final int PACE_CHECK_RECORDS = 64;
-
     private final SnapshotChecksum checksum = new SnapshotChecksum();
     private final UnsafeBuffer markerBuffer = new UnsafeBuffer(new byte[ImageDescriptor.END_LENGTH]);
     private ChannelWriter channel;
@@ -33,12 +25,6 @@ public final class SnapshotWriter
     private long recordCount;
     private long payloadBytes;
     private boolean isFull;
-    private NanoClock nanoClock;
-    private long sliceNs;
-    private long pauseNs;
-    private long sliceStartNs;
-    private int recordsSinceClockRead;
-    private long pauseCount;
 
     SnapshotWriter()
     {
@@ -73,7 +59,6 @@ public final class SnapshotWriter
         checksum.update(buffer, offset, length);
         recordCount++;
         payloadBytes += length;
-        pace();
         return true;
     }
 
@@ -148,11 +133,6 @@ public final class SnapshotWriter
         payloadBytes = 0;
         isFull = false;
         checksum.reset();
-        if (0 != pauseNs)
-        {
-            recordsSinceClockRead = 0;
-            sliceStartNs = nanoClock.nanoTime();
-        }
         ImageDescriptor.writeBegin(markerBuffer, 0, position, creationTimeMs);
         checksum.update(markerBuffer, 0, ImageDescriptor.BEGIN_LENGTH);
         final long needed = RecordDescriptor.alignedLength(RecordDescriptor.frameLength(ImageDescriptor.BEGIN_LENGTH)) +
@@ -190,53 +170,6 @@ public final class SnapshotWriter
         claim.recordClaim.commit(length);
         recordCount++;
         payloadBytes += length;
-        pace();
-    }
-
-    /**
-     * Write in slices of work separated by pauses (the shadow's thread only: a pause on the serving thread would stop
-     * serving). A pause of 0 turns pacing off.
-     *
-     * @param nanoClock to time the slices.
-     * @param sliceNs   of work before a pause.
-     * @param pauseNs   parked after each slice.
-     */
-    void pacing(final NanoClock nanoClock, final long sliceNs, final long pauseNs)
-    {
-        this.nanoClock = nanoClock;
-        this.sliceNs = sliceNs;
-        this.pauseNs = pauseNs;
-    }
-
-    /**
-     * Pauses taken while writing snapshots so far.
-     *
-     * @return the count.
-     */
-    long pauseCount()
-    {
-        return pauseCount;
-    }
-
-    /**
-     * Park once a slice is used up, reading the clock only every {@link #PACE_CHECK_RECORDS} records. The pause leaves
-     * the shadow's core idle for a moment: on a machine whose every core is busy (here a 2-vCPU VM with a spinning
-     * serving thread), a thread spinning on another core lost whole 4 ms ticks several times a second, and none while
-     * the other core idled half the time.
-     */
-    private void pace()
-    {
-        if (0 == pauseNs || ++recordsSinceClockRead < PACE_CHECK_RECORDS)
-        {
-            return;
-        }
-        recordsSinceClockRead = 0;
-        if (nanoClock.nanoTime() - sliceStartNs >= sliceNs)
-        {
-            LockSupport.parkNanos(pauseNs);
-            pauseCount++;
-            sliceStartNs = nanoClock.nanoTime();
-        }
     }
 
     private void checkRecord(final int msgTypeId)

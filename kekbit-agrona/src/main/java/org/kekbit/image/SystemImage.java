@@ -271,7 +271,6 @@ public final class SystemImage implements Agent, AutoCloseable
                     reader.close();
                     throw ex;
                 }
-                store.pacing(ctx.nanoClock(), ctx.shadowSnapshotSliceNs(), ctx.shadowSnapshotPauseNs());
                 shadow = new ShadowSnapshotAgent(ctx.stateMachineSupplier().get(), store, reader,
                     newestSnapshotPosition < 0 ? null : ImageDescriptor.snapshotsFolder(imageFolder)
                         .resolve(ImageDescriptor.snapshotFileName(newestSnapshotPosition)), startPosition,
@@ -852,11 +851,6 @@ public final class SystemImage implements Agent, AutoCloseable
         public static final long DEFAULT_FORCE_INTERVAL_NS = 1_000_000;
 
         /**
-         * Default work of the shadow on a snapshot between two pauses: 1 ms (pauses are off by default).
-         */
-        public static final long DEFAULT_SHADOW_SNAPSHOT_SLICE_NS = 1_000_000;
-
-        /**
          * {@link #recoverySnapshotThresholdBytes(long)} value that takes the threshold from the snapshot interval:
          * {@link #RECOVERY_SNAPSHOT_INTERVALS} intervals, or never when snapshots are on request only. The default.
          */
@@ -885,8 +879,6 @@ public final class SystemImage implements Agent, AutoCloseable
         private IdleStrategy shadowIdleStrategy;
         private ThreadFactory shadowThreadFactory;
         private boolean helpersOnShadowThread;
-        private long shadowSnapshotSliceNs = DEFAULT_SHADOW_SNAPSHOT_SLICE_NS;
-        private long shadowSnapshotPauseNs;
         private StateMachine handedOverStateMachine;
         private long handedOverPosition = -1;
 
@@ -943,12 +935,6 @@ public final class SystemImage implements Agent, AutoCloseable
             if (null == shadowIdleStrategy)
             {
                 shadowIdleStrategy = new BackoffIdleStrategy();
-            }
-            if (shadowSnapshotSliceNs <= 0 || shadowSnapshotPauseNs < 0)
-            {
-                throw new IllegalArgumentException("shadowSnapshotSliceNs must be positive and shadowSnapshotPauseNs " +
-                    "not negative: shadowSnapshotSliceNs=" + shadowSnapshotSliceNs + ", shadowSnapshotPauseNs=" +
-                    shadowSnapshotPauseNs);
             }
             if (helpersOnShadowThread && (SnapshotMode.SHADOW != snapshotMode || !createSegmentsOnAgent()))
             {
@@ -1485,56 +1471,6 @@ public final class SystemImage implements Agent, AutoCloseable
         public boolean helpersOnShadowThread()
         {
             return helpersOnShadowThread;
-        }
-
-        /**
-         * Work the shadow does on a snapshot before each pause ({@link #shadowSnapshotPauseNs(long)}): 1 ms by
-         * default.
-         *
-         * @param shadowSnapshotSliceNs of work, positive.
-         * @return this for a fluent API.
-         */
-        public Context shadowSnapshotSliceNs(final long shadowSnapshotSliceNs)
-        {
-            this.shadowSnapshotSliceNs = shadowSnapshotSliceNs;
-            return this;
-        }
-
-        /**
-         * Work the shadow does on a snapshot before each pause.
-         *
-         * @return the slice in ns.
-         */
-        public long shadowSnapshotSliceNs()
-        {
-            return shadowSnapshotSliceNs;
-        }
-
-        /**
-         * How long the shadow parks after each slice of writing a snapshot; 0 (the default) writes a snapshot without
-         * pausing. The clock is read every {@code 64} records, so a slice ends at the first such check past it. A
-         * pause leaves the shadow's core idle: on this project's 2-vCPU VM, with every core busy (a spinning serving
-         * thread, a shadow writing snapshots back to back), a thread spinning on one core lost whole 4 ms scheduler
-         * ticks several times a second, and none while the other core was idle half the time. The price: a snapshot
-         * takes longer, (slice + pause) / slice times its work. The recovery snapshot at launch never pauses.
-         *
-         * @param shadowSnapshotPauseNs parked after each slice, not negative.
-         * @return this for a fluent API.
-         */
-        public Context shadowSnapshotPauseNs(final long shadowSnapshotPauseNs)
-        {
-            this.shadowSnapshotPauseNs = shadowSnapshotPauseNs;
-            return this;
-        }
-
-        /**
-         * How long the shadow parks after each slice of writing a snapshot.
-         *
-         * @return the pause in ns; 0 for none.
-         */
-        public long shadowSnapshotPauseNs()
-        {
-            return shadowSnapshotPauseNs;
         }
     }
 }

@@ -6,7 +6,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
-import java.util.concurrent.TimeUnit;
+import java.util.concurrent.ThreadFactory;
 import java.util.stream.Stream;
 
 import org.HdrHistogram.Histogram;
@@ -38,9 +38,7 @@ import org.kekbit.samples.orderbook.OrderBookImage;
  * measures. {@code --shadow-priority P} gives the shadow's thread Java priority P
  * ({@link SystemImage.Context#shadowThreadFactory}), which changes its operating-system priority only where the JVM
  * maps them (on Linux {@code -XX:ThreadPriorityPolicy=1}, and {@code -XX:JavaPriority1_To_OSPriority=19} for the
- * lowest nice value, in {@code JAVA_TOOL_OPTIONS}). {@code --shadow-pause-us P} makes the shadow park P us after each
- * millisecond of writing a snapshot ({@link SystemImage.Context#shadowSnapshotPauseNs(long)}), so its core is idle part
- * of the time.
+ * lowest nice value, in {@code JAVA_TOOL_OPTIONS}).
  */
 public final class ImageSubmitLatency
 {
@@ -83,7 +81,6 @@ public final class ImageSubmitLatency
             OrderBookImage.Helpers helpers = OrderBookImage.Helpers.HELPER_THREAD;
             long rounds = 1;
             int shadowPriority = 0;
-            long shadowPauseUs = 0;
             for (int i = 0; i < args.length; i += 2)
             {
                 if (i + 1 >= args.length)
@@ -116,14 +113,11 @@ public final class ImageSubmitLatency
                     case "--shadow-priority":
                         shadowPriority = (int)parse(args[i], args[i + 1]);
                         break;
-                    case "--shadow-pause-us":
-                        shadowPauseUs = parse(args[i], args[i + 1]);
-                        break;
                     default:
                         throw new IllegalArgumentException("unexpected argument: " + args[i] +
                             " (usage: ImageSubmitLatency [--dir DIR] [--book N] [--commands N] [--rate R] " +
                             "[--segment-mb M] [--helper-thread true|false|shadow] [--rounds N] " +
-                            "[--shadow-priority 1-10] [--shadow-pause-us US])");
+                            "[--shadow-priority 1-10])");
                 }
             }
             if (rate < 1)
@@ -134,20 +128,22 @@ public final class ImageSubmitLatency
             {
                 throw new IllegalArgumentException("--rounds must be positive: " + rounds);
             }
-            if (shadowPauseUs < 0)
-            {
-                throw new IllegalArgumentException("--shadow-pause-us must not be negative: " + shadowPauseUs);
-            }
             if (0 != shadowPriority && (shadowPriority < Thread.MIN_PRIORITY || shadowPriority > Thread.MAX_PRIORITY))
             {
                 throw new IllegalArgumentException("--shadow-priority must be from 1 to 10: " + shadowPriority);
             }
             out.printf("submit latency from intended send time, us: book=%d orders, commands=%d, rate=%d/s, " +
-                "segment=%d MiB, helpers=%s, shadow-priority=%s, shadow-pause=%d us, cores=%d%n", book, commands, rate,
-                segmentCapacity >> 20, helpers, 0 == shadowPriority ? "default" : shadowPriority, shadowPauseUs,
+                "segment=%d MiB, helpers=%s, shadow-priority=%s, cores=%d%n", book, commands, rate,
+                segmentCapacity >> 20, helpers, 0 == shadowPriority ? "default" : shadowPriority,
                 Runtime.getRuntime().availableProcessors());
-            final SystemImage.Context shadowSettings = shadowSettings(shadowPriority, shadowPauseUs);
-            warmUp(dir, book, commands, rate, segmentCapacity, helpers, shadowSettings, out);
+            final int priority = shadowPriority;
+            final ThreadFactory shadowThreads = 0 == priority ? null : (runnable) ->
+            {
+                final Thread thread = new Thread(runnable);
+                thread.setPriority(priority);
+                return thread;
+            };
+            warmUp(dir, book, commands, rate, segmentCapacity, helpers, shadowThreads, out);
             // Rounds alternate which run goes first, so that neither pays the JVM's early costs every time.
             final Histogram allWithout = new Histogram(3);
             final Histogram allWith = new Histogram(3);
@@ -158,7 +154,7 @@ public final class ImageSubmitLatency
                 {
                     final boolean isWith = isWithFirst == (0 == run);
                     final Histogram histogram = measure(dir.resolve(isWith ? "with" : "without"), book, commands,
-                        rate, isWith, segmentCapacity, helpers, shadowSettings, out);
+                        rate, isWith, segmentCapacity, helpers, shadowThreads, out);
                     (isWith ? allWith : allWithout).add(histogram);
                 }
             }
@@ -173,18 +169,6 @@ public final class ImageSubmitLatency
         });
     }
 
-    private static SystemImage.Context shadowSettings(final int priority, final long pauseUs)
-    {
-        return new SystemImage.Context()
-            .shadowSnapshotPauseNs(TimeUnit.MICROSECONDS.toNanos(pauseUs))
-            .shadowThreadFactory(0 == priority ? null : (runnable) ->
-            {
-                final Thread thread = new Thread(runnable);
-                thread.setPriority(priority);
-                return thread;
-            });
-    }
-
     /**
      * A first run of each kind, not counted: the JVM's first run had a p99 of 1-5 ms where later ones had 20-40 us
      * (it was always one without a shadow, which made the pooled ratio look better than it is), and the first with a
@@ -197,14 +181,14 @@ public final class ImageSubmitLatency
         final long rate,
         final long segmentCapacity,
         final OrderBookImage.Helpers helpers,
-        final SystemImage.Context shadowSettings,
+        final ThreadFactory shadowThreads,
         final PrintStream out)
     {
         for (int run = 0; run < 2; run++)
         {
             out.print("warm-up run, not counted: ");
             measure(dir.resolve("warm-up"), book, commands, rate, 1 == run, segmentCapacity, helpers,
-                shadowSettings, out);
+                shadowThreads, out);
         }
     }
 
@@ -218,7 +202,7 @@ public final class ImageSubmitLatency
      * @param snapshots  whether to keep a shadow snapshot running.
      * @param segmentCapacity of the journal's segments.
      * @param helpers         where segment creation and unmapping run.
-     * @param shadowSettings  the shadow's thread factory and snapshot pauses, copied from it.
+     * @param shadowThreads   factory of the shadow's thread, or null for the default.
      * @param out        for the result line.
      * @return the latencies in ns.
      */
@@ -230,7 +214,7 @@ public final class ImageSubmitLatency
         final boolean snapshots,
         final long segmentCapacity,
         final OrderBookImage.Helpers helpers,
-        final SystemImage.Context shadowSettings,
+        final ThreadFactory shadowThreads,
         final PrintStream out)
     {
         deleteRecursively(dir);
@@ -242,8 +226,7 @@ public final class ImageSubmitLatency
             .imageFolder(dir)
             .snapshotIntervalBytes(0)
             .snapshotsKept(1)
-            .shadowThreadFactory(shadowSettings.shadowThreadFactory())
-            .shadowSnapshotPauseNs(shadowSettings.shadowSnapshotPauseNs())
+            .shadowThreadFactory(shadowThreads)
             .segmentCapacity(segmentCapacity), helpers))
         {
             final SystemImage image = service.image();

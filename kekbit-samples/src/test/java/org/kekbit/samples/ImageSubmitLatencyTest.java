@@ -95,25 +95,6 @@ class ImageSubmitLatencyTest
     }
 
     @Test
-    @Timeout(60)
-    void shouldPauseShadowWhileWritingSnapshotsWhenAsked()
-    {
-        final Output out = new Output();
-        assertEquals(0, ImageSubmitLatency.launch(new String[]{"--dir", dir.toString(), "--book", "2000",
-            "--commands", "20000", "--rate", "50000", "--shadow-pause-us", "500"}, out.stream, new Output().stream),
-            out.text());
-        final List<String> lines = out.lines();
-        assertTrue(lines.get(0).contains("shadow-pause=500 us,"), out.text());
-        assertTrue(lines.get(4).startsWith("with shadow snapshots:") && !lines.get(4).endsWith("snapshots=0"),
-            "paced snapshots still complete: " + out.text());
-
-        final Output err = new Output();
-        assertEquals(2, ImageSubmitLatency.launch(new String[]{"--dir", dir.toString(), "--shadow-pause-us", "-1"},
-            new Output().stream, err.stream), err.text());
-        assertTrue(err.text().contains("--shadow-pause-us must not be negative: -1"), err.text());
-    }
-
-    @Test
     void shouldRefuseRoundsBelowOneInOneLine()
     {
         final Output err = new Output();
