@@ -1449,9 +1449,11 @@ public final class SystemImage implements Agent, AutoCloseable
          * {@link SystemImage#segmentCreator()} refuses to hand the creator out, and the releaser must not run
          * elsewhere. For a machine with one core beside the serving thread: a separate helper thread is a third
          * runnable thread there, and each of its bursts (making a segment: tens of ms; unmapping one) takes scheduler
-         * time slices from the serving thread whenever the shadow keeps the other core busy writing a snapshot. The
-         * price: a segment waits while the shadow writes a snapshot (one duty cycle), so a journal that fills a
-         * segment faster than that creates one on the serving thread at the roll
+         * time slices from the serving thread whenever the shadow keeps the other core busy writing a snapshot (seen
+         * with {@code perf sched}; on this project's 2-vCPU VM the serving thread's p99 with a shadow snapshotting did
+         * not change measurably, docs/benchmarks.md). The price: a segment waits while the shadow writes a snapshot
+         * (one duty cycle), so a roll that comes first is refused with {@link SystemImage#ROLL_FAILED} as with any
+         * creator agent, and past the creator's timeout creates the segment on the serving thread
          * ({@link SystemImage#inlineSegmentCreations()}).
          *
          * @param helpersOnShadowThread true to run them on the shadow's thread.

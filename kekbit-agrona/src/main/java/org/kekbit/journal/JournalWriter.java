@@ -407,7 +407,8 @@ public final class JournalWriter implements Agent, AutoCloseable, RecordAppender
      *                          {@link ChannelException.Reason#WRITER_ACTIVE} when the writer lives,
      *                          {@link ChannelException.Reason#ALREADY_EXISTS} when another writer reopened the closed
      *                          journal first, {@link ChannelException.Reason#ENDED} when the last segment is FULL
-     *                          (no journal's writer leaves one), {@link ChannelException.Reason#INCOMPATIBLE_VERSION}
+     *                          (no journal's writer leaves one), {@link ChannelException.Reason#TRUNCATED} when the
+     *                          last segment is ROLLED and the one after it is missing (nothing is written), {@link ChannelException.Reason#INCOMPATIBLE_VERSION}
      *                          when the last segment is of a later journal format (checked before anything is
      *                          written), or any reason
      *                          {@link ChannelWriter#resume(ChannelWriter.Context)} throws.
@@ -430,9 +431,14 @@ public final class JournalWriter implements Agent, AutoCloseable, RecordAppender
         final long lastBase = bases.getLong(bases.size() - 1);
         final Path lastPath = JournalDescriptor.segmentPath(folder, lastBase);
         ChannelWriter.deleteStaleTempFilesBeside(lastPath); // segments are created without, not to list per roll
-        if (ChannelState.CLOSED == endStateOf(lastPath))
+        final ChannelState lastEndState = endStateOf(lastPath);
+        if (ChannelState.CLOSED == lastEndState)
         {
             return reopen(ctx, bases.getLong(0), lastBase);
+        }
+        if (ChannelState.ROLLED == lastEndState)
+        {
+            checkSuccessorPresent(folder, lastBase, lastPath);
         }
         final ChannelWriter last = ChannelWriter.resume(new ChannelWriter.Context()
             .path(JournalDescriptor.segmentPath(folder, lastBase))
@@ -516,6 +522,28 @@ public final class JournalWriter implements Agent, AutoCloseable, RecordAppender
     /**
      * End state of a segment, refusing one of a later journal format before resume or repair writes anything.
      */
+    /**
+     * A ROLLED segment's successor is linked before its marker is written, so a ROLLED last segment means the newest
+     * segment went (deleted, or not copied with the folder): its records may be lost, and writing on would hide that.
+     * When the successor is there after all, a live writer rolled while the folder was listed: resuming the segment
+     * then finds that writer alive.
+     */
+    private static void checkSuccessorPresent(final Path folder, final long lastBase, final Path lastPath)
+    {
+        final long capacity;
+        try (ChannelReader reader = JournalFiles.openSegment(lastPath))
+        {
+            capacity = reader.capacity();
+        }
+        final Path successor = JournalDescriptor.segmentPath(folder, lastBase + capacity);
+        if (!Files.exists(successor))
+        {
+            throw new ChannelException(ChannelException.Reason.TRUNCATED, "the last segment is ROLLED but the " +
+                "segment after it is missing (deleted, or not copied with the folder), so its records may be lost: " +
+                "restore " + successor.getFileName() + " to resume, file=" + lastPath);
+        }
+    }
+
     private static ChannelState endStateOf(final Path path)
     {
         try (ChannelReader reader = JournalFiles.openSegment(path))

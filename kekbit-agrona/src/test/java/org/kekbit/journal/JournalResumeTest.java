@@ -15,6 +15,7 @@ import org.kekbit.channel.ChannelWriter;
 import org.kekbit.channel.RecordClaim;
 import org.kekbit.channel.RecordDescriptor;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -262,6 +263,45 @@ class JournalResumeTest
             assertEquals(sequence, checker.next);
             assertEquals(JournalState.CLOSED, reader.state());
         }
+    }
+
+    /**
+     * A ROLLED last segment means the segment after it went (its successor is linked before the marker): resume says
+     * so in one line and writes nothing, rather than writing on and hiding the lost records.
+     */
+    @Test
+    void shouldRefuseResumeInOneLineWhenSegmentAfterRolledOneIsMissing() throws Exception
+    {
+        long sequence = 0;
+        final JournalWriter writer = JournalWriter.create(writerContext(folder));
+        while (writer.rolls() < 2)
+        {
+            assertTrue(write(writer, scratch, sequence++) > 0);
+            writer.doWork();
+        }
+        final long newestBase = writer.currentSegmentBase();
+        JournalTestSupport.crash(writer);
+        final org.agrona.collections.LongArrayList bases = JournalFiles.allSegmentBases(folder);
+        for (int i = 0; i < bases.size(); i++)
+        {
+            if (bases.getLong(i) >= newestBase)
+            {
+                // The newest segment, and the standby after it: not copied with the folder.
+                Files.delete(JournalDescriptor.segmentPath(folder, bases.getLong(i)));
+            }
+        }
+        final Path rolled = JournalDescriptor.segmentPath(folder, newestBase - SEGMENT_CAPACITY);
+        final byte[] before = Files.readAllBytes(rolled);
+
+        final ChannelException ex =
+            assertThrows(ChannelException.class, () -> JournalWriter.resume(writerContext(folder)));
+        assertEquals(ChannelException.Reason.TRUNCATED, ex.reason());
+        assertTrue(ex.getMessage().contains("the last segment is ROLLED but the segment after it is missing") &&
+            ex.getMessage().contains(JournalDescriptor.segmentPath(folder, newestBase).getFileName().toString()),
+            ex.getMessage());
+        assertFalse(ex.getMessage().contains("\n"));
+        assertArrayEquals(before, Files.readAllBytes(rolled), "nothing written");
+        assertEquals(2, JournalFiles.allSegmentBases(folder).size());
     }
 
     @Test

@@ -47,7 +47,8 @@ final class VerifyCommand implements Callable<Integer>
     private boolean digest;
 
     @Option(names = "--to", paramLabel = "POSITION", description = "With --digest, the end of a committed record " +
-        "to digest up to (a journal position for a journal); by default the end of the last committed record.")
+        "to digest up to (a journal position for a journal; a segment starting at or after it is left out); by " +
+        "default the end of the last committed record.")
     private long to = -1;
 
     @Option(names = "--from-segment", paramLabel = "BASE", description = "With --digest on a journal folder, the " +
