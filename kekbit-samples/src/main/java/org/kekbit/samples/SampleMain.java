@@ -98,6 +98,13 @@ final class SampleMain
             err.println("kekbit: " + oneLine(ex));
             return EXIT_FAILED;
         }
+        catch (final OutOfMemoryError ex)
+        {
+            // One line instead of the JVM's stack trace; the heap is what the state held, so the fix is more of it.
+            err.println("kekbit: out of memory (" + ex.getMessage() + "): give the JVM a larger heap (-Xmx), max=" +
+                (Runtime.getRuntime().maxMemory() >> 20) + " MiB");
+            return EXIT_FAILED;
+        }
         finally
         {
             out.flush();

@@ -41,7 +41,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * round prints the standby's takeover line, with the takeover's pause ({@code takeover-ms}) and the journal it
  * replayed after its newest snapshot ({@code replayed}): {@code -Dkekbit.standbySnapshotInterval=SIZE} (the standby's,
  * 512k), {@code -Dkekbit.standbySegment=SIZE} (256k) and {@code -Dkekbit.standbyLeaderRate=ORDERS_PER_S} (20000) size
- * it for a measurement.
+ * it for a measurement; {@code -Dkekbit.standbyHeap=SIZE} (256m) is each service JVM's heap (a 256 MiB snapshot
+ * interval needs more).
  */
 class OrderBookStandbyTest
 {
@@ -285,7 +286,7 @@ class OrderBookStandbyTest
             final List<String> command = new ArrayList<>(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "--add-opens=java.base/jdk.internal.misc=ALL-UNNAMED",
-                "-XX:+UseSerialGC", "-Xmx256m",
+                "-XX:+UseSerialGC", "-Xmx" + System.getProperty("kekbit.standbyHeap", "256m"),
                 "-cp", classPath,
                 OrderBookService.class.getName()));
             command.addAll(List.of(args));

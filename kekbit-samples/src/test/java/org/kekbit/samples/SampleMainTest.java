@@ -42,4 +42,19 @@ class SampleMainTest
         assertTrue(err.startsWith("kekbit: ") && err.contains(AgronaAccess.JVM_FLAG), err);
         assertEquals(1, err.split("\n", -1).length - 1, err);
     }
+
+    @Test
+    void shouldExitOneWithOneLineWhenSampleRunsOutOfMemory()
+    {
+        final java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
+        final int status = SampleMain.launch(new java.io.PrintStream(new java.io.ByteArrayOutputStream()),
+            new java.io.PrintStream(err, true, StandardCharsets.UTF_8), () ->
+            {
+                throw new OutOfMemoryError("Java heap space");
+            });
+        final String text = err.toString(StandardCharsets.UTF_8);
+        assertEquals(SampleMain.EXIT_FAILED, status, text);
+        assertTrue(text.startsWith("kekbit: out of memory (Java heap space): give the JVM a larger heap (-Xmx)"), text);
+        assertEquals(1, text.split("\n", -1).length - 1, text);
+    }
 }
