@@ -122,12 +122,7 @@ class JournalResumeTest
     {
         try (JournalWriter writer = JournalWriter.create(writerContext(folder)))
         {
-            long sequence = 0;
-            while (writer.rolls() < 2)
-            {
-                assertTrue(write(writer, scratch, sequence++) > 0);
-                writer.doWork();
-            }
+            final long sequence = writeUntilRolls(writer, 2, 0);
             final long current = writer.currentSegmentBase();
             assertTrue(ChannelReader.isOnStandby(JournalDescriptor.segmentPath(folder, current + SEGMENT_CAPACITY)));
 
@@ -147,13 +142,8 @@ class JournalResumeTest
     @Test
     void shouldResumeFromLastSegmentAloneWhenEveryOlderSegmentIsUnreadable() throws Exception
     {
-        long sequence = 0;
         final JournalWriter writer = JournalWriter.create(writerContext(folder));
-        while (writer.rolls() < 40)
-        {
-            assertTrue(write(writer, scratch, sequence++) > 0);
-            writer.doWork();
-        }
+        long sequence = writeUntilRolls(writer, 40, 0);
         assertTrue(write(writer, scratch, sequence++) > 0);
         final long lastBase = writer.currentSegmentBase();
         final long crashedAt = writer.position();
@@ -218,13 +208,8 @@ class JournalResumeTest
     @Test
     void shouldContinueSequenceWhenResumedAfterCrashWithClaimOutstanding()
     {
-        long sequence = 0;
         final JournalWriter writer = JournalWriter.create(writerContext(folder));
-        while (writer.rolls() < 5)
-        {
-            write(writer, scratch, sequence++);
-            writer.doWork();
-        }
+        long sequence = writeUntilRolls(writer, 5, 0);
         final long positionBeforeCrash = writer.position();
         final RecordClaim claim = new RecordClaim();
         assertTrue(writer.tryClaim(MSG_TYPE_ID, 16, claim) > 0);
@@ -272,13 +257,8 @@ class JournalResumeTest
     @Test
     void shouldRefuseResumeInOneLineWhenSegmentAfterRolledOneIsMissing() throws Exception
     {
-        long sequence = 0;
         final JournalWriter writer = JournalWriter.create(writerContext(folder));
-        while (writer.rolls() < 2)
-        {
-            assertTrue(write(writer, scratch, sequence++) > 0);
-            writer.doWork();
-        }
+        final long sequence = writeUntilRolls(writer, 2, 0);
         final long newestBase = writer.currentSegmentBase();
         JournalTestSupport.crash(writer);
         final org.agrona.collections.LongArrayList bases = JournalFiles.allSegmentBases(folder);
@@ -418,5 +398,21 @@ class JournalResumeTest
             reader.poll(new JournalTestSupport.Checker(0), 1);
             return reader.endState();
         }
+    }
+
+    /**
+     * Write records in sequence, running the duty cycle after each, until the journal has rolled that many times.
+     *
+     * @return the sequence of the next record.
+     */
+    private long writeUntilRolls(final JournalWriter writer, final long rolls, final long fromSequence)
+    {
+        long sequence = fromSequence;
+        while (writer.rolls() < rolls)
+        {
+            assertTrue(write(writer, scratch, sequence++) > 0);
+            writer.doWork();
+        }
+        return sequence;
     }
 }
