@@ -49,20 +49,6 @@ public final class RollingJournal implements AutoCloseable
     /**
      * Create the journal, start its helper thread and open a reader at its start.
      *
-     * @param folder          of the journal, created; deleted on close.
-     * @param segmentCapacity of every segment, a power of two.
-     * @param maxRecordLength longest payload.
-     * @param readerSegments  how the reader maps each segment it crosses into.
-     */
-    public RollingJournal(
-        final Path folder, final long segmentCapacity, final int maxRecordLength, final ReaderSegments readerSegments)
-    {
-        this(folder, segmentCapacity, maxRecordLength, readerSegments, 0);
-    }
-
-    /**
-     * Create the journal, start its helper thread and open a reader at its start.
-     *
      * @param folder           of the journal, created; deleted on close.
      * @param segmentCapacity  of every segment, a power of two.
      * @param maxRecordLength  longest payload.
@@ -78,34 +64,13 @@ public final class RollingJournal implements AutoCloseable
         final ReaderSegments readerSegments,
         final int retainedSegments)
     {
-        this(folder, segmentCapacity, maxRecordLength, readerSegments, retainedSegments, 0);
+        this(folder, segmentCapacity, maxRecordLength, readerSegments, retainedSegments, 0, 0);
     }
 
     /**
      * As {@link #RollingJournal(Path, long, int, ReaderSegments, int)}, after a {@link JournalWriter#warmUp} of the
-     * writer's settings.
-     *
-     * @param folder           of the journal, created; deleted on close.
-     * @param segmentCapacity  of every segment, a power of two.
-     * @param maxRecordLength  longest payload.
-     * @param readerSegments   how the reader maps each segment it crosses into.
-     * @param retainedSegments as in {@link #RollingJournal(Path, long, int, ReaderSegments, int)}.
-     * @param warmUpRolls      rolls of the warm-up, 0 for none.
-     */
-    public RollingJournal(
-        final Path folder,
-        final long segmentCapacity,
-        final int maxRecordLength,
-        final ReaderSegments readerSegments,
-        final int retainedSegments,
-        final int warmUpRolls)
-    {
-        this(folder, segmentCapacity, maxRecordLength, readerSegments, retainedSegments, warmUpRolls, 0);
-    }
-
-    /**
-     * As {@link #RollingJournal(Path, long, int, ReaderSegments, int, int)}, the writer rolling from its duty cycle
-     * ahead of need ({@link JournalWriter.Context#rollAheadBytes(long)}).
+     * writer's settings, the writer rolling from its duty cycle ahead of need
+     * ({@link JournalWriter.Context#rollAheadBytes(long)}).
      *
      * @param folder           of the journal, created; deleted on close.
      * @param segmentCapacity  of every segment, a power of two.

@@ -23,9 +23,7 @@ class ImageSubmitLatencyTest
     @Timeout(60)
     void shouldPrintBothRunsAndRatioWithSnapshotsTakenInSecondRun()
     {
-        final Output out = new Output();
-        assertEquals(0, ImageSubmitLatency.launch(new String[]{"--dir", dir.toString(), "--book", "2000",
-            "--commands", "20000", "--rate", "50000"}, out.stream, new Output().stream), out.text());
+        final Output out = runSmoke();
         final List<String> lines = out.lines();
         assertEquals(6, lines.size(), out.text());
         assertTrue(lines.get(1).startsWith("warm-up run, not counted: without snapshots:"), out.text());
@@ -40,9 +38,7 @@ class ImageSubmitLatencyTest
     @Timeout(120)
     void shouldAlternateWhichRunGoesFirstAndPoolTheRounds()
     {
-        final Output out = new Output();
-        assertEquals(0, ImageSubmitLatency.launch(new String[]{"--dir", dir.toString(), "--book", "2000",
-            "--commands", "20000", "--rate", "50000", "--rounds", "2"}, out.stream, new Output().stream), out.text());
+        final Output out = runSmoke("--rounds", "2");
         final List<String> lines = out.lines();
         assertEquals(9, lines.size(), out.text());
         assertTrue(lines.get(1).startsWith("warm-up run, not counted: "), out.text());
@@ -59,10 +55,7 @@ class ImageSubmitLatencyTest
     @Timeout(60)
     void shouldRunShadowAtPriorityGiven()
     {
-        final Output out = new Output();
-        assertEquals(0, ImageSubmitLatency.launch(new String[]{"--dir", dir.toString(), "--book", "2000",
-            "--commands", "20000", "--rate", "50000", "--shadow-priority", "1"}, out.stream, new Output().stream),
-            out.text());
+        final Output out = runSmoke("--shadow-priority", "1");
         final List<String> lines = out.lines();
         assertTrue(lines.get(0).contains("shadow-priority=1,"), out.text());
         assertTrue(lines.get(4).startsWith("with shadow snapshots:") && !lines.get(4).endsWith("snapshots=0"),
@@ -78,10 +71,7 @@ class ImageSubmitLatencyTest
     @Timeout(60)
     void shouldRunSegmentCreatorOnShadowsThreadWhenAsked()
     {
-        final Output out = new Output();
-        assertEquals(0, ImageSubmitLatency.launch(new String[]{"--dir", dir.toString(), "--book", "2000",
-            "--commands", "40000", "--rate", "50000", "--segment-mb", "1", "--helper-thread", "shadow"}, out.stream,
-            new Output().stream), out.text());
+        final Output out = runSmoke("--commands", "40000", "--segment-mb", "1", "--helper-thread", "shadow");
         final List<String> lines = out.lines();
         assertTrue(lines.get(0).contains("helpers=SHADOW_THREAD,"), out.text());
         assertTrue(lines.get(4).startsWith("with shadow snapshots:") && !lines.get(4).endsWith("snapshots=0"),
@@ -101,5 +91,19 @@ class ImageSubmitLatencyTest
         assertEquals(2, ImageSubmitLatency.launch(new String[]{"--dir", dir.toString(), "--rounds", "0"},
             new Output().stream, err.stream), err.text());
         assertTrue(err.text().contains("--rounds must be positive: 0"), err.text());
+    }
+
+    /**
+     * A smoke run at toy volume; later arguments override these.
+     */
+    private Output runSmoke(final String... args)
+    {
+        final List<String> all = new java.util.ArrayList<>(List.of(
+            "--dir", dir.toString(), "--book", "2000", "--commands", "20000", "--rate", "50000"));
+        all.addAll(List.of(args));
+        final Output out = new Output();
+        assertEquals(0, ImageSubmitLatency.launch(all.toArray(new String[0]), out.stream, new Output().stream),
+            out.text());
+        return out;
     }
 }
