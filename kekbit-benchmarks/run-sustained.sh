@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # Runs SustainedStreamingBenchmark: one writer and one reader thread moving 20M records end to end per measurement,
-# through Kekbit channels, a Kekbit journal (64 MiB and 1 GiB segments), the fresh-memory floor, Agrona's ring, Aeron
-# IPC and Chronicle Queue, at 32 and 288 B, first on
-# /dev/shm, then on a tmpfs mounted huge=always (mounted here when running as root; skipped with the reason
-# otherwise). Each system runs in its own JVM, one after the other, with `uptime` before and after; each deletes its
-# files after every measurement.
+# through Kekbit channels, a Kekbit journal (64 MiB and 1 GiB segments), the fresh-memory floor (pre-faulted), the
+# new-memory floor (memory taken from the system in the window, as a journal that keeps everything does),
+# Agrona's ring, Aeron IPC and Chronicle Queue, at 32 and 288 B, first on /dev/shm, then on a tmpfs mounted
+# huge=always (mounted here when running as root; skipped with the reason otherwise). Each system runs in its own
+# JVM, one after the other, with `uptime` before and after; each deletes its files after every measurement.
 #
 #   kekbit-benchmarks/run-sustained.sh                          # 1 small warmup + 3 measurements per system and size
 #   I=1 RECORDS=5000000 kekbit-benchmarks/run-sustained.sh      # a quick look
@@ -18,7 +18,8 @@
 # (default 20000000), PAYLOADS (default 32,288), SEGMENT_CAPACITIES (the journal's, default 67108864,1073741824),
 # RETAINED_SEGMENTS (the journal's, default 0 = keeps everything; "0,2" adds a bounded journal that keeps 2 sealed
 # segments and re-uses the retired ones),
-# SYSTEMS, STORAGES ("shm huge"), HUGE_DIR (default
+# SETTLE (true: before each iteration wait until the host has taken back the memory the last one freed, see
+# HostMemory; default false), SYSTEMS, STORAGES ("shm huge"), HUGE_DIR (default
 # /mnt/kekbit-huge), SKIP_BUILD=1 to reuse the jar, KEEP=1 to keep the results of earlier runs in the report (by
 # default they are deleted first; a system run again replaces its own).
 # Writes kekbit-benchmarks/target/sustained-report.md (tables, load averages), sustained-log.txt (console) and one
@@ -32,7 +33,8 @@ RECORDS="${RECORDS:-20000000}"
 PAYLOADS="${PAYLOADS:-32,288}"
 SEGMENT_CAPACITIES="${SEGMENT_CAPACITIES:-67108864,1073741824}"
 RETAINED_SEGMENTS="${RETAINED_SEGMENTS:-0}"
-SYSTEMS="${SYSTEMS:-kekbit journal freshMemory ringBuffer aeron chronicle}"
+SETTLE="${SETTLE:-false}"
+SYSTEMS="${SYSTEMS:-kekbit journal freshMemory newMemory ringBuffer aeron chronicle}"
 STORAGES="${STORAGES:-shm huge}"
 HUGE_DIR="${HUGE_DIR:-/mnt/kekbit-huge}"
 TARGET=kekbit-benchmarks/target
@@ -87,7 +89,7 @@ run_system()
         set +e
         KEKBIT_BENCH_SHM_DIR="$dir" java -jar "$JAR" "SustainedStreamingBenchmark\.$system\$" \
             -p payloadLength="$PAYLOADS" -p records="$RECORDS" -p segmentCapacity="$SEGMENT_CAPACITIES" \
-            -p retainedSegments="$RETAINED_SEGMENTS" \
+            -p retainedSegments="$RETAINED_SEGMENTS" -p settleHostMemory="$SETTLE" \
             -wi "$WI" -i "$I" -f 1 -foe true -rf json -rff "$json" > "$out" 2>&1
         local rc=$?
         set -e
@@ -124,7 +126,7 @@ done
 {
     echo "## Sustained streaming, $(date -u '+%F %H:%M UTC'), commit $(git rev-parse --short HEAD)"
     echo
-    echo "\`I=$I WI=$WI RECORDS=$RECORDS PAYLOADS=$PAYLOADS SEGMENT_CAPACITIES=$SEGMENT_CAPACITIES RETAINED_SEGMENTS=$RETAINED_SEGMENTS kekbit-benchmarks/run-sustained.sh\`"
+    echo "\`I=$I WI=$WI RECORDS=$RECORDS PAYLOADS=$PAYLOADS SEGMENT_CAPACITIES=$SEGMENT_CAPACITIES RETAINED_SEGMENTS=$RETAINED_SEGMENTS SETTLE=$SETTLE kekbit-benchmarks/run-sustained.sh\`"
     echo "(last: $SYSTEMS): $I measurement(s)"
     echo "per system and size, each moving $RECORDS records end to end (one JMH single-shot invocation), after $WI"
     echo "warmup iteration(s) of at most 2M records; $(nproc) cores. ${huge_note}"

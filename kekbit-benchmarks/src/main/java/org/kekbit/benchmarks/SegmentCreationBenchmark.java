@@ -48,6 +48,7 @@ import org.openjdk.jmh.annotations.Warmup;
 public class SegmentCreationBenchmark extends BenchmarkDefaults
 {
     private static final long CHANNEL_ID = 1;
+    private static final long SETTLE_MAX_MS = 60_000;
 
     /**
      * A folder per trial; per iteration, what the measurement starts from, deleted after it.
@@ -57,6 +58,14 @@ public class SegmentCreationBenchmark extends BenchmarkDefaults
     {
         @Param({ "67108864", "1073741824" })
         long segmentCapacity;
+
+        /**
+         * Before each measurement, wait until the host has taken back the memory the last one freed
+         * ({@link HostMemory}): what a journal that keeps everything meets in steady state. Without it most
+         * measurements re-use memory freed moments before, still backed and cheaper.
+         */
+        @Param({ "false" })
+        boolean settleHostMemory;
 
         Path root;
         Path folder;
@@ -79,6 +88,10 @@ public class SegmentCreationBenchmark extends BenchmarkDefaults
         {
             folder = root.resolve("iteration-" + ++iteration);
             prepare();
+            if (settleHostMemory)
+            {
+                HostMemory.awaitReportingSettled(SETTLE_MAX_MS);
+            }
         }
 
         /**

@@ -1,6 +1,7 @@
 package org.kekbit.benchmarks;
 
 import java.io.IOException;
+import java.io.RandomAccessFile;
 import java.io.UncheckedIOException;
 import java.nio.MappedByteBuffer;
 import java.nio.channels.FileChannel;
@@ -83,6 +84,27 @@ public final class Storage
         }
 
         return buffer;
+    }
+
+    /**
+     * Make a sparse file of the length and map it read-write, touching nothing: its pages are taken from the system
+     * by the first store to each.
+     *
+     * @param file   to make.
+     * @param length of the file.
+     * @return the mapping.
+     */
+    public static MappedByteBuffer mapSparseFile(final Path file, final long length)
+    {
+        try (RandomAccessFile raf = new RandomAccessFile(file.toFile(), "rw"); FileChannel channel = raf.getChannel())
+        {
+            raf.setLength(length);
+            return channel.map(FileChannel.MapMode.READ_WRITE, 0, length);
+        }
+        catch (final IOException ex)
+        {
+            throw new UncheckedIOException(ex);
+        }
     }
 
     /**

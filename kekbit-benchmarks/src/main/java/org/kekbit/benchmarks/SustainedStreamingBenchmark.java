@@ -114,6 +114,8 @@ public class SustainedStreamingBenchmark extends BenchmarkDefaults
      */
     public static final long WARMUP_RECORDS = 2_000_000;
 
+    private static final long SETTLE_MAX_MS = 120_000;
+
     /**
      * What every system's state shares: the parameters, the payload, the sequence, the reader thread and the
      * life cycle (trial, then per iteration: storage opened, reader resumed; reader paused, storage closed).
@@ -129,6 +131,16 @@ public class SustainedStreamingBenchmark extends BenchmarkDefaults
 
         @Param({ "1073741824" })
         long segmentLength;
+
+        /**
+         * Before each iteration of a system that takes new memory inside the window (the journal, the new-memory
+         * floor, Chronicle), wait until the host has taken back the memory the last one freed ({@link HostMemory}),
+         * so new memory costs what it costs a journal that keeps everything in steady state; otherwise part of it is
+         * memory freed moments ago, still backed and cheaper. The others, resident or pre-faulted, never wait (an
+         * embedded Aeron driver would time out).
+         */
+        @Param({ "false" })
+        boolean settleHostMemory;
 
         Path root;
         UnsafeBuffer payload;
@@ -163,6 +175,11 @@ public class SustainedStreamingBenchmark extends BenchmarkDefaults
             iterationRecords = IterationType.WARMUP == params.getType() ?
                 Math.min(records, WARMUP_RECORDS) : records;
             iteration++;
+            if (settleHostMemory && takesNewMemoryInWindow())
+            {
+                final long reportedKib = HostMemory.awaitReportingSettled(SETTLE_MAX_MS);
+                System.out.printf("%nwaited for %d MiB of freed memory to go back to the host%n", reportedKib >> 10);
+            }
             openIteration();
             thread.resume();
         }
@@ -274,6 +291,11 @@ public class SustainedStreamingBenchmark extends BenchmarkDefaults
 
         abstract SequencedConsumer newConsumer();
 
+        boolean takesNewMemoryInWindow()
+        {
+            return false;
+        }
+
         void openTrial()
         {
         }
@@ -363,14 +385,23 @@ public class SustainedStreamingBenchmark extends BenchmarkDefaults
             for (int i = 0; i < segments; i++)
             {
                 final Path file = root.resolve("segment-" + i);
-                writerMappings[i] = Storage.mapNewFile(file, segmentBytes);
+                writerMappings[i] = isPreFaulted() ?
+                    Storage.mapNewFile(file, segmentBytes) : Storage.mapSparseFile(file, segmentBytes);
                 readerMappings[i] = IoUtil.mapExistingFile(file.toFile(), FileChannel.MapMode.READ_ONLY, "segment");
-                Storage.preTouchRead(readerMappings[i]);
+                if (isPreFaulted())
+                {
+                    Storage.preTouchRead(readerMappings[i]);
+                }
                 writerSegments[i] = new UnsafeBuffer(writerMappings[i]);
                 readerSegments[i] = new UnsafeBuffer(readerMappings[i]);
             }
             counter.putLongRelease(FreshMemoryConsumer.COUNTER_OFFSET, 0);
             ((FreshMemoryConsumer)consumer).segments(readerSegments, counter, recordLength());
+        }
+
+        boolean isPreFaulted()
+        {
+            return true;
         }
 
         void closeIteration()
@@ -387,6 +418,25 @@ public class SustainedStreamingBenchmark extends BenchmarkDefaults
             writerMappings = null;
             readerMappings = null;
             writerSegments = null;
+        }
+    }
+
+    /**
+     * The new-memory floor: the fresh-memory floor's files made sparse and mapped, nothing touched before the window,
+     * so the writer's first store to each page takes memory new to the file from the system, as a journal that keeps
+     * everything must (the reader maps its pages in as it goes). The limit of any such journal on this machine.
+     */
+    @State(Scope.Thread)
+    public static class NewMemoryState extends FreshMemoryState
+    {
+        boolean isPreFaulted()
+        {
+            return false;
+        }
+
+        boolean takesNewMemoryInWindow()
+        {
+            return true;
         }
     }
 
@@ -500,6 +550,11 @@ public class SustainedStreamingBenchmark extends BenchmarkDefaults
             chroniclePayload = ChronicleQueues.payload(payloadLength);
         }
 
+        boolean takesNewMemoryInWindow()
+        {
+            return true;
+        }
+
         SequencedConsumer newConsumer()
         {
             return new ChronicleConsumer();
@@ -562,6 +617,11 @@ public class SustainedStreamingBenchmark extends BenchmarkDefaults
         int retainedSegments;
 
         RollingJournal journal;
+
+        boolean takesNewMemoryInWindow()
+        {
+            return true;
+        }
 
         SequencedConsumer newConsumer()
         {
@@ -720,6 +780,19 @@ public class SustainedStreamingBenchmark extends BenchmarkDefaults
      */
     @Benchmark
     public long freshMemory(final FreshMemoryState state)
+    {
+        final long first = state.begin();
+        return state.finish(writeFreshMemory(state, first, first + state.iterationRecords));
+    }
+
+    /**
+     * The new-memory floor: the fresh-memory floor's loops on memory the writer takes from the system as it goes.
+     *
+     * @param state of the trial.
+     * @return the next sequence.
+     */
+    @Benchmark
+    public long newMemory(final NewMemoryState state)
     {
         final long first = state.begin();
         return state.finish(writeFreshMemory(state, first, first + state.iterationRecords));

@@ -40,6 +40,7 @@ class BenchmarksSmokeTest
         "WriteThenPollBenchmark.channelWriteThenPoll",
         "SustainedStreamingBenchmark.kekbit",
         "SustainedStreamingBenchmark.freshMemory",
+        "SustainedStreamingBenchmark.newMemory",
         "SustainedStreamingBenchmark.ringBuffer",
         "SustainedStreamingBenchmark.aeron",
         "SustainedStreamingBenchmark.chronicle",

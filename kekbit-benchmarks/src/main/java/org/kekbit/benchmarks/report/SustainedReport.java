@@ -29,6 +29,7 @@ public final class SustainedReport
         { "kekbit", "Kekbit, 1 GiB channels pre-created and pre-touched" },
         { "journal", "Kekbit journal, %s segments made in the window by the creator agent" },
         { "freshMemory", "floor: fresh pre-faulted memory, 1 GiB segments" },
+        { "newMemory", "floor: memory new to the system, taken by the writer's stores in the window, 1 GiB files" },
         { "ringBuffer", "floor and peer: Agrona OneToOneRingBuffer, 64 MiB resident" },
         { "aeron", "Aeron IPC exclusive publication, 16 MiB terms" },
         { "chronicle", "Chronicle Queue, default, files grow in the window" },
@@ -39,7 +40,8 @@ public final class SustainedReport
         { "kekbitWriterAlone", "variant: Kekbit writer alone, no reader" },
         { "freshMemoryWriterAlone", "variant: fresh-memory writer alone, no reader" },
     };
-    private static final String[] STREAMING_PEERS = { "kekbit", "freshMemory", "ringBuffer", "aeron", "chronicle" };
+    private static final String[] STREAMING_PEERS = {
+        "kekbit", "freshMemory", "newMemory", "ringBuffer", "aeron", "chronicle" };
     private static final String[] REPLAY_PEERS = { "kekbitReaderAlone", "freshMemoryReaderAlone", "chronicleReplay" };
 
     private SustainedReport()
@@ -98,7 +100,7 @@ public final class SustainedReport
         {
             final List<BenchmarkResult> kekbits = find(results, "kekbit", payload);
             final BenchmarkResult kekbit = kekbits.isEmpty() ? null : kekbits.get(kekbits.size() - 1);
-            final String records = null == kekbit ? "?" : kekbit.params().get("records");
+            final String records = anyRecords(results, payload);
             out.printf(Locale.ROOT, "### %s, %d B payload, %s records per measurement%n%n", label, payload, records);
             out.println("| system | M records/s (median) | GB/s of payload | range, M records/s | Kekbit / system |");
             out.println("|---|---:|---:|---|---:|");
@@ -110,7 +112,7 @@ public final class SustainedReport
                     final double rate = rate(result, 50.0);
                     out.printf(Locale.ROOT, "| %s | %.2f | %.2f | %.2f-%.2f | %s |%n",
                         label(system[1], result), rate / 1e6, rate * payload / 1e9, rate(result, 100.0) / 1e6,
-                        rate(result, 0.0) / 1e6, isStreamingPeer(system[0]) ?
+                        rate(result, 0.0) / 1e6, null != kekbit && isStreamingPeer(system[0]) ?
                         String.format(Locale.ROOT, "%.2fx", kekbitRate / rate) : "-");
                 }
             }
@@ -158,6 +160,20 @@ public final class SustainedReport
             out.println();
         }
         out.println();
+    }
+
+    private static String anyRecords(final List<BenchmarkResult> results, final int payload)
+    {
+        for (final BenchmarkResult result : results)
+        {
+            if (BENCHMARK_CLASS.equals(result.className()) && result.params().containsKey("records") &&
+                String.valueOf(payload).equals(result.params().get("payloadLength")))
+            {
+                return result.params().get("records");
+            }
+        }
+
+        return "?";
     }
 
     private static boolean isStreamingPeer(final String method)

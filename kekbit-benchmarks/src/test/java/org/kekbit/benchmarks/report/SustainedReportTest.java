@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class SustainedReportTest
@@ -39,12 +40,33 @@ class SustainedReportTest
         assertContains(report, "| Kekbit journal, 1 GiB segments made in the window by the creator agent | 10.00 |");
         assertContains(report,
             "| Aeron IPC exclusive publication, 16 MiB terms | 20.00 | 5.76 | 20.00-20.00 | 0.50x |");
-        assertContains(report, "| journal / system | kekbit | freshMemory | ringBuffer | aeron | chronicle |");
-        assertContains(report, "| 64 MiB segments | 0.50x | - | - | 0.25x | - |");
-        assertContains(report, "| 1 GiB segments | 1.00x | - | - | 0.50x | - |");
+        assertContains(report,
+            "| journal / system | kekbit | freshMemory | newMemory | ringBuffer | aeron | chronicle |");
+        assertContains(report, "| 64 MiB segments | 0.50x | - | - | - | 0.25x | - |");
+        assertContains(report, "| 1 GiB segments | 1.00x | - | - | - | 0.50x | - |");
         assertContains(report,
             "| replay: Kekbit journal, 64 MiB segments, written before | 20.00 | 5.76 | 20.00-20.00 | - |");
         assertContains(report, "| 64 MiB segments | - | - | 4.00x |");
+    }
+
+    @Test
+    void shouldLeaveKekbitRatioEmptyAndStillNameRecordsWhenChannelsDidNotRun() throws IOException
+    {
+        final Path file = tempDir.resolve("results.json");
+        Files.writeString(file, "[" +
+            result("journal", "\"segmentCapacity\": \"67108864\", ", 4.0) + "," +
+            result("newMemory", "", 5.0) + "," +
+            result("aeron", "", 1.0) + "]");
+
+        final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        final PrintStream out = new PrintStream(bytes, true, StandardCharsets.UTF_8);
+        SustainedReport.print("/dev/shm", BenchmarkResult.read(file), out);
+        final String report = bytes.toString(StandardCharsets.UTF_8);
+
+        assertContains(report, "### /dev/shm, 288 B payload, 20000000 records per measurement");
+        assertContains(report, "| Aeron IPC exclusive publication, 16 MiB terms | 20.00 | 5.76 | 20.00-20.00 | - |");
+        assertContains(report, "| 64 MiB segments | - | - | 1.25x | - | 0.25x | - |");
+        assertFalse(report.contains("NaN"), report);
     }
 
     private static void assertContains(final String report, final String expected)
