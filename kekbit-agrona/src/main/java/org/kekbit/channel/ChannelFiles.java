@@ -23,6 +23,7 @@ import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
 
 import org.agrona.IoUtil;
+import org.agrona.concurrent.AtomicBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.kekbit.codecs.channel.ChannelHeaderDecoder;
 
@@ -286,12 +287,39 @@ final class ChannelFiles
     }
 
     /**
+     * Zero the bytes of a range that are not zero, chunk by chunk: reads every byte but writes only chunks that hold
+     * something, so a range already zero (a fresh file, a hole) is not dirtied, and a disk file gets no writes for it.
+     * Cold path.
+     *
+     * @param buffer over the file.
+     * @param from   offset of the range, a multiple of 8.
+     * @param to     end of the range, a multiple of 8.
+     */
+    static void zeroWhereNotZero(final AtomicBuffer buffer, final int from, final int to)
+    {
+        for (int chunk = from; chunk < to; chunk += ZERO_CHUNK_LENGTH)
+        {
+            final int chunkEnd = (int)Math.min(to, (long)chunk + ZERO_CHUNK_LENGTH);
+            for (int offset = chunk; offset < chunkEnd; offset += Long.BYTES)
+            {
+                if (0 != buffer.getLong(offset))
+                {
+                    buffer.setMemory(chunk, chunkEnd - chunk, (byte)0);
+                    break;
+                }
+            }
+        }
+    }
+
+    /**
      * Take a retired channel's file for a new channel: rename it to the new channel's temp name, map it read-write
-     * (or take the mapping its writer kept) and zero every byte of it (the file's pages are allocated already, so no
-     * full disk can fail later).
+     * (or take the mapping its writer kept) and zero its first {@code zeroLength} bytes (the file's pages are
+     * allocated already, so no full disk can fail later). The new writer clears the rest record by record as it
+     * goes ({@link ChannelWriter#createReusing(ChannelWriter.Context, Path)}).
      *
      * @param retiredMapping the whole retired file mapped read-write, owned by this call from now on; or null.
-     * @param isZero         true when the file holds only zeros already (a spare just made): it is not zeroed.
+     * @param zeroLength     bytes from the start of the file to zero now: 0 for a file that holds only zeros already
+     *                       (a spare just made).
      * @return the mapping, or null (the retired file deleted) when it is missing or of another length.
      */
     static MappedByteBuffer reuseAndMapTemp(
@@ -299,7 +327,7 @@ final class ChannelFiles
         final Path tempPath,
         final long fileLength,
         final MappedByteBuffer retiredMapping,
-        final boolean isZero)
+        final long zeroLength)
     {
         final boolean isMappingUsable = null != retiredMapping && retiredMapping.capacity() == fileLength;
         if (null != retiredMapping && !isMappingUsable)
@@ -337,10 +365,11 @@ final class ChannelFiles
                 }
             }
             final UnsafeBuffer buffer = new UnsafeBuffer(mapped);
-            for (int offset = 0; !isZero && offset < fileLength; offset += ZERO_CHUNK_LENGTH)
+            final long zeroEnd = Math.min(fileLength, zeroLength);
+            for (int offset = 0; offset < zeroEnd; offset += ZERO_CHUNK_LENGTH)
             {
                 // In chunks: one memset of a whole segment would hold back every safepoint of the JVM meanwhile.
-                buffer.setMemory(offset, (int)Math.min(ZERO_CHUNK_LENGTH, fileLength - offset), (byte)0);
+                buffer.setMemory(offset, (int)Math.min(ZERO_CHUNK_LENGTH, zeroEnd - offset), (byte)0);
             }
             return mapped;
         }

@@ -98,6 +98,12 @@ public final class ChannelWriter implements Agent, AutoCloseable, RecordAppender
     private final int capacity;
     private final int maxRecordLength;
     private int position;
+    /**
+     * Whether the bytes after the header word at {@link #position} may be a re-used file's stale ones, which this
+     * writer clears record by record ({@link #clearStaleAround(int, int)}) and on release ({@link #zeroRest()}).
+     */
+    private boolean isStaleAhead;
+    private int restEnd;
     private int forcedPosition;
     private boolean isHeaderForced;
     private boolean isClosed;
@@ -131,6 +137,7 @@ public final class ChannelWriter implements Agent, AutoCloseable, RecordAppender
         this.maxRecordLength = maxRecordLength;
         this.heartbeatIntervalMs = Math.max(1, timeoutMs / HEARTBEATS_PER_TIMEOUT);
         this.position = position;
+        this.restEnd = capacity + ChannelDescriptor.TRAILER_LENGTH;
         this.forcedPosition = 0; // a resumed writer cannot know what the dead one forced: its first force covers all
         this.heartbeatTimeMs = heartbeatTimeMs;
         this.roleName = "kekbit-writer-" + Long.toHexString(channelId);
@@ -164,10 +171,11 @@ public final class ChannelWriter implements Agent, AutoCloseable, RecordAppender
     /**
      * Create a channel as {@link #create(Context)} does, in the file of a retired channel of the same file length
      * instead of newly allocated memory, as Aeron re-uses its terms: the file is renamed to the new channel's temp
-     * name, every byte of it zeroed through the mapping (memset speed, no allocation, no page fault per page where
-     * the file's pages are resident), the header written, and the file linked under the channel's path. The retired
-     * file's name is gone either way; when it cannot be re-used (missing, another length) the channel is created
-     * in new memory.
+     * name, its header and first record's header word zeroed, the header written, and the file linked under the
+     * channel's path. The writer zeroes the header word after each record (and the record's padding, and a claim)
+     * before the record is published, so readers never see the old channel's bytes; closing zeroes what is left
+     * after the end, so a closed channel holds exactly what one in a new file would. The retired file's name is
+     * gone either way; when it cannot be re-used (missing, another length) the channel is created in new memory.
      *
      * @param ctx         configuration, concluded by this call.
      * @param retiredFile the file of a channel no one maps or will map again.
@@ -181,7 +189,7 @@ public final class ChannelWriter implements Agent, AutoCloseable, RecordAppender
 
     /**
      * {@link #createReusing(Context, Path)} through a mapping of the retired file its writer kept
-     * ({@link #releaseHeldMapping(boolean)}), so that no page faults: zeroing runs at memset speed.
+     * ({@link #releaseHeldMapping(boolean)}), so that no page faults.
      *
      * @param ctx             configuration, concluded by this call.
      * @param retiredFile     the file of a channel no one maps or will map again.
@@ -223,7 +231,7 @@ public final class ChannelWriter implements Agent, AutoCloseable, RecordAppender
         final Path tempPath = ChannelFiles.tempPath(path, self);
         final long fileLength = ChannelDescriptor.fileLength(ctx.capacity());
         final MappedByteBuffer reused = null == retiredFile ? null : ChannelFiles.reuseAndMapTemp(retiredFile, tempPath,
-            fileLength, retiredMapping, isZero);
+            fileLength, retiredMapping, isZero ? 0 : HEADER_LENGTH + RecordDescriptor.HEADER_LENGTH);
         final MappedByteBuffer mappedBuffer = null != reused ? reused :
             ChannelFiles.createAndMapTemp(tempPath, fileLength, ctx.filePermissions());
         Object fileKey = null;
@@ -243,9 +251,11 @@ public final class ChannelWriter implements Agent, AutoCloseable, RecordAppender
             ChannelDescriptor.heartbeatTimeMsRelease(buffer, heartbeatTimeMs);
             ChannelFiles.publish(tempPath, path);
 
-            return new ChannelWriter(buffer, mappedBuffer, path, fileKey, ctx.epochClock(), ctx.channelId(),
-                self.pid, (int)ctx.capacity(), ctx.maxRecordLength(), ctx.timeoutMs(), 0, heartbeatTimeMs)
-                .mappingReleaser(ctx.mappingReleaser());
+            final ChannelWriter writer = new ChannelWriter(buffer, mappedBuffer, path, fileKey, ctx.epochClock(),
+                ctx.channelId(), self.pid, (int)ctx.capacity(), ctx.maxRecordLength(), ctx.timeoutMs(), 0,
+                heartbeatTimeMs).mappingReleaser(ctx.mappingReleaser());
+            writer.isStaleAhead = null != reused && !isZero;
+            return writer;
         }
         catch (final RuntimeException ex)
         {
@@ -381,9 +391,14 @@ public final class ChannelWriter implements Agent, AutoCloseable, RecordAppender
             return result;
         }
 
-        // Nothing is stored in the record until commit: the header goes in last, in one store.
+        // Nothing is stored in the record's header until commit: it goes in last, in one store.
         final int recordOffset = (int)result;
         final int frameLength = RecordDescriptor.frameLength(length);
+        if (isStaleAhead) // the claim shows zeros, as in a new file, not a re-used file's stale bytes
+        {
+            buffer.setMemory(RecordDescriptor.payloadOffset(recordOffset), RecordDescriptor.alignedLength(frameLength) -
+                RecordDescriptor.HEADER_LENGTH, (byte)0);
+        }
         claim.wrap(this, buffer.addressOffset(), recordOffset, frameLength, msgTypeId);
         // A reference store into an old object costs G1 a fence: store only when the caller changes claims.
         if (this.claim != claim)
@@ -536,12 +551,26 @@ public final class ChannelWriter implements Agent, AutoCloseable, RecordAppender
         ChannelDescriptor.checkRollSealLength(regionLength);
         final int sealPosition = (int)ChannelDescriptor.rollSealPosition(capacity, regionLength);
         final boolean isRoom = position + RecordDescriptor.HEADER_LENGTH <= sealPosition;
-        if (!isClosed && 0 == endCode && isRoom && isOwner())
+        final boolean isWritable = !isClosed && 0 == endCode && isOwner();
+        if (isWritable && isRoom)
         {
             final int sealOffsetInFile = recordOffset(sealPosition);
             buffer.putBytes(sealOffsetInFile, seal, sealOffset, sealLength);
             buffer.putLong(sealOffsetInFile + sealLength, position, ByteOrder.LITTLE_ENDIAN);
+            if (isStaleAhead)
+            {
+                buffer.putLong(recordOffset(capacity), 0L); // the trailer; the bytes before the seal go on release
+                restEnd = sealPosition;
+            }
             return markEnd(ROLLED_MSG_TYPE_ID); // the marker's release store publishes the seal too
+        }
+        if (isWritable && isStaleAhead)
+        {
+            // No room for a seal, so the marker is near the end: a re-used file's stale seal must not stay where a
+            // reader looks for this one. At most a seal region and the trailer.
+            final int from = position + RecordDescriptor.HEADER_LENGTH;
+            buffer.setMemory(recordOffset(from), restEnd - from, (byte)0);
+            isStaleAhead = false;
         }
         markEnd(ROLLED_MSG_TYPE_ID);
         return false;
@@ -574,8 +603,8 @@ public final class ChannelWriter implements Agent, AutoCloseable, RecordAppender
     /**
      * Release the mapping a {@link #rollHoldingMapping(DirectBuffer, int, int)} held, or hand it to the caller
      * instead: for a journal's writer that will re-use the file as a later segment
-     * ({@link #createReusing(Context, Path, MappedByteBuffer)}), whose pages are then mapped already, so zeroing them
-     * and writing them again takes no page fault. A caller that keeps the mapping must release it, or hand it on.
+     * ({@link #createReusing(Context, Path, MappedByteBuffer)}), whose pages are then mapped already, so writing
+     * them again takes no page fault. A caller that keeps the mapping must release it, or hand it on.
      *
      * @param isKept true to hand the mapping to the caller.
      * @return the mapping when kept; null when released, or when none was held (never rolled holding, or released).
@@ -920,6 +949,7 @@ public final class ChannelWriter implements Agent, AutoCloseable, RecordAppender
      */
     void crash()
     {
+        isStaleAhead = false; // a killed writer leaves a re-used file's stale bytes where they are
         detach();
     }
 
@@ -998,8 +1028,44 @@ public final class ChannelWriter implements Agent, AutoCloseable, RecordAppender
             markFull();
             return CHANNEL_FULL;
         }
+        final int recordOffset = recordOffset(position);
+        if (isStaleAhead)
+        {
+            clearStaleAround(recordOffset, alignedLength);
+        }
 
-        return recordOffset(position);
+        return recordOffset;
+    }
+
+    /**
+     * In a re-used file, before a record is written: zero the header word after it, which its release store then
+     * publishes too, so a reader stops there and never takes the file's stale bytes for a record; and the record's
+     * last word, so its padding holds zeros as in a new file. Two stores to lines the record's own stores take
+     * anyway, where zeroing the whole file ahead of the writer moved every line through memory twice.
+     */
+    private void clearStaleAround(final int recordOffset, final int alignedLength)
+    {
+        buffer.putLong(recordOffset + alignedLength, 0L);
+        if (alignedLength > RecordDescriptor.HEADER_LENGTH) // an empty record's last word is its header
+        {
+            buffer.putLong(recordOffset + alignedLength - RecordDescriptor.HEADER_LENGTH, 0L);
+        }
+    }
+
+    /**
+     * Zero what a re-used file's previous life left after this channel's end (the header word at the position: its
+     * marker, or zero) and before {@link #restEnd} (the seal, or the end of the file), so a closed channel in a
+     * re-used file holds exactly the bytes one in a new file would (its digests and mirrors match). Reads before it
+     * writes: a range that is zero is not dirtied. Cold path: the rest of a channel that filled is less than a record.
+     */
+    private void zeroRest()
+    {
+        final int from = position + RecordDescriptor.HEADER_LENGTH;
+        if (isStaleAhead && from < restEnd && CHANNEL_TAKEN_OVER != endCode && isOwner())
+        {
+            ChannelFiles.zeroWhereNotZero(buffer, recordOffset(from), recordOffset(restEnd));
+        }
+        isStaleAhead = false;
     }
 
     /**
@@ -1039,6 +1105,7 @@ public final class ChannelWriter implements Agent, AutoCloseable, RecordAppender
         releaseClaim();
         if (null != mappedBuffer)
         {
+            zeroRest();
             buffer.wrap(0, 0);
             if (isMappingKept)
             {

@@ -241,7 +241,8 @@ public class SegmentCreationBenchmark extends BenchmarkDefaults
     }
 
     /**
-     * A channel made in the file of a retired one ({@link ChannelWriter#createReusing}): renamed, zeroed, new header.
+     * A channel made in the file of a retired one ({@link ChannelWriter#createReusing}): renamed, its header and
+     * first record word zeroed, new header (its writer clears the rest record by record as it writes).
      *
      * @param state of the trial.
      * @return the channel's writer.

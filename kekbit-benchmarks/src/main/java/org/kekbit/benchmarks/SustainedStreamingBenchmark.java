@@ -611,7 +611,9 @@ public class SustainedStreamingBenchmark extends BenchmarkDefaults
 
         /**
          * 0 keeps every segment (a journal that keeps everything); N keeps N sealed segments and re-uses the retired
-         * ones, with a named reader that protects retention and commits after each poll (a bounded journal).
+         * ones, with a named reader that protects retention and commits after each poll (a bounded journal). A
+         * bounded journal lives for the whole fork, as the ring and Aeron's terms do, so the warmup fills its pool of
+         * files and the measurements see the steady state; one that keeps everything is made new per iteration.
          */
         @Param({ "0" })
         int retainedSegments;
@@ -620,7 +622,7 @@ public class SustainedStreamingBenchmark extends BenchmarkDefaults
 
         boolean takesNewMemoryInWindow()
         {
-            return true;
+            return 0 == retainedSegments;
         }
 
         SequencedConsumer newConsumer()
@@ -628,17 +630,50 @@ public class SustainedStreamingBenchmark extends BenchmarkDefaults
             return new JournalConsumer();
         }
 
+        void openTrial()
+        {
+            if (retainedSegments > 0)
+            {
+                openJournal(root.resolve("journal"));
+            }
+        }
+
         void openIteration()
         {
-            journal = new RollingJournal(iterationFolder("journal"), segmentCapacity, payloadLength,
-                RollingJournal.ReaderSegments.valueOf(readerSegments), retainedSegments);
+            if (0 == retainedSegments)
+            {
+                openJournal(iterationFolder("journal"));
+            }
             ((JournalConsumer)consumer).journal(journal);
         }
 
         void closeIteration()
         {
-            System.out.printf("%n%s%n", journal.rollSummary());
+            final String since = retainedSegments > 0 ? " (since the trial began)" : "";
+            System.out.printf("%n%s%s%n", journal.rollSummary(), since);
             ((JournalConsumer)consumer).journal(null);
+            if (0 == retainedSegments)
+            {
+                closeJournal();
+            }
+        }
+
+        void closeTrial()
+        {
+            if (null != journal)
+            {
+                closeJournal();
+            }
+        }
+
+        private void openJournal(final Path folder)
+        {
+            journal = new RollingJournal(folder, segmentCapacity, payloadLength,
+                RollingJournal.ReaderSegments.valueOf(readerSegments), retainedSegments);
+        }
+
+        private void closeJournal()
+        {
             journal.close();
             journal = null;
         }
