@@ -165,6 +165,36 @@ class ChannelReuseTest
     }
 
     @Test
+    void shouldAllocateNothingWhenWritingAndClaimingInReusedFile()
+    {
+        final com.sun.management.ThreadMXBean threads =
+            (com.sun.management.ThreadMXBean)java.lang.management.ManagementFactory.getThreadMXBean();
+        final Path retired = retiredFullChannel();
+        final UnsafeBuffer source = payload(0);
+        final RecordClaim claim = new RecordClaim();
+        try (ChannelWriter writer = ChannelWriter.createReusing(context(2), retired))
+        {
+            long leastAllocated = Long.MAX_VALUE;
+            for (int run = 0; run < 7; run++) // two to warm up, then the least of five
+            {
+                final long before = threads.getCurrentThreadAllocatedBytes();
+                for (int i = 0; i < 300; i++)
+                {
+                    writer.write(1, source, 0, i % 41);
+                    if (writer.tryClaim(1, i % 37, claim) > 0)
+                    {
+                        claim.commit();
+                    }
+                }
+                final long allocated = threads.getCurrentThreadAllocatedBytes() - before;
+                leastAllocated = run < 2 ? leastAllocated : Math.min(leastAllocated, allocated);
+            }
+            assertTrue(writer.position() < CAPACITY, "no FULL in the measured runs");
+            assertEquals(0, leastAllocated, "bytes allocated over 300 writes and claims");
+        }
+    }
+
+    @Test
     void shouldLeaveStaleBytesToTheWriterAtCreation()
     {
         final Path retired = retiredFullChannel();
