@@ -99,8 +99,8 @@ final class ChannelTakeover
             final int leftoverEnd = (int)Math.min(fileLength, (long)dataOffset +
                 RecordDescriptor.alignedLength(RecordDescriptor.frameLength(reader.maxRecordLength())));
             buffer.setMemory(dataOffset, leftoverEnd - dataOffset, (byte)0);
-            // A writer in a re-used file zeroes only ahead of its records: a dead one leaves the file's stale bytes
-            // after them, which the new writer must not publish as records. Writes only where they are.
+            // A writer in a re-used file clears the old bytes only record by record: a dead one leaves them after
+            // its last record, and the new writer must not publish them as records. Writes only where they are.
             ChannelFiles.zeroWhereNotZero(buffer, leftoverEnd, fileLength);
             if (ctx.preTouch())
             {

@@ -22,19 +22,13 @@ class SustainedReportTest
     void shouldPrintRowPerJournalSegmentCapacityAndRatiosAgainstPeersWhenJournalsRan() throws IOException
     {
         // 20M records: 2 s is 10M records/s, 4 s is 5M, 1 s is 20M.
-        final Path file = tempDir.resolve("results.json");
-        Files.writeString(file, "[" +
-            result("kekbit", "", 2.0) + "," +
-            result("journal", "\"segmentCapacity\": \"67108864\", ", 4.0) + "," +
-            result("journal", "\"segmentCapacity\": \"1073741824\", ", 2.0) + "," +
-            result("aeron", "", 1.0) + "," +
-            result("journalReplay", "\"segmentCapacity\": \"67108864\", ", 1.0) + "," +
-            result("chronicleReplay", "", 4.0) + "]");
-
-        final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        final PrintStream out = new PrintStream(bytes, true, StandardCharsets.UTF_8);
-        SustainedReport.print("/dev/shm", BenchmarkResult.read(file), out);
-        final String report = bytes.toString(StandardCharsets.UTF_8);
+        final String report = report(
+            result("kekbit", "", 2.0),
+            result("journal", "\"segmentCapacity\": \"67108864\", ", 4.0),
+            result("journal", "\"segmentCapacity\": \"1073741824\", ", 2.0),
+            result("aeron", "", 1.0),
+            result("journalReplay", "\"segmentCapacity\": \"67108864\", ", 1.0),
+            result("chronicleReplay", "", 4.0));
 
         assertContains(report, "| Kekbit journal, 64 MiB segments made in the window by the creator agent | 5.00 |");
         assertContains(report, "| Kekbit journal, 1 GiB segments made in the window by the creator agent | 10.00 |");
@@ -52,21 +46,28 @@ class SustainedReportTest
     @Test
     void shouldLeaveKekbitRatioEmptyAndStillNameRecordsWhenChannelsDidNotRun() throws IOException
     {
-        final Path file = tempDir.resolve("results.json");
-        Files.writeString(file, "[" +
-            result("journal", "\"segmentCapacity\": \"67108864\", ", 4.0) + "," +
-            result("newMemory", "", 5.0) + "," +
-            result("aeron", "", 1.0) + "]");
-
-        final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        final PrintStream out = new PrintStream(bytes, true, StandardCharsets.UTF_8);
-        SustainedReport.print("/dev/shm", BenchmarkResult.read(file), out);
-        final String report = bytes.toString(StandardCharsets.UTF_8);
+        final String report = report(
+            result("journal", "\"segmentCapacity\": \"67108864\", ", 4.0),
+            result("newMemory", "", 5.0),
+            result("aeron", "", 1.0));
 
         assertContains(report, "### /dev/shm, 288 B payload, 20000000 records per measurement");
         assertContains(report, "| Aeron IPC exclusive publication, 16 MiB terms | 20.00 | 5.76 | 20.00-20.00 | - |");
         assertContains(report, "| 64 MiB segments | - | - | 1.25x | - | 0.25x | - |");
         assertFalse(report.contains("NaN"), report);
+    }
+
+    /**
+     * The report on /dev/shm of the given JMH results, as run-sustained.sh prints it.
+     */
+    private String report(final String... results) throws IOException
+    {
+        final Path file = tempDir.resolve("results.json");
+        Files.writeString(file, "[" + String.join(",", results) + "]");
+        final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        final PrintStream out = new PrintStream(bytes, true, StandardCharsets.UTF_8);
+        SustainedReport.print("/dev/shm", BenchmarkResult.read(file), out);
+        return bytes.toString(StandardCharsets.UTF_8);
     }
 
     private static void assertContains(final String report, final String expected)
