@@ -296,11 +296,8 @@ class ChannelReuseTest
 
     private ChannelWriter.Context context(final long channelId)
     {
-        return new ChannelWriter.Context()
-            .root(root)
+        return ChannelTestSupport.writerContext(root, CAPACITY, MAX_RECORD_LENGTH)
             .channelId(channelId)
-            .capacity(CAPACITY)
-            .maxRecordLength(MAX_RECORD_LENGTH)
             .timeoutMs(TIMEOUT_MS)
             .epochClock(clock);
     }

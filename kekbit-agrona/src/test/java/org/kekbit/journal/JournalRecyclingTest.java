@@ -50,10 +50,7 @@ class JournalRecyclingTest
                 reader.commit();
                 files.add(fileKey(JournalDescriptor.segmentPath(folder, writer.currentSegmentBase())));
             }
-            while (reader.poll(checker, 100) > 0)
-            {
-                reader.commit();
-            }
+            drainCommitting(reader, checker);
 
             assertEquals(List.of(), checker.errors);
             assertEquals(sequence, checker.next, "every record, once, in order");
@@ -81,10 +78,7 @@ class JournalRecyclingTest
             }
             assertEquals(0, countNamed(JournalDescriptor.RECYCLE_PREFIX));
 
-            while (reader.poll(checker, 100) > 0)
-            {
-                reader.commit();
-            }
+            drainCommitting(reader, checker);
             for (int i = 0; i < 10; i++)
             {
                 writer.doWork();
@@ -100,10 +94,7 @@ class JournalRecyclingTest
                 reader.poll(checker, 100);
                 reader.commit();
             }
-            while (reader.poll(checker, 100) > 0)
-            {
-                reader.commit();
-            }
+            drainCommitting(reader, checker);
             assertEquals(List.of(), checker.errors);
             assertEquals(sequence, checker.next, "every record, once, in order, through the re-used files");
         }
@@ -130,10 +121,7 @@ class JournalRecyclingTest
                 reader.poll(checker, 100);
                 reader.commit();
             }
-            while (reader.poll(checker, 100) > 0)
-            {
-                reader.commit();
-            }
+            drainCommitting(reader, checker);
             assertEquals(List.of(), checker.errors);
             assertEquals(sequence, checker.next);
             assertTrue(writer.recycledSegments() >= 20, "recycled=" + writer.recycledSegments());
@@ -159,10 +147,7 @@ class JournalRecyclingTest
                 reader.poll(checker, 100);
                 reader.commit();
             }
-            while (reader.poll(checker, 100) > 0)
-            {
-                reader.commit();
-            }
+            drainCommitting(reader, checker);
             assertEquals(List.of(), checker.errors, "records read through re-used mappings are the new ones");
             assertEquals(sequence, checker.next);
             assertTrue(reader.prefetchedSegments() > 20, "prefetched=" + reader.prefetchedSegments());
@@ -420,6 +405,17 @@ class JournalRecyclingTest
             }, 10));
             assertEquals(8, seen[0]);
             assertEquals(0x33, seen[1], "written through the kept mapping, read through the file");
+        }
+    }
+
+    /**
+     * Poll until nothing is left, committing after each poll as a named reader does.
+     */
+    private static void drainCommitting(final JournalReader reader, final JournalTestSupport.Checker checker)
+    {
+        while (reader.poll(checker, 100) > 0)
+        {
+            reader.commit();
         }
     }
 
