@@ -10,7 +10,7 @@ import org.agrona.concurrent.ringbuffer.RingBufferDescriptor;
 
 /**
  * The Agrona peer's storage in every benchmark: a {@link OneToOneRingBuffer} of
- * {@link BenchmarkConfiguration#RING_CAPACITY} over a new file, every page touched at creation
+ * {@link BenchmarkConfiguration#RING_CAPACITY} (or a capacity given) over a new file, every page touched at creation
  * ({@link Storage#mapNewFile}), so the ring is resident before anything is measured.
  */
 public final class MappedRingBuffer implements AutoCloseable
@@ -26,8 +26,19 @@ public final class MappedRingBuffer implements AutoCloseable
      */
     public MappedRingBuffer(final Path file)
     {
+        this(file, BenchmarkConfiguration.RING_CAPACITY);
+    }
+
+    /**
+     * Create, map and touch the file, for a ring of the capacity given.
+     *
+     * @param file     to create; must not exist.
+     * @param capacity of the ring: a power of two.
+     */
+    public MappedRingBuffer(final Path file, final int capacity)
+    {
         this.file = file;
-        mapping = Storage.mapNewFile(file, BenchmarkConfiguration.RING_CAPACITY + RingBufferDescriptor.TRAILER_LENGTH);
+        mapping = Storage.mapNewFile(file, capacity + RingBufferDescriptor.TRAILER_LENGTH);
         ringBuffer = new OneToOneRingBuffer(new UnsafeBuffer(mapping));
     }
 
