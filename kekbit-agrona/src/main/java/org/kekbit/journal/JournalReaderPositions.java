@@ -58,7 +58,7 @@ final class JournalReaderPositions implements AutoCloseable
     private static final Object NAME_LOCK = new Object();
 
     private final Path path;
-    private final Object fileKey;
+    private final Object[] heldSlotKeys = new Object[JournalDescriptor.SLOT_COUNT]; // made once: isHeld runs per roll
     private final MappedByteBuffer mappedBuffer;
     private final UnsafeBuffer buffer;
     private boolean isClosed;
@@ -66,7 +66,10 @@ final class JournalReaderPositions implements AutoCloseable
     private JournalReaderPositions(final Path path, final Object fileKey, final MappedByteBuffer mappedBuffer)
     {
         this.path = path;
-        this.fileKey = fileKey;
+        for (int slot = 0; slot < heldSlotKeys.length; slot++)
+        {
+            heldSlotKeys[slot] = List.of(fileKey, slot);
+        }
         this.mappedBuffer = mappedBuffer;
         this.buffer = new UnsafeBuffer(mappedBuffer);
     }
@@ -201,7 +204,7 @@ final class JournalReaderPositions implements AutoCloseable
      */
     boolean claim(final int slot, final long nowMs, final long timeoutMs)
     {
-        final List<Object> key = List.of(fileKey, slot);
+        final Object key = heldSlotKeys[slot];
         if (null != HELD_SLOTS.putIfAbsent(key, Boolean.TRUE))
         {
             return false; // held in this JVM
@@ -246,7 +249,7 @@ final class JournalReaderPositions implements AutoCloseable
      */
     boolean isHeld(final int slot, final long nowMs, final long timeoutMs)
     {
-        if (HELD_SLOTS.containsKey(List.of(fileKey, slot)))
+        if (HELD_SLOTS.containsKey(heldSlotKeys[slot]))
         {
             return true;
         }
@@ -398,7 +401,7 @@ final class JournalReaderPositions implements AutoCloseable
     {
         final int offset = slotOffset(slot);
         buffer.compareAndSetLong(offset + SLOT_OWNER_PID_OFFSET, le(ProcessLiveness.currentPid()), 0);
-        HELD_SLOTS.remove(List.of(fileKey, slot));
+        HELD_SLOTS.remove(heldSlotKeys[slot]);
     }
 
     /**
@@ -408,7 +411,7 @@ final class JournalReaderPositions implements AutoCloseable
      */
     void forget(final int slot)
     {
-        HELD_SLOTS.remove(List.of(fileKey, slot));
+        HELD_SLOTS.remove(heldSlotKeys[slot]);
     }
 
     /**

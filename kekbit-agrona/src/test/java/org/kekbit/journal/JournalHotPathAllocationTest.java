@@ -31,6 +31,9 @@ class JournalHotPathAllocationTest
     private static final long ALLOCATED_PER_ROLL_LIMIT = 32 * 1024;
     // 2.4 KB measured: paths, link, unlink, lstat.
     private static final long ALLOCATED_PER_ROLL_WITH_HELPERS_LIMIT = 4 * 1024;
+    // 1.4 KB measured (the reader's segment crossing, the writer's rename of the retired file); 3.1 KB when the
+    // retirement's check of 64 reader slots made a key per slot.
+    private static final long ALLOCATED_PER_RECYCLING_ROLL_LIMIT = 2 * 1024;
 
     @TempDir
     Path folder;
@@ -177,6 +180,46 @@ class JournalHotPathAllocationTest
         }
     }
 
+    @Test
+    void shouldAllocateLittlePerRollWhenRecyclingRetiredSegments()
+    {
+        final com.sun.management.ThreadMXBean threads =
+            (com.sun.management.ThreadMXBean)ManagementFactory.getThreadMXBean();
+        final UnsafeBuffer payload = new UnsafeBuffer(new byte[32]);
+        final MappingReleaser releaser = new MappingReleaser();
+        final JournalSegmentPrefetcher prefetcher = new JournalSegmentPrefetcher();
+
+        try (JournalWriter writer = JournalWriter.create(new JournalWriter.Context()
+            .folder(folder).segmentCapacity(64 * 1024).preTouch(false).createSegmentsOnAgent(true)
+            .retainedSegments(2).recycleSegments(true).mappingReleaser(releaser));
+            JournalReader reader = JournalReader.open(new JournalReader.Context()
+                .folder(folder).name("hot").mappingReleaser(releaser).prefetcher(prefetcher));
+            AgentRunner helper = new AgentRunner(new YieldingIdleStrategy(), Throwable::printStackTrace, null,
+                new CompositeAgent(writer.segmentCreator(), prefetcher, releaser)))
+        {
+            AgentRunner.startOnThread(helper);
+            streamThroughRolls(writer, reader, payload, 10);
+            streamThroughRolls(writer, reader, payload, 10);
+
+            long leastPerRoll = Long.MAX_VALUE;
+            for (int run = 0; run < MEASURED_RUNS; run++)
+            {
+                final long recycledBefore = writer.recycledSegments();
+                final long before = threads.getCurrentThreadAllocatedBytes();
+                streamThroughRolls(writer, reader, payload, 10);
+                leastPerRoll = Math.min(leastPerRoll, (threads.getCurrentThreadAllocatedBytes() - before) / 10);
+                assertTrue(writer.recycledSegments() - recycledBefore >= 9,
+                    "retired segments kept for re-use: " + (writer.recycledSegments() - recycledBefore));
+            }
+
+            assertEquals(writer.position(), reader.position());
+            System.out.println("JournalHotPathAllocationTest: bytes allocated per roll on the writing and reading " +
+                "thread of a recycling journal: " + leastPerRoll);
+            assertTrue(leastPerRoll < ALLOCATED_PER_RECYCLING_ROLL_LIMIT,
+                "bytes allocated per roll (writer and reader): " + leastPerRoll);
+        }
+    }
+
     /**
      * Write and read through rolls, letting the helper thread make and map each next segment before the roll.
      */
@@ -201,6 +244,7 @@ class JournalHotPathAllocationTest
             {
                 reader.commit();
             }
+            reader.commit(); // the loop above may have found nothing left: retention waits for this commit
             writer.doWork();
         }
     }
