@@ -12,6 +12,7 @@ import org.kekbit.channel.ChannelDescriptor;
 import org.kekbit.channel.ChannelDigest;
 import org.kekbit.channel.ChannelException;
 import org.kekbit.codecs.replication.ChunkEncoder;
+import org.kekbit.codecs.replication.HelloDecoder;
 import org.kekbit.codecs.replication.MessageHeaderEncoder;
 import org.kekbit.codecs.replication.MirrorKind;
 import org.kekbit.codecs.replication.MirrorStartEncoder;
@@ -24,6 +25,10 @@ import org.kekbit.journal.JournalSource;
 /**
  * One follower as the source serves it: its own reader of the channel or journal and its own exclusive publication,
  * so each follower streams from its own position at its own pace. A journal's rolls go out as SegmentRoll messages.
+ * <p>
+ * It owns the question "may this follower go on from its position?": the hello's channel or segment, its header
+ * digest, its position (committed here, a record end) and, from protocol version 3, the digest of its bytes before
+ * the position, in the hello and in every resume ({@link #checkHistory}).
  * <p>
  * Not threadsafe: the source's duty cycle owns it.
  */
@@ -39,6 +44,12 @@ final class FollowerSession implements JournalSource.Handler
      * Blocks sent per duty cycle and follower, so that one follower catching up does not starve the others.
      */
     private static final int BLOCKS_PER_DUTY_CYCLE = 8;
+
+    /**
+     * A hello or resume without a data digest (a follower of protocol version 2, or one with no mirror yet): its
+     * history is not checked. SBE's null value of the field, the same in Hello and Resume.
+     */
+    static final long NO_DATA_DIGEST = HelloDecoder.dataDigestNullValue();
 
     private final ReplicationSource.Context ctx;
     private final Aeron aeron;
@@ -87,6 +98,7 @@ final class FollowerSession implements JournalSource.Handler
         final long followerChannelId,
         final long followerDigest,
         final long position,
+        final long followerDataDigest,
         final long sourceId,
         final long channelId,
         final long headerDigest,
@@ -114,7 +126,7 @@ final class FollowerSession implements JournalSource.Handler
             source = stream;
             try
             {
-                checkJournalFollower(followerChannelId, followerDigest, position);
+                checkJournalFollower(followerChannelId, followerDigest, position, followerDataDigest);
             }
             catch (final RuntimeException ex)
             {
@@ -138,7 +150,7 @@ final class FollowerSession implements JournalSource.Handler
         else
         {
             source = stream;
-            seek(position);
+            seek(position, followerDataDigest);
         }
         // Last: nothing above may throw after the publication is asked for, or it would be left in the driver.
         this.registrationId = aeron.asyncAddExclusivePublication(dataChannel, ctx.dataStreamId());
@@ -148,13 +160,14 @@ final class FollowerSession implements JournalSource.Handler
      * A journal's follower names its newest segment: the leader must hold that very segment, and a follower with no
      * mirror yet starts at the leader's oldest segment.
      */
-    private void checkJournalFollower(final long followerBase, final long followerDigest, final long position)
+    private void checkJournalFollower(
+        final long followerBase, final long followerDigest, final long position, final long followerDataDigest)
     {
         final SourceStream.Journal journal = (SourceStream.Journal)source;
         if (0 == followerDigest)
         {
             final long oldest = journal.oldestSegmentBase();
-            seek(Math.max(0, oldest));
+            seek(Math.max(0, oldest), NO_DATA_DIGEST);
             return;
         }
         try
@@ -177,10 +190,10 @@ final class FollowerSession implements JournalSource.Handler
                 ", actual=" + Long.toHexString(followerDigest));
             return;
         }
-        seek(position);
+        seek(position, followerDataDigest);
     }
 
-    private void seek(final long position)
+    private void seek(final long position, final long followerDataDigest)
     {
         final long committed = source.committedPosition();
         if (position > committed)
@@ -205,10 +218,45 @@ final class FollowerSession implements JournalSource.Handler
                 (source.isJournal() ? "journal" : "channel") + ": position=" + position + ": " + ex.getMessage());
             return;
         }
+        if (!checkHistory(position, followerDataDigest, committed))
+        {
+            return;
+        }
         startPosition = position;
         sentPosition = position;
         pendingLength = 0;
         isRollPending = false;
+    }
+
+    /**
+     * A follower that says what its bytes before its position are (from protocol version 3) goes on only when they
+     * are the leader's: the digest of the data from the start of the channel (a journal: of the segment holding the
+     * position, the follower's newest, whose header the hello checked) up to the position, computed here over the
+     * leader's own bytes. So a mirror whose history parted from this leader's inside that channel or segment (an old
+     * leader's tail, or a standby that mirrored further than the one that took over) is rejected, not continued with
+     * records of another history. Earlier segments are not read: a mirror receives a segment's header only from the
+     * leader's roll, after every byte before it, so the header digest stands for them (docs/replication.md says where
+     * that falls short). Cold: reads up to a segment, once per hello or resume.
+     *
+     * @return true when the follower may go on, false when it was rejected.
+     */
+    private boolean checkHistory(final long position, final long followerDataDigest, final long committed)
+    {
+        if (NO_DATA_DIGEST == followerDataDigest)
+        {
+            return true; // a version 2 follower, or no mirror: nothing to compare, as before version 3
+        }
+        final long leaderDataDigest = source.dataDigest(position);
+        if (leaderDataDigest != followerDataDigest)
+        {
+            final long base = source.segmentBase(position);
+            reject(RejectReason.DIVERGED, "follower's bytes before its position are not the leader's (divergent " +
+                "history" + (source.isJournal() ? " in the segment at base " + base : "") + "): leader position=" +
+                committed + ", follower position=" + position + ", data digests from " + base + ": expected=" +
+                Long.toHexString(leaderDataDigest) + ", actual=" + Long.toHexString(followerDataDigest));
+            return false;
+        }
+        return true;
     }
 
     private void reject(final RejectReason reason, final String message)
@@ -310,11 +358,20 @@ final class FollowerSession implements JournalSource.Handler
     }
 
     /**
-     * The reason as a follower of the given protocol version can decode it: a version 1 sink's codec throws on a
-     * reason added later, so those go out as the nearest version 1 reason, and the message says what happened.
+     * The reason as a follower of the given protocol version can decode it: a sink's codec throws on a reason added
+     * after its version, so those go out as the nearest reason it knows, and the message says what happened. A
+     * version 2 follower sends no data digest, so it is never found DIVERGED; the mapping is there all the same.
      */
     static RejectReason reasonFor(final RejectReason reason, final int followerVersion)
     {
+        if (followerVersion >= 3)
+        {
+            return reason;
+        }
+        if (RejectReason.DIVERGED == reason)
+        {
+            return RejectReason.POSITION_AHEAD; // "divergent history" in versions 1 and 2
+        }
         if (followerVersion >= 2)
         {
             return reason;
@@ -490,7 +547,7 @@ final class FollowerSession implements JournalSource.Handler
         rollHeaderOffset = headerOffset;
     }
 
-    void restart(final long position, final long nowNs)
+    void restart(final long position, final long followerDataDigest, final long nowNs)
     {
         lastControlNs = nowNs;
         if (null == source || CLOSED == state || SEND_REJECT == state)
@@ -499,7 +556,7 @@ final class FollowerSession implements JournalSource.Handler
         }
         try
         {
-            seek(position);
+            seek(position, followerDataDigest);
         }
         catch (final ChannelException ex)
         {

@@ -56,7 +56,10 @@ import org.kekbit.journal.JournalSource;
  * }
  * }</pre>
  * A rejected follower (another channel, a divergent mirror) stops: {@link #isFailed()} turns true and
- * {@link #failure()} says why in one line; the mirror is left as it was.
+ * {@link #failure()} says why in one line; the mirror is left as it was. The hello and every resume carry a digest
+ * of the mirror's bytes before its position (its channel's, or its newest segment's), which the leader compares with
+ * its own: a mirror whose history diverged from the leader's is rejected ({@code DIVERGED}) before anything is
+ * written to it. Computing it reads up to a segment, once per position (cold: the hello, a resume).
  * <p>
  * Not threadsafe: one thread runs the duty cycle and closes; the position accessors read counters and may be called
  * from any thread.
@@ -115,6 +118,9 @@ public final class ReplicationSink implements Agent, FragmentHandler, AutoClosea
     private long ackedReceived = -1;
     private long ackedDurable = -1;
     private long resumeRequested = -1;
+    private long awaitedStart = -1;
+    private long dataDigestPosition = -1;
+    private long dataDigest;
     private volatile String failure;
     private volatile boolean isEnded;
     private boolean isClosed;
@@ -226,6 +232,10 @@ public final class ReplicationSink implements Agent, FragmentHandler, AutoClosea
                 break;
 
             case STREAMING:
+                if (isAwaitingStart() && resumeRequested != awaitedStart)
+                {
+                    sendResume(awaitedStart); // the control publication did not take it: nothing is written till then
+                }
                 work += dataSubscription.poll(assembler, FRAGMENT_LIMIT);
                 if (STREAMING == state && null == dataSubscription.imageBySessionId(sessionId))
                 {
@@ -233,6 +243,7 @@ public final class ReplicationSink implements Agent, FragmentHandler, AutoClosea
                     // A new follower id: the leader opens a new session rather than taking this for a repeat.
                     followerId = random.nextLong() | 1;
                     sessionId = NO_SESSION;
+                    awaitedStart = -1; // the new hello says where the mirror stands, with its digest
                     state = HELLO;
                     lastHelloNs = nowNs - ctx.helloIntervalNs();
                 }
@@ -319,25 +330,71 @@ public final class ReplicationSink implements Agent, FragmentHandler, AutoClosea
             position = 0;
             kind = 0 != ctx.channelId() ? MirrorKind.CHANNEL : MirrorKind.ANY;
         }
+        final long mirrorDataDigest = mirrorDataDigest(position);
+        if (FAILED == state)
+        {
+            return false;
+        }
         encoder.wrapAndApplyHeader(sendBuffer, 0, headerEncoder)
             .followerId(followerId)
             .channelId(channelId)
             .headerDigest(digest)
             .position(position)
             .kind(kind)
+            .dataDigest(mirrorDataDigest)
             .dataChannel(dataChannel);
         return controlPublication.offer(sendBuffer, 0, MessageHeaderEncoder.ENCODED_LENGTH +
             encoder.encodedLength()) > 0;
     }
 
+    /**
+     * Ask the leader to send from the mirror's position, with the digest of the mirror's bytes before it, and write
+     * nothing until its MirrorStart from there: a leader whose history differs (a mirror found only after the hello)
+     * rejects the resume, and until then the stream it started elsewhere must not reach the mirror.
+     */
     private void sendResume(final long position)
     {
-        resumeEncoder.wrapAndApplyHeader(sendBuffer, 0, headerEncoder).followerId(followerId).position(position);
+        awaitedStart = position;
+        final long mirrorDataDigest = mirrorDataDigest(position);
+        if (FAILED == state)
+        {
+            return;
+        }
+        resumeEncoder.wrapAndApplyHeader(sendBuffer, 0, headerEncoder)
+            .followerId(followerId)
+            .position(position)
+            .dataDigest(mirrorDataDigest);
         if (controlPublication.offer(sendBuffer, 0, MessageHeaderEncoder.ENCODED_LENGTH +
             ResumeEncoder.BLOCK_LENGTH) > 0)
         {
             resumeRequested = position;
         }
+    }
+
+    /**
+     * The digest of the mirror's bytes before its position, for a hello or a resume: computed once per position (a
+     * hello repeats until the leader answers, and committed bytes never change), none without a mirror.
+     */
+    private long mirrorDataDigest(final long position)
+    {
+        if (!hasMirror())
+        {
+            return FollowerSession.NO_DATA_DIGEST;
+        }
+        if (position != dataDigestPosition)
+        {
+            try
+            {
+                dataDigest = null != journal ? journal.dataDigest() : mirror.dataDigest();
+            }
+            catch (final ChannelException | IllegalStateException ex)
+            {
+                fail("cannot digest the mirror " + mirrorPath() + " for the leader: " + ex.getMessage());
+                return FollowerSession.NO_DATA_DIGEST;
+            }
+            dataDigestPosition = position;
+        }
+        return dataDigest;
     }
 
     /**
@@ -366,7 +423,7 @@ public final class ReplicationSink implements Agent, FragmentHandler, AutoClosea
         switch (headerDecoder.templateId())
         {
             case ChunkDecoder.TEMPLATE_ID:
-                if (header.sessionId() == sessionId)
+                if (header.sessionId() == sessionId && !isAwaitingStart())
                 {
                     chunkDecoder.wrap(buffer, messageOffset, blockLength, version);
                     onChunk(buffer);
@@ -382,7 +439,7 @@ public final class ReplicationSink implements Agent, FragmentHandler, AutoClosea
                 break;
 
             case SegmentRollDecoder.TEMPLATE_ID:
-                if (header.sessionId() == sessionId)
+                if (header.sessionId() == sessionId && !isAwaitingStart())
                 {
                     rollDecoder.wrap(buffer, messageOffset, blockLength, version);
                     onRoll();
@@ -409,6 +466,14 @@ public final class ReplicationSink implements Agent, FragmentHandler, AutoClosea
             default:
                 break;
         }
+    }
+
+    /**
+     * Whether a resume was asked for and its MirrorStart has not come: what the leader sends meanwhile is dropped.
+     */
+    private boolean isAwaitingStart()
+    {
+        return awaitedStart >= 0;
     }
 
     private void onChunk(final DirectBuffer buffer)
@@ -519,6 +584,7 @@ public final class ReplicationSink implements Agent, FragmentHandler, AutoClosea
         sessionId = leaderSessionId;
         state = STREAMING;
         resumeRequested = -1;
+        awaitedStart = -1;
         if (startPosition != mirrorPosition())
         {
             // A mirror reopened only now, behind or ahead of where the leader starts: start where it ends.
@@ -715,7 +781,8 @@ public final class ReplicationSink implements Agent, FragmentHandler, AutoClosea
             "").append(image.isEndOfStream() ? "(eos)" : "").append(' '));
         return "state=" + state + " session=" + sessionId + " follower=" + Long.toHexString(followerId) +
             " mirror=" + (hasMirror() ? mirrorPosition() : -1) + " leader=" + leaderPosition.get() +
-            " resumeRequested=" + resumeRequested + " ended=" + isEnded + " failure=" + failure +
+            " resumeRequested=" + resumeRequested + " awaitedStart=" + awaitedStart + " ended=" + isEnded +
+            " failure=" + failure +
             " control-connected=" + controlPublication.isConnected() + " images=[" + images.toString().trim() + "]";
     }
 

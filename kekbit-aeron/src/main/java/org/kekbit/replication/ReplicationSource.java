@@ -197,7 +197,7 @@ public final class ReplicationSource implements Agent, FragmentHandler, AutoClos
                 final FollowerSession resumed = session(resumeDecoder.followerId());
                 if (null != resumed)
                 {
-                    resumed.restart(resumeDecoder.position(), nowNs);
+                    resumed.restart(resumeDecoder.position(), resumeDecoder.dataDigest(), nowNs);
                 }
                 break;
 
@@ -222,6 +222,7 @@ public final class ReplicationSource implements Agent, FragmentHandler, AutoClos
         final long followerDigest = helloDecoder.headerDigest();
         final long position = helloDecoder.position();
         final MirrorKind followerKind = helloDecoder.kind();
+        final long followerDataDigest = helloDecoder.dataDigest(); // null value from a version 2 follower
         final String dataChannel = helloDecoder.dataChannel(); // a hello is rare: its string is allowed
         final FollowerSession existing = session(followerId);
         if (null != existing)
@@ -261,7 +262,8 @@ public final class ReplicationSource implements Agent, FragmentHandler, AutoClos
         try
         {
             sessions.add(new FollowerSession(ctx, aeron, publicationChannel, followerId, helloDecoder.actingVersion(),
-                followerKind, followerChannelId, followerDigest, position, channelId, channelId, headerDigest, nowNs));
+                followerKind, followerChannelId, followerDigest, position, followerDataDigest, channelId, channelId,
+                headerDigest, nowNs));
         }
         catch (final RuntimeException ex)
         {

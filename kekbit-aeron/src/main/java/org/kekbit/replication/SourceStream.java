@@ -62,6 +62,13 @@ abstract class SourceStream implements AutoCloseable
 
     abstract void headerBytes(MutableDirectBuffer dst, int offset);
 
+    /**
+     * Digest of the data from the start of the channel, or of the journal segment holding the position, up to the
+     * position, as {@link org.kekbit.channel.ChannelDigest#dataDigest} computes it. Cold: reads up to a segment; call
+     * it after a {@link #seek(long)} to the position.
+     */
+    abstract long dataDigest(long position);
+
     abstract boolean isEnded();
 
     abstract String corruption();
@@ -120,6 +127,11 @@ abstract class SourceStream implements AutoCloseable
         void headerBytes(final MutableDirectBuffer dst, final int offset)
         {
             source.headerBytes(dst, offset);
+        }
+
+        long dataDigest(final long position)
+        {
+            return source.dataDigest(position);
         }
 
         boolean isEnded()
@@ -223,6 +235,11 @@ abstract class SourceStream implements AutoCloseable
         void headerBytes(final MutableDirectBuffer dst, final int offset)
         {
             source.headerBytes(dst, offset);
+        }
+
+        long dataDigest(final long position)
+        {
+            return source.dataDigest(position);
         }
 
         boolean isEnded()

@@ -228,12 +228,18 @@ class ReplicationJournalLoopbackTest
         assertEquals(RejectReason.WRONG_CHANNEL.value(), reason[0], message[0]);
         assertTrue(message[0].contains("protocol version 2"), message[0]);
         assertEquals(RejectReason.WRONG_KIND, FollowerSession.reasonFor(RejectReason.WRONG_KIND, 2));
+        assertEquals(RejectReason.DIVERGED, FollowerSession.reasonFor(RejectReason.DIVERGED, 3));
+        assertEquals(RejectReason.POSITION_AHEAD, FollowerSession.reasonFor(RejectReason.DIVERGED, 2),
+            "divergent history, as versions 1 and 2 say it");
+        assertEquals(RejectReason.POSITION_AHEAD, FollowerSession.reasonFor(RejectReason.DIVERGED, 1));
         for (final RejectReason any : RejectReason.values())
         {
             if (RejectReason.NULL_VAL != any)
             {
                 assertTrue(FollowerSession.reasonFor(any, 1).value() <= RejectReason.NOT_A_RECORD_BOUNDARY.value(),
                     any + " goes to a version 1 follower as a reason it decodes");
+                assertTrue(FollowerSession.reasonFor(any, 2).value() <= RejectReason.SEGMENT_NOT_FOUND.value(),
+                    any + " goes to a version 2 follower as a reason it decodes");
             }
         }
     }

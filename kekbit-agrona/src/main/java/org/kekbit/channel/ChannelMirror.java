@@ -482,6 +482,32 @@ public final class ChannelMirror implements AutoCloseable
     }
 
     /**
+     * Digest of the mirror's data region from its start up to {@link #position()}, as
+     * {@link ChannelDigest#dataDigest} computes it: what a follower says in its hello, for the leader to compare with
+     * its own bytes. Cold path: reads every byte before the position; an ended mirror, whose writer's mapping is
+     * released, is mapped read-only for the call.
+     *
+     * @return the digest.
+     * @throws IllegalStateException when the mirror is closed.
+     * @throws ChannelException      when an ended mirror's file cannot be opened.
+     */
+    public long dataDigest()
+    {
+        if (isClosed)
+        {
+            throw new IllegalStateException("mirror closed: " + path);
+        }
+        if (null != writer && !writer.isClosed())
+        {
+            return ChannelDigest.dataDigest(buffer, committedPosition);
+        }
+        try (ChannelReader reader = ChannelReader.open(path))
+        {
+            return ChannelDigest.dataDigest(reader.buffer(), committedPosition);
+        }
+    }
+
+    /**
      * Journal format version in the mirror's header, its leader's: 0 unless the mirror is a journal's segment.
      *
      * @return the version.

@@ -237,6 +237,21 @@ public final class ChannelSource implements AutoCloseable
     }
 
     /**
+     * Digest of the channel's data region from its start up to a position, as {@link ChannelDigest#dataDigest}
+     * computes it: what a leader compares with the digest a follower says in its hello. Cold path: reads every byte
+     * before the position, allocates a view.
+     *
+     * @param position end of the bytes covered: a position this source can {@link #seek} to (committed bytes never
+     *                 change; bytes past the committed ones do).
+     * @return the digest.
+     * @throws IllegalArgumentException when the position is negative or past the channel.
+     */
+    public long dataDigest(final long position)
+    {
+        return ChannelDigest.dataDigest(reader.buffer(), position);
+    }
+
+    /**
      * Journal format version in the channel's header: 0 unless the channel is a journal's segment.
      *
      * @return the version.

@@ -449,6 +449,23 @@ public final class JournalMirror implements AutoCloseable
     }
 
     /**
+     * Digest of the newest segment's data from its start up to {@link #position()}, as
+     * {@link ChannelMirror#dataDigest()} computes it: what a journal's follower says in its hello. Cold path: reads up
+     * to a segment.
+     *
+     * @return the digest, 0 before the first segment (the digest of no bytes).
+     * @throws IllegalStateException when the mirror is closed.
+     */
+    public long dataDigest()
+    {
+        if (isClosed)
+        {
+            throw new IllegalStateException("mirror closed: " + folder);
+        }
+        return null == segment ? 0 : segment.dataDigest();
+    }
+
+    /**
      * Folder of the mirror.
      *
      * @return the folder.

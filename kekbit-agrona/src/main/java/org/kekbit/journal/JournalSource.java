@@ -473,6 +473,27 @@ public final class JournalSource implements AutoCloseable, BlockHandler
     }
 
     /**
+     * Digest of the data of the segment holding a journal position, from the segment's start up to it, as
+     * {@link org.kekbit.channel.ChannelDigest#dataDigest} computes it: what a leader compares with the digest a
+     * journal's follower says of its newest segment. Call it after {@link #seek(long)} to that position. Cold path:
+     * reads up to a segment.
+     *
+     * @param position a journal position in the segment being delivered; its base covers nothing.
+     * @return the digest.
+     * @throws IllegalStateException    when the position is not in the segment being delivered.
+     * @throws IllegalArgumentException when the position is past the segment.
+     */
+    public long dataDigest(final long position)
+    {
+        if (null == segment || JournalDescriptor.segmentBase(position, segmentCapacity) != base)
+        {
+            throw new IllegalStateException("position not in the segment being delivered: position=" + position +
+                ", base=" + base);
+        }
+        return segment.dataDigest(position - base);
+    }
+
+    /**
      * Base position of the segment being delivered.
      *
      * @return the base.

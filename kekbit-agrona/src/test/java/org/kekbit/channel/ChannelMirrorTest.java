@@ -211,6 +211,64 @@ class ChannelMirrorTest
         }
     }
 
+    @Test
+    void shouldGiveTheLeaderAndItsMirrorEqualDataDigestsAndTellOneByteAnywhereBeforeThePosition()
+    {
+        final Path mirrorPath = root.resolve("mirror.kekbit");
+        try (ChannelWriter writer = ChannelTestSupport.createWriter(root, CAPACITY, MAX_RECORD_LENGTH);
+            ChannelSource source = ChannelSource.open(writer.path()))
+        {
+            final long end = writeRecords(writer, new Random(5), 300);
+            final UnsafeBuffer header = new UnsafeBuffer(new byte[ChannelDescriptor.HEADER_LENGTH]);
+            source.headerBytes(header, 0);
+            try (ChannelMirror mirror = ChannelMirror.create(mirrorPath, header, 0))
+            {
+                assertEquals(0, mirror.dataDigest(), "no bytes: the digest of nothing");
+                while (source.poll((buffer, offset, length, position) ->
+                    mirror.write(position, buffer, offset, length), 4096) > 0)
+                {
+                    assertEquals(source.dataDigest(mirror.position()), mirror.dataDigest());
+                }
+                assertEquals(end, mirror.position());
+                assertEquals(source.dataDigest(end), mirror.dataDigest());
+                assertNotEquals(source.dataDigest(end), source.dataDigest(end - 8), "the position counts");
+            }
+
+            // One bit flipped in the first record: every later byte equal, the digest differs.
+            final UnsafeBuffer copy = new UnsafeBuffer(new byte[ChannelDescriptor.HEADER_LENGTH + (int)end]);
+            source.seek(0);
+            source.poll((buffer, offset, length, position) ->
+                copy.putBytes(ChannelDescriptor.HEADER_LENGTH + (int)position, buffer, offset, length), CAPACITY);
+            final long digest = ChannelDigest.dataDigest(copy, end);
+            assertEquals(source.dataDigest(end), digest, "a heap copy digests as the mapping does");
+            final int flipped = ChannelDescriptor.HEADER_LENGTH + 12;
+            copy.putByte(flipped, (byte)(copy.getByte(flipped) ^ 1));
+            assertNotEquals(digest, ChannelDigest.dataDigest(copy, end));
+            assertThrows(IllegalArgumentException.class, () -> ChannelDigest.dataDigest(copy, end + 8));
+        }
+
+        // The leader closed: the mirror ends with its marker and, reopened ended, digests through a mapping of its own.
+        try (ChannelSource source = ChannelSource.open(
+            ChannelDescriptor.channelPath(root, ChannelTestSupport.CHANNEL_ID));
+            ChannelMirror mirror = ChannelMirror.open(mirrorPath))
+        {
+            while (source.poll((buffer, offset, length, position) ->
+                mirror.write(position, buffer, offset, length), 4096) > 0)
+            {
+                // the records again (skipped as duplicates), then the end marker
+            }
+            assertTrue(mirror.isEnded());
+        }
+        try (ChannelSource source = ChannelSource.open(
+            ChannelDescriptor.channelPath(root, ChannelTestSupport.CHANNEL_ID));
+            ChannelMirror ended = ChannelMirror.open(mirrorPath))
+        {
+            assertTrue(ended.isEnded());
+            source.seek(ended.position());
+            assertEquals(source.dataDigest(ended.position()), ended.dataDigest());
+        }
+    }
+
     private static long writeRecords(final ChannelWriter writer, final Random random, final int count)
     {
         for (int i = 0; i < count; i++)

@@ -49,7 +49,9 @@ import org.kekbit.samples.orderbook.OrderBook;
  * {@code --orders N} orders and prints the state line; with {@code --serve} it then serves as a leader.</li>
  * </ul>
  * A folder whose image ever served ({@link #SERVED_MARKER}) is refused as a standby: its journal may hold a tail the
- * new leader does not have, which the replication protocol cannot always detect.
+ * new leader does not have. The replication protocol rejects such a follower too ({@code DIVERGED}, from protocol
+ * version 3 on both sides); the marker stays as belt and braces: it refuses before anything connects, also against an
+ * older leader, and in the operator's terms.
  * Replication is asynchronous: what the leader had journaled and not yet sent when it died is not in the mirror,
  * and the new leader goes on without it (docs/system-images.md, "Hot standby").
  */
@@ -197,8 +199,9 @@ final class OrderBookReplication
 
     /**
      * A folder whose image served may hold a journal tail no standby mirrored (a deposed leader's): followed from its
-     * end, the mirror would mix two histories that the leader's checks cannot always tell apart (same segment header,
-     * a position that is a record end in both), silently. Refuse it.
+     * end, the mirror would mix two histories. A version 3 leader rejects it (the digest of the bytes before the
+     * position differs: {@code DIVERGED}); refuse it here first, before anything connects, and also against a leader
+     * that does not check (docs/system-images.md, "Fencing").
      */
     private static void checkNeverServed(final Path imageFolder)
     {
