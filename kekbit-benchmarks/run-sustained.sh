@@ -17,7 +17,8 @@
 # Environment: I (measurements, default 3), WI (warmup iterations of at most 2M records, default 1), RECORDS
 # (default 20000000), PAYLOADS (default 32,288), SEGMENT_CAPACITIES (the journal's, default 67108864,1073741824),
 # RETAINED_SEGMENTS (the journal's, default 0 = keeps everything; "0,2" adds a bounded journal that keeps 2 sealed
-# segments and re-uses the retired ones),
+# segments and re-uses the retired ones), RING_CAPACITIES (the ring's, default 67108864; "67108864,268435456" adds a
+# ring with a recycling journal's working set: docs/benchmarks.md 0e),
 # SETTLE (true: before each iteration wait until the host has taken back the memory the last one freed, see
 # HostMemory; default false), SYSTEMS, STORAGES ("shm huge"), HUGE_DIR (default
 # /mnt/kekbit-huge), SKIP_BUILD=1 to reuse the jar, KEEP=1 to keep the results of earlier runs in the report (by
@@ -33,6 +34,7 @@ RECORDS="${RECORDS:-20000000}"
 PAYLOADS="${PAYLOADS:-32,288}"
 SEGMENT_CAPACITIES="${SEGMENT_CAPACITIES:-67108864,1073741824}"
 RETAINED_SEGMENTS="${RETAINED_SEGMENTS:-0}"
+RING_CAPACITIES="${RING_CAPACITIES:-67108864}"
 SETTLE="${SETTLE:-false}"
 SYSTEMS="${SYSTEMS:-kekbit journal freshMemory newMemory ringBuffer aeron chronicle}"
 STORAGES="${STORAGES:-shm huge}"
@@ -89,7 +91,7 @@ run_system()
         set +e
         KEKBIT_BENCH_SHM_DIR="$dir" java -jar "$JAR" "SustainedStreamingBenchmark\.$system\$" \
             -p payloadLength="$PAYLOADS" -p records="$RECORDS" -p segmentCapacity="$SEGMENT_CAPACITIES" \
-            -p retainedSegments="$RETAINED_SEGMENTS" -p settleHostMemory="$SETTLE" \
+            -p retainedSegments="$RETAINED_SEGMENTS" -p ringCapacity="$RING_CAPACITIES" -p settleHostMemory="$SETTLE" \
             -wi "$WI" -i "$I" -f 1 -foe true -rf json -rff "$json" > "$out" 2>&1
         local rc=$?
         set -e
@@ -126,7 +128,7 @@ done
 {
     echo "## Sustained streaming, $(date -u '+%F %H:%M UTC'), commit $(git rev-parse --short HEAD)"
     echo
-    echo "\`I=$I WI=$WI RECORDS=$RECORDS PAYLOADS=$PAYLOADS SEGMENT_CAPACITIES=$SEGMENT_CAPACITIES RETAINED_SEGMENTS=$RETAINED_SEGMENTS SETTLE=$SETTLE kekbit-benchmarks/run-sustained.sh\`"
+    echo "\`I=$I WI=$WI RECORDS=$RECORDS PAYLOADS=$PAYLOADS SEGMENT_CAPACITIES=$SEGMENT_CAPACITIES RETAINED_SEGMENTS=$RETAINED_SEGMENTS RING_CAPACITIES=$RING_CAPACITIES SETTLE=$SETTLE kekbit-benchmarks/run-sustained.sh\`"
     echo "(last: $SYSTEMS): $I measurement(s)"
     echo "per system and size, each moving $RECORDS records end to end (one JMH single-shot invocation), after $WI"
     echo "warmup iteration(s) of at most 2M records; $(nproc) cores. ${huge_note}"

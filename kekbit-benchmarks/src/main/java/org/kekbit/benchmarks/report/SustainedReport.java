@@ -30,7 +30,7 @@ public final class SustainedReport
         { "journal", "Kekbit journal, %s segments made in the window by the creator agent" },
         { "freshMemory", "floor: fresh pre-faulted memory, 1 GiB segments" },
         { "newMemory", "floor: memory new to the system, taken by the writer's stores in the window, 1 GiB files" },
-        { "ringBuffer", "floor and peer: Agrona OneToOneRingBuffer, 64 MiB resident" },
+        { "ringBuffer", "floor and peer: Agrona OneToOneRingBuffer, %s resident" },
         { "aeron", "Aeron IPC exclusive publication, 16 MiB terms" },
         { "chronicle", "Chronicle Queue, default, files grow in the window" },
         { "journalReplay", "replay: Kekbit journal, %s segments, written before" },
@@ -140,10 +140,23 @@ public final class SustainedReport
         }
         final StringBuilder header = new StringBuilder("| ").append(journalMethod).append(" / system |");
         final StringBuilder rule = new StringBuilder("|---|");
+        final List<BenchmarkResult> columns = new ArrayList<>(); // null: a peer that did not run
         for (final String peer : peers)
         {
+            final List<BenchmarkResult> found = find(results, peer, payload);
+            if ("ringBuffer".equals(peer) && found.size() > 1) // a column per capacity: the working sets differ
+            {
+                for (final BenchmarkResult ring : found)
+                {
+                    header.append(' ').append(peer).append(' ').append(capacityText(ring)).append(" |");
+                    rule.append("---:|");
+                    columns.add(ring);
+                }
+                continue;
+            }
             header.append(' ').append(peer).append(" |");
             rule.append("---:|");
+            columns.add(found.isEmpty() ? null : found.get(found.size() - 1));
         }
         out.println(header);
         out.println(rule);
@@ -151,11 +164,10 @@ public final class SustainedReport
         {
             final double journalRate = rate(journal, 50.0);
             out.printf(Locale.ROOT, "| %s segments |", capacityText(journal));
-            for (final String peer : peers)
+            for (final BenchmarkResult peer : columns)
             {
-                final List<BenchmarkResult> found = find(results, peer, payload);
-                out.print(found.isEmpty() ? " - |" : String.format(Locale.ROOT, " %.2fx |",
-                    journalRate / rate(found.get(found.size() - 1), 50.0)));
+                out.print(null == peer ? " - |" :
+                    String.format(Locale.ROOT, " %.2fx |", journalRate / rate(peer, 50.0)));
             }
             out.println();
         }
@@ -186,16 +198,33 @@ public final class SustainedReport
         return format.contains("%s") ? String.format(Locale.ROOT, format, capacityText(result)) : format;
     }
 
+    /**
+     * A ring's capacity (64 MiB when the result predates the parameter), or a journal's segments.
+     */
     private static String capacityText(final BenchmarkResult result)
+    {
+        if ("ringBuffer".equals(result.method()))
+        {
+            final String ringCapacity = result.params().get("ringCapacity");
+            return null == ringCapacity ? "64 MiB" : bytesText(Long.parseLong(ringCapacity));
+        }
+        return segmentsText(result);
+    }
+
+    private static String bytesText(final long bytes)
+    {
+        return bytes >= 1L << 30 && 0 == (bytes & ((1L << 30) - 1)) ? (bytes >> 30) + " GiB" :
+            0 == (bytes & ((1L << 20) - 1)) ? (bytes >> 20) + " MiB" : bytes + " B";
+    }
+
+    private static String segmentsText(final BenchmarkResult result)
     {
         final String capacity = result.params().get("segmentCapacity");
         if (null == capacity)
         {
             return "?";
         }
-        final long bytes = Long.parseLong(capacity);
-        final String text = bytes >= 1L << 30 && 0 == (bytes & ((1L << 30) - 1)) ? (bytes >> 30) + " GiB" :
-            0 == (bytes & ((1L << 20) - 1)) ? (bytes >> 20) + " MiB" : bytes + " B";
+        final String text = bytesText(Long.parseLong(capacity));
         final String retained = result.params().get("retainedSegments");
         return null == retained || "0".equals(retained) ? text : text + ", keeps " + retained + ", recycled";
     }

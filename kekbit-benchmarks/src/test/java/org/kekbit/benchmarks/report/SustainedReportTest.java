@@ -57,6 +57,21 @@ class SustainedReportTest
         assertFalse(report.contains("NaN"), report);
     }
 
+    @Test
+    void shouldNameEachRingCapacityAndGiveJournalRatioAgainstEach() throws IOException
+    {
+        final String report = report(
+            result("journal", "\"segmentCapacity\": \"8388608\", \"retainedSegments\": \"2\", ", 2.0),
+            result("ringBuffer", "\"ringCapacity\": \"67108864\", ", 1.0),
+            result("ringBuffer", "\"ringCapacity\": \"268435456\", ", 4.0));
+
+        assertContains(report, "| floor and peer: Agrona OneToOneRingBuffer, 64 MiB resident | 20.00 |");
+        assertContains(report, "| floor and peer: Agrona OneToOneRingBuffer, 256 MiB resident | 5.00 |");
+        assertContains(report,
+            "| journal / system | kekbit | freshMemory | newMemory | ringBuffer 64 MiB | ringBuffer 256 MiB | aeron |");
+        assertContains(report, "| 8 MiB, keeps 2, recycled segments | - | - | - | 0.50x | 2.00x | - | - |");
+    }
+
     /**
      * The report on /dev/shm of the given JMH results, as run-sustained.sh prints it.
      */
