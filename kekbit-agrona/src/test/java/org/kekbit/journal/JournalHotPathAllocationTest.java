@@ -143,13 +143,52 @@ class JournalHotPathAllocationTest
     @Test
     void shouldAllocateAlmostNothingPerRollWhenSegmentsAreMadeAndMappedOnAnotherThread()
     {
+        final long leastPerRoll = leastAllocatedPerRollWithHelpers(new JournalWriter.Context(),
+            (prefetchedInRun, recycledInRun) ->
+                assertEquals(10, prefetchedInRun, "each crossing took a ready segment"));
+
+        System.out.println("JournalHotPathAllocationTest: bytes allocated per roll on the writing and reading " +
+            "thread with a segment creator and a prefetcher: " + leastPerRoll);
+        assertTrue(leastPerRoll < ALLOCATED_PER_ROLL_WITH_HELPERS_LIMIT,
+            "bytes allocated per roll (writer and reader): " + leastPerRoll);
+    }
+
+    @Test
+    void shouldAllocateLittlePerRollWhenRecyclingRetiredSegments()
+    {
+        final long leastPerRoll = leastAllocatedPerRollWithHelpers(
+            new JournalWriter.Context().retainedSegments(2).recycleSegments(true),
+            (prefetchedInRun, recycledInRun) ->
+                assertTrue(recycledInRun >= 9, "retired segments kept for re-use: " + recycledInRun));
+
+        System.out.println("JournalHotPathAllocationTest: bytes allocated per roll on the writing and reading " +
+            "thread of a recycling journal: " + leastPerRoll);
+        assertTrue(leastPerRoll < ALLOCATED_PER_RECYCLING_ROLL_LIMIT,
+            "bytes allocated per roll (writer and reader): " + leastPerRoll);
+    }
+
+    /**
+     * What a measured run of ten rolls did, checked after each.
+     */
+    @FunctionalInterface
+    private interface RunCheck
+    {
+        void check(long prefetchedInRun, long recycledInRun);
+    }
+
+    /**
+     * Stream through rolls with the segment creator, a prefetcher and a mapping releaser on a helper thread, and
+     * return the least the writing and reading thread allocated per roll over the measured runs.
+     */
+    private long leastAllocatedPerRollWithHelpers(final JournalWriter.Context writerContext, final RunCheck runCheck)
+    {
         final com.sun.management.ThreadMXBean threads =
             (com.sun.management.ThreadMXBean)ManagementFactory.getThreadMXBean();
         final UnsafeBuffer payload = new UnsafeBuffer(new byte[32]);
         final MappingReleaser releaser = new MappingReleaser();
         final JournalSegmentPrefetcher prefetcher = new JournalSegmentPrefetcher();
 
-        try (JournalWriter writer = JournalWriter.create(new JournalWriter.Context()
+        try (JournalWriter writer = JournalWriter.create(writerContext
             .folder(folder).segmentCapacity(64 * 1024).preTouch(false).createSegmentsOnAgent(true)
             .mappingReleaser(releaser));
             JournalReader reader = JournalReader.open(new JournalReader.Context()
@@ -165,58 +204,17 @@ class JournalHotPathAllocationTest
             for (int run = 0; run < MEASURED_RUNS; run++)
             {
                 final long prefetchedBefore = reader.prefetchedSegments();
-                final long before = threads.getCurrentThreadAllocatedBytes();
-                streamThroughRolls(writer, reader, payload, 10);
-                leastPerRoll = Math.min(leastPerRoll, (threads.getCurrentThreadAllocatedBytes() - before) / 10);
-                assertEquals(10, reader.prefetchedSegments() - prefetchedBefore, "each crossing took a ready segment");
-            }
-
-            assertEquals(0, writer.inlineSegmentCreations());
-            assertEquals(writer.position(), reader.position());
-            System.out.println("JournalHotPathAllocationTest: bytes allocated per roll on the writing and reading " +
-                "thread with a segment creator and a prefetcher: " + leastPerRoll);
-            assertTrue(leastPerRoll < ALLOCATED_PER_ROLL_WITH_HELPERS_LIMIT,
-                "bytes allocated per roll (writer and reader): " + leastPerRoll);
-        }
-    }
-
-    @Test
-    void shouldAllocateLittlePerRollWhenRecyclingRetiredSegments()
-    {
-        final com.sun.management.ThreadMXBean threads =
-            (com.sun.management.ThreadMXBean)ManagementFactory.getThreadMXBean();
-        final UnsafeBuffer payload = new UnsafeBuffer(new byte[32]);
-        final MappingReleaser releaser = new MappingReleaser();
-        final JournalSegmentPrefetcher prefetcher = new JournalSegmentPrefetcher();
-
-        try (JournalWriter writer = JournalWriter.create(new JournalWriter.Context()
-            .folder(folder).segmentCapacity(64 * 1024).preTouch(false).createSegmentsOnAgent(true)
-            .retainedSegments(2).recycleSegments(true).mappingReleaser(releaser));
-            JournalReader reader = JournalReader.open(new JournalReader.Context()
-                .folder(folder).name("hot").mappingReleaser(releaser).prefetcher(prefetcher));
-            AgentRunner helper = new AgentRunner(new YieldingIdleStrategy(), Throwable::printStackTrace, null,
-                new CompositeAgent(writer.segmentCreator(), prefetcher, releaser)))
-        {
-            AgentRunner.startOnThread(helper);
-            streamThroughRolls(writer, reader, payload, 10);
-            streamThroughRolls(writer, reader, payload, 10);
-
-            long leastPerRoll = Long.MAX_VALUE;
-            for (int run = 0; run < MEASURED_RUNS; run++)
-            {
                 final long recycledBefore = writer.recycledSegments();
                 final long before = threads.getCurrentThreadAllocatedBytes();
                 streamThroughRolls(writer, reader, payload, 10);
                 leastPerRoll = Math.min(leastPerRoll, (threads.getCurrentThreadAllocatedBytes() - before) / 10);
-                assertTrue(writer.recycledSegments() - recycledBefore >= 9,
-                    "retired segments kept for re-use: " + (writer.recycledSegments() - recycledBefore));
+                runCheck.check(
+                    reader.prefetchedSegments() - prefetchedBefore, writer.recycledSegments() - recycledBefore);
             }
 
+            assertEquals(0, writer.inlineSegmentCreations());
             assertEquals(writer.position(), reader.position());
-            System.out.println("JournalHotPathAllocationTest: bytes allocated per roll on the writing and reading " +
-                "thread of a recycling journal: " + leastPerRoll);
-            assertTrue(leastPerRoll < ALLOCATED_PER_RECYCLING_ROLL_LIMIT,
-                "bytes allocated per roll (writer and reader): " + leastPerRoll);
+            return leastPerRoll;
         }
     }
 
