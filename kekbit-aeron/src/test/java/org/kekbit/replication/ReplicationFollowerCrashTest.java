@@ -28,6 +28,14 @@ import static org.kekbit.replication.ReplicationTestSupport.write;
 @Timeout(90)
 class ReplicationFollowerCrashTest
 {
+    /**
+     * Kills of the follower: 3 in CI; more with {@code -Dkekbit.replication.followerKills=N} (and JUnit's timeout
+     * off: {@code -Djunit.jupiter.execution.timeout.mode=disabled}).
+     */
+    private static final int KILLS = Integer.getInteger("kekbit.replication.followerKills", 3);
+    // 32 MiB holds about 38 rounds of records; a longer run gets a larger channel.
+    private static final int CAPACITY = 32 * 1024 * 1024 * Integer.highestOneBit(Math.max(1, KILLS / 16));
+
     private static final long CHANNEL_ID = 0x42_0000_0002L;
 
     @RegisterExtension
@@ -41,14 +49,14 @@ class ReplicationFollowerCrashTest
     {
         fx.launchDriver(fx.tmp.resolve("aeron-leader"), 0, 0);
         writer = fx.own(ChannelWriter.create(new ChannelWriter.Context()
-            .root(fx.tmp.resolve("leader")).channelId(CHANNEL_ID).capacity(32 * 1024 * 1024).maxRecordLength(64 * 1024)
+            .root(fx.tmp.resolve("leader")).channelId(CHANNEL_ID).capacity(CAPACITY).maxRecordLength(64 * 1024)
             .preTouch(false)));
         fx.source = new ReplicationSource(fx.sourceContext(writer.path())
             .sessionTimeoutNs(TimeUnit.SECONDS.toNanos(2)));
         final Path mirrorDir = fx.tmp.resolve("mirror");
         final Path mirrorPath = ChannelDescriptor.channelPath(mirrorDir, CHANNEL_ID);
 
-        for (int round = 1; round <= 3; round++)
+        for (int round = 1; round <= KILLS; round++)
         {
             startSink("aeron-follower-" + round, mirrorDir, round);
             final long target = fx.checker.nextSeq + 1500;
@@ -59,13 +67,13 @@ class ReplicationFollowerCrashTest
             writeUntil(() -> fx.seq >= afterKill, mirrorPath, 500, false); // nobody follows: write ahead
         }
 
-        startSink("aeron-follower-last", mirrorDir, 4);
+        startSink("aeron-follower-last", mirrorDir, KILLS + 1);
         final long last = fx.seq + 2000;
         writeUntil(() -> fx.checker.nextSeq >= last, mirrorPath, 2000, true); // catch up while the writer goes on
         final long written = writer.position();
         writer.close();
         pump(() -> !fx.child.isAlive(), 30_000, "the follower to end", this::cycle);
-        assertEquals(0, fx.child.exitValue(), () -> fx.childLog("sink-4"));
+        assertEquals(0, fx.child.exitValue(), () -> fx.childLog("sink-" + (KILLS + 1)));
 
         pump(() -> fx.checker.nextSeq == fx.seq, 10_000, "every record on the mirror", this::cycle);
         mirrorReader.poll(fx.checker, Integer.MAX_VALUE);
@@ -131,7 +139,7 @@ class ReplicationFollowerCrashTest
             .append(", followers=").append(fx.source.followerCount()).append(", sent=").append(fx.source.sentPosition())
             .append(", received=").append(fx.source.receivedPosition())
             .append(", error=").append(fx.source.lastError());
-        for (int round = 1; round <= 4; round++)
+        for (int round = Math.max(1, KILLS - 2); round <= KILLS + 1; round++)
         {
             text.append("\n").append(fx.childLog("sink-" + round));
         }

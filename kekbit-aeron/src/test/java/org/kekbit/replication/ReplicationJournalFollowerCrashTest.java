@@ -17,18 +17,25 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.kekbit.replication.ReplicationTestSupport.pump;
 
 /**
- * A journal's follower in a child JVM with its own media driver, killed with SIGKILL three times while the leader
+ * A journal's follower in a child JVM with its own media driver, killed with SIGKILL three times (or {@code kekbit.replication.followerKills}) while the leader
  * writes and rolls, restarted, and caught up; a {@link JournalReader} in this JVM tails the mirror's segments the
  * whole time and must never see a torn or out-of-order record; at the end the segments are byte-identical.
  */
 @Timeout(120)
 class ReplicationJournalFollowerCrashTest
 {
+    /**
+     * Kills of the follower: 3 in CI; more with {@code -Dkekbit.replication.followerKills=N} (and JUnit's timeout
+     * off: {@code -Djunit.jupiter.execution.timeout.mode=disabled}).
+     */
+    private static final int KILLS = Integer.getInteger("kekbit.replication.followerKills", 3);
+
     @RegisterExtension
     final ReplicationFixture fx = new ReplicationFixture();
 
     private JournalWriter writer;
     private JournalReader mirrorReader;
+    private int lastSinkRound;
 
     @Test
     void shouldCatchUpAJournalWhenTheFollowerIsKilledWhileTheLeaderRollsAndRestarted() throws Exception
@@ -40,7 +47,7 @@ class ReplicationJournalFollowerCrashTest
         final Path mirrorDir = fx.tmp.resolve("mirror");
         mirrorReader = fx.own(JournalReader.open(new JournalReader.Context().folder(mirrorDir)));
 
-        for (int round = 1; round <= 3; round++)
+        for (int round = 1; round <= KILLS; round++)
         {
             startSink("aeron-follower-" + round, mirrorDir, round);
             final long target = fx.checker.nextSeq + 1000;
@@ -53,13 +60,13 @@ class ReplicationJournalFollowerCrashTest
             assertTrue(writer.rolls() > rollsBefore, "the leader rolled while the follower was dead");
         }
 
-        startSink("aeron-follower-last", mirrorDir, 4);
+        startSink("aeron-follower-last", mirrorDir, KILLS + 1);
         final long last = fx.seq + 1000;
         writeUntil(() -> fx.checker.nextSeq >= last, 1000, true); // catch up while the writer goes on
         final long written = writer.position();
         writer.close();
         pump(() -> !fx.child.isAlive(), 30_000, "the follower to end", this::cycle);
-        assertEquals(0, fx.child.exitValue(), () -> fx.childLog("sink-4"));
+        assertEquals(0, fx.child.exitValue(), () -> fx.childLog("sink-" + (KILLS + 1)));
 
         pump(() -> fx.checker.nextSeq == fx.seq, 10_000, "every record on the mirror", this::cycle);
         mirrorReader.poll(fx.checker, Integer.MAX_VALUE);
@@ -91,7 +98,7 @@ class ReplicationJournalFollowerCrashTest
         {
             throw new AssertionError(ex.getMessage() + ": seq=" + fx.seq + ", checked=" + fx.checker.nextSeq +
                 ", followers=" + fx.source.followerCount() + ", error=" + fx.source.lastError() + "\n" +
-                fx.childLog("sink-1") + fx.childLog("sink-2") + fx.childLog("sink-3") + fx.childLog("sink-4"), ex);
+                fx.childLog("sink-" + lastSinkRound), ex);
         }
     }
 
@@ -102,6 +109,7 @@ class ReplicationJournalFollowerCrashTest
 
     private void startSink(final String aeronDir, final Path mirrorDir, final int round) throws IOException
     {
+        lastSinkRound = round;
         fx.startChild("sink-" + round, SinkMain.class, fx.tmp.resolve(aeronDir).toString(),
             fx.source.controlEndpoint(), mirrorDir.toString());
     }
