@@ -12,7 +12,9 @@ import org.kekbit.image.ImageDescriptor;
 import org.kekbit.image.ImageFolder;
 import org.kekbit.image.SnapshotFile;
 import org.kekbit.image.SystemImage;
+import org.kekbit.journal.JournalCut;
 import org.kekbit.journal.JournalReader;
+import org.kekbit.journal.JournalSource;
 import org.kekbit.journal.JournalState;
 
 /**
@@ -28,6 +30,11 @@ import org.kekbit.journal.JournalState;
  * fails.
  * <p>
  * A crash during this rebuild leaves a shorter gap, which the next launch rebuilds the same way.
+ * <p>
+ * A hot standby's outputs are a mirror of its leader's, replicated apart from the commands, so at a takeover they can
+ * be ahead of the state: reports of commands the standby never received. {@link #cutAfter} removes them before the
+ * new leader writes (its own reports take those execIds), and {@link #recover} refuses an output ahead of the state
+ * rather than number two reports alike.
  */
 public final class ReportRecovery
 {
@@ -71,19 +78,63 @@ public final class ReportRecovery
     }
 
     /**
+     * Cut an output journal after its last report of an execId at most a given one: for a hot standby that takes
+     * over, whose mirror of its leader's reports may hold reports of commands its mirror of the commands lacks (the
+     * two are replicated apart). The state the new leader serves from has numbered its reports up to
+     * {@code lastExecId} and numbers the next ones from there: a report after it in the output would leave two
+     * reports with one execId in the history. Run before the output's writer resumes it ({@link JournalCut}: nobody
+     * may write it meanwhile).
+     *
+     * @param reportsFolder of the output journal; nothing is done when it holds no journal.
+     * @param lastExecId    of the state the new leader serves from.
+     * @return how many reports were cut: the outputs of commands the new leader does not have.
+     */
+    public static long cutAfter(final Path reportsFolder, final long lastExecId)
+    {
+        if (!JournalSource.isJournal(reportsFolder))
+        {
+            return 0;
+        }
+        final KeptEnd kept = new KeptEnd(lastExecId);
+        try (JournalReader reader = JournalReader.open(new JournalReader.Context().folder(reportsFolder)))
+        {
+            kept.reader = reader;
+            kept.position = reader.seekToStart();
+            while (reader.poll(kept, 4096) > 0)
+            {
+                // to the end: the mirror's writer has stopped
+            }
+        }
+        if (0 == kept.after)
+        {
+            return 0;
+        }
+        final long[] cut = {0};
+        JournalCut.cut(reportsFolder, kept.position, (msgTypeId, buffer, offset, length) -> cut[0]++);
+        return cut[0];
+    }
+
+    /**
      * Write the reports the output lacks, after the image has recovered and before it serves.
      *
      * @param image           recovered, not serving yet: its live book and its journal's end.
      * @param lastWrittenExecId the execId of the last report in the output.
      * @param output          of the reports.
      * @return how many reports were written.
-     * @throws IllegalStateException when the commands after the last report are no longer in the journal, or the
-     *                               rebuilt book differs from the live one.
+     * @throws IllegalStateException when the output holds reports the state has not numbered yet (an output ahead of
+     *                               the state: {@link #cutAfter} first), when the commands after the last report are
+     *                               no longer in the journal, or when the rebuilt book differs from the live one.
      */
     public static long recover(final SystemImage image, final long lastWrittenExecId, final ReportOutput output)
     {
         final OrderBook live = (OrderBook)image.stateMachine();
-        if (live.lastExecId() <= lastWrittenExecId)
+        if (live.lastExecId() < lastWrittenExecId)
+        {
+            throw new IllegalStateException("the output holds reports past the state: lastWrittenExecId=" +
+                lastWrittenExecId + ", state's lastExecId=" + live.lastExecId() + " (the next reports would repeat " +
+                "execIds; cut the output first: ReportRecovery.cutAfter)");
+        }
+        if (live.lastExecId() == lastWrittenExecId)
         {
             return 0; // nothing missing: the common case, after a clean stop or a crash between commands
         }
@@ -168,6 +219,37 @@ public final class ReportRecovery
             if (ExecutionReportDecoder.TEMPLATE_ID == msgTypeId)
             {
                 execId = execIdOf(header, report, buffer, offset);
+            }
+        }
+    }
+
+    /**
+     * The position after the last report of an execId at most a given one, and how many reports follow it.
+     */
+    private static final class KeptEnd implements RecordHandler
+    {
+        private final MessageHeaderDecoder header = new MessageHeaderDecoder();
+        private final ExecutionReportDecoder report = new ExecutionReportDecoder();
+        private final long lastExecId;
+        private JournalReader reader;
+        private long position;
+        private long after;
+
+        KeptEnd(final long lastExecId)
+        {
+            this.lastExecId = lastExecId;
+        }
+
+        public void onRecord(final int msgTypeId, final DirectBuffer buffer, final int offset, final int length)
+        {
+            if (0 == after && (ExecutionReportDecoder.TEMPLATE_ID != msgTypeId ||
+                execIdOf(header, report, buffer, offset) <= lastExecId))
+            {
+                position = reader.position();
+            }
+            else
+            {
+                after++; // execIds only grow: every record from the first past lastExecId goes
             }
         }
     }
