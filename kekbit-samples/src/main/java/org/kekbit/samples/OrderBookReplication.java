@@ -14,7 +14,6 @@ import org.agrona.CloseHelper;
 import org.agrona.concurrent.Agent;
 import org.agrona.concurrent.AgentRunner;
 import org.agrona.concurrent.BackoffIdleStrategy;
-import org.agrona.concurrent.CompositeAgent;
 import org.agrona.concurrent.IdleStrategy;
 import org.kekbit.image.ImageDescriptor;
 import org.kekbit.image.ImageFolder;
@@ -32,11 +31,11 @@ import org.kekbit.samples.orderbook.ReportRecovery;
  * dies.
  * <ul>
  * <li><b>Leader</b> ({@code --serve HOST:PORT}): the service as without replication, plus two
- * {@link ReplicationSource}s on one thread, serving the image's journal folder (the commands) and the reports journal
+ * {@link ReplicationSource}s, a thread each, serving the image's journal folder (the commands) and the reports journal
  * (the outputs, streams {@link #REPORTS_CONTROL_STREAM_ID} and {@link #REPORTS_DATA_STREAM_ID}), and a subscription on
  * the same control endpoint (stream {@link #LIVENESS_STREAM_ID}) that standbys watch. It prints the state line once
  * the orders are done and then serves until it is stopped (Ctrl-C or kill).</li>
- * <li><b>Standby</b> ({@code --standby-of HOST:PORT}): two {@link ReplicationSink}s (one thread) mirror the leader's
+ * <li><b>Standby</b> ({@code --standby-of HOST:PORT}): two {@link ReplicationSink}s (a thread each) mirror the leader's
  * journal into this image folder's journal and its reports journal into this folder's reports journal, a
  * {@link StandbyImage} applies the command mirror to an order book of its own and writes the snapshots (the main
  * thread). It prints {@code standby following=HOST:PORT resumed=<p> reports-resumed=<p> snapshot=<s> applied=<p>
@@ -145,8 +144,11 @@ final class OrderBookReplication
             final ReplicationSink reportsSink = reportsSink(driver, options.standbyOf, reportsMirror, sink);
             final String pauseFile = System.getProperty(PAUSE_COMMANDS_FILE_PROPERTY);
             final Agent commandsAgent = null == pauseFile ? sink : new PausedWhileFileExists(sink, Path.of(pauseFile));
+            // A thread each: the reports are about 3.5 times the commands' bytes, and must not slow their mirror.
             final AgentRunner sinkRunner = new AgentRunner(
-                idleStrategy(), Throwable::printStackTrace, null, new CompositeAgent(commandsAgent, reportsSink));
+                idleStrategy(), Throwable::printStackTrace, null, commandsAgent);
+            final AgentRunner reportsSinkRunner = new AgentRunner(
+                idleStrategy(), Throwable::printStackTrace, null, reportsSink);
             StandbyImage standby = null;
             ExclusivePublication liveness = null;
             try
@@ -163,11 +165,12 @@ final class OrderBookReplication
                 liveness = driver.aeron().addExclusivePublication(
                     controlChannel(options.standbyOf), LIVENESS_STREAM_ID);
                 AgentRunner.startOnThread(sinkRunner);
+                AgentRunner.startOnThread(reportsSinkRunner);
                 followUntilLeaderDies(out, following, sink, reportsSink, standby, liveness);
                 deadNs = System.nanoTime();
 
                 // The leader is gone: nothing more comes. Stop the mirrors' writers, then apply what they committed.
-                CloseHelper.close(sinkRunner);
+                CloseHelper.closeAll(sinkRunner, reportsSinkRunner);
                 while (standby.doWork() > 0)
                 {
                     // to the mirror's end
@@ -177,7 +180,7 @@ final class OrderBookReplication
             }
             finally
             {
-                CloseHelper.closeAll(liveness, standby, sinkRunner);
+                CloseHelper.closeAll(liveness, standby, sinkRunner, reportsSinkRunner);
             }
             handOver = standby; // its book is at the mirror's end: the launch takes it over, no snapshot or replay
             drainedNs = System.nanoTime();
@@ -416,11 +419,15 @@ final class OrderBookReplication
             }
             final Subscription liveness = driver.aeron().addSubscription(
                 controlChannel(options.serve), LIVENESS_STREAM_ID);
-            final AgentRunner runner = new AgentRunner(idleStrategy(), Throwable::printStackTrace, null,
-                new CompositeAgent(source, reportsSource));
+            // A thread each, as on the standby: the reports' larger stream must not hold the commands' back.
+            final AgentRunner runner = new AgentRunner(idleStrategy(), Throwable::printStackTrace, null, source);
+            final AgentRunner reportsRunner = new AgentRunner(
+                idleStrategy(), Throwable::printStackTrace, null, reportsSource);
             AgentRunner.startOnThread(runner);
+            AgentRunner.startOnThread(reportsRunner);
             // Both live until the process stops: the leader never stops serving on its own.
-            Runtime.getRuntime().addShutdownHook(new Thread(() -> CloseHelper.closeAll(runner, liveness)));
+            Runtime.getRuntime().addShutdownHook(
+                new Thread(() -> CloseHelper.closeAll(runner, reportsRunner, liveness)));
         }
 
         public void generated(final SystemImage image, final String line, final Runnable reports)

@@ -157,7 +157,7 @@ public final class OrderBookService
             {
                 hook.launched(image);
             }
-            final JournalWriter reports = openReports(dir.resolve(REPORTS_FOLDER));
+            final JournalWriter reports = openReports(dir.resolve(REPORTS_FOLDER), options.reportsSegmentCapacity);
             try
             {
                 // The replay at launch emitted nothing: what a crash kept from the output is rebuilt first, then
@@ -316,11 +316,11 @@ public final class OrderBookService
         }
     }
 
-    private static JournalWriter openReports(final Path folder)
+    private static JournalWriter openReports(final Path folder, final long segmentCapacity)
     {
         final JournalWriter.Context ctx = new JournalWriter.Context()
             .folder(folder)
-            .segmentCapacity(16L * 1024 * 1024)
+            .segmentCapacity(segmentCapacity)
             .preTouch(false);
         // A standby's mirror of its leader's reports holds segments but no positions file, and need not start at 0.
         final boolean exists = JournalSource.isJournal(folder) ||
@@ -353,6 +353,7 @@ public final class OrderBookService
         long rate;
         long snapshotIntervalBytes = SNAPSHOT_INTERVAL_BYTES;
         long segmentCapacity = SEGMENT_CAPACITY;
+        long reportsSegmentCapacity = SEGMENT_CAPACITY; // for tests: a new reports journal's, no option
         String serve;
         String standbyOf;
         long takeoverAfterMs = OrderBookReplication.DEFAULT_TAKEOVER_AFTER_MS;

@@ -50,8 +50,11 @@ class OrderBookReportsTakeoverTest
         final long lastExecId = lastExecId(standby);
         assertTrue(leaderReports > lastExecId, "the reports mirror is ahead: " + leaderReports + " > " + lastExecId);
 
+        final int segmentsBefore = segments(reports(standby));
         assertEquals(leaderReports - lastExecId, ReportRecovery.cutAfter(reports(standby), lastExecId),
             "the reports of the commands the standby lacks are cut, and only those");
+        assertTrue(segments(reports(standby)) < segmentsBefore, "the cut went back over segments: " +
+            segmentsBefore + " before, " + segments(reports(standby)) + " after");
         assertEquals(lastExecId, ReportRecovery.lastWrittenExecId(reports(standby)));
 
         final Served served = run(standby, NEW_ORDERS);
@@ -135,6 +138,15 @@ class OrderBookReportsTakeoverTest
         return end[0];
     }
 
+    private static int segments(final Path journal) throws IOException
+    {
+        try (Stream<Path> files = Files.list(journal))
+        {
+            return (int)files.filter((file) -> JournalDescriptor.parseSegmentBase(file.getFileName().toString()) >= 0)
+                .count();
+        }
+    }
+
     private static void copySegments(final Path from, final Path to) throws IOException
     {
         Files.createDirectories(to);
@@ -155,7 +167,8 @@ class OrderBookReportsTakeoverTest
         final OrderBookService.Options options = new OrderBookService.Options();
         options.dir = imageDir;
         options.orders = orders;
-        options.segmentCapacity = 64 * 1024; // commands over a few segments
+        options.segmentCapacity = 64 * 1024; // commands and reports over several segments: cuts and searches
+        options.reportsSegmentCapacity = 64 * 1024; // across segments
         final Served served = new Served();
         final String line = OrderBookService.serve(options, Long.MAX_VALUE, served);
         served.position = field(line, "position");

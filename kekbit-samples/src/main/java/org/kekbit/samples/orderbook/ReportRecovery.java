@@ -1,10 +1,15 @@
 package org.kekbit.samples.orderbook;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.stream.Stream;
 
 import org.agrona.DirectBuffer;
 import org.kekbit.channel.ChannelException;
+import org.kekbit.channel.ChannelReader;
 import org.kekbit.channel.RecordHandler;
 import org.kekbit.codecs.trading.ExecutionReportDecoder;
 import org.kekbit.codecs.trading.MessageHeaderDecoder;
@@ -13,6 +18,7 @@ import org.kekbit.image.ImageFolder;
 import org.kekbit.image.SnapshotFile;
 import org.kekbit.image.SystemImage;
 import org.kekbit.journal.JournalCut;
+import org.kekbit.journal.JournalDescriptor;
 import org.kekbit.journal.JournalReader;
 import org.kekbit.journal.JournalSource;
 import org.kekbit.journal.JournalState;
@@ -69,9 +75,16 @@ public final class ReportRecovery
         final LastExecId last = new LastExecId();
         try (JournalReader reader = JournalReader.open(new JournalReader.Context().folder(reportsFolder)))
         {
-            while (reader.poll(last, 4096) > 0)
+            // Newest segment first: the last report is in the newest segment that holds one, so a launch reads one
+            // segment, not the whole output.
+            final long[] bases = segmentBasesNewestFirst(reportsFolder);
+            for (int i = 0; i < bases.length && 0 == last.execId; i++)
             {
-                // to the end: the writer is this process's, so nothing is appended meanwhile
+                reader.seek(bases[i]);
+                while (reader.poll(last, 4096) > 0)
+                {
+                    // to the end: the writer is this process's, so nothing is appended meanwhile
+                }
             }
         }
         return last.execId;
@@ -99,10 +112,23 @@ public final class ReportRecovery
         try (JournalReader reader = JournalReader.open(new JournalReader.Context().folder(reportsFolder)))
         {
             kept.reader = reader;
-            kept.position = reader.seekToStart();
-            while (reader.poll(kept, 4096) > 0)
+            // execIds only grow: the cut lies in the newest segment whose first report is not past lastExecId (in
+            // the oldest when none is), so only the segments from that one on are read.
+            final long[] bases = segmentBasesNewestFirst(reportsFolder);
+            for (int i = 0; i < bases.length; i++)
             {
-                // to the end: the mirror's writer has stopped
+                reader.seek(bases[i]);
+                final FirstExecId first = new FirstExecId();
+                if (i == bases.length - 1 || (reader.poll(first, 1) > 0 && first.execId <= lastExecId))
+                {
+                    reader.seek(bases[i]);
+                    kept.position = reader.position();
+                    break;
+                }
+            }
+            while (0 == kept.after && reader.poll(kept, 4096) > 0)
+            {
+                // up to the first report past lastExecId: the mirror's writer has stopped
             }
         }
         if (0 == kept.after)
@@ -206,6 +232,40 @@ public final class ReportRecovery
         header.wrap(buffer, offset);
         report.wrap(buffer, offset + MessageHeaderDecoder.ENCODED_LENGTH, header.blockLength(), header.version());
         return report.execId();
+    }
+
+    /**
+     * The journal's segments, newest first, but a standby successor (made ahead of a roll, holding nothing).
+     */
+    private static long[] segmentBasesNewestFirst(final Path journalFolder)
+    {
+        try (Stream<Path> files = Files.list(journalFolder))
+        {
+            return files.mapToLong((file) -> JournalDescriptor.parseSegmentBase(file.getFileName().toString()))
+                .filter((base) -> base >= 0 &&
+                    !ChannelReader.isOnStandby(JournalDescriptor.segmentPath(journalFolder, base)))
+                .map((base) -> -base).sorted().map((base) -> -base)
+                .toArray();
+        }
+        catch (final IOException ex)
+        {
+            throw new UncheckedIOException("cannot list " + journalFolder + ": " + ex, ex);
+        }
+    }
+
+    private static final class FirstExecId implements RecordHandler
+    {
+        private final MessageHeaderDecoder header = new MessageHeaderDecoder();
+        private final ExecutionReportDecoder report = new ExecutionReportDecoder();
+        private long execId = Long.MIN_VALUE; // a record of another type: not past any execId
+
+        public void onRecord(final int msgTypeId, final DirectBuffer buffer, final int offset, final int length)
+        {
+            if (ExecutionReportDecoder.TEMPLATE_ID == msgTypeId)
+            {
+                execId = execIdOf(header, report, buffer, offset);
+            }
+        }
     }
 
     private static final class LastExecId implements RecordHandler
