@@ -481,6 +481,16 @@ public final class ChannelDescriptor
         buffer.putLongRelease(HEARTBEAT_TIME_OFFSET, littleEndian(heartbeatTimeMs));
     }
 
+    /**
+     * Swap the writer's heartbeat atomically: for a {@link ChannelCut} that gives a channel back, putting back the
+     * heartbeat its take-over stamped unless someone stamped another since.
+     */
+    static boolean heartbeatTimeMsCompareAndSet(
+        final AtomicBuffer buffer, final long expected, final long heartbeatTimeMs)
+    {
+        return buffer.compareAndSetLong(HEARTBEAT_TIME_OFFSET, littleEndian(expected), littleEndian(heartbeatTimeMs));
+    }
+
     private static String hexHalf(final int half)
     {
         final String hex = String.format("%08x", half);

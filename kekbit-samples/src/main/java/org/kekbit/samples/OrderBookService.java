@@ -15,6 +15,7 @@ import org.kekbit.codecs.trading.Side;
 import org.kekbit.image.CommandClaim;
 import org.kekbit.image.SystemImage;
 import org.kekbit.journal.JournalDescriptor;
+import org.kekbit.journal.JournalSource;
 import org.kekbit.journal.JournalWriter;
 import org.kekbit.samples.orderbook.OrderBookImage;
 import org.kekbit.samples.orderbook.ReportRecovery;
@@ -156,12 +157,13 @@ public final class OrderBookService
             {
                 hook.launched(image);
             }
-            final JournalWriter reports = openReports(dir.resolve(REPORTS_FOLDER));
+            final JournalWriter reports = openReports(dir.resolve(REPORTS_FOLDER), options.reportsSegmentCapacity);
             try
             {
                 // The replay at launch emitted nothing: what a crash kept from the output is rebuilt first, then
                 // the live book writes the reports of the commands to come.
-                ReportRecovery.recover(image, ReportRecovery.lastWrittenExecId(dir.resolve(REPORTS_FOLDER)),
+                final long rebuilt = ReportRecovery.recover(image,
+                    ReportRecovery.lastWrittenExecId(dir.resolve(REPORTS_FOLDER)),
                     (buffer, offset, length) -> writeReport(reports, buffer, offset, length));
                 final long[] written = {0};
                 service.book().reportSink((buffer, offset, length) ->
@@ -173,7 +175,7 @@ public final class OrderBookService
                 });
                 if (null != hook)
                 {
-                    hook.recovered(image);
+                    hook.recovered(image, rebuilt);
                 }
                 generate(service, reports, options.orders, options.rate);
                 awaitRequestedSnapshot(image);
@@ -228,9 +230,10 @@ public final class OrderBookService
         /**
          * The image recovered, its reports written, before the orders.
          *
-         * @param image recovered.
+         * @param image          recovered.
+         * @param reportsRebuilt how many reports the output lacked and were rebuilt from the command journal.
          */
-        void recovered(SystemImage image);
+        void recovered(SystemImage image, long reportsRebuilt);
 
         /**
          * The orders are done.
@@ -313,13 +316,14 @@ public final class OrderBookService
         }
     }
 
-    private static JournalWriter openReports(final Path folder)
+    private static JournalWriter openReports(final Path folder, final long segmentCapacity)
     {
         final JournalWriter.Context ctx = new JournalWriter.Context()
             .folder(folder)
-            .segmentCapacity(16L * 1024 * 1024)
+            .segmentCapacity(segmentCapacity)
             .preTouch(false);
-        final boolean exists = Files.exists(folder.resolve(JournalDescriptor.segmentFileName(0))) ||
+        // A standby's mirror of its leader's reports holds segments but no positions file, and need not start at 0.
+        final boolean exists = JournalSource.isJournal(folder) ||
             Files.exists(folder.resolve(JournalDescriptor.POSITIONS_FILE_NAME));
         return exists ? JournalWriter.resume(ctx) : JournalWriter.create(ctx);
     }
@@ -349,6 +353,7 @@ public final class OrderBookService
         long rate;
         long snapshotIntervalBytes = SNAPSHOT_INTERVAL_BYTES;
         long segmentCapacity = SEGMENT_CAPACITY;
+        long reportsSegmentCapacity = SEGMENT_CAPACITY; // for tests: a new reports journal's, no option
         String serve;
         String standbyOf;
         long takeoverAfterMs = OrderBookReplication.DEFAULT_TAKEOVER_AFTER_MS;

@@ -30,7 +30,9 @@ import static org.kekbit.samples.OrderBookStandbyTest.replayDigest;
  * mirror from zero builds the same book), and the mirror stays a byte-identical prefix of the leader's journal. At
  * the end the leader is killed and the restarted standby takes over: the book it had at the mirror's end, the book
  * the launch recovered and a fresh replay of the mirror from zero are the same. Each kill waits for the mirror to grow
- * by a random amount (a file state, not a delay, so a slow JVM start under load cannot move it).
+ * by a random amount (a file state, not a delay, so a slow JVM start under load cannot move it). The mirror of the
+ * leader's reports journal resumes and stays a prefix of the leader's the same way, and after the takeover the new
+ * leader's reports are exactly those of a fresh replay of its journal, each execId once.
  * {@code -Dkekbit.standbyKills=N} kills the standby N times (default 2), {@code -Dkekbit.standbyKillSeed=S} replays a
  * run.
  */
@@ -50,6 +52,8 @@ class OrderBookStandbyRestartTest
         final Path standbyDir = dir.resolve("standby");
         final Path leaderJournal = ImageDescriptor.journalFolder(leaderDir);
         final Path mirror = ImageDescriptor.journalFolder(standbyDir);
+        final Path leaderReports = leaderDir.resolve(OrderBookService.REPORTS_FOLDER);
+        final Path reportsMirror = standbyDir.resolve(OrderBookService.REPORTS_FOLDER);
         final String endpoint = OrderBookStandbyTest.LOOPBACK + ":" + OrderBookStandbyTest.freeUdpPort();
         final Child leader = Child.start("--dir", leaderDir.toString(), "--serve", endpoint, "--orders", "50000000",
             "--rate", "20000", "--snapshot-interval", "256k", "--segment", "256k",
@@ -58,6 +62,7 @@ class OrderBookStandbyRestartTest
         try
         {
             long endBeforeKill = 0;
+            long reportsEndBeforeKill = 0;
             long restartsFromSnapshot = 0;
             for (int start = 0; start <= kills; start++)
             {
@@ -75,6 +80,9 @@ class OrderBookStandbyRestartTest
                 assertTrue(resumed >= endBeforeKill, what + ": the mirror went back: " + following + " < " +
                     endBeforeKill);
                 assertTrue(resumed <= journalEnd(mirror), what + ": " + following);
+                final long reportsResumed = field(following, "reports-resumed");
+                assertTrue(reportsResumed >= reportsEndBeforeKill && reportsResumed <= journalEnd(reportsMirror),
+                    what + ": the reports mirror went back: " + following + " < " + reportsEndBeforeKill);
                 assertEquals(newestBefore, snapshot, what + ": not the newest complete snapshot: " + following);
                 assertEquals(Math.max(0, snapshot), field(following, "applied"), what + ": " + following);
                 assertEquals(replayDigest(mirror, Math.max(0, snapshot)), hexField(following, "standby-digest"),
@@ -103,33 +111,15 @@ class OrderBookStandbyRestartTest
                 // cut short by the kill), a digest to the next base would also cover the leader's seal.
                 endBeforeKill = lastRecordEnd(mirror, journalEnd(mirror));
                 assertMirrorIsPrefix(leaderJournal, mirror, endBeforeKill, what);
+                if (journalEnd(reportsMirror) > 0) // its sink may not have heard the leader yet
+                {
+                    reportsEndBeforeKill = lastRecordEnd(reportsMirror, journalEnd(reportsMirror));
+                    assertMirrorIsPrefix(leaderReports, reportsMirror, reportsEndBeforeKill, what + " reports");
+                }
             }
 
             leader.kill();
-            final String what = "seed=" + seed + " takeover";
-            final String takeover = standby.awaitLine("takeover ");
-            final String last = standby.awaitLine("state-digest=");
-            assertTrue(standby.process.waitFor(60, TimeUnit.SECONDS), "standby did not end");
-            assertEquals(0, standby.process.exitValue(), standby.transcript.toString());
-
-            final long mirrored = field(takeover, "mirrored");
-            // One place, maybe two names: a rolled segment's last record end and the next base (system-images.md).
-            assertEquals(field(takeover, "position"), ImageFolder.nextBaseWhenRolledAt(mirror, mirrored),
-                what + ": the launch resumed at the mirror's end: " + takeover);
-            assertEquals(hexField(takeover, "standby-digest"), hexField(takeover, "state-digest"),
-                what + ": the standby's book at the mirror's end is the book recovered at takeover: " + takeover);
-            assertEquals(replayDigest(mirror, mirrored), hexField(takeover, "state-digest"),
-                what + ": the recovered book differs from a fresh replay of the mirror from zero: " + takeover);
-            assertTrue(field(takeover, "snapshot") > 0, what + ": recovered from no snapshot: " + takeover);
-            assertMirrorIsPrefix(leaderJournal, mirror, mirrored, what);
-            final long position = field(last, "position");
-            assertTrue(position > mirrored, what + ": no order after the takeover: " + last);
-            assertEquals(replayDigest(mirror, position), hexField(last, "state-digest"),
-                what + ": the new leader's book differs from a fresh replay of its journal");
-            for (final SnapshotFile file : ImageFolder.snapshots(standbyDir))
-            {
-                assertTrue(SnapshotFile.Status.DAMAGED != file.status(), file.toString());
-            }
+            final String takeover = assertTakeover(standby, standbyDir, leaderJournal, "seed=" + seed + " takeover");
             System.out.println("OrderBookStandbyRestartTest seed=" + seed + ": " + kills + " standby kills, " +
                 restartsFromSnapshot + " restarts from a snapshot; " + takeover);
         }
@@ -141,6 +131,43 @@ class OrderBookStandbyRestartTest
                 standby.kill();
             }
         }
+    }
+
+    /**
+     * The leader was killed: the standby takes over with the book it had at the mirror's end, the new leader's journal
+     * resumes there, and its reports are exactly those of its journal.
+     *
+     * @return the takeover line.
+     */
+    private static String assertTakeover(
+        final Child standby, final Path standbyDir, final Path leaderJournal, final String what) throws Exception
+    {
+        final Path mirror = ImageDescriptor.journalFolder(standbyDir);
+        final String takeover = standby.awaitLine("takeover ");
+        final String last = standby.awaitLine("state-digest=");
+        assertTrue(standby.process.waitFor(60, TimeUnit.SECONDS), "standby did not end");
+        assertEquals(0, standby.process.exitValue(), standby.transcript.toString());
+
+        final long mirrored = field(takeover, "mirrored");
+        // One place, maybe two names: a rolled segment's last record end and the next base (system-images.md).
+        assertEquals(field(takeover, "position"), ImageFolder.nextBaseWhenRolledAt(mirror, mirrored),
+            what + ": the launch resumed at the mirror's end: " + takeover);
+        assertEquals(hexField(takeover, "standby-digest"), hexField(takeover, "state-digest"),
+            what + ": the standby's book at the mirror's end is the book recovered at takeover: " + takeover);
+        assertEquals(replayDigest(mirror, mirrored), hexField(takeover, "state-digest"),
+            what + ": the recovered book differs from a fresh replay of the mirror from zero: " + takeover);
+        assertTrue(field(takeover, "snapshot") > 0, what + ": recovered from no snapshot: " + takeover);
+        assertMirrorIsPrefix(leaderJournal, mirror, mirrored, what);
+        final long position = field(last, "position");
+        assertTrue(position > mirrored, what + ": no order after the takeover: " + last);
+        assertEquals(replayDigest(mirror, position), hexField(last, "state-digest"),
+            what + ": the new leader's book differs from a fresh replay of its journal");
+        for (final SnapshotFile file : ImageFolder.snapshots(standbyDir))
+        {
+            assertTrue(SnapshotFile.Status.DAMAGED != file.status(), file.toString());
+        }
+        OrderBookStandbyTest.assertReportsAreReplay(standbyDir, position, what);
+        return takeover;
     }
 
     /**

@@ -27,7 +27,9 @@ import org.kekbit.journal.JournalDigest;
 import org.kekbit.journal.JournalReader;
 import org.kekbit.journal.JournalSource;
 import org.kekbit.samples.orderbook.OrderBook;
+import org.kekbit.samples.orderbook.ReportRecovery;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -37,7 +39,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * {@code kill -9} at a random moment while it takes orders, the standby takes over. Its recovered book equals its
  * book at the end of the mirror and a fresh replay of the mirror from zero; the mirror is a byte-identical prefix of
  * the leader's journal; after the takeover it takes new orders, and a fresh replay of its journal builds the book it
- * printed last. {@code -Dkekbit.standbyKillSeed=S} replays a run; {@code -Dkekbit.standbyRuns=N} runs N rounds. Each
+ * printed last. Its reports journal (the leader's, mirrored, cut back to the mirrored commands, the gap rebuilt, then
+ * its own) holds exactly the reports of that replay, each execId once, and most of them came from the mirror. {@code -Dkekbit.standbyKillSeed=S} replays a run; {@code -Dkekbit.standbyRuns=N} runs N rounds. Each
  * round prints the standby's takeover line, with the takeover's pause ({@code takeover-ms}) and the journal it
  * replayed after its newest snapshot ({@code replayed}): {@code -Dkekbit.standbySnapshotInterval=SIZE} (the standby's,
  * 512k), {@code -Dkekbit.standbySegment=SIZE} (256k) and {@code -Dkekbit.standbyLeaderRate=ORDERS_PER_S} (20000) size
@@ -71,18 +74,82 @@ class OrderBookStandbyTest
         }
     }
 
+    /**
+     * The trap: the two mirrors are replicated apart, so at the leader's death the reports mirror can hold reports of
+     * commands the command mirror never received. Forced here: the standby's command sink is paused (a test hook of
+     * the sample) while the reports sink runs on, then the leader is killed. The takeover must cut those reports (the
+     * new leader numbers its own from its book's lastExecId on) and the output must still be each execId once.
+     */
+    @Test
+    @Timeout(300)
+    void shouldCutReportsOfCommandsNeverMirroredWhenReportsMirrorIsAheadAtLeaderDeath() throws Exception
+    {
+        final Path root = dir.resolve("ahead");
+        final Path leaderDir = root.resolve("leader");
+        final Path standbyDir = root.resolve("standby");
+        final Path leaderReports = leaderDir.resolve(OrderBookService.REPORTS_FOLDER);
+        final Path reportsMirror = standbyDir.resolve(OrderBookService.REPORTS_FOLDER);
+        final Path pauseFile = root.resolve("pause-commands");
+        final String endpoint = LOOPBACK + ":" + freeUdpPort();
+        final Child leader = Child.start(List.of(), "--dir", leaderDir.toString(), "--serve", endpoint,
+            "--orders", "50000000", "--rate", "20000", "--snapshot-interval", "512k", "--segment", "256k",
+            "--aeron-dir", root.resolve("aeron").toString());
+        Child standby = null;
+        try
+        {
+            standby = Child.start(List.of("-D" + OrderBookReplication.PAUSE_COMMANDS_FILE_PROPERTY + "=" + pauseFile),
+                "--dir", standbyDir.toString(), "--standby-of", endpoint, "--orders", "3000",
+                "--snapshot-interval", "512k", "--takeover-after-ms", "1000",
+                "--aeron-dir", root.resolve("aeron").toString());
+            standby.awaitLine("standby following=");
+            awaitAtLeast(standby, () -> newestCompleteSnapshot(standbyDir), 1, "the standby took no snapshot");
+            Files.createFile(pauseFile);
+            // The command mirror stops within a millisecond; the reports mirror goes on well past its commands'.
+            final long reportsTarget = journalEnd(leaderReports) + 256 * 1024;
+            awaitAtLeast(standby, () -> journalEnd(reportsMirror), reportsTarget, "the reports mirror did not grow");
+            leader.kill();
+
+            final String takeover = standby.awaitLine("takeover ");
+            final String last = standby.awaitLine("state-digest=");
+            assertTrue(standby.process.waitFor(60, TimeUnit.SECONDS), "standby did not end");
+            assertEquals(0, standby.process.exitValue(), standby.transcript.toString());
+
+            final long mirrored = field(takeover, "mirrored");
+            final long mirroredReports = replay(ImageDescriptor.journalFolder(standbyDir), mirrored, new OrderBook())
+                .lastExecId();
+            final long reports = assertReportsAreReplay(standbyDir, field(last, "position"), "ahead");
+            final long cut = field(takeover, "reports-cut");
+            assertTrue(cut > 0, "the reports mirror was ahead: some reports must go: " + takeover);
+            assertEquals(0, field(takeover, "reports-rebuilt"), "it held every report of the mirrored commands");
+            assertTrue(ReportRecovery.lastWrittenExecId(leaderReports) >= mirroredReports + cut,
+                "the reports cut are reports the leader wrote after the mirrored commands' " + mirroredReports);
+            System.out.println("OrderBookStandbyTest ahead: " + mirroredReports + " reports of the mirrored " +
+                "commands, " + cut + " cut from the reports mirror, " + reports + " after the new orders; " + takeover);
+        }
+        finally
+        {
+            leader.kill();
+            if (null != standby)
+            {
+                standby.kill();
+            }
+        }
+    }
+
     private void takeOverOnce(final Path root, final Random random, final String what) throws Exception
     {
         final Path leaderDir = root.resolve("leader");
         final Path standbyDir = root.resolve("standby");
         final String endpoint = LOOPBACK + ":" + freeUdpPort();
-        final Child leader = Child.start("--dir", leaderDir.toString(), "--serve", endpoint, "--orders", "50000000",
+        final Child leader = Child.start(List.of(), "--dir", leaderDir.toString(), "--serve", endpoint,
+            "--orders", "50000000",
             "--rate", LEADER_RATE, "--snapshot-interval", "512k", "--segment", SEGMENT,
             "--aeron-dir", root.resolve("aeron").toString());
         Child standby = null;
         try
         {
-            standby = Child.start("--dir", standbyDir.toString(), "--standby-of", endpoint, "--orders", "3000",
+            standby = Child.start(List.of(), "--dir", standbyDir.toString(), "--standby-of", endpoint,
+                "--orders", "3000",
                 "--snapshot-interval", Long.toString(SNAPSHOT_INTERVAL), "--takeover-after-ms", "1000",
                 "--aeron-dir", root.resolve("aeron").toString());
             standby.awaitLine("standby following=");
@@ -94,6 +161,13 @@ class OrderBookStandbyTest
             awaitAtLeast(standby, () -> newestCompleteSnapshot(standbyDir), 1, what + ": the standby took no snapshot");
             final long target = newestCompleteSnapshot(standbyDir) + (long)(random.nextDouble() * SNAPSHOT_INTERVAL);
             awaitAtLeast(standby, () -> journalEnd(mirror), target, what + ": the mirror did not grow");
+            // The reports mirror moves about 3.5 times the commands' bytes, so after a start it catches up later:
+            // the kill waits until it holds what the leader's reports held then.
+            final Path reportsMirror = standbyDir.resolve(OrderBookService.REPORTS_FOLDER);
+            final long reportsTarget = journalEnd(leaderDir.resolve(OrderBookService.REPORTS_FOLDER));
+            awaitAtLeast(standby, () -> journalEnd(reportsMirror), reportsTarget,
+                what + ": the reports mirror did not catch up");
+            final long reportsEndAtKill = journalEnd(reportsMirror);
             leader.kill();
 
             final String takeover = standby.awaitLine("takeover ");
@@ -138,9 +212,12 @@ class OrderBookStandbyTest
             {
                 assertEquals(SnapshotFile.Status.COMPLETE, file.status(), file.toString());
             }
+
+            final String reports = assertTakeoverReports(standbyDir, mirrored, position, reportsEndAtKill, takeover,
+                what);
             System.out.println("OrderBookStandbyTest " + what + ": leader journaled " + leaderEnd + ", standby had " +
                 mirrored + " (lost on failover: " + (leaderEnd - mirrored) + " bytes), recovered from snapshot " +
-                snapshot + ", journal " + position + " after the new orders; " + takeover);
+                snapshot + ", journal " + position + " after the new orders, " + reports + "; " + takeover);
         }
         finally
         {
@@ -154,7 +231,96 @@ class OrderBookStandbyTest
 
     static String replayDigest(final Path journal, final long to)
     {
+        return String.format("%016x", replay(journal, to, new OrderBook()).stateDigest());
+    }
+
+    /**
+     * The reports journal of an image folder holds, record for record and byte for byte, the reports a fresh replay of
+     * its command journal up to a position emits: every execId from 1 on, in order, once; none twice, none missing,
+     * none of another history.
+     *
+     * @return the replay's lastExecId, the number of reports.
+     */
+    static long assertReportsAreReplay(final Path imageDir, final long to, final String what)
+    {
         final OrderBook book = new OrderBook();
+        final long[] count = {0};
+        try (JournalReader reports = JournalReader.open(new JournalReader.Context()
+            .folder(imageDir.resolve(OrderBookService.REPORTS_FOLDER))))
+        {
+            book.reportSink((buffer, offset, length) ->
+            {
+                final long execId = ++count[0];
+                final byte[] expected = new byte[length];
+                buffer.getBytes(offset, expected);
+                final int polled = reports.poll((msgTypeId, actualBuffer, actualOffset, actualLength) ->
+                {
+                    final byte[] actual = new byte[actualLength];
+                    actualBuffer.getBytes(actualOffset, actual);
+                    assertArrayEquals(expected, actual, what + ": report " + execId + " is not a fresh replay's");
+                }, 1);
+                assertEquals(1, polled, what + ": the reports journal ends before execId " + execId);
+            });
+            replay(ImageDescriptor.journalFolder(imageDir), to, book);
+            assertEquals(0, reports.poll((msgTypeId, buffer, offset, length) -> {}, 1),
+                what + ": the reports journal holds more than the " + count[0] + " reports of its commands");
+        }
+        assertEquals(count[0], book.lastExecId());
+        return book.lastExecId();
+    }
+
+    /**
+     * The new leader's outputs: the reports mirror cut back to the mirrored commands, the gap rebuilt, then its own;
+     * exactly the reports of its journal, each once. Only the gap is rebuilt: at most the reports of the mirrored
+     * commands that the reports mirror did not hold when the leader died (it only gained since), where a takeover
+     * without the reports mirror rebuilt them all.
+     *
+     * @return what the reports journal holds, for the run's line.
+     */
+    private static String assertTakeoverReports(
+        final Path standbyDir,
+        final long mirrored,
+        final long position,
+        final long reportsEndAtKill,
+        final String takeover,
+        final String what)
+    {
+        final long reports = assertReportsAreReplay(standbyDir, position, what);
+        final long mirroredReports = replay(ImageDescriptor.journalFolder(standbyDir), mirrored, new OrderBook())
+            .lastExecId();
+        final long reportsAtKill = recordsUpTo(standbyDir.resolve(OrderBookService.REPORTS_FOLDER), reportsEndAtKill);
+        final long rebuilt = field(takeover, "reports-rebuilt");
+        assertTrue(rebuilt <= Math.max(0, mirroredReports - reportsAtKill), what + ": rebuilt " + rebuilt +
+            " of the " + mirroredReports + " reports of the mirrored commands, the reports mirror held " +
+            reportsAtKill + " at the kill: " + takeover);
+        return reports + " reports (" + mirroredReports + " of the mirrored commands, " + reportsAtKill +
+            " in the reports mirror at the kill, " + field(takeover, "reports-cut") + " cut, " + rebuilt + " rebuilt)";
+    }
+
+    /**
+     * Records of a journal that end at or before a position.
+     */
+    static long recordsUpTo(final Path journal, final long to)
+    {
+        final long[] count = {0};
+        try (JournalReader reader = JournalReader.open(new JournalReader.Context().folder(journal)))
+        {
+            while (reader.poll((msgTypeId, buffer, offset, length) ->
+            {
+                if (reader.position() <= to)
+                {
+                    count[0]++;
+                }
+            }, 4096) > 0)
+            {
+                // to the end
+            }
+        }
+        return count[0];
+    }
+
+    static OrderBook replay(final Path journal, final long to, final OrderBook book)
+    {
         try (JournalReader reader = JournalReader.open(new JournalReader.Context().folder(journal)))
         {
             while (reader.position() < to)
@@ -172,7 +338,7 @@ class OrderBookStandbyTest
                 }
             }
         }
-        return String.format("%016x", book.stateDigest());
+        return book;
     }
 
     /**
@@ -280,15 +446,20 @@ class OrderBookStandbyTest
 
         static Child start(final String... args) throws IOException
         {
+            return start(List.of(), args);
+        }
+
+        static Child start(final List<String> jvmArgs, final String... args) throws IOException
+        {
             final String classPath = System.getProperty("surefire.test.class.path",
                 System.getProperty("java.class.path"));
             assertTrue(classPath.contains(File.pathSeparator) || classPath.endsWith(".jar"), classPath);
             final List<String> command = new ArrayList<>(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "--add-opens=java.base/jdk.internal.misc=ALL-UNNAMED",
-                "-XX:+UseSerialGC", "-Xmx" + System.getProperty("kekbit.standbyHeap", "256m"),
-                "-cp", classPath,
-                OrderBookService.class.getName()));
+                "-XX:+UseSerialGC", "-Xmx" + System.getProperty("kekbit.standbyHeap", "256m")));
+            command.addAll(jvmArgs);
+            command.addAll(List.of("-cp", classPath, OrderBookService.class.getName()));
             command.addAll(List.of(args));
             return new Child(new ProcessBuilder(command).redirectErrorStream(true).start());
         }

@@ -1,10 +1,15 @@
 package org.kekbit.samples.orderbook;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.stream.Stream;
 
 import org.agrona.DirectBuffer;
 import org.kekbit.channel.ChannelException;
+import org.kekbit.channel.ChannelReader;
 import org.kekbit.channel.RecordHandler;
 import org.kekbit.codecs.trading.ExecutionReportDecoder;
 import org.kekbit.codecs.trading.MessageHeaderDecoder;
@@ -12,7 +17,10 @@ import org.kekbit.image.ImageDescriptor;
 import org.kekbit.image.ImageFolder;
 import org.kekbit.image.SnapshotFile;
 import org.kekbit.image.SystemImage;
+import org.kekbit.journal.JournalCut;
+import org.kekbit.journal.JournalDescriptor;
 import org.kekbit.journal.JournalReader;
+import org.kekbit.journal.JournalSource;
 import org.kekbit.journal.JournalState;
 
 /**
@@ -28,6 +36,11 @@ import org.kekbit.journal.JournalState;
  * fails.
  * <p>
  * A crash during this rebuild leaves a shorter gap, which the next launch rebuilds the same way.
+ * <p>
+ * A hot standby's outputs are a mirror of its leader's, replicated apart from the commands, so at a takeover they can
+ * be ahead of the state: reports of commands the standby never received. {@link #cutAfter} removes them before the
+ * new leader writes (its own reports take those execIds), and {@link #recover} refuses an output ahead of the state
+ * rather than number two reports alike.
  */
 public final class ReportRecovery
 {
@@ -62,12 +75,69 @@ public final class ReportRecovery
         final LastExecId last = new LastExecId();
         try (JournalReader reader = JournalReader.open(new JournalReader.Context().folder(reportsFolder)))
         {
-            while (reader.poll(last, 4096) > 0)
+            // Newest segment first: the last report is in the newest segment that holds one, so a launch reads one
+            // segment, not the whole output.
+            final long[] bases = segmentBasesNewestFirst(reportsFolder);
+            for (int i = 0; i < bases.length && 0 == last.execId; i++)
             {
-                // to the end: the writer is this process's, so nothing is appended meanwhile
+                reader.seek(bases[i]);
+                while (reader.poll(last, 4096) > 0)
+                {
+                    // to the end: the writer is this process's, so nothing is appended meanwhile
+                }
             }
         }
         return last.execId;
+    }
+
+    /**
+     * Cut an output journal after its last report of an execId at most a given one: for a hot standby that takes
+     * over, whose mirror of its leader's reports may hold reports of commands its mirror of the commands lacks (the
+     * two are replicated apart). The state the new leader serves from has numbered its reports up to
+     * {@code lastExecId} and numbers the next ones from there: a report after it in the output would leave two
+     * reports with one execId in the history. Run before the output's writer resumes it ({@link JournalCut}: nobody
+     * may write it meanwhile).
+     *
+     * @param reportsFolder of the output journal; nothing is done when it holds no journal.
+     * @param lastExecId    of the state the new leader serves from.
+     * @return how many reports were cut: the outputs of commands the new leader does not have.
+     */
+    public static long cutAfter(final Path reportsFolder, final long lastExecId)
+    {
+        if (!JournalSource.isJournal(reportsFolder))
+        {
+            return 0;
+        }
+        final KeptEnd kept = new KeptEnd(lastExecId);
+        try (JournalReader reader = JournalReader.open(new JournalReader.Context().folder(reportsFolder)))
+        {
+            kept.reader = reader;
+            // execIds only grow: the cut lies in the newest segment whose first report is not past lastExecId (in
+            // the oldest when none is), so only the segments from that one on are read.
+            final long[] bases = segmentBasesNewestFirst(reportsFolder);
+            for (int i = 0; i < bases.length; i++)
+            {
+                reader.seek(bases[i]);
+                final FirstExecId first = new FirstExecId();
+                if (i == bases.length - 1 || (reader.poll(first, 1) > 0 && first.execId <= lastExecId))
+                {
+                    reader.seek(bases[i]);
+                    kept.position = reader.position();
+                    break;
+                }
+            }
+            while (0 == kept.after && reader.poll(kept, 4096) > 0)
+            {
+                // up to the first report past lastExecId: the mirror's writer has stopped
+            }
+        }
+        if (0 == kept.after)
+        {
+            return 0;
+        }
+        final long[] cut = {0};
+        JournalCut.cut(reportsFolder, kept.position, (msgTypeId, buffer, offset, length) -> cut[0]++);
+        return cut[0];
     }
 
     /**
@@ -77,13 +147,20 @@ public final class ReportRecovery
      * @param lastWrittenExecId the execId of the last report in the output.
      * @param output          of the reports.
      * @return how many reports were written.
-     * @throws IllegalStateException when the commands after the last report are no longer in the journal, or the
-     *                               rebuilt book differs from the live one.
+     * @throws IllegalStateException when the output holds reports the state has not numbered yet (an output ahead of
+     *                               the state: {@link #cutAfter} first), when the commands after the last report are
+     *                               no longer in the journal, or when the rebuilt book differs from the live one.
      */
     public static long recover(final SystemImage image, final long lastWrittenExecId, final ReportOutput output)
     {
         final OrderBook live = (OrderBook)image.stateMachine();
-        if (live.lastExecId() <= lastWrittenExecId)
+        if (live.lastExecId() < lastWrittenExecId)
+        {
+            throw new IllegalStateException("the output holds reports past the state: lastWrittenExecId=" +
+                lastWrittenExecId + ", state's lastExecId=" + live.lastExecId() + " (the next reports would repeat " +
+                "execIds; cut the output first: ReportRecovery.cutAfter)");
+        }
+        if (live.lastExecId() == lastWrittenExecId)
         {
             return 0; // nothing missing: the common case, after a clean stop or a crash between commands
         }
@@ -157,6 +234,40 @@ public final class ReportRecovery
         return report.execId();
     }
 
+    /**
+     * The journal's segments, newest first, but a standby successor (made ahead of a roll, holding nothing).
+     */
+    private static long[] segmentBasesNewestFirst(final Path journalFolder)
+    {
+        try (Stream<Path> files = Files.list(journalFolder))
+        {
+            return files.mapToLong((file) -> JournalDescriptor.parseSegmentBase(file.getFileName().toString()))
+                .filter((base) -> base >= 0 &&
+                    !ChannelReader.isOnStandby(JournalDescriptor.segmentPath(journalFolder, base)))
+                .map((base) -> -base).sorted().map((base) -> -base)
+                .toArray();
+        }
+        catch (final IOException ex)
+        {
+            throw new UncheckedIOException("cannot list " + journalFolder + ": " + ex, ex);
+        }
+    }
+
+    private static final class FirstExecId implements RecordHandler
+    {
+        private final MessageHeaderDecoder header = new MessageHeaderDecoder();
+        private final ExecutionReportDecoder report = new ExecutionReportDecoder();
+        private long execId = Long.MIN_VALUE; // a record of another type: not past any execId
+
+        public void onRecord(final int msgTypeId, final DirectBuffer buffer, final int offset, final int length)
+        {
+            if (ExecutionReportDecoder.TEMPLATE_ID == msgTypeId)
+            {
+                execId = execIdOf(header, report, buffer, offset);
+            }
+        }
+    }
+
     private static final class LastExecId implements RecordHandler
     {
         private final MessageHeaderDecoder header = new MessageHeaderDecoder();
@@ -168,6 +279,37 @@ public final class ReportRecovery
             if (ExecutionReportDecoder.TEMPLATE_ID == msgTypeId)
             {
                 execId = execIdOf(header, report, buffer, offset);
+            }
+        }
+    }
+
+    /**
+     * The position after the last report of an execId at most a given one, and how many reports follow it.
+     */
+    private static final class KeptEnd implements RecordHandler
+    {
+        private final MessageHeaderDecoder header = new MessageHeaderDecoder();
+        private final ExecutionReportDecoder report = new ExecutionReportDecoder();
+        private final long lastExecId;
+        private JournalReader reader;
+        private long position;
+        private long after;
+
+        KeptEnd(final long lastExecId)
+        {
+            this.lastExecId = lastExecId;
+        }
+
+        public void onRecord(final int msgTypeId, final DirectBuffer buffer, final int offset, final int length)
+        {
+            if (0 == after && (ExecutionReportDecoder.TEMPLATE_ID != msgTypeId ||
+                execIdOf(header, report, buffer, offset) <= lastExecId))
+            {
+                position = reader.position();
+            }
+            else
+            {
+                after++; // execIds only grow: every record from the first past lastExecId goes
             }
         }
     }
