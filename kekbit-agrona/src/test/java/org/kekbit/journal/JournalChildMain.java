@@ -35,6 +35,8 @@ import org.kekbit.channel.ChannelException;
  *     stdin it reads until the journal is CLOSED and prints {@code RESULT next=<sequence> state=<state>}.</li>
  *     <li>{@code index <folder>}: open a {@link JournalIndexer}; print {@code HELD} or {@code REFUSED <reason>}, then
  *     hold it until stdin ends.</li>
+ *     <li>{@code cut <folder> <position>}: print {@code READY}, {@link JournalCut#cut(Path, long)} the journal there,
+ *     print {@code CUT ms=<duration>} and halt.</li>
  * </ul>
  * A failure prints {@code ERROR <exception>} and its stack trace, and halts with exit code 1.
  */
@@ -44,6 +46,7 @@ final class JournalChildMain
     static final String CLAIM = "claim";
     static final String FOLLOW = "follow";
     static final String INDEX = "index";
+    static final String CUT = "cut";
     static final String RECYCLE = "recycle";
     static final String ROLL_AHEAD = "roll-ahead";
 
@@ -81,6 +84,10 @@ final class JournalChildMain
             else if (INDEX.equals(args[0]))
             {
                 index(Path.of(args[1]));
+            }
+            else if (CUT.equals(args[0]))
+            {
+                cut(Path.of(args[1]), Long.parseLong(args[2]));
             }
             else
             {
@@ -244,6 +251,15 @@ final class JournalChildMain
                 LockSupport.parkNanos(100_000);
             }
         }
+    }
+
+    private static void cut(final Path folder, final long position)
+    {
+        say("READY");
+        final long startNs = System.nanoTime();
+        JournalCut.cut(folder, position);
+        say("CUT ms=" + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNs));
+        Runtime.getRuntime().halt(0);
     }
 
     private static void index(final Path folder) throws IOException

@@ -416,7 +416,7 @@ class JournalCutTest
      * What a cut stopped part way leaves: records from the first in sequence, none torn, at least those kept,
      * ending as a killed writer's journal ends.
      */
-    private static void checkPrefix(final Path folder, final int kept)
+    static void checkPrefix(final Path folder, final int kept)
     {
         final JournalTestSupport.Checker checker = new JournalTestSupport.Checker(0);
         try (JournalReader reader = JournalReader.open(new JournalReader.Context().folder(folder)))
@@ -450,7 +450,7 @@ class JournalCutTest
         assertTrue(checker.next >= kept, "read " + checker.next + " < " + kept);
     }
 
-    private static List<Long> recordEnds(final Path folder)
+    static List<Long> recordEnds(final Path folder)
     {
         final JournalTestSupport.Checker checker = new JournalTestSupport.Checker(0);
         try (JournalReader reader = JournalReader.open(new JournalReader.Context().folder(folder)))
@@ -482,7 +482,7 @@ class JournalCutTest
     /**
      * Index of the first record written into a segment.
      */
-    private static int firstInSegment(final long[] positions, final long base)
+    static int firstInSegment(final long[] positions, final long base)
     {
         for (int i = 0; i < positions.length; i++)
         {
@@ -504,7 +504,7 @@ class JournalCutTest
         return sequences;
     }
 
-    private static Path copyOf(final Path from, final Path to) throws IOException
+    static Path copyOf(final Path from, final Path to) throws IOException
     {
         Files.createDirectories(to);
         try (Stream<Path> files = Files.list(from))
@@ -520,7 +520,7 @@ class JournalCutTest
     /**
      * Every file of a journal folder, by name, but the index's lock (empty, left by an indexer that ran).
      */
-    private static Map<String, byte[]> files(final Path folder)
+    static Map<String, byte[]> files(final Path folder)
     {
         final Map<String, byte[]> files = new TreeMap<>();
         try (Stream<Path> paths = Files.list(folder))
@@ -546,7 +546,7 @@ class JournalCutTest
         assertSameFiles(files(expected), files(actual));
     }
 
-    private static void assertSameFiles(final Map<String, byte[]> expected, final Map<String, byte[]> actual)
+    static void assertSameFiles(final Map<String, byte[]> expected, final Map<String, byte[]> actual)
     {
         assertEquals(expected.keySet(), actual.keySet());
         for (final Map.Entry<String, byte[]> file : expected.entrySet())
