@@ -163,8 +163,7 @@ public final class JournalCut
                 onStep.accept(step++);
                 if (NO_STANDBY != standbyBase)
                 {
-                    deleteSegment(folder, standbyBase);
-                    onStep.accept(step++);
+                    step = deleteSegment(folder, standbyBase, onStep, step);
                 }
             }
             for (int i = bases.size() - 1; i > cutIndex; i--)
@@ -177,8 +176,7 @@ public final class JournalCut
                     previous.cut(previous.endPosition());
                 }
                 onStep.accept(step++);
-                deleteSegment(folder, bases.getLong(i));
-                onStep.accept(step++);
+                step = deleteSegment(folder, bases.getLong(i), onStep, step);
             }
             if (cutBase == newestBase)
             {
@@ -370,10 +368,28 @@ public final class JournalCut
      * Delete a segment file and the temp name a dead writer made it under, then force the folder: the deletion is
      * durable before the next step.
      */
-    private static void deleteSegment(final Path folder, final long base)
+    /**
+     * Delete a segment's temporary name (left by a writer killed between linking a standby and unlinking it) and
+     * then its name, calling the step hook after each; returns the next step.
+     */
+    private static int deleteSegment(final Path folder, final long base, final IntConsumer onStep, final int step)
     {
+        // The temporary name first, forced: a cut killed (or a power loss) between the two must leave the segment
+        // name, which the next run lists and deletes with this name, not an orphaned temporary file no listing
+        // finds (found by JournalCutCrashTest).
+        if (deleteFile(JournalDescriptor.nextSegmentPath(folder, base)))
+        {
+            forceFolder(folder);
+        }
+        onStep.accept(step);
         deleteFile(JournalDescriptor.segmentPath(folder, base));
-        deleteFile(JournalDescriptor.nextSegmentPath(folder, base));
+        forceFolder(folder);
+        onStep.accept(step + 1);
+        return step + 2;
+    }
+
+    private static void forceFolder(final Path folder)
+    {
         if (JournalFiles.isFolderSyncNeeded(folder))
         {
             try (FileChannel channel = FileChannel.open(folder, StandardOpenOption.READ))
@@ -387,11 +403,11 @@ public final class JournalCut
         }
     }
 
-    private static void deleteFile(final Path path)
+    private static boolean deleteFile(final Path path)
     {
         try
         {
-            Files.deleteIfExists(path);
+            return Files.deleteIfExists(path);
         }
         catch (final IOException ex)
         {

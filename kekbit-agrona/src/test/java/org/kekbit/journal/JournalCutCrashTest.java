@@ -14,6 +14,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.kekbit.channel.ChildProcess;
 import org.kekbit.codecs.channel.ChannelHeaderDecoder;
 
+import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -44,6 +45,7 @@ class JournalCutCrashTest
     @Test
     void shouldLeavePrefixAndFinishToReferenceWhenCutIsKilledAtRandomMoments() throws Exception
     {
+        System.out.println("JournalCutCrashTest: seed " + SEED);
         final Path pristine = dir.resolve("pristine");
         writeInChildAndKill(pristine);
         final List<Long> positions = JournalCutTest.recordEnds(pristine);
@@ -88,7 +90,10 @@ class JournalCutCrashTest
 
             JournalCut.cut(copy, position);
 
-            JournalCutTest.assertSameFiles(expected, withoutProcessFields(JournalCutTest.files(copy)));
+            final int killed = kill;
+            assertDoesNotThrow(() -> JournalCutTest.assertSameFiles(expected,
+                withoutProcessFields(JournalCutTest.files(copy))), () -> "kill " + killed + ", " + read + " records " +
+                "read after it, pristine " + JournalCutTest.files(pristine).keySet());
             IoUtil.delete(copy.toFile(), false);
         }
 
