@@ -107,12 +107,9 @@ class OrderBookStandbyTest
             // The command mirror stops within a millisecond; the reports mirror goes on well past its commands'.
             final long reportsTarget = journalEnd(leaderReports) + 256 * 1024;
             awaitAtLeast(standby, () -> journalEnd(reportsMirror), reportsTarget, "the reports mirror did not grow");
-            leader.kill();
-
-            final String takeover = standby.awaitLine("takeover ");
-            final String last = standby.awaitLine("state-digest=");
-            assertTrue(standby.process.waitFor(60, TimeUnit.SECONDS), "standby did not end");
-            assertEquals(0, standby.process.exitValue(), standby.transcript.toString());
+            final String[] lines = killLeaderAndAwaitTakeover(leader, standby);
+            final String takeover = lines[0];
+            final String last = lines[1];
 
             final long mirrored = field(takeover, "mirrored");
             final long mirroredReports = replay(ImageDescriptor.journalFolder(standbyDir), mirrored, new OrderBook())
@@ -168,12 +165,9 @@ class OrderBookStandbyTest
             awaitAtLeast(standby, () -> journalEnd(reportsMirror), reportsTarget,
                 what + ": the reports mirror did not catch up");
             final long reportsEndAtKill = journalEnd(reportsMirror);
-            leader.kill();
-
-            final String takeover = standby.awaitLine("takeover ");
-            final String last = standby.awaitLine("state-digest=");
-            assertTrue(standby.process.waitFor(60, TimeUnit.SECONDS), "standby did not end");
-            assertEquals(0, standby.process.exitValue(), standby.transcript.toString());
+            final String[] lines = killLeaderAndAwaitTakeover(leader, standby);
+            final String takeover = lines[0];
+            final String last = lines[1];
 
             final long mirrored = field(takeover, "mirrored");
             final long recovered = field(takeover, "position");
@@ -432,6 +426,22 @@ class OrderBookStandbyTest
     /**
      * An {@link OrderBookService} in a JVM of its own, its output read line by line.
      */
+    /**
+     * Kill the leader and wait for the standby's takeover line and its state line after the new orders, and for it
+     * to end cleanly.
+     *
+     * @return the takeover line and the state line.
+     */
+    private static String[] killLeaderAndAwaitTakeover(final Child leader, final Child standby) throws Exception
+    {
+        leader.kill();
+        final String takeover = standby.awaitLine("takeover ");
+        final String last = standby.awaitLine("state-digest=");
+        assertTrue(standby.process.waitFor(60, TimeUnit.SECONDS), "standby did not end");
+        assertEquals(0, standby.process.exitValue(), standby.transcript.toString());
+        return new String[] {takeover, last};
+    }
+
     static final class Child
     {
         final Process process;
