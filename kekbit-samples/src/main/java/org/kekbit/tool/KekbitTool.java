@@ -70,7 +70,7 @@ public final class KekbitTool implements Callable<Integer>
     public static final int EXIT_USAGE = 2;
 
     private static final String PREFIX = "kekbit: ";
-    private static final String COMMANDS = "info, tail, verify, write, readers, prune, bench or replicate";
+    private static final String COMMANDS = "info, tail, verify, write, readers, prune, cut, bench or replicate";
 
     @Spec
     private CommandSpec spec;
@@ -154,6 +154,7 @@ public final class KekbitTool implements Callable<Integer>
             .addSubcommand(new WriteCommand(in, out))
             .addSubcommand(new ReadersCommand(out))
             .addSubcommand(new PruneCommand(out))
+            .addSubcommand(new CutCommand(out))
             .addSubcommand(new BenchCommand(out))
             .addSubcommand(new CommandLine(new ReplicateCommand())
                 .addSubcommand(new ReplicateCommand.Serve(out))

@@ -91,7 +91,7 @@ class KekbitToolTest
 
         assertOneErrorLine(result, KekbitTool.EXIT_USAGE);
         assertTrue(result.err().contains("unknown command: 'frob'"), result.err());
-        assertTrue(result.err().contains("info, tail, verify, write, readers, prune, bench or replicate"),
+        assertTrue(result.err().contains("info, tail, verify, write, readers, prune, cut, bench or replicate"),
             result.err());
     }
 
