@@ -1,11 +1,18 @@
 package org.kekbit.tool;
 
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.kekbit.channel.ChannelDescriptor;
+import org.kekbit.journal.JournalDescriptor;
 import org.kekbit.journal.JournalDigest;
 import org.kekbit.journal.JournalReader;
+import org.kekbit.journal.JournalState;
 import org.kekbit.journal.JournalWriter;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -42,6 +49,41 @@ class CutCommandTest
         {
             assertEquals(position, writer.position(), "the writer resumes at the cut");
         }
+    }
+
+    @Test
+    void shouldDropCorruptTailSoWriterCanResumeAtLastGoodRecord() throws IOException
+    {
+        final Path folder = root.resolve("journal");
+        final long[] positions = closedJournal(folder, LINES);
+        final long badRecord = positions[LINES - 5]; // a record header in the newest segment, overwritten
+        final long base = JournalFolder.open(folder).bases().getLong(JournalFolder.open(folder).bases().size() - 1);
+        assertTrue(badRecord > base, "the bad record is in the newest segment");
+        try (FileChannel channel = FileChannel.open(JournalDescriptor.segmentPath(folder, base),
+            StandardOpenOption.WRITE))
+        {
+            channel.write(ByteBuffer.wrap(new byte[] {-1, -1, -1, 127, 1, 0, 0, 0}),
+                ChannelDescriptor.HEADER_LENGTH + badRecord - base);
+        }
+        try (JournalReader reader = JournalReader.open(new JournalReader.Context().folder(folder)))
+        {
+            while (reader.poll((msgTypeId, buffer, offset, length) -> assertTrue(length >= 0), 100) > 0)
+            {
+                assertTrue(reader.position() <= badRecord);
+            }
+            assertEquals(JournalState.CORRUPT, reader.state());
+            assertEquals(badRecord, reader.position(), "readers stop at the last good record's end");
+        }
+
+        final ToolResult result = run("cut", folder.toString(), "--at", Long.toString(badRecord));
+
+        assertEquals(KekbitTool.EXIT_OK, result.exitCode(), result.err());
+        try (JournalWriter writer = JournalWriter.resume(writerContext(folder)))
+        {
+            assertEquals(badRecord, writer.position());
+            JournalCommandsTest.writeLines(writer, LINES - 4, LINES);
+        }
+        assertEquals(LINES, recordsIn(folder), "the good records, then the ones written after the cut");
     }
 
     @Test
