@@ -98,7 +98,8 @@ public final class ChannelCut implements AutoCloseable
             mapping = channel.map(FileChannel.MapMode.READ_WRITE, 0, ChannelDescriptor.fileLength(reader.capacity()));
             final UnsafeBuffer buffer = new UnsafeBuffer(mapping);
             reader.seekToEnd();
-            if (isEndMarker(RecordDescriptor.headerAcquire(buffer, HEADER_LENGTH + (int)reader.position())))
+            final long header = RecordDescriptor.headerAcquire(buffer, HEADER_LENGTH + (int)reader.position());
+            if (RecordDescriptor.isEndMarker(header))
             {
                 return new ChannelCut(path, reader, mapping, ctx.observer(), null, 0, 0);
             }
@@ -215,7 +216,7 @@ public final class ChannelCut implements AutoCloseable
     public void cut(final long position)
     {
         checkRecordEnd(position);
-        if (isEndMarker(endHeader))
+        if (RecordDescriptor.isEndMarker(endHeader))
         {
             final int markerOffset = HEADER_LENGTH + (int)endPosition;
             final long word = RecordDescriptor.headerWord(
@@ -270,24 +271,14 @@ public final class ChannelCut implements AutoCloseable
         {
             endState = ChannelState.OPEN;
         }
-        else if (isEndMarker(endHeader))
+        else if (RecordDescriptor.isEndMarker(endHeader))
         {
-            final int msgTypeId = RecordDescriptor.headerMsgTypeId(endHeader);
-            endState = RecordDescriptor.CLOSED_MSG_TYPE_ID == msgTypeId ? ChannelState.CLOSED :
-                RecordDescriptor.FULL_MSG_TYPE_ID == msgTypeId ? ChannelState.FULL : ChannelState.ROLLED;
+            endState = RecordDescriptor.endMarkerState(RecordDescriptor.headerMsgTypeId(endHeader));
         }
         else
         {
             endState = ChannelState.CORRUPT;
         }
-    }
-
-    private static boolean isEndMarker(final long header)
-    {
-        final int msgTypeId = RecordDescriptor.headerMsgTypeId(header);
-        return RecordDescriptor.HEADER_LENGTH == RecordDescriptor.headerFrameLength(header) &&
-            (RecordDescriptor.CLOSED_MSG_TYPE_ID == msgTypeId || RecordDescriptor.FULL_MSG_TYPE_ID == msgTypeId ||
-            RecordDescriptor.ROLLED_MSG_TYPE_ID == msgTypeId);
     }
 
     private void checkOpen()

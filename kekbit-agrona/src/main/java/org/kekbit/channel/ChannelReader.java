@@ -471,7 +471,7 @@ public final class ChannelReader implements AutoCloseable
         this.position = target;
         this.endState = ChannelState.OPEN;
         final long headerAtTarget = RecordDescriptor.headerAcquire(buffer, HEADER_LENGTH + target);
-        if (isEndMarker(headerAtTarget))
+        if (RecordDescriptor.isEndMarker(headerAtTarget))
         {
             markEnd(headerAtTarget);
         }
@@ -748,23 +748,6 @@ public final class ChannelReader implements AutoCloseable
         }
     }
 
-    private static boolean isEndMarker(final long header)
-    {
-        final int msgTypeId = RecordDescriptor.headerMsgTypeId(header);
-        return RecordDescriptor.HEADER_LENGTH == RecordDescriptor.headerFrameLength(header) &&
-            (CLOSED_MSG_TYPE_ID == msgTypeId || FULL_MSG_TYPE_ID == msgTypeId ||
-            ROLLED_MSG_TYPE_ID == msgTypeId);
-    }
-
-    private static ChannelState endMarkerState(final int msgTypeId)
-    {
-        if (CLOSED_MSG_TYPE_ID == msgTypeId)
-        {
-            return ChannelState.CLOSED;
-        }
-        return FULL_MSG_TYPE_ID == msgTypeId ? ChannelState.FULL : ChannelState.ROLLED;
-    }
-
     private void markEnd(final long header)
     {
         markEnd(RecordDescriptor.headerFrameLength(header), RecordDescriptor.headerMsgTypeId(header));
@@ -794,9 +777,9 @@ public final class ChannelReader implements AutoCloseable
 
     private String describe(final long header, final int position)
     {
-        if (isEndMarker(header))
+        if (RecordDescriptor.isEndMarker(header))
         {
-            return "end marker " + endMarkerState(RecordDescriptor.headerMsgTypeId(header)) +
+            return "end marker " + RecordDescriptor.endMarkerState(RecordDescriptor.headerMsgTypeId(header)) +
                 " at position=" + position;
         }
         return "bad record header at position=" + position + ": frameLength=" +

@@ -176,6 +176,35 @@ public final class RecordDescriptor
     }
 
     /**
+     * Whether a header loaded with {@link #headerAcquire(AtomicBuffer, int)} is an end marker: CLOSED, FULL or
+     * ROLLED, a header alone.
+     *
+     * @param header as loaded.
+     * @return true for an end marker.
+     */
+    static boolean isEndMarker(final long header)
+    {
+        final int msgTypeId = headerMsgTypeId(header);
+        return HEADER_LENGTH == headerFrameLength(header) &&
+            (CLOSED_MSG_TYPE_ID == msgTypeId || FULL_MSG_TYPE_ID == msgTypeId || ROLLED_MSG_TYPE_ID == msgTypeId);
+    }
+
+    /**
+     * The state an end marker's message type id stands for.
+     *
+     * @param msgTypeId of an end marker ({@link #isEndMarker(long)}).
+     * @return CLOSED, FULL or ROLLED.
+     */
+    static ChannelState endMarkerState(final int msgTypeId)
+    {
+        if (CLOSED_MSG_TYPE_ID == msgTypeId)
+        {
+            return ChannelState.CLOSED;
+        }
+        return FULL_MSG_TYPE_ID == msgTypeId ? ChannelState.FULL : ChannelState.ROLLED;
+    }
+
+    /**
      * Commit a record by storing its frame length and message type id together with release semantics, after its
      * payload. Only the writer stores headers: package-private so no other code can damage a channel.
      *

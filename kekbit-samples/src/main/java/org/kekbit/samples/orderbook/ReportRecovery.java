@@ -8,8 +8,8 @@ import java.util.List;
 import java.util.stream.Stream;
 
 import org.agrona.DirectBuffer;
+import org.agrona.collections.LongArrayList;
 import org.kekbit.channel.ChannelException;
-import org.kekbit.channel.ChannelReader;
 import org.kekbit.channel.RecordHandler;
 import org.kekbit.codecs.trading.ExecutionReportDecoder;
 import org.kekbit.codecs.trading.MessageHeaderDecoder;
@@ -235,17 +235,23 @@ public final class ReportRecovery
     }
 
     /**
-     * The journal's segments, newest first, but a standby successor (made ahead of a roll, holding nothing).
+     * The journal's segments, newest first, but a standby successor (made ahead of a roll, holding nothing), left
+     * out by the library's one rule for listings ({@link JournalDescriptor#dropStandbySuccessor}).
      */
     private static long[] segmentBasesNewestFirst(final Path journalFolder)
     {
         try (Stream<Path> files = Files.list(journalFolder))
         {
-            return files.mapToLong((file) -> JournalDescriptor.parseSegmentBase(file.getFileName().toString()))
-                .filter((base) -> base >= 0 &&
-                    !ChannelReader.isOnStandby(JournalDescriptor.segmentPath(journalFolder, base)))
-                .map((base) -> -base).sorted().map((base) -> -base)
-                .toArray();
+            final LongArrayList bases = new LongArrayList();
+            files.mapToLong((file) -> JournalDescriptor.parseSegmentBase(file.getFileName().toString()))
+                .filter((base) -> base >= 0).sorted().forEach(bases::addLong);
+            JournalDescriptor.dropStandbySuccessor(journalFolder, bases);
+            final long[] newestFirst = new long[bases.size()];
+            for (int i = 0; i < newestFirst.length; i++)
+            {
+                newestFirst[i] = bases.getLong(newestFirst.length - 1 - i);
+            }
+            return newestFirst;
         }
         catch (final IOException ex)
         {
