@@ -53,6 +53,8 @@ public final class ChannelReader implements AutoCloseable
     private final RecordView view = new RecordView();
     private final RecordIterator iterator = new RecordIterator();
     private final ChannelHeaderDecoder header = new ChannelHeaderDecoder();
+    // Made at open, so that closing allocates nothing: a journal's reader closes a segment at each roll it crosses.
+    private final UnsafeBuffer closedHeader = new UnsafeBuffer(new byte[HEADER_LENGTH]);
     private final WriterLiveness writerLiveness;
     private final long channelId;
     private final int capacity;
@@ -682,9 +684,8 @@ public final class ChannelReader implements AutoCloseable
             isClosed = true;
             endState = ChannelState.CLOSED; // poll and the iterator stop here; state() throws for a closed reader
             // The header decoder must not read unmapped memory: it keeps decoding a copy.
-            final UnsafeBuffer headerCopy = new UnsafeBuffer(new byte[HEADER_LENGTH]);
-            headerCopy.putBytes(0, buffer, 0, HEADER_LENGTH);
-            header.wrap(headerCopy, 0, ChannelHeaderDecoder.BLOCK_LENGTH, ChannelHeaderDecoder.SCHEMA_VERSION);
+            closedHeader.putBytes(0, buffer, 0, HEADER_LENGTH);
+            header.wrap(closedHeader, 0, ChannelHeaderDecoder.BLOCK_LENGTH, ChannelHeaderDecoder.SCHEMA_VERSION);
             buffer.wrap(0, 0);
             CloseHelper.quietClose(writerLiveness);
             return mappedBuffer;

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.MappedByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
+import java.nio.file.CopyOption;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -27,6 +28,7 @@ import org.kekbit.channel.ProcessLiveness;
 final class JournalFiles
 {
     private static final boolean NATIVE_LITTLE_ENDIAN = ByteOrder.nativeOrder() == ByteOrder.LITTLE_ENDIAN;
+    private static final CopyOption[] ATOMIC_MOVE = { StandardCopyOption.ATOMIC_MOVE };
 
     private JournalFiles()
     {
@@ -213,7 +215,7 @@ final class JournalFiles
     {
         try
         {
-            Files.move(from, to, StandardCopyOption.ATOMIC_MOVE);
+            Files.move(from, to, ATOMIC_MOVE); // one array for every call: a recycling writer renames at each roll
             return true;
         }
         catch (final IOException ex)

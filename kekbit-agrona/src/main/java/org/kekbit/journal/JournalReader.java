@@ -970,12 +970,11 @@ public final class JournalReader implements AutoCloseable
         {
             publishBase(base); // before the open, for a writer that recycles (see JournalReadingSegments)
         }
-        final Path path = JournalDescriptor.segmentPath(folder, base);
-        ChannelReader opened = null == prefetch || 0 == segmentCapacity ? null : prefetch.take(base, path);
+        ChannelReader opened = null == prefetch || 0 == segmentCapacity ? null : prefetch.take(base);
         if (null == opened)
         {
             opened = ChannelReader.open(new ChannelReader.Context()
-                .path(path)
+                .path(JournalDescriptor.segmentPath(folder, base))
                 .epochClock(ctx.epochClock())
                 .preTouch(ctx.preTouch())
                 .mappingReleaser(ctx.mappingReleaser()));

@@ -51,7 +51,12 @@ public final class JournalSegmentCreator implements Agent
     private MappedByteBuffer retiredMapping;
     private ChannelWriter prepared;
     private long preparedBase;
+    private Path preparedSegmentPath;
+    private Path preparedRecyclePath;
     private ChannelException failure;
+    // Writer side: the names of the segment taken last, for the writer's RetiringNames.
+    private Path takenSegmentPath;
+    private Path takenRecyclePath;
 
     JournalSegmentCreator(
         final JournalWriter.Context ctx,
@@ -105,6 +110,8 @@ public final class JournalSegmentCreator implements Agent
             }
             prepared = created;
             preparedBase = base;
+            preparedSegmentPath = segmentPath;
+            preparedRecyclePath = ctx.recycleSegments() ? JournalDescriptor.recyclePath(ctx.folder(), base) : null;
             if (!state.compareAndSet(LINKING, READY))
             {
                 prepared = null;
@@ -195,6 +202,8 @@ public final class JournalSegmentCreator implements Agent
         if (READY == current)
         {
             final ChannelWriter segment = prepared;
+            takenSegmentPath = preparedSegmentPath;
+            takenRecyclePath = preparedRecyclePath;
             prepared = null;
             state.set(IDLE);
             if (preparedBase == base)
@@ -209,6 +218,22 @@ public final class JournalSegmentCreator implements Agent
             state.set(IDLE);
         }
         return null; // cancelled, failed, or CREATING: isBusy() tells
+    }
+
+    /**
+     * Writer side: the segment name of the segment taken last, made by this agent.
+     */
+    Path takenSegmentPath()
+    {
+        return takenSegmentPath;
+    }
+
+    /**
+     * Writer side: the recycle name of the segment taken last, made by this agent; null unless the writer recycles.
+     */
+    Path takenRecyclePath()
+    {
+        return takenRecyclePath;
     }
 
     /**

@@ -128,6 +128,7 @@ public final class JournalSegmentPrefetcher implements Agent
         static final int CLOSED = 4;
 
         static final int SPARES = 8;
+        private static final LinkOption[] NOFOLLOW_LINKS = { LinkOption.NOFOLLOW_LINKS }; // one array for all takes
 
         final AtomicInteger state = new AtomicInteger(IDLE);
         private final Path folder;
@@ -137,6 +138,7 @@ public final class JournalSegmentPrefetcher implements Agent
         private ChannelReader prepared;
         private long preparedBase;
         private Object preparedFileKey;
+        private Path preparedSegmentPath; // made here, so that a reader crossing a roll allocates no name
         private long taken;
         private volatile long reused;
 
@@ -178,7 +180,7 @@ public final class JournalSegmentPrefetcher implements Agent
          *
          * @return the segment, positioned at its start; or null when none is ready, and the reader opens it itself.
          */
-        ChannelReader take(final long base, final Path segmentPath)
+        ChannelReader take(final long base)
         {
             final long capacity = segmentCapacity;
             wantedBase = base + capacity; // first, so the prefetcher does not prepare this base again
@@ -189,8 +191,10 @@ public final class JournalSegmentPrefetcher implements Agent
 
             final ChannelReader segment = prepared;
             final Object fileKey = preparedFileKey;
+            final Path segmentPath = preparedSegmentPath;
             prepared = null;
             preparedFileKey = null;
+            preparedSegmentPath = null;
             state.compareAndSet(TAKING, IDLE); // fails only when the prefetcher has closed meanwhile
             if (!fileKey.equals(fileKey(segmentPath)))
             {
@@ -375,6 +379,7 @@ public final class JournalSegmentPrefetcher implements Agent
                 return null;
             }
             preparedFileKey = fileKey;
+            preparedSegmentPath = segmentPath;
             if (null != spare && segment.isMappingReused())
             {
                 reused++; // one writer: this thread
@@ -439,7 +444,7 @@ public final class JournalSegmentPrefetcher implements Agent
         {
             try
             {
-                return Files.readAttributes(path, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS).fileKey();
+                return Files.readAttributes(path, BasicFileAttributes.class, NOFOLLOW_LINKS).fileKey();
             }
             catch (final IOException ex)
             {

@@ -104,6 +104,7 @@ public final class JournalWriter implements Agent, AutoCloseable, RecordAppender
     private final JournalReadingSegments readingSegments;
     private final long[] keptBases;
     private final MappedByteBuffer[] keptMappings;
+    private final RetiringNames retiringNames;
     private final Path[] retiredFiles = new Path[MAX_RETIRED_FILES];
     private final MappedByteBuffer[] retiredMappings = new MappedByteBuffer[MAX_RETIRED_FILES];
     private int retiredCount;
@@ -174,6 +175,7 @@ public final class JournalWriter implements Agent, AutoCloseable, RecordAppender
             Math.min(MAX_KEPT_MAPPINGS, ctx.retainedSegments() > 0 ? ctx.retainedSegments() + 2 : MAX_KEPT_MAPPINGS);
         this.keptBases = new long[kept];
         this.keptMappings = new MappedByteBuffer[kept];
+        this.retiringNames = new RetiringNames(folder, segmentCapacity, null == readingSegments ? 0 : kept + 2);
     }
 
     /**
@@ -1073,7 +1075,7 @@ public final class JournalWriter implements Agent, AutoCloseable, RecordAppender
                 lastRollFailure = creatorBusy;
                 return ROLL_FAILED;
             }
-            next = creator.take(currentBase + segmentCapacity);
+            next = takeCreated(currentBase + segmentCapacity);
             if (null == next)
             {
                 if (creator.isBusy())
@@ -1081,7 +1083,7 @@ public final class JournalWriter implements Agent, AutoCloseable, RecordAppender
                     lastRollFailure = creatorBusy; // transient: a later write takes the segment once handed over
                     return ROLL_FAILED;
                 }
-                next = creator.take(currentBase + segmentCapacity); // it may have been handed over between looks
+                next = takeCreated(currentBase + segmentCapacity); // it may have been handed over between looks
             }
             lastRollFailure = null != next ? null : lastRollFailure;
         }
@@ -1247,11 +1249,24 @@ public final class JournalWriter implements Agent, AutoCloseable, RecordAppender
         }
         if (JournalSegmentCreator.READY == creator.state.get())
         {
-            next = creator.take(nextBase);
+            next = takeCreated(nextBase);
             return null == next ? 0 : 1;
         }
         requestNext(nextBase, ctx.epochClock().time());
         return 0;
+    }
+
+    /**
+     * Take the segment the creator agent made for a base, keeping the names it made for it.
+     */
+    private ChannelWriter takeCreated(final long base)
+    {
+        final ChannelWriter created = creator.take(base);
+        if (null != created)
+        {
+            retiringNames.put(base, creator.takenSegmentPath(), creator.takenRecyclePath());
+        }
+        return created;
     }
 
     /**
@@ -1304,9 +1319,10 @@ public final class JournalWriter implements Agent, AutoCloseable, RecordAppender
             }
             final ChannelWriter created = createSegment(ctx, nextBase, segmentCapacity, maxRecordLength,
                 JournalDescriptor.nextSegmentPath(folder, nextBase), retired, mapping);
+            final Path segmentPath = JournalDescriptor.segmentPath(folder, nextBase);
             try
             {
-                linkStandby(created, JournalDescriptor.segmentPath(folder, nextBase), isFolderSyncNeeded);
+                linkStandby(created, segmentPath, isFolderSyncNeeded);
             }
             catch (final ChannelException ex)
             {
@@ -1315,6 +1331,7 @@ public final class JournalWriter implements Agent, AutoCloseable, RecordAppender
                 throw ex;
             }
             next = created;
+            retiringNames.made(nextBase, segmentPath);
             lastRollFailure = null;
             return true;
         }
@@ -1354,8 +1371,8 @@ public final class JournalWriter implements Agent, AutoCloseable, RecordAppender
      */
     private void retire(final long base)
     {
-        final Path retired = JournalDescriptor.recyclePath(folder, base);
-        if (!JournalFiles.renameQuietly(JournalDescriptor.segmentPath(folder, base), retired))
+        final Path retired = retiringNames.recyclePath(base);
+        if (!JournalFiles.renameQuietly(retiringNames.segmentPath(base), retired))
         {
             JournalRetention.delete(folder, base); // gone already (pruned from outside, by hand): move on
             return;
