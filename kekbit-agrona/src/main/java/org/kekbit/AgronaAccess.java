@@ -15,7 +15,7 @@ import org.agrona.DirectBuffer;
  * {@code exec:java} and plugins that run in Maven's own JVM; the VM options of IDE run configurations. When Agrona
  * is on the module path, name its module instead of {@code ALL-UNNAMED}: the message does.
  * <p>
- * Threadsafe: it only asks the module system.
+ * Threadsafe: it only asks the module system, and remembers a yes.
  */
 public final class AgronaAccess
 {
@@ -25,6 +25,9 @@ public final class AgronaAccess
     public static final String JVM_FLAG = "--add-opens java.base/jdk.internal.misc=ALL-UNNAMED";
 
     private static final String INTERNAL_PACKAGE = "jdk.internal.misc";
+    // An export is never taken back from a running JVM: once seen, the module system need not be asked again (it
+    // allocates to answer, and a journal creates a channel at every roll).
+    private static volatile boolean isSeenAvailable;
 
     private AgronaAccess()
     {
@@ -48,11 +51,16 @@ public final class AgronaAccess
      */
     public static void check()
     {
+        if (isSeenAvailable)
+        {
+            return;
+        }
         final Module agrona = agronaModule();
         if (!isAvailable(agrona))
         {
             throw new IllegalStateException(message(agrona));
         }
+        isSeenAvailable = true;
     }
 
     static boolean isAvailable(final Module agrona)

@@ -1,10 +1,13 @@
 package org.kekbit;
 
+import java.io.IOException;
+import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -73,5 +76,34 @@ class StorageInfoTest
         assumeTrue(Files.exists(Path.of("/proc/self/mounts")), "no /proc/self/mounts: not Linux");
         final StorageInfo info = StorageInfo.of(Path.of(System.getProperty("java.io.tmpdir")));
         assertTrue(info.toString().contains(" at /"), info.toString()); // a real mount table on Linux
+    }
+
+    @Test
+    void shouldNeedAFolderSyncExactlyOffTmpfsAndRememberTheAnswerByFolder(@TempDir final Path tempFolder)
+        throws IOException
+    {
+        assumeTrue(Files.exists(Path.of("/proc/self/mounts")), "no /proc/self/mounts: not Linux");
+        final com.sun.management.ThreadMXBean threads =
+            (com.sun.management.ThreadMXBean)ManagementFactory.getThreadMXBean();
+        final Path folder = Files.createDirectory(tempFolder.resolve("journal"));
+        final boolean isTmpfs = "tmpfs".equals(Files.getFileStore(folder).type());
+
+        assertEquals(!isTmpfs, StorageInfo.isFolderSyncNeeded(folder));
+        long leastAllocated = Long.MAX_VALUE;
+        for (int i = 0; i < 100; i++)
+        {
+            final long before = threads.getCurrentThreadAllocatedBytes();
+            assertEquals(!isTmpfs, StorageInfo.isFolderSyncNeeded(folder));
+            leastAllocated = Math.min(leastAllocated, threads.getCurrentThreadAllocatedBytes() - before);
+        }
+        // remembered: one lstat's attributes, not the mount table (about 5 KB each time)
+        assertTrue(leastAllocated < 1024, "bytes allocated by a remembered answer: " + leastAllocated);
+
+        final Path shm = Path.of("/dev/shm");
+        if (Files.isDirectory(shm) && "tmpfs".equals(Files.getFileStore(shm).type()))
+        {
+            assertFalse(StorageInfo.isFolderSyncNeeded(shm));
+        }
+        assertTrue(StorageInfo.isFolderSyncNeeded(folder.resolve("missing")), "unknown: sync to be safe");
     }
 }

@@ -25,6 +25,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.agrona.IoUtil;
 import org.agrona.concurrent.AtomicBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
+import org.kekbit.StorageInfo;
 import org.kekbit.codecs.channel.ChannelHeaderDecoder;
 
 /**
@@ -555,7 +556,7 @@ final class ChannelFiles
      */
     private static void forceFolderOnDisk(final Path folder) throws IOException
     {
-        if (!"tmpfs".equals(Files.getFileStore(folder).type()))
+        if (StorageInfo.isFolderSyncNeeded(folder))
         {
             try (FileChannel channel = FileChannel.open(folder, StandardOpenOption.READ))
             {

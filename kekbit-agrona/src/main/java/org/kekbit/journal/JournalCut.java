@@ -11,6 +11,7 @@ import java.util.function.IntConsumer;
 
 import org.agrona.CloseHelper;
 import org.agrona.collections.LongArrayList;
+import org.kekbit.StorageInfo;
 import org.kekbit.channel.ChannelCut;
 import org.kekbit.channel.ChannelException;
 import org.kekbit.channel.ChannelReader;
@@ -390,7 +391,7 @@ public final class JournalCut
 
     private static void forceFolder(final Path folder)
     {
-        if (JournalFiles.isFolderSyncNeeded(folder))
+        if (StorageInfo.isFolderSyncNeeded(folder))
         {
             try (FileChannel channel = FileChannel.open(folder, StandardOpenOption.READ))
             {

@@ -132,32 +132,13 @@ final class JournalFiles
     }
 
     /**
-     * Whether a link in a folder must be followed by an fsync of the folder to survive a power loss: not on tmpfs.
-     * Asks the OS for the file store, which reads the mount table: once per writer, not per roll.
-     *
-     * @param folder of the journal.
-     * @return true on a disk file system.
-     */
-    static boolean isFolderSyncNeeded(final Path folder)
-    {
-        try
-        {
-            return !"tmpfs".equals(Files.getFileStore(folder).type());
-        }
-        catch (final IOException ex)
-        {
-            return true;
-        }
-    }
-
-    /**
      * Make a complete file visible under a segment's name: a hard link, which fails when the name exists, then
      * (on a disk file system) an fsync of the folder so the link survives a power loss. The first name stays; the
      * caller removes it.
      *
      * @param from       the file under its other name.
      * @param to         the segment's path.
-     * @param syncFolder whether to fsync the folder after, see {@link #isFolderSyncNeeded(Path)}.
+     * @param syncFolder whether to fsync the folder after: {@link org.kekbit.StorageInfo#isFolderSyncNeeded(Path)}.
      * @throws ChannelException with {@link ChannelException.Reason#ALREADY_EXISTS} or
      *                          {@link ChannelException.Reason#IO_ERROR}.
      */

@@ -12,6 +12,7 @@ import org.agrona.collections.LongArrayList;
 import org.agrona.concurrent.Agent;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.kekbit.MappingReleaser;
+import org.kekbit.StorageInfo;
 import org.kekbit.channel.ChannelDescriptor;
 import org.kekbit.channel.ChannelException;
 import org.kekbit.channel.ChannelReader;
@@ -149,7 +150,7 @@ public final class JournalWriter implements Agent, AutoCloseable, RecordAppender
         this.segmentCapacity = current.capacity();
         this.maxRecordLength = current.maxRecordLength();
         this.retention = new JournalRetention(ctx);
-        this.isFolderSyncNeeded = JournalFiles.isFolderSyncNeeded(folder);
+        this.isFolderSyncNeeded = StorageInfo.isFolderSyncNeeded(folder);
         this.positions = positions;
         this.current = current;
         this.currentBase = currentBase;
