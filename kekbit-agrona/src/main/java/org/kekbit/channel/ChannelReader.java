@@ -128,7 +128,7 @@ public final class ChannelReader implements AutoCloseable
         MappedByteBuffer given = mapping;
         try (FileChannel fileChannel = ChannelFiles.openForRead(file))
         {
-            final ByteBuffer headerBytes = ByteBuffer.allocateDirect(HEADER_LENGTH);
+            final ByteBuffer headerBytes = ByteBuffer.allocate(HEADER_LENGTH); // read once: no native memory
             final int headerBytesRead = ChannelFiles.readPrefix(fileChannel, headerBytes);
             final long fileLength = fileChannel.size();
             final ChannelHeaderDecoder valid = ChannelDescriptor.checkHeader(
