@@ -182,12 +182,22 @@ public final class JournalSegmentPrefetcher implements Agent
          */
         ChannelReader take(final long base)
         {
-            final long capacity = segmentCapacity;
-            wantedBase = base + capacity; // first, so the prefetcher does not prepare this base again
+            final long nextBase = base + segmentCapacity;
+            // The wanted base moves on only after the compare-and-set: a prefetcher that saw it move while the
+            // segment was READY would drop that segment and could make another READY, for the next base, before the
+            // set; taking that one as this base's would skip a segment's records (a stress run found it).
             if (READY != state.get() || preparedBase != base || !state.compareAndSet(READY, TAKING))
             {
+                wantedBase = nextBase; // this reader opens the base itself; the prefetcher moves on to the next
                 return null;
             }
+            if (preparedBase != base)
+            {
+                state.set(READY); // cannot happen while the wanted base stays put; never take another base's
+                wantedBase = nextBase;
+                return null;
+            }
+            wantedBase = nextBase; // before IDLE, so the prefetcher does not prepare this base again
 
             final ChannelReader segment = prepared;
             final Object fileKey = preparedFileKey;
