@@ -106,6 +106,7 @@ public final class JournalWriter implements Agent, AutoCloseable, RecordAppender
     private final long[] keptBases;
     private final MappedByteBuffer[] keptMappings;
     private final RetiringNames retiringNames;
+    private boolean isCreatorWakeDue;
     private final Path[] retiredFiles = new Path[MAX_RETIRED_FILES];
     private final MappedByteBuffer[] retiredMappings = new MappedByteBuffer[MAX_RETIRED_FILES];
     private int retiredCount;
@@ -724,6 +725,12 @@ public final class JournalWriter implements Agent, AutoCloseable, RecordAppender
             workCount += prepareNext();
         }
         workCount += enforceRetention();
+        if (isCreatorWakeDue)
+        {
+            // Here rather than in the rolling write that asked: waking a parked thread is a system call.
+            isCreatorWakeDue = false;
+            creator.wake();
+        }
 
         return workCount;
     }
@@ -1224,6 +1231,7 @@ public final class JournalWriter implements Agent, AutoCloseable, RecordAppender
         if (creator.request(nextBase, top < 0 ? null : retiredFiles[top], top < 0 ? null : retiredMappings[top]))
         {
             nextRequestedAtMs = nowMs;
+            isCreatorWakeDue = true;
             if (top >= 0)
             {
                 takeRetired(); // the creator's now: it re-uses it, or deletes it when the request is cancelled

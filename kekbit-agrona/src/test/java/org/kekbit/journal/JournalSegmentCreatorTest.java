@@ -4,10 +4,12 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 import org.agrona.concurrent.AgentRunner;
 import org.agrona.concurrent.CachedEpochClock;
+import org.agrona.concurrent.SleepingIdleStrategy;
 import org.agrona.concurrent.SleepingMillisIdleStrategy;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.Test;
@@ -89,6 +91,39 @@ class JournalSegmentCreatorTest
             assertTrue(ChannelReader.isOnStandby(
                 JournalDescriptor.segmentPath(folder, 2 * JournalTestSupport.SEGMENT_CAPACITY)));
         }
+        assertNoNextSegmentLeft();
+    }
+
+    @Test
+    @Timeout(60)
+    void shouldWakeAParkedAgentForEachRequestInsteadOfLeavingItToTheEndOfItsSleep()
+    {
+        final long records = 200;
+        try (JournalWriter writer = JournalWriter.create(writerContext(folder).createSegmentsOnAgent(true));
+            AgentRunner runner = new AgentRunner(new SleepingIdleStrategy(TimeUnit.MINUTES.toNanos(1)),
+                Throwable::printStackTrace, null, writer.segmentCreator()))
+        {
+            AgentRunner.startOnThread(runner);
+            long sequence = 0;
+            while (sequence < records)
+            {
+                final long result = write(writer, scratch, sequence);
+                if (result > 0)
+                {
+                    sequence++;
+                }
+                else
+                {
+                    assertEquals(JournalWriter.ROLL_FAILED, result, "only while the agent makes the segment");
+                    Thread.onSpinWait();
+                }
+                writer.doWork(); // after a roll's request: wakes the agent, which would otherwise park a minute
+            }
+            assertTrue(writer.rolls() >= 10, "rolls=" + writer.rolls());
+            assertEquals(0, writer.inlineSegmentCreations(), "every segment came from the woken agent");
+        }
+
+        assertEveryRecordReadable(records);
         assertNoNextSegmentLeft();
     }
 

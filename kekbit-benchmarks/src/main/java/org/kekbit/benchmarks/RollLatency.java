@@ -103,7 +103,8 @@ public final class RollLatency
         final UnsafeBuffer payload = new UnsafeBuffer(BufferUtil.allocateDirectAligned(settings.payload, 64));
         final RollingJournal journal =
             new RollingJournal(settings.dir, settings.segmentCapacity, settings.payload,
-                RollingJournal.ReaderSegments.PREFETCH, 0, settings.warmUpRolls, settings.rollAheadBytes);
+                RollingJournal.ReaderSegments.PREFETCH, 0, settings.warmUpRolls, settings.rollAheadBytes,
+                RollingJournal.HelperIdle.SLEEP);
         result.warmUpNs = journal.warmUpNs();
         final SustainedStreamingBenchmark.JournalConsumer consumer = new SustainedStreamingBenchmark.JournalConsumer();
         consumer.payloadLength = settings.payload;

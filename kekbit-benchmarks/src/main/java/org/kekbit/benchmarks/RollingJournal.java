@@ -1,10 +1,13 @@
 package org.kekbit.benchmarks;
 
 import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 
 import org.agrona.concurrent.AgentRunner;
 import org.agrona.concurrent.CompositeAgent;
+import org.agrona.concurrent.IdleStrategy;
+import org.agrona.concurrent.SleepingIdleStrategy;
 import org.agrona.concurrent.SleepingMillisIdleStrategy;
 import org.kekbit.MappingReleaser;
 import org.kekbit.channel.ChannelException;
@@ -64,7 +67,28 @@ public final class RollingJournal implements AutoCloseable
         final ReaderSegments readerSegments,
         final int retainedSegments)
     {
-        this(folder, segmentCapacity, maxRecordLength, readerSegments, retainedSegments, 0, 0);
+        this(folder, segmentCapacity, maxRecordLength, readerSegments, retainedSegments, 0, 0, HelperIdle.SLEEP);
+    }
+
+    /**
+     * As {@link #RollingJournal(Path, long, int, ReaderSegments, int)}, with the helper thread idling as asked.
+     *
+     * @param folder           of the journal, created; deleted on close.
+     * @param segmentCapacity  of every segment, a power of two.
+     * @param maxRecordLength  longest payload.
+     * @param readerSegments   how the reader maps each segment it crosses into.
+     * @param retainedSegments as in {@link #RollingJournal(Path, long, int, ReaderSegments, int)}.
+     * @param helperIdle       how the helper thread idles.
+     */
+    public RollingJournal(
+        final Path folder,
+        final long segmentCapacity,
+        final int maxRecordLength,
+        final ReaderSegments readerSegments,
+        final int retainedSegments,
+        final HelperIdle helperIdle)
+    {
+        this(folder, segmentCapacity, maxRecordLength, readerSegments, retainedSegments, 0, 0, helperIdle);
     }
 
     /**
@@ -79,6 +103,7 @@ public final class RollingJournal implements AutoCloseable
      * @param retainedSegments as in {@link #RollingJournal(Path, long, int, ReaderSegments, int)}.
      * @param warmUpRolls      rolls of the warm-up, 0 for none.
      * @param rollAheadBytes   room left at which the duty cycle rolls, 0 for rolls on the write call only.
+     * @param helperIdle       how the helper thread idles.
      */
     public RollingJournal(
         final Path folder,
@@ -87,7 +112,8 @@ public final class RollingJournal implements AutoCloseable
         final ReaderSegments readerSegments,
         final int retainedSegments,
         final int warmUpRolls,
-        final long rollAheadBytes)
+        final long rollAheadBytes,
+        final HelperIdle helperIdle)
     {
         this.folder = folder;
         final JournalWriter.Context ctx = new JournalWriter.Context()
@@ -106,7 +132,7 @@ public final class RollingJournal implements AutoCloseable
         }
         warmUpNs = System.nanoTime() - warmUpStartNs;
         writer = JournalWriter.create(ctx);
-        helper = new AgentRunner(new SleepingMillisIdleStrategy(1), (ex) -> helperError.compareAndSet(null, ex), null,
+        helper = new AgentRunner(helperIdle.newIdleStrategy(), (ex) -> helperError.compareAndSet(null, ex), null,
             new CompositeAgent(writer.segmentCreator(), prefetcher, releaser));
         AgentRunner.startOnThread(helper);
         reader = JournalReader.open(new JournalReader.Context()
@@ -115,6 +141,30 @@ public final class RollingJournal implements AutoCloseable
             .preTouch(ReaderSegments.PRE_TOUCH == readerSegments)
             .prefetcher(ReaderSegments.PREFETCH == readerSegments ? prefetcher : null)
             .mappingReleaser(releaser));
+    }
+
+    /**
+     * How the helper thread (segment creator, prefetcher, mapping releaser) idles between duty cycles.
+     */
+    public enum HelperIdle
+    {
+        /**
+         * {@code Thread.sleep} for 1 ms ({@link SleepingMillisIdleStrategy}), as the main job's helper: a roll's
+         * request waits for the end of the sleep.
+         */
+        SLEEP,
+
+        /**
+         * Parked for up to 1 ms ({@link SleepingIdleStrategy}): the writer's duty cycle wakes it after each roll's
+         * request, for segments that last less than a sleep.
+         */
+        PARK;
+
+        IdleStrategy newIdleStrategy()
+        {
+            return SLEEP == this ?
+                new SleepingMillisIdleStrategy(1) : new SleepingIdleStrategy(TimeUnit.MILLISECONDS.toNanos(1));
+        }
     }
 
     /**

@@ -619,6 +619,13 @@ public class SustainedStreamingBenchmark extends BenchmarkDefaults
         String readerSegments;
 
         /**
+         * How the journal's helper thread idles: SLEEP (1 ms of {@code Thread.sleep}, the main job's) or PARK (parked
+         * up to 1 ms and woken by the writer after each roll, for segments that last less than that).
+         */
+        @Param({ "SLEEP" })
+        String helperIdle;
+
+        /**
          * 0 keeps every segment (a journal that keeps everything); N keeps N sealed segments and re-uses the retired
          * ones, with a named reader that protects retention and commits after each poll (a bounded journal). A
          * bounded journal lives for the whole fork, as the ring and Aeron's terms do, so the warmup fills its pool of
@@ -678,7 +685,8 @@ public class SustainedStreamingBenchmark extends BenchmarkDefaults
         private void openJournal(final Path folder)
         {
             journal = new RollingJournal(folder, segmentCapacity, payloadLength,
-                RollingJournal.ReaderSegments.valueOf(readerSegments), retainedSegments);
+                RollingJournal.ReaderSegments.valueOf(readerSegments), retainedSegments,
+                RollingJournal.HelperIdle.valueOf(helperIdle));
         }
 
         private void closeJournal()
