@@ -71,27 +71,6 @@ public final class RollingJournal implements AutoCloseable
     }
 
     /**
-     * As {@link #RollingJournal(Path, long, int, ReaderSegments, int)}, with the helper thread idling as asked.
-     *
-     * @param folder           of the journal, created; deleted on close.
-     * @param segmentCapacity  of every segment, a power of two.
-     * @param maxRecordLength  longest payload.
-     * @param readerSegments   how the reader maps each segment it crosses into.
-     * @param retainedSegments as in {@link #RollingJournal(Path, long, int, ReaderSegments, int)}.
-     * @param helperIdle       how the helper thread idles.
-     */
-    public RollingJournal(
-        final Path folder,
-        final long segmentCapacity,
-        final int maxRecordLength,
-        final ReaderSegments readerSegments,
-        final int retainedSegments,
-        final HelperIdle helperIdle)
-    {
-        this(folder, segmentCapacity, maxRecordLength, readerSegments, retainedSegments, 0, 0, helperIdle);
-    }
-
-    /**
      * As {@link #RollingJournal(Path, long, int, ReaderSegments, int)}, after a {@link JournalWriter#warmUp} of the
      * writer's settings, the writer rolling from its duty cycle ahead of need
      * ({@link JournalWriter.Context#rollAheadBytes(long)}).

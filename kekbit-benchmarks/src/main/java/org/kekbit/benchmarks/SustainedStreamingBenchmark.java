@@ -685,7 +685,7 @@ public class SustainedStreamingBenchmark extends BenchmarkDefaults
         private void openJournal(final Path folder)
         {
             journal = new RollingJournal(folder, segmentCapacity, payloadLength,
-                RollingJournal.ReaderSegments.valueOf(readerSegments), retainedSegments,
+                RollingJournal.ReaderSegments.valueOf(readerSegments), retainedSegments, 0, 0,
                 RollingJournal.HelperIdle.valueOf(helperIdle));
         }
 
