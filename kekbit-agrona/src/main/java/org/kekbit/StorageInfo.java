@@ -16,7 +16,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * backs its files with huge pages (2 MiB), which cut the page faults and TLB misses of streaming through new memory
  * about 512-fold. Read from {@code /proc/self/mounts} and, for tmpfs, its {@code huge=} mount option and the kernel's
  * {@code /sys/kernel/mm/transparent_hugepage/shmem_enabled} override ({@code force} or {@code deny}). Cold path: for
- * the tool and for start-up reports.
+ * the tool and for start-up reports; {@link #isFolderSyncNeeded(Path)}, asked at every segment a journal makes,
+ * remembers its answers.
  * <p>
  * A tmpfs mounted {@code huge=always} ({@code mount -t tmpfs -o huge=always,size=12g none /mnt/kekbit-huge}, as root)
  * gives every file huge pages; {@code within_size} and {@code advise} give them to files, or mappings, that ask or
