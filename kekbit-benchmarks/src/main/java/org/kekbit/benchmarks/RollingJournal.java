@@ -238,7 +238,8 @@ public final class RollingJournal implements AutoCloseable
         return "journal: " + writer.rolls() + " roll(s), " + writer.inlineSegmentCreations() +
             " with the segment created inline on the writer's thread, " + writer.recycledSegments() +
             " retired segment(s) re-used (" + reader.reusedMappings() + " read through a mapping the reader left), " +
-            rollWaits + " yield(s) waiting for the segment creator";
+            rollWaits + " yield(s) waiting for the segment creator, " + reader.prefetchedSegments() +
+            " crossing(s) took the next segment ready from the prefetcher (the rest opened it on the reader's thread)";
     }
 
     /**
