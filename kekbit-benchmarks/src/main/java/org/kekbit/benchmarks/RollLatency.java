@@ -39,6 +39,8 @@ import static org.kekbit.benchmarks.BenchmarkConfiguration.MSG_TYPE_ID;
  * happening between the write before it and the next, for the window. The reader busy spins ({@code --reader spin}),
  * or idles with Agrona's {@link BackoffIdleStrategy} ({@code --reader backoff}: it yields, then parks, so a 2-core
  * machine has a core for the helper thread when the reader is idle), or is not there ({@code --reader none}).
+ * {@code --retained-segments N} makes it a bounded journal that keeps N sealed segments and re-uses the files it
+ * retires (its reader is named and commits after each poll, so it needs a reader); 0, the default, keeps everything.
  * <pre>
  * java --add-opens=java.base/jdk.internal.misc=ALL-UNNAMED -Dagrona.disable.bounds.checks=true \
  *     -cp kekbit-benchmarks/target/kekbit-benchmarks.jar org.kekbit.benchmarks.RollLatency \
@@ -55,7 +57,7 @@ public final class RollLatency
     private static final String USAGE = "usage: RollLatency --dir DIR [--records N] [--warmup-records N] " +
         "[--payload BYTES] [--rate RECORDS_PER_S] [--segment-capacity BYTES] [--window-us US] " +
         "[--reader spin|backoff|none] " +
-        "[--warm-up-rolls N] [--roll-ahead-bytes N]";
+        "[--warm-up-rolls N] [--roll-ahead-bytes N] [--retained-segments N]";
 
     private RollLatency()
     {
@@ -103,7 +105,8 @@ public final class RollLatency
         final UnsafeBuffer payload = new UnsafeBuffer(BufferUtil.allocateDirectAligned(settings.payload, 64));
         final RollingJournal journal =
             new RollingJournal(settings.dir, settings.segmentCapacity, settings.payload,
-                RollingJournal.ReaderSegments.PREFETCH, 0, settings.warmUpRolls, settings.rollAheadBytes,
+                RollingJournal.ReaderSegments.PREFETCH, settings.retainedSegments, settings.warmUpRolls,
+                settings.rollAheadBytes,
                 RollingJournal.HelperIdle.SLEEP);
         result.warmUpNs = journal.warmUpNs();
         final SustainedStreamingBenchmark.JournalConsumer consumer = new SustainedStreamingBenchmark.JournalConsumer();
@@ -130,6 +133,7 @@ public final class RollLatency
             result.inlineCreations = journal.writer().inlineSegmentCreations();
             result.rollsAhead = journal.writer().rollsAhead();
             result.rollWaits = journal.rollWaits();
+            result.recycledSegments = journal.writer().recycledSegments();
             result.readRecords = consumer.consumed();
         }
         finally
@@ -232,6 +236,7 @@ public final class RollLatency
         String reader = "spin";
         int warmUpRolls;
         long rollAheadBytes;
+        int retainedSegments;
 
         /**
          * Read the arguments.
@@ -299,6 +304,10 @@ public final class RollLatency
                     case "--warm-up-rolls":
                         settings.warmUpRolls = (int)Math.min(Integer.MAX_VALUE, positive(name, value));
                         break;
+                    case "--retained-segments":
+                        settings.retainedSegments =
+                            "0".equals(value) ? 0 : (int)Math.min(Integer.MAX_VALUE, positive(name, value));
+                        break;
                     default:
                         throw new IllegalArgumentException("unknown option: " + name);
                 }
@@ -307,6 +316,11 @@ public final class RollLatency
             {
                 throw new IllegalArgumentException("--window-us at --rate spans more than " + MAX_WINDOW_RECORDS +
                     " records: " + settings.windowRecords());
+            }
+            if (settings.retainedSegments > 0 && "none".equals(settings.reader))
+            {
+                throw new IllegalArgumentException("--retained-segments needs a reader: its commits let retention " +
+                    "retire the segments that are re-used");
             }
             if (null == settings.dir)
             {
@@ -365,6 +379,7 @@ public final class RollLatency
         long inlineCreations;
         long rollsAhead;
         long rollWaits;
+        long recycledSegments;
         long readRecords;
         long warmUpNs;
 
@@ -392,12 +407,14 @@ public final class RollLatency
          */
         public void print(final PrintStream out)
         {
-            out.printf(Locale.ROOT, "%,d records of %d B at %,d/s into segments of %,d B; %,d roll(s), %,d by the " +
-                "duty cycle ahead of need (roll-ahead %,d B), %,d with the segment created inline, %,d yield(s) " +
-                "waiting for the segment creator; reader %s (%,d read); " +
+            final String retention = 0 == settings.retainedSegments ? "every segment kept" : String.format(
+                Locale.ROOT, "keeps %d, %,d retired file(s) re-used", settings.retainedSegments, recycledSegments);
+            out.printf(Locale.ROOT, "%,d records of %d B at %,d/s into segments of %,d B (%s); %,d roll(s), %,d " +
+                "by the duty cycle ahead of need (roll-ahead %,d B), %,d with the segment created inline, " +
+                "%,d yield(s) waiting for the segment creator; reader %s (%,d read); " +
                 "window %,d us = %,d records on each side of a roll; %,d warmup records not recorded%n%n",
-                settings.records, settings.payload, settings.rate, settings.segmentCapacity, rolls, rollsAhead,
-                settings.rollAheadBytes, inlineCreations, rollWaits, settings.reader,
+                settings.records, settings.payload, settings.rate, settings.segmentCapacity, retention, rolls,
+                rollsAhead, settings.rollAheadBytes, inlineCreations, rollWaits, settings.reader,
                 readRecords, settings.windowUs, settings.windowRecords(), settings.warmupRecords);
             if (settings.warmUpRolls > 0)
             {

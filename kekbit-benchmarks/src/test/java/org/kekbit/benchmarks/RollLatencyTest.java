@@ -87,6 +87,27 @@ class RollLatencyTest
     }
 
     @Test
+    @Timeout(value = 120, unit = TimeUnit.SECONDS)
+    void shouldReuseRetiredFilesWhenBounded()
+    {
+        final RollLatency.Settings settings = RollLatency.Settings.parse(new String[]{
+            "--dir", tempDir.resolve("journal").toString(), "--records", "60000", "--warmup-records", "0",
+            "--payload", "32", "--rate", "200000", "--segment-capacity", "65536", "--window-us", "100",
+            "--retained-segments", "2" });
+
+        final RollLatency.Result result = RollLatency.run(settings);
+
+        assertTrue(result.rolls >= 30, () -> "rolls=" + result.rolls); // 60,000 records of 40 B in 64 KiB segments
+        assertTrue(result.recycledSegments > 0, () -> "re-used=" + result.recycledSegments); // keeping all: 0
+        assertEquals(60_000, result.readRecords);
+        final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        result.print(new PrintStream(bytes, true, StandardCharsets.UTF_8));
+        final String report = bytes.toString(StandardCharsets.UTF_8);
+        assertTrue(report.contains(String.format(Locale.ROOT, "(keeps 2, %,d retired file(s) re-used)",
+            result.recycledSegments)), report);
+    }
+
+    @Test
     void shouldRefuseBadArgumentsWithOneLineMessages()
     {
         assertMessage("--dir is required", "--records", "10");
@@ -101,6 +122,9 @@ class RollLatencyTest
         assertMessage("--roll-ahead-bytes must be positive: 0", "--dir", "x", "--roll-ahead-bytes", "0");
         assertMessage("--payload must be at least 8 (a sequence): 4", "--dir", "x", "--payload", "4");
         assertMessage("missing value after --rate", "--dir", "x", "--rate");
+        assertMessage("--retained-segments must be positive: -2", "--dir", "x", "--retained-segments", "-2");
+        assertMessage("--retained-segments needs a reader: its commits let retention retire the segments that are " +
+            "re-used", "--dir", "x", "--retained-segments", "2", "--reader", "none");
         assertMessage("unknown option: --speed", "--speed", "1");
         assertMessage("--dir must not exist (it is deleted at the end): " + tempDir, "--dir", tempDir.toString());
     }
