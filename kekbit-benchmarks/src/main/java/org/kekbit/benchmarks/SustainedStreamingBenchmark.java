@@ -143,6 +143,15 @@ public class SustainedStreamingBenchmark extends BenchmarkDefaults
         @Param({ "false" })
         boolean settleHostMemory;
 
+        /**
+         * How the reader thread idles after a poll that found nothing: 0 looks again at once (Agrona's
+         * {@link BusySpinIdleStrategy}, every system's reader by default); N pauses for N {@link Thread#onSpinWait()}
+         * first ({@link SpinPauseIdleStrategy}; about 13 ns each on our test VM), so it takes the writer's cache lines
+         * less often (docs/benchmarks.md, 0h).
+         */
+        @Param({ "0" })
+        int readerIdleSpins;
+
         Path root;
         UnsafeBuffer payload;
         long sequence;
@@ -162,7 +171,8 @@ public class SustainedStreamingBenchmark extends BenchmarkDefaults
             openTrial();
             consumer = newConsumer();
             consumer.payloadLength = payloadLength;
-            thread = new DutyThread(getClass().getSimpleName(), consumer, new BusySpinIdleStrategy());
+            thread = new DutyThread(getClass().getSimpleName(), consumer,
+                0 == readerIdleSpins ? new BusySpinIdleStrategy() : new SpinPauseIdleStrategy(readerIdleSpins));
         }
 
         /**

@@ -100,4 +100,34 @@ class BenchmarksSmokeTest
             assertTrue(score > 0, () -> result.getParams().getBenchmark() + " score=" + score);
         }
     }
+
+    @Test
+    @Timeout(value = 120, unit = TimeUnit.SECONDS)
+    void shouldCheckEverySequenceWhenReaderPausesWhileIdle() throws RunnerException
+    {
+        final Options options = new OptionsBuilder()
+            .include("^" + SustainedStreamingBenchmark.class.getName().replace(".", "\\.") +
+                "\\.(journal|ringBuffer)$")
+            .param("payloadLength", "32")
+            .param("records", "100000")
+            .param("segmentCapacity", String.valueOf(1024 * 1024))
+            .param("retainedSegments", "2")
+            .param("readerIdleSpins", "256")
+            .forks(1)
+            .jvmArgsAppend(BenchmarkConfiguration.JVM_FLAGS)
+            .warmupIterations(0)
+            .measurementIterations(2)
+            .shouldFailOnError(true)
+            .build();
+
+        System.setProperty("jmh.ignoreLock", "true");
+        final Collection<RunResult> results = new Runner(options).run();
+
+        assertEquals(2, results.size(), "the journal and the ring, each with the pausing reader");
+        for (final RunResult result : results)
+        {
+            assertEquals("256", result.getParams().getParam("readerIdleSpins"));
+            assertTrue(result.getPrimaryResult().getScore() > 0, () -> result.getParams().getBenchmark());
+        }
+    }
 }
