@@ -106,8 +106,7 @@ public final class RollLatency
         final RollingJournal journal =
             new RollingJournal(settings.dir, settings.segmentCapacity, settings.payload,
                 RollingJournal.ReaderSegments.PREFETCH, settings.retainedSegments, settings.warmUpRolls,
-                settings.rollAheadBytes,
-                RollingJournal.HelperIdle.SLEEP);
+                settings.rollAheadBytes, RollingJournal.HelperIdle.SLEEP);
         result.warmUpNs = journal.warmUpNs();
         final SustainedStreamingBenchmark.JournalConsumer consumer = new SustainedStreamingBenchmark.JournalConsumer();
         consumer.payloadLength = settings.payload;

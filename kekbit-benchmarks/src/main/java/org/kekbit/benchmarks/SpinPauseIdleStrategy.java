@@ -6,8 +6,8 @@ import org.agrona.concurrent.IdleStrategy;
  * A reader that pauses for a fixed number of {@link Thread#onSpinWait()} after each poll that found nothing, then
  * looks again: it stays on its core, as a busy spin does, but reads the writer's cache lines less often. Agrona's
  * strategies either look again at once ({@code BusySpinIdleStrategy}, {@code NoOpIdleStrategy}) or back off into
- * {@code Thread.yield} and parking ({@code BackoffIdleStrategy}), which a benchmark thread on a 2-vCPU machine must
- * not do; this is only the pause. Benchmarks only.
+ * {@code Thread.yield} and parking ({@code BackoffIdleStrategy}), which also hand the core to other threads; this is
+ * only the pause, to measure what looking less often is worth. Benchmarks only.
  */
 final class SpinPauseIdleStrategy implements IdleStrategy
 {
