@@ -264,7 +264,7 @@ public final class RollLatency
                         settings.records = positive(name, value);
                         break;
                     case "--warmup-records":
-                        settings.warmupRecords = "0".equals(value) ? 0 : positive(name, value);
+                        settings.warmupRecords = zeroOrPositive(name, value);
                         break;
                     case "--payload":
                         settings.payload = (int)Math.min(Integer.MAX_VALUE, positive(name, value));
@@ -304,8 +304,7 @@ public final class RollLatency
                         settings.warmUpRolls = (int)Math.min(Integer.MAX_VALUE, positive(name, value));
                         break;
                     case "--retained-segments":
-                        settings.retainedSegments =
-                            "0".equals(value) ? 0 : (int)Math.min(Integer.MAX_VALUE, positive(name, value));
+                        settings.retainedSegments = (int)Math.min(Integer.MAX_VALUE, zeroOrPositive(name, value));
                         break;
                     default:
                         throw new IllegalArgumentException("unknown option: " + name);
@@ -341,6 +340,11 @@ public final class RollLatency
         long windowRecords()
         {
             return Math.max(1, (long)((double)rate * windowUs / 1e6));
+        }
+
+        private static long zeroOrPositive(final String name, final String value)
+        {
+            return "0".equals(value) ? 0 : positive(name, value);
         }
 
         private static long positive(final String name, final String value)
