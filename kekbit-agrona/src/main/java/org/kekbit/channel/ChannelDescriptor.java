@@ -219,6 +219,44 @@ public final class ChannelDescriptor
     }
 
     /**
+     * Check a record alignment is a power of two from {@link RecordDescriptor#ALIGNMENT} to
+     * {@link RecordDescriptor#MAX_RECORD_ALIGNMENT} and divides the capacity, so a record can end exactly at it.
+     *
+     * @param recordAlignment to check.
+     * @param capacity        of the data region, already checked.
+     * @throws ChannelException with {@link ChannelException.Reason#BAD_HEADER} when the alignment is not one, or
+     *                          {@link ChannelException.Reason#BAD_CAPACITY} when it does not divide the capacity.
+     */
+    public static void checkRecordAlignment(final int recordAlignment, final long capacity)
+    {
+        if (!RecordDescriptor.isValidRecordAlignment(recordAlignment))
+        {
+            throw new ChannelException(ChannelException.Reason.BAD_HEADER, "bad recordAlignment: expected a power " +
+                "of two from " + RecordDescriptor.ALIGNMENT + " to " + RecordDescriptor.MAX_RECORD_ALIGNMENT +
+                ", actual=" + recordAlignment);
+        }
+        if ((capacity & (recordAlignment - 1)) != 0)
+        {
+            throw new ChannelException(ChannelException.Reason.BAD_CAPACITY,
+                "capacity must be a multiple of the record alignment " + recordAlignment + ": actual=" + capacity);
+        }
+    }
+
+    /**
+     * The value of the header's {@code recordAlignmentCheck} for a record alignment: 0 for the default, so that such
+     * a header is written as before the field existed, otherwise the alignment's bitwise complement. A damaged
+     * alignment that is still a power of two would have readers take bytes inside records for headers: the check
+     * makes any one damaged field refused.
+     *
+     * @param recordAlignment of the channel.
+     * @return the check value.
+     */
+    public static int recordAlignmentCheck(final int recordAlignment)
+    {
+        return RecordDescriptor.ALIGNMENT == recordAlignment ? 0 : ~recordAlignment;
+    }
+
+    /**
      * Check a maximum record length fits a channel of the given capacity.
      *
      * @param maxRecordLength largest payload of a record.
@@ -324,11 +362,21 @@ public final class ChannelDescriptor
         final ChannelHeaderDecoder decoder = new ChannelHeaderDecoder().wrap(
             header, 0, ChannelHeaderDecoder.BLOCK_LENGTH, ChannelHeaderDecoder.SCHEMA_VERSION);
         checkField("headerLength", HEADER_LENGTH, decoder.headerLength(), file);
-        checkField("recordAlignment", RecordDescriptor.ALIGNMENT, decoder.recordAlignment(), file);
+
+        final int recordAlignment = decoder.recordAlignment();
+        if (!RecordDescriptor.isValidRecordAlignment(recordAlignment) ||
+            recordAlignmentCheck(recordAlignment) != decoder.recordAlignmentCheck())
+        {
+            throw new ChannelException(ChannelException.Reason.BAD_HEADER, "bad recordAlignment: expected a power " +
+                "of two from " + RecordDescriptor.ALIGNMENT + " to " + RecordDescriptor.MAX_RECORD_ALIGNMENT +
+                " that recordAlignmentCheck=" + decoder.recordAlignmentCheck() + " confirms, actual=" +
+                recordAlignment + ", file=" + file);
+        }
 
         try
         {
             checkCapacity(decoder.capacity());
+            checkRecordAlignment(decoder.recordAlignment(), decoder.capacity());
             checkMaxRecordLength(decoder.maxRecordLength(), decoder.capacity());
             checkTimeout(decoder.timeoutMs());
         }

@@ -61,6 +61,7 @@ public final class ChannelMirror implements AutoCloseable
     private final Path path;
     private final int capacity;
     private final int maxRecordLength;
+    private final int recordAlignment;
     private final long headerDigest;
     private final long channelId;
     private final int journalFormatVersion;
@@ -74,13 +75,15 @@ public final class ChannelMirror implements AutoCloseable
 
     private ChannelMirror(
         final ChannelWriter writer, final Path path, final long channelId, final long headerDigest, final int capacity,
-        final int maxRecordLength, final long position, final boolean isEnded, final int journalFormatVersion)
+        final int maxRecordLength, final int recordAlignment, final long position, final boolean isEnded,
+        final int journalFormatVersion)
     {
         this.writer = writer;
         this.buffer = null == writer ? null : writer.buffer();
         this.path = path;
         this.capacity = capacity;
         this.maxRecordLength = maxRecordLength;
+        this.recordAlignment = recordAlignment;
         this.headerDigest = headerDigest;
         this.channelId = channelId;
         this.committedPosition = position;
@@ -93,13 +96,14 @@ public final class ChannelMirror implements AutoCloseable
     {
         return new ChannelMirror(writer, writer.path(), writer.channelId(),
             ChannelDigest.headerDigest(writer.buffer(), 0), writer.capacity(), writer.maxRecordLength(),
-            writer.position(), false, ChannelDescriptor.journalFormatVersion(writer.buffer(), 0));
+            writer.recordAlignment(), writer.position(), false,
+            ChannelDescriptor.journalFormatVersion(writer.buffer(), 0));
     }
 
     /**
      * Create a mirror from its leader's header: the same channel id, writer id, capacity, maximum record length,
-     * timeout, creation time and journal format version, so the immutable header fields are identical; the process
-     * fields name this process.
+     * record alignment, timeout, creation time and journal format version, so the immutable header fields are
+     * identical; the process fields name this process.
      * Creation is exclusive, as {@link ChannelWriter#create} is.
      *
      * @param path         of the mirror's file.
@@ -142,6 +146,7 @@ public final class ChannelMirror implements AutoCloseable
             .writerId(leader.writerId())
             .capacity(leader.capacity())
             .maxRecordLength(leader.maxRecordLength())
+            .recordAlignment(leader.recordAlignment())
             .timeoutMs(leader.timeoutMs())
             .journalFormatVersion(leader.journalFormatVersion()), leader.creationTimeMs(), spare, spareMapping, true);
 
@@ -188,7 +193,8 @@ public final class ChannelMirror implements AutoCloseable
             final long endPosition = reader.position() + RecordDescriptor.HEADER_LENGTH;
             final ChannelMirror mirror = new ChannelMirror(null, path, reader.channelId(),
                 ChannelDigest.headerDigest(reader.buffer(), 0), reader.capacity(), reader.maxRecordLength(),
-                endPosition, true, ChannelDescriptor.journalFormatVersion(reader.buffer(), 0));
+                reader.recordAlignment(), endPosition, true,
+                ChannelDescriptor.journalFormatVersion(reader.buffer(), 0));
             mirror.endMsgTypeId = endMsgTypeId(endState);
             mirror.forcedPosition = endPosition; // resume forced nothing, but an ended mirror is taken as it lies
             return mirror;
@@ -261,15 +267,14 @@ public final class ChannelMirror implements AutoCloseable
             }
             else
             {
-                final long recordEnd = committed +
-                    RecordDescriptor.alignedLength(RecordDescriptor.headerFrameLength(pendingHeader));
+                final long recordEnd = committed + spanLength(pendingHeader);
                 final int bodyLength = (int)(Math.min(end, recordEnd) - received);
                 buffer.putBytes(HEADER_LENGTH + (int)received, src, srcIndex, bodyLength);
                 received += bodyLength;
             }
 
             final int frameLength = RecordDescriptor.headerFrameLength(pendingHeader);
-            if (received == committed + RecordDescriptor.alignedLength(frameLength))
+            if (received == committed + spanLength(pendingHeader))
             {
                 final int msgTypeId = RecordDescriptor.headerMsgTypeId(pendingHeader);
                 if (writer.commitMirrored(frameLength, msgTypeId) < 0)
@@ -579,6 +584,16 @@ public final class ChannelMirror implements AutoCloseable
 
         final int payloadLength = frameLength - RecordDescriptor.HEADER_LENGTH;
         return payloadLength >= 0 && payloadLength <= maxRecordLength &&
-            RecordDescriptor.alignedLength(frameLength) <= capacity - position;
+            RecordDescriptor.alignedLength(frameLength, recordAlignment) <= capacity - position;
+    }
+
+    /**
+     * Bytes a valid header's record takes: its aligned length, or a header's alone for an end marker, which is never
+     * padded (the trailer after a full channel holds one header).
+     */
+    private int spanLength(final long header)
+    {
+        return RecordDescriptor.headerMsgTypeId(header) < 0 ? RecordDescriptor.HEADER_LENGTH :
+            RecordDescriptor.alignedLength(RecordDescriptor.headerFrameLength(header), recordAlignment);
     }
 }

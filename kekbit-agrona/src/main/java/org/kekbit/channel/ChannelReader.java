@@ -59,6 +59,8 @@ public final class ChannelReader implements AutoCloseable
     private final long channelId;
     private final int capacity;
     private final int maxRecordLength;
+    // A short fills the gap before the references, so the object keeps its size and every other field its offset.
+    private final short recordAlignment;
     private int position;
     private int committedHorizon; // committed records never change, so a walk for committedPosition resumes here
     private long stopHeader;
@@ -78,6 +80,7 @@ public final class ChannelReader implements AutoCloseable
         this.channelId = valid.channelId();
         this.capacity = (int)valid.capacity();
         this.maxRecordLength = valid.maxRecordLength();
+        this.recordAlignment = (short)valid.recordAlignment();
         this.header.wrap(buffer, 0, ChannelHeaderDecoder.BLOCK_LENGTH, ChannelHeaderDecoder.SCHEMA_VERSION);
         this.writerLiveness = new WriterLiveness(buffer, fileKey, valid.timeoutMs(), ctx.epochClock(), ctx.observer());
     }
@@ -451,7 +454,7 @@ public final class ChannelReader implements AutoCloseable
     public void seek(final long position)
     {
         checkUsable();
-        if (position < 0 || position > capacity || (position & (RecordDescriptor.ALIGNMENT - 1)) != 0)
+        if (position < 0 || position > capacity || (position & (recordAlignment - 1)) != 0)
         {
             throw new IllegalArgumentException(
                 "position out of range or misaligned: expected 0.." + capacity + ", actual=" + position);
@@ -593,6 +596,16 @@ public final class ChannelReader implements AutoCloseable
     }
 
     /**
+     * Alignment of the channel's records, as its writer chose it: each takes its frame length rounded up to it.
+     *
+     * @return the record alignment in bytes.
+     */
+    public int recordAlignment()
+    {
+        return recordAlignment;
+    }
+
+    /**
      * Id of the channel.
      *
      * @return the channel id.
@@ -707,7 +720,7 @@ public final class ChannelReader implements AutoCloseable
             return CORRUPT;
         }
 
-        final int alignedLength = RecordDescriptor.alignedLength(frameLength);
+        final int alignedLength = RecordDescriptor.alignedLength(frameLength, recordAlignment);
         return alignedLength > capacity - position ? CORRUPT : alignedLength;
     }
 

@@ -96,8 +96,8 @@ final class ChannelTakeover
             final int position = (int)reader.position();
             final int dataOffset = ChannelDescriptor.HEADER_LENGTH + position;
             final int fileLength = (int)ChannelDescriptor.fileLength(reader.capacity());
-            final int leftoverEnd = (int)Math.min(fileLength, (long)dataOffset +
-                RecordDescriptor.alignedLength(RecordDescriptor.frameLength(reader.maxRecordLength())));
+            final int leftoverEnd = (int)Math.min(fileLength, (long)dataOffset + RecordDescriptor.alignedLength(
+                RecordDescriptor.frameLength(reader.maxRecordLength()), reader.recordAlignment()));
             buffer.setMemory(dataOffset, leftoverEnd - dataOffset, (byte)0);
             // A writer in a re-used file clears the old bytes only record by record: a dead one leaves them after
             // its last record, and the new writer must not publish them as records. Writes only where they are.
@@ -111,7 +111,8 @@ final class ChannelTakeover
             WriterLiveness.completeTakeOver(buffer, self, heartbeatTimeMs, path);
 
             return new ChannelWriter(buffer, mappedBuffer, path, fileKey, clock, reader.channelId(), self.pid,
-                reader.capacity(), reader.maxRecordLength(), timeoutMs, position, heartbeatTimeMs)
+                reader.capacity(), reader.maxRecordLength(), reader.recordAlignment(), timeoutMs, position,
+                heartbeatTimeMs)
                 .mappingReleaser(ctx.mappingReleaser());
         }
         catch (final RuntimeException ex)

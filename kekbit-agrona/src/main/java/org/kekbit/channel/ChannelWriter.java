@@ -97,6 +97,8 @@ public final class ChannelWriter implements Agent, AutoCloseable, RecordAppender
     private final long heartbeatIntervalMs;
     private final int capacity;
     private final int maxRecordLength;
+    // A short fills the gap before the references, so the object keeps its size and every other field its offset.
+    private final short recordAlignment;
     private int position;
     /**
      * Whether the bytes after the header word at {@link #position} may be a re-used file's stale ones, which this
@@ -122,6 +124,7 @@ public final class ChannelWriter implements Agent, AutoCloseable, RecordAppender
         final long ownPid,
         final int capacity,
         final int maxRecordLength,
+        final int recordAlignment,
         final long timeoutMs,
         final int position,
         final long heartbeatTimeMs)
@@ -135,6 +138,7 @@ public final class ChannelWriter implements Agent, AutoCloseable, RecordAppender
         this.ownPid = ownPid;
         this.capacity = capacity;
         this.maxRecordLength = maxRecordLength;
+        this.recordAlignment = (short)recordAlignment;
         this.heartbeatIntervalMs = Math.max(1, timeoutMs / HEARTBEATS_PER_TIMEOUT);
         this.position = position;
         this.restEnd = capacity + ChannelDescriptor.TRAILER_LENGTH;
@@ -172,9 +176,10 @@ public final class ChannelWriter implements Agent, AutoCloseable, RecordAppender
      * Create a channel as {@link #create(Context)} does, in the file of a retired channel of the same file length
      * instead of newly allocated memory, as Aeron re-uses its terms: the file is renamed to the new channel's temp
      * name, its header and first record's header word zeroed, the header written, and the file linked under the
-     * channel's path. The writer zeroes the header word after each record (and the record's padding, and a claim)
-     * before the record is published, so readers never see the old channel's bytes; closing zeroes what is left
-     * after the end, so a closed channel holds exactly what one in a new file would. The retired file's name is
+     * channel's path. The writer zeroes the header word after each record (and, at the default alignment, the
+     * record's padding, and a claim) before the record is published, so readers never see the old channel's bytes;
+     * closing zeroes what is left after the end, so a closed channel holds exactly what one in a new file would, but
+     * for the padding of records aligned to more than 8, which keeps the old bytes. The retired file's name is
      * gone either way; when it cannot be re-used (missing, another length) the channel is created in new memory.
      *
      * @param ctx         configuration, concluded by this call.
@@ -252,8 +257,8 @@ public final class ChannelWriter implements Agent, AutoCloseable, RecordAppender
             ChannelFiles.publish(tempPath, path);
 
             final ChannelWriter writer = new ChannelWriter(buffer, mappedBuffer, path, fileKey, ctx.epochClock(),
-                ctx.channelId(), self.pid, (int)ctx.capacity(), ctx.maxRecordLength(), ctx.timeoutMs(), 0,
-                heartbeatTimeMs).mappingReleaser(ctx.mappingReleaser());
+                ctx.channelId(), self.pid, (int)ctx.capacity(), ctx.maxRecordLength(), ctx.recordAlignment(),
+                ctx.timeoutMs(), 0, heartbeatTimeMs).mappingReleaser(ctx.mappingReleaser());
             writer.isStaleAhead = null != reused && !isZero;
             return writer;
         }
@@ -396,8 +401,8 @@ public final class ChannelWriter implements Agent, AutoCloseable, RecordAppender
         final int frameLength = RecordDescriptor.frameLength(length);
         if (isStaleAhead) // the claim shows zeros, as in a new file, not a re-used file's stale bytes
         {
-            buffer.setMemory(RecordDescriptor.payloadOffset(recordOffset), RecordDescriptor.alignedLength(frameLength) -
-                RecordDescriptor.HEADER_LENGTH, (byte)0);
+            buffer.setMemory(RecordDescriptor.payloadOffset(recordOffset),
+                RecordDescriptor.alignedLength(frameLength, recordAlignment) - RecordDescriptor.HEADER_LENGTH, (byte)0);
         }
         claim.wrap(this, buffer.addressOffset(), recordOffset, frameLength, msgTypeId);
         // A reference store into an old object costs G1 a fence: store only when the caller changes claims.
@@ -407,7 +412,7 @@ public final class ChannelWriter implements Agent, AutoCloseable, RecordAppender
         }
         isClaimOutstanding = true;
 
-        return position + RecordDescriptor.alignedLength(frameLength);
+        return position + RecordDescriptor.alignedLength(frameLength, recordAlignment);
     }
 
     /**
@@ -809,6 +814,16 @@ public final class ChannelWriter implements Agent, AutoCloseable, RecordAppender
     }
 
     /**
+     * Alignment of the channel's records: each takes its frame length rounded up to it.
+     *
+     * @return the record alignment in bytes.
+     */
+    public int recordAlignment()
+    {
+        return recordAlignment;
+    }
+
+    /**
      * Id of the channel.
      *
      * @return the channel id.
@@ -969,8 +984,8 @@ public final class ChannelWriter implements Agent, AutoCloseable, RecordAppender
         isClaimOutstanding = false;
         claim.release();
 
-        final int unusedFrom = RecordDescriptor.alignedLength(frameLength);
-        final int unusedTo = RecordDescriptor.alignedLength(claimedFrameLength);
+        final int unusedFrom = RecordDescriptor.alignedLength(frameLength, recordAlignment);
+        final int unusedTo = RecordDescriptor.alignedLength(claimedFrameLength, recordAlignment);
         if (unusedTo > unusedFrom)
         {
             // The next record starts in the unused tail: it must be zeros, or stale bytes could pass for a commit.
@@ -986,7 +1001,7 @@ public final class ChannelWriter implements Agent, AutoCloseable, RecordAppender
         isClaimOutstanding = false;
         claim.release();
         // Leave only zeros behind: a later, shorter record must not expose stale bytes as a frame length.
-        buffer.setMemory(recordOffset, RecordDescriptor.alignedLength(frameLength), (byte)0);
+        buffer.setMemory(recordOffset, RecordDescriptor.alignedLength(frameLength, recordAlignment), (byte)0);
     }
 
     private void checkOutstanding(final RecordClaim claim)
@@ -1022,7 +1037,8 @@ public final class ChannelWriter implements Agent, AutoCloseable, RecordAppender
             return RECORD_TOO_LONG;
         }
 
-        final int alignedLength = RecordDescriptor.alignedLength(RecordDescriptor.frameLength(length));
+        final int alignedLength =
+            RecordDescriptor.alignedLength(RecordDescriptor.frameLength(length), recordAlignment);
         if (alignedLength > capacity - position)
         {
             markFull();
@@ -1039,14 +1055,17 @@ public final class ChannelWriter implements Agent, AutoCloseable, RecordAppender
 
     /**
      * In a re-used file, before a record is written: zero the header word after it, which its release store then
-     * publishes too, so a reader stops there and never takes the file's stale bytes for a record; and the record's
-     * last word, so its padding holds zeros as in a new file. Two stores to lines the record's own stores take
-     * anyway, where zeroing the whole file ahead of the writer moved every line through memory twice.
+     * publishes too, so a reader stops there and never takes the file's stale bytes for a record; and, at the default
+     * alignment, the record's last word, so its padding holds zeros as in a new file. Stores to lines the record's own
+     * stores take anyway, where zeroing the whole file ahead of the writer moved every line through memory twice.
+     * The padding of a record aligned to more than 8 keeps the old bytes (readers never read padding): zeroing it
+     * word by word cost a 32 B record aligned to 64 a sixth of its streaming rate, which is what that alignment is for.
      */
     private void clearStaleAround(final int recordOffset, final int alignedLength)
     {
         buffer.putLong(recordOffset + alignedLength, 0L);
-        if (alignedLength > RecordDescriptor.HEADER_LENGTH) // an empty record's last word is its header
+        // An empty record's last word is its header.
+        if (RecordDescriptor.ALIGNMENT == recordAlignment && alignedLength > RecordDescriptor.HEADER_LENGTH)
         {
             buffer.putLong(recordOffset + alignedLength - RecordDescriptor.HEADER_LENGTH, 0L);
         }
@@ -1080,7 +1099,7 @@ public final class ChannelWriter implements Agent, AutoCloseable, RecordAppender
     private long publish(final int recordOffset, final int frameLength, final int msgTypeId)
     {
         RecordDescriptor.headerRelease(buffer, recordOffset, frameLength, msgTypeId);
-        position += RecordDescriptor.alignedLength(frameLength);
+        position += RecordDescriptor.alignedLength(frameLength, recordAlignment);
         return position;
     }
 
@@ -1148,14 +1167,15 @@ public final class ChannelWriter implements Agent, AutoCloseable, RecordAppender
             .writerId(ctx.writerId())
             .capacity(ctx.capacity())
             .maxRecordLength(ctx.maxRecordLength())
-            .recordAlignment(RecordDescriptor.ALIGNMENT)
+            .recordAlignment(ctx.recordAlignment())
             .timeoutMs(ctx.timeoutMs())
             .creationTimeMs(creationTimeMs)
             .writerPid(self.pid)
             .writerStartTicks(self.startTicks)
             .heartbeatTimeMs(creationTimeMs)
             .writerNamespaceId(self.namespaceId)
-            .journalFormatVersion(ctx.journalFormatVersion());
+            .journalFormatVersion(ctx.journalFormatVersion())
+            .recordAlignmentCheck(ChannelDescriptor.recordAlignmentCheck(ctx.recordAlignment()));
 
         if (!ctx.standby())
         {
@@ -1188,6 +1208,7 @@ public final class ChannelWriter implements Agent, AutoCloseable, RecordAppender
         private long writerId;
         private long capacity = DEFAULT_CAPACITY;
         private int maxRecordLength = -1;
+        private int recordAlignment = RecordDescriptor.ALIGNMENT;
         private long timeoutMs = DEFAULT_TIMEOUT_MS;
         private Set<PosixFilePermission> filePermissions =
             EnumSet.of(PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE);
@@ -1215,6 +1236,7 @@ public final class ChannelWriter implements Agent, AutoCloseable, RecordAppender
         {
             concludePath();
             ChannelDescriptor.checkCapacity(capacity);
+            ChannelDescriptor.checkRecordAlignment(recordAlignment, capacity);
             if (maxRecordLength < 0)
             {
                 maxRecordLength = (int)Math.min(
@@ -1254,7 +1276,7 @@ public final class ChannelWriter implements Agent, AutoCloseable, RecordAppender
         }
 
         /**
-         * Capacity of the data region in bytes, a multiple of {@link RecordDescriptor#ALIGNMENT} between
+         * Capacity of the data region in bytes, a multiple of the record alignment between
          * {@link ChannelDescriptor#MIN_CAPACITY} and {@link ChannelDescriptor#MAX_CAPACITY}.
          *
          * @param capacity in bytes.
@@ -1296,6 +1318,31 @@ public final class ChannelWriter implements Agent, AutoCloseable, RecordAppender
         public int maxRecordLength()
         {
             return maxRecordLength;
+        }
+
+        /**
+         * Alignment of the channel's records, a power of two from {@link RecordDescriptor#ALIGNMENT} (the default)
+         * to {@link RecordDescriptor#MAX_RECORD_ALIGNMENT} that divides the capacity. 64 gives each record of up to
+         * 56 bytes of payload a cache line of its own: small records then stream faster to a reader that keeps up,
+         * for up to 1.6x the memory (docs/format.md, "Alignment"). Readers take it from the header.
+         *
+         * @param recordAlignment in bytes.
+         * @return this for a fluent API.
+         */
+        public Context recordAlignment(final int recordAlignment)
+        {
+            this.recordAlignment = recordAlignment;
+            return this;
+        }
+
+        /**
+         * Alignment of the channel's records.
+         *
+         * @return the record alignment in bytes.
+         */
+        public int recordAlignment()
+        {
+            return recordAlignment;
         }
 
         /**

@@ -112,6 +112,18 @@ public final class RecordClaim
     }
 
     /**
+     * Alignment of the records of the channel the claim is on: a commit of fewer bytes than claimed gives back the
+     * difference of the two aligned lengths.
+     *
+     * @return the record alignment in bytes.
+     * @throws IllegalStateException if the claim is not outstanding.
+     */
+    public int recordAlignment()
+    {
+        return checkedWriter().recordAlignment();
+    }
+
+    /**
      * Publish the record to readers.
      *
      * @return the position after the record, as {@link ChannelWriter#write(int, org.agrona.DirectBuffer, int, int)}

@@ -20,7 +20,7 @@ import static org.agrona.BitUtil.SIZE_OF_INT;
  *  |                           Payload                            ...
  * ...                                                              |
  *  +---------------------------------------------------------------+
- *  |            Padding up to the next multiple of 8               |
+ *  |   Padding up to the next multiple of the record alignment     |
  *  +---------------------------------------------------------------+
  * </pre>
  * Both header words are little endian. A record is committed by storing its header last, after the payload: both
@@ -30,9 +30,12 @@ import static org.agrona.BitUtil.SIZE_OF_INT;
  * store. The file is zero-filled at creation and never reused, so a frame length of 0 means nothing has been
  * committed there yet.
  * <p>
- * Records are aligned to {@link #ALIGNMENT} = 8 bytes: the commit word is then always naturally aligned for atomic
- * access, an 8-byte field at the start of a payload is aligned too (SBE blocks, timestamps, sequences), and a
- * 32-byte payload costs 40 bytes of channel where a cache-line alignment would cost 64.
+ * Records are aligned to the channel's record alignment, a power of two from {@link #ALIGNMENT} = 8 bytes (the
+ * default) to {@link #MAX_RECORD_ALIGNMENT}, chosen by its writer and kept in its header: every position in the data
+ * region is then a multiple of 8, the commit word always naturally aligned for atomic access, and an 8-byte field
+ * at the start of a payload aligned too (SBE blocks, timestamps, sequences). At 8 a 32-byte payload costs 40 bytes
+ * of channel; at 64 (a cache line) it costs 64, but no two records share a line, which streams small records faster
+ * when a reader keeps up with the writer (docs/format.md, "Alignment").
  * <p>
  * Negative message type ids are reserved for end markers, which are a bare header with a frame length of
  * {@link #HEADER_LENGTH}: {@link #CLOSED_MSG_TYPE_ID}, {@link #FULL_MSG_TYPE_ID} and {@link #ROLLED_MSG_TYPE_ID}.
@@ -55,9 +58,14 @@ public final class RecordDescriptor
     public static final int HEADER_LENGTH = MSG_TYPE_ID_OFFSET + SIZE_OF_INT;
 
     /**
-     * Alignment of every record in the data region.
+     * Alignment of every position in the data region, and the default record alignment.
      */
     public static final int ALIGNMENT = 8;
+
+    /**
+     * Largest record alignment a channel may have: two cache lines, the pair some processors fetch together.
+     */
+    public static final int MAX_RECORD_ALIGNMENT = 128;
 
     /**
      * Type id of the end marker a writer leaves when it closes the channel.
@@ -95,12 +103,25 @@ public final class RecordDescriptor
     /**
      * Space a frame takes in the data region.
      *
-     * @param frameLength of the record.
-     * @return the frame length rounded up to {@link #ALIGNMENT}.
+     * @param frameLength     of the record.
+     * @param recordAlignment of the channel, one {@link #isValidRecordAlignment(int)} accepts.
+     * @return the frame length rounded up to the record alignment.
      */
-    public static int alignedLength(final int frameLength)
+    public static int alignedLength(final int frameLength, final int recordAlignment)
     {
-        return BitUtil.align(frameLength, ALIGNMENT);
+        return BitUtil.align(frameLength, recordAlignment);
+    }
+
+    /**
+     * Check a record alignment is a power of two from {@link #ALIGNMENT} to {@link #MAX_RECORD_ALIGNMENT}.
+     *
+     * @param recordAlignment to check.
+     * @return whether it is one.
+     */
+    public static boolean isValidRecordAlignment(final int recordAlignment)
+    {
+        return recordAlignment >= ALIGNMENT && recordAlignment <= MAX_RECORD_ALIGNMENT &&
+            BitUtil.isPowerOfTwo(recordAlignment);
     }
 
     /**

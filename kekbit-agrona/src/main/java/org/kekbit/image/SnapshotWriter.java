@@ -135,8 +135,7 @@ public final class SnapshotWriter
         checksum.reset();
         ImageDescriptor.writeBegin(markerBuffer, 0, position, creationTimeMs);
         checksum.update(markerBuffer, 0, ImageDescriptor.BEGIN_LENGTH);
-        final long needed = RecordDescriptor.alignedLength(RecordDescriptor.frameLength(ImageDescriptor.BEGIN_LENGTH)) +
-            RecordDescriptor.alignedLength(RecordDescriptor.frameLength(ImageDescriptor.END_LENGTH));
+        final long needed = alignedLength(ImageDescriptor.BEGIN_LENGTH) + alignedLength(ImageDescriptor.END_LENGTH);
         if (needed > channel.remaining())
         {
             isFull = true;
@@ -185,6 +184,11 @@ public final class SnapshotWriter
         }
     }
 
+    private int alignedLength(final int payloadLength)
+    {
+        return RecordDescriptor.alignedLength(RecordDescriptor.frameLength(payloadLength), channel.recordAlignment());
+    }
+
     /**
      * Whether a record of the length fits with room kept for the END marker after it, so a snapshot that took every
      * record can always end; when not, the snapshot is full from then on.
@@ -195,8 +199,7 @@ public final class SnapshotWriter
         {
             return false;
         }
-        final long needed = RecordDescriptor.alignedLength(RecordDescriptor.frameLength(length)) +
-            RecordDescriptor.alignedLength(RecordDescriptor.frameLength(ImageDescriptor.END_LENGTH));
+        final long needed = alignedLength(length) + alignedLength(ImageDescriptor.END_LENGTH);
         if (length > channel.maxRecordLength() || needed > channel.remaining())
         {
             isFull = true;

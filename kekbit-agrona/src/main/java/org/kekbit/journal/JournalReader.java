@@ -628,7 +628,7 @@ public final class JournalReader implements AutoCloseable
             {
                 isFound = true;
                 recordPosition = position() -
-                    RecordDescriptor.alignedLength(RecordDescriptor.frameLength(length));
+                    RecordDescriptor.alignedLength(RecordDescriptor.frameLength(length), segment.recordAlignment());
             }
         }
     }
@@ -651,6 +651,17 @@ public final class JournalReader implements AutoCloseable
     public long segmentCapacity()
     {
         return segmentCapacity;
+    }
+
+    /**
+     * Alignment of the records in the segment being read ({@link JournalWriter.Context#recordAlignment(int)}): with
+     * {@link #position()} in {@link RecordHandler#onRecord}, where the record being delivered starts.
+     *
+     * @return the alignment in bytes, or 0 while no segment is open.
+     */
+    public int recordAlignment()
+    {
+        return null == segment ? 0 : segment.recordAlignment();
     }
 
     /**

@@ -55,6 +55,7 @@ public final class JournalSegmentCreator implements Agent
     private final JournalWriter.Context ctx;
     private final long segmentCapacity;
     private final int maxRecordLength;
+    private final int recordAlignment;
     private final boolean isFolderSyncNeeded;
     private long requestedBase;
     private Path retiredFile;
@@ -73,11 +74,13 @@ public final class JournalSegmentCreator implements Agent
         final JournalWriter.Context ctx,
         final long segmentCapacity,
         final int maxRecordLength,
+        final int recordAlignment,
         final boolean isFolderSyncNeeded)
     {
         this.ctx = ctx;
         this.segmentCapacity = segmentCapacity;
         this.maxRecordLength = maxRecordLength;
+        this.recordAlignment = recordAlignment;
         this.isFolderSyncNeeded = isFolderSyncNeeded;
     }
 
@@ -109,7 +112,7 @@ public final class JournalSegmentCreator implements Agent
             retiredFile = null;
             retiredMapping = null;
             final ChannelWriter created = JournalWriter.createSegment(ctx, base, segmentCapacity, maxRecordLength,
-                JournalDescriptor.nextSegmentPath(ctx.folder(), base), retired, mapping);
+                recordAlignment, JournalDescriptor.nextSegmentPath(ctx.folder(), base), retired, mapping);
             // Linked only while the writer is not closing, so that no standby is left after its CLOSED marker: a
             // closing writer waits out LINKING (one link and one unlink).
             if (!state.compareAndSet(CREATING, LINKING))

@@ -97,6 +97,8 @@ public final class JournalWriter implements Agent, AutoCloseable, RecordAppender
     private final Context ctx;
     private final long segmentCapacity;
     private final int maxRecordLength;
+    // A short fills the gap before the references, so the object keeps its size and every other field its offset.
+    private final short recordAlignment;
     private final JournalRetention retention;
     private final boolean isFolderSyncNeeded;
     private final JournalReaderPositions positions;
@@ -150,6 +152,7 @@ public final class JournalWriter implements Agent, AutoCloseable, RecordAppender
         this.folder = ctx.folder();
         this.segmentCapacity = current.capacity();
         this.maxRecordLength = current.maxRecordLength();
+        this.recordAlignment = (short)current.recordAlignment();
         this.retention = new JournalRetention(ctx);
         this.isFolderSyncNeeded = StorageInfo.isFolderSyncNeeded(folder);
         this.positions = positions;
@@ -166,7 +169,8 @@ public final class JournalWriter implements Agent, AutoCloseable, RecordAppender
             this.lastRecordStart = currentScan.lastStart;
         }
         this.creator = ctx.createSegmentsOnAgent() ?
-            new JournalSegmentCreator(ctx, segmentCapacity, maxRecordLength, isFolderSyncNeeded) : null;
+            new JournalSegmentCreator(ctx, segmentCapacity, maxRecordLength, recordAlignment, isFolderSyncNeeded) :
+            null;
         this.creatorBusy = null == creator ? null : new ChannelException(ChannelException.Reason.NOT_READY,
             "the next segment is still being created by the segment creator agent: " + folder);
         this.forcedBase = oldestBase; // a resumed writer cannot know what the dead one forced
@@ -500,11 +504,13 @@ public final class JournalWriter implements Agent, AutoCloseable, RecordAppender
         final Path lastPath = JournalDescriptor.segmentPath(folder, lastBase);
         final long capacity;
         final int maxRecordLength;
+        final int recordAlignment;
         final long timeoutMs;
         try (ChannelReader reader = JournalFiles.openSegment(lastPath))
         {
             capacity = reader.capacity();
             maxRecordLength = reader.maxRecordLength();
+            recordAlignment = reader.recordAlignment();
             timeoutMs = reader.header().timeoutMs();
         }
         JournalDescriptor.checkSegmentCapacity(capacity);
@@ -512,6 +518,7 @@ public final class JournalWriter implements Agent, AutoCloseable, RecordAppender
         final ChannelWriter created = ChannelWriter.create(segmentContext(ctx, base)
             .capacity(capacity)
             .maxRecordLength(maxRecordLength)
+            .recordAlignment(recordAlignment)
             .timeoutMs(timeoutMs)
             .path(JournalDescriptor.segmentPath(folder, base)));
         JournalReadingSegments readingSegments = null;
@@ -1036,7 +1043,7 @@ public final class JournalWriter implements Agent, AutoCloseable, RecordAppender
             return RECORD_TOO_LONG;
         }
         // Rolls leave room for the marker and the seal, except after a record alone in its segment.
-        final int alignedLength = RecordDescriptor.alignedLength(RecordDescriptor.frameLength(length));
+        final int alignedLength = RecordDescriptor.alignedLength(RecordDescriptor.frameLength(length), recordAlignment);
         final long remaining = current.remaining();
         if (alignedLength > remaining ||
             (alignedLength > remaining - JournalDescriptor.ROLL_RESERVE_LENGTH && current.position() > 0))
@@ -1287,6 +1294,7 @@ public final class JournalWriter implements Agent, AutoCloseable, RecordAppender
         final long base,
         final long segmentCapacity,
         final int maxRecordLength,
+        final int recordAlignment,
         final Path path,
         final Path retiredFile,
         final MappedByteBuffer retiredMapping)
@@ -1294,6 +1302,7 @@ public final class JournalWriter implements Agent, AutoCloseable, RecordAppender
         final ChannelWriter.Context segmentContext = segmentContext(ctx, base)
             .capacity(segmentCapacity)
             .maxRecordLength(maxRecordLength)
+            .recordAlignment(recordAlignment)
             .standby(true)
             .path(path);
         return null == retiredFile ? ChannelWriter.create(segmentContext) :
@@ -1327,7 +1336,7 @@ public final class JournalWriter implements Agent, AutoCloseable, RecordAppender
                 takeRetired(); // re-used or deleted by the creation, even a failed one
             }
             final ChannelWriter created = createSegment(ctx, nextBase, segmentCapacity, maxRecordLength,
-                JournalDescriptor.nextSegmentPath(folder, nextBase), retired, mapping);
+                recordAlignment, JournalDescriptor.nextSegmentPath(folder, nextBase), retired, mapping);
             final Path segmentPath = JournalDescriptor.segmentPath(folder, nextBase);
             try
             {
@@ -1447,6 +1456,7 @@ public final class JournalWriter implements Agent, AutoCloseable, RecordAppender
             .channelId(base)
             .capacity(ctx.segmentCapacity())
             .maxRecordLength(ctx.maxRecordLength())
+            .recordAlignment(ctx.recordAlignment())
             .timeoutMs(ctx.timeoutMs())
             .epochClock(ctx.epochClock())
             .preTouch(ctx.preTouch())
@@ -1528,7 +1538,8 @@ public final class JournalWriter implements Agent, AutoCloseable, RecordAppender
 
         public void onRecord(final int msgTypeId, final DirectBuffer buffer, final int offset, final int length)
         {
-            lastStart = reader.position() - RecordDescriptor.alignedLength(RecordDescriptor.frameLength(length));
+            lastStart = reader.position() -
+                RecordDescriptor.alignedLength(RecordDescriptor.frameLength(length), reader.recordAlignment());
             final long sequence = key(buffer, offset, length, sequenceOffset);
             final long timestampNs = key(buffer, offset, length, timestampOffset);
             if (0 == count++)
@@ -1572,6 +1583,7 @@ public final class JournalWriter implements Agent, AutoCloseable, RecordAppender
 
         private long segmentCapacity = DEFAULT_SEGMENT_CAPACITY;
         private int maxRecordLength = -1;
+        private int recordAlignment = RecordDescriptor.ALIGNMENT;
         private int retainedSegments;
         private long retainedBytes;
         private long retentionMs;
@@ -1618,6 +1630,7 @@ public final class JournalWriter implements Agent, AutoCloseable, RecordAppender
                     ChannelDescriptor.maxRecordLengthLimit(segmentCapacity));
             }
             JournalDescriptor.checkMaxRecordLength(maxRecordLength, segmentCapacity);
+            ChannelDescriptor.checkRecordAlignment(recordAlignment, segmentCapacity);
             if (segmentCreatorTimeoutMs < 0)
             {
                 throw new IllegalArgumentException(
@@ -1681,6 +1694,31 @@ public final class JournalWriter implements Agent, AutoCloseable, RecordAppender
         public int maxRecordLength()
         {
             return maxRecordLength;
+        }
+
+        /**
+         * Alignment of the records in every segment, a power of two from {@link RecordDescriptor#ALIGNMENT} (the
+         * default) to {@link RecordDescriptor#MAX_RECORD_ALIGNMENT} ({@link ChannelWriter.Context#recordAlignment(int)}:
+         * 64 streams small records faster, for more memory), fixed for the journal's life: a writer that resumes or
+         * reopens a journal keeps the alignment its segments have.
+         *
+         * @param recordAlignment in bytes.
+         * @return this for a fluent API.
+         */
+        public Context recordAlignment(final int recordAlignment)
+        {
+            this.recordAlignment = recordAlignment;
+            return this;
+        }
+
+        /**
+         * Alignment of the records in every segment.
+         *
+         * @return the record alignment in bytes.
+         */
+        public int recordAlignment()
+        {
+            return recordAlignment;
         }
 
         /**

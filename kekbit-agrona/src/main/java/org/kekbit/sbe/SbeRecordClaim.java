@@ -71,12 +71,13 @@ public final class SbeRecordClaim
     {
         final MessageEncoderFlyweight encoder = checkedEncoder();
         final int claimedLength = claim.length();
+        final int recordAlignment = claim.recordAlignment();
         final int length = MessageHeaderEncoder.ENCODED_LENGTH + encoder.encodedLength();
         claim.commit(length);
         // The claim knows only its segment's positions: take the writer's from what tryClaim returned.
         return claimedEndPosition -
-            (RecordDescriptor.alignedLength(RecordDescriptor.frameLength(claimedLength)) -
-            RecordDescriptor.alignedLength(RecordDescriptor.frameLength(length)));
+            (RecordDescriptor.alignedLength(RecordDescriptor.frameLength(claimedLength), recordAlignment) -
+            RecordDescriptor.alignedLength(RecordDescriptor.frameLength(length), recordAlignment));
     }
 
     /**

@@ -66,7 +66,8 @@ class ChannelConcurrencyTest
     void shouldGiveEveryReaderTheWritersChecksumWhenThreadsAndProcessesReadWhileWriterWrites() throws Exception
     {
         final ChannelWriter.Context ctx = new ChannelWriter.Context().root(root).channelId(1)
-            .capacity(RECORDS * RecordDescriptor.alignedLength(RecordDescriptor.frameLength(SequenceChecksum.LENGTH)) +
+            .capacity(RECORDS * RecordDescriptor.alignedLength(
+                RecordDescriptor.frameLength(SequenceChecksum.LENGTH), RecordDescriptor.ALIGNMENT) +
             ChannelDescriptor.MIN_CAPACITY)
             .timeoutMs(60_000).conclude();
         for (int i = 0; i < READER_PROCESSES; i++)

@@ -168,7 +168,7 @@ class ChannelCorruptionPropertyTest
             final int position = recordPositions[i];
             final int frameLength = RecordDescriptor.frameLength(CheckedRecord.length(i));
             if (frameLength - RecordDescriptor.HEADER_LENGTH > maxRecordLength ||
-                RecordDescriptor.alignedLength(frameLength) > capacity - position)
+                RecordDescriptor.alignedLength(frameLength, RecordDescriptor.ALIGNMENT) > capacity - position)
             {
                 expectedState = ChannelState.CORRUPT;
                 expectedPosition = position;
@@ -215,7 +215,7 @@ class ChannelCorruptionPropertyTest
         final int payloadLength = frameLength - RecordDescriptor.HEADER_LENGTH;
         final boolean isValidLooking = 0 != frameLength && msgTypeId >= 0 && payloadLength >= 0 &&
             payloadLength <= MAX_RECORD_LENGTH &&
-            RecordDescriptor.alignedLength(frameLength) <= CAPACITY - m.position;
+            RecordDescriptor.alignedLength(frameLength, RecordDescriptor.ALIGNMENT) <= CAPACITY - m.position;
         Statistics.label("outcome").collect(0 == frameLength ? "zero" : isValidLooking ? "delivered" : "end");
         if (0 == frameLength)
         {
@@ -424,6 +424,7 @@ class ChannelCorruptionPropertyTest
             buffer.putInt(ChannelHeaderDecoder.formatVersionEncodingOffset(), ChannelDescriptor.FORMAT_VERSION);
             buffer.putInt(ChannelHeaderDecoder.headerLengthEncodingOffset(), HEADER_LENGTH);
             buffer.putInt(ChannelHeaderDecoder.recordAlignmentEncodingOffset(), RecordDescriptor.ALIGNMENT);
+            buffer.putInt(ChannelHeaderDecoder.recordAlignmentCheckEncodingOffset(), 0);
         }
         return file;
     }
@@ -453,14 +454,15 @@ class ChannelCorruptionPropertyTest
         {
             return ChannelException.Reason.INCOMPATIBLE_VERSION;
         }
+        final int recordAlignment = header.getInt(ChannelHeaderDecoder.recordAlignmentEncodingOffset());
         if (HEADER_LENGTH != header.getInt(ChannelHeaderDecoder.headerLengthEncodingOffset()) ||
-            RecordDescriptor.ALIGNMENT != header.getInt(ChannelHeaderDecoder.recordAlignmentEncodingOffset()))
+            !isConfirmedRecordAlignment(header))
         {
             return ChannelException.Reason.BAD_HEADER;
         }
         final long capacity = header.getLong(ChannelHeaderDecoder.capacityEncodingOffset());
         if (capacity < ChannelDescriptor.MIN_CAPACITY || capacity > ChannelDescriptor.MAX_CAPACITY ||
-            0 != (capacity & (RecordDescriptor.ALIGNMENT - 1)))
+            0 != (capacity & (RecordDescriptor.ALIGNMENT - 1)) || 0 != (capacity & (recordAlignment - 1)))
         {
             return ChannelException.Reason.BAD_CAPACITY;
         }
@@ -478,6 +480,22 @@ class ChannelCorruptionPropertyTest
             return ChannelException.Reason.TRUNCATED;
         }
         return null;
+    }
+
+    /**
+     * Whether the header's record alignment is one a channel may have and its check field confirms it, written out
+     * here rather than taken from the code under test: 8 with a check of 0, or 16 to 128 with their complement.
+     */
+    private static boolean isConfirmedRecordAlignment(final ByteBuffer header)
+    {
+        final int recordAlignment = header.getInt(ChannelHeaderDecoder.recordAlignmentEncodingOffset());
+        final int check = header.getInt(ChannelHeaderDecoder.recordAlignmentCheckEncodingOffset());
+        if (8 == recordAlignment)
+        {
+            return 0 == check;
+        }
+        return (16 == recordAlignment || 32 == recordAlignment || 64 == recordAlignment || 128 == recordAlignment) &&
+            ~recordAlignment == check;
     }
 
     /**
@@ -507,10 +525,11 @@ class ChannelCorruptionPropertyTest
                     return "bad headerLength: expected=128, actual=" +
                         header.getInt(ChannelHeaderDecoder.headerLengthEncodingOffset());
                 }
-                if (RecordDescriptor.ALIGNMENT != header.getInt(ChannelHeaderDecoder.recordAlignmentEncodingOffset()))
+                if (!isConfirmedRecordAlignment(header))
                 {
-                    return "bad recordAlignment: expected=8, actual=" +
-                        header.getInt(ChannelHeaderDecoder.recordAlignmentEncodingOffset());
+                    return "bad recordAlignment: expected a power of two from 8 to 128 that recordAlignmentCheck=" +
+                        header.getInt(ChannelHeaderDecoder.recordAlignmentCheckEncodingOffset()) +
+                        " confirms, actual=" + header.getInt(ChannelHeaderDecoder.recordAlignmentEncodingOffset());
                 }
                 return "timeoutMs must be positive: actual=" +
                     header.getLong(ChannelHeaderDecoder.timeoutMsEncodingOffset());
@@ -602,6 +621,7 @@ class ChannelCorruptionPropertyTest
         CAPACITY_FIELD(ChannelHeaderDecoder.capacityEncodingOffset(), 8),
         MAX_RECORD_LENGTH_FIELD(ChannelHeaderDecoder.maxRecordLengthEncodingOffset(), 4),
         RECORD_ALIGNMENT(ChannelHeaderDecoder.recordAlignmentEncodingOffset(), 4),
+        RECORD_ALIGNMENT_CHECK(ChannelHeaderDecoder.recordAlignmentCheckEncodingOffset(), 4),
         TIMEOUT(ChannelHeaderDecoder.timeoutMsEncodingOffset(), 8),
         CREATION_TIME(ChannelHeaderDecoder.creationTimeMsEncodingOffset(), 8),
         WRITER_PID(ChannelHeaderDecoder.writerPidEncodingOffset(), 8),

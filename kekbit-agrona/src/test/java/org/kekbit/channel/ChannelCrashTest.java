@@ -58,7 +58,8 @@ class ChannelCrashTest
      * Room for every life's records at the longest record, and an outstanding claim.
      */
     private static final long CAPACITY = (KILLS_PER_CHANNEL + 2L) * RECORDS_PER_LIFE *
-        RecordDescriptor.alignedLength(RecordDescriptor.frameLength(CheckedRecord.MAX_LENGTH));
+        RecordDescriptor.alignedLength(
+            RecordDescriptor.frameLength(CheckedRecord.MAX_LENGTH), RecordDescriptor.ALIGNMENT);
     private static final long LONG_TIMEOUT_MS = 60_000;
     private static final long SHORT_TIMEOUT_MS = 1_000;
     private static final long PROMPT_MS = 2_000;
@@ -276,7 +277,7 @@ class ChannelCrashTest
             position = reader.seekToEnd();
         }
         final ByteBuffer bytes = ByteBuffer.allocate(RecordDescriptor.alignedLength(
-            RecordDescriptor.frameLength(MAX_RECORD_LENGTH)));
+            RecordDescriptor.frameLength(MAX_RECORD_LENGTH), RecordDescriptor.ALIGNMENT));
         try (FileChannel channel = FileChannel.open(path, StandardOpenOption.READ))
         {
             channel.read(bytes, ChannelDescriptor.HEADER_LENGTH + position);

@@ -251,7 +251,7 @@ class ChannelDescriptorTest
         final int payloadLength, final int frameLength, final int alignedLength)
     {
         assertEquals(frameLength, RecordDescriptor.frameLength(payloadLength));
-        assertEquals(alignedLength, RecordDescriptor.alignedLength(frameLength));
+        assertEquals(alignedLength, RecordDescriptor.alignedLength(frameLength, RecordDescriptor.ALIGNMENT));
     }
 
     private static Stream<Arguments> channelPaths()

@@ -63,7 +63,7 @@ final class ChannelTestSupport
 
     static int alignedRecordLength(final int payloadLength)
     {
-        return RecordDescriptor.alignedLength(RecordDescriptor.frameLength(payloadLength));
+        return RecordDescriptor.alignedLength(RecordDescriptor.frameLength(payloadLength), RecordDescriptor.ALIGNMENT);
     }
 
     static long recordFileOffset(final long position)

@@ -49,7 +49,7 @@ class ChannelWriterStoreOrderTest
     {
         when(buffer.getLong(PID_OFFSET)).thenReturn(OWN_PID);
         writer = new ChannelWriter(buffer, null, Path.of("mock.kekbit"), null, clock, 1, OWN_PID, CAPACITY,
-            MAX_RECORD_LENGTH, TIMEOUT_MS, 0, 0);
+            MAX_RECORD_LENGTH, RecordDescriptor.ALIGNMENT, TIMEOUT_MS, 0, 0);
     }
 
     @Test

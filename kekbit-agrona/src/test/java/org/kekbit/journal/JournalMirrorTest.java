@@ -13,7 +13,7 @@ import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.kekbit.channel.ChannelDescriptor;
 import org.kekbit.channel.ChannelDigest;
 import org.kekbit.channel.ChannelMirror;
@@ -32,14 +32,16 @@ class JournalMirrorTest
     private final UnsafeBuffer scratch = new UnsafeBuffer(new byte[JournalTestSupport.MAX_RECORD_LENGTH]);
 
     @ParameterizedTest
-    @ValueSource(ints = { 8, 64, 1000, 8192 })
-    void shouldMirrorSegmentsByteIdenticalWithSealsWhenBytesComeInPiecesWithDuplicates(final int maxPieceLength)
+    @CsvSource({ "8, 8", "64, 8", "1000, 8", "8192, 8", "64, 64", "1000, 128" })
+    void shouldMirrorSegmentsByteIdenticalWithSealsWhenBytesComeInPiecesWithDuplicates(
+        final int maxPieceLength, final int recordAlignment)
     {
         final Random random = new Random(maxPieceLength);
         final Path leader = root.resolve("leader");
         final Path follower = root.resolve("follower");
         long sequence = 0;
-        try (JournalWriter writer = JournalWriter.create(JournalTestSupport.writerContext(leader).sequenceOffset(0));
+        try (JournalWriter writer = JournalWriter.create(JournalTestSupport.writerContext(leader).sequenceOffset(0)
+            .recordAlignment(recordAlignment));
             JournalSource source = JournalSource.open(leader);
             JournalMirror mirror = JournalMirror.open(follower))
         {

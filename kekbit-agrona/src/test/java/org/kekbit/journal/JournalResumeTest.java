@@ -40,7 +40,8 @@ class JournalResumeTest
         final JournalTestSupport.Checker checker = new JournalTestSupport.Checker(0);
         long sequence = 0;
         writer.doWork();
-        while (RecordDescriptor.alignedLength(RecordDescriptor.frameLength(JournalTestSupport.length(sequence))) <=
+        while (RecordDescriptor.alignedLength(
+            RecordDescriptor.frameLength(JournalTestSupport.length(sequence)), RecordDescriptor.ALIGNMENT) <=
             writer.currentSegment().remaining() - JournalDescriptor.ROLL_RESERVE_LENGTH)
         {
             write(writer, scratch, sequence++);
@@ -187,7 +188,8 @@ class JournalResumeTest
     {
         final JournalWriter writer = JournalWriter.create(writerContext(folder));
         long sequence = 0;
-        while (RecordDescriptor.alignedLength(RecordDescriptor.frameLength(JournalTestSupport.length(sequence))) <=
+        while (RecordDescriptor.alignedLength(
+            RecordDescriptor.frameLength(JournalTestSupport.length(sequence)), RecordDescriptor.ALIGNMENT) <=
             writer.currentSegment().remaining() - JournalDescriptor.ROLL_RESERVE_LENGTH)
         {
             write(writer, scratch, sequence++);

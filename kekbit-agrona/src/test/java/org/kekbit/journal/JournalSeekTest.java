@@ -13,6 +13,7 @@ import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.kekbit.channel.ChannelException;
 import org.kekbit.channel.ChannelReader;
@@ -117,10 +118,11 @@ class JournalSeekTest
     }
 
     @ParameterizedTest
-    @ValueSource(ints = { 0, 64, 4096 })
-    void shouldSeekToFirstRecordAtOrAfterEverySequenceAndTimeWithOrWithoutIndex(final int intervalBytes)
+    @CsvSource({ "0, 8", "64, 8", "4096, 8", "0, 64", "64, 64", "4096, 128" })
+    void shouldSeekToFirstRecordAtOrAfterEverySequenceAndTimeWithOrWithoutIndex(
+        final int intervalBytes, final int recordAlignment)
     {
-        try (JournalWriter writer = JournalWriter.create(writerContext()))
+        try (JournalWriter writer = JournalWriter.create(writerContext().recordAlignment(recordAlignment)))
         {
             final long records = writeUntilRolls(writer, 12);
             if (intervalBytes > 0)

@@ -8,6 +8,8 @@ import java.util.List;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.kekbit.channel.ChannelReader;
 import org.kekbit.channel.ChannelWriter;
 import org.kekbit.channel.RecordClaim;
@@ -56,8 +58,8 @@ class SbeRecordsTest
             final int encodedLength = quote.encodedLength();
             final long position = claim.commit();
 
-            assertEquals(RecordDescriptor.alignedLength(
-                RecordDescriptor.frameLength(MessageHeaderEncoder.ENCODED_LENGTH + encodedLength)), position);
+            assertEquals(RecordDescriptor.alignedLength(RecordDescriptor.frameLength(
+                MessageHeaderEncoder.ENCODED_LENGTH + encodedLength), RecordDescriptor.ALIGNMENT), position);
 
             final List<String> seen = new ArrayList<>();
             final SbeRecordDispatcher dispatcher = new SbeRecordDispatcher().on(new QuoteDecoder(), decoded ->
@@ -80,10 +82,14 @@ class SbeRecordsTest
         }
     }
 
-    @Test
-    void shouldPublishOnlyEncodedLengthAndKeepNextRecordIntactWhenVarDataIsShorterThanClaimed()
+    @ParameterizedTest
+    @ValueSource(ints = { 8, 64 })
+    void shouldPublishOnlyEncodedLengthAndKeepNextRecordIntactWhenVarDataIsShorterThanClaimed(
+        final int recordAlignment)
     {
-        try (ChannelWriter writer = createWriter(); ChannelReader reader = ChannelReader.open(writer.path()))
+        try (ChannelWriter writer = ChannelWriter.create(new ChannelWriter.Context().root(root).channelId(1)
+            .capacity(64 * 1024).recordAlignment(recordAlignment));
+            ChannelReader reader = ChannelReader.open(writer.path()))
         {
             final NewOrderSingleEncoder order = new NewOrderSingleEncoder();
             final TradeEncoder trade = new TradeEncoder();
@@ -96,7 +102,8 @@ class SbeRecordsTest
                 order.price().mantissa(42);
                 order.account("A" + i);
                 final long position = claim.commit();
-                assertEquals(0, position % RecordDescriptor.ALIGNMENT);
+                assertEquals(writer.position(), position, "the position after the shorter record");
+                assertEquals(0, position % recordAlignment);
 
                 assertTrue(claim.tryClaim(writer, trade, 0) > 0);
                 trade.instrumentId(i).size(i * 10L).aggressorSide(Side.BUY);

@@ -89,7 +89,7 @@ class ChecksumStageTest
         final int capacity = 16 * 1024 * 1024;
         open(capacity);
         final int recordLength = RecordDescriptor.alignedLength(
-            RecordDescriptor.frameLength(writer.stagesLength() + length));
+            RecordDescriptor.frameLength(writer.stagesLength() + length), RecordDescriptor.ALIGNMENT);
         final UnsafeBuffer filler = new UnsafeBuffer(new byte[MAX_RECORD_LENGTH]);
         while (channelWriter.remaining() > recordLength)
         {

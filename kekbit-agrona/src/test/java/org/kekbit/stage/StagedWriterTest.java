@@ -81,7 +81,7 @@ class StagedWriterTest
         {
             final UnsafeBuffer payload = payload(length, i);
             expectedPosition += RecordDescriptor.alignedLength(
-                RecordDescriptor.frameLength(STAGES_LENGTH + length));
+                RecordDescriptor.frameLength(STAGES_LENGTH + length), RecordDescriptor.ALIGNMENT);
             assertEquals(expectedPosition, writer.write(40 + i, payload, 0, length));
         }
 

@@ -176,14 +176,15 @@ public final class BenchmarkConfiguration
     }
 
     /**
-     * Bytes a record with the given payload takes in a Kekbit channel: header and padding included.
+     * Bytes a record with the given payload takes in a Kekbit channel of the default record alignment: header and
+     * padding included.
      *
      * @param payloadLength of the record.
      * @return the aligned record length.
      */
     public static int kekbitRecordLength(final int payloadLength)
     {
-        return RecordDescriptor.alignedLength(RecordDescriptor.frameLength(payloadLength));
+        return RecordDescriptor.alignedLength(RecordDescriptor.frameLength(payloadLength), RecordDescriptor.ALIGNMENT);
     }
 
     private static Path newFolder(final Path parent, final String prefix)

@@ -14,6 +14,7 @@ import org.agrona.concurrent.BackoffIdleStrategy;
 import org.agrona.concurrent.BusySpinIdleStrategy;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.kekbit.channel.ChannelException;
+import org.kekbit.channel.RecordDescriptor;
 import org.kekbit.journal.JournalDescriptor;
 import org.kekbit.journal.JournalWriter;
 
@@ -106,7 +107,7 @@ public final class RollLatency
         final RollingJournal journal =
             new RollingJournal(settings.dir, settings.segmentCapacity, settings.payload,
                 RollingJournal.ReaderSegments.PREFETCH, settings.retainedSegments, settings.warmUpRolls,
-                settings.rollAheadBytes, RollingJournal.HelperIdle.SLEEP);
+                settings.rollAheadBytes, RollingJournal.HelperIdle.SLEEP, RecordDescriptor.ALIGNMENT);
         result.warmUpNs = journal.warmUpNs();
         final SustainedStreamingBenchmark.JournalConsumer consumer = new SustainedStreamingBenchmark.JournalConsumer();
         consumer.payloadLength = settings.payload;

@@ -11,6 +11,7 @@ import org.agrona.concurrent.SleepingIdleStrategy;
 import org.agrona.concurrent.SleepingMillisIdleStrategy;
 import org.kekbit.MappingReleaser;
 import org.kekbit.channel.ChannelException;
+import org.kekbit.channel.RecordDescriptor;
 import org.kekbit.journal.JournalReader;
 import org.kekbit.journal.JournalSegmentPrefetcher;
 import org.kekbit.journal.JournalState;
@@ -67,7 +68,8 @@ public final class RollingJournal implements AutoCloseable
         final ReaderSegments readerSegments,
         final int retainedSegments)
     {
-        this(folder, segmentCapacity, maxRecordLength, readerSegments, retainedSegments, 0, 0, HelperIdle.SLEEP);
+        this(folder, segmentCapacity, maxRecordLength, readerSegments, retainedSegments, 0, 0, HelperIdle.SLEEP,
+            RecordDescriptor.ALIGNMENT);
     }
 
     /**
@@ -83,6 +85,7 @@ public final class RollingJournal implements AutoCloseable
      * @param warmUpRolls      rolls of the warm-up, 0 for none.
      * @param rollAheadBytes   room left at which the duty cycle rolls, 0 for rolls on the write call only.
      * @param helperIdle       how the helper thread idles.
+     * @param recordAlignment  of the records ({@link JournalWriter.Context#recordAlignment(int)}).
      */
     public RollingJournal(
         final Path folder,
@@ -92,13 +95,15 @@ public final class RollingJournal implements AutoCloseable
         final int retainedSegments,
         final int warmUpRolls,
         final long rollAheadBytes,
-        final HelperIdle helperIdle)
+        final HelperIdle helperIdle,
+        final int recordAlignment)
     {
         this.folder = folder;
         final JournalWriter.Context ctx = new JournalWriter.Context()
             .folder(folder)
             .segmentCapacity(segmentCapacity)
             .maxRecordLength(maxRecordLength)
+            .recordAlignment(recordAlignment)
             .createSegmentsOnAgent(true)
             .retainedSegments(retainedSegments)
             .recycleSegments(retainedSegments > 0)

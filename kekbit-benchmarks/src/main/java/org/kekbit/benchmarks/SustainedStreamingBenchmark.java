@@ -644,6 +644,13 @@ public class SustainedStreamingBenchmark extends BenchmarkDefaults
         @Param({ "0" })
         int retainedSegments;
 
+        /**
+         * Alignment of the journal's records ({@link JournalWriter.Context#recordAlignment(int)}): 8, the default,
+         * packs a 32 B payload into 40 B; 64 gives each record of up to 56 B of payload a cache line of its own.
+         */
+        @Param({ "8" })
+        int recordAlignment;
+
         RollingJournal journal;
 
         boolean takesNewMemoryInWindow()
@@ -696,7 +703,7 @@ public class SustainedStreamingBenchmark extends BenchmarkDefaults
         {
             journal = new RollingJournal(folder, segmentCapacity, payloadLength,
                 RollingJournal.ReaderSegments.valueOf(readerSegments), retainedSegments, 0, 0,
-                RollingJournal.HelperIdle.valueOf(helperIdle));
+                RollingJournal.HelperIdle.valueOf(helperIdle), recordAlignment);
         }
 
         private void closeJournal()

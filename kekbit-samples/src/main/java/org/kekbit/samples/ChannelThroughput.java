@@ -71,7 +71,8 @@ public final class ChannelThroughput
      */
     public static Result run(final SampleConfiguration config, final PrintStream out)
     {
-        final long frameLength = RecordDescriptor.alignedLength(RecordDescriptor.frameLength(config.payloadLength()));
+        final long frameLength = RecordDescriptor.alignedLength(RecordDescriptor.frameLength(config.payloadLength()),
+            RecordDescriptor.ALIGNMENT);
         final long capacity = Math.max(ChannelDescriptor.MIN_CAPACITY, config.records() * frameLength);
         if (capacity > ChannelDescriptor.MAX_CAPACITY)
         {

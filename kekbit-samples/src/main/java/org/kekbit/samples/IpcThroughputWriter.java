@@ -160,7 +160,8 @@ public final class IpcThroughputWriter
                 ".." + maxPayloadLength + ", actual=" + payloadLength);
         }
 
-        final long recordLength = RecordDescriptor.alignedLength(RecordDescriptor.frameLength((int)payloadLength));
+        final long recordLength = RecordDescriptor.alignedLength(RecordDescriptor.frameLength((int)payloadLength),
+            RecordDescriptor.ALIGNMENT);
         final long maxRecords = ChannelDescriptor.MAX_CAPACITY / recordLength;
         if (records <= 0 || records > maxRecords)
         {

@@ -193,7 +193,8 @@ public final class Requester
 
     private static long capacityFor(final long requests)
     {
-        final long recordLength = RecordDescriptor.alignedLength(RecordDescriptor.frameLength(MESSAGE_LENGTH));
+        final long recordLength = RecordDescriptor.alignedLength(RecordDescriptor.frameLength(MESSAGE_LENGTH),
+            RecordDescriptor.ALIGNMENT);
         final long maxRequests = ChannelDescriptor.MAX_CAPACITY / recordLength;
         if (requests <= 0 || requests > maxRequests)
         {

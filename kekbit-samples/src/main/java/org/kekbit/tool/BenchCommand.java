@@ -187,7 +187,8 @@ final class BenchCommand implements Callable<Integer>
                 MIN_PAYLOAD_LENGTH + ", actual=" + payloadLength);
         }
 
-        final long alignedLength = RecordDescriptor.alignedLength(RecordDescriptor.frameLength(payloadLength));
+        final long alignedLength =
+            RecordDescriptor.alignedLength(RecordDescriptor.frameLength(payloadLength), RecordDescriptor.ALIGNMENT);
         if (payloadLength > ChannelDescriptor.maxRecordLengthLimit(ChannelDescriptor.MAX_CAPACITY) ||
             records > ChannelDescriptor.MAX_CAPACITY / alignedLength)
         {

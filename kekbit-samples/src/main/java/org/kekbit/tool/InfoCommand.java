@@ -149,6 +149,8 @@ final class InfoCommand implements Callable<Integer>
             .add("segmentCount", scan.segments.size())
             .add("journalFormatVersion", scan.segments.isEmpty() ? 0 : // the last segment's: what is written now
                 scan.segments.get(scan.segments.size() - 1).journalFormatVersion)
+            .add("recordAlignment", scan.segments.isEmpty() ? 0 :
+                scan.segments.get(scan.segments.size() - 1).recordAlignment)
             .add("firstPosition", firstPosition)
             .add("endPosition", scan.endPosition)
             .add("state", scan.state())

@@ -424,6 +424,7 @@ final class JournalFolder
         long channelId;
         long fileLength;
         int journalFormatVersion;
+        int recordAlignment;
         ChannelState state;
         String corruption;
         JournalSeal seal;
@@ -450,6 +451,7 @@ final class JournalFolder
                 segment.capacity = reader.capacity();
                 segment.channelId = reader.channelId();
                 segment.journalFormatVersion = reader.header().journalFormatVersion();
+                segment.recordAlignment = reader.recordAlignment();
                 segment.fileLength = Files.size(path);
                 final JournalSeal seal = new JournalSeal();
                 segment.seal = ChannelState.ROLLED == segment.state && seal.read(reader) ? seal : null;

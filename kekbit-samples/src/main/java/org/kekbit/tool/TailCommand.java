@@ -11,7 +11,6 @@ import java.time.format.DateTimeParseException;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
-import java.util.function.LongSupplier;
 
 import org.agrona.DirectBuffer;
 import org.agrona.concurrent.BackoffIdleStrategy;
@@ -603,11 +602,11 @@ final class TailCommand implements Callable<Integer>
         switch (format)
         {
             case HEX:
-                return new HexPrinter(source::position, out);
+                return new HexPrinter(source, out);
             case SBE:
                 return new SbePrinter(out);
             default:
-                return new TextPrinter(source::position, out, err);
+                return new TextPrinter(source, out, err);
         }
     }
 
@@ -622,6 +621,20 @@ final class TailCommand implements Callable<Integer>
          * Position of the next record; within the handler, the position after the record being handled.
          */
         abstract long position();
+
+        /**
+         * Alignment of the records being read.
+         */
+        abstract int recordAlignment();
+
+        /**
+         * The position a record starts at, from within the handler: the position is already past the record then.
+         * It is also a position {@code --from} accepts.
+         */
+        final long recordPosition(final int length)
+        {
+            return position() - RecordDescriptor.alignedLength(RecordDescriptor.frameLength(length), recordAlignment());
+        }
 
         /**
          * Look at the state again: once per idle poll, since it may ask the OS about the writer.
@@ -664,6 +677,11 @@ final class TailCommand implements Callable<Integer>
         long position()
         {
             return reader.position();
+        }
+
+        int recordAlignment()
+        {
+            return reader.recordAlignment();
         }
 
         void updateState()
@@ -717,6 +735,11 @@ final class TailCommand implements Callable<Integer>
         long position()
         {
             return reader.position();
+        }
+
+        int recordAlignment()
+        {
+            return reader.recordAlignment();
         }
 
         void updateState()
@@ -790,14 +813,6 @@ final class TailCommand implements Callable<Integer>
         }
     }
 
-    /**
-     * The position a record starts at, from within the handler: the reader's position is already past the record
-     * then. It is also a position {@code --from} accepts.
-     */
-    static long recordPosition(final LongSupplier positionAfter, final int length)
-    {
-        return positionAfter.getAsLong() - RecordDescriptor.alignedLength(RecordDescriptor.frameLength(length));
-    }
 
     /**
      * Whether a payload is not text: it holds a control byte other than tab, CR and LF, or is not UTF-8.
@@ -831,16 +846,16 @@ final class TailCommand implements Callable<Integer>
 
     private static final class TextPrinter implements RecordHandler
     {
-        private final LongSupplier reader;
+        private final Source source;
         private final PrintStream out;
         private final PrintStream err;
         private final StringBuilder line = new StringBuilder();
         private byte[] bytes = new byte[256];
         private boolean isHintPrinted;
 
-        TextPrinter(final LongSupplier reader, final PrintStream out, final PrintStream err)
+        TextPrinter(final Source source, final PrintStream out, final PrintStream err)
         {
-            this.reader = reader;
+            this.source = source;
             this.out = out;
             this.err = err;
         }
@@ -856,7 +871,7 @@ final class TailCommand implements Callable<Integer>
             if (!isHintPrinted && isBinary(bytes, length, text))
             {
                 isHintPrinted = true;
-                err.println("kekbit: hint: the record at position=" + recordPosition(reader, length) +
+                err.println("kekbit: hint: the record at position=" + source.recordPosition(length) +
                     " (msgTypeId=" + msgTypeId + ", length=" + length + ") is not text: --format hex dumps " +
                     "records, --format sbe decodes SBE messages of the trading schema");
                 err.flush();
@@ -873,19 +888,19 @@ final class TailCommand implements Callable<Integer>
 
     private static final class HexPrinter implements RecordHandler
     {
-        private final LongSupplier reader;
+        private final Source source;
         private final PrintStream out;
         private final StringBuilder line = new StringBuilder();
 
-        HexPrinter(final LongSupplier reader, final PrintStream out)
+        HexPrinter(final Source source, final PrintStream out)
         {
-            this.reader = reader;
+            this.source = source;
             this.out = out;
         }
 
         public void onRecord(final int msgTypeId, final DirectBuffer buffer, final int offset, final int length)
         {
-            final long position = recordPosition(reader, length);
+            final long position = source.recordPosition(length);
             out.println("position=" + position + " msgTypeId=" + msgTypeId + " length=" + length);
 
             for (int lineStart = 0; lineStart < length; lineStart += HEX_BYTES_PER_LINE)

@@ -101,6 +101,7 @@ class JournalCommandsTest
         final String[] parts = text.out().split("\n\n");
         assertEquals(Integer.toString(JournalDescriptor.JOURNAL_FORMAT_VERSION),
             parseText(parts[0]).get("journalFormatVersion"), "the last segment's");
+        assertEquals("8", parseText(parts[0]).get("recordAlignment"), "the last segment's record alignment");
         final String[] segments = parts[1].split("\n");
         assertTrue(segments.length > 3, parts[1]);
         for (int i = 1; i < segments.length; i++)

@@ -474,7 +474,8 @@ class TailCommandTest
     private Path channelOfManyRecords(final int records)
     {
         final UnsafeBuffer payload = new UnsafeBuffer(new byte[32]);
-        final long capacity = records * (long)RecordDescriptor.alignedLength(RecordDescriptor.frameLength(16)) +
+        final long capacity = records *
+            (long)RecordDescriptor.alignedLength(RecordDescriptor.frameLength(16), RecordDescriptor.ALIGNMENT) +
             ChannelDescriptor.MIN_CAPACITY;
         try (ChannelWriter writer = ChannelWriter.create(ToolTestSupport.context(root, 2).capacity(capacity)))
         {

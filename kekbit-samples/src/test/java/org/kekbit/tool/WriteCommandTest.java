@@ -156,8 +156,9 @@ class WriteCommandTest
                     Thread.yield();
                 }
                 reader.poll(skip, 10);
-                assertEquals(RecordDescriptor.alignedLength(RecordDescriptor.frameLength(3)), reader.position(),
-                    "the line was read");
+                assertEquals(
+                    RecordDescriptor.alignedLength(RecordDescriptor.frameLength(3), RecordDescriptor.ALIGNMENT),
+                    reader.position(), "the line was read");
                 assertEquals(ChannelState.OPEN, reader.state());
             }
         }
