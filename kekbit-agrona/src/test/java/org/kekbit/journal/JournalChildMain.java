@@ -13,6 +13,7 @@ import java.util.concurrent.locks.LockSupport;
 
 import org.agrona.concurrent.UnsafeBuffer;
 import org.kekbit.channel.ChannelException;
+import org.kekbit.channel.RecordDescriptor;
 
 /**
  * Child JVM roles for the journal's multi-process tests, started through {@code org.kekbit.channel.ChildProcess}.
@@ -20,11 +21,13 @@ import org.kekbit.channel.ChannelException;
  * or, for the roles that hold something, when its stdin reaches end of file (the test JVM is gone).
  * <ul>
  *     <li>{@code writer <folder> <segmentCapacity> <maxRecordLength> [<retainedSegments> [<recordsPerMs>
- *     [recycle|roll-ahead]]]}: create the journal, or resume it and continue the sequence after its last record; print
+ *     [recycle|roll-ahead|recycle-aligned-64]]]}: create the journal, or resume it and continue the sequence after its
+ *     last record; print
  *     {@code READY next=<sequence>}, then write checked records with the duty cycle between writes, printing
  *     {@code WROTE <sequence>} every 1,000, until killed. With retainedSegments the duty cycle applies that
  *     retention; with recordsPerMs (0 for no limit) it writes at most that many records a millisecond; with
- *     {@code recycle} it re-uses the segments retention retires; with {@code roll-ahead} its duty cycle rolls once
+ *     {@code recycle} it re-uses the segments retention retires (and aligns its records to 64 with
+ *     {@code recycle-aligned-64}: the padding of records in re-used files keeps old bytes); with {@code roll-ahead} its duty cycle rolls once
  *     less than a quarter of the segment is left ({@link JournalWriter.Context#rollAheadBytes(long)}).</li>
  *     <li>{@code claim <folder> <name>}: open the named reader; print {@code HELD} or {@code REFUSED <reason>}, then
  *     hold it until stdin ends.</li>
@@ -49,6 +52,7 @@ final class JournalChildMain
     static final String CUT = "cut";
     static final String RECYCLE = "recycle";
     static final String ROLL_AHEAD = "roll-ahead";
+    static final String RECYCLE_ALIGNED_64 = "recycle-aligned-64";
 
     private static final long MAX_LIFETIME_MS = Long.getLong("kekbit.childLifetimeMs", 120_000);
     private static final PrintStream OUT = System.out;
@@ -71,7 +75,9 @@ final class JournalChildMain
             {
                 writer(Path.of(args[1]), Long.parseLong(args[2]), Integer.parseInt(args[3]),
                     args.length > 4 ? Integer.parseInt(args[4]) : 0, args.length > 5 ? Integer.parseInt(args[5]) : 0,
-                    args.length > 6 && RECYCLE.equals(args[6]), args.length > 6 && ROLL_AHEAD.equals(args[6]));
+                    args.length > 6 && (RECYCLE.equals(args[6]) || RECYCLE_ALIGNED_64.equals(args[6])),
+                    args.length > 6 && ROLL_AHEAD.equals(args[6]),
+                    args.length > 6 && RECYCLE_ALIGNED_64.equals(args[6]) ? 64 : RecordDescriptor.ALIGNMENT);
             }
             else if (CLAIM.equals(args[0]))
             {
@@ -110,10 +116,12 @@ final class JournalChildMain
         final int retainedSegments,
         final int recordsPerMs,
         final boolean recycle,
-        final boolean rollAhead)
+        final boolean rollAhead,
+        final int recordAlignment)
     {
         final JournalWriter.Context ctx = new JournalWriter.Context()
             .folder(folder).segmentCapacity(segmentCapacity).maxRecordLength(maxRecordLength).preTouch(false)
+            .recordAlignment(recordAlignment)
             .recycleSegments(recycle)
             .rollAheadBytes(rollAhead ? segmentCapacity / 4 : 0);
         if (retainedSegments > 0)
