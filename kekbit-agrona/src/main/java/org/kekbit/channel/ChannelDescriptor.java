@@ -126,6 +126,9 @@ public final class ChannelDescriptor
     public static final int MAX_CAPACITY =
         (Integer.MAX_VALUE - HEADER_LENGTH - TRAILER_LENGTH) & ~(RecordDescriptor.ALIGNMENT - 1);
 
+    private static final String VALID_RECORD_ALIGNMENTS =
+        "a power of two from " + RecordDescriptor.ALIGNMENT + " to " + RecordDescriptor.MAX_RECORD_ALIGNMENT;
+
     // The few offsets that need atomic access, from the codec: the schema is the header's only layout.
     private static final int FORMAT_VERSION_OFFSET = ChannelHeaderDecoder.formatVersionEncodingOffset();
     private static final int WRITER_PID_OFFSET = ChannelHeaderDecoder.writerPidEncodingOffset();
@@ -231,9 +234,8 @@ public final class ChannelDescriptor
     {
         if (!RecordDescriptor.isValidRecordAlignment(recordAlignment))
         {
-            throw new ChannelException(ChannelException.Reason.BAD_HEADER, "bad recordAlignment: expected a power " +
-                "of two from " + RecordDescriptor.ALIGNMENT + " to " + RecordDescriptor.MAX_RECORD_ALIGNMENT +
-                ", actual=" + recordAlignment);
+            throw new ChannelException(ChannelException.Reason.BAD_HEADER,
+                "bad recordAlignment: expected " + VALID_RECORD_ALIGNMENTS + ", actual=" + recordAlignment);
         }
         if ((capacity & (recordAlignment - 1)) != 0)
         {
@@ -367,10 +369,9 @@ public final class ChannelDescriptor
         if (!RecordDescriptor.isValidRecordAlignment(recordAlignment) ||
             recordAlignmentCheck(recordAlignment) != decoder.recordAlignmentCheck())
         {
-            throw new ChannelException(ChannelException.Reason.BAD_HEADER, "bad recordAlignment: expected a power " +
-                "of two from " + RecordDescriptor.ALIGNMENT + " to " + RecordDescriptor.MAX_RECORD_ALIGNMENT +
-                " that recordAlignmentCheck=" + decoder.recordAlignmentCheck() + " confirms, actual=" +
-                recordAlignment + ", file=" + file);
+            throw new ChannelException(ChannelException.Reason.BAD_HEADER, "bad recordAlignment: expected " +
+                VALID_RECORD_ALIGNMENTS + " that recordAlignmentCheck=" + decoder.recordAlignmentCheck() +
+                " confirms, actual=" + recordAlignment + ", file=" + file);
         }
 
         try

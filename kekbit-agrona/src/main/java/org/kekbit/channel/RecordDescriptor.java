@@ -113,6 +113,20 @@ public final class RecordDescriptor
     }
 
     /**
+     * Where the record being delivered starts, from within a record handler, where the reader's position is already
+     * past the record.
+     *
+     * @param positionAfter   the reader's position after the record.
+     * @param payloadLength   of the record, as handed to the handler.
+     * @param recordAlignment of the channel or segment being read.
+     * @return the position of the record's header.
+     */
+    public static long recordStart(final long positionAfter, final int payloadLength, final int recordAlignment)
+    {
+        return positionAfter - alignedLength(frameLength(payloadLength), recordAlignment);
+    }
+
+    /**
      * Check a record alignment is a power of two from {@link #ALIGNMENT} to {@link #MAX_RECORD_ALIGNMENT}.
      *
      * @param recordAlignment to check.

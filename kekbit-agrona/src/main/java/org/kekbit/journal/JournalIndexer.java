@@ -452,8 +452,7 @@ public final class JournalIndexer implements Agent, AutoCloseable
         public void onRecord(final int msgTypeId, final DirectBuffer buffer, final int offset, final int length)
         {
             final long end = reader.position();
-            final long start = end -
-                RecordDescriptor.alignedLength(RecordDescriptor.frameLength(length), reader.recordAlignment());
+            final long start = RecordDescriptor.recordStart(end, length, reader.recordAlignment());
             final long capacity = reader.segmentCapacity();
             final long interval = ctx.intervalBytes();
             final boolean isDue = lastEntryPosition < 0 ||

@@ -627,8 +627,7 @@ public final class JournalReader implements AutoCloseable
             if (JournalDescriptor.NULL_VALUE != lastKey && lastKey >= key && null != segment)
             {
                 isFound = true;
-                recordPosition = position() -
-                    RecordDescriptor.alignedLength(RecordDescriptor.frameLength(length), segment.recordAlignment());
+                recordPosition = RecordDescriptor.recordStart(position(), length, segment.recordAlignment());
             }
         }
     }

@@ -1538,8 +1538,7 @@ public final class JournalWriter implements Agent, AutoCloseable, RecordAppender
 
         public void onRecord(final int msgTypeId, final DirectBuffer buffer, final int offset, final int length)
         {
-            lastStart = reader.position() -
-                RecordDescriptor.alignedLength(RecordDescriptor.frameLength(length), reader.recordAlignment());
+            lastStart = RecordDescriptor.recordStart(reader.position(), length, reader.recordAlignment());
             final long sequence = key(buffer, offset, length, sequenceOffset);
             final long timestampNs = key(buffer, offset, length, timestampOffset);
             if (0 == count++)

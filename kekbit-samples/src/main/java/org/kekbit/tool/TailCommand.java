@@ -633,7 +633,7 @@ final class TailCommand implements Callable<Integer>
          */
         final long recordPosition(final int length)
         {
-            return position() - RecordDescriptor.alignedLength(RecordDescriptor.frameLength(length), recordAlignment());
+            return RecordDescriptor.recordStart(position(), length, recordAlignment());
         }
 
         /**
