@@ -4,6 +4,7 @@ import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 
+import org.agrona.concurrent.AgentInvoker;
 import org.agrona.concurrent.AgentRunner;
 import org.agrona.concurrent.CompositeAgent;
 import org.agrona.concurrent.IdleStrategy;
@@ -21,13 +22,15 @@ import org.kekbit.journal.JournalWriter;
  * A journal as the benchmarks run it, the way the README's main job runs its journals: one writer whose next segment
  * is made ahead of need by its segment creator agent, a {@link JournalSegmentPrefetcher} that maps the reader's next
  * segment before the roll (when asked), and one {@link MappingReleaser} that unmaps what the writer and the reader
- * leave behind, all three agents on one helper thread of their own (parking 1 ms when idle), and one reader from the
- * start. Everything lives in a folder of its own, deleted by {@link #close()}.
+ * leave behind, all three agents on one helper thread of their own (sleeping 1 ms when idle; or, with
+ * {@link HelperIdle#INVOKER}, no helper thread: the agents run on the writer's thread from {@link #dutyCycle()}), and
+ * one reader from the start. Everything lives in a folder of its own, deleted by {@link #close()}.
  * <p>
- * The writer's thread calls {@link JournalWriter#write} and its duty cycle ({@link JournalWriter#doWork()}, which asks
- * the creator for the next segment after each roll); a write that returns {@link JournalWriter#ROLL_FAILED} because
- * the creator is still making the next segment goes to {@link #awaitRoll(long)} (one yield) and is tried again: that
- * wait is a roll stall, and {@link #rollWaits()} counts its yields.
+ * The writer's thread calls {@link JournalWriter#write} and its duty cycle ({@link #dutyCycle()}: the writer's
+ * {@link JournalWriter#doWork()}, which asks the creator for the next segment after each roll); a write that returns
+ * {@link JournalWriter#ROLL_FAILED} because the creator is still making the next segment goes to
+ * {@link #awaitRoll(long)} (one yield, or one invocation of the agents) and is tried again: that wait is a roll stall,
+ * and {@link #rollWaits()} counts them.
  * <p>
  * Threading: the writer side (writer, {@link #awaitRoll(long)}, {@link #close()}) belongs to one thread, the reader to
  * one thread, handed over while neither runs.
@@ -46,6 +49,7 @@ public final class RollingJournal implements AutoCloseable
     private final JournalWriter writer;
     private final JournalReader reader;
     private final AgentRunner helper;
+    private final AgentInvoker invoker;
     private final AtomicReference<Throwable> helperError = new AtomicReference<>();
     private long rollWaits;
     private final long warmUpNs;
@@ -116,9 +120,20 @@ public final class RollingJournal implements AutoCloseable
         }
         warmUpNs = System.nanoTime() - warmUpStartNs;
         writer = JournalWriter.create(ctx);
-        helper = new AgentRunner(helperIdle.newIdleStrategy(), (ex) -> helperError.compareAndSet(null, ex), null,
-            new CompositeAgent(writer.segmentCreator(), prefetcher, releaser));
-        AgentRunner.startOnThread(helper);
+        final CompositeAgent helperAgents = new CompositeAgent(writer.segmentCreator(), prefetcher, releaser);
+        if (HelperIdle.INVOKER == helperIdle)
+        {
+            helper = null;
+            invoker = new AgentInvoker((ex) -> helperError.compareAndSet(null, ex), null, helperAgents);
+            invoker.start();
+        }
+        else
+        {
+            invoker = null;
+            helper = new AgentRunner(helperIdle.newIdleStrategy(), (ex) -> helperError.compareAndSet(null, ex), null,
+                helperAgents);
+            AgentRunner.startOnThread(helper);
+        }
         reader = JournalReader.open(new JournalReader.Context()
             .folder(folder)
             .name(retainedSegments > 0 ? "benchmark" : null)
@@ -142,7 +157,13 @@ public final class RollingJournal implements AutoCloseable
          * Parked for up to 1 ms ({@link SleepingIdleStrategy}): the writer's duty cycle wakes it after each roll's
          * request, for segments that last less than a sleep.
          */
-        PARK;
+        PARK,
+
+        /**
+         * No helper thread: the three agents run on the writer's thread, from {@link #dutyCycle()} and
+         * {@link #awaitRoll(long)} ({@link AgentInvoker}), as Aeron's driver runs in {@code ThreadingMode.INVOKER}.
+         */
+        INVOKER;
 
         IdleStrategy newIdleStrategy()
         {
@@ -204,8 +225,21 @@ public final class RollingJournal implements AutoCloseable
     }
 
     /**
-     * Cold path of a write that failed: when the creator is still making the next segment, yield once and let the
-     * caller try again; otherwise fail.
+     * The writer's duty cycle, on the writer's thread once per {@link #DUTY_CYCLE_MASK} + 1 records: the writer's, then
+     * the helper's agents when they run on this thread ({@link HelperIdle#INVOKER}).
+     */
+    public void dutyCycle()
+    {
+        writer.doWork();
+        if (null != invoker)
+        {
+            invoker.invoke();
+        }
+    }
+
+    /**
+     * Cold path of a write that failed: when the creator is still making the next segment, yield once (or, with
+     * {@link HelperIdle#INVOKER}, run the agents once) and let the caller try again; otherwise fail.
      *
      * @param result of the write.
      * @throws IllegalStateException when the write failed for another reason, or the helper thread failed.
@@ -220,11 +254,19 @@ public final class RollingJournal implements AutoCloseable
         }
         checkHelper();
         rollWaits++;
-        Thread.yield(); // a writer held at a roll backs off: on two vCPUs a spin would take the creator's core
+        if (null != invoker)
+        {
+            invoker.invoke(); // the creator runs on this thread
+        }
+        else
+        {
+            Thread.yield(); // a writer held at a roll backs off: on two vCPUs a spin would take the creator's core
+        }
     }
 
     /**
-     * Times writes yielded waiting for the segment creator at a roll (roll stalls), since the journal was created.
+     * Times writes waited for the segment creator at a roll (roll stalls: yields, or runs of the agents with
+     * {@link HelperIdle#INVOKER}), since the journal was created.
      *
      * @return the count.
      */
@@ -283,7 +325,14 @@ public final class RollingJournal implements AutoCloseable
     {
         reader.close();
         writer.close();
-        helper.close();
+        if (null != invoker)
+        {
+            invoker.close();
+        }
+        else
+        {
+            helper.close();
+        }
         Storage.delete(folder);
     }
 }

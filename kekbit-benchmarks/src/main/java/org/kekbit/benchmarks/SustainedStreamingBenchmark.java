@@ -630,7 +630,8 @@ public class SustainedStreamingBenchmark extends BenchmarkDefaults
 
         /**
          * How the journal's helper thread idles: SLEEP (1 ms of {@code Thread.sleep}, the main job's) or PARK (parked
-         * up to 1 ms and woken by the writer after each roll, for segments that last less than that).
+         * up to 1 ms and woken by the writer after each roll, for segments that last less than that); or INVOKER: no
+         * helper thread, its agents run on the writer's thread from its duty cycle (Agrona's {@code AgentInvoker}).
          */
         @Param({ "SLEEP" })
         String helperIdle;
@@ -834,7 +835,7 @@ public class SustainedStreamingBenchmark extends BenchmarkDefaults
             }
             if (0 == (sequence & RollingJournal.DUTY_CYCLE_MASK))
             {
-                writer.doWork();
+                journal.dutyCycle();
             }
         }
 
