@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
+import org.agrona.concurrent.AgentInvoker;
 import org.agrona.concurrent.AgentRunner;
 import org.agrona.concurrent.CachedEpochClock;
 import org.agrona.concurrent.SleepingIdleStrategy;
@@ -55,6 +56,38 @@ class JournalSegmentCreatorTest
             }
             assertTrue(writer.rolls() >= 20, "rolls=" + writer.rolls());
             assertEquals(0, writer.inlineSegmentCreations(), "every segment came from the agent");
+        }
+
+        assertEveryRecordReadable(records);
+        assertNoNextSegmentLeft();
+    }
+
+    @Test
+    void shouldRollOnSegmentsTheAgentMadeWhenAnAgentInvokerRunsItFromTheWritersDutyCycle()
+    {
+        final long records = 500;
+        try (JournalWriter writer = JournalWriter.create(writerContext(folder).createSegmentsOnAgent(true)))
+        {
+            final AgentInvoker invoker = new AgentInvoker(Throwable::printStackTrace, null, writer.segmentCreator());
+            invoker.start(); // the agent's thread is this one: the writer's wake after each request only sets a permit
+            long rollWaits = 0;
+            for (long sequence = 0; sequence < records; sequence++)
+            {
+                writer.doWork();
+                invoker.invoke();
+                long result;
+                while (JournalWriter.ROLL_FAILED == (result = write(writer, scratch, sequence)))
+                {
+                    assertEquals(ChannelException.Reason.NOT_READY, writer.lastRollFailure().reason());
+                    rollWaits++;
+                    invoker.invoke(); // the request waits for this thread's agent: run it
+                }
+                assertTrue(result > 0, "write returned " + result);
+            }
+            invoker.close();
+            assertTrue(writer.rolls() >= 20, "rolls=" + writer.rolls());
+            assertEquals(0, writer.inlineSegmentCreations(), "every segment came from the agent");
+            assertEquals(0, rollWaits, "the duty cycle asks and the invoker makes before the segment fills");
         }
 
         assertEveryRecordReadable(records);
