@@ -1047,7 +1047,7 @@ public final class ChannelWriter implements Agent, AutoCloseable, RecordAppender
         final int recordOffset = recordOffset(position);
         if (isStaleAhead)
         {
-            clearStaleAround(recordOffset, alignedLength);
+            clearStaleAround(recordOffset, length, alignedLength);
         }
 
         return recordOffset;
@@ -1056,16 +1056,16 @@ public final class ChannelWriter implements Agent, AutoCloseable, RecordAppender
     /**
      * In a re-used file, before a record is written: zero the header word after it, which its release store then
      * publishes too, so a reader stops there and never takes the file's stale bytes for a record; and, at the default
-     * alignment, the record's last word, so its padding holds zeros as in a new file. Stores to lines the record's own
-     * stores take anyway, where zeroing the whole file ahead of the writer moved every line through memory twice.
+     * alignment, the last word of a record whose payload does not fill it, so its padding holds zeros as in a new file
+     * (a payload of a multiple of 8 bytes fills its last word itself). Stores to lines the record's own stores take
+     * anyway, where zeroing the whole file ahead of the writer moved every line through memory twice.
      * The padding of a record aligned to more than 8 keeps the old bytes (readers never read padding): zeroing it
      * word by word cost a 32 B record aligned to 64 a sixth of its streaming rate, which is what that alignment is for.
      */
-    private void clearStaleAround(final int recordOffset, final int alignedLength)
+    private void clearStaleAround(final int recordOffset, final int length, final int alignedLength)
     {
         buffer.putLong(recordOffset + alignedLength, 0L);
-        // An empty record's last word is its header.
-        if (RecordDescriptor.ALIGNMENT == recordAlignment && alignedLength > RecordDescriptor.HEADER_LENGTH)
+        if (RecordDescriptor.ALIGNMENT == recordAlignment && 0 != (length & (RecordDescriptor.ALIGNMENT - 1)))
         {
             buffer.putLong(recordOffset + alignedLength - RecordDescriptor.HEADER_LENGTH, 0L);
         }
