@@ -1323,8 +1323,9 @@ public final class ChannelWriter implements Agent, AutoCloseable, RecordAppender
         /**
          * Alignment of the channel's records, a power of two from {@link RecordDescriptor#ALIGNMENT} (the default)
          * to {@link RecordDescriptor#MAX_RECORD_ALIGNMENT} that divides the capacity. 64 gives each record of up to
-         * 56 bytes of payload a cache line of its own: small records then stream faster to a reader that keeps up,
-         * for up to 1.6x the memory (docs/format.md, "Alignment"). Readers take it from the header.
+         * 56 bytes of payload a cache line of its own, for up to 1.6x the memory: small records may then stream
+         * faster to a reader that keeps up; measure yours (docs/format.md, Records, "Alignment"). Readers take it
+         * from the header.
          *
          * @param recordAlignment in bytes.
          * @return this for a fluent API.
