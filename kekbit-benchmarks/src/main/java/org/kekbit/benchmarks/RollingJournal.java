@@ -32,8 +32,9 @@ import org.kekbit.journal.JournalWriter;
  * {@link #awaitRoll(long)} (one yield, or one invocation of the agents) and is tried again: that wait is a roll stall,
  * and {@link #rollWaits()} counts them.
  * <p>
- * Threading: the writer side (writer, {@link #awaitRoll(long)}, {@link #close()}) belongs to one thread, the reader to
- * one thread, handed over while neither runs.
+ * Threading: the writer side (writer, {@link #dutyCycle()}, {@link #awaitRoll(long)}, {@link #close()}) belongs to one
+ * thread (with {@link HelperIdle#INVOKER} the helper's agents too), the reader to one thread, handed over while
+ * neither runs.
  */
 public final class RollingJournal implements AutoCloseable
 {
