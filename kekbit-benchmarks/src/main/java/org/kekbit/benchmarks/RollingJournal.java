@@ -4,6 +4,7 @@ import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 
+import org.agrona.ErrorHandler;
 import org.agrona.concurrent.AgentInvoker;
 import org.agrona.concurrent.AgentRunner;
 import org.agrona.concurrent.CompositeAgent;
@@ -122,17 +123,17 @@ public final class RollingJournal implements AutoCloseable
         warmUpNs = System.nanoTime() - warmUpStartNs;
         writer = JournalWriter.create(ctx);
         final CompositeAgent helperAgents = new CompositeAgent(writer.segmentCreator(), prefetcher, releaser);
+        final ErrorHandler helperErrors = (ex) -> helperError.compareAndSet(null, ex);
         if (HelperIdle.INVOKER == helperIdle)
         {
             helper = null;
-            invoker = new AgentInvoker((ex) -> helperError.compareAndSet(null, ex), null, helperAgents);
+            invoker = new AgentInvoker(helperErrors, null, helperAgents);
             invoker.start();
         }
         else
         {
             invoker = null;
-            helper = new AgentRunner(helperIdle.newIdleStrategy(), (ex) -> helperError.compareAndSet(null, ex), null,
-                helperAgents);
+            helper = new AgentRunner(helperIdle.newIdleStrategy(), helperErrors, null, helperAgents);
             AgentRunner.startOnThread(helper);
         }
         reader = JournalReader.open(new JournalReader.Context()
