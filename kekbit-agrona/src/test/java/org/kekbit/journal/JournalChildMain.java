@@ -11,6 +11,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.LockSupport;
 
+import org.agrona.concurrent.AgentRunner;
+import org.agrona.concurrent.SleepingMillisIdleStrategy;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.kekbit.channel.ChannelException;
 import org.kekbit.channel.RecordDescriptor;
@@ -21,14 +23,18 @@ import org.kekbit.channel.RecordDescriptor;
  * or, for the roles that hold something, when its stdin reaches end of file (the test JVM is gone).
  * <ul>
  *     <li>{@code writer <folder> <segmentCapacity> <maxRecordLength> [<retainedSegments> [<recordsPerMs>
- *     [recycle|roll-ahead|recycle-aligned-64]]]}: create the journal, or resume it and continue the sequence after its
+ *     [recycle|roll-ahead|recycle-aligned-64|recycle-agent]]]}: create the journal, or resume it and continue the
+ *     sequence after its
  *     last record; print
  *     {@code READY next=<sequence>}, then write checked records with the duty cycle between writes, printing
  *     {@code WROTE <sequence>} every 1,000, until killed. With retainedSegments the duty cycle applies that
  *     retention; with recordsPerMs (0 for no limit) it writes at most that many records a millisecond; with
  *     {@code recycle} it re-uses the segments retention retires (and aligns its records to 64 with
- *     {@code recycle-aligned-64}: the padding of records in re-used files keeps old bytes); with {@code roll-ahead} its duty cycle rolls once
- *     less than a quarter of the segment is left ({@link JournalWriter.Context#rollAheadBytes(long)}).</li>
+ *     {@code recycle-aligned-64}: the padding of records in re-used files keeps old bytes, or with
+ *     {@code recycle-agent} makes its segments on a segment creator agent whose thread sleeps a millisecond between
+ *     duty cycles, and prints {@code AGENT-MADE <n>} after each {@code WROTE} line: the segments it rolled onto that
+ *     the agent made); with {@code roll-ahead} its duty cycle rolls once less than a quarter of the segment is
+ *     left ({@link JournalWriter.Context#rollAheadBytes(long)}).</li>
  *     <li>{@code claim <folder> <name>}: open the named reader; print {@code HELD} or {@code REFUSED <reason>}, then
  *     hold it until stdin ends.</li>
  *     <li>{@code follow <folder> <name> <timeoutMs>}: open the named reader, retrying while a claim of a killed
@@ -53,6 +59,7 @@ final class JournalChildMain
     static final String RECYCLE = "recycle";
     static final String ROLL_AHEAD = "roll-ahead";
     static final String RECYCLE_ALIGNED_64 = "recycle-aligned-64";
+    static final String RECYCLE_AGENT = "recycle-agent";
 
     private static final long MAX_LIFETIME_MS = Long.getLong("kekbit.childLifetimeMs", 120_000);
     private static final PrintStream OUT = System.out;
@@ -75,8 +82,10 @@ final class JournalChildMain
             {
                 writer(Path.of(args[1]), Long.parseLong(args[2]), Integer.parseInt(args[3]),
                     args.length > 4 ? Integer.parseInt(args[4]) : 0, args.length > 5 ? Integer.parseInt(args[5]) : 0,
-                    args.length > 6 && (RECYCLE.equals(args[6]) || RECYCLE_ALIGNED_64.equals(args[6])),
+                    args.length > 6 && (RECYCLE.equals(args[6]) || RECYCLE_ALIGNED_64.equals(args[6]) ||
+                    RECYCLE_AGENT.equals(args[6])),
                     args.length > 6 && ROLL_AHEAD.equals(args[6]),
+                    args.length > 6 && RECYCLE_AGENT.equals(args[6]),
                     args.length > 6 && RECYCLE_ALIGNED_64.equals(args[6]) ? 64 : RecordDescriptor.ALIGNMENT);
             }
             else if (CLAIM.equals(args[0]))
@@ -117,12 +126,14 @@ final class JournalChildMain
         final int recordsPerMs,
         final boolean recycle,
         final boolean rollAhead,
+        final boolean onAgent,
         final int recordAlignment)
     {
         final JournalWriter.Context ctx = new JournalWriter.Context()
             .folder(folder).segmentCapacity(segmentCapacity).maxRecordLength(maxRecordLength).preTouch(false)
             .recordAlignment(recordAlignment)
             .recycleSegments(recycle)
+            .createSegmentsOnAgent(onAgent)
             .rollAheadBytes(rollAhead ? segmentCapacity / 4 : 0);
         if (retainedSegments > 0)
         {
@@ -153,12 +164,26 @@ final class JournalChildMain
                 sequence = checker.next;
             }
         }
+        if (onAgent)
+        {
+            // A helper thread that sleeps between duty cycles, as the benchmarks run it: kills land while it makes a
+            // segment in a retired file the writer lent it, and while the writer waits for it at a roll.
+            AgentRunner.startOnThread(new AgentRunner(new SleepingMillisIdleStrategy(1), Throwable::printStackTrace,
+                null, writer.segmentCreator()));
+        }
         say("READY next=" + sequence);
 
         final UnsafeBuffer scratch = new UnsafeBuffer(new byte[maxRecordLength]);
         while (true)
         {
-            final long result = JournalTestSupport.write(writer, scratch, sequence);
+            long result;
+            while (JournalWriter.ROLL_FAILED == (result = JournalTestSupport.write(writer, scratch, sequence)) &&
+                null != writer.lastRollFailure() &&
+                ChannelException.Reason.NOT_READY == writer.lastRollFailure().reason())
+            {
+                writer.doWork(); // the agent is making the next segment: take it once handed over
+                Thread.yield();
+            }
             if (result < 0)
             {
                 throw new IllegalStateException("write failed: result=" + result + ", sequence=" + sequence +
@@ -169,6 +194,10 @@ final class JournalChildMain
             if (0 == sequence % 1000)
             {
                 say("WROTE " + sequence);
+                if (onAgent)
+                {
+                    say("AGENT-MADE " + (writer.rolls() - writer.inlineSegmentCreations()));
+                }
             }
             if (recordsPerMs > 0 && 0 == sequence % recordsPerMs)
             {

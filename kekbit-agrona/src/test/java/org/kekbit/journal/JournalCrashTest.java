@@ -49,7 +49,7 @@ class JournalCrashTest
     @Timeout(300)
     void shouldDeliverEveryRecordOnceInOrderWhenWriterIsKilledAtRandomMomentsAndResumed() throws Exception
     {
-        writerKills(Integer.getInteger("kekbit.journalKills", 10), false, false);
+        writerKills(Integer.getInteger("kekbit.journalKills", 10), "");
     }
 
     /**
@@ -60,7 +60,7 @@ class JournalCrashTest
     @Timeout(300)
     void shouldDeliverEveryRecordOnceInOrderWhenWriterRollingAheadIsKilledAtRandomMomentsAndResumed() throws Exception
     {
-        writerKills(Integer.getInteger("kekbit.journalKills", 10), false, true);
+        writerKills(Integer.getInteger("kekbit.journalKills", 10), JournalChildMain.ROLL_AHEAD);
     }
 
     /**
@@ -71,7 +71,7 @@ class JournalCrashTest
     @Timeout(300)
     void shouldDeliverEveryRecordOnceInOrderWhenRecyclingWriterIsKilledAtRandomMomentsAndResumed() throws Exception
     {
-        writerKills(Integer.getInteger("kekbit.journalRecycleKills", 10), true, false);
+        writerKills(Integer.getInteger("kekbit.journalRecycleKills", 10), JournalChildMain.RECYCLE);
     }
 
     /**
@@ -82,19 +82,26 @@ class JournalCrashTest
     @Timeout(300)
     void shouldDeliverEveryRecordOnceInOrderWhenRecyclingWriterOfAlignedRecordsIsKilledAndResumed() throws Exception
     {
-        writerKills(Integer.getInteger("kekbit.journalRecycleKills", 10), true, false, true);
+        writerKills(Integer.getInteger("kekbit.journalRecycleKills", 10), JournalChildMain.RECYCLE_ALIGNED_64);
     }
 
-    private void writerKills(final int kills, final boolean recycle, final boolean rollAhead) throws Exception
+    /**
+     * The recycling writer's kills with its segment creator agent on a thread that sleeps a millisecond between duty
+     * cycles: kills land while the agent makes a segment in the retired file the writer lent it (renamed, zeroed,
+     * linked on standby on the agent's thread) and while the writer waits for it at a roll.
+     */
+    @Test
+    @Timeout(300)
+    void shouldDeliverEveryRecordOnceInOrderWhenRecyclingWriterWithASleepingCreatorAgentIsKilledAndResumed()
+        throws Exception
     {
-        writerKills(kills, recycle, rollAhead, false);
+        writerKills(Integer.getInteger("kekbit.journalRecycleKills", 10), JournalChildMain.RECYCLE_AGENT);
     }
 
-    private void writerKills(
-        final int kills, final boolean recycle, final boolean rollAhead, final boolean isAligned64) throws Exception
+    private void writerKills(final int kills, final String mode) throws Exception
     {
-        final String mode = isAligned64 ? JournalChildMain.RECYCLE_ALIGNED_64 :
-            recycle ? JournalChildMain.RECYCLE : rollAhead ? JournalChildMain.ROLL_AHEAD : "";
+        final boolean recycle = mode.startsWith(JournalChildMain.RECYCLE);
+        final boolean onAgent = JournalChildMain.RECYCLE_AGENT.equals(mode);
         final String kind = mode.isEmpty() ? "" : mode + " ";
         final Random random = seededRandom(kind + "writer kills");
         final java.util.Set<Long> bases = new java.util.HashSet<>();
@@ -104,6 +111,7 @@ class JournalCrashTest
         final JournalTestSupport.Checker checker = new JournalTestSupport.Checker(0);
         long lastWritten = 0;
         long resumes = 0;
+        long agentMade = 0;
         try
         {
             // Both readers start before the writer, so that they protect every segment from the first (retention).
@@ -136,6 +144,7 @@ class JournalCrashTest
                         noteSegmentFiles(bases, files);
                     }
                     writer.kill();
+                    agentMade += onAgent ? lastAgentMade(writer.transcript()) : 0;
                 }
                 assertEquals(List.of(), checker.errors, "after kill " + kill);
                 assertTrue(remote.isAlive(), "the remote follower failed after kill " + kill);
@@ -174,22 +183,18 @@ class JournalCrashTest
             final long rolls = lastBase / SEGMENT_CAPACITY;
             assertTrue(rolls > 2 * kills, "rolled many times: " + rolls);
             assertRetiredFiles(recycle, bases, files);
-            assertAlignment(isAligned64 ? 64 : RecordDescriptor.ALIGNMENT, lastBase);
-            final int rolledAhead = assertSegmentsRolledAhead(rollAhead, lastBase);
+            assertAlignment(
+                JournalChildMain.RECYCLE_ALIGNED_64.equals(mode) ? 64 : RecordDescriptor.ALIGNMENT, lastBase);
+            final int rolledAhead = assertSegmentsRolledAhead(JournalChildMain.ROLL_AHEAD.equals(mode), lastBase);
+            assertEquals(onAgent, agentMade > 0, "segments the agent made: " + agentMade);
             System.out.println("JournalCrashTest: " + kind + "writer kills=" + kills + ", segments kept that were " +
-                "rolled ahead=" + rolledAhead + ", resumes=" + resumes + ", records=" + fresh.next + ", rolls=" +
-                rolls + ", every record once in order in 2 named readers (this JVM, another)");
+                "rolled ahead=" + rolledAhead + ", segments the agent made=" + agentMade + ", resumes=" +
+                resumes + ", records=" + fresh.next + ", rolls=" + rolls +
+                ", every record once in order in 2 named readers (this JVM, another)");
         }
         finally
         {
-            if (null != reader)
-            {
-                reader.close();
-            }
-            if (null != remote)
-            {
-                remote.close();
-            }
+            org.agrona.CloseHelper.closeAll(reader, remote);
         }
     }
 
@@ -299,12 +304,6 @@ class JournalCrashTest
     }
 
     /**
-     * JVM arguments that let a child outlive a run of so many kills (children halt after two minutes by default).
-     */
-    /**
-     * No retired file is left after the last resume and close; a recycling journal had its segments in fewer files.
-     */
-    /**
      * Resume the journal (repairing a roll a kill cut short) and close it.
      *
      * @return the base of its last segment.
@@ -363,6 +362,9 @@ class JournalCrashTest
         }
     }
 
+    /**
+     * No retired file is left after the last resume and close; a recycling journal had its segments in fewer files.
+     */
     private void assertRetiredFiles(final boolean recycle, final java.util.Set<Long> bases,
         final java.util.Set<Object> files) throws java.io.IOException
     {
@@ -403,6 +405,26 @@ class JournalCrashTest
         }
     }
 
+    /**
+     * The segments a killed writer had rolled onto that its segment creator agent made, by its last report.
+     */
+    private static long lastAgentMade(final String transcript)
+    {
+        long made = 0;
+        for (final String line : transcript.split("\n"))
+        {
+            final int at = line.indexOf("AGENT-MADE ");
+            if (at >= 0)
+            {
+                made = Long.parseLong(line.substring(at + "AGENT-MADE ".length()).trim());
+            }
+        }
+        return made;
+    }
+
+    /**
+     * JVM arguments that let a child outlive a run of so many kills (children halt after two minutes by default).
+     */
     private static List<String> lifetime(final int kills)
     {
         return List.of("-Dkekbit.childLifetimeMs=" + (120_000L + kills * 10_000L));
