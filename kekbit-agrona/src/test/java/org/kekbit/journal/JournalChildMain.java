@@ -24,10 +24,8 @@ import org.kekbit.channel.RecordDescriptor;
  * <ul>
  *     <li>{@code writer <folder> <segmentCapacity> <maxRecordLength> [<retainedSegments> [<recordsPerMs>
  *     [recycle|roll-ahead|recycle-aligned-64|recycle-agent]]]}: create the journal, or resume it and continue the
- *     sequence after its
- *     last record; print
- *     {@code READY next=<sequence>}, then write checked records with the duty cycle between writes, printing
- *     {@code WROTE <sequence>} every 1,000, until killed. With retainedSegments the duty cycle applies that
+ *     sequence after its last record; print {@code READY next=<sequence>}, then write checked records with the duty
+ *     cycle between writes, printing {@code WROTE <sequence>} every 1,000, until killed. With retainedSegments the duty cycle applies that
  *     retention; with recordsPerMs (0 for no limit) it writes at most that many records a millisecond; with
  *     {@code recycle} it re-uses the segments retention retires (and aligns its records to 64 with
  *     {@code recycle-aligned-64}: the padding of records in re-used files keeps old bytes, or with
