@@ -18,7 +18,9 @@
 # (default 20000000), PAYLOADS (default 32,288), SEGMENT_CAPACITIES (the journal's, default 67108864,1073741824),
 # RETAINED_SEGMENTS (the journal's, default 0 = keeps everything; "0,2" adds a bounded journal that keeps 2 sealed
 # segments and re-uses the retired ones), RING_CAPACITIES (the ring's, default 67108864; "67108864,268435456" adds a
-# ring with a recycling journal's working set: docs/benchmarks.md 0e),
+# ring with a recycling journal's working set: docs/benchmarks.md 0e), HELPER_IDLE (where the journal's helper
+# agents run: SLEEP, the default, a helper thread sleeping 1 ms; "SLEEP,INVOKER" adds the journal with them on the
+# writer's thread, docs/benchmarks.md 0j-0k; PARK a helper thread woken at each roll),
 # SETTLE (true: before each iteration wait until the host has taken back the memory the last one freed, see
 # HostMemory; default false), SYSTEMS, STORAGES ("shm huge"), HUGE_DIR (default
 # /mnt/kekbit-huge), SKIP_BUILD=1 to reuse the jar, KEEP=1 to keep the results of earlier runs in the report (by
@@ -35,6 +37,7 @@ PAYLOADS="${PAYLOADS:-32,288}"
 SEGMENT_CAPACITIES="${SEGMENT_CAPACITIES:-67108864,1073741824}"
 RETAINED_SEGMENTS="${RETAINED_SEGMENTS:-0}"
 RING_CAPACITIES="${RING_CAPACITIES:-67108864}"
+HELPER_IDLE="${HELPER_IDLE:-SLEEP}"
 SETTLE="${SETTLE:-false}"
 SYSTEMS="${SYSTEMS:-kekbit journal freshMemory newMemory ringBuffer aeron chronicle}"
 STORAGES="${STORAGES:-shm huge}"
@@ -92,6 +95,7 @@ run_system()
         KEKBIT_BENCH_SHM_DIR="$dir" java -jar "$JAR" "SustainedStreamingBenchmark\.$system\$" \
             -p payloadLength="$PAYLOADS" -p records="$RECORDS" -p segmentCapacity="$SEGMENT_CAPACITIES" \
             -p retainedSegments="$RETAINED_SEGMENTS" -p ringCapacity="$RING_CAPACITIES" -p settleHostMemory="$SETTLE" \
+            -p helperIdle="$HELPER_IDLE" \
             -wi "$WI" -i "$I" -f 1 -foe true -rf json -rff "$json" > "$out" 2>&1
         local rc=$?
         set -e
@@ -128,7 +132,7 @@ done
 {
     echo "## Sustained streaming, $(date -u '+%F %H:%M UTC'), commit $(git rev-parse --short HEAD)"
     echo
-    echo "\`I=$I WI=$WI RECORDS=$RECORDS PAYLOADS=$PAYLOADS SEGMENT_CAPACITIES=$SEGMENT_CAPACITIES RETAINED_SEGMENTS=$RETAINED_SEGMENTS RING_CAPACITIES=$RING_CAPACITIES SETTLE=$SETTLE kekbit-benchmarks/run-sustained.sh\`"
+    echo "\`I=$I WI=$WI RECORDS=$RECORDS PAYLOADS=$PAYLOADS SEGMENT_CAPACITIES=$SEGMENT_CAPACITIES RETAINED_SEGMENTS=$RETAINED_SEGMENTS RING_CAPACITIES=$RING_CAPACITIES HELPER_IDLE=$HELPER_IDLE SETTLE=$SETTLE kekbit-benchmarks/run-sustained.sh\`"
     echo "(last: $SYSTEMS): $I measurement(s)"
     echo "per system and size, each moving $RECORDS records end to end (one JMH single-shot invocation), after $WI"
     echo "warmup iteration(s) of at most 2M records; $(nproc) cores. ${huge_note}"

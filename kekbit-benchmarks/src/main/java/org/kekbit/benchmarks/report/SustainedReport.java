@@ -163,7 +163,8 @@ public final class SustainedReport
         for (final BenchmarkResult journal : journals)
         {
             final double journalRate = rate(journal, 50.0);
-            out.printf(Locale.ROOT, "| %s segments |", capacityText(journal));
+            out.printf(Locale.ROOT, "| %s segments%s |", capacityText(journal),
+                helperText(journal.params().get("helperIdle")));
             for (final BenchmarkResult peer : columns)
             {
                 out.print(null == peer ? " - |" :
@@ -195,7 +196,8 @@ public final class SustainedReport
 
     private static String label(final String format, final BenchmarkResult result)
     {
-        return format.contains("%s") ? String.format(Locale.ROOT, format, capacityText(result)) : format;
+        return format.contains("%s") ? String.format(Locale.ROOT, format, capacityText(result)) +
+            helperText(result.params().get("helperIdle")) : format;
     }
 
     /**
@@ -227,6 +229,19 @@ public final class SustainedReport
         final String text = bytesText(Long.parseLong(capacity));
         final String retained = result.params().get("retainedSegments");
         return null == retained || "0".equals(retained) ? text : text + ", keeps " + retained + ", recycled";
+    }
+
+    /**
+     * Where the journal's helper agents ran, when not on the default helper thread that sleeps 1 ms (results from
+     * before the parameter ran there).
+     */
+    private static String helperText(final String helperIdle)
+    {
+        if ("INVOKER".equals(helperIdle))
+        {
+            return ", helper agents on the writer's thread";
+        }
+        return "PARK".equals(helperIdle) ? ", helper thread parked and woken at each roll" : "";
     }
 
     /**

@@ -72,6 +72,24 @@ class SustainedReportTest
         assertContains(report, "| 8 MiB, keeps 2, recycled segments | - | - | - | 0.50x | 2.00x | - | - |");
     }
 
+    @Test
+    void shouldNameWhereTheJournalsHelperAgentsRanWhenNotOnTheSleepingHelperThread() throws IOException
+    {
+        final String recycled = "\"segmentCapacity\": \"8388608\", \"retainedSegments\": \"2\", ";
+        final String report = report(
+            result("journal", recycled + "\"helperIdle\": \"SLEEP\", ", 2.0),
+            result("journal", recycled + "\"helperIdle\": \"INVOKER\", ", 1.0),
+            result("aeron", "", 2.0));
+
+        final String made =
+            "| Kekbit journal, 8 MiB, keeps 2, recycled segments made in the window by the creator agent";
+        assertContains(report, made + " | 10.00 |");
+        assertContains(report, made + ", helper agents on the writer's thread | 20.00 |");
+        assertContains(report, "| 8 MiB, keeps 2, recycled segments | - | - | - | - | 1.00x | - |");
+        assertContains(report,
+            "| 8 MiB, keeps 2, recycled segments, helper agents on the writer's thread | - | - | - | - | 2.00x | - |");
+    }
+
     /**
      * The report on /dev/shm of the given JMH results, as run-sustained.sh prints it.
      */
