@@ -25,9 +25,9 @@ import org.kekbit.channel.RecordDescriptor;
  *     <li>{@code writer <folder> <segmentCapacity> <maxRecordLength> [<retainedSegments> [<recordsPerMs>
  *     [recycle|roll-ahead|recycle-aligned-64|recycle-agent]]]}: create the journal, or resume it and continue the
  *     sequence after its last record; print {@code READY next=<sequence>}, then write checked records with the duty
- *     cycle between writes, printing {@code WROTE <sequence>} every 1,000, until killed. With retainedSegments the duty cycle applies that
- *     retention; with recordsPerMs (0 for no limit) it writes at most that many records a millisecond; with
- *     {@code recycle} it re-uses the segments retention retires (and aligns its records to 64 with
+ *     cycle between writes, printing {@code WROTE <sequence>} every 1,000, until killed. With retainedSegments the
+ *     duty cycle applies that retention; with recordsPerMs (0 for no limit) it writes at most that many records a
+ *     millisecond; with {@code recycle} it re-uses the segments retention retires (and aligns its records to 64 with
  *     {@code recycle-aligned-64}: the padding of records in re-used files keeps old bytes, or with
  *     {@code recycle-agent} makes its segments on a segment creator agent whose thread sleeps a millisecond between
  *     duty cycles, and prints {@code AGENT-MADE <n>} after each {@code WROTE} line: the segments it rolled onto that
@@ -78,13 +78,11 @@ final class JournalChildMain
         {
             if (WRITER.equals(args[0]))
             {
+                final String mode = args.length > 6 ? args[6] : ""; // every recycling mode starts with "recycle"
                 writer(Path.of(args[1]), Long.parseLong(args[2]), Integer.parseInt(args[3]),
                     args.length > 4 ? Integer.parseInt(args[4]) : 0, args.length > 5 ? Integer.parseInt(args[5]) : 0,
-                    args.length > 6 && (RECYCLE.equals(args[6]) || RECYCLE_ALIGNED_64.equals(args[6]) ||
-                    RECYCLE_AGENT.equals(args[6])),
-                    args.length > 6 && ROLL_AHEAD.equals(args[6]),
-                    args.length > 6 && RECYCLE_AGENT.equals(args[6]),
-                    args.length > 6 && RECYCLE_ALIGNED_64.equals(args[6]) ? 64 : RecordDescriptor.ALIGNMENT);
+                    mode.startsWith(RECYCLE), ROLL_AHEAD.equals(mode), RECYCLE_AGENT.equals(mode),
+                    RECYCLE_ALIGNED_64.equals(mode) ? 64 : RecordDescriptor.ALIGNMENT);
             }
             else if (CLAIM.equals(args[0]))
             {

@@ -164,7 +164,7 @@ public final class SustainedReport
         {
             final double journalRate = rate(journal, 50.0);
             out.printf(Locale.ROOT, "| %s segments%s |", capacityText(journal),
-                helperText(journal.params().get("helperIdle")));
+                helperText(journal));
             for (final BenchmarkResult peer : columns)
             {
                 out.print(null == peer ? " - |" :
@@ -197,7 +197,7 @@ public final class SustainedReport
     private static String label(final String format, final BenchmarkResult result)
     {
         return format.contains("%s") ? String.format(Locale.ROOT, format, capacityText(result)) +
-            helperText(result.params().get("helperIdle")) : format;
+            helperText(result) : format;
     }
 
     /**
@@ -235,8 +235,9 @@ public final class SustainedReport
      * Where the journal's helper agents ran, when not on the default helper thread that sleeps 1 ms (results from
      * before the parameter ran there).
      */
-    private static String helperText(final String helperIdle)
+    private static String helperText(final BenchmarkResult result)
     {
+        final String helperIdle = result.params().get("helperIdle");
         if ("INVOKER".equals(helperIdle))
         {
             return ", helper agents on the writer's thread";
